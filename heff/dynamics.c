@@ -1,0 +1,305 @@
+/* dynamics.c - integrators over all mode fields and the homogeneous strain
+ * (see dynamics.h).  Allocates only in hf_dyn_create. */
+#include "dynamics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NHC_MAX HF_NHC_MAX
+
+struct hf_dyn {
+  hf_engine *eng;
+  const hf_lattice *lat;
+  hf_fields *x;
+  hf_fields vel, g;
+  double dEdeta[6];
+  double eta_v[6];
+  hf_energy E;
+  hf_dyn_opts o;
+  double mass[3]; /* amu per field */
+  int nfield;     /* vector fields present: bit 0 u, 1 v, 2 w */
+  double W;       /* strain mass, eV fs^2 */
+  double ndof;
+  double xi[NHC_MAX], vxi[NHC_MAX], Q[NHC_MAX];
+};
+
+void hf_dyn_opts_default(hf_dyn_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->dt = 1.0;
+  o->temperature = 300.0;
+  o->thermostat = HF_THERMO_LANGEVIN;
+  o->friction = 0.01;
+  o->tau_t = 100.0;
+  o->nhc_length = 3;
+  o->barostat = 0;
+  o->tau_p = 1000.0;
+  for (int l = 0; l < 6; l++) o->strain_free[l] = 1;
+}
+
+static int strain_stiffness(hf_dyn *d, double *k, hf_err *err) {
+  /* d2E/deta1^2 of the supercell at zero modes, by central differences of
+   * the analytic dE/deta: sets the strain mass so the strain oscillates
+   * with period tau_p. */
+  hf_fields z;
+  if (hf_fields_alloc(&z, d->lat, hf_engine_field_mask(d->eng), err)) return HF_FAIL;
+  double dp[6], dm[6];
+  hf_energy E;
+  const double h = 1e-4;
+  z.eta[0] = h;
+  hf_engine_eval(d->eng, &z, NULL, dp, &E);
+  z.eta[0] = -h;
+  hf_engine_eval(d->eng, &z, NULL, dm, &E);
+  hf_fields_free(&z);
+  *k = (dp[0] - dm[0]) / (2 * h);
+  return HF_OK;
+}
+
+static void setup_nhc(hf_dyn *d) {
+  double kT = HF_KB * d->o.temperature;
+  double tau = d->o.tau_t / (2 * M_PI);
+  for (int j = 0; j < d->o.nhc_length; j++) d->Q[j] = (j == 0 ? d->ndof : 1.0) * kT * tau * tau;
+}
+
+int hf_dyn_set_opts(hf_dyn *d, const hf_dyn_opts *o, hf_err *err) {
+  if (!(o->dt > 0)) return hf_fail(err, "time step dt must be positive (fs)");
+  if (o->thermostat == HF_THERMO_NHC && (o->nhc_length < 1 || o->nhc_length > NHC_MAX))
+    return hf_fail(err, "Nose-Hoover chain length must be 1..%d", NHC_MAX);
+  if (o->thermostat == HF_THERMO_LANGEVIN && !(o->friction > 0))
+    return hf_fail(err, "Langevin friction must be positive (1/fs)");
+  if (o->temperature < 0) return hf_fail(err, "temperature must be >= 0 K");
+  d->o = *o;
+  double n = 0;
+  for (int f = 0; f < 3; f++)
+    if (d->nfield & (1 << f)) n += 3.0 * (double)d->lat->n;
+  if (d->nfield & 2) n -= 3.0; /* uniform acoustic translation is a zero mode */
+  if (o->barostat)
+    for (int l = 0; l < 6; l++) n += o->strain_free[l] ? 1 : 0;
+  d->ndof = n;
+  setup_nhc(d);
+  return HF_OK;
+}
+
+int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts *o, hf_err *err) {
+  *out = NULL;
+  hf_dyn *d = calloc(1, sizeof *d);
+  if (!d) return hf_fail(err, "out of memory");
+  d->eng = eng;
+  d->lat = hf_engine_lattice(eng);
+  d->x = x;
+  const hf_model *m = hf_engine_model(eng);
+  unsigned mask = hf_engine_field_mask(eng);
+  d->nfield = (mask & HF_FIELD_U ? 1 : 0) | (mask & HF_FIELD_V ? 2 : 0) | (mask & HF_FIELD_W ? 4 : 0);
+  for (int f = 0; f < 3; f++) d->mass[f] = m->mass[f];
+  unsigned vmask = mask & (HF_FIELD_U | HF_FIELD_V | HF_FIELD_W);
+  if (hf_fields_alloc(&d->vel, d->lat, vmask, err) || hf_fields_alloc(&d->g, d->lat, vmask, err)) {
+    hf_dyn_free(d);
+    return HF_FAIL;
+  }
+  if (hf_dyn_set_opts(d, o, err)) {
+    hf_dyn_free(d);
+    return HF_FAIL;
+  }
+  double k;
+  if (strain_stiffness(d, &k, err)) {
+    hf_dyn_free(d);
+    return HF_FAIL;
+  }
+  if (!(k > 0)) k = 100.0 * (double)d->lat->n;
+  double tp = o->tau_p / (2 * M_PI);
+  d->W = k * tp * tp;
+  hf_dyn_refresh(d);
+  *out = d;
+  return HF_OK;
+}
+
+void hf_dyn_free(hf_dyn *d) {
+  if (!d) return;
+  hf_fields_free(&d->vel);
+  hf_fields_free(&d->g);
+  free(d);
+}
+
+void hf_dyn_set_temperature(hf_dyn *d, double T) {
+  d->o.temperature = T;
+  setup_nhc(d);
+}
+
+const hf_dyn_opts *hf_dyn_get_opts(const hf_dyn *d) { return &d->o; }
+
+void hf_dyn_refresh(hf_dyn *d) { hf_engine_eval(d->eng, d->x, &d->g, d->dEdeta, &d->E); }
+
+void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
+  double kT = HF_KB * T;
+  size_t n = d->lat->n;
+  for (int f = 0; f < 3; f++) {
+    if (!(d->nfield & (1 << f))) continue;
+    double s = sqrt(kT / (d->mass[f] * HF_MVV2E));
+    for (int a = 0; a < 3; a++) {
+      double *v = hf_fields_comp(&d->vel, 3 * f + a);
+      double mean = 0;
+      for (size_t i = 0; i < n; i++) {
+        v[i] = s * hf_rng_normal(r);
+        mean += v[i];
+      }
+      if (f == 1) /* no drift of the whole crystal */
+        for (size_t i = 0; i < n; i++) v[i] -= mean / (double)n;
+    }
+  }
+  for (int l = 0; l < 6; l++)
+    d->eta_v[l] = d->o.barostat && d->o.strain_free[l] ? sqrt(kT / d->W) * hf_rng_normal(r) : 0.0;
+  for (int j = 0; j < NHC_MAX; j++) d->xi[j] = d->vxi[j] = 0;
+}
+
+static void kick(hf_dyn *d, double h) {
+  size_t n = d->lat->n;
+  for (int f = 0; f < 3; f++) {
+    if (!(d->nfield & (1 << f))) continue;
+    double s = h / (d->mass[f] * HF_MVV2E);
+    for (int a = 0; a < 3; a++) {
+      double *v = hf_fields_comp(&d->vel, 3 * f + a);
+      const double *g = hf_fields_comp(&d->g, 3 * f + a);
+      for (size_t i = 0; i < n; i++) v[i] -= s * g[i];
+    }
+  }
+  if (d->o.barostat)
+    for (int l = 0; l < 6; l++)
+      if (d->o.strain_free[l]) d->eta_v[l] -= h * d->dEdeta[l] / d->W;
+}
+
+static void drift(hf_dyn *d, double h) {
+  size_t n = d->lat->n;
+  for (int c = 0; c < 9; c++) {
+    double *x = hf_fields_comp(d->x, c);
+    const double *v = hf_fields_comp(&d->vel, c);
+    if (!x || !v) continue;
+    for (size_t i = 0; i < n; i++) x[i] += h * v[i];
+  }
+  if (d->o.barostat)
+    for (int l = 0; l < 6; l++) d->x->eta[l] += h * d->eta_v[l];
+}
+
+static void scale_velocities(hf_dyn *d, double s) {
+  size_t n = d->lat->n;
+  for (int c = 0; c < 9; c++) {
+    double *v = hf_fields_comp(&d->vel, c);
+    if (v)
+      for (size_t i = 0; i < n; i++) v[i] *= s;
+  }
+  for (int l = 0; l < 6; l++) d->eta_v[l] *= s;
+}
+
+/* Ornstein-Uhlenbeck part of BAOAB over time h. */
+static void langevin_o(hf_dyn *d, double h, hf_rng *r) {
+  double c1 = exp(-d->o.friction * h), c2 = sqrt(1 - c1 * c1);
+  double kT = HF_KB * d->o.temperature;
+  size_t n = d->lat->n;
+  for (int f = 0; f < 3; f++) {
+    if (!(d->nfield & (1 << f))) continue;
+    double s = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
+    for (int a = 0; a < 3; a++) {
+      double *v = hf_fields_comp(&d->vel, 3 * f + a);
+      for (size_t i = 0; i < n; i++) v[i] = c1 * v[i] + s * hf_rng_normal(r);
+    }
+  }
+  if (d->o.barostat)
+    for (int l = 0; l < 6; l++)
+      if (d->o.strain_free[l])
+        d->eta_v[l] = c1 * d->eta_v[l] + c2 * sqrt(kT / d->W) * hf_rng_normal(r);
+}
+
+/* Nose-Hoover chain half step (Martyna, Tuckerman, Klein 1996). */
+static void nhc_half(hf_dyn *d, double dt) {
+  int M = d->o.nhc_length;
+  double kT = HF_KB * d->o.temperature;
+  double twoK = 2.0 * (hf_dyn_kinetic(d) + hf_dyn_strain_kinetic(d));
+  double h2 = dt / 2, h4 = dt / 4, h8 = dt / 8;
+#define G(j) ((j) == 0 ? (twoK - d->ndof * kT) / d->Q[0] \
+                       : (d->Q[(j)-1] * d->vxi[(j)-1] * d->vxi[(j)-1] - kT) / d->Q[j])
+  d->vxi[M - 1] += G(M - 1) * h4;
+  for (int j = M - 2; j >= 0; j--) {
+    double e = exp(-d->vxi[j + 1] * h8);
+    d->vxi[j] = (d->vxi[j] * e + G(j) * h4) * e;
+  }
+  double s = exp(-d->vxi[0] * h2);
+  scale_velocities(d, s);
+  twoK *= s * s;
+  for (int j = 0; j < M; j++) d->xi[j] += d->vxi[j] * h2;
+  for (int j = 0; j < M - 1; j++) {
+    double e = exp(-d->vxi[j + 1] * h8);
+    d->vxi[j] = (d->vxi[j] * e + G(j) * h4) * e;
+  }
+  d->vxi[M - 1] += G(M - 1) * h4;
+#undef G
+}
+
+void hf_dyn_step(hf_dyn *d, hf_rng *r) {
+  double dt = d->o.dt;
+  switch (d->o.thermostat) {
+    case HF_THERMO_LANGEVIN:
+      kick(d, dt / 2);
+      drift(d, dt / 2);
+      langevin_o(d, dt, r);
+      drift(d, dt / 2);
+      hf_dyn_refresh(d);
+      kick(d, dt / 2);
+      break;
+    case HF_THERMO_NHC:
+      nhc_half(d, dt);
+      kick(d, dt / 2);
+      drift(d, dt);
+      hf_dyn_refresh(d);
+      kick(d, dt / 2);
+      nhc_half(d, dt);
+      break;
+    default:
+      kick(d, dt / 2);
+      drift(d, dt);
+      hf_dyn_refresh(d);
+      kick(d, dt / 2);
+      break;
+  }
+}
+
+const hf_energy *hf_dyn_energy(const hf_dyn *d) { return &d->E; }
+
+double hf_dyn_kinetic(const hf_dyn *d) {
+  size_t n = d->lat->n;
+  double k = 0;
+  for (int f = 0; f < 3; f++) {
+    if (!(d->nfield & (1 << f))) continue;
+    double s = 0;
+    for (int a = 0; a < 3; a++) {
+      const double *v = hf_fields_comp(&d->vel, 3 * f + a);
+      for (size_t i = 0; i < n; i++) s += v[i] * v[i];
+    }
+    k += 0.5 * d->mass[f] * HF_MVV2E * s;
+  }
+  return k;
+}
+
+double hf_dyn_strain_kinetic(const hf_dyn *d) {
+  double s = 0;
+  for (int l = 0; l < 6; l++) s += d->eta_v[l] * d->eta_v[l];
+  return 0.5 * d->W * s;
+}
+
+double hf_dyn_thermostat_energy(const hf_dyn *d) {
+  if (d->o.thermostat != HF_THERMO_NHC) return 0;
+  double kT = HF_KB * d->o.temperature, e = 0;
+  for (int j = 0; j < d->o.nhc_length; j++)
+    e += 0.5 * d->Q[j] * d->vxi[j] * d->vxi[j] + (j == 0 ? d->ndof : 1.0) * kT * d->xi[j];
+  return e;
+}
+
+double hf_dyn_conserved(const hf_dyn *d) {
+  return d->E.total + hf_dyn_kinetic(d) + hf_dyn_strain_kinetic(d) + hf_dyn_thermostat_energy(d);
+}
+
+double hf_dyn_ndof(const hf_dyn *d) { return d->ndof; }
+const double *hf_dyn_dEdeta(const hf_dyn *d) { return d->dEdeta; }
+double hf_dyn_strain_mass(const hf_dyn *d) { return d->W; }
+hf_fields *hf_dyn_velocities(hf_dyn *d) { return &d->vel; }
+double *hf_dyn_eta_velocity(hf_dyn *d) { return d->eta_v; }
+double *hf_dyn_nhc_xi(hf_dyn *d) { return d->xi; }
+double *hf_dyn_nhc_vxi(hf_dyn *d) { return d->vxi; }

@@ -1,0 +1,517 @@
+/* engine.c - compiles a model for a supercell into fast kernels and
+ * evaluates energy, gradients and strain derivatives (see engine.h).
+ * Owns: the reciprocal-space matrix, FFT plans and all scratch.  Must not
+ * allocate, print or do I/O inside hf_engine_eval. */
+#include "engine.h"
+
+#include <complex.h>
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewald.h"
+#include "local_strain.h"
+#include "poly_eval.h"
+
+typedef struct {
+  int a, b;
+  int d[3];
+  double c;
+} vv_entry;
+
+struct hf_engine {
+  const hf_model *model;
+  hf_lattice lat;
+  double a0, pressure;
+  unsigned mask;
+  hf_engine_census census;
+
+  /* reciprocal space: D[6*q] (xx,yy,zz,yz,zx,xy), prefactors folded in */
+  int has_k;
+  double *D;
+  fftw_complex *ck[3];
+  fftw_plan r2c, c2r;
+
+  /* per-cell local kernel */
+  int n_on, on_maxp;
+  int (*on_pow)[3];
+  double *on_c;
+  int has_hom, has_loc;
+  double Chom[6][6], Cloc[6][6]; /* [strain l][voigt pair p] */
+
+  /* local strain */
+  int need_etaL;
+  hf_strain_stencil stencil;
+  double *etaL[6], *gEtaL[6];
+
+  hf_poly eta_only; /* only homogeneous strain factors */
+  int n_vv;
+  vv_entry *vv;
+  hf_poly generic;
+};
+
+static int voigt_of(int a, int b) { return hf_voigt_index(a < b ? a : b, a < b ? b : a); }
+
+/* ---------------------------------------------------------- classification */
+
+enum kclass { K_KSPACE, K_ONSITE, K_HOM_UU, K_ETA_ONLY, K_LOC_UU, K_VV, K_GENERIC };
+
+static int all_at_origin(const hf_var *v) { return !v->off[0] && !v->off[1] && !v->off[2]; }
+
+static enum kclass classify(const hf_mono *m) {
+  int nu = 0, nv = 0, neta = 0, netal = 0, other = 0, u_origin = 1;
+  for (int f = 0; f < m->deg; f++) {
+    const hf_var *v = &m->f[f];
+    switch (v->kind) {
+      case HF_VAR_U:
+        nu++;
+        u_origin &= all_at_origin(v);
+        break;
+      case HF_VAR_V: nv++; break;
+      case HF_VAR_ETA: neta++; break;
+      case HF_VAR_ETAL:
+        netal++;
+        u_origin &= all_at_origin(v);
+        break;
+      default: other++; break;
+    }
+  }
+  if (other) return K_GENERIC;
+  if (nu == m->deg && nu == 2) return K_KSPACE;
+  if (nu == m->deg && nu > 0 && u_origin) return K_ONSITE;
+  if (neta == m->deg) return K_ETA_ONLY;
+  if (neta == 1 && nu == 2 && m->deg == 3 && u_origin) return K_HOM_UU;
+  if (netal == 1 && nu == 2 && m->deg == 3 && u_origin) return K_LOC_UU;
+  if (nv == 2 && m->deg == 2) return K_VV;
+  return K_GENERIC;
+}
+
+static int poly_uses(const hf_poly *p, int kind) {
+  for (int i = 0; i < p->n; i++)
+    for (int f = 0; f < p->m[i].deg; f++)
+      if (p->m[i].f[f].kind == kind) return 1;
+  return 0;
+}
+
+/* Adds c u_a(d1) u_b(d2) to D(k) for every k.  Only the real part is kept:
+ * terms are cubic invariant (checked when they enter the model), so their
+ * inversion images cancel the imaginary parts exactly. */
+static void kspace_add(hf_engine *e, const hf_mono *m, double c) {
+  int a = m->f[0].comp, b = m->f[1].comp;
+  int d[3];
+  for (int k = 0; k < 3; k++) d[k] = m->f[1].off[k] - m->f[0].off[k];
+  int p = voigt_of(a, b);
+  double w = a == b ? 2.0 * c : c; /* E = (1/2N) sum_k x^+ D x */
+  for (size_t q = 0; q < e->lat.nk; q++) {
+    int mk[3];
+    hf_kpoint(&e->lat, q, mk);
+    double ph = 0;
+    for (int k = 0; k < 3; k++) ph += 2.0 * M_PI * mk[k] * d[k] / e->lat.L[k];
+    e->D[6 * q + p] += w * cos(ph);
+  }
+}
+
+static int add_onsite(hf_engine *e, const hf_mono *m, double c) {
+  int pw[3] = {0, 0, 0};
+  for (int f = 0; f < m->deg; f++) pw[m->f[f].comp]++;
+  for (int i = 0; i < e->n_on; i++)
+    if (!memcmp(e->on_pow[i], pw, sizeof pw)) {
+      e->on_c[i] += c;
+      return HF_OK;
+    }
+  int (*np)[3] = realloc(e->on_pow, (size_t)(e->n_on + 1) * sizeof *np);
+  if (!np) return HF_FAIL;
+  e->on_pow = np;
+  double *nc = realloc(e->on_c, (size_t)(e->n_on + 1) * sizeof *nc);
+  if (!nc) return HF_FAIL;
+  e->on_c = nc;
+  memcpy(e->on_pow[e->n_on], pw, sizeof pw);
+  e->on_c[e->n_on++] = c;
+  for (int k = 0; k < 3; k++)
+    if (pw[k] > e->on_maxp) e->on_maxp = pw[k];
+  return HF_OK;
+}
+
+static int add_vv(hf_engine *e, const hf_mono *m, double c) {
+  vv_entry en = {.a = m->f[0].comp, .b = m->f[1].comp, .c = c};
+  for (int k = 0; k < 3; k++) en.d[k] = m->f[1].off[k] - m->f[0].off[k];
+  vv_entry *n = realloc(e->vv, (size_t)(e->n_vv + 1) * sizeof *n);
+  if (!n) return HF_FAIL;
+  e->vv = n;
+  e->vv[e->n_vv++] = en;
+  return HF_OK;
+}
+
+static int compile_terms(hf_engine *e, hf_err *err) {
+  const hf_model *m = e->model;
+  for (int t = 0; t < m->nterms; t++) {
+    const hf_term *term = &m->terms[t];
+    for (int i = 0; i < term->poly.n; i++) {
+      const hf_mono *mo = &term->poly.m[i];
+      double c = term->coef * mo->c;
+      int rc = HF_OK;
+      switch (classify(mo)) {
+        case K_KSPACE:
+          kspace_add(e, mo, c);
+          e->census.kspace++;
+          break;
+        case K_ONSITE:
+          rc = add_onsite(e, mo, c);
+          e->census.onsite++;
+          break;
+        case K_HOM_UU: {
+          int l = mo->f[0].comp, p = voigt_of(mo->f[1].comp, mo->f[2].comp);
+          e->Chom[l][p] += c;
+          e->has_hom = 1;
+          e->census.hom_uu++;
+          break;
+        }
+        case K_LOC_UU: {
+          int l = -1, a = -1, b = -1;
+          for (int f = 0; f < 3; f++) {
+            if (mo->f[f].kind == HF_VAR_ETAL)
+              l = mo->f[f].comp;
+            else if (a < 0)
+              a = mo->f[f].comp;
+            else
+              b = mo->f[f].comp;
+          }
+          e->Cloc[l][voigt_of(a, b)] += c;
+          e->has_loc = 1;
+          e->census.loc_uu++;
+          break;
+        }
+        case K_ETA_ONLY: {
+          hf_mono mm = *mo;
+          mm.c = c;
+          rc = hf_poly_add_mono(&e->eta_only, &mm);
+          e->census.eta_only++;
+          break;
+        }
+        case K_VV:
+          rc = add_vv(e, mo, c);
+          e->census.vv++;
+          break;
+        case K_GENERIC: {
+          hf_mono mm = *mo;
+          mm.c = c;
+          rc = hf_poly_add_mono(&e->generic, &mm);
+          e->census.generic++;
+          break;
+        }
+      }
+      if (rc) return hf_fail(err, "out of memory compiling term '%s'", term->name);
+    }
+  }
+  return HF_OK;
+}
+
+/* ------------------------------------------------------------------ create */
+
+int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
+                     const hf_engine_opts *opts, hf_err *err) {
+  *out = NULL;
+  hf_engine *e = calloc(1, sizeof *e);
+  if (!e) return hf_fail(err, "out of memory");
+  e->model = m;
+  e->lat = *lat;
+  e->a0 = m->a0;
+  e->pressure = opts ? opts->pressure : 0.0;
+  hf_poly_init(&e->eta_only);
+  hf_poly_init(&e->generic);
+  if (m->dof & HF_DOF_U) e->mask |= HF_FIELD_U;
+  if (m->dof & HF_DOF_V) e->mask |= HF_FIELD_V;
+  if (m->dof & HF_DOF_W) e->mask |= HF_FIELD_W;
+  if (m->dof & HF_DOF_SIGMA) e->mask |= HF_FIELD_SIGMA;
+
+  int reach = 0;
+  for (int t = 0; t < m->nterms; t++) {
+    int r = hf_poly_reach(&m->terms[t].poly);
+    reach = r > reach ? r : reach;
+    if (poly_uses(&m->terms[t].poly, HF_VAR_ETAL)) e->need_etaL = 1;
+  }
+  for (int k = 0; k < 3; k++)
+    if (lat->L[k] < 2 * reach + 1 && lat->L[k] > 1) {
+      hf_engine_free(e);
+      return hf_fail(err,
+                     "supercell %dx%dx%d is too small for terms reaching %d cells: need at least "
+                     "%d cells along each axis",
+                     lat->L[0], lat->L[1], lat->L[2], reach, 2 * reach + 1);
+    }
+
+  int has_uu = 0;
+  for (int t = 0; t < m->nterms && !has_uu; t++)
+    for (int i = 0; i < m->terms[t].poly.n; i++)
+      if (classify(&m->terms[t].poly.m[i]) == K_KSPACE) has_uu = 1;
+  e->has_k = (m->dof & HF_DOF_U) && (has_uu || m->dipole);
+  if (e->has_k) {
+    e->D = fftw_alloc_real(6 * lat->nk);
+    for (int a = 0; a < 3; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
+    if (!e->D || !e->ck[0] || !e->ck[1] || !e->ck[2]) {
+      hf_engine_free(e);
+      return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
+    }
+    memset(e->D, 0, 6 * lat->nk * sizeof *e->D);
+    if (m->dipole) {
+      if (hf_dipole_kernel(lat, m->a0, e->D, err)) {
+        hf_engine_free(e);
+        return hf_wrap(err, "dipole kernel");
+      }
+      double pref = hf_model_dipole_prefactor(m);
+      for (size_t i = 0; i < 6 * lat->nk; i++) e->D[i] *= pref;
+    }
+    double *tmp = fftw_alloc_real(lat->n);
+    if (!tmp) {
+      hf_engine_free(e);
+      return hf_fail(err, "out of memory");
+    }
+    unsigned flags = opts && opts->fftw_flags ? opts->fftw_flags : FFTW_MEASURE;
+    e->r2c = fftw_plan_dft_r2c_3d(lat->L[0], lat->L[1], lat->L[2], tmp, e->ck[0], flags);
+    e->c2r = fftw_plan_dft_c2r_3d(lat->L[0], lat->L[1], lat->L[2], e->ck[0], tmp, flags);
+    fftw_free(tmp);
+    if (!e->r2c || !e->c2r) {
+      hf_engine_free(e);
+      return hf_fail(err, "FFTW could not plan a %dx%dx%d transform", lat->L[0], lat->L[1],
+                     lat->L[2]);
+    }
+  }
+  if (e->need_etaL) {
+    hf_sites sites;
+    hf_model_sites(m, &sites);
+    if (hf_strain_stencil_init(&e->stencil, &sites, m->a0, err)) {
+      hf_engine_free(e);
+      return HF_FAIL;
+    }
+    for (int l = 0; l < 6; l++) {
+      e->etaL[l] = fftw_alloc_real(lat->n);
+      e->gEtaL[l] = fftw_alloc_real(lat->n);
+      if (!e->etaL[l] || !e->gEtaL[l]) {
+        hf_engine_free(e);
+        return hf_fail(err, "out of memory for local strain");
+      }
+    }
+  }
+  if (compile_terms(e, err)) {
+    hf_engine_free(e);
+    return HF_FAIL;
+  }
+  *out = e;
+  return HF_OK;
+}
+
+void hf_engine_free(hf_engine *e) {
+  if (!e) return;
+  if (e->r2c) fftw_destroy_plan(e->r2c);
+  if (e->c2r) fftw_destroy_plan(e->c2r);
+  fftw_free(e->D);
+  for (int a = 0; a < 3; a++) fftw_free(e->ck[a]);
+  for (int l = 0; l < 6; l++) {
+    fftw_free(e->etaL[l]);
+    fftw_free(e->gEtaL[l]);
+  }
+  free(e->on_pow);
+  free(e->on_c);
+  free(e->vv);
+  hf_poly_free(&e->eta_only);
+  hf_poly_free(&e->generic);
+  free(e);
+}
+
+void hf_engine_set_pressure(hf_engine *e, double gpa) { e->pressure = gpa; }
+double hf_engine_pressure(const hf_engine *e) { return e->pressure; }
+const hf_lattice *hf_engine_lattice(const hf_engine *e) { return &e->lat; }
+const hf_model *hf_engine_model(const hf_engine *e) { return e->model; }
+unsigned hf_engine_field_mask(const hf_engine *e) { return e->mask; }
+void hf_engine_get_census(const hf_engine *e, hf_engine_census *c) { *c = e->census; }
+
+double hf_engine_volume(const hf_engine *e, const double eta[6]) {
+  double v0 = (double)e->lat.n * e->a0 * e->a0 * e->a0;
+  return v0 * (1.0 + eta[0] + eta[1] + eta[2]);
+}
+
+size_t hf_engine_bytes(const hf_engine *e) {
+  size_t b = sizeof *e;
+  if (e->has_k) b += 6 * e->lat.nk * sizeof(double) + 3 * e->lat.nk * sizeof(fftw_complex);
+  if (e->need_etaL) b += 12 * e->lat.n * sizeof(double);
+  return b;
+}
+
+/* ---------------------------------------------------------------- kernels */
+
+static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
+  const hf_lattice *lat = &e->lat;
+  for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(e->r2c, x->u[a], e->ck[a]);
+  const size_t nzh = (size_t)(lat->L[2] / 2 + 1);
+  const int even = lat->L[2] % 2 == 0;
+  const double invN = 1.0 / (double)lat->n;
+  double energy = 0.0;
+  double complex *c0 = (double complex *)e->ck[0], *c1 = (double complex *)e->ck[1],
+                 *c2 = (double complex *)e->ck[2];
+  for (size_t q = 0; q < lat->nk; q++) {
+    const double *D = e->D + 6 * q;
+    double complex x0 = c0[q], x1 = c1[q], x2 = c2[q];
+    double complex y0 = D[0] * x0 + D[5] * x1 + D[4] * x2;
+    double complex y1 = D[5] * x0 + D[1] * x1 + D[3] * x2;
+    double complex y2 = D[4] * x0 + D[3] * x1 + D[2] * x2;
+    size_t kz = q % nzh;
+    double w = (kz == 0 || (even && kz == nzh - 1)) ? 1.0 : 2.0;
+    energy += w * creal(conj(x0) * y0 + conj(x1) * y1 + conj(x2) * y2);
+    c0[q] = y0 * invN;
+    c1[q] = y1 * invN;
+    c2[q] = y2 * invN;
+  }
+  if (g)
+    for (int a = 0; a < 3; a++) fftw_execute_dft_c2r(e->c2r, e->ck[a], g->u[a]);
+  return 0.5 * energy * invN;
+}
+
+/* On-site polynomial, homogeneous and local strain couplings, in one pass
+ * over the cells. Returns energies through the pointers. */
+static void local_kernel(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
+                         double *E_on, double *E_hom, double *E_loc) {
+  const size_t n = e->lat.n;
+  double Ceff[6] = {0, 0, 0, 0, 0, 0};
+  if (e->has_hom)
+    for (int l = 0; l < 6; l++)
+      for (int p = 0; p < 6; p++) Ceff[p] += x->eta[l] * e->Chom[l][p];
+  double Usum[6] = {0, 0, 0, 0, 0, 0};
+  double eon = 0, eloc = 0;
+  const int maxp = e->on_maxp;
+  for (size_t i = 0; i < n; i++) {
+    double u[3] = {x->u[0][i], x->u[1][i], x->u[2][i]};
+    double gr[3] = {0, 0, 0};
+    if (e->n_on) {
+      double pw[3][HF_MAX_DEG + 1];
+      for (int a = 0; a < 3; a++) {
+        pw[a][0] = 1.0;
+        for (int k = 1; k <= maxp; k++) pw[a][k] = pw[a][k - 1] * u[a];
+      }
+      for (int t = 0; t < e->n_on; t++) {
+        const int *p = e->on_pow[t];
+        double c = e->on_c[t];
+        double ax = pw[0][p[0]], ay = pw[1][p[1]], az = pw[2][p[2]];
+        eon += c * ax * ay * az;
+        if (p[0]) gr[0] += c * p[0] * pw[0][p[0] - 1] * ay * az;
+        if (p[1]) gr[1] += c * p[1] * ax * pw[1][p[1] - 1] * az;
+        if (p[2]) gr[2] += c * p[2] * ax * ay * pw[2][p[2] - 1];
+      }
+    }
+    double U[6] = {u[0] * u[0], u[1] * u[1], u[2] * u[2], u[1] * u[2], u[2] * u[0], u[0] * u[1]};
+    double C[6];
+    memcpy(C, Ceff, sizeof C);
+    if (e->has_hom)
+      for (int p = 0; p < 6; p++) Usum[p] += U[p];
+    if (e->has_loc) {
+      double el[6];
+      for (int l = 0; l < 6; l++) el[l] = e->etaL[l][i];
+      for (int l = 0; l < 6; l++) {
+        double s = 0;
+        for (int p = 0; p < 6; p++) {
+          s += e->Cloc[l][p] * U[p];
+          C[p] += el[l] * e->Cloc[l][p];
+        }
+        eloc += el[l] * s;
+        e->gEtaL[l][i] += s;
+      }
+    }
+    if (e->has_hom || e->has_loc) {
+      gr[0] += 2 * C[0] * u[0] + C[5] * u[1] + C[4] * u[2];
+      gr[1] += 2 * C[1] * u[1] + C[5] * u[0] + C[3] * u[2];
+      gr[2] += 2 * C[2] * u[2] + C[4] * u[0] + C[3] * u[1];
+    }
+    if (g)
+      for (int a = 0; a < 3; a++) g->u[a][i] += gr[a];
+  }
+  double ehom = 0;
+  if (e->has_hom)
+    for (int l = 0; l < 6; l++) {
+      double s = 0;
+      for (int p = 0; p < 6; p++) s += e->Chom[l][p] * Usum[p];
+      ehom += x->eta[l] * s;
+      if (dEdeta) dEdeta[l] += s;
+    }
+  *E_on = eon;
+  *E_hom = ehom;
+  *E_loc = eloc;
+}
+
+static double vv_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
+  const int *L = e->lat.L;
+  double energy = 0;
+  for (int t = 0; t < e->n_vv; t++) {
+    const vv_entry *en = &e->vv[t];
+    const double *va = x->v[en->a], *vb = x->v[en->b];
+    double *ga = g ? g->v[en->a] : NULL, *gb = g ? g->v[en->b] : NULL;
+    double s = 0;
+    for (int ix = 0; ix < L[0]; ix++) {
+      int jx = hf_pbc(ix, en->d[0], L[0]);
+      for (int iy = 0; iy < L[1]; iy++) {
+        int jy = hf_pbc(iy, en->d[1], L[1]);
+        size_t row_i = hf_index(&e->lat, ix, iy, 0), row_j = hf_index(&e->lat, jx, jy, 0);
+        for (int iz = 0; iz < L[2]; iz++) {
+          int jz = hf_pbc(iz, en->d[2], L[2]);
+          size_t i = row_i + (size_t)iz, j = row_j + (size_t)jz;
+          s += va[i] * vb[j];
+          if (ga) {
+            ga[i] += en->c * vb[j];
+            gb[j] += en->c * va[i];
+          }
+        }
+      }
+    }
+    energy += en->c * s;
+  }
+  return energy;
+}
+
+static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
+  double energy = 0, N = (double)e->lat.n;
+  for (int i = 0; i < e->eta_only.n; i++) {
+    const hf_mono *m = &e->eta_only.m[i];
+    double pre[HF_MAX_DEG + 1], suf[HF_MAX_DEG + 1];
+    pre[0] = 1;
+    for (int f = 0; f < m->deg; f++) pre[f + 1] = pre[f] * x->eta[m->f[f].comp];
+    suf[m->deg] = 1;
+    for (int f = m->deg - 1; f >= 0; f--) suf[f] = suf[f + 1] * x->eta[m->f[f].comp];
+    energy += N * m->c * pre[m->deg];
+    if (dEdeta)
+      for (int f = 0; f < m->deg; f++) dEdeta[m->f[f].comp] += N * m->c * pre[f] * suf[f + 1];
+  }
+  return energy;
+}
+
+void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
+                    hf_energy *E) {
+  const hf_lattice *lat = &e->lat;
+  memset(E, 0, sizeof *E);
+  double dEloc[6] = {0, 0, 0, 0, 0, 0};
+  double *dE = dEdeta ? dEdeta : dEloc;
+  memset(dE, 0, 6 * sizeof *dE);
+  if (g) {
+    for (int c = (e->has_k ? 3 : 0); c < 9; c++) {
+      double *a = hf_fields_comp(g, c);
+      if (a) memset(a, 0, lat->n * sizeof *a);
+    }
+  }
+  if (e->need_etaL) {
+    hf_local_strain(lat, &e->stencil, x->v, e->etaL);
+    for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->n * sizeof(double));
+  }
+  if (e->has_k) E->kspace = kspace_apply(e, x, g);
+  if (e->mask & HF_FIELD_U) local_kernel(e, x, g, dE, &E->onsite, &E->strain_hom, &E->strain_loc);
+  E->strain_hom += eta_only_apply(e, x, dE);
+  if (e->n_vv) E->elastic_v = vv_apply(e, x, g);
+  if (e->generic.n) {
+    hf_poly_input in = {lat, x, e->need_etaL ? e->etaL : NULL};
+    hf_poly_output out = {g, e->need_etaL ? e->gEtaL : NULL, dE};
+    E->other = hf_poly_eval(&e->generic, 1.0, &in, &out);
+  }
+  if (e->need_etaL && g) hf_local_strain_adjoint(lat, &e->stencil, e->gEtaL, g->v);
+  double pv = e->pressure * HF_GPA_A3;
+  E->pv = pv * hf_engine_volume(e, x->eta);
+  double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;
+  for (int l = 0; l < 3; l++) dE[l] += pv * v0;
+  E->total = E->kspace + E->onsite + E->strain_hom + E->strain_loc + E->elastic_v + E->other +
+             E->pv;
+}

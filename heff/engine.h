@@ -1,0 +1,66 @@
+/* engine.h - a model compiled for one supercell: energy, field gradients and
+ * strain derivatives, fast.
+ *
+ * Compiling sorts every monomial of every term into the cheapest kernel that
+ * holds it:
+ *   - all bilinear u-u terms (any shell) and the dipole-dipole Ewald sum: one
+ *     real symmetric 3x3 matrix D(k) per k-point, applied with r2c/c2r FFTs;
+ *   - on-site polynomials of u (any order): one table of (powers, coefficient);
+ *   - homogeneous strain x on-site u u, and local strain x on-site u u;
+ *   - strain-only polynomials;
+ *   - bilinear v-v terms: a sparse real-space stencil (v has no long-range
+ *     part, and a stencil costs less than six more FFTs: see docs/design.md);
+ *   - anything else: the generic evaluator (poly_eval.h).
+ * All scratch is allocated here; hf_engine_eval allocates nothing. */
+#ifndef HF_ENGINE_H
+#define HF_ENGINE_H
+
+#include "fields.h"
+#include "model.h"
+
+typedef struct {
+  double total;      /* eV, everything below summed */
+  double kspace;     /* dipole-dipole + bilinear u-u (incl. on-site u^2) */
+  double onsite;     /* on-site u polynomial beyond quadratic */
+  double strain_hom; /* homogeneous elastic + homogeneous strain-u coupling */
+  double strain_loc; /* local strain-u coupling */
+  double elastic_v;  /* bilinear v-v (inhomogeneous elastic) */
+  double other;      /* terms through the generic evaluator */
+  double pv;         /* p V (pressure term) */
+} hf_energy;
+
+typedef struct {
+  double pressure; /* GPa, > 0 compresses */
+  unsigned fftw_flags; /* FFTW planner flags (default FFTW_MEASURE) */
+} hf_engine_opts;
+
+typedef struct hf_engine hf_engine;
+
+int hf_engine_create(hf_engine **eng, const hf_model *m, const hf_lattice *lat,
+                     const hf_engine_opts *opts, hf_err *err);
+void hf_engine_free(hf_engine *eng);
+void hf_engine_set_pressure(hf_engine *eng, double gpa);
+double hf_engine_pressure(const hf_engine *eng);
+const hf_lattice *hf_engine_lattice(const hf_engine *eng);
+const hf_model *hf_engine_model(const hf_engine *eng);
+/* Field mask (HF_FIELD_*) that configurations for this engine must carry. */
+unsigned hf_engine_field_mask(const hf_engine *eng);
+
+/* E(x); if g != NULL, g is overwritten with dE/dx for every field x carries
+ * and dEdeta (6) with dE/deta (eV).  dEdeta may be NULL. */
+void hf_engine_eval(hf_engine *eng, const hf_fields *x, hf_fields *g, double *dEdeta,
+                    hf_energy *E);
+
+/* Supercell volume at strain eta, Angstrom^3 (linear in eta: V0 (1+tr eta)). */
+double hf_engine_volume(const hf_engine *eng, const double eta[6]);
+
+/* Bytes of scratch and kernels the engine holds (for memory reports). */
+size_t hf_engine_bytes(const hf_engine *eng);
+
+/* Number of monomials per kernel (for diagnostics and tests). */
+typedef struct {
+  int kspace, onsite, hom_uu, eta_only, loc_uu, vv, generic;
+} hf_engine_census;
+void hf_engine_get_census(const hf_engine *eng, hf_engine_census *c);
+
+#endif

@@ -1,0 +1,74 @@
+/* fields.c - lattice set-up and field allocation (see fields.h). */
+#include "fields.h"
+
+#include <fftw3.h>
+#include <string.h>
+
+int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err) {
+  for (int k = 0; k < 3; k++)
+    if (L[k] < 1 || L[k] > 4096)
+      return hf_fail(err, "supercell size L[%d] = %d must be between 1 and 4096", k, L[k]);
+  memcpy(lat->L, L, sizeof lat->L);
+  lat->n = (size_t)L[0] * (size_t)L[1] * (size_t)L[2];
+  lat->nk = (size_t)L[0] * (size_t)L[1] * (size_t)(L[2] / 2 + 1);
+  return HF_OK;
+}
+
+void hf_kpoint(const hf_lattice *lat, size_t q, int m[3]) {
+  size_t nzh = (size_t)(lat->L[2] / 2 + 1);
+  int kz = (int)(q % nzh);
+  size_t r = q / nzh;
+  int ky = (int)(r % (size_t)lat->L[1]);
+  int kx = (int)(r / (size_t)lat->L[1]);
+  m[0] = kx > lat->L[0] / 2 ? kx - lat->L[0] : kx;
+  m[1] = ky > lat->L[1] / 2 ? ky - lat->L[1] : ky;
+  m[2] = kz;
+}
+
+int hf_fields_alloc(hf_fields *f, const hf_lattice *lat, unsigned mask, hf_err *err) {
+  memset(f, 0, sizeof *f);
+  double **arrs[3] = {f->u, f->v, f->w};
+  unsigned bits[3] = {HF_FIELD_U, HF_FIELD_V, HF_FIELD_W};
+  for (int k = 0; k < 3; k++)
+    if (mask & bits[k])
+      for (int c = 0; c < 3; c++) {
+        arrs[k][c] = fftw_alloc_real(lat->n);
+        if (!arrs[k][c]) {
+          hf_fields_free(f);
+          return hf_fail(err, "out of memory allocating %zu cells", lat->n);
+        }
+      }
+  if (mask & HF_FIELD_SIGMA) {
+    f->sigma = fftw_alloc_real(lat->n);
+    if (!f->sigma) {
+      hf_fields_free(f);
+      return hf_fail(err, "out of memory allocating %zu cells", lat->n);
+    }
+  }
+  hf_fields_zero(f, lat);
+  return HF_OK;
+}
+
+void hf_fields_free(hf_fields *f) {
+  for (int c = 0; c < 9; c++) fftw_free(hf_fields_comp(f, c));
+  fftw_free(f->sigma);
+  memset(f, 0, sizeof *f);
+}
+
+void hf_fields_zero(hf_fields *f, const hf_lattice *lat) {
+  for (int c = 0; c < 9; c++) {
+    double *a = hf_fields_comp(f, c);
+    if (a) memset(a, 0, lat->n * sizeof *a);
+  }
+  if (f->sigma) memset(f->sigma, 0, lat->n * sizeof *f->sigma);
+  memset(f->eta, 0, sizeof f->eta);
+}
+
+void hf_fields_copy(hf_fields *dst, const hf_fields *src, const hf_lattice *lat) {
+  for (int c = 0; c < 9; c++) {
+    double *d = hf_fields_comp(dst, c), *s = hf_fields_comp(src, c);
+    if (d && s) memcpy(d, s, lat->n * sizeof *d);
+  }
+  if (dst->sigma && src->sigma) memcpy(dst->sigma, src->sigma, lat->n * sizeof *dst->sigma);
+  memcpy(dst->eta, src->eta, sizeof dst->eta);
+}

@@ -1,0 +1,59 @@
+/* fields.h - supercell geometry and structure-of-arrays fields.
+ *
+ * Cells are indexed i = (x*Ly + y)*Lz + z (FFTW row-major, z fastest); cell
+ * origin R = a0 (x, y, z) is the A site.  Every field component is its own
+ * array allocated with fftw_alloc_real, so r2c transforms run on it in place
+ * of a copy.  Reciprocal space uses FFTW's r2c half layout: index
+ * (kx*Ly + ky)*(Lz/2+1) + kz. */
+#ifndef HF_FIELDS_H
+#define HF_FIELDS_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+typedef struct {
+  int L[3];
+  size_t n;  /* cells */
+  size_t nk; /* r2c half-spectrum points: Lx*Ly*(Lz/2+1) */
+} hf_lattice;
+
+int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err);
+
+static inline size_t hf_index(const hf_lattice *lat, int x, int y, int z) {
+  return ((size_t)x * (size_t)lat->L[1] + (size_t)y) * (size_t)lat->L[2] + (size_t)z;
+}
+
+/* Wrapped coordinate (x + d) mod L for |d| < L. */
+static inline int hf_pbc(int x, int d, int L) {
+  int r = x + d;
+  return r < 0 ? r + L : r >= L ? r - L : r;
+}
+
+/* Integer wave vector of r2c index q: m[] with k = 2 pi m / (L a0), m in
+ * (-L/2, L/2]. */
+void hf_kpoint(const hf_lattice *lat, size_t q, int m[3]);
+
+/* All per-cell fields of a configuration. Arrays absent from the model are
+ * NULL.  eta is the homogeneous strain (Voigt, engineering shears). */
+typedef struct {
+  double *u[3], *v[3], *w[3];
+  double *sigma;
+  double eta[6];
+} hf_fields;
+
+enum { HF_FIELD_U = 1, HF_FIELD_V = 2, HF_FIELD_W = 4, HF_FIELD_SIGMA = 8 };
+
+/* Allocates the fields named by mask (HF_FIELD_*), zeroed. */
+int hf_fields_alloc(hf_fields *f, const hf_lattice *lat, unsigned mask, hf_err *err);
+void hf_fields_free(hf_fields *f);
+void hf_fields_zero(hf_fields *f, const hf_lattice *lat);
+/* dst = src for every array both have (same lattice). */
+void hf_fields_copy(hf_fields *dst, const hf_fields *src, const hf_lattice *lat);
+/* The nine vector-field component arrays as one table: [0..2] u, [3..5] v,
+ * [6..8] w (entries may be NULL). */
+static inline double *hf_fields_comp(const hf_fields *f, int c) {
+  return c < 3 ? f->u[c] : c < 6 ? f->v[c - 3] : f->w[c - 6];
+}
+
+#endif

@@ -1,0 +1,58 @@
+/* rng.c - xoshiro256** generator and derived distributions (see rng.h). */
+#include "rng.h"
+
+#include <math.h>
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void hf_rng_seed(hf_rng *r, uint64_t seed) {
+  uint64_t x = seed;
+  for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+  r->have_spare = 0;
+  r->spare = 0;
+}
+
+void hf_rng_split(const hf_rng *parent, uint64_t stream, hf_rng *child) {
+  uint64_t x = parent->s[0] ^ (parent->s[3] * 0x2545f4914f6cdd1dULL) ^ stream;
+  x = splitmix64(&x) ^ stream;
+  hf_rng_seed(child, x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t hf_rng_u64(hf_rng *r) {
+  uint64_t *s = r->s;
+  uint64_t result = rotl(s[1] * 5, 7) * 9;
+  uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+
+double hf_rng_uniform(hf_rng *r) { return (double)(hf_rng_u64(r) >> 11) * 0x1.0p-53; }
+
+double hf_rng_normal(hf_rng *r) {
+  if (r->have_spare) {
+    r->have_spare = 0;
+    return r->spare;
+  }
+  double a, b, s;
+  do {
+    a = 2.0 * hf_rng_uniform(r) - 1.0;
+    b = 2.0 * hf_rng_uniform(r) - 1.0;
+    s = a * a + b * b;
+  } while (s >= 1.0 || s == 0.0);
+  double f = sqrt(-2.0 * log(s) / s);
+  r->spare = b * f;
+  r->have_spare = 1;
+  return a * f;
+}
