@@ -318,6 +318,9 @@ void hf_engine_free(hf_engine *e) {
   free(e);
 }
 
+const double *hf_engine_kspace_matrix(const hf_engine *e) { return e->has_k ? e->D : NULL; }
+int hf_engine_mono_in_kspace(const hf_mono *m) { return classify(m) == K_KSPACE; }
+
 void hf_engine_set_pressure(hf_engine *e, double gpa) { e->pressure = gpa; }
 double hf_engine_pressure(const hf_engine *e) { return e->pressure; }
 const hf_lattice *hf_engine_lattice(const hf_engine *e) { return &e->lat; }

@@ -57,6 +57,13 @@ double hf_engine_volume(const hf_engine *eng, const double eta[6]);
 /* Bytes of scratch and kernels the engine holds (for memory reports). */
 size_t hf_engine_bytes(const hf_engine *eng);
 
+/* The reciprocal-space matrix D[6*q + c] (xx,yy,zz,yz,zx,xy) with every
+ * prefactor folded in, such that E_k = (1/2N) sum_k u(k)^+ D(k) u(k); NULL
+ * when the model has no bilinear u-u term and no dipole. */
+const double *hf_engine_kspace_matrix(const hf_engine *eng);
+/* 1 if the engine puts this monomial in the reciprocal-space matrix. */
+int hf_engine_mono_in_kspace(const hf_mono *m);
+
 /* Number of monomials per kernel (for diagnostics and tests). */
 typedef struct {
   int kspace, onsite, hom_uu, eta_only, loc_uu, vv, generic;
