@@ -79,8 +79,10 @@ int hf_model_add_term(hf_model *m, const char *name, double coef, const char *ex
     }
     hf_poly_free(&p);
     p = s;
-    if (p.n == 0)
+    if (p.n == 0) {
+      hf_poly_free(&p);
       return hf_fail(err, "term '%s': \"%s\" averages to zero over the cubic group", name, expr);
+    }
     if (symmetrize == HF_SYM_ORBIT) {
       int k = -1;
       for (int i = 0; i < p.n && k < 0; i++)

@@ -1,0 +1,72 @@
+/* checkpoint.c - atomic, tagged checkpoint files (see checkpoint.h). */
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TAGLEN 16
+
+int hf_ckpt_open_write(hf_ckpt_writer *w, const char *path, hf_err *err) {
+  memset(w, 0, sizeof *w);
+  snprintf(w->path, sizeof w->path, "%s", path);
+  snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path);
+  w->f = fopen(w->tmp, "wb");
+  if (!w->f) return hf_fail(err, "cannot write checkpoint %s: %s", w->tmp, strerror(errno));
+  return HF_OK;
+}
+
+void hf_ckpt_put(hf_ckpt_writer *w, const char *tag, const void *data, size_t bytes) {
+  char t[TAGLEN] = {0};
+  strncpy(t, tag, TAGLEN - 1);
+  uint64_t n = bytes;
+  if (fwrite(t, 1, TAGLEN, w->f) != TAGLEN || fwrite(&n, sizeof n, 1, w->f) != 1 ||
+      (bytes && fwrite(data, 1, bytes, w->f) != bytes))
+    w->failed = 1;
+}
+
+int hf_ckpt_commit(hf_ckpt_writer *w, hf_err *err) {
+  hf_ckpt_put(w, "end", NULL, 0);
+  int bad = w->failed || fflush(w->f) != 0 || fsync(fileno(w->f)) != 0;
+  if (fclose(w->f) != 0) bad = 1;
+  w->f = NULL;
+  if (bad) {
+    remove(w->tmp);
+    return hf_fail(err, "writing checkpoint %s failed (disk full?)", w->tmp);
+  }
+  if (rename(w->tmp, w->path) != 0)
+    return hf_fail(err, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(errno));
+  return HF_OK;
+}
+
+int hf_ckpt_open_read(hf_ckpt_reader *r, const char *path, int *exists, hf_err *err) {
+  memset(r, 0, sizeof *r);
+  snprintf(r->path, sizeof r->path, "%s", path);
+  r->f = fopen(path, "rb");
+  *exists = r->f != NULL;
+  if (!r->f && errno != ENOENT)
+    return hf_fail(err, "cannot read checkpoint %s: %s", path, strerror(errno));
+  return HF_OK;
+}
+
+int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err) {
+  char t[TAGLEN];
+  uint64_t n;
+  if (fread(t, 1, TAGLEN, r->f) != TAGLEN || fread(&n, sizeof n, 1, r->f) != 1)
+    return hf_fail(err, "checkpoint %s is truncated before section '%s'", r->path, tag);
+  t[TAGLEN - 1] = 0;
+  if (strcmp(t, tag) != 0)
+    return hf_fail(err, "checkpoint %s: expected section '%s', found '%s'", r->path, tag, t);
+  if (n != bytes)
+    return hf_fail(err, "checkpoint %s: section '%s' has %llu bytes, expected %zu (different run?)",
+                   r->path, tag, (unsigned long long)n, bytes);
+  if (bytes && fread(data, 1, bytes, r->f) != bytes)
+    return hf_fail(err, "checkpoint %s is truncated in section '%s'", r->path, tag);
+  return HF_OK;
+}
+
+void hf_ckpt_close(hf_ckpt_reader *r) {
+  if (r->f) fclose(r->f);
+  r->f = NULL;
+}

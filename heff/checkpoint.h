@@ -1,0 +1,34 @@
+/* checkpoint.h - binary checkpoint files written atomically (temporary file,
+ * fsync, rename), as a sequence of tagged sections so a reader detects a
+ * mismatched or truncated file instead of loading garbage. */
+#ifndef HF_CHECKPOINT_H
+#define HF_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+
+typedef struct {
+  FILE *f;
+  char path[1100], tmp[1110];
+  int failed;
+} hf_ckpt_writer;
+
+int hf_ckpt_open_write(hf_ckpt_writer *w, const char *path, hf_err *err);
+void hf_ckpt_put(hf_ckpt_writer *w, const char *tag, const void *data, size_t bytes);
+/* Flushes, fsyncs and renames over the old checkpoint. */
+int hf_ckpt_commit(hf_ckpt_writer *w, hf_err *err);
+
+typedef struct {
+  FILE *f;
+  char path[1100];
+} hf_ckpt_reader;
+
+/* Returns HF_OK and sets *exists = 0 when there is no checkpoint. */
+int hf_ckpt_open_read(hf_ckpt_reader *r, const char *path, int *exists, hf_err *err);
+/* Reads the next section, which must carry this tag and exactly this size. */
+int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err);
+void hf_ckpt_close(hf_ckpt_reader *r);
+
+#endif

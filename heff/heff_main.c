@@ -1,0 +1,110 @@
+/* heff_main.c - the heff program: runs the temperature sweep a run file
+ * describes, prints one table line per temperature, and resumes from the
+ * run's checkpoint when asked.  Only this file prints and exits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sweep.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: heff [--resume] [--quiet] RUN.yaml\n"
+          "  Runs the temperature sweep described by RUN.yaml (docs/run-format.md).\n"
+          "  --resume  continue from the checkpoint in the output directory, if any\n"
+          "  --quiet   no progress line\n"
+          "Output: <dir>/<prefix>.tsv (table with units), <prefix>_terms.tsv, VTK fields,\n"
+          "<prefix>.ckpt (checkpoint).  Units: eV, Angstrom, fs, K, amu, GPa.\n");
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+  int resume = 0, quiet = 0;
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--resume"))
+      resume = 1;
+    else if (!strcmp(argv[i], "--quiet"))
+      quiet = 1;
+    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (argv[i][0] == '-' || path) {
+      fprintf(stderr, "heff: unexpected argument '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (!path) {
+    usage(stderr);
+    return 2;
+  }
+  hf_err err = {{0}};
+  hf_run_config c;
+  hf_model m;
+  hf_model_init(&m);
+  if (hf_run_config_load(&c, path, &err) || hf_model_load(&m, c.model_path, &err)) {
+    fprintf(stderr, "heff: %s\n", err.msg);
+    return 1;
+  }
+  hf_sweep *s;
+  int resumed;
+  if (hf_sweep_create(&s, &c, &m, resume, &resumed, &err)) {
+    fprintf(stderr, "heff: %s\n", err.msg);
+    hf_model_free(&m);
+    return 1;
+  }
+  static const char *methods[] = {"MD", "HMC", "MC"};
+  printf("# heff: model %s (%s)\n# %dx%dx%d cells (%d atoms), %s, seed %llu, %d temperatures%s\n",
+         m.name, c.model_path, c.L[0], c.L[1], c.L[2], 5 * c.L[0] * c.L[1] * c.L[2],
+         methods[c.method], c.seed, c.ntemps, resumed ? ", resumed from checkpoint" : "");
+  printf("# table: %s\n", hf_sweep_table_path(s));
+  printf("#   T_K      |<u>|_A sorted (1st 2nd 3rd)       P_C/m2 (x y z)          eta1+eta2+eta3  "
+         "H_eV/cell     accept phase\n");
+  fflush(stdout);
+  int tty = !quiet && isatty(fileno(stderr));
+  double t0 = now(), last = 0;
+  int status;
+  for (;;) {
+    status = hf_sweep_advance(s, 1, &err);
+    if (status == HF_FAIL) {
+      if (tty) fprintf(stderr, "\n");
+      fprintf(stderr, "heff: %s\n", err.msg);
+      break;
+    }
+    if (status == HF_SWEEP_TEMPERATURE_DONE || status == HF_SWEEP_FINISHED) {
+      const hf_obs_result *r = hf_sweep_last_result(s);
+      double acc, step;
+      hf_sweep_last_accept(s, &acc, &step);
+      if (tty) fprintf(stderr, "\r%*s\r", 100, "");
+      printf("%9.2f   %.4f %.4f %.4f   %+.4f %+.4f %+.4f   %+.5f   %+.6f   %.3f  %c\n", r->T,
+             r->mean[OBS_SORTED], r->mean[OBS_SORTED + 1], r->mean[OBS_SORTED + 2], r->P[0],
+             r->P[1], r->P[2], r->mean[OBS_ETA] + r->mean[OBS_ETA + 1] + r->mean[OBS_ETA + 2],
+             r->mean[OBS_H], acc, r->phase);
+      fflush(stdout);
+    }
+    if (status == HF_SWEEP_FINISHED) break;
+    double t = now();
+    if (tty && t - last > 0.5) {
+      char line[200];
+      hf_sweep_progress(s, line, sizeof line, t - t0);
+      fprintf(stderr, "\r%s", line);
+      last = t;
+    }
+  }
+  if (tty) fprintf(stderr, "\r%*s\r", 100, "");
+  hf_sweep_free(s);
+  hf_model_free(&m);
+  if (status == HF_FAIL) return 1;
+  printf("# done in %.1f s\n", now() - t0);
+  return 0;
+}

@@ -1,0 +1,290 @@
+/* run_config.c - reading run files (format: docs/run-format.md). */
+#include "run_config.h"
+
+#include <fftw3.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "yaml_read.h"
+
+void hf_run_config_default(hf_run_config *c) {
+  memset(c, 0, sizeof *c);
+  c->L[0] = c->L[1] = c->L[2] = 12;
+  c->seed = 1;
+  c->method = HF_METHOD_HMC;
+  c->thermalize = 100;
+  c->average = 200;
+  c->sample_every = 1;
+  hf_dyn_opts_default(&c->md);
+  hf_hmc_opts_default(&c->hmc);
+  c->mc_step = 0.05;
+  c->mc_strain = 1;
+  c->init = HF_INIT_RANDOM;
+  c->init_amp = 0.05;
+  snprintf(c->out_dir, sizeof c->out_dir, "heff-out");
+  snprintf(c->prefix, sizeof c->prefix, "sweep");
+  c->vtk = 1;
+  c->checkpoint_every = 100;
+  c->phase_threshold = 0.04;
+  c->progress = 1;
+}
+
+/* dir of the run file + rel, unless rel is absolute. */
+static void resolve(char *dst, size_t cap, const char *runfile, const char *rel) {
+  if (rel[0] == '/') {
+    snprintf(dst, cap, "%s", rel);
+    return;
+  }
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s", runfile);
+  const char *dir = dirname(tmp);
+  size_t nd = strlen(dir), nr = strlen(rel);
+  if (nd + nr + 2 > cap) nr = cap > nd + 2 ? cap - nd - 2 : 0; /* paths are < 1024 by the reader */
+  memcpy(dst, dir, nd < cap ? nd : cap - 1);
+  if (nd + 1 < cap) {
+    dst[nd] = '/';
+    memcpy(dst + nd + 1, rel, nr);
+    dst[nd + 1 + nr] = 0;
+  } else {
+    dst[cap - 1] = 0;
+  }
+}
+
+static int read_temperatures(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  if (n->type == YAML_SEQUENCE_NODE) {
+    int k = hf_yaml_numbers(r, n, "", "temperatures", "a list of temperatures in K", c->temps,
+                            -HF_MAX_TEMPS);
+    if (k < 0) return HF_FAIL;
+    c->ntemps = k;
+  } else {
+    hf_yslot s[3] = {{.key = "start"}, {.key = "stop"}, {.key = "step"}};
+    if (hf_yaml_map(r, n, "", "temperatures",
+                    "a list of temperatures or a mapping {start: K, stop: K, step: K}",
+                    "temperatures: ", s, 3))
+      return HF_FAIL;
+    double v[3];
+    const char *what[3] = {"start temperature in K", "stop temperature in K",
+                           "temperature step in K (negative for cooling)"};
+    for (int i = 0; i < 3; i++)
+      if (hf_yaml_need(r, n, "temperatures: ", &s[i], what[i], "'temperatures'") ||
+          hf_yaml_number(r, s[i].val, "temperatures: ", s[i].key, what[i], &v[i]))
+        return HF_FAIL;
+    if (v[2] == 0 || (v[1] - v[0]) * v[2] < 0)
+      return hf_yaml_fail_at(r, s[2].val,
+                             "temperatures: key 'step': expected a step that leads from start "
+                             "(%g K) to stop (%g K), got %g",
+                             v[0], v[1], v[2]);
+    int k = 0;
+    for (double T = v[0]; (v[2] > 0 ? T <= v[1] + 1e-9 : T >= v[1] - 1e-9) && k < HF_MAX_TEMPS;
+         T = v[0] + v[2] * ++k)
+      c->temps[k] = T;
+    c->ntemps = k;
+  }
+  for (int i = 0; i < c->ntemps; i++)
+    if (c->temps[i] < 0)
+      return hf_yaml_fail_at(r, n, "key 'temperatures': expected temperatures >= 0 K, got %g",
+                             c->temps[i]);
+  if (!c->ntemps) return hf_yaml_expected(r, n, "", "temperatures", "at least one temperature");
+  return HF_OK;
+}
+
+static int read_md(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  enum { DT, THERMO, FRICTION, TAU_T, NHC, BARO, TAU_P, FREE, NK };
+  hf_yslot s[NK] = {{.key = "dt"},     {.key = "thermostat"}, {.key = "friction"},
+                    {.key = "tau_t"},  {.key = "nhc_length"}, {.key = "barostat"},
+                    {.key = "tau_p"},  {.key = "strain_free"}};
+  if (hf_yaml_map(r, n, "", "md", "a mapping of MD settings", "md: ", s, NK)) return HF_FAIL;
+  hf_dyn_opts *o = &c->md;
+  static const char *thermo[] = {"none", "langevin", "nose-hoover"};
+  if (s[DT].val && hf_yaml_positive(r, s[DT].val, "md: ", "dt", "a positive time step in fs", &o->dt))
+    return HF_FAIL;
+  if (s[THERMO].val) {
+    int k = hf_yaml_choice(r, s[THERMO].val, "md: ", "thermostat", thermo, 3,
+                           "none, langevin or nose-hoover");
+    if (k < 0) return HF_FAIL;
+    o->thermostat = k;
+  }
+  if (s[FRICTION].val && hf_yaml_positive(r, s[FRICTION].val, "md: ", "friction",
+                                          "a positive Langevin friction in 1/fs", &o->friction))
+    return HF_FAIL;
+  if (s[TAU_T].val && hf_yaml_positive(r, s[TAU_T].val, "md: ", "tau_t",
+                                       "a positive thermostat period in fs", &o->tau_t))
+    return HF_FAIL;
+  long nl;
+  if (s[NHC].val) {
+    if (hf_yaml_integer(r, s[NHC].val, "md: ", "nhc_length", 1, HF_NHC_MAX, &nl)) return HF_FAIL;
+    o->nhc_length = (int)nl;
+  }
+  if (s[BARO].val && hf_yaml_bool(r, s[BARO].val, "md: ", "barostat", &o->barostat)) return HF_FAIL;
+  if (s[TAU_P].val && hf_yaml_positive(r, s[TAU_P].val, "md: ", "tau_p",
+                                       "a positive barostat period in fs", &o->tau_p))
+    return HF_FAIL;
+  if (s[FREE].val) {
+    double f[6];
+    if (hf_yaml_numbers(r, s[FREE].val, "md: ", "strain_free", "six 0/1 flags (eta1..eta6)", f, 6) <
+        0)
+      return HF_FAIL;
+    for (int l = 0; l < 6; l++) o->strain_free[l] = f[l] != 0;
+  }
+  return HF_OK;
+}
+
+static int read_hmc(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  enum { STEPS, DT, TARGET, STRAIN, TAU_P, NK };
+  hf_yslot s[NK] = {{.key = "steps"}, {.key = "dt"}, {.key = "target_accept"}, {.key = "strain"},
+                    {.key = "tau_p"}};
+  if (hf_yaml_map(r, n, "", "hmc", "a mapping of HMC settings", "hmc: ", s, NK)) return HF_FAIL;
+  hf_hmc_opts *o = &c->hmc;
+  long k;
+  if (s[STEPS].val) {
+    if (hf_yaml_integer(r, s[STEPS].val, "hmc: ", "steps", 1, 100000, &k)) return HF_FAIL;
+    o->n_steps = (int)k;
+  }
+  if (s[DT].val && hf_yaml_positive(r, s[DT].val, "hmc: ", "dt", "a positive time step in fs", &o->dt))
+    return HF_FAIL;
+  if (s[TARGET].val) {
+    if (hf_yaml_positive(r, s[TARGET].val, "hmc: ", "target_accept",
+                         "an acceptance between 0 and 1", &o->target_accept))
+      return HF_FAIL;
+    if (o->target_accept >= 1)
+      return hf_yaml_expected(r, s[TARGET].val, "hmc: ", "target_accept",
+                              "an acceptance between 0 and 1");
+  }
+  if (s[STRAIN].val && hf_yaml_bool(r, s[STRAIN].val, "hmc: ", "strain", &o->strain_moves))
+    return HF_FAIL;
+  if (s[TAU_P].val && hf_yaml_positive(r, s[TAU_P].val, "hmc: ", "tau_p",
+                                       "a positive strain period in fs", &o->tau_p))
+    return HF_FAIL;
+  return HF_OK;
+}
+
+static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
+  enum { MODEL, SUPER, SEED, METHOD, PRESS, PRESS_K, TEMPS, THERM, AVG, SAMPLE, MD, HMC, MC, INIT,
+         OUT, PHASE, NK };
+  hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},  {.key = "seed"},
+                    {.key = "method"},       {.key = "pressure"},   {.key = "pressure_per_K"},
+                    {.key = "temperatures"}, {.key = "thermalize"}, {.key = "average"},
+                    {.key = "sample_every"}, {.key = "md"},         {.key = "hmc"},
+                    {.key = "mc"},           {.key = "initial"},    {.key = "output"},
+                    {.key = "phase_threshold"}};
+  if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
+    return HF_FAIL;
+  const char *top = "the run file";
+  char buf[1024];
+  if (hf_yaml_need(r, root, "", &k[MODEL], "path of the model file", top) ||
+      hf_yaml_string(r, k[MODEL].val, "", "model", "a model file path", buf, sizeof buf))
+    return HF_FAIL;
+  resolve(c->model_path, sizeof c->model_path, c->path, buf);
+  if (hf_yaml_need(r, root, "", &k[TEMPS], "temperatures in K", top) ||
+      read_temperatures(r, k[TEMPS].val, c))
+    return HF_FAIL;
+  if (k[SUPER].val) {
+    double L[3];
+    if (hf_yaml_numbers(r, k[SUPER].val, "", "supercell", "three cell counts [Lx, Ly, Lz]", L, 3) < 0)
+      return HF_FAIL;
+    for (int a = 0; a < 3; a++) {
+      if (L[a] < 1 || L[a] > 4096 || L[a] != floor(L[a]))
+        return hf_yaml_expected(r, k[SUPER].val, "", "supercell",
+                                "three whole numbers between 1 and 4096");
+      c->L[a] = (int)L[a];
+    }
+  }
+  long v;
+  if (k[SEED].val) {
+    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 0x7fffffffffffffffL, &v)) return HF_FAIL;
+    c->seed = (unsigned long long)v;
+  }
+  if (k[METHOD].val) {
+    static const char *names[] = {"md", "hmc", "mc"};
+    int m = hf_yaml_choice(r, k[METHOD].val, "", "method", names, 3, "md, hmc or mc");
+    if (m < 0) return HF_FAIL;
+    c->method = m;
+  }
+  if (k[PRESS].val && hf_yaml_number(r, k[PRESS].val, "", "pressure", "a pressure in GPa",
+                                     &c->pressure))
+    return HF_FAIL;
+  if (k[PRESS_K].val && hf_yaml_number(r, k[PRESS_K].val, "", "pressure_per_K",
+                                       "a pressure slope in GPa/K", &c->pressure_per_K))
+    return HF_FAIL;
+  struct {
+    int key;
+    long *dst, lo;
+  } ints[] = {{THERM, &c->thermalize, 0}, {AVG, &c->average, 1}, {SAMPLE, &c->sample_every, 1}};
+  for (int i = 0; i < 3; i++)
+    if (k[ints[i].key].val &&
+        hf_yaml_integer(r, k[ints[i].key].val, "", k[ints[i].key].key, ints[i].lo, 1000000000L,
+                        ints[i].dst))
+      return HF_FAIL;
+  if (k[MD].val && read_md(r, k[MD].val, c)) return HF_FAIL;
+  if (k[HMC].val && read_hmc(r, k[HMC].val, c)) return HF_FAIL;
+  if (k[MC].val) {
+    hf_yslot s[2] = {{.key = "step"}, {.key = "strain"}};
+    if (hf_yaml_map(r, k[MC].val, "", "mc", "a mapping of MC settings", "mc: ", s, 2) ||
+        (s[0].val && hf_yaml_positive(r, s[0].val, "mc: ", "step",
+                                      "a positive initial step in Angstrom", &c->mc_step)) ||
+        (s[1].val && hf_yaml_bool(r, s[1].val, "mc: ", "strain", &c->mc_strain)))
+      return HF_FAIL;
+  }
+  if (k[INIT].val) {
+    hf_yslot s[3] = {{.key = "state"}, {.key = "amplitude"}, {.key = "u"}};
+    if (hf_yaml_map(r, k[INIT].val, "", "initial", "a mapping {state: random|uniform, ...}",
+                    "initial: ", s, 3))
+      return HF_FAIL;
+    static const char *st[] = {"random", "uniform"};
+    if (s[0].val) {
+      int m = hf_yaml_choice(r, s[0].val, "initial: ", "state", st, 2, "random or uniform");
+      if (m < 0) return HF_FAIL;
+      c->init = m;
+    }
+    if (s[1].val && hf_yaml_number(r, s[1].val, "initial: ", "amplitude",
+                                   "a random amplitude in Angstrom", &c->init_amp))
+      return HF_FAIL;
+    if (s[2].val &&
+        hf_yaml_numbers(r, s[2].val, "initial: ", "u", "three components in Angstrom", c->init_u, 3) <
+            0)
+      return HF_FAIL;
+    if (c->init == HF_INIT_UNIFORM && !s[2].val)
+      return hf_yaml_need(r, k[INIT].val, "initial: ", &s[2], "u in Angstrom for a uniform state",
+                          "'initial'");
+  }
+  if (k[OUT].val) {
+    hf_yslot s[4] = {{.key = "dir"}, {.key = "prefix"}, {.key = "vtk"}, {.key = "checkpoint_every"}};
+    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", "output: ", s, 4))
+      return HF_FAIL;
+    if (s[0].val) {
+      if (hf_yaml_string(r, s[0].val, "output: ", "dir", "a directory", buf, sizeof buf))
+        return HF_FAIL;
+      resolve(c->out_dir, sizeof c->out_dir, c->path, buf);
+    }
+    if (s[1].val && hf_yaml_string(r, s[1].val, "output: ", "prefix", "a file name prefix",
+                                   c->prefix, sizeof c->prefix))
+      return HF_FAIL;
+    if (s[2].val && hf_yaml_bool(r, s[2].val, "output: ", "vtk", &c->vtk)) return HF_FAIL;
+    if (s[3].val && hf_yaml_integer(r, s[3].val, "output: ", "checkpoint_every", 0, 1000000000L,
+                                    &c->checkpoint_every))
+      return HF_FAIL;
+  } else {
+    resolve(c->out_dir, sizeof c->out_dir, c->path, "heff-out");
+  }
+  if (k[PHASE].val && hf_yaml_positive(r, k[PHASE].val, "", "phase_threshold",
+                                       "a positive mode amplitude in Angstrom", &c->phase_threshold))
+    return HF_FAIL;
+  if (c->average < c->sample_every)
+    return hf_yaml_fail_at(r, k[AVG].val ? k[AVG].val : root,
+                           "key 'average': expected at least sample_every (%ld) units, got %ld",
+                           c->sample_every, c->average);
+  return HF_OK;
+}
+
+int hf_run_config_load(hf_run_config *c, const char *path, hf_err *err) {
+  hf_run_config_default(c);
+  snprintf(c->path, sizeof c->path, "%s", path);
+  hf_yreader r;
+  yaml_node_t *root;
+  if (hf_yaml_open(&r, path, &root, err)) return HF_FAIL;
+  int rc = read_body(&r, root, c);
+  hf_yaml_close(&r);
+  return rc;
+}

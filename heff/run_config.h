@@ -1,0 +1,47 @@
+/* run_config.h - what a heff run does, read from a YAML run file (see
+ * docs/run-format.md).  Every field has a documented default; unknown keys
+ * and bad values are errors that name file, line and key. */
+#ifndef HF_RUN_CONFIG_H
+#define HF_RUN_CONFIG_H
+
+#include "dynamics.h"
+#include "error.h"
+#include "hmc.h"
+
+enum hf_method { HF_METHOD_MD = 0, HF_METHOD_HMC = 1, HF_METHOD_MC = 2 };
+enum hf_init { HF_INIT_RANDOM = 0, HF_INIT_UNIFORM = 1 };
+
+#define HF_MAX_TEMPS 4096
+
+typedef struct {
+  char path[1024];       /* the run file itself */
+  char model_path[1024]; /* resolved relative to the run file */
+  int L[3];
+  unsigned long long seed;
+  int method;
+  double pressure;       /* GPa */
+  double pressure_per_K; /* GPa/K added: p(T) = pressure + pressure_per_K*T */
+  int ntemps;
+  double temps[HF_MAX_TEMPS];
+  long thermalize; /* steps (MD) or sweeps (HMC/MC) per temperature */
+  long average;
+  long sample_every;
+  hf_dyn_opts md;
+  hf_hmc_opts hmc;
+  double mc_step;
+  int mc_strain;
+  int init;           /* enum hf_init */
+  double init_amp;    /* Angstrom: random amplitude */
+  double init_u[3];   /* Angstrom: uniform initial u */
+  char out_dir[1024]; /* resolved relative to the run file */
+  char prefix[128];
+  int vtk;               /* write fields at the end of each temperature */
+  long checkpoint_every; /* steps/sweeps between checkpoints (0: only at T ends) */
+  double phase_threshold; /* Angstrom: |<u_a>| below it counts as zero */
+  int progress;           /* print a progress line */
+} hf_run_config;
+
+void hf_run_config_default(hf_run_config *c);
+int hf_run_config_load(hf_run_config *c, const char *path, hf_err *err);
+
+#endif

@@ -1,0 +1,448 @@
+/* sweep.c - the temperature-sweep driver with checkpoint/resume (sweep.h). */
+#include "sweep.h"
+
+#include <errno.h>
+#include <fftw3.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "hmc.h"
+#include "local_strain.h"
+#include "metropolis.h"
+#include "output.h"
+
+#define ADAPT_EVERY 10 /* sweeps between step-size adaptations (HMC, MC) */
+#define CKPT_VERSION 1
+
+enum { STAGE_THERM = 0, STAGE_AVG = 1 };
+
+/* Everything that changes during the run and must survive a restart. */
+typedef struct {
+  int it, stage;
+  long step;
+  long units_done;
+  uint64_t acc_tried, acc_accepted; /* this temperature's averaging phase */
+  uint64_t last_tried[4], last_acc[4]; /* sampler counters at the last unit */
+  uint64_t win_tried[4], win_acc[4];   /* since the last step-size adaptation */
+  double step_size[4]; /* HMC dt or MC steps (u, v, w, strain) */
+  long table_bytes, terms_bytes;
+} progress;
+
+struct hf_sweep {
+  hf_run_config c;
+  const hf_model *m;
+  hf_lattice lat;
+  hf_engine *eng;
+  hf_fields x;
+  hf_dyn *dyn;
+  hf_hmc *hmc;
+  hf_mc *mc;
+  hf_rng rng;
+  hf_obs obs;
+  hf_obs_result last;
+  double last_accept, last_step;
+  progress p;
+  FILE *table, *terms;
+  char table_path[1200], terms_path[1200], ckpt_path[1200];
+  double *etaL[6];
+  hf_strain_stencil stencil;
+  double term_e[64];
+  long total_units;
+};
+
+static double pressure_at(const hf_run_config *c, double T) {
+  return c->pressure + c->pressure_per_K * T;
+}
+
+static const char *method_name(int m) {
+  return m == HF_METHOD_MD ? "md" : m == HF_METHOD_HMC ? "hmc" : "mc";
+}
+
+static int mkdir_p(const char *dir, hf_err *err) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return hf_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
+      *p = '/';
+    }
+  if (mkdir(buf, 0777) && errno != EEXIST)
+    return hf_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
+  return HF_OK;
+}
+
+static void init_fields(hf_sweep *s) {
+  hf_rng r;
+  hf_rng_split(&s->rng, 1, &r); /* a stream of its own: does not shift the sampler's */
+  const hf_run_config *c = &s->c;
+  for (int a = 0; a < 3; a++)
+    if (s->x.u[a])
+      for (size_t i = 0; i < s->lat.n; i++)
+        s->x.u[a][i] = c->init == HF_INIT_UNIFORM ? c->init_u[a]
+                                                  : c->init_amp * (2 * hf_rng_uniform(&r) - 1);
+}
+
+/* Current cumulative acceptance counters of the sampler, per move kind
+ * (HMC uses kind 0; MC u, v, omega, strain). */
+static void sampler_counts(const hf_sweep *s, uint64_t tried[4], uint64_t acc[4]) {
+  memset(tried, 0, 4 * sizeof *tried);
+  memset(acc, 0, 4 * sizeof *acc);
+  if (s->hmc) {
+    long t, a;
+    hf_hmc_counts(s->hmc, &t, &a);
+    tried[0] = (uint64_t)t;
+    acc[0] = (uint64_t)a;
+  } else if (s->mc) {
+    hf_mc_stats st;
+    hf_mc_get_stats(s->mc, &st);
+    memcpy(tried, st.trials, 4 * sizeof *tried);
+    memcpy(acc, st.accepted, 4 * sizeof *acc);
+  }
+}
+
+static void save_step_sizes(hf_sweep *s) {
+  if (s->hmc) s->p.step_size[0] = hf_hmc_dt(s->hmc);
+  if (s->mc) {
+    hf_mc_stats st;
+    hf_mc_get_stats(s->mc, &st);
+    for (int k = 0; k < 3; k++) s->p.step_size[k] = st.step[k];
+    s->p.step_size[3] = st.strain_step;
+  }
+}
+
+/* Step-size adaptation from the checkpointed window counters only, so a
+ * resumed run adapts exactly as the uninterrupted one. */
+static void adapt_steps(hf_sweep *s) {
+  save_step_sizes(s);
+  for (int k = 0; k < 4; k++) {
+    if (s->p.win_tried[k] < 5) continue;
+    double acc = (double)s->p.win_acc[k] / (double)s->p.win_tried[k];
+    double target = s->hmc ? s->c.hmc.target_accept : 0.4;
+    double f = s->hmc ? exp(0.5 * (acc - target)) : (acc + 0.05) / (target + 0.05);
+    s->p.step_size[k] *= fmin(1.25, fmax(0.7, f));
+    s->p.win_tried[k] = s->p.win_acc[k] = 0;
+  }
+  if (s->hmc) hf_hmc_set_dt(s->hmc, s->p.step_size[0]);
+  if (s->mc) hf_mc_set_steps(s->mc, s->p.step_size, s->p.step_size[3]);
+}
+
+static int write_checkpoint(hf_sweep *s, hf_err *err) {
+  save_step_sizes(s);
+  s->p.table_bytes = ftell(s->table);
+  s->p.terms_bytes = ftell(s->terms);
+  hf_ckpt_writer w;
+  if (hf_ckpt_open_write(&w, s->ckpt_path, err)) return HF_FAIL;
+  int version = CKPT_VERSION;
+  hf_ckpt_put(&w, "version", &version, sizeof version);
+  hf_ckpt_put(&w, "L", s->c.L, sizeof s->c.L);
+  hf_ckpt_put(&w, "seed", &s->c.seed, sizeof s->c.seed);
+  hf_ckpt_put(&w, "method", &s->c.method, sizeof s->c.method);
+  hf_ckpt_put(&w, "progress", &s->p, sizeof s->p);
+  hf_ckpt_put(&w, "rng", &s->rng, sizeof s->rng);
+  for (int c = 0; c < 9; c++)
+    if (hf_fields_comp(&s->x, c))
+      hf_ckpt_put(&w, "field", hf_fields_comp(&s->x, c), s->lat.n * sizeof(double));
+  if (s->x.sigma) hf_ckpt_put(&w, "sigma", s->x.sigma, s->lat.n * sizeof(double));
+  hf_ckpt_put(&w, "eta", s->x.eta, sizeof s->x.eta);
+  if (s->dyn) {
+    hf_fields *v = hf_dyn_velocities(s->dyn);
+    for (int c = 0; c < 9; c++)
+      if (hf_fields_comp(v, c))
+        hf_ckpt_put(&w, "velocity", hf_fields_comp(v, c), s->lat.n * sizeof(double));
+    hf_ckpt_put(&w, "eta_velocity", hf_dyn_eta_velocity(s->dyn), 6 * sizeof(double));
+    hf_ckpt_put(&w, "nhc_xi", hf_dyn_nhc_xi(s->dyn), HF_NHC_MAX * sizeof(double));
+    hf_ckpt_put(&w, "nhc_vxi", hf_dyn_nhc_vxi(s->dyn), HF_NHC_MAX * sizeof(double));
+  }
+  hf_ckpt_put(&w, "observables", &s->obs, sizeof s->obs);
+  return hf_ckpt_commit(&w, err);
+}
+
+static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
+  hf_ckpt_reader r;
+  int exists;
+  *resumed = 0;
+  if (hf_ckpt_open_read(&r, s->ckpt_path, &exists, err)) return HF_FAIL;
+  if (!exists) return HF_OK;
+  int version, L[3], method;
+  unsigned long long seed;
+  int rc = hf_ckpt_get(&r, "version", &version, sizeof version, err);
+  if (!rc && version != CKPT_VERSION)
+    rc = hf_fail(err, "checkpoint %s has version %d, expected %d", s->ckpt_path, version,
+                 CKPT_VERSION);
+  if (!rc) rc = hf_ckpt_get(&r, "L", L, sizeof L, err);
+  if (!rc) rc = hf_ckpt_get(&r, "seed", &seed, sizeof seed, err);
+  if (!rc) rc = hf_ckpt_get(&r, "method", &method, sizeof method, err);
+  if (!rc && (memcmp(L, s->c.L, sizeof L) || seed != s->c.seed || method != s->c.method))
+    rc = hf_fail(err,
+                 "checkpoint %s belongs to a different run (supercell, seed or method differ); "
+                 "remove it or use another output directory",
+                 s->ckpt_path);
+  if (!rc) rc = hf_ckpt_get(&r, "progress", &s->p, sizeof s->p, err);
+  if (!rc) rc = hf_ckpt_get(&r, "rng", &s->rng, sizeof s->rng, err);
+  for (int c = 0; c < 9 && !rc; c++)
+    if (hf_fields_comp(&s->x, c))
+      rc = hf_ckpt_get(&r, "field", hf_fields_comp(&s->x, c), s->lat.n * sizeof(double), err);
+  if (!rc && s->x.sigma) rc = hf_ckpt_get(&r, "sigma", s->x.sigma, s->lat.n * sizeof(double), err);
+  if (!rc) rc = hf_ckpt_get(&r, "eta", s->x.eta, sizeof s->x.eta, err);
+  if (!rc && s->dyn) {
+    hf_fields *v = hf_dyn_velocities(s->dyn);
+    for (int c = 0; c < 9 && !rc; c++)
+      if (hf_fields_comp(v, c))
+        rc = hf_ckpt_get(&r, "velocity", hf_fields_comp(v, c), s->lat.n * sizeof(double), err);
+    if (!rc) rc = hf_ckpt_get(&r, "eta_velocity", hf_dyn_eta_velocity(s->dyn), 6 * sizeof(double), err);
+    if (!rc) rc = hf_ckpt_get(&r, "nhc_xi", hf_dyn_nhc_xi(s->dyn), HF_NHC_MAX * sizeof(double), err);
+    if (!rc)
+      rc = hf_ckpt_get(&r, "nhc_vxi", hf_dyn_nhc_vxi(s->dyn), HF_NHC_MAX * sizeof(double), err);
+  }
+  if (!rc) rc = hf_ckpt_get(&r, "observables", &s->obs, sizeof s->obs, err);
+  if (!rc) rc = hf_ckpt_get(&r, "end", NULL, 0, err);
+  hf_ckpt_close(&r);
+  if (rc) return HF_FAIL;
+  *resumed = 1;
+  return HF_OK;
+}
+
+/* Applies temperature-dependent settings and refreshes sampler caches. */
+static void enter_temperature(hf_sweep *s) {
+  double T = s->c.temps[s->p.it];
+  hf_engine_set_pressure(s->eng, pressure_at(&s->c, T));
+  if (s->dyn) {
+    hf_dyn_set_temperature(s->dyn, T);
+    hf_dyn_refresh(s->dyn);
+  }
+  if (s->hmc) hf_hmc_refresh(s->hmc);
+  if (s->mc) hf_mc_refresh(s->mc);
+}
+
+static int truncate_to(FILE *f, long bytes, const char *path, hf_err *err) {
+  if (fflush(f) || ftruncate(fileno(f), bytes) || fseek(f, bytes, SEEK_SET))
+    return hf_fail(err, "cannot rewind %s to the checkpoint: %s", path, strerror(errno));
+  return HF_OK;
+}
+
+int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, int resume,
+                    int *resumed, hf_err *err) {
+  *out = NULL;
+  *resumed = 0;
+  hf_sweep *s = calloc(1, sizeof *s);
+  if (!s) return hf_fail(err, "out of memory");
+  s->c = *c;
+  s->m = m;
+  int rc = hf_lattice_init(&s->lat, c->L, err);
+  hf_engine_opts eo = {.pressure = pressure_at(c, c->temps[0]), .fftw_flags = FFTW_ESTIMATE};
+  if (!rc) rc = hf_engine_create(&s->eng, m, &s->lat, &eo, err);
+  if (!rc) rc = hf_fields_alloc(&s->x, &s->lat, hf_engine_field_mask(s->eng), err);
+  if (rc) {
+    hf_sweep_free(s);
+    return HF_FAIL;
+  }
+  hf_rng_seed(&s->rng, c->seed);
+  init_fields(s);
+  if (c->method == HF_METHOD_MD) {
+    hf_dyn_opts d = c->md;
+    d.temperature = c->temps[0];
+    rc = hf_dyn_create(&s->dyn, s->eng, &s->x, &d, err);
+  } else if (c->method == HF_METHOD_HMC) {
+    rc = hf_hmc_create(&s->hmc, s->eng, &s->x, &c->hmc, err);
+  } else {
+    hf_mc_opts o;
+    hf_mc_opts_default(&o);
+    for (int k = 0; k < 3; k++) o.step[k] = c->mc_step;
+    o.strain_moves = c->mc_strain && (m->dof & HF_DOF_ETA);
+    rc = hf_mc_create(&s->mc, s->eng, &s->x, &o, err);
+  }
+  if (!rc && (m->dof & HF_DOF_V)) {
+    hf_sites sites;
+    hf_model_sites(m, &sites);
+    rc = hf_strain_stencil_init(&s->stencil, &sites, m->a0, err);
+    for (int l = 0; l < 6 && !rc; l++)
+      if (!(s->etaL[l] = fftw_alloc_real(s->lat.n))) rc = hf_fail(err, "out of memory");
+  }
+  if (!rc) rc = mkdir_p(c->out_dir, err);
+  if (rc) {
+    hf_sweep_free(s);
+    return HF_FAIL;
+  }
+  snprintf(s->table_path, sizeof s->table_path, "%s/%s.tsv", c->out_dir, c->prefix);
+  snprintf(s->terms_path, sizeof s->terms_path, "%s/%s_terms.tsv", c->out_dir, c->prefix);
+  snprintf(s->ckpt_path, sizeof s->ckpt_path, "%s/%s.ckpt", c->out_dir, c->prefix);
+  s->total_units = (long)c->ntemps * (c->thermalize + c->average);
+  if (s->dyn) {
+    hf_rng vr;
+    hf_rng_split(&s->rng, 2, &vr);
+    hf_dyn_randomize_velocities(s->dyn, c->temps[0], &vr);
+  }
+  hf_obs_begin(&s->obs, c->average / c->sample_every, m->nterms);
+  if (resume && read_checkpoint(s, resumed, err)) {
+    hf_sweep_free(s);
+    return HF_FAIL;
+  }
+  if (*resumed) {
+    s->table = fopen(s->table_path, "r+");
+    s->terms = fopen(s->terms_path, "r+");
+    if (!s->table || !s->terms ||
+        truncate_to(s->table, s->p.table_bytes, s->table_path, err) ||
+        truncate_to(s->terms, s->p.terms_bytes, s->terms_path, err)) {
+      if (!err || !err->msg[0]) hf_fail(err, "cannot reopen the output tables in %s", c->out_dir);
+      hf_sweep_free(s);
+      return HF_FAIL;
+    }
+    if (s->hmc) hf_hmc_set_dt(s->hmc, s->p.step_size[0]);
+    if (s->mc) hf_mc_set_steps(s->mc, s->p.step_size, s->p.step_size[3]);
+    sampler_counts(s, s->p.last_tried, s->p.last_acc);
+  } else {
+    s->table = fopen(s->table_path, "w");
+    s->terms = fopen(s->terms_path, "w");
+    if (!s->table || !s->terms) {
+      hf_fail(err, "cannot write the output tables in %s", c->out_dir);
+      hf_sweep_free(s);
+      return HF_FAIL;
+    }
+    char extra[256];
+    snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T",
+             c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K);
+    hf_table_header(s->table, m, method_name(c->method), extra);
+    hf_terms_header(s->terms, m);
+  }
+  if (s->p.it < c->ntemps) enter_temperature(s);
+  *out = s;
+  return HF_OK;
+}
+
+void hf_sweep_free(hf_sweep *s) {
+  if (!s) return;
+  if (s->table) fclose(s->table);
+  if (s->terms) fclose(s->terms);
+  hf_dyn_free(s->dyn);
+  hf_hmc_free(s->hmc);
+  hf_mc_free(s->mc);
+  hf_fields_free(&s->x);
+  for (int l = 0; l < 6; l++) fftw_free(s->etaL[l]);
+  hf_engine_free(s->eng);
+  free(s);
+}
+
+/* One MD step, HMC trajectory or MC sweep. */
+static void one_unit(hf_sweep *s, double T) {
+  if (s->dyn)
+    hf_dyn_step(s->dyn, &s->rng);
+  else if (s->hmc)
+    hf_hmc_sweep(s->hmc, T, &s->rng);
+  else
+    hf_mc_sweep(s->mc, T, &s->rng);
+}
+
+static void take_sample(hf_sweep *s) {
+  hf_energy E;
+  double tkin = 0;
+  if (s->dyn) {
+    E = *hf_dyn_energy(s->dyn);
+    tkin = 2 * hf_dyn_kinetic(s->dyn) / (hf_dyn_ndof(s->dyn) * HF_KB);
+  } else if (s->hmc) {
+    E = *hf_hmc_energy(s->hmc);
+  } else {
+    hf_engine_eval(s->eng, &s->x, NULL, NULL, &E);
+  }
+  hf_obs_sample(&s->obs, s->eng, &s->x, &E, tkin);
+  /* per-term energies cost one generic pass: take them on every 10th sample */
+  if ((s->obs.samples - 1) % 10 == 0) {
+    if (s->etaL[0]) hf_local_strain(&s->lat, &s->stencil, s->x.v, s->etaL);
+    hf_term_energies(s->m, &s->lat, &s->x, s->etaL[0] ? s->etaL : NULL, s->term_e);
+    hf_obs_sample_terms(&s->obs, s->term_e, (long)s->lat.n);
+  }
+}
+
+static int finish_temperature(hf_sweep *s, hf_err *err) {
+  const hf_run_config *c = &s->c;
+  double T = c->temps[s->p.it];
+  hf_obs_result_compute(&s->obs, s->m, &s->lat, T, c->phase_threshold, &s->last);
+  s->last_accept = s->p.acc_tried ? (double)s->p.acc_accepted / (double)s->p.acc_tried : 1.0;
+  save_step_sizes(s);
+  s->last_step = s->dyn ? c->md.dt : s->p.step_size[0];
+  hf_table_row(s->table, &s->last, s->last_accept, s->last_step, pressure_at(c, T));
+  hf_terms_row(s->terms, &s->last, s->m);
+  if (c->vtk) {
+    char path[1300], title[128];
+    snprintf(path, sizeof path, "%s/%s_T%07.2f.vtk", c->out_dir, c->prefix, T);
+    snprintf(title, sizeof title, "heff fields at T = %.2f K", T);
+    if (hf_write_vtk(path, s->m, &s->lat, &s->x, title, err)) return HF_FAIL;
+  }
+  s->p.it++;
+  s->p.stage = STAGE_THERM;
+  s->p.step = 0;
+  s->p.acc_tried = s->p.acc_accepted = 0;
+  hf_obs_begin(&s->obs, c->average / c->sample_every, s->m->nterms);
+  if (s->p.it < c->ntemps) enter_temperature(s);
+  return write_checkpoint(s, err);
+}
+
+int hf_sweep_advance(hf_sweep *s, long max_units, hf_err *err) {
+  const hf_run_config *c = &s->c;
+  for (long u = 0; u < max_units; u++) {
+    if (s->p.it >= c->ntemps) return HF_SWEEP_FINISHED;
+    double T = c->temps[s->p.it];
+    one_unit(s, T);
+    s->p.step++;
+    s->p.units_done++;
+    uint64_t tried[4], acc[4];
+    sampler_counts(s, tried, acc);
+    for (int k = 0; k < 4; k++) {
+      uint64_t dt = tried[k] - s->p.last_tried[k], da = acc[k] - s->p.last_acc[k];
+      if (s->p.stage == STAGE_AVG) {
+        s->p.acc_tried += dt;
+        s->p.acc_accepted += da;
+      } else {
+        s->p.win_tried[k] += dt;
+        s->p.win_acc[k] += da;
+      }
+      s->p.last_tried[k] = tried[k];
+      s->p.last_acc[k] = acc[k];
+    }
+    if (s->p.stage == STAGE_THERM) {
+      if (s->p.step % ADAPT_EVERY == 0 && !s->dyn) adapt_steps(s);
+      if (s->p.step >= c->thermalize) {
+        s->p.stage = STAGE_AVG;
+        s->p.step = 0;
+      }
+    } else {
+      if ((s->p.step - 1) % c->sample_every == 0) take_sample(s);
+      if (s->p.step >= c->average) {
+        if (finish_temperature(s, err)) return HF_FAIL;
+        return s->p.it >= c->ntemps ? HF_SWEEP_FINISHED : HF_SWEEP_TEMPERATURE_DONE;
+      }
+    }
+    if (c->checkpoint_every > 0 && s->p.units_done % c->checkpoint_every == 0 &&
+        s->p.step % ADAPT_EVERY == 0 && write_checkpoint(s, err))
+      return HF_FAIL;
+  }
+  return s->p.it >= c->ntemps ? HF_SWEEP_FINISHED : HF_SWEEP_RUNNING;
+}
+
+const hf_obs_result *hf_sweep_last_result(const hf_sweep *s) { return &s->last; }
+
+double hf_sweep_fraction(const hf_sweep *s) {
+  return s->total_units ? (double)s->p.units_done / (double)s->total_units : 1.0;
+}
+
+void hf_sweep_progress(const hf_sweep *s, char *buf, size_t n, double elapsed) {
+  const hf_run_config *c = &s->c;
+  int it = s->p.it < c->ntemps ? s->p.it : c->ntemps - 1;
+  hf_progress_format(buf, n, c->temps[it], it, c->ntemps,
+                     s->p.stage == STAGE_THERM ? "thermalize" : "average", s->p.step,
+                     s->p.stage == STAGE_THERM ? c->thermalize : c->average, elapsed,
+                     hf_sweep_fraction(s));
+}
+
+void hf_sweep_last_accept(const hf_sweep *s, double *accept, double *step) {
+  *accept = s->last_accept;
+  *step = s->last_step;
+}
+
+const char *hf_sweep_table_path(const hf_sweep *s) { return s->table_path; }
