@@ -4,14 +4,17 @@
  * put into D(k), with local strain factors replaced by their v stencil
  * (local_strain.c), canonicalized.  For each moving field F (u, v, w) it is
  * compiled into a list of "visits": one per (monomial, distinct offset o of
- * an F factor in it), i.e. the instance anchored at s - o for a move at s.
+ * an F factor in it, modulo the supercell), i.e. the instance anchored at
+ * s - o for a move at s.
  * The factors of a visit refer to "slots": distinct (array, offset relative
  * to s) pairs shared by all visits of F, so one trial loads each slot once,
  * evaluates all visits, writes the new values, reloads the slots of F and
  * evaluates again.  Slots of F come first in the slot table.
  *
  * Bilinear u-u part: Q(r) = (1/N) sum_k D(k) e^{i k.r} (c2r of D), stored as
- * Q[c][r] in the Voigt order of D (xx, yy, zz, yz, zx, xy).  For a trial
+ * Q[c][(rx Ly + ry) 2Lz + tz] with rz = tz mod Lz, i.e. every z row stored twice
+ * so that the z run of Q(j - s) for a row of cells j is contiguous, in the
+ * Voigt order of D (xx, yy, zz, yz, zx, xy).  For a trial
  * u_s -> u_s + d, dE = d.h_s + d.Q(0).d/2; on acceptance h_j += Q(j-s) d.
  *
  * Strain trials: the monomials with a homogeneous strain factor are
@@ -62,7 +65,7 @@ struct hf_mc {
 
   /* bilinear u-u part */
   const double *D; /* engine's D(k), or NULL */
-  double *Q[6];    /* n each */
+  double *Q[6];    /* 2n each (z rows doubled) */
   double *h[3];
   double *rbuf;
   fftw_complex *cbuf[3];
@@ -70,10 +73,10 @@ struct hf_mc {
 
   /* local polynomial */
   mc_list list[3];
-  double *sv;   /* slot values (max nslot) */
-  size_t *sidx; /* slot cells */
-  int R;        /* max |rel| */
-  int *wrap[3]; /* wrap[k][R + i] = (i mod L_k), i in [-R, L_k + R) */
+  double *sv;       /* slot values (max nslot) */
+  size_t *sidx;     /* slot cells */
+  int R;            /* max |rel| */
+  int *wrap[3];     /* wrap[k][R + i] = (i mod L_k), i in [-R, L_k + R) */
   hf_poly eta_poly; /* monomials with a homogeneous strain factor */
   double *eta_S;    /* cell sum of each one's field part (per sweep) */
 
@@ -97,12 +100,24 @@ void hf_mc_opts_default(hf_mc_opts *o) {
 static int etal_row(const hf_strain_stencil *st, int l, int c, int comp[2], double coef[2]) {
   const double *h = st->h[c], s = st->inv4a0;
   switch (l) {
-    case 0: comp[0] = 0, coef[0] = h[0] * s; return 1;
-    case 1: comp[0] = 1, coef[0] = h[1] * s; return 1;
-    case 2: comp[0] = 2, coef[0] = h[2] * s; return 1;
-    case 3: comp[0] = 1, coef[0] = h[2] * s, comp[1] = 2, coef[1] = h[1] * s; return 2;
-    case 4: comp[0] = 2, coef[0] = h[0] * s, comp[1] = 0, coef[1] = h[2] * s; return 2;
-    default: comp[0] = 0, coef[0] = h[1] * s, comp[1] = 1, coef[1] = h[0] * s; return 2;
+    case 0:
+      comp[0] = 0, coef[0] = h[0] * s;
+      return 1;
+    case 1:
+      comp[0] = 1, coef[0] = h[1] * s;
+      return 1;
+    case 2:
+      comp[0] = 2, coef[0] = h[2] * s;
+      return 1;
+    case 3:
+      comp[0] = 1, coef[0] = h[2] * s, comp[1] = 2, coef[1] = h[1] * s;
+      return 2;
+    case 4:
+      comp[0] = 2, coef[0] = h[0] * s, comp[1] = 0, coef[1] = h[2] * s;
+      return 2;
+    default:
+      comp[0] = 0, coef[0] = h[1] * s, comp[1] = 1, coef[1] = h[0] * s;
+      return 2;
   }
 }
 
@@ -151,11 +166,16 @@ static int expand_etal(hf_poly *out, const hf_mono *m, double c, const hf_strain
 
 static int var_code(const hf_var *v) {
   switch (v->kind) {
-    case HF_VAR_U: return v->comp;
-    case HF_VAR_V: return 3 + v->comp;
-    case HF_VAR_W: return 6 + v->comp;
-    case HF_VAR_SIGMA: return CODE_SIGMA;
-    default: return CODE_ETA + v->comp; /* HF_VAR_ETA (etaL was expanded) */
+    case HF_VAR_U:
+      return v->comp;
+    case HF_VAR_V:
+      return 3 + v->comp;
+    case HF_VAR_W:
+      return 6 + v->comp;
+    case HF_VAR_SIGMA:
+      return CODE_SIGMA;
+    default:
+      return CODE_ETA + v->comp; /* HF_VAR_ETA (etaL was expanded) */
   }
 }
 
@@ -188,7 +208,11 @@ static int build_list(hf_mc *mc, int F, const hf_poly *P, hf_err *err) {
     for (int f = 0; f < m->deg; f++) {
       if (m->f[f].kind != kind) continue;
       int o[3] = {m->f[f].off[0], m->f[f].off[1], m->f[f].off[2]}, dup = 0;
-      for (int a = 0; a < na && !dup; a++) dup = !memcmp(anchors[a], o, sizeof o);
+      /* offsets equal modulo the supercell give the same anchor cell (small cells) */
+      for (int a = 0; a < na && !dup; a++) {
+        dup = 1;
+        for (int k = 0; k < 3; k++) dup &= (anchors[a][k] - o[k]) % mc->lat.L[k] == 0;
+      }
       if (!dup) memcpy(anchors[na++], o, sizeof o);
     }
     for (int a = 0; a < na; a++) {
@@ -281,8 +305,7 @@ static int compile_local(hf_mc *mc, hf_err *err) {
     const hf_mono *mo = &P.m[i];
     int has_eta = 0;
     for (int f = 0; f < mo->deg; f++) has_eta |= mo->f[f].kind == HF_VAR_ETA;
-    if (has_eta && hf_poly_add_mono(&mc->eta_poly, mo))
-      rc = hf_fail(err, "out of memory");
+    if (has_eta && hf_poly_add_mono(&mc->eta_poly, mo)) rc = hf_fail(err, "out of memory");
   }
   for (int F = 0; F < 3 && !rc; F++)
     if (mc->moving[F]) rc = build_list(mc, F, &P, err);
@@ -309,19 +332,19 @@ static int compile_local(hf_mc *mc, hf_err *err) {
 static int compile_bilinear(hf_mc *mc, hf_err *err) {
   const hf_lattice *lat = &mc->lat;
   int ok = 1;
-  for (int c = 0; c < 6; c++) ok &= (mc->Q[c] = fftw_alloc_real(lat->n)) != NULL;
+  for (int c = 0; c < 6; c++) ok &= (mc->Q[c] = fftw_alloc_real(2 * lat->n)) != NULL;
   mc->rbuf = fftw_alloc_real(lat->n);
   for (int a = 0; a < 3; a++) {
     mc->h[a] = fftw_alloc_real(lat->n);
     mc->cbuf[a] = fftw_alloc_complex(lat->nk);
   }
-  if (!ok || !mc->rbuf || !mc->h[0] || !mc->h[1] || !mc->h[2] || !mc->cbuf[0] ||
-      !mc->cbuf[1] || !mc->cbuf[2])
+  if (!ok || !mc->rbuf || !mc->h[0] || !mc->h[1] || !mc->h[2] || !mc->cbuf[0] || !mc->cbuf[1] ||
+      !mc->cbuf[2])
     return hf_fail(err, "out of memory for the Monte Carlo interaction matrix");
-  mc->r2c = fftw_plan_dft_r2c_3d(lat->L[0], lat->L[1], lat->L[2], mc->rbuf, mc->cbuf[0],
-                                 FFTW_ESTIMATE);
-  mc->c2r = fftw_plan_dft_c2r_3d(lat->L[0], lat->L[1], lat->L[2], mc->cbuf[0], mc->rbuf,
-                                 FFTW_ESTIMATE);
+  mc->r2c =
+      fftw_plan_dft_r2c_3d(lat->L[0], lat->L[1], lat->L[2], mc->rbuf, mc->cbuf[0], FFTW_ESTIMATE);
+  mc->c2r =
+      fftw_plan_dft_c2r_3d(lat->L[0], lat->L[1], lat->L[2], mc->cbuf[0], mc->rbuf, FFTW_ESTIMATE);
   if (!mc->r2c || !mc->c2r)
     return hf_fail(err, "FFTW could not plan a %dx%dx%d transform", lat->L[0], lat->L[1],
                    lat->L[2]);
@@ -329,7 +352,10 @@ static int compile_bilinear(hf_mc *mc, hf_err *err) {
   double complex *cb = (double complex *)mc->cbuf[0];
   for (int c = 0; c < 6; c++) {
     for (size_t q = 0; q < lat->nk; q++) cb[q] = mc->D[6 * q + c] * invN;
-    fftw_execute_dft_c2r(mc->c2r, mc->cbuf[0], mc->Q[c]);
+    fftw_execute_dft_c2r(mc->c2r, mc->cbuf[0], mc->rbuf);
+    const size_t Lz = (size_t)lat->L[2], rows = lat->n / Lz;
+    for (size_t row = 0; row < rows; row++)
+      for (size_t z = 0; z < 2 * Lz; z++) mc->Q[c][2 * Lz * row + z] = mc->rbuf[Lz * row + z % Lz];
   }
   return HF_OK;
 }
@@ -486,20 +512,16 @@ static void axpy_run(size_t n, double *restrict h0, double *restrict h1, double 
 static void update_h(hf_mc *mc, const int s3[3], const double d[3]) {
   const int *L = mc->lat.L;
   double *const *Q = mc->Q;
+  const size_t Lz = (size_t)L[2];
   for (int jx = 0; jx < L[0]; jx++) {
     int rx = jx - s3[0] < 0 ? jx - s3[0] + L[0] : jx - s3[0];
     for (int jy = 0; jy < L[1]; jy++) {
       int ry = jy - s3[1] < 0 ? jy - s3[1] + L[1] : jy - s3[1];
-      size_t jrow = hf_index(&mc->lat, jx, jy, 0), rrow = hf_index(&mc->lat, rx, ry, 0);
-      /* z in [0, sz): r = z - sz + Lz; z in [sz, Lz): r = z - sz */
-      for (int seg = 0; seg < 2; seg++) {
-        size_t j = jrow + (size_t)(seg ? s3[2] : 0);
-        size_t r = rrow + (size_t)(seg ? 0 : L[2] - s3[2]);
-        size_t n = (size_t)(seg ? L[2] - s3[2] : s3[2]);
-        if (n)
-          axpy_run(n, mc->h[0] + j, mc->h[1] + j, mc->h[2] + j, Q[0] + r, Q[1] + r, Q[2] + r,
-                   Q[3] + r, Q[4] + r, Q[5] + r, d);
-      }
+      size_t j = hf_index(&mc->lat, jx, jy, 0);
+      /* z = 0 .. Lz-1 -> tz = z - sz + Lz */
+      size_t r = 2 * Lz * ((size_t)rx * (size_t)L[1] + (size_t)ry) + Lz - (size_t)s3[2];
+      axpy_run(Lz, mc->h[0] + j, mc->h[1] + j, mc->h[2] + j, Q[0] + r, Q[1] + r, Q[2] + r, Q[3] + r,
+               Q[4] + r, Q[5] + r, d);
     }
   }
 }

@@ -32,13 +32,13 @@
 #include "rng.h"
 
 typedef struct {
-  double step[3];        /* initial max displacement per trial component for u, v (Angstrom)
-                            and omega (rad); default 0.05 each */
-  double target_accept;  /* acceptance hf_mc_adapt aims at, in (0, 1); default 0.4 */
-  int strain_moves;      /* 1: one trial per free homogeneous strain component per sweep
-                            (needs the eta degree of freedom); default 0 (clamped strain) */
-  double strain_step;    /* initial max change of one strain component; default 0.002 */
-  int strain_free[6];    /* which eta components move when strain_moves = 1; default all */
+  double step[3];       /* initial max displacement per trial component for u, v (Angstrom)
+                           and omega (rad); default 0.05 each */
+  double target_accept; /* acceptance hf_mc_adapt aims at, in (0, 1); default 0.4 */
+  int strain_moves;     /* 1: one trial per free homogeneous strain component per sweep
+                           (needs the eta degree of freedom); default 0 (clamped strain) */
+  double strain_step;   /* initial max change of one strain component; default 0.002 */
+  int strain_free[6];   /* which eta components move when strain_moves = 1; default all */
 } hf_mc_opts;
 
 void hf_mc_opts_default(hf_mc_opts *o);

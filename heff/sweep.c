@@ -419,7 +419,7 @@ int hf_sweep_advance(hf_sweep *s, long max_units, hf_err *err) {
       }
     }
     if (c->checkpoint_every > 0 && s->p.units_done % c->checkpoint_every == 0 &&
-        s->p.step % ADAPT_EVERY == 0 && write_checkpoint(s, err))
+        write_checkpoint(s, err))
       return HF_FAIL;
   }
   return s->p.it >= c->ntemps ? HF_SWEEP_FINISHED : HF_SWEEP_RUNNING;

@@ -1,7 +1,8 @@
 /* test_metropolis.c - single-site Metropolis Monte Carlo (metropolis.c):
  *  1. the incrementally tracked energy equals hf_engine_eval's energy after
  *     many sweeps of the kitchen-sink model (every term class, dipole,
- *     strain moves, pressure): the local energy differences are exact;
+ *     strain moves, pressure): the local energy differences are exact; also
+ *     on small supercells (1x1x1, 3x1x4, 3x3x3) where offsets wrap;
  *  2. harmonic model E = kappa sum |u|^2: <u_a^2> = kT/(2 kappa);
  *  3. harmonic + nearest-neighbour couplings + dipole: <u_a^2> =
  *     (kT/N) sum_k [D(k)^-1]_aa with D built here independently (Ewald kernel
@@ -89,10 +90,11 @@ static void sample_u2(hf_engine *e, hf_fields *x, const hf_lattice *lat, double 
   block_average(samp, nsweep, 50, &mean, &se);
   double acc = (double)(st.accepted[HF_MC_U] - st0.accepted[HF_MC_U]) /
                (double)(st.trials[HF_MC_U] - st0.trials[HF_MC_U]);
-  printf("%s: <u_a^2> MC %.6e +- %.2e (%.2f%%), exact %.6e, diff %.2f sigma, %.2f%%; step %.4f "
-         "A, acceptance %.3f\n",
-         what, mean, se, 100 * se / mean, exact, (mean - exact) / se,
-         100 * (mean - exact) / exact, st.step[0], acc);
+  printf(
+      "%s: <u_a^2> MC %.6e +- %.2e (%.2f%%), exact %.6e, diff %.2f sigma, %.2f%%; step %.4f "
+      "A, acceptance %.3f\n",
+      what, mean, se, 100 * se / mean, exact, (mean - exact) / se, 100 * (mean - exact) / exact,
+      st.step[0], acc);
   CHECK(fabs(mean - exact) <= 4 * se, "%s: |MC - exact| = %.3e > 4 sigma = %.3e", what,
         fabs(mean - exact), 4 * se);
   CHECK(fabs(mean - exact) <= 0.03 * exact, "%s: |MC - exact| = %.3e > 3%% of %.3e", what,
@@ -139,8 +141,8 @@ static int test_exact_energy(void) {
       if (done % 10 == 9 && done < 100) hf_mc_adapt(mc);
     }
     double et = hf_mc_energy(mc), ee = eval_total(e, &x);
-    printf("after %3d sweeps: tracked %.12f eV, evaluated %.12f eV, rel diff %.2e\n", done, et,
-           ee, fabs(et - ee) / fabs(ee));
+    printf("after %3d sweeps: tracked %.12f eV, evaluated %.12f eV, rel diff %.2e\n", done, et, ee,
+           fabs(et - ee) / fabs(ee));
     char label[64];
     snprintf(label, sizeof label, "tracked energy after %d sweeps", done);
     CHECK_CLOSE(et, ee, 1e-9, 1e-3, label);
@@ -180,6 +182,46 @@ static int test_exact_energy(void) {
   hf_mc_free(mc);
   hf_fields_free(&x);
   hf_engine_free(e);
+  hf_model_free(&m);
+  return 0;
+}
+
+/* Small supercells, where distinct offsets of one monomial reach the same
+ * cell (L = 1 along an axis, or L = 3 with the local strain stencil). */
+static int test_small_cells(void) {
+  hf_err err;
+  hf_model m;
+  REQUIRE_OK(testmodel_kitchen_sink(&m, 1, &err), err);
+  const int sizes[3][3] = {{1, 1, 1}, {3, 1, 4}, {3, 3, 3}};
+  for (int c = 0; c < 3; c++) {
+    hf_lattice lat;
+    REQUIRE_OK(hf_lattice_init(&lat, sizes[c], &err), err);
+    hf_engine *e;
+    REQUIRE_OK(hf_engine_create(&e, &m, &lat, NULL, &err), err);
+    hf_fields x;
+    REQUIRE_OK(hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), &err), err);
+    hf_rng r;
+    hf_rng_seed(&r, 3 + (uint64_t)c);
+    testconfig_random(&x, &lat, &r, 0.1, 0.02, 0.05, 0.003);
+    hf_mc_opts o;
+    hf_mc_opts_default(&o);
+    o.strain_moves = 1;
+    hf_mc *mc;
+    REQUIRE_OK(hf_mc_create(&mc, e, &x, &o, &err), err);
+    for (int s = 0; s < 200; s++) {
+      hf_mc_sweep(mc, 300.0, &r);
+      if (s % 10 == 9 && s < 100) hf_mc_adapt(mc);
+    }
+    double et = hf_mc_energy(mc), ee = eval_total(e, &x);
+    char label[96];
+    snprintf(label, sizeof label, "%dx%dx%d: tracked energy after 200 sweeps", lat.L[0], lat.L[1],
+             lat.L[2]);
+    printf("%s: %.12f eV, evaluated %.12f eV\n", label, et, ee);
+    CHECK_CLOSE(et, ee, 1e-9, 1e-3, label);
+    hf_mc_free(mc);
+    hf_fields_free(&x);
+    hf_engine_free(e);
+  }
   hf_model_free(&m);
   return 0;
 }
@@ -359,10 +401,11 @@ static int test_reproducible(void) {
       run_seeded(e, &x3, &lat, 8, &s3))
     return 1;
   int same = same_fields(&x1, &x2, &lat) && !memcmp(&s1, &s2, sizeof s1);
-  printf("same seed: configurations and counters identical: %s (u accepted %llu / %llu, E %.12f "
-         "/ %.12f eV)\n",
-         same ? "yes" : "no", (unsigned long long)s1.accepted[0],
-         (unsigned long long)s2.accepted[0], s1.energy, s2.energy);
+  printf(
+      "same seed: configurations and counters identical: %s (u accepted %llu / %llu, E %.12f "
+      "/ %.12f eV)\n",
+      same ? "yes" : "no", (unsigned long long)s1.accepted[0], (unsigned long long)s2.accepted[0],
+      s1.energy, s2.energy);
   CHECK(same, "same seed gave different runs");
   int differ = !same_fields(&x1, &x3, &lat);
   printf("other seed: configurations differ: %s (u accepted %llu)\n", differ ? "yes" : "no",
@@ -419,10 +462,11 @@ static int bench(void) {
   double t6 = now();
   hf_mc_stats st;
   hf_mc_get_stats(mc, &st);
-  printf("bench 12^3 kitchen sink: engine %.2f s, hf_mc_create %.3f s, %.2f ms per sweep "
-         "(u acceptance %.3f), hf_engine_eval %.2f ms\n",
-         t1 - t0, t2 - t1, 1e3 * (t4 - t3) / ns, (double)st.accepted[0] / (double)st.trials[0],
-         1e3 * (t6 - t5) / 10);
+  printf(
+      "bench 12^3 kitchen sink: engine %.2f s, hf_mc_create %.3f s, %.2f ms per sweep "
+      "(u acceptance %.3f), hf_engine_eval %.2f ms\n",
+      t1 - t0, t2 - t1, 1e3 * (t4 - t3) / ns, (double)st.accepted[0] / (double)st.trials[0],
+      1e3 * (t6 - t5) / 10);
   CHECK_CLOSE(hf_mc_energy(mc), E.total, 1e-9, 1e-3, "12^3 tracked energy");
   hf_mc_free(mc);
   hf_fields_free(&x);
@@ -433,7 +477,7 @@ static int bench(void) {
 
 int main(int argc, char **argv) {
   double t0 = now();
-  if (test_exact_energy()) return 1;
+  if (test_exact_energy() || test_small_cells()) return 1;
   double t1 = now();
   if (test_harmonic()) return 1;
   double t2 = now();

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Set-up command 2: install, build with -Werror and run the whole test suite,
+# then build again with AddressSanitizer + UndefinedBehaviorSanitizer and run
+# the suite once more.  Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh || exit 1
+
+passed=0
+failed=0
+run_suite() { # dir, label, meson setup options...
+  local dir=$1 label=$2
+  shift 2
+  if [ ! -d "$dir" ]; then
+    meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 || {
+      cat "$dir.setup.log"
+      failed=$((failed + 1))
+      return
+    }
+  fi
+  if ! ninja -C "$dir"; then
+    echo "$label: build failed"
+    failed=$((failed + 1))
+    return
+  fi
+  local out
+  out=$(mktemp)
+  meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$out"
+  local ok fail
+  ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$out" | tail -n 1)
+  fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$out" | tail -n 1)
+  local timeouts
+  timeouts=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$out" | tail -n 1)
+  passed=$((passed + ${ok:-0}))
+  failed=$((failed + ${fail:-0} + ${timeouts:-0}))
+  if [ -z "$ok" ]; then failed=$((failed + 1)); fi
+  rm -f "$out"
+  echo "$label: ${ok:-0} ok, ${fail:-?} failed"
+}
+
+run_suite build-test "release -Werror" --buildtype=release
+# Sanitizers: -march=native off so the checks see portable code paths too.
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_suite build-sanitize "address,undefined sanitizers" --buildtype=debugoptimized \
+  -Db_sanitize=address,undefined -Db_lundef=false -Dnative_arch=false
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
