@@ -107,9 +107,11 @@ int hf_poly_symmetrize(hf_poly *dst, const hf_poly *src, const hf_sites *sites, 
       hf_poly_free(&acc);
       return HF_FAIL;
     }
-    if (hf_poly_add(&acc, &img, 1.0 / 48.0)) return hf_fail(err, "out of memory");
+    if (hf_poly_add(&acc, &img, 1.0)) return hf_fail(err, "out of memory");
     hf_poly_free(&img);
   }
+  /* sum first, divide once: exact for coefficients that are small integers */
+  hf_poly_scale(&acc, 1.0 / 48.0);
   hf_poly_canonicalize(&acc, 1e-13);
   *dst = acc;
   return HF_OK;
