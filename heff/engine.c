@@ -14,11 +14,11 @@
 #include "local_strain.h"
 #include "poly_eval.h"
 
+/* g_v(i) += M v(i + d): one gather of the bilinear v-v gradient. */
 typedef struct {
-  int a, b;
   int d[3];
-  double c;
-} vv_entry;
+  double M[3][3];
+} vv_gather;
 
 struct hf_engine {
   const hf_model *model;
@@ -47,7 +47,9 @@ struct hf_engine {
 
   hf_poly eta_only; /* only homogeneous strain factors */
   int n_vv;
-  vv_entry *vv;
+  vv_gather *vv;
+  hf_wraptab wrap;
+  hf_fields scratch_g; /* v-gradient scratch when the caller wants energy only */
   hf_poly generic;
 };
 
@@ -133,14 +135,30 @@ static int add_onsite(hf_engine *e, const hf_mono *m, double c) {
   return HF_OK;
 }
 
-static int add_vv(hf_engine *e, const hf_mono *m, double c) {
-  vv_entry en = {.a = m->f[0].comp, .b = m->f[1].comp, .c = c};
-  for (int k = 0; k < 3; k++) en.d[k] = m->f[1].off[k] - m->f[0].off[k];
-  vv_entry *n = realloc(e->vv, (size_t)(e->n_vv + 1) * sizeof *n);
+/* The monomial c v_a(0) v_b(d) has gradient c v_b(i+d) on v_a(i) and
+ * c v_a(i-d) on v_b(i): two gathers, merged with others of the same shift. */
+static int add_vv_gather(hf_engine *e, const int d[3], int to, int from, double c) {
+  for (int k = 0; k < e->n_vv; k++)
+    if (!memcmp(e->vv[k].d, d, sizeof e->vv[k].d)) {
+      e->vv[k].M[to][from] += c;
+      return HF_OK;
+    }
+  vv_gather *n = realloc(e->vv, (size_t)(e->n_vv + 1) * sizeof *n);
   if (!n) return HF_FAIL;
   e->vv = n;
-  e->vv[e->n_vv++] = en;
+  memset(&e->vv[e->n_vv], 0, sizeof *n);
+  memcpy(e->vv[e->n_vv].d, d, sizeof e->vv[0].d);
+  e->vv[e->n_vv++].M[to][from] = c;
   return HF_OK;
+}
+
+static int add_vv(hf_engine *e, const hf_mono *m, double c) {
+  int a = m->f[0].comp, b = m->f[1].comp, d[3], md[3];
+  for (int k = 0; k < 3; k++) {
+    d[k] = m->f[1].off[k] - m->f[0].off[k];
+    md[k] = -d[k];
+  }
+  return add_vv_gather(e, d, a, b, c) || add_vv_gather(e, md, b, a, c);
 }
 
 static int compile_terms(hf_engine *e, hf_err *err) {
@@ -292,7 +310,8 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       }
     }
   }
-  if (compile_terms(e, err)) {
+  if (compile_terms(e, err) || hf_wraptab_init(&e->wrap, lat, err) ||
+      (e->n_vv && hf_fields_alloc(&e->scratch_g, lat, HF_FIELD_V, err))) {
     hf_engine_free(e);
     return HF_FAIL;
   }
@@ -313,6 +332,8 @@ void hf_engine_free(hf_engine *e) {
   free(e->on_pow);
   free(e->on_c);
   free(e->vv);
+  hf_wraptab_free(&e->wrap);
+  hf_fields_free(&e->scratch_g);
   hf_poly_free(&e->eta_only);
   hf_poly_free(&e->generic);
   free(e);
@@ -439,33 +460,37 @@ static void local_kernel(hf_engine *e, const hf_fields *x, hf_fields *g, double 
   *E_loc = eloc;
 }
 
-static double vv_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
-  const int *L = e->lat.L;
-  double energy = 0;
+/* Gradient of the bilinear v-v terms into g->v (which it overwrites) and,
+ * the form being quadratic, its energy (1/2) v . g. */
+static double vv_apply(hf_engine *e, const hf_fields *x, hf_fields *gv) {
+  const hf_lattice *lat = &e->lat;
+  const int *L = lat->L;
+  const size_t Lz = (size_t)L[2];
+  double *g[3] = {gv->v[0], gv->v[1], gv->v[2]};
+  for (int a = 0; a < 3; a++) memset(g[a], 0, lat->n * sizeof(double));
   for (int t = 0; t < e->n_vv; t++) {
-    const vv_entry *en = &e->vv[t];
-    const double *va = x->v[en->a], *vb = x->v[en->b];
-    double *ga = g ? g->v[en->a] : NULL, *gb = g ? g->v[en->b] : NULL;
-    double s = 0;
-    for (int ix = 0; ix < L[0]; ix++) {
-      int jx = hf_pbc(ix, en->d[0], L[0]);
+    const vv_gather *G = &e->vv[t];
+    const int *wx = hf_wraptab_get(&e->wrap, 0, G->d[0]), *wy = hf_wraptab_get(&e->wrap, 1, G->d[1]),
+              *wz = hf_wraptab_get(&e->wrap, 2, G->d[2]);
+    const double(*M)[3] = G->M;
+    for (int ix = 0; ix < L[0]; ix++)
       for (int iy = 0; iy < L[1]; iy++) {
-        int jy = hf_pbc(iy, en->d[1], L[1]);
-        size_t row_i = hf_index(&e->lat, ix, iy, 0), row_j = hf_index(&e->lat, jx, jy, 0);
-        for (int iz = 0; iz < L[2]; iz++) {
-          int jz = hf_pbc(iz, en->d[2], L[2]);
-          size_t i = row_i + (size_t)iz, j = row_j + (size_t)jz;
-          s += va[i] * vb[j];
-          if (ga) {
-            ga[i] += en->c * vb[j];
-            gb[j] += en->c * va[i];
-          }
+        size_t ri = hf_index(lat, ix, iy, 0), rj = hf_index(lat, wx[ix], wy[iy], 0);
+        const double *v0 = x->v[0] + rj, *v1 = x->v[1] + rj, *v2 = x->v[2] + rj;
+        double *g0 = g[0] + ri, *g1 = g[1] + ri, *g2 = g[2] + ri;
+        for (size_t z = 0; z < Lz; z++) {
+          size_t j = (size_t)wz[z];
+          double a = v0[j], b = v1[j], c = v2[j];
+          g0[z] += M[0][0] * a + M[0][1] * b + M[0][2] * c;
+          g1[z] += M[1][0] * a + M[1][1] * b + M[1][2] * c;
+          g2[z] += M[2][0] * a + M[2][1] * b + M[2][2] * c;
         }
       }
-    }
-    energy += en->c * s;
   }
-  return energy;
+  double energy = 0;
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; i < lat->n; i++) energy += x->v[a][i] * g[a][i];
+  return 0.5 * energy;
 }
 
 static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
@@ -498,19 +523,19 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     }
   }
   if (e->need_etaL) {
-    hf_local_strain(lat, &e->stencil, x->v, e->etaL);
+    hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
     for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->n * sizeof(double));
   }
   if (e->has_k) E->kspace = kspace_apply(e, x, g);
   if (e->mask & HF_FIELD_U) local_kernel(e, x, g, dE, &E->onsite, &E->strain_hom, &E->strain_loc);
   E->strain_hom += eta_only_apply(e, x, dE);
-  if (e->n_vv) E->elastic_v = vv_apply(e, x, g);
+  if (e->n_vv) E->elastic_v = vv_apply(e, x, g ? g : &e->scratch_g);
   if (e->generic.n) {
     hf_poly_input in = {lat, x, e->need_etaL ? e->etaL : NULL};
     hf_poly_output out = {g, e->need_etaL ? e->gEtaL : NULL, dE};
     E->other = hf_poly_eval(&e->generic, 1.0, &in, &out);
   }
-  if (e->need_etaL && g) hf_local_strain_adjoint(lat, &e->stencil, e->gEtaL, g->v);
+  if (e->need_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
   double pv = e->pressure * HF_GPA_A3;
   E->pv = pv * hf_engine_volume(e, x->eta);
   double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;

@@ -2,6 +2,7 @@
 #include "fields.h"
 
 #include <fftw3.h>
+#include <stdlib.h>
 #include <string.h>
 
 int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err) {
@@ -12,6 +13,30 @@ int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err) {
   lat->n = (size_t)L[0] * (size_t)L[1] * (size_t)L[2];
   lat->nk = (size_t)L[0] * (size_t)L[1] * (size_t)(L[2] / 2 + 1);
   return HF_OK;
+}
+
+int hf_wraptab_init(hf_wraptab *w, const hf_lattice *lat, hf_err *err) {
+  memset(w, 0, sizeof *w);
+  for (int k = 0; k < 3; k++) {
+    int L = lat->L[k];
+    w->L[k] = L;
+    w->t[k] = malloc((size_t)(2 * HF_WRAP_MAX + 1) * (size_t)L * sizeof(int));
+    if (!w->t[k]) {
+      hf_wraptab_free(w);
+      return hf_fail(err, "out of memory");
+    }
+    for (int d = -HF_WRAP_MAX; d <= HF_WRAP_MAX; d++)
+      for (int x = 0; x < L; x++) {
+        int r = (x + d) % L;
+        w->t[k][(size_t)(d + HF_WRAP_MAX) * (size_t)L + (size_t)x] = r < 0 ? r + L : r;
+      }
+  }
+  return HF_OK;
+}
+
+void hf_wraptab_free(hf_wraptab *w) {
+  for (int k = 0; k < 3; k++) free(w->t[k]);
+  memset(w, 0, sizeof *w);
 }
 
 void hf_kpoint(const hf_lattice *lat, size_t q, int m[3]) {

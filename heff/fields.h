@@ -30,6 +30,19 @@ static inline int hf_pbc(int x, int d, int L) {
   return r < 0 ? r + L : r >= L ? r - L : r;
 }
 
+/* Precomputed periodic wrap tables: hf_wraptab_get(w, k, d)[x] = (x + d) mod
+ * L[k] for |d| <= HF_WRAP_MAX.  Stencil loops use them to avoid branches. */
+#define HF_WRAP_MAX 8
+typedef struct {
+  int *t[3];
+  int L[3];
+} hf_wraptab;
+int hf_wraptab_init(hf_wraptab *w, const hf_lattice *lat, hf_err *err);
+void hf_wraptab_free(hf_wraptab *w);
+static inline const int *hf_wraptab_get(const hf_wraptab *w, int k, int d) {
+  return w->t[k] + (size_t)(d + HF_WRAP_MAX) * (size_t)w->L[k];
+}
+
 /* Integer wave vector of r2c index q: m[] with k = 2 pi m / (L a0), m in
  * (-L/2, L/2]. */
 void hf_kpoint(const hf_lattice *lat, size_t q, int m[3]);

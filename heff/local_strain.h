@@ -17,10 +17,11 @@ typedef struct {
 
 int hf_strain_stencil_init(hf_strain_stencil *s, const hf_sites *sites, double a0, hf_err *err);
 /* etaL[l][i] = local strain l at cell i. */
-void hf_local_strain(const hf_lattice *lat, const hf_strain_stencil *s, double *const v[3],
-                     double *const etaL[6]);
+void hf_local_strain(const hf_lattice *lat, const hf_wraptab *w, const hf_strain_stencil *s,
+                     double *const v[3], double *const etaL[6]);
 /* gv[a][j] += sum_{i,l} gEtaL[l][i] d etaL[l][i] / d v[a][j]. */
-void hf_local_strain_adjoint(const hf_lattice *lat, const hf_strain_stencil *s,
-                             double *const gEtaL[6], double *const gv[3]);
+void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w,
+                             const hf_strain_stencil *s, double *const gEtaL[6],
+                             double *const gv[3]);
 
 #endif

@@ -51,6 +51,7 @@ struct hf_sweep {
   char table_path[1200], terms_path[1200], ckpt_path[1200];
   double *etaL[6];
   hf_strain_stencil stencil;
+  hf_wraptab wrap;
   double term_e[64];
   long total_units;
 };
@@ -262,6 +263,7 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     hf_sites sites;
     hf_model_sites(m, &sites);
     rc = hf_strain_stencil_init(&s->stencil, &sites, m->a0, err);
+    if (!rc) rc = hf_wraptab_init(&s->wrap, &s->lat, err);
     for (int l = 0; l < 6 && !rc; l++)
       if (!(s->etaL[l] = fftw_alloc_real(s->lat.n))) rc = hf_fail(err, "out of memory");
   }
@@ -325,6 +327,7 @@ void hf_sweep_free(hf_sweep *s) {
   hf_mc_free(s->mc);
   hf_fields_free(&s->x);
   for (int l = 0; l < 6; l++) fftw_free(s->etaL[l]);
+  hf_wraptab_free(&s->wrap);
   hf_engine_free(s->eng);
   free(s);
 }
@@ -353,7 +356,7 @@ static void take_sample(hf_sweep *s) {
   hf_obs_sample(&s->obs, s->eng, &s->x, &E, tkin);
   /* per-term energies cost one generic pass: take them on every 10th sample */
   if ((s->obs.samples - 1) % 10 == 0) {
-    if (s->etaL[0]) hf_local_strain(&s->lat, &s->stencil, s->x.v, s->etaL);
+    if (s->etaL[0]) hf_local_strain(&s->lat, &s->wrap, &s->stencil, s->x.v, s->etaL);
     hf_term_energies(s->m, &s->lat, &s->x, s->etaL[0] ? s->etaL : NULL, s->term_e);
     hf_obs_sample_terms(&s->obs, s->term_e, (long)s->lat.n);
   }

@@ -97,11 +97,14 @@ int main(void) {
       hf_model_sites(&m, &sites);
       hf_strain_stencil st;
       REQUIRE_OK(hf_strain_stencil_init(&st, &sites, m.a0, &err), err);
-      hf_local_strain(&lat, &st, x.v, etaL);
+      hf_wraptab wt;
+      REQUIRE_OK(hf_wraptab_init(&wt, &lat, &err), err);
+      hf_local_strain(&lat, &wt, &st, x.v, etaL);
       hf_poly_input in = {&lat, &x, etaL};
       hf_poly_output out = {&g2, gEtaL, d2};
       double eg = hf_poly_eval(&m.terms[t].poly, m.terms[t].coef, &in, &out);
-      hf_local_strain_adjoint(&lat, &st, gEtaL, g2.v);
+      hf_local_strain_adjoint(&lat, &wt, &st, gEtaL, g2.v);
+      hf_wraptab_free(&wt);
       char label[128];
       snprintf(label, sizeof label, "%s: engine vs generic energy", m.terms[t].name);
       CHECK_CLOSE(E.total - E.pv, eg, 1e-11, 1e-10, label);
