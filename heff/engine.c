@@ -39,6 +39,9 @@ struct hf_engine {
   double *on_c;
   int has_hom, has_loc;
   double Chom[6][6], Cloc[6][6]; /* [strain l][voigt pair p] */
+  int n_loc;                      /* nonzero entries of Cloc, as a list */
+  int loc_l[36], loc_p[36];
+  double loc_c[36];
 
   /* local strain */
   int need_etaL;
@@ -310,7 +313,18 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       }
     }
   }
-  if (compile_terms(e, err) || hf_wraptab_init(&e->wrap, lat, err) ||
+  if (compile_terms(e, err)) {
+    hf_engine_free(e);
+    return HF_FAIL;
+  }
+  for (int l = 0; l < 6; l++)
+    for (int p = 0; p < 6; p++)
+      if (e->Cloc[l][p] != 0) {
+        e->loc_l[e->n_loc] = l;
+        e->loc_p[e->n_loc] = p;
+        e->loc_c[e->n_loc++] = e->Cloc[l][p];
+      }
+  if (hf_wraptab_init(&e->wrap, lat, err) ||
       (e->n_vv && hf_fields_alloc(&e->scratch_g, lat, HF_FIELD_V, err))) {
     hf_engine_free(e);
     return HF_FAIL;
@@ -427,16 +441,16 @@ static void local_kernel(hf_engine *e, const hf_fields *x, hf_fields *g, double 
     if (e->has_hom)
       for (int p = 0; p < 6; p++) Usum[p] += U[p];
     if (e->has_loc) {
-      double el[6];
+      double el[6], s[6] = {0, 0, 0, 0, 0, 0};
       for (int l = 0; l < 6; l++) el[l] = e->etaL[l][i];
+      for (int k = 0; k < e->n_loc; k++) {
+        int l = e->loc_l[k], p = e->loc_p[k];
+        s[l] += e->loc_c[k] * U[p];
+        C[p] += el[l] * e->loc_c[k];
+      }
       for (int l = 0; l < 6; l++) {
-        double s = 0;
-        for (int p = 0; p < 6; p++) {
-          s += e->Cloc[l][p] * U[p];
-          C[p] += el[l] * e->Cloc[l][p];
-        }
-        eloc += el[l] * s;
-        e->gEtaL[l][i] += s;
+        eloc += el[l] * s[l];
+        e->gEtaL[l][i] = s[l];
       }
     }
     if (e->has_hom || e->has_loc) {
@@ -460,8 +474,20 @@ static void local_kernel(hf_engine *e, const hf_fields *x, hf_fields *g, double 
   *E_loc = eloc;
 }
 
-/* Gradient of the bilinear v-v terms into g->v (which it overwrites) and,
- * the form being quadratic, its energy (1/2) v . g. */
+static inline void gather_row(double *restrict g0, double *restrict g1, double *restrict g2,
+                              const double *restrict v0, const double *restrict v1,
+                              const double *restrict v2, const double (*M)[3], size_t n) {
+  for (size_t z = 0; z < n; z++) {
+    double a = v0[z], b = v1[z], c = v2[z];
+    g0[z] += M[0][0] * a + M[0][1] * b + M[0][2] * c;
+    g1[z] += M[1][0] * a + M[1][1] * b + M[1][2] * c;
+    g2[z] += M[2][0] * a + M[2][1] * b + M[2][2] * c;
+  }
+}
+
+/* Gradient of the bilinear v-v terms into gv->v (which it overwrites) and,
+ * the form being quadratic, its energy (1/2) v . g.  Rows along z are two
+ * straight segments around the periodic wrap, so the inner loop vectorises. */
 static double vv_apply(hf_engine *e, const hf_fields *x, hf_fields *gv) {
   const hf_lattice *lat = &e->lat;
   const int *L = lat->L;
@@ -470,21 +496,15 @@ static double vv_apply(hf_engine *e, const hf_fields *x, hf_fields *gv) {
   for (int a = 0; a < 3; a++) memset(g[a], 0, lat->n * sizeof(double));
   for (int t = 0; t < e->n_vv; t++) {
     const vv_gather *G = &e->vv[t];
-    const int *wx = hf_wraptab_get(&e->wrap, 0, G->d[0]), *wy = hf_wraptab_get(&e->wrap, 1, G->d[1]),
-              *wz = hf_wraptab_get(&e->wrap, 2, G->d[2]);
-    const double(*M)[3] = G->M;
+    const int *wx = hf_wraptab_get(&e->wrap, 0, G->d[0]), *wy = hf_wraptab_get(&e->wrap, 1, G->d[1]);
+    const size_t sh = (size_t)hf_wraptab_get(&e->wrap, 2, G->d[2])[0], na = Lz - sh;
     for (int ix = 0; ix < L[0]; ix++)
       for (int iy = 0; iy < L[1]; iy++) {
         size_t ri = hf_index(lat, ix, iy, 0), rj = hf_index(lat, wx[ix], wy[iy], 0);
-        const double *v0 = x->v[0] + rj, *v1 = x->v[1] + rj, *v2 = x->v[2] + rj;
-        double *g0 = g[0] + ri, *g1 = g[1] + ri, *g2 = g[2] + ri;
-        for (size_t z = 0; z < Lz; z++) {
-          size_t j = (size_t)wz[z];
-          double a = v0[j], b = v1[j], c = v2[j];
-          g0[z] += M[0][0] * a + M[0][1] * b + M[0][2] * c;
-          g1[z] += M[1][0] * a + M[1][1] * b + M[1][2] * c;
-          g2[z] += M[2][0] * a + M[2][1] * b + M[2][2] * c;
-        }
+        gather_row(g[0] + ri, g[1] + ri, g[2] + ri, x->v[0] + rj + sh, x->v[1] + rj + sh,
+                   x->v[2] + rj + sh, G->M, na);
+        gather_row(g[0] + ri + na, g[1] + ri + na, g[2] + ri + na, x->v[0] + rj, x->v[1] + rj,
+                   x->v[2] + rj, G->M, sh);
       }
   }
   double energy = 0;
@@ -524,7 +544,8 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
   }
   if (e->need_etaL) {
     hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
-    for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->n * sizeof(double));
+    if (!e->has_loc || !(e->mask & HF_FIELD_U)) /* else the local kernel assigns it */
+      for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->n * sizeof(double));
   }
   if (e->has_k) E->kspace = kspace_apply(e, x, g);
   if (e->mask & HF_FIELD_U) local_kernel(e, x, g, dE, &E->onsite, &E->strain_hom, &E->strain_loc);

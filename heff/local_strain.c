@@ -2,6 +2,7 @@
 #include "local_strain.h"
 
 #include <math.h>
+#include <string.h>
 
 int hf_strain_stencil_init(hf_strain_stencil *s, const hf_sites *sites, double a0, hf_err *err) {
   if (!(a0 > 0)) return hf_fail(err, "local strain needs a0 > 0");
@@ -18,33 +19,56 @@ int hf_strain_stencil_init(hf_strain_stencil *s, const hf_sites *sites, double a
   return HF_OK;
 }
 
+/* The z direction is contiguous: every stencil row is two straight segments
+ * (before and after the periodic wrap), so the inner loops vectorise. */
+static inline void strain_row(double *restrict const e[6], const double *restrict vx,
+                              const double *restrict vy, const double *restrict vz,
+                              const double h[3], size_t n) {
+  for (size_t z = 0; z < n; z++) {
+    double a = vx[z], b = vy[z], c = vz[z];
+    e[0][z] += h[0] * a;
+    e[1][z] += h[1] * b;
+    e[2][z] += h[2] * c;
+    e[3][z] += h[2] * b + h[1] * c;
+    e[4][z] += h[0] * c + h[2] * a;
+    e[5][z] += h[1] * a + h[0] * b;
+  }
+}
+
+static inline void adjoint_row(double *restrict gx, double *restrict gy, double *restrict gz,
+                               const double *restrict const e[6], const double h[3], size_t n) {
+  for (size_t z = 0; z < n; z++) {
+    gx[z] += h[0] * e[0][z] + h[2] * e[4][z] + h[1] * e[5][z];
+    gy[z] += h[1] * e[1][z] + h[2] * e[3][z] + h[0] * e[5][z];
+    gz[z] += h[2] * e[2][z] + h[1] * e[3][z] + h[0] * e[4][z];
+  }
+}
+
+static size_t zshift(int d, size_t Lz) {
+  long s = (long)d % (long)Lz;
+  return (size_t)(s < 0 ? s + (long)Lz : s);
+}
+
 void hf_local_strain(const hf_lattice *lat, const hf_wraptab *w, const hf_strain_stencil *s,
                      double *const v[3], double *const etaL[6]) {
   const int *L = lat->L;
   const size_t Lz = (size_t)L[2];
-  const int *wz[8];
-  for (int c = 0; c < 8; c++) wz[c] = hf_wraptab_get(w, 2, s->d[c][2]);
+  for (int l = 0; l < 6; l++) memset(etaL[l], 0, lat->n * sizeof(double));
+  double h[8][3];
+  for (int c = 0; c < 8; c++)
+    for (int k = 0; k < 3; k++) h[c][k] = s->h[c][k] * s->inv4a0;
   for (int x = 0; x < L[0]; x++)
     for (int y = 0; y < L[1]; y++) {
-      size_t row[8];
-      for (int c = 0; c < 8; c++)
-        row[c] = hf_index(lat, hf_wraptab_get(w, 0, s->d[c][0])[x],
-                          hf_wraptab_get(w, 1, s->d[c][1])[y], 0);
       size_t i0 = hf_index(lat, x, y, 0);
-      for (size_t z = 0; z < Lz; z++) {
-        double e[6] = {0, 0, 0, 0, 0, 0};
-        for (int c = 0; c < 8; c++) {
-          size_t j = row[c] + (size_t)wz[c][z];
-          double vx = v[0][j], vy = v[1][j], vz = v[2][j];
-          const double *h = s->h[c];
-          e[0] += h[0] * vx;
-          e[1] += h[1] * vy;
-          e[2] += h[2] * vz;
-          e[3] += h[2] * vy + h[1] * vz;
-          e[4] += h[0] * vz + h[2] * vx;
-          e[5] += h[1] * vx + h[0] * vy;
-        }
-        for (int l = 0; l < 6; l++) etaL[l][i0 + z] = e[l] * s->inv4a0;
+      for (int c = 0; c < 8; c++) {
+        size_t r = hf_index(lat, hf_wraptab_get(w, 0, s->d[c][0])[x],
+                            hf_wraptab_get(w, 1, s->d[c][1])[y], 0);
+        size_t sh = zshift(s->d[c][2], Lz), na = Lz - sh;
+        double *e[6];
+        for (int l = 0; l < 6; l++) e[l] = etaL[l] + i0;
+        strain_row(e, v[0] + r + sh, v[1] + r + sh, v[2] + r + sh, h[c], na);
+        for (int l = 0; l < 6; l++) e[l] += na;
+        strain_row(e, v[0] + r, v[1] + r, v[2] + r, h[c], sh);
       }
     }
 }
@@ -54,27 +78,21 @@ void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w,
                              double *const gv[3]) {
   const int *L = lat->L;
   const size_t Lz = (size_t)L[2];
-  const int *wz[8];
-  for (int c = 0; c < 8; c++) wz[c] = hf_wraptab_get(w, 2, -s->d[c][2]);
+  double h[8][3];
+  for (int c = 0; c < 8; c++)
+    for (int k = 0; k < 3; k++) h[c][k] = s->h[c][k] * s->inv4a0;
   for (int x = 0; x < L[0]; x++)
     for (int y = 0; y < L[1]; y++) {
-      size_t row[8];
-      for (int c = 0; c < 8; c++) /* cell i whose corner c is this v site: i = j - d_c */
-        row[c] = hf_index(lat, hf_wraptab_get(w, 0, -s->d[c][0])[x],
-                          hf_wraptab_get(w, 1, -s->d[c][1])[y], 0);
       size_t j0 = hf_index(lat, x, y, 0);
-      for (size_t z = 0; z < Lz; z++) {
-        double g[3] = {0, 0, 0};
-        for (int c = 0; c < 8; c++) {
-          size_t i = row[c] + (size_t)wz[c][z];
-          const double *h = s->h[c];
-          double e1 = gEtaL[0][i], e2 = gEtaL[1][i], e3 = gEtaL[2][i];
-          double e4 = gEtaL[3][i], e5 = gEtaL[4][i], e6 = gEtaL[5][i];
-          g[0] += h[0] * e1 + h[2] * e5 + h[1] * e6;
-          g[1] += h[1] * e2 + h[2] * e4 + h[0] * e6;
-          g[2] += h[2] * e3 + h[1] * e4 + h[0] * e5;
-        }
-        for (int a = 0; a < 3; a++) gv[a][j0 + z] += g[a] * s->inv4a0;
+      for (int c = 0; c < 8; c++) { /* cells i = j - d_c whose corner c is this v site */
+        size_t r = hf_index(lat, hf_wraptab_get(w, 0, -s->d[c][0])[x],
+                            hf_wraptab_get(w, 1, -s->d[c][1])[y], 0);
+        size_t sh = zshift(-s->d[c][2], Lz), na = Lz - sh;
+        const double *e[6];
+        for (int l = 0; l < 6; l++) e[l] = gEtaL[l] + r + sh;
+        adjoint_row(gv[0] + j0, gv[1] + j0, gv[2] + j0, e, h[c], na);
+        for (int l = 0; l < 6; l++) e[l] = gEtaL[l] + r;
+        adjoint_row(gv[0] + j0 + na, gv[1] + j0 + na, gv[2] + j0 + na, e, h[c], sh);
       }
     }
 }
