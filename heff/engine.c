@@ -20,6 +20,10 @@ typedef struct {
   double M[3][3];
 } vv_gather;
 
+/* Row scratch layout of realspace_pass, in units of Lz doubles: v-v
+ * gradient, local strain, dE/dlocal strain, u_a u_b, coupling matrix, powers. */
+enum { R_GVV = 0, R_EL = 3, R_SL = 9, R_U = 15, R_C = 21, R_PW = 27 };
+
 struct hf_engine {
   const hf_model *model;
   hf_lattice lat;
@@ -52,7 +56,9 @@ struct hf_engine {
   int n_vv;
   vv_gather *vv;
   hf_wraptab wrap;
-  hf_fields scratch_g; /* v-gradient scratch when the caller wants energy only */
+  double *row;           /* z rows of scratch for realspace_pass (R_* layout) */
+  double hcorner[8][3];  /* corner side signs / (4 a0) */
+  int generic_etaL;      /* generic terms need full local strain arrays */
   hf_poly generic;
 };
 
@@ -304,18 +310,21 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       hf_engine_free(e);
       return HF_FAIL;
     }
-    for (int l = 0; l < 6; l++) {
-      e->etaL[l] = fftw_alloc_real(lat->n);
-      e->gEtaL[l] = fftw_alloc_real(lat->n);
-      if (!e->etaL[l] || !e->gEtaL[l]) {
-        hf_engine_free(e);
-        return hf_fail(err, "out of memory for local strain");
-      }
-    }
+    for (int c = 0; c < 8; c++)
+      for (int k = 0; k < 3; k++) e->hcorner[c][k] = e->stencil.h[c][k] * e->stencil.inv4a0;
   }
   if (compile_terms(e, err)) {
     hf_engine_free(e);
     return HF_FAIL;
+  }
+  e->generic_etaL = poly_uses(&e->generic, HF_VAR_ETAL);
+  for (int l = 0; l < 6 && e->generic_etaL; l++) {
+    e->etaL[l] = fftw_alloc_real(lat->n);
+    e->gEtaL[l] = fftw_alloc_real(lat->n);
+    if (!e->etaL[l] || !e->gEtaL[l]) {
+      hf_engine_free(e);
+      return hf_fail(err, "out of memory for local strain");
+    }
   }
   for (int l = 0; l < 6; l++)
     for (int p = 0; p < 6; p++)
@@ -325,7 +334,9 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
         e->loc_c[e->n_loc++] = e->Cloc[l][p];
       }
   if (hf_wraptab_init(&e->wrap, lat, err) ||
-      (e->n_vv && hf_fields_alloc(&e->scratch_g, lat, HF_FIELD_V, err))) {
+      !(e->row = malloc((size_t)(R_PW + 3 * (e->on_maxp + 2)) * (size_t)lat->L[2] *
+                        sizeof(double)))) {
+    if (!e->row) hf_fail(err, "out of memory");
     hf_engine_free(e);
     return HF_FAIL;
   }
@@ -347,7 +358,7 @@ void hf_engine_free(hf_engine *e) {
   free(e->on_c);
   free(e->vv);
   hf_wraptab_free(&e->wrap);
-  hf_fields_free(&e->scratch_g);
+  free(e->row);
   hf_poly_free(&e->eta_only);
   hf_poly_free(&e->generic);
   free(e);
@@ -371,7 +382,8 @@ double hf_engine_volume(const hf_engine *e, const double eta[6]) {
 size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
   if (e->has_k) b += 6 * e->lat.nk * sizeof(double) + 3 * e->lat.nk * sizeof(fftw_complex);
-  if (e->need_etaL) b += 12 * e->lat.n * sizeof(double);
+  if (e->generic_etaL) b += 12 * e->lat.n * sizeof(double);
+  b += (size_t)(R_PW + 3 * (e->on_maxp + 2)) * (size_t)e->lat.L[2] * sizeof(double);
   return b;
 }
 
@@ -404,113 +416,203 @@ static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
   return 0.5 * energy * invN;
 }
 
-/* On-site polynomial, homogeneous and local strain couplings, in one pass
- * over the cells. Returns energies through the pointers. */
-static void local_kernel(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
-                         double *E_on, double *E_hom, double *E_loc) {
-  const size_t n = e->lat.n;
+/* g[z] += c v[z]: one nonzero of a v-v gather over a straight segment */
+static void axpy_row(double *restrict g, const double *restrict v, double c, size_t n) {
+  for (size_t z = 0; z < n; z++) g[z] += c * v[z];
+}
+
+typedef struct {
+  double on, hom, loc, vv;
+  double Usum[6];
+} row_energy;
+
+/* On-site polynomial, homogeneous and local strain-u couplings for the Lz
+ * cells of one row.  Every loop runs over z innermost and every coefficient
+ * test sits outside it, so the work vectorises: powers of u per row, then one
+ * multiply-add sweep per monomial or nonzero coupling. */
+static void local_row(const hf_engine *e, const double *restrict ux, const double *restrict uy,
+                      const double *restrict uz, double *const eL[6], double *const sL[6],
+                      const double Ceff[6], double *restrict gx, double *restrict gy,
+                      double *restrict gz, size_t n, row_energy *re) {
+  const double *u[3] = {ux, uy, uz};
+  double *g[3] = {gx, gy, gz};
+  double *row = e->row;
+  if (e->n_on) {
+    /* P(a, k)[z] = u_a^(k-1), P(a, 0) = 0 */
+    const int np = e->on_maxp + 2;
+    for (int a = 0; a < 3; a++) {
+      double *p0 = row + (size_t)(R_PW + a * np) * n;
+      for (size_t z = 0; z < n; z++) {
+        p0[z] = 0.0;
+        p0[n + z] = 1.0;
+      }
+      for (int k = 2; k < np; k++) {
+        double *pk = p0 + (size_t)k * n;
+        const double *pm = pk - n;
+        for (size_t z = 0; z < n; z++) pk[z] = pm[z] * u[a][z];
+      }
+    }
+    double eon = 0;
+    for (int t = 0; t < e->n_on; t++) {
+      const int *p = e->on_pow[t];
+      const double c = e->on_c[t];
+      const double *ax = row + (size_t)(R_PW + p[0] + 1) * n;
+      const double *ay = row + (size_t)(R_PW + np + p[1] + 1) * n;
+      const double *az = row + (size_t)(R_PW + 2 * np + p[2] + 1) * n;
+      const double *dx = ax - n, *dy = ay - n, *dz = az - n;
+      const double cx = c * p[0], cy = c * p[1], cz = c * p[2];
+      for (size_t z = 0; z < n; z++) {
+        double yz = ay[z] * az[z];
+        eon += c * ax[z] * yz;
+        if (gx) {
+          gx[z] += cx * dx[z] * yz;
+          gy[z] += cy * ax[z] * dy[z] * az[z];
+          gz[z] += cz * ax[z] * ay[z] * dz[z];
+        }
+      }
+    }
+    re->on += eon;
+  }
+  if (!e->has_hom && !e->has_loc) return;
+  double *U[6], *C[6];
+  for (int p = 0; p < 6; p++) {
+    U[p] = row + (size_t)(R_U + p) * n;
+    C[p] = row + (size_t)(R_C + p) * n;
+  }
+  for (int p = 0; p < 6; p++) {
+    const double *a = u[hf_voigt_pair[p][0]], *b = u[hf_voigt_pair[p][1]];
+    for (size_t z = 0; z < n; z++) U[p][z] = a[z] * b[z];
+    for (size_t z = 0; z < n; z++) C[p][z] = Ceff[p];
+  }
+  if (e->has_hom)
+    for (int p = 0; p < 6; p++) {
+      double s = 0;
+      for (size_t z = 0; z < n; z++) s += U[p][z];
+      re->Usum[p] += s;
+    }
+  if (e->has_loc) {
+    for (int l = 0; l < 6; l++)
+      for (size_t z = 0; z < n; z++) sL[l][z] = 0.0;
+    for (int k = 0; k < e->n_loc; k++) {
+      const int l = e->loc_l[k], p = e->loc_p[k];
+      const double c = e->loc_c[k];
+      const double *el = eL[l], *up = U[p];
+      double *sl = sL[l], *cp = C[p];
+      for (size_t z = 0; z < n; z++) {
+        sl[z] += c * up[z];
+        cp[z] += c * el[z];
+      }
+    }
+    double eloc = 0;
+    for (int l = 0; l < 6; l++)
+      for (size_t z = 0; z < n; z++) eloc += eL[l][z] * sL[l][z];
+    re->loc += eloc;
+  }
+  if (!gx) return;
+  /* d(u^T A u)/du with A_aa = C_aa, A_ab = C_ab / 2 */
+  for (int a = 0; a < 3; a++) {
+    const int b = (a + 1) % 3, c = (a + 2) % 3;
+    const double *Caa = C[a], *Cab = C[hf_voigt_index(a, b)], *Cac = C[hf_voigt_index(a, c)];
+    const double *ua = u[a], *ub = u[b], *uc = u[c];
+    double *ga = g[a];
+    for (size_t z = 0; z < n; z++) ga[z] += 2 * Caa[z] * ua[z] + Cab[z] * ub[z] + Cac[z] * uc[z];
+  }
+}
+
+/* Everything local in real space, one z row at a time so that the rows it
+ * touches stay in cache: the v-v gathers, the local strain of the row from
+ * its corner rows, the on-site and coupling terms, and the scatter of
+ * dE/detaL back to the corner v's.  No per-cell strain arrays are stored. */
+static void realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
+                           hf_energy *E) {
+  const hf_lattice *lat = &e->lat;
+  const int *L = lat->L;
+  const size_t Lz = (size_t)L[2];
+  const int has_u = (e->mask & HF_FIELD_U) != 0;
   double Ceff[6] = {0, 0, 0, 0, 0, 0};
   if (e->has_hom)
     for (int l = 0; l < 6; l++)
       for (int p = 0; p < 6; p++) Ceff[p] += x->eta[l] * e->Chom[l][p];
-  double Usum[6] = {0, 0, 0, 0, 0, 0};
-  double eon = 0, eloc = 0;
-  const int maxp = e->on_maxp;
-  for (size_t i = 0; i < n; i++) {
-    double u[3] = {x->u[0][i], x->u[1][i], x->u[2][i]};
-    double gr[3] = {0, 0, 0};
-    if (e->n_on) {
-      double pw[3][HF_MAX_DEG + 1];
-      for (int a = 0; a < 3; a++) {
-        pw[a][0] = 1.0;
-        for (int k = 1; k <= maxp; k++) pw[a][k] = pw[a][k - 1] * u[a];
-      }
-      for (int t = 0; t < e->n_on; t++) {
-        const int *p = e->on_pow[t];
-        double c = e->on_c[t];
-        double ax = pw[0][p[0]], ay = pw[1][p[1]], az = pw[2][p[2]];
-        eon += c * ax * ay * az;
-        if (p[0]) gr[0] += c * p[0] * pw[0][p[0] - 1] * ay * az;
-        if (p[1]) gr[1] += c * p[1] * ax * pw[1][p[1] - 1] * az;
-        if (p[2]) gr[2] += c * p[2] * ax * ay * pw[2][p[2] - 1];
-      }
-    }
-    double U[6] = {u[0] * u[0], u[1] * u[1], u[2] * u[2], u[1] * u[2], u[2] * u[0], u[0] * u[1]};
-    double C[6];
-    memcpy(C, Ceff, sizeof C);
-    if (e->has_hom)
-      for (int p = 0; p < 6; p++) Usum[p] += U[p];
-    if (e->has_loc) {
-      double el[6], s[6] = {0, 0, 0, 0, 0, 0};
-      for (int l = 0; l < 6; l++) el[l] = e->etaL[l][i];
-      for (int k = 0; k < e->n_loc; k++) {
-        int l = e->loc_l[k], p = e->loc_p[k];
-        s[l] += e->loc_c[k] * U[p];
-        C[p] += el[l] * e->loc_c[k];
-      }
-      for (int l = 0; l < 6; l++) {
-        eloc += el[l] * s[l];
-        e->gEtaL[l][i] = s[l];
-      }
-    }
-    if (e->has_hom || e->has_loc) {
-      gr[0] += 2 * C[0] * u[0] + C[5] * u[1] + C[4] * u[2];
-      gr[1] += 2 * C[1] * u[1] + C[5] * u[0] + C[3] * u[2];
-      gr[2] += 2 * C[2] * u[2] + C[4] * u[0] + C[3] * u[1];
-    }
-    if (g)
-      for (int a = 0; a < 3; a++) g->u[a][i] += gr[a];
+  row_energy re;
+  memset(&re, 0, sizeof re);
+  double *gvv[3], *eL[6], *sL[6];
+  for (int a = 0; a < 3; a++) gvv[a] = e->row + (size_t)(R_GVV + a) * Lz;
+  for (int l = 0; l < 6; l++) {
+    eL[l] = e->row + (size_t)(R_EL + l) * Lz;
+    sL[l] = e->row + (size_t)(R_SL + l) * Lz;
   }
+  const int fused = e->has_loc && has_u;
+  for (int ix = 0; ix < L[0]; ix++)
+    for (int iy = 0; iy < L[1]; iy++) {
+      const size_t i0 = hf_index(lat, ix, iy, 0);
+      if (e->n_vv) {
+        for (int a = 0; a < 3; a++) memset(gvv[a], 0, Lz * sizeof(double));
+        for (int t = 0; t < e->n_vv; t++) {
+          const vv_gather *G = &e->vv[t];
+          size_t rj = hf_index(lat, hf_wraptab_get(&e->wrap, 0, G->d[0])[ix],
+                               hf_wraptab_get(&e->wrap, 1, G->d[1])[iy], 0);
+          size_t sh = hf_zshift(G->d[2], Lz), na = Lz - sh;
+          for (int to = 0; to < 3; to++)
+            for (int from = 0; from < 3; from++) {
+              double c = G->M[to][from];
+              if (c == 0) continue; /* the matrices are sparse: skip, not multiply by 0 */
+              axpy_row(gvv[to], x->v[from] + rj + sh, c, na);
+              axpy_row(gvv[to] + na, x->v[from] + rj, c, sh);
+            }
+        }
+        double ev = 0;
+        for (int a = 0; a < 3; a++)
+          for (size_t z = 0; z < Lz; z++) ev += x->v[a][i0 + z] * gvv[a][z];
+        re.vv += 0.5 * ev;
+        if (g)
+          for (int a = 0; a < 3; a++)
+            for (size_t z = 0; z < Lz; z++) g->v[a][i0 + z] += gvv[a][z];
+      }
+      if (fused) {
+        for (int l = 0; l < 6; l++) memset(eL[l], 0, Lz * sizeof(double));
+        for (int c = 0; c < 8; c++) {
+          const int *d = e->stencil.d[c];
+          size_t r = hf_index(lat, hf_wraptab_get(&e->wrap, 0, d[0])[ix],
+                              hf_wraptab_get(&e->wrap, 1, d[1])[iy], 0);
+          size_t sh = hf_zshift(d[2], Lz), na = Lz - sh;
+          double *ep[6];
+          for (int l = 0; l < 6; l++) ep[l] = eL[l];
+          hf_strain_row(ep, x->v[0] + r + sh, x->v[1] + r + sh, x->v[2] + r + sh, e->hcorner[c],
+                        na);
+          for (int l = 0; l < 6; l++) ep[l] += na;
+          hf_strain_row(ep, x->v[0] + r, x->v[1] + r, x->v[2] + r, e->hcorner[c], sh);
+        }
+      }
+      if (has_u)
+        local_row(e, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, eL, sL, Ceff,
+                  g ? g->u[0] + i0 : NULL, g ? g->u[1] + i0 : NULL, g ? g->u[2] + i0 : NULL, Lz,
+                  &re);
+      if (fused && g)
+        for (int c = 0; c < 8; c++) { /* dE/dv at corner c of every cell of the row */
+          const int *d = e->stencil.d[c];
+          size_t r = hf_index(lat, hf_wraptab_get(&e->wrap, 0, d[0])[ix],
+                              hf_wraptab_get(&e->wrap, 1, d[1])[iy], 0);
+          size_t sh = hf_zshift(d[2], Lz), na = Lz - sh;
+          const double *sp[6];
+          for (int l = 0; l < 6; l++) sp[l] = sL[l];
+          hf_strain_adjoint_row(g->v[0] + r + sh, g->v[1] + r + sh, g->v[2] + r + sh, sp,
+                                e->hcorner[c], na);
+          for (int l = 0; l < 6; l++) sp[l] += na;
+          hf_strain_adjoint_row(g->v[0] + r, g->v[1] + r, g->v[2] + r, sp, e->hcorner[c], sh);
+        }
+    }
   double ehom = 0;
   if (e->has_hom)
     for (int l = 0; l < 6; l++) {
-      double s = 0;
-      for (int p = 0; p < 6; p++) s += e->Chom[l][p] * Usum[p];
-      ehom += x->eta[l] * s;
-      if (dEdeta) dEdeta[l] += s;
+      double sum = 0;
+      for (int p = 0; p < 6; p++) sum += e->Chom[l][p] * re.Usum[p];
+      ehom += x->eta[l] * sum;
+      dEdeta[l] += sum;
     }
-  *E_on = eon;
-  *E_hom = ehom;
-  *E_loc = eloc;
-}
-
-static inline void gather_row(double *restrict g0, double *restrict g1, double *restrict g2,
-                              const double *restrict v0, const double *restrict v1,
-                              const double *restrict v2, const double (*M)[3], size_t n) {
-  for (size_t z = 0; z < n; z++) {
-    double a = v0[z], b = v1[z], c = v2[z];
-    g0[z] += M[0][0] * a + M[0][1] * b + M[0][2] * c;
-    g1[z] += M[1][0] * a + M[1][1] * b + M[1][2] * c;
-    g2[z] += M[2][0] * a + M[2][1] * b + M[2][2] * c;
-  }
-}
-
-/* Gradient of the bilinear v-v terms into gv->v (which it overwrites) and,
- * the form being quadratic, its energy (1/2) v . g.  Rows along z are two
- * straight segments around the periodic wrap, so the inner loop vectorises. */
-static double vv_apply(hf_engine *e, const hf_fields *x, hf_fields *gv) {
-  const hf_lattice *lat = &e->lat;
-  const int *L = lat->L;
-  const size_t Lz = (size_t)L[2];
-  double *g[3] = {gv->v[0], gv->v[1], gv->v[2]};
-  for (int a = 0; a < 3; a++) memset(g[a], 0, lat->n * sizeof(double));
-  for (int t = 0; t < e->n_vv; t++) {
-    const vv_gather *G = &e->vv[t];
-    const int *wx = hf_wraptab_get(&e->wrap, 0, G->d[0]), *wy = hf_wraptab_get(&e->wrap, 1, G->d[1]);
-    const size_t sh = (size_t)hf_wraptab_get(&e->wrap, 2, G->d[2])[0], na = Lz - sh;
-    for (int ix = 0; ix < L[0]; ix++)
-      for (int iy = 0; iy < L[1]; iy++) {
-        size_t ri = hf_index(lat, ix, iy, 0), rj = hf_index(lat, wx[ix], wy[iy], 0);
-        gather_row(g[0] + ri, g[1] + ri, g[2] + ri, x->v[0] + rj + sh, x->v[1] + rj + sh,
-                   x->v[2] + rj + sh, G->M, na);
-        gather_row(g[0] + ri + na, g[1] + ri + na, g[2] + ri + na, x->v[0] + rj, x->v[1] + rj,
-                   x->v[2] + rj, G->M, sh);
-      }
-  }
-  double energy = 0;
-  for (int a = 0; a < 3; a++)
-    for (size_t i = 0; i < lat->n; i++) energy += x->v[a][i] * g[a][i];
-  return 0.5 * energy;
+  E->onsite = re.on;
+  E->strain_hom = ehom;
+  E->strain_loc = re.loc;
+  E->elastic_v = re.vv;
 }
 
 static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
@@ -542,21 +644,20 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
       if (a) memset(a, 0, lat->n * sizeof *a);
     }
   }
-  if (e->need_etaL) {
-    hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
-    if (!e->has_loc || !(e->mask & HF_FIELD_U)) /* else the local kernel assigns it */
-      for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->n * sizeof(double));
-  }
   if (e->has_k) E->kspace = kspace_apply(e, x, g);
-  if (e->mask & HF_FIELD_U) local_kernel(e, x, g, dE, &E->onsite, &E->strain_hom, &E->strain_loc);
+  if (e->mask & (HF_FIELD_U | HF_FIELD_V)) realspace_pass(e, x, g, dE, E);
   E->strain_hom += eta_only_apply(e, x, dE);
-  if (e->n_vv) E->elastic_v = vv_apply(e, x, g ? g : &e->scratch_g);
   if (e->generic.n) {
-    hf_poly_input in = {lat, x, e->need_etaL ? e->etaL : NULL};
-    hf_poly_output out = {g, e->need_etaL ? e->gEtaL : NULL, dE};
+    if (e->generic_etaL) {
+      hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
+      for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->n * sizeof(double));
+    }
+    hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL};
+    hf_poly_output out = {g, e->generic_etaL ? e->gEtaL : NULL, dE};
     E->other = hf_poly_eval(&e->generic, 1.0, &in, &out);
+    if (e->generic_etaL && g)
+      hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
   }
-  if (e->need_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
   double pv = e->pressure * HF_GPA_A3;
   E->pv = pv * hf_engine_volume(e, x->eta);
   double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;

@@ -21,30 +21,45 @@ int hf_strain_stencil_init(hf_strain_stencil *s, const hf_sites *sites, double a
 
 /* The z direction is contiguous: every stencil row is two straight segments
  * (before and after the periodic wrap), so the inner loops vectorise. */
-static inline void strain_row(double *restrict const e[6], const double *restrict vx,
-                              const double *restrict vy, const double *restrict vz,
-                              const double h[3], size_t n) {
+/* restrict is honoured on parameters only: the kernels take every stream as
+ * its own parameter so that GCC vectorises them without runtime alias checks */
+static void strain_kernel(double *restrict e0, double *restrict e1, double *restrict e2,
+                          double *restrict e3, double *restrict e4, double *restrict e5,
+                          const double *restrict a, const double *restrict b,
+                          const double *restrict c, double h0, double h1, double h2, size_t n) {
   for (size_t z = 0; z < n; z++) {
-    double a = vx[z], b = vy[z], c = vz[z];
-    e[0][z] += h[0] * a;
-    e[1][z] += h[1] * b;
-    e[2][z] += h[2] * c;
-    e[3][z] += h[2] * b + h[1] * c;
-    e[4][z] += h[0] * c + h[2] * a;
-    e[5][z] += h[1] * a + h[0] * b;
+    e0[z] += h0 * a[z];
+    e1[z] += h1 * b[z];
+    e2[z] += h2 * c[z];
+    e3[z] += h2 * b[z] + h1 * c[z];
+    e4[z] += h0 * c[z] + h2 * a[z];
+    e5[z] += h1 * a[z] + h0 * b[z];
   }
 }
 
-static inline void adjoint_row(double *restrict gx, double *restrict gy, double *restrict gz,
-                               const double *restrict const e[6], const double h[3], size_t n) {
+void hf_strain_row(double *const e[6], const double *vx, const double *vy, const double *vz,
+                   const double h[3], size_t n) {
+  strain_kernel(e[0], e[1], e[2], e[3], e[4], e[5], vx, vy, vz, h[0], h[1], h[2], n);
+}
+
+static void adjoint_kernel(double *restrict x, double *restrict y, double *restrict w,
+                           const double *restrict e0, const double *restrict e1,
+                           const double *restrict e2, const double *restrict e3,
+                           const double *restrict e4, const double *restrict e5, double h0,
+                           double h1, double h2, size_t n) {
   for (size_t z = 0; z < n; z++) {
-    gx[z] += h[0] * e[0][z] + h[2] * e[4][z] + h[1] * e[5][z];
-    gy[z] += h[1] * e[1][z] + h[2] * e[3][z] + h[0] * e[5][z];
-    gz[z] += h[2] * e[2][z] + h[1] * e[3][z] + h[0] * e[4][z];
+    x[z] += h0 * e0[z] + h2 * e4[z] + h1 * e5[z];
+    y[z] += h1 * e1[z] + h2 * e3[z] + h0 * e5[z];
+    w[z] += h2 * e2[z] + h1 * e3[z] + h0 * e4[z];
   }
 }
 
-static size_t zshift(int d, size_t Lz) {
+void hf_strain_adjoint_row(double *gx, double *gy, double *gz, const double *const e[6],
+                           const double h[3], size_t n) {
+  adjoint_kernel(gx, gy, gz, e[0], e[1], e[2], e[3], e[4], e[5], h[0], h[1], h[2], n);
+}
+
+size_t hf_zshift(int d, size_t Lz) {
   long s = (long)d % (long)Lz;
   return (size_t)(s < 0 ? s + (long)Lz : s);
 }
@@ -63,12 +78,12 @@ void hf_local_strain(const hf_lattice *lat, const hf_wraptab *w, const hf_strain
       for (int c = 0; c < 8; c++) {
         size_t r = hf_index(lat, hf_wraptab_get(w, 0, s->d[c][0])[x],
                             hf_wraptab_get(w, 1, s->d[c][1])[y], 0);
-        size_t sh = zshift(s->d[c][2], Lz), na = Lz - sh;
+        size_t sh = hf_zshift(s->d[c][2], Lz), na = Lz - sh;
         double *e[6];
         for (int l = 0; l < 6; l++) e[l] = etaL[l] + i0;
-        strain_row(e, v[0] + r + sh, v[1] + r + sh, v[2] + r + sh, h[c], na);
+        hf_strain_row(e, v[0] + r + sh, v[1] + r + sh, v[2] + r + sh, h[c], na);
         for (int l = 0; l < 6; l++) e[l] += na;
-        strain_row(e, v[0] + r, v[1] + r, v[2] + r, h[c], sh);
+        hf_strain_row(e, v[0] + r, v[1] + r, v[2] + r, h[c], sh);
       }
     }
 }
@@ -87,12 +102,12 @@ void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w,
       for (int c = 0; c < 8; c++) { /* cells i = j - d_c whose corner c is this v site */
         size_t r = hf_index(lat, hf_wraptab_get(w, 0, -s->d[c][0])[x],
                             hf_wraptab_get(w, 1, -s->d[c][1])[y], 0);
-        size_t sh = zshift(-s->d[c][2], Lz), na = Lz - sh;
+        size_t sh = hf_zshift(-s->d[c][2], Lz), na = Lz - sh;
         const double *e[6];
         for (int l = 0; l < 6; l++) e[l] = gEtaL[l] + r + sh;
-        adjoint_row(gv[0] + j0, gv[1] + j0, gv[2] + j0, e, h[c], na);
+        hf_strain_adjoint_row(gv[0] + j0, gv[1] + j0, gv[2] + j0, e, h[c], na);
         for (int l = 0; l < 6; l++) e[l] = gEtaL[l] + r;
-        adjoint_row(gv[0] + j0 + na, gv[1] + j0 + na, gv[2] + j0 + na, e, h[c], sh);
+        hf_strain_adjoint_row(gv[0] + j0 + na, gv[1] + j0 + na, gv[2] + j0 + na, e, h[c], sh);
       }
     }
 }
