@@ -193,7 +193,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   }
   long v;
   if (k[SEED].val) {
-    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 0x7fffffffffffffffL, &v)) return HF_FAIL;
+    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 9007199254740991L /* 2^53 - 1 */, &v)) return HF_FAIL;
     c->seed = (unsigned long long)v;
   }
   if (k[METHOD].val) {

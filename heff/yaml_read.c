@@ -254,7 +254,7 @@ int hf_yaml_integer(hf_yreader *r, const yaml_node_t *n, const char *where, cons
                     long lo, long hi, long *out) {
   char what[96];
   snprintf(what, sizeof what, "a whole number between %ld and %ld", lo, hi);
-  double x;
+  double x = 0;
   if (hf_yaml_number(r, n, where, key, what, &x)) return HF_FAIL;
   if (x != floor(x) || x < (double)lo || x > (double)hi)
     return hf_yaml_expected(r, n, where, key, what);
