@@ -461,15 +461,16 @@ static void local_row(const hf_engine *e, const double *restrict ux, const doubl
       const double *az = row + (size_t)(R_PW + 2 * np + p[2] + 1) * n;
       const double *dx = ax - n, *dy = ay - n, *dz = az - n;
       const double cx = c * p[0], cy = c * p[1], cz = c * p[2];
-      for (size_t z = 0; z < n; z++) {
-        double yz = ay[z] * az[z];
-        eon += c * ax[z] * yz;
-        if (gx) {
-          gx[z] += cx * dx[z] * yz;
+      double et = 0;
+#pragma omp simd reduction(+ : et)
+      for (size_t z = 0; z < n; z++) et += ax[z] * ay[z] * az[z];
+      eon += c * et;
+      if (gx)
+        for (size_t z = 0; z < n; z++) {
+          gx[z] += cx * dx[z] * ay[z] * az[z];
           gy[z] += cy * ax[z] * dy[z] * az[z];
           gz[z] += cz * ax[z] * ay[z] * dz[z];
         }
-      }
     }
     re->on += eon;
   }
@@ -487,6 +488,7 @@ static void local_row(const hf_engine *e, const double *restrict ux, const doubl
   if (e->has_hom)
     for (int p = 0; p < 6; p++) {
       double s = 0;
+#pragma omp simd reduction(+ : s)
       for (size_t z = 0; z < n; z++) s += U[p][z];
       re->Usum[p] += s;
     }
@@ -505,6 +507,7 @@ static void local_row(const hf_engine *e, const double *restrict ux, const doubl
     }
     double eloc = 0;
     for (int l = 0; l < 6; l++)
+#pragma omp simd reduction(+ : eloc)
       for (size_t z = 0; z < n; z++) eloc += eL[l][z] * sL[l][z];
     re->loc += eloc;
   }
@@ -562,6 +565,7 @@ static void realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, doubl
         }
         double ev = 0;
         for (int a = 0; a < 3; a++)
+#pragma omp simd reduction(+ : ev)
           for (size_t z = 0; z < Lz; z++) ev += x->v[a][i0 + z] * gvv[a][z];
         re.vv += 0.5 * ev;
         if (g)
