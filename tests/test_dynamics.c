@@ -59,7 +59,11 @@ static double exact_u2(const hf_engine *e, const hf_lattice *lat, double T) {
   return HF_KB * T * s / (3.0 * (double)lat->n);
 }
 
-static double nve_error(hf_model *m, const hf_lattice *lat, double dt, double total_time) {
+/* Largest deviation of the conserved energy over total_time (fs) for a
+ * given dt: NVE with the strain barostat moving, or the Nose-Hoover chain's
+ * extended energy. */
+static double energy_drift(hf_model *m, const hf_lattice *lat, int thermostat, double dt,
+                           double total_time) {
   hf_err err;
   hf_engine *e;
   hf_engine_opts eo = {.pressure = -2.0};
@@ -68,51 +72,21 @@ static double nve_error(hf_model *m, const hf_lattice *lat, double dt, double to
   hf_fields_alloc(&x, lat, hf_engine_field_mask(e), &err);
   hf_rng r;
   hf_rng_seed(&r, 7);
-  testconfig_random(&x, lat, &r, 0.12, 0.03, 0.03, 0.004);
-  hf_dyn_opts o;
-  hf_dyn_opts_default(&o);
-  o.dt = dt;
-  o.thermostat = HF_THERMO_NONE;
-  o.barostat = 1;
-  o.tau_p = 300;
-  hf_dyn *d;
-  if (hf_dyn_create(&d, e, &x, &o, &err)) return -1;
-  hf_rng_seed(&r, 8);
-  hf_dyn_randomize_velocities(d, 200.0, &r);
-  double H0 = hf_dyn_conserved(d), dev = 0;
-  int n = (int)lround(total_time / dt);
-  for (int s = 0; s < n; s++) {
-    hf_dyn_step(d, &r);
-    dev = fmax(dev, fabs(hf_dyn_conserved(d) - H0));
-  }
-  hf_dyn_free(d);
-  hf_fields_free(&x);
-  hf_engine_free(e);
-  return dev;
-}
-
-/* Extended-energy drift of the Nose-Hoover chain integrator over a fixed
- * time for a given dt. */
-static double nhc_drift(hf_model *m, const hf_lattice *lat, double dt) {
-  hf_err err;
-  hf_engine *e;
-  if (hf_engine_create(&e, m, lat, NULL, &err)) return -1;
-  hf_fields x;
-  hf_fields_alloc(&x, lat, hf_engine_field_mask(e), &err);
-  hf_rng r;
-  hf_rng_seed(&r, 3);
-  testconfig_random(&x, lat, &r, 0.12, 0.03, 0.03, 0.0);
+  testconfig_random(&x, lat, &r, 0.12, 0.03, 0.03, thermostat == HF_THERMO_NHC ? 0.0 : 0.004);
   hf_dyn_opts o;
   hf_dyn_opts_default(&o);
   o.dt = dt;
   o.temperature = 300;
-  o.thermostat = HF_THERMO_NHC;
+  o.thermostat = thermostat;
   o.tau_t = 40;
+  o.barostat = thermostat == HF_THERMO_NONE;
+  o.tau_p = 300;
   hf_dyn *d;
   if (hf_dyn_create(&d, e, &x, &o, &err)) return -1;
-  hf_dyn_randomize_velocities(d, 600.0, &r);
+  hf_rng_seed(&r, 8);
+  hf_dyn_randomize_velocities(d, thermostat == HF_THERMO_NHC ? 600.0 : 200.0, &r);
   double H0 = hf_dyn_conserved(d), dev = 0;
-  for (int s = 0; s < (int)lround(60 / dt); s++) {
+  for (int s = 0; s < (int)lround(total_time / dt); s++) {
     hf_dyn_step(d, &r);
     dev = fmax(dev, fabs(hf_dyn_conserved(d) - H0));
   }
@@ -129,14 +103,16 @@ static int test_nve(void) {
   hf_lattice lat;
   int L[3] = {4, 4, 4};
   hf_lattice_init(&lat, L, &err);
-  double e1 = nve_error(&m, &lat, 0.4, 40), e2 = nve_error(&m, &lat, 0.2, 40),
-         e3 = nve_error(&m, &lat, 0.1, 40);
+  double e1 = energy_drift(&m, &lat, HF_THERMO_NONE, 0.4, 40),
+         e2 = energy_drift(&m, &lat, HF_THERMO_NONE, 0.2, 40),
+         e3 = energy_drift(&m, &lat, HF_THERMO_NONE, 0.1, 40);
   printf("NVE max |H - H0| over 40 fs: dt 0.4 -> %.3e, 0.2 -> %.3e, 0.1 -> %.3e eV; ratios %.2f %.2f\n",
          e1, e2, e3, e1 / e2, e2 / e3);
   CHECK(e1 > 0 && e2 > 0 && e3 > 0, "NVE runs failed");
   CHECK(e1 / e2 > 3.4 && e1 / e2 < 4.6, "dt^2 scaling 0.4/0.2: ratio %.3f", e1 / e2);
   CHECK(e2 / e3 > 3.4 && e2 / e3 < 4.6, "dt^2 scaling 0.2/0.1: ratio %.3f", e2 / e3);
-  double n1 = nhc_drift(&m, &lat, 0.4), n2 = nhc_drift(&m, &lat, 0.2);
+  double n1 = energy_drift(&m, &lat, HF_THERMO_NHC, 0.4, 60),
+         n2 = energy_drift(&m, &lat, HF_THERMO_NHC, 0.2, 60);
   printf("NHC extended energy drift over 60 fs: dt 0.4 -> %.3e, 0.2 -> %.3e eV; ratio %.2f\n", n1,
          n2, n1 / n2);
   CHECK(n1 / n2 > 3.0 && n1 / n2 < 5.0, "NHC dt^2 scaling: ratio %.3f", n1 / n2);
