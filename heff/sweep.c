@@ -134,6 +134,21 @@ static void adapt_steps(hf_sweep *s) {
   if (s->mc) hf_mc_set_steps(s->mc, s->p.step_size, s->p.step_size[3]);
 }
 
+/* What a checkpoint must agree on besides supercell, seed and method: the
+ * number of temperatures, a hash of their values, and the step counts. */
+static void schedule_of(const hf_run_config *c, long sched[4]) {
+  uint64_t h = 1469598103934665603ULL;
+  for (int i = 0; i < c->ntemps; i++) {
+    uint64_t b;
+    memcpy(&b, &c->temps[i], sizeof b);
+    h = (h ^ b) * 1099511628211ULL;
+  }
+  sched[0] = c->ntemps;
+  sched[1] = (long)(h >> 1);
+  sched[2] = c->thermalize;
+  sched[3] = c->average * 1000003L + c->sample_every;
+}
+
 static int write_checkpoint(hf_sweep *s, hf_err *err) {
   save_step_sizes(s);
   s->p.table_bytes = ftell(s->table);
@@ -145,6 +160,9 @@ static int write_checkpoint(hf_sweep *s, hf_err *err) {
   hf_ckpt_put(&w, "L", s->c.L, sizeof s->c.L);
   hf_ckpt_put(&w, "seed", &s->c.seed, sizeof s->c.seed);
   hf_ckpt_put(&w, "method", &s->c.method, sizeof s->c.method);
+  long sched[4];
+  schedule_of(&s->c, sched);
+  hf_ckpt_put(&w, "schedule", sched, sizeof sched);
   hf_ckpt_put(&w, "progress", &s->p, sizeof s->p);
   hf_ckpt_put(&w, "rng", &s->rng, sizeof s->rng);
   for (int c = 0; c < 9; c++)
@@ -180,10 +198,14 @@ static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
   if (!rc) rc = hf_ckpt_get(&r, "L", L, sizeof L, err);
   if (!rc) rc = hf_ckpt_get(&r, "seed", &seed, sizeof seed, err);
   if (!rc) rc = hf_ckpt_get(&r, "method", &method, sizeof method, err);
-  if (!rc && (memcmp(L, s->c.L, sizeof L) || seed != s->c.seed || method != s->c.method))
+  long sched[4], want[4];
+  schedule_of(&s->c, want);
+  if (!rc) rc = hf_ckpt_get(&r, "schedule", sched, sizeof sched, err);
+  if (!rc && (memcmp(L, s->c.L, sizeof L) || seed != s->c.seed || method != s->c.method ||
+              memcmp(sched, want, sizeof want)))
     rc = hf_fail(err,
-                 "checkpoint %s belongs to a different run (supercell, seed or method differ); "
-                 "remove it or use another output directory",
+                 "checkpoint %s belongs to a different run (supercell, seed, method, "
+                 "temperatures or steps differ); remove it or use another output directory",
                  s->ckpt_path);
   if (!rc) rc = hf_ckpt_get(&r, "progress", &s->p, sizeof s->p, err);
   if (!rc) rc = hf_ckpt_get(&r, "rng", &s->rng, sizeof s->rng, err);

@@ -104,6 +104,34 @@ static void test_resume(const char *method) {
   free(b);
 }
 
+/* A checkpoint of one run must not be resumed by a run with another schedule. */
+static void test_mismatched_resume(void) {
+  char path[512];
+  make_run(path, sizeof path, "hmc", "mismatch", 5);
+  char *t = NULL;
+  if (run(path, 0, &t)) {
+    CHECK(0, "mismatch: first run failed");
+    return;
+  }
+  free(t);
+  hf_err err = {{0}};
+  hf_run_config c;
+  hf_model m;
+  if (hf_run_config_load(&c, path, &err) || hf_model_load(&m, c.model_path, &err)) {
+    CHECK(0, "mismatch: %s", err.msg);
+    return;
+  }
+  c.temps[1] += 5; /* same length, other temperatures */
+  hf_sweep *s = NULL;
+  int resumed;
+  int rc = hf_sweep_create(&s, &c, &m, 1, &resumed, &err);
+  CHECK(rc == HF_FAIL && strstr(err.msg, "belongs to a different run"),
+        "resuming with other temperatures: rc %d, '%s'", rc, err.msg);
+  printf("mismatched resume rejected: %s\n", err.msg);
+  if (!rc) hf_sweep_free(s);
+  hf_model_free(&m);
+}
+
 static void test_seed(void) {
   char p1[512], p2[512], p3[512];
   make_run(p1, sizeof p1, "hmc", "seedA", 9);
@@ -174,6 +202,7 @@ int main(int argc, char **argv) {
   test_resume("hmc");
   test_resume("mc");
   test_seed();
+  test_mismatched_resume();
   test_malformed();
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
