@@ -250,9 +250,20 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                           "'initial'");
   }
   if (k[OUT].val) {
-    hf_yslot s[4] = {{.key = "dir"}, {.key = "prefix"}, {.key = "vtk"}, {.key = "checkpoint_every"}};
-    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", "output: ", s, 4))
+    hf_yslot s[5] = {{.key = "dir"},
+                     {.key = "prefix"},
+                     {.key = "vtk"},
+                     {.key = "checkpoint_every"},
+                     {.key = "fft_plan"}};
+    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", "output: ", s, 5))
       return HF_FAIL;
+    if (s[4].val) {
+      static const char *plans[] = {"estimate", "measure"};
+      int pl = hf_yaml_choice(r, s[4].val, "output: ", "fft_plan", plans, 2,
+                              "estimate (reproducible in any directory) or measure (faster)");
+      if (pl < 0) return HF_FAIL;
+      c->fft_measure = pl;
+    }
     if (s[0].val) {
       if (hf_yaml_string(r, s[0].val, "output: ", "dir", "a directory", buf, sizeof buf))
         return HF_FAIL;

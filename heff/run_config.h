@@ -39,6 +39,7 @@ typedef struct {
   long checkpoint_every; /* steps/sweeps between checkpoints (0: only at T ends) */
   double phase_threshold; /* Angstrom: |<u_a>| below it counts as zero */
   int progress;           /* print a progress line */
+  int fft_measure;        /* 1: FFTW_MEASURE plans kept as wisdom in the output dir */
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);

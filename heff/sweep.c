@@ -259,7 +259,13 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   s->c = *c;
   s->m = m;
   int rc = hf_lattice_init(&s->lat, c->L, err);
-  hf_engine_opts eo = {.pressure = pressure_at(c, c->temps[0]), .fftw_flags = FFTW_ESTIMATE};
+  hf_engine_opts eo = {.pressure = pressure_at(c, c->temps[0]),
+                       .fftw_flags = c->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE};
+  /* Measured plans depend on timing: keep them as wisdom next to the
+   * checkpoint so a resumed run uses the same plans (same numbers). */
+  char wisdom[1200];
+  snprintf(wisdom, sizeof wisdom, "%s/%s.fftw-wisdom", c->out_dir, c->prefix);
+  if (!rc && c->fft_measure) fftw_import_wisdom_from_filename(wisdom);
   if (!rc) rc = hf_engine_create(&s->eng, m, &s->lat, &eo, err);
   if (!rc) rc = hf_fields_alloc(&s->x, &s->lat, hf_engine_field_mask(s->eng), err);
   if (rc) {
@@ -290,6 +296,8 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
       if (!(s->etaL[l] = fftw_alloc_real(s->lat.n))) rc = hf_fail(err, "out of memory");
   }
   if (!rc) rc = mkdir_p(c->out_dir, err);
+  if (!rc && c->fft_measure && !fftw_export_wisdom_to_filename(wisdom))
+    rc = hf_fail(err, "cannot write FFTW wisdom to %s", wisdom);
   if (rc) {
     hf_sweep_free(s);
     return HF_FAIL;

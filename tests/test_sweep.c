@@ -33,7 +33,8 @@ static char *slurp(const char *path) {
 }
 
 /* Writes a run file for method into dir/name.yaml with output in dir/out_tag. */
-static void make_run(char *path, size_t n, const char *method, const char *tag, int seed) {
+static void make_run_plan(char *path, size_t n, const char *method, const char *tag, int seed,
+                          const char *plan) {
   char text[2048];
   snprintf(path, n, "%s/%s.yaml", dir, tag);
   snprintf(text, sizeof text,
@@ -43,9 +44,13 @@ static void make_run(char *path, size_t n, const char *method, const char *tag, 
            "thermalize: 12\naverage: 20\nsample_every: 2\n"
            "md: {dt: 1.0, thermostat: langevin, barostat: true}\n"
            "hmc: {steps: 5, dt: 3.0}\n"
-           "output: {dir: out_%s, prefix: run, vtk: false, checkpoint_every: 10}\n",
-           models_dir, seed, method, tag);
+           "output: {dir: out_%s, prefix: run, vtk: false, checkpoint_every: 10, fft_plan: %s}\n",
+           models_dir, seed, method, tag, plan);
   write_file(path, text);
+}
+
+static void make_run(char *path, size_t n, const char *method, const char *tag, int seed) {
+  make_run_plan(path, n, method, tag, seed, "estimate");
 }
 
 /* Runs to completion, stopping after each 'chunk' units and resuming from
@@ -82,12 +87,12 @@ static int run(const char *runfile, long chunk, char **table) {
   return *table ? 0 : 1;
 }
 
-static void test_resume(const char *method) {
-  char path[512], path2[512];
-  make_run(path, sizeof path, method, method, 5);
-  char tag2[64];
-  snprintf(tag2, sizeof tag2, "%s_cut", method);
-  make_run(path2, sizeof path2, method, tag2, 5);
+static void test_resume(const char *method, const char *plan) {
+  char path[512], path2[512], tag1[64], tag2[64];
+  snprintf(tag1, sizeof tag1, "%s_%s", method, plan);
+  snprintf(tag2, sizeof tag2, "%s_%s_cut", method, plan);
+  make_run_plan(path, sizeof path, method, tag1, 5, plan);
+  make_run_plan(path2, sizeof path2, method, tag2, 5, plan);
   char *a = NULL, *b = NULL;
   if (run(path, 0, &a) || run(path2, 17, &b)) {
     CHECK(0, "%s: runs failed", method);
@@ -97,8 +102,8 @@ static void test_resume(const char *method) {
   CHECK(!strcmp(a, b), "%s: resumed table differs from the uninterrupted one", method);
   int rows = 0;
   for (char *q = a; *q; q++) rows += *q == '\n';
-  printf("%s: uninterrupted vs killed every 17 units and resumed: %s (%d lines)\n", method,
-         strcmp(a, b) ? "DIFFERENT" : "identical", rows);
+  printf("%s (%s plans): uninterrupted vs killed every 17 units and resumed: %s (%d lines)\n",
+         method, plan, strcmp(a, b) ? "DIFFERENT" : "identical", rows);
   CHECK(rows == 3 + 3, "%s: expected 3 header lines and 3 rows, got %d lines", method, rows);
   free(a);
   free(b);
@@ -198,9 +203,10 @@ int main(int argc, char **argv) {
   }
   snprintf(dir, sizeof dir, "/tmp/test_sweep.XXXXXX");
   if (!mkdtemp(dir)) return 1;
-  test_resume("md");
-  test_resume("hmc");
-  test_resume("mc");
+  test_resume("md", "estimate");
+  test_resume("hmc", "estimate");
+  test_resume("mc", "estimate");
+  test_resume("md", "measure");
   test_seed();
   test_mismatched_resume();
   test_malformed();
