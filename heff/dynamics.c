@@ -22,7 +22,16 @@ struct hf_dyn {
   double W;       /* strain mass, eV fs^2 */
   double ndof;
   double xi[NHC_MAX], vxi[NHC_MAX], Q[NHC_MAX];
+  /* The closing half kick of a Langevin or NVE step is left pending (kick_due
+   * fs, with the forces in g) and done by the next step's first pass, which
+   * reads v and g anyway: one pass over the velocities per step instead of
+   * two.  Whatever reads or changes the velocities or forces outside
+   * hf_dyn_step applies it first (apply_kick) or allows for it
+   * (hf_dyn_kinetic), with the same arithmetic, so results do not change. */
+  double kick_due;
 };
+
+static void apply_kick(hf_dyn *d);
 
 void hf_dyn_opts_default(hf_dyn_opts *o) {
   memset(o, 0, sizeof *o);
@@ -68,6 +77,7 @@ int hf_dyn_set_opts(hf_dyn *d, const hf_dyn_opts *o, hf_err *err) {
   if (o->thermostat == HF_THERMO_LANGEVIN && !(o->friction > 0))
     return hf_fail(err, "Langevin friction must be positive (1/fs)");
   if (o->temperature < 0) return hf_fail(err, "temperature must be >= 0 K");
+  apply_kick(d); /* with the old dt and thermostat */
   d->o = *o;
   double n = 0;
   for (int f = 0; f < 3; f++)
@@ -127,10 +137,15 @@ void hf_dyn_set_temperature(hf_dyn *d, double T) {
 
 const hf_dyn_opts *hf_dyn_get_opts(const hf_dyn *d) { return &d->o; }
 
-void hf_dyn_refresh(hf_dyn *d) { hf_engine_eval(d->eng, d->x, &d->g, d->dEdeta, &d->E); }
+/* (hf_dyn_step calls it right after its first pass, where no kick is due) */
+void hf_dyn_refresh(hf_dyn *d) {
+  apply_kick(d);
+  hf_engine_eval(d->eng, d->x, &d->g, d->dEdeta, &d->E);
+}
 
 void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
   double kT = HF_KB * T;
+  d->kick_due = 0; /* every velocity is replaced */
   size_t n = d->lat->n;
   for (int f = 0; f < 3; f++) {
     if (!(d->nfield & (1 << f))) continue;
@@ -151,6 +166,7 @@ void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
   for (int j = 0; j < NHC_MAX; j++) d->xi[j] = d->vxi[j] = 0;
 }
 
+/* v -= h g / m for every field, now. */
 static void kick(hf_dyn *d, double h) {
   size_t n = d->lat->n;
   for (int f = 0; f < 3; f++) {
@@ -162,13 +178,22 @@ static void kick(hf_dyn *d, double h) {
       for (size_t i = 0; i < n; i++) v[i] -= s * g[i];
     }
   }
+}
+
+static void kick_strain(hf_dyn *d, double h) {
   if (d->o.barostat)
     for (int l = 0; l < 6; l++)
       if (d->o.strain_free[l]) d->eta_v[l] -= h * d->dEdeta[l] / d->W;
 }
 
+static void apply_kick(hf_dyn *d) {
+  if (d->kick_due != 0) kick(d, d->kick_due);
+  d->kick_due = 0;
+}
+
 static void scale_velocities(hf_dyn *d, double s) {
   size_t n = d->lat->n;
+  apply_kick(d);
   for (int c = 0; c < 9; c++) {
     double *v = hf_fields_comp(&d->vel, c);
     if (v)
@@ -202,33 +227,87 @@ static void nhc_half(hf_dyn *d, double dt) {
 #undef G
 }
 
+static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+/* The rest of one round of hf_rng_normal's ziggurat after its layer test
+ * failed (tail or wedge), then further rounds by hf_rng_normal itself. */
+static double zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x) {
+  const double R = 3.442619855899;
+  if (iz == 0) {
+    double t, y;
+    do {
+      t = -log(1.0 - hf_rng_uniform(r)) / R;
+      y = -log(1.0 - hf_rng_uniform(r));
+    } while (y + y < t * t);
+    return hz > 0 ? R + t : -R - t;
+  }
+  if (hf_zig_f[iz] + hf_rng_uniform(r) * (hf_zig_f[iz - 1] - hf_zig_f[iz]) < exp(-0.5 * x * x))
+    return x;
+  return hf_rng_normal(r);
+}
+
+/* The Langevin part of pre_force_pass for one component: kick by s (after
+ * the pending kick sp), drift by hd, Ornstein-Uhlenbeck step with noise
+ * sig * N(0,1), drift by hd.  The normal deviates are the next n values of
+ * hf_rng_normal(r), bit for bit (same xoshiro256** stream, same ziggurat:
+ * trajectories and checkpoints are as with hf_rng_normal), but drawn inline
+ * with the generator state in registers; only the ~1% of draws that miss
+ * the ziggurat's layer test go to zig_edge.  Drawing the noise is most of
+ * the cost: the memory traffic hides behind it. */
+static void ou_pass(hf_rng *r, double *restrict v, double *restrict x, const double *restrict g,
+                    size_t n, double sp, double s, double hd, double c1, double sig) {
+  uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t bits = rotl64(s1 * 5, 7) * 9, t = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl64(s3, 45);
+    const int32_t hz = (int32_t)(uint32_t)(bits >> 32);
+    const uint32_t iz = (uint32_t)bits & 127u;
+    const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
+    double xi = hz * hf_zig_w[iz];
+    if (!(ahz < hf_zig_k[iz])) {
+      r->s[0] = s0, r->s[1] = s1, r->s[2] = s2, r->s[3] = s3;
+      xi = zig_edge(r, hz, iz, xi);
+      s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
+    }
+    double vi = v[i] - sp * g[i]; /* sp = 0 leaves v exactly */
+    vi = vi - s * g[i];
+    const double xm = x[i] + hd * vi;
+    vi = c1 * vi + sig * xi;
+    x[i] = xm + hd * vi;
+    v[i] = vi;
+  }
+  r->s[0] = s0, r->s[1] = s1, r->s[2] = s2, r->s[3] = s3;
+}
+
 /* One pass over every field for everything before the force evaluation:
  * kick by h_kick, drift by h_drift and, for Langevin, the Ornstein-Uhlenbeck
  * step and a second drift (the B A O A of BAOAB).  One pass instead of four
  * keeps the step memory-bound only once. */
 static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng *r) {
   const size_t n = d->lat->n;
+  const double hp = d->kick_due; /* the previous step's closing kick, first */
+  d->kick_due = 0;
   const double c1 = langevin ? exp(-d->o.friction * d->o.dt) : 1.0;
   const double c2 = sqrt(1 - c1 * c1), kT = HF_KB * d->o.temperature;
   for (int f = 0; f < 3; f++) {
     if (!(d->nfield & (1 << f))) continue;
-    const double s = hk / (d->mass[f] * HF_MVV2E);
+    const double s = hk / (d->mass[f] * HF_MVV2E), sp = hp / (d->mass[f] * HF_MVV2E);
     const double sig = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
     for (int a = 0; a < 3; a++) {
       double *restrict v = hf_fields_comp(&d->vel, 3 * f + a);
       double *restrict x = hf_fields_comp(d->x, 3 * f + a);
       const double *restrict g = hf_fields_comp(&d->g, 3 * f + a);
       if (langevin)
-        for (size_t i = 0; i < n; i++) {
-          double vi = v[i] - s * g[i];
-          double xi = x[i] + hd * vi;
-          vi = c1 * vi + sig * hf_rng_normal(r);
-          x[i] = xi + hd * vi;
-          v[i] = vi;
-        }
+        ou_pass(r, v, x, g, n, sp, s, hd, c1, sig);
       else
         for (size_t i = 0; i < n; i++) {
-          double vi = v[i] - s * g[i];
+          double vi = v[i] - sp * g[i];
+          vi = vi - s * g[i];
           x[i] += hd * vi;
           v[i] = vi;
         }
@@ -253,19 +332,22 @@ void hf_dyn_step(hf_dyn *d, hf_rng *r) {
     case HF_THERMO_LANGEVIN:
       pre_force_pass(d, dt / 2, dt / 2, 1, r);
       hf_dyn_refresh(d);
-      kick(d, dt / 2);
+      kick_strain(d, dt / 2);
+      d->kick_due = dt / 2;
       break;
     case HF_THERMO_NHC:
       nhc_half(d, dt);
       pre_force_pass(d, dt / 2, dt, 0, r);
       hf_dyn_refresh(d);
       kick(d, dt / 2);
+      kick_strain(d, dt / 2);
       nhc_half(d, dt);
       break;
     default:
       pre_force_pass(d, dt / 2, dt, 0, r);
       hf_dyn_refresh(d);
-      kick(d, dt / 2);
+      kick_strain(d, dt / 2);
+      d->kick_due = dt / 2;
       break;
   }
 }
@@ -277,10 +359,18 @@ double hf_dyn_kinetic(const hf_dyn *d) {
   double k = 0;
   for (int f = 0; f < 3; f++) {
     if (!(d->nfield & (1 << f))) continue;
+    const double sp = d->kick_due / (d->mass[f] * HF_MVV2E); /* as kick() would apply it */
     double s = 0;
     for (int a = 0; a < 3; a++) {
       const double *v = hf_fields_comp(&d->vel, 3 * f + a);
-      for (size_t i = 0; i < n; i++) s += v[i] * v[i];
+      const double *g = hf_fields_comp(&d->g, 3 * f + a);
+      if (sp != 0)
+        for (size_t i = 0; i < n; i++) {
+          const double vi = v[i] - sp * g[i];
+          s += vi * vi;
+        }
+      else
+        for (size_t i = 0; i < n; i++) s += v[i] * v[i];
     }
     k += 0.5 * d->mass[f] * HF_MVV2E * s;
   }
@@ -308,7 +398,10 @@ double hf_dyn_conserved(const hf_dyn *d) {
 double hf_dyn_ndof(const hf_dyn *d) { return d->ndof; }
 const double *hf_dyn_dEdeta(const hf_dyn *d) { return d->dEdeta; }
 double hf_dyn_strain_mass(const hf_dyn *d) { return d->W; }
-hf_fields *hf_dyn_velocities(hf_dyn *d) { return &d->vel; }
+hf_fields *hf_dyn_velocities(hf_dyn *d) {
+  apply_kick(d); /* the caller may read or overwrite them */
+  return &d->vel;
+}
 double *hf_dyn_eta_velocity(hf_dyn *d) { return d->eta_v; }
 double *hf_dyn_nhc_xi(hf_dyn *d) { return d->xi; }
 double *hf_dyn_nhc_vxi(hf_dyn *d) { return d->vxi; }
