@@ -60,10 +60,10 @@ typedef struct {
   size_t cells;
   double setup_engine_s, setup_dyn_s;
   long steps;
-  double step_s;                   /* seconds per MD step, mean over all timed steps */
-  double step_min_s, step_max_s;   /* per step, fastest and slowest of NBLOCK blocks */
+  double step_s;                 /* seconds per MD step, mean over all timed steps */
+  double step_min_s, step_max_s; /* per step, fastest and slowest of NBLOCK blocks */
   long fft_reps;
-  double fft_s; /* seconds per 3 r2c + 3 c2r */
+  double fft_s;                  /* seconds per 3 r2c + 3 c2r */
   long rss_base, rss_after, hwm; /* bytes */
   size_t engine_bytes, field_bytes;
   double T_final, eta_final[3];
@@ -103,8 +103,10 @@ static int parse_sizes(const char *s, bench_opts *o) {
     if (end == p || errno || v < 3 || v > 1024 || o->nsizes >= MAX_SIZES) return -1;
     o->sizes[o->nsizes++] = (int)v;
     p = end;
-    if (*p == ',') p++;
-    else if (*p) return -1;
+    if (*p == ',')
+      p++;
+    else if (*p)
+      return -1;
   }
   return o->nsizes > 0 ? 0 : -1;
 }
@@ -271,8 +273,7 @@ static int zvr_builtin(hf_model *m, hf_err *err) {
        HF_SYM_NONE},
       {"B4yz", -7.75, "eta4*uy*uz+eta5*uz*ux+eta6*ux*uy+etaL4*uy*uz+etaL5*uz*ux+etaL6*ux*uy",
        HF_SYM_NONE},
-      {"vB11", 126.0 / (2 * a2), "(vx[1,0,0]-vx)^2+(vy[0,1,0]-vy)^2+(vz[0,0,1]-vz)^2",
-       HF_SYM_NONE},
+      {"vB11", 126.0 / (2 * a2), "(vx[1,0,0]-vx)^2+(vy[0,1,0]-vy)^2+(vz[0,0,1]-vz)^2", HF_SYM_NONE},
       {"vB12", 44.9 / a2,
        "(vx[1,0,0]-vx)*(vy[0,1,0]-vy)+(vy[0,1,0]-vy)*(vz[0,0,1]-vz)+(vz[0,0,1]-vz)*(vx[1,0,0]-vx)",
        HF_SYM_AVERAGE},
@@ -327,9 +328,9 @@ static int fft_floor(const hf_lattice *lat, const bench_opts *o, size_result *re
     goto done;
   }
   const double invN = 1.0 / (double)lat->n;
-#define FFT_ROUND()                                                     \
-  do {                                                                  \
-    for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(r2c, in[a], ck[a]); \
+#define FFT_ROUND()                                                       \
+  do {                                                                    \
+    for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(r2c, in[a], ck[a]);  \
     for (int a = 0; a < 3; a++) fftw_execute_dft_c2r(c2r, ck[a], out[a]); \
   } while (0)
   FFT_ROUND(); /* warm-up */
@@ -560,7 +561,8 @@ static int write_results(const char *path, const bench_opts *o, const char *mode
   if (fresh)
     fprintf(f,
             "timestamp[UTC]\thost\tmodel\tthermostat\tL[cells]\tcells\tatoms\tsteps\t"
-            "step[ns/cell/step]\tstep_min_block[ns/cell/step]\tfft_floor[ns/cell/step]\tratio[step/floor]\trss[B/cell]\t"
+            "step[ns/cell/step]\tstep_min_block[ns/cell/step]\tfft_floor[ns/cell/step]\tratio[step/"
+            "floor]\trss[B/cell]\t"
             "peak_rss[B/cell]\tallocated[B/cell]\tsetup[s]\tthreads\tranks\texponent[-]\n");
   char host[256] = "unknown";
   gethostname(host, sizeof host - 1);
@@ -572,7 +574,9 @@ static int write_results(const char *path, const bench_opts *o, const char *mode
   for (int i = 0; i < n; i++) {
     if (!r[i].ok) continue;
     double ns = per_cell_ns(r[i].step_s, r[i].cells), fl = per_cell_ns(r[i].fft_s, r[i].cells);
-    fprintf(f, "%s\t%s\t%s\t%s\t%d\t%zu\t%zu\t%ld\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%.1f\t%.3f\t1\t1\t%.4f\n",
+    fprintf(f,
+            "%s\t%s\t%s\t%s\t%d\t%zu\t%zu\t%ld\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%.1f\t%."
+            "3f\t1\t1\t%.4f\n",
             stamp, host, model_name, o->thermostat == HF_THERMO_LANGEVIN ? "langevin" : "nve",
             r[i].L, r[i].cells, 5 * r[i].cells, r[i].steps, ns,
             per_cell_ns(r[i].step_min_s, r[i].cells), fl, ns / fl,
@@ -603,11 +607,12 @@ int main(int argc, char **argv) {
   }
   char host[256] = "unknown";
   gethostname(host, sizeof host - 1);
-  printf("bench_md: model %s (%s), u+v+eta MD, dt 1 fs, %s thermostat, T %.0f K, barostat on, "
-         "p %.2f GPa\n",
-         m.name, o.builtin ? "built in" : o.model_path,
-         o.thermostat == HF_THERMO_LANGEVIN ? "Langevin (BAOAB)" : "no (NVE)", o.temperature,
-         o.pressure);
+  printf(
+      "bench_md: model %s (%s), u+v+eta MD, dt 1 fs, %s thermostat, T %.0f K, barostat on, "
+      "p %.2f GPa\n",
+      m.name, o.builtin ? "built in" : o.model_path,
+      o.thermostat == HF_THERMO_LANGEVIN ? "Langevin (BAOAB)" : "no (NVE)", o.temperature,
+      o.pressure);
   printf("host %s, 1 thread, 1 rank, FFTW %s, FFTW_MEASURE plans\n\n", host, fftw_version);
 
   printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s\n", "L", "cells", "atoms",
@@ -634,20 +639,23 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   double expo = loglog_slope(res, o.nsizes, 0), fexpo = loglog_slope(res, o.nsizes, 1);
-  printf("\nscaling exponent (least squares, log time/step vs log cells): %.4f  (FFT floor: "
-         "%.4f)\n",
-         expo, fexpo);
-  printf("per size (setup is excluded above: engine = Ewald kernel + FFTW planning, dynamics = "
-         "strain stiffness + first forces; step blocks = fastest..slowest of %d blocks):\n",
-         NBLOCK);
+  printf(
+      "\nscaling exponent (least squares, log time/step vs log cells): %.4f  (FFT floor: "
+      "%.4f)\n",
+      expo, fexpo);
+  printf(
+      "per size (setup is excluded above: engine = Ewald kernel + FFTW planning, dynamics = "
+      "strain stiffness + first forces; step blocks = fastest..slowest of %d blocks):\n",
+      NBLOCK);
   for (int i = 0; i < o.nsizes; i++)
     if (res[i].ok)
-      printf("  L %4d: setup engine %.2f s + dynamics %.2f s; step blocks %.1f..%.1f ns/cell; "
-             "%ld FFT rounds; end T %.0f K, eta1..3 %+.4f %+.4f %+.4f\n",
-             res[i].L, res[i].setup_engine_s, res[i].setup_dyn_s,
-             per_cell_ns(res[i].step_min_s, res[i].cells),
-             per_cell_ns(res[i].step_max_s, res[i].cells), res[i].fft_reps, res[i].T_final,
-             res[i].eta_final[0], res[i].eta_final[1], res[i].eta_final[2]);
+      printf(
+          "  L %4d: setup engine %.2f s + dynamics %.2f s; step blocks %.1f..%.1f ns/cell; "
+          "%ld FFT rounds; end T %.0f K, eta1..3 %+.4f %+.4f %+.4f\n",
+          res[i].L, res[i].setup_engine_s, res[i].setup_dyn_s,
+          per_cell_ns(res[i].step_min_s, res[i].cells),
+          per_cell_ns(res[i].step_max_s, res[i].cells), res[i].fft_reps, res[i].T_final,
+          res[i].eta_final[0], res[i].eta_final[1], res[i].eta_final[2]);
 
   /* targets, checked at the largest size that ran */
   int big = -1;
@@ -662,7 +670,9 @@ int main(int argc, char **argv) {
     printf("  step/floor %8.2f          <= 2      %s\n", ns / fl, ns / fl <= 2 ? "met" : "MISSED");
     printf("  memory     %8.1f B/cell   <= 400    %s\n", b, b <= 400 ? "met" : "MISSED");
     printf("  exponent   %8.4f          <= 1.04   %s\n", expo,
-           expo <= 1.04 ? "met" : isnan(expo) ? "n/a" : "MISSED");
+           expo <= 1.04  ? "met"
+           : isnan(expo) ? "n/a"
+                         : "MISSED");
   }
 
   int rc = nfail ? 2 : 0;

@@ -99,7 +99,8 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
   d->x = x;
   const hf_model *m = hf_engine_model(eng);
   unsigned mask = hf_engine_field_mask(eng);
-  d->nfield = (mask & HF_FIELD_U ? 1 : 0) | (mask & HF_FIELD_V ? 2 : 0) | (mask & HF_FIELD_W ? 4 : 0);
+  d->nfield =
+      (mask & HF_FIELD_U ? 1 : 0) | (mask & HF_FIELD_V ? 2 : 0) | (mask & HF_FIELD_W ? 4 : 0);
   for (int f = 0; f < 3; f++) d->mass[f] = m->mass[f];
   unsigned vmask = mask & (HF_FIELD_U | HF_FIELD_V | HF_FIELD_W);
   if (hf_fields_alloc(&d->vel, d->lat, vmask, err) || hf_fields_alloc(&d->g, d->lat, vmask, err)) {
@@ -208,8 +209,9 @@ static void nhc_half(hf_dyn *d, double dt) {
   double kT = HF_KB * d->o.temperature;
   double twoK = 2.0 * (hf_dyn_kinetic(d) + hf_dyn_strain_kinetic(d));
   double h2 = dt / 2, h4 = dt / 4, h8 = dt / 8;
-#define G(j) ((j) == 0 ? (twoK - d->ndof * kT) / d->Q[0] \
-                       : (d->Q[(j)-1] * d->vxi[(j)-1] * d->vxi[(j)-1] - kT) / d->Q[j])
+#define G(j)                                  \
+  ((j) == 0 ? (twoK - d->ndof * kT) / d->Q[0] \
+            : (d->Q[(j)-1] * d->vxi[(j)-1] * d->vxi[(j)-1] - kT) / d->Q[j])
   d->vxi[M - 1] += G(M - 1) * h4;
   for (int j = M - 2; j >= 0; j--) {
     double e = exp(-d->vxi[j + 1] * h8);

@@ -10,103 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_internal.h"
 #include "ewald.h"
 #include "local_strain.h"
 #include "poly_eval.h"
-
-/* g_v(i) += M v(i + d): one gather of the bilinear v-v gradient. */
-typedef struct {
-  int d[3];
-  double M[3][3];
-} vv_gather;
-
-/* One nonzero of the v-v gradient: g_to(i) += c v_from(i + d). */
-typedef struct {
-  int d[3], from;
-  double c;
-} vv_term;
-
-/* Four doubles as one SIMD value (GCC/Clang vector extension), for the
- * row kernels: the v-v gather keeps partial sums in registers across a loop
- * over nonzeros known only at run time, and the local terms carry several
- * reductions; the auto-vectoriser does neither reliably.  Loads and stores go through memcpy
- * (unaligned, no aliasing questions); no v4d crosses a function boundary. */
-typedef double v4d __attribute__((vector_size(32)));
-typedef double v2d __attribute__((vector_size(16))); /* one complex number */
-
-/* The common case of the local terms in one pass (engine->fast): the
- * cubic quartic on-site polynomial P = A sum_a s_a^2 + B sum_{a<b} s_a s_b
- * of s_a = u_a^2, and a local coupling with the cubic pattern C_aa = ca,
- * C_ab = cb (a != b < 3), C_ss = cs (shears), the rest 0.  That is all that
- * cubic invariance allows at this order; other models take the general
- * sweeps of local_row. */
-typedef struct {
-  double al, qx;    /* dP/ds_a = al s_a + qx sum_b s_b: al = 2A - B, qx = B */
-  double amb, b, c; /* ca - cb, cb, cs (already divided by 4 a0) */
-  double Ceff[6];   /* homogeneous strain coupling of this evaluation */
-} fast_coef;
-
-struct hf_engine {
-  const hf_model *model;
-  hf_lattice lat;
-  double a0, pressure;
-  unsigned mask;
-  hf_engine_census census;
-
-  /* reciprocal space: D[6*q] (xx,yy,zz,yz,zx,xy), prefactors folded in */
-  int has_k;
-  double *D;
-  fftw_complex *ck[3];
-  fftw_plan r2c, c2r;
-
-  /* per-cell local kernel */
-  int n_on, on_maxp;
-  int (*on_pow)[3];
-  double *on_c;
-  int has_hom, has_loc;
-  double Chom[6][6], Cloc[6][6]; /* [strain l][voigt pair p] */
-  int n_loc;                      /* nonzero entries of Cloc, as a list */
-  int loc_l[36], loc_p[36];
-  double loc_c[36]; /* Cloc / (4 a0): the row pass builds the strain without that factor */
-  int fast;         /* on-site and local coupling fit fast_coef */
-  fast_coef fk;
-
-  /* local strain */
-  int need_etaL;
-  hf_strain_stencil stencil;
-  double *etaL[6], *gEtaL[6];
-
-  hf_poly eta_only; /* only homogeneous strain factors */
-  int n_vv;
-  vv_gather *vv; /* merged by shift while compiling */
-  int n_vvt[3];  /* the same as nonzeros per gradient component */
-  vv_term *vvt[3];
-  const double **vvp; /* row scratch: source pointer and coefficient per nonzero */
-  double *vvc;
-  hf_wraptab wrap;
-  int generic_etaL; /* generic terms need full local strain arrays */
-  hf_poly generic;
-
-  /* Row pass (realspace_pass).  The x planes of v it reads are copied into a
-   * ring of nvs padded planes, and dE/dv is accumulated in a ring of ngs
-   * padded planes that are written out once complete.  In a padded row z = 0
-   * sits at zoff and the periodic images of the zlo cells before and the zhi
-   * cells after the row are stored too, so every inner loop is one straight
-   * segment, and g->v is written once instead of cleared and updated. */
-  int ring;         /* the pass reads v (v-v terms or local strain) */
-  int vx_lo, vx_hi; /* x offsets of the v planes read */
-  int gx_lo, gx_hi; /* x offsets of the dE/dv planes written */
-  int nvs, ngs;     /* ring sizes in planes */
-  int zlo, zhi;     /* halo widths */
-  size_t zoff, pz;  /* z = 0 position and length of a padded row */
-  double *vring, *gring;
-  double **vpl, **gpl; /* scratch: ring plane of each x offset for the current x */
-  int sb[3];           /* offset of strain corner 0 (the corner on the - side of all axes) */
-  size_t rs;           /* stride of the row scratch below */
-  double *row;         /* row scratch: */
-  double *eL[6], *sL[6], *U[6], *C[6], *pw; /* sL has a 0 before and after */
-  double *xr[3]; /* x-row sets (strain_xrow): two in turn, and one of zeros (no local strain) */
-};
 
 static int voigt_of(int a, int b) { return hf_voigt_index(a < b ? a : b, a < b ? b : a); }
 
@@ -125,13 +32,19 @@ static enum kclass classify(const hf_mono *m) {
         nu++;
         u_origin &= all_at_origin(v);
         break;
-      case HF_VAR_V: nv++; break;
-      case HF_VAR_ETA: neta++; break;
+      case HF_VAR_V:
+        nv++;
+        break;
+      case HF_VAR_ETA:
+        neta++;
+        break;
       case HF_VAR_ETAL:
         netal++;
         u_origin &= all_at_origin(v);
         break;
-      default: other++; break;
+      default:
+        other++;
+        break;
     }
   }
   if (other) return K_GENERIC;
@@ -177,7 +90,7 @@ static int add_onsite(hf_engine *e, const hf_mono *m, double c) {
       e->on_c[i] += c;
       return HF_OK;
     }
-  int (*np)[3] = realloc(e->on_pow, (size_t)(e->n_on + 1) * sizeof *np);
+  int(*np)[3] = realloc(e->on_pow, (size_t)(e->n_on + 1) * sizeof *np);
   if (!np) return HF_FAIL;
   e->on_pow = np;
   double *nc = realloc(e->on_c, (size_t)(e->n_on + 1) * sizeof *nc);
@@ -280,127 +193,6 @@ static int compile_terms(hf_engine *e, hf_err *err) {
   return HF_OK;
 }
 
-static size_t round4(size_t n) { return (n + 3) & ~(size_t)3; }
-
-/* a mod m in [0, m) for any sign of a */
-static int imod(int a, int m) {
-  int r = a % m;
-  return r < 0 ? r + m : r;
-}
-
-/* Sets e->fast and e->fk if the on-site polynomial and the local coupling
- * have the form local_fast_span evaluates (see fast_coef). */
-static void detect_fast(hf_engine *e) {
-  memset(&e->fk, 0, sizeof e->fk);
-  e->fast = 0;
-  double A[3] = {0, 0, 0}, B[3] = {0, 0, 0}; /* s_a^2; s_b s_c for the pair opposite a */
-  for (int t = 0; t < e->n_on; t++) {
-    const int *p = e->on_pow[t];
-    if (p[0] % 2 || p[1] % 2 || p[2] % 2 || p[0] + p[1] + p[2] != 4) return;
-    int a = p[0] == 4 ? 0 : p[1] == 4 ? 1 : p[2] == 4 ? 2 : -1;
-    if (a >= 0)
-      A[a] += e->on_c[t];
-    else
-      B[!p[0] ? 0 : !p[1] ? 1 : 2] += e->on_c[t];
-  }
-  if (A[1] != A[0] || A[2] != A[0] || B[1] != B[0] || B[2] != B[0]) return;
-  const double (*C)[6] = e->Cloc, f = e->stencil.inv4a0;
-  for (int l = 0; l < 6; l++)
-    for (int p = 0; p < 6; p++) {
-      double want = l < 3 && p < 3 ? (l == p ? C[0][0] : C[0][1]) : l == p ? C[3][3] : 0.0;
-      if (C[l][p] != want) return;
-    }
-  e->fk.al = 2 * A[0] - B[0];
-  e->fk.qx = B[0];
-  e->fk.amb = (C[0][0] - C[0][1]) * f;
-  e->fk.b = C[0][1] * f;
-  e->fk.c = C[3][3] * f;
-  e->fast = 1;
-}
-
-/* Lays out the row pass: the v-v nonzeros per gradient component, the
- * extent of the v and dE/dv rings, and the row scratch. */
-static int setup_row_pass(hf_engine *e, hf_err *err) {
-  const int *L = e->lat.L;
-  const size_t Lz = (size_t)L[2], Ly = (size_t)L[1];
-  const int fused = e->has_loc && (e->mask & HF_FIELD_U);
-  int lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}; /* offsets of the v read, per axis */
-  int nmax = 1;
-  for (int a = 0; a < 3; a++) {
-    int n = 0;
-    for (int k = 0; k < e->n_vv; k++)
-      for (int b = 0; b < 3; b++) n += e->vv[k].M[a][b] != 0;
-    if (!(e->vvt[a] = malloc((size_t)(n > 0 ? n : 1) * sizeof(vv_term))))
-      return hf_fail(err, "out of memory");
-    e->n_vvt[a] = n;
-    nmax = n > nmax ? n : nmax;
-    n = 0;
-    for (int k = 0; k < e->n_vv; k++)
-      for (int b = 0; b < 3; b++) {
-        const vv_gather *G = &e->vv[k];
-        if (G->M[a][b] == 0) continue; /* the matrices are sparse */
-        vv_term *t = &e->vvt[a][n++];
-        memcpy(t->d, G->d, sizeof t->d);
-        t->from = b;
-        t->c = G->M[a][b];
-        for (int j = 0; j < 3; j++) {
-          lo[j] = G->d[j] < lo[j] ? G->d[j] : lo[j];
-          hi[j] = G->d[j] > hi[j] ? G->d[j] : hi[j];
-        }
-      }
-  }
-  e->gx_lo = e->gx_hi = 0;
-  if (fused) {
-    /* corner c sits at sb + (bit k of c) along axis k */
-    memcpy(e->sb, e->stencil.d[0], sizeof e->sb);
-    for (int j = 0; j < 3; j++) {
-      lo[j] = e->sb[j] < lo[j] ? e->sb[j] : lo[j];
-      hi[j] = e->sb[j] + 1 > hi[j] ? e->sb[j] + 1 : hi[j];
-    }
-    e->gx_lo = e->sb[0] < 0 ? e->sb[0] : 0;
-    e->gx_hi = e->sb[0] + 1 > 0 ? e->sb[0] + 1 : 0;
-  }
-  e->ring = (e->mask & HF_FIELD_V) && (e->n_vv || fused);
-  detect_fast(e);
-  e->vx_lo = lo[0];
-  e->vx_hi = hi[0];
-  e->nvs = hi[0] - lo[0] + 1;
-  e->ngs = e->gx_hi - e->gx_lo + 1;
-  e->zlo = -lo[2];
-  e->zhi = hi[2];
-  e->zoff = round4((size_t)e->zlo);
-  e->pz = round4(e->zoff + round4(Lz) + (size_t)e->zhi + 1); /* full blocks in strain_xrow */
-  e->rs = round4(Lz + 8);
-  const size_t nrow = 24 + 27 + 3 * (size_t)(e->on_maxp + 2); /* 27 rows hold the 3 x-row sets */
-  e->row = fftw_alloc_real(nrow * e->rs);
-  e->vvp = malloc((size_t)nmax * sizeof *e->vvp);
-  e->vvc = malloc((size_t)nmax * sizeof *e->vvc);
-  if (!e->row || !e->vvp || !e->vvc) return hf_fail(err, "out of memory");
-  memset(e->row, 0, nrow * e->rs * sizeof(double));
-  for (int l = 0; l < 6; l++) {
-    e->eL[l] = e->row + (size_t)l * e->rs;
-    e->sL[l] = e->row + (size_t)(6 + l) * e->rs + 4; /* [-1] and [Lz] stay 0 */
-    e->U[l] = e->row + (size_t)(12 + l) * e->rs;
-    e->C[l] = e->row + (size_t)(18 + l) * e->rs;
-  }
-  for (int k = 0; k < 3; k++) e->xr[k] = e->row + (size_t)(24 + 9 * k) * e->rs;
-  e->pw = e->row + 51 * e->rs;
-  e->vpl = malloc((size_t)e->nvs * sizeof *e->vpl);
-  e->gpl = malloc((size_t)e->ngs * sizeof *e->gpl);
-  if (!e->vpl || !e->gpl) return hf_fail(err, "out of memory");
-  if (e->ring) {
-    size_t nv = (size_t)e->nvs * 3 * Ly * e->pz, ng = (size_t)e->ngs * 3 * Ly * e->pz;
-    e->vring = fftw_alloc_real(nv);
-    e->gring = fftw_alloc_real(ng);
-    if (!e->vring || !e->gring) return hf_fail(err, "out of memory for the row pass");
-    memset(e->vring, 0, nv * sizeof(double));
-    memset(e->gring, 0, ng * sizeof(double));
-  }
-  return HF_OK;
-}
-
-/* ------------------------------------------------------------------ create */
-
 int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
                      const hf_engine_opts *opts, hf_err *err) {
   *out = NULL;
@@ -496,7 +288,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
         e->loc_p[e->n_loc] = p;
         e->loc_c[e->n_loc++] = e->Cloc[l][p] * e->stencil.inv4a0;
       }
-  if (hf_wraptab_init(&e->wrap, lat, err) || setup_row_pass(e, err)) {
+  if (hf_wraptab_init(&e->wrap, lat, err) || hf_realspace_setup(e, err)) {
     hf_engine_free(e);
     return HF_FAIL;
   }
@@ -597,517 +389,6 @@ static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
   return 0.5 * energy * invN;
 }
 
-/* out[z] += sum_t c[t] p[t][z] for z < n: the v-v gradient of one component
- * along a row; out may be NULL (energy only).  Returns sum_z v0[z] times that
- * sum (twice the energy share).  Sixteen cells at a time. */
-static double gather_row(double *restrict out, const double *restrict v0,
-                         const double *const *restrict p, const double *restrict c, int nt,
-                         size_t n) {
-  v4d e4 = {0, 0, 0, 0};
-  size_t z = 0;
-  for (; z + 16 <= n; z += 16) {
-    v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0, q0, q1, q2, q3;
-    for (int t = 0; t < nt; t++) {
-      const double *q = p[t] + z, ct = c[t];
-      memcpy(&q0, q, sizeof q0);
-      memcpy(&q1, q + 4, sizeof q1);
-      memcpy(&q2, q + 8, sizeof q2);
-      memcpy(&q3, q + 12, sizeof q3);
-      a0 += ct * q0;
-      a1 += ct * q1;
-      a2 += ct * q2;
-      a3 += ct * q3;
-    }
-    if (out) {
-      memcpy(&q0, out + z, sizeof q0);
-      memcpy(&q1, out + z + 4, sizeof q1);
-      memcpy(&q2, out + z + 8, sizeof q2);
-      memcpy(&q3, out + z + 12, sizeof q3);
-      q0 += a0;
-      q1 += a1;
-      q2 += a2;
-      q3 += a3;
-      memcpy(out + z, &q0, sizeof q0);
-      memcpy(out + z + 4, &q1, sizeof q1);
-      memcpy(out + z + 8, &q2, sizeof q2);
-      memcpy(out + z + 12, &q3, sizeof q3);
-    }
-    memcpy(&q0, v0 + z, sizeof q0);
-    memcpy(&q1, v0 + z + 4, sizeof q1);
-    memcpy(&q2, v0 + z + 8, sizeof q2);
-    memcpy(&q3, v0 + z + 12, sizeof q3);
-    e4 += (q0 * a0 + q1 * a1) + (q2 * a2 + q3 * a3);
-  }
-  double e = (e4[0] + e4[1]) + (e4[2] + e4[3]);
-  for (; z < n; z++) {
-    double s = 0;
-    for (int t = 0; t < nt; t++) s += c[t] * p[t][z];
-    if (out) out[z] += s;
-    e += v0[z] * s;
-  }
-  return e;
-}
-
-/* Local strain of a row from the cube corners, separably.  For one v
- * component, with A and B its rows on the -x and +x side of the cube at one
- * y, each read at z (side -z) and z + 1 (side +z), strain_xrow forms
- *   Uz = (B - A)(z) + (B - A)(z+1),  Tz = (A + B)(z) + (A + B)(z+1),
- *   Td = (A + B)(z+1) - (A + B)(z),
- * and the 8-corner sums sum_c h_c,k v(c) of a cell are then
- *   along x: Uz(y0) + Uz(y1),  y: Tz(y1) - Tz(y0),  z: Td(y0) + Td(y1)
- * with y0, y1 its rows on the -y and +y side (see xr_strain).  Row y1 of one
- * cell row is row y0 of the next, so each x-row is formed once and used
- * twice: ~11 adds per component and cell instead of 8 x 3 multiply-adds.
- * The 1/(4 a0) sits in the coupling coefficients.
- * An x-row set is stored by blocks of 4 cells, [block][3 a + k][4] for
- * component a and k = Uz, Tz, Td, so a block's nine vectors sit together.
- * Every block is full: the cells past the row end hold finite filler. */
-static void strain_xrow(double *restrict xr, const double *restrict A, const double *restrict B,
-                        size_t nblk) {
-  for (size_t b = 0; b < nblk; b++) {
-    v4d a0, a1, b0, b1;
-    memcpy(&a0, A + 4 * b, sizeof a0);
-    memcpy(&a1, A + 4 * b + 1, sizeof a1);
-    memcpy(&b0, B + 4 * b, sizeof b0);
-    memcpy(&b1, B + 4 * b + 1, sizeof b1);
-    const v4d t0 = a0 + b0, t1 = a1 + b1, u = (b0 - a0) + (b1 - a1), t = t0 + t1, d = t1 - t0;
-    memcpy(xr + 36 * b, &u, sizeof u);
-    memcpy(xr + 36 * b + 4, &t, sizeof t);
-    memcpy(xr + 36 * b + 8, &d, sizeof d);
-  }
-}
-
-/* Planar etaL (without 1/(4 a0)) of a row from its x-row sets p (y0 side)
- * and q (y1 side), for the general local terms (local_row); the fast path
- * forms the same sums in registers.  e0 = d vx/dx, e1 = d vy/dy,
- * e2 = d vz/dz, e3 = d vy/dz + d vz/dy, e4 = d vx/dz + d vz/dx,
- * e5 = d vx/dy + d vy/dx. */
-static void xr_strain(double *const e[6], const double *p, const double *q, size_t n) {
-  for (size_t z = 0; z < n; z++) {
-    const double *a = p + 36 * (z / 4) + z % 4, *b = q + 36 * (z / 4) + z % 4;
-    e[0][z] = a[0] + b[0];
-    e[1][z] = b[16] - a[16];
-    e[2][z] = a[32] + b[32];
-    e[3][z] = (a[20] + b[20]) + (b[28] - a[28]);
-    e[4][z] = (a[8] + b[8]) + (a[24] + b[24]);
-    e[5][z] = (b[4] - a[4]) + (a[12] + b[12]);
-  }
-}
-
-/* Adjoint of the local strain for one component: fx, fy, fz are dE/d(the
- * three 8-corner sums, along x, y, z) with zeros at [-1] and [n]; adds dE/dv
- * to the corner rows A (-x,-y), B (+x,-y), C (-x,+y), D (+x,+y) at the n + 1
- * positions z = 0..n they cover.  The rows may coincide (Ly = 1). */
-static inline void sd_adjoint_body(double *A, double *B, double *C, double *D, const double *fx,
-                                   const double *fy, const double *fz, size_t n) {
-  for (size_t z = 0; z <= n; z++) {
-    double p = fx[z] + fx[z - 1], q = fy[z] + fy[z - 1], s = fz[z - 1] - fz[z];
-    double m = s - p, pp = s + p;
-    A[z] += m - q;
-    B[z] += pp - q;
-    C[z] += m + q;
-    D[z] += pp + q;
-  }
-}
-
-/* The same for distinct rows, vectorised. */
-static void strain_sd_adjoint(double *restrict A, double *restrict B, double *restrict C,
-                              double *restrict D, const double *restrict fx,
-                              const double *restrict fy, const double *restrict fz, size_t n) {
-  sd_adjoint_body(A, B, C, D, fx, fy, fz, n);
-}
-
-typedef struct {
-  double on, hom, loc, vv;
-  double Usum[6];
-} row_energy;
-
-/* On-site polynomial, homogeneous and local strain-u couplings for the Lz
- * cells of one row.  Every loop runs over z innermost and every coefficient
- * test sits outside it, so the work vectorises: powers of u per row, then one
- * multiply-add sweep per monomial or nonzero coupling. */
-static void local_row(const hf_engine *e, const double *restrict ux, const double *restrict uy,
-                      const double *restrict uz, const double Ceff[6], double *restrict gx,
-                      double *restrict gy, double *restrict gz, size_t n, row_energy *re) {
-  const double *u[3] = {ux, uy, uz};
-  double *g[3] = {gx, gy, gz};
-  const size_t rs = e->rs;
-  if (e->n_on) {
-    /* P(a, k)[z] = u_a^(k-1), P(a, 0) = 0 */
-    const int np = e->on_maxp + 2;
-    for (int a = 0; a < 3; a++) {
-      double *p0 = e->pw + (size_t)(a * np) * rs;
-      for (size_t z = 0; z < n; z++) {
-        p0[z] = 0.0;
-        p0[rs + z] = 1.0;
-      }
-      for (int k = 2; k < np; k++) {
-        double *pk = p0 + (size_t)k * rs;
-        const double *pm = pk - rs;
-        for (size_t z = 0; z < n; z++) pk[z] = pm[z] * u[a][z];
-      }
-    }
-    double eon = 0;
-    for (int t = 0; t < e->n_on; t++) {
-      const int *p = e->on_pow[t];
-      const double c = e->on_c[t];
-      const double *ax = e->pw + (size_t)(p[0] + 1) * rs;
-      const double *ay = e->pw + (size_t)(np + p[1] + 1) * rs;
-      const double *az = e->pw + (size_t)(2 * np + p[2] + 1) * rs;
-      const double *dx = ax - rs, *dy = ay - rs, *dz = az - rs;
-      const double cx = c * p[0], cy = c * p[1], cz = c * p[2];
-      double et = 0;
-#pragma omp simd reduction(+ : et)
-      for (size_t z = 0; z < n; z++) et += ax[z] * ay[z] * az[z];
-      eon += c * et;
-      if (gx)
-        for (size_t z = 0; z < n; z++) {
-          gx[z] += cx * dx[z] * ay[z] * az[z];
-          gy[z] += cy * ax[z] * dy[z] * az[z];
-          gz[z] += cz * ax[z] * ay[z] * dz[z];
-        }
-    }
-    re->on += eon;
-  }
-  if (!e->has_hom && !e->has_loc) return;
-  double *const *U = e->U, *const *C = e->C, *const *eL = e->eL, *const *sL = e->sL;
-  for (int p = 0; p < 6; p++) {
-    const double *a = u[hf_voigt_pair[p][0]], *b = u[hf_voigt_pair[p][1]];
-    for (size_t z = 0; z < n; z++) U[p][z] = a[z] * b[z];
-    for (size_t z = 0; z < n; z++) C[p][z] = Ceff[p];
-  }
-  if (e->has_hom)
-    for (int p = 0; p < 6; p++) {
-      double s = 0;
-#pragma omp simd reduction(+ : s)
-      for (size_t z = 0; z < n; z++) s += U[p][z];
-      re->Usum[p] += s;
-    }
-  if (e->has_loc) {
-    for (int l = 0; l < 6; l++)
-      for (size_t z = 0; z < n; z++) sL[l][z] = 0.0;
-    for (int k = 0; k < e->n_loc; k++) {
-      const int l = e->loc_l[k], p = e->loc_p[k];
-      const double c = e->loc_c[k];
-      const double *el = eL[l], *up = U[p];
-      double *sl = sL[l], *cp = C[p];
-      for (size_t z = 0; z < n; z++) {
-        sl[z] += c * up[z];
-        cp[z] += c * el[z];
-      }
-    }
-    double eloc = 0;
-    for (int l = 0; l < 6; l++)
-#pragma omp simd reduction(+ : eloc)
-      for (size_t z = 0; z < n; z++) eloc += eL[l][z] * sL[l][z];
-    re->loc += eloc;
-  }
-  if (!gx) return;
-  /* d(u^T A u)/du with A_aa = C_aa, A_ab = C_ab / 2 */
-  for (int a = 0; a < 3; a++) {
-    const int b = (a + 1) % 3, c = (a + 2) % 3;
-    const double *Caa = C[a], *Cab = C[hf_voigt_index(a, b)], *Cac = C[hf_voigt_index(a, c)];
-    const double *ua = u[a], *ub = u[b], *uc = u[c];
-    double *ga = g[a];
-    for (size_t z = 0; z < n; z++) ga[z] += 2 * Caa[z] * ua[z] + Cab[z] * ub[z] + Cac[z] * uc[z];
-  }
-}
-
-/* nb blocks of 4 cells: on-site and coupling energy into eon (twice the
- * on-site energy) and eloc, dE/dlocal strain into sL, gradient added to g
- * (if gx != NULL).  The local strain comes from the x-row sets p, q
- * (strain_xrow, xr_strain). */
-static void local_fast_span(const fast_coef *k, const double *restrict ux,
-                            const double *restrict uy, const double *restrict uz,
-                            const double *restrict p, const double *restrict q, double *const sL[6],
-                            double *restrict gx, double *restrict gy, double *restrict gz,
-                            size_t nb, double *eon, double *eloc) {
-  double *restrict s0 = sL[0], *restrict s1 = sL[1], *restrict s2 = sL[2], *restrict s3 = sL[3],
-                   *restrict s4 = sL[4], *restrict s5 = sL[5];
-  /* local copies: stores through sL and g could otherwise alias *k */
-  const double al = k->al, qx = k->qx, amb = k->amb, cb = k->b, cs = k->c;
-  const double C0 = k->Ceff[0], C1 = k->Ceff[1], C2 = k->Ceff[2], C3 = k->Ceff[3], C4 = k->Ceff[4],
-               C5 = k->Ceff[5];
-  v4d aon = {0, 0, 0, 0}, aloc = aon;
-  for (size_t b = 0; b < nb; b++) {
-    const size_t z = 4 * b;
-    const double *pb = p + 36 * b, *qb = q + 36 * b;
-    v4d x, y, w, l0, l1, l2, l3, l4, l5, m0, m1;
-    memcpy(&x, ux + z, sizeof x);
-    memcpy(&y, uy + z, sizeof y);
-    memcpy(&w, uz + z, sizeof w);
-    /* etaL as in xr_strain */
-    memcpy(&m0, pb, sizeof m0);
-    memcpy(&m1, qb, sizeof m1);
-    l0 = m0 + m1;
-    memcpy(&m0, pb + 16, sizeof m0);
-    memcpy(&m1, qb + 16, sizeof m1);
-    l1 = m1 - m0;
-    memcpy(&m0, pb + 32, sizeof m0);
-    memcpy(&m1, qb + 32, sizeof m1);
-    l2 = m0 + m1;
-    memcpy(&m0, pb + 20, sizeof m0);
-    memcpy(&m1, qb + 20, sizeof m1);
-    l3 = m0 + m1;
-    memcpy(&m0, pb + 28, sizeof m0);
-    memcpy(&m1, qb + 28, sizeof m1);
-    l3 += m1 - m0;
-    memcpy(&m0, pb + 8, sizeof m0);
-    memcpy(&m1, qb + 8, sizeof m1);
-    l4 = m0 + m1;
-    memcpy(&m0, pb + 24, sizeof m0);
-    memcpy(&m1, qb + 24, sizeof m1);
-    l4 += m0 + m1;
-    memcpy(&m0, pb + 4, sizeof m0);
-    memcpy(&m1, qb + 4, sizeof m1);
-    l5 = m1 - m0;
-    memcpy(&m0, pb + 12, sizeof m0);
-    memcpy(&m1, qb + 12, sizeof m1);
-    l5 += m0 + m1;
-    const v4d sx = x * x, sy = y * y, sz = w * w, syz = y * w, szx = w * x, sxy = x * y;
-    /* dP/ds_a; s . grad P = 2 P */
-    const v4d T = sx + sy + sz, qT = qx * T;
-    const v4d fx = al * sx + qT, fy = al * sy + qT, fz = al * sz + qT;
-    aon += sx * fx + sy * fy + sz * fz;
-    /* dE/detaL_l = sum_p C_lp U_p */
-    const v4d bT = cb * T;
-    const v4d t0 = amb * sx + bT, t1 = amb * sy + bT, t2 = amb * sz + bT;
-    const v4d t3 = cs * syz, t4 = cs * szx, t5 = cs * sxy;
-    memcpy(s0 + z, &t0, sizeof t0);
-    memcpy(s1 + z, &t1, sizeof t1);
-    memcpy(s2 + z, &t2, sizeof t2);
-    memcpy(s3 + z, &t3, sizeof t3);
-    memcpy(s4 + z, &t4, sizeof t4);
-    memcpy(s5 + z, &t5, sizeof t5);
-    aloc += (l0 * t0 + l1 * t1) + (l2 * t2 + l3 * t3) + (l4 * t4 + l5 * t5);
-    if (!gx) continue;
-    /* C_p = Ceff_p + sum_l C_lp etaL_l; g_a = d(sum_p C_p U_p)/du_a + dP/du_a */
-    const v4d btr = cb * (l0 + l1 + l2);
-    const v4d c0 = C0 + amb * l0 + btr, c1 = C1 + amb * l1 + btr, c2 = C2 + amb * l2 + btr;
-    const v4d c3 = C3 + cs * l3, c4 = C4 + cs * l4, c5 = C5 + cs * l5;
-    v4d g0, g1, g2;
-    memcpy(&g0, gx + z, sizeof g0);
-    memcpy(&g1, gy + z, sizeof g1);
-    memcpy(&g2, gz + z, sizeof g2);
-    g0 += 2 * x * (fx + c0) + c5 * y + c4 * w;
-    g1 += 2 * y * (fy + c1) + c5 * x + c3 * w;
-    g2 += 2 * w * (fz + c2) + c4 * x + c3 * y;
-    memcpy(gx + z, &g0, sizeof g0);
-    memcpy(gy + z, &g1, sizeof g1);
-    memcpy(gz + z, &g2, sizeof g2);
-  }
-  *eon += (aon[0] + aon[1]) + (aon[2] + aon[3]);
-  *eloc += (aloc[0] + aloc[1]) + (aloc[2] + aloc[3]);
-}
-
-/* local_fast_span over a row of any length: the last n mod 4 cells go
- * through zero-padded copies of u and g (the strain blocks are full). */
-static void local_fast_row(const hf_engine *e, const fast_coef *k, const double *ux,
-                           const double *uy, const double *uz, const double *p, const double *q,
-                           double *gx, double *gy, double *gz, size_t n, row_energy *re) {
-  double eon = 0, eloc = 0;
-  const size_t nb = n / 4, z0 = 4 * nb, nt = n - z0;
-  local_fast_span(k, ux, uy, uz, p, q, e->sL, gx, gy, gz, nb, &eon, &eloc);
-  if (nt) {
-    double t[12][4] = {{0}}; /* u, g, dE/detaL of the tail */
-    const double *u[3] = {ux, uy, uz};
-    double *g[3] = {gx, gy, gz};
-    for (int a = 0; a < 3; a++) memcpy(t[a], u[a] + z0, nt * sizeof(double));
-    for (int a = 0; a < 3 && gx; a++) memcpy(t[3 + a], g[a] + z0, nt * sizeof(double));
-    double *ts[6] = {t[6], t[7], t[8], t[9], t[10], t[11]};
-    local_fast_span(k, t[0], t[1], t[2], p + 36 * nb, q + 36 * nb, ts, gx ? t[3] : NULL, t[4], t[5],
-                    1, &eon, &eloc);
-    for (int l = 0; l < 6; l++) memcpy(e->sL[l] + z0, ts[l], nt * sizeof(double));
-    for (int a = 0; a < 3 && gx; a++) memcpy(g[a] + z0, t[3 + a], nt * sizeof(double));
-  }
-  re->on += 0.5 * eon;
-  re->loc += eloc;
-}
-
-/* sum_z u_a u_b over a row for the six Voigt pairs (homogeneous coupling) */
-static void usum_row(const double *restrict ux, const double *restrict uy,
-                     const double *restrict uz, size_t n, double Usum[6]) {
-  v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-  size_t z = 0;
-  for (; z + 4 <= n; z += 4) {
-    v4d x, y, w;
-    memcpy(&x, ux + z, sizeof x);
-    memcpy(&y, uy + z, sizeof y);
-    memcpy(&w, uz + z, sizeof w);
-    a0 += x * x;
-    a1 += y * y;
-    a2 += w * w;
-    a3 += y * w;
-    a4 += w * x;
-    a5 += x * y;
-  }
-  const v4d *acc[6] = {&a0, &a1, &a2, &a3, &a4, &a5};
-  for (int p = 0; p < 6; p++)
-    Usum[p] += ((*acc[p])[0] + (*acc[p])[1]) + ((*acc[p])[2] + (*acc[p])[3]);
-  for (; z < n; z++) {
-    Usum[0] += ux[z] * ux[z];
-    Usum[1] += uy[z] * uy[z];
-    Usum[2] += uz[z] * uz[z];
-    Usum[3] += uy[z] * uz[z];
-    Usum[4] += uz[z] * ux[z];
-    Usum[5] += ux[z] * uy[z];
-  }
-}
-
-/* ------------------------------------------------------ row-pass rings */
-
-/* Padded row y of component a in ring plane P (an unwrapped x index). */
-static double *ring_row(const hf_engine *e, double *ring, int slots, int P, int a, int y) {
-  size_t Ly = (size_t)e->lat.L[1];
-  return ring + (((size_t)imod(P, slots) * 3 + (size_t)a) * Ly + (size_t)y) * e->pz + e->zoff;
-}
-
-/* y + d wrapped into [0, L) (no division: d is a few cells at most) */
-static inline int ywrap(int y, int L) {
-  while (y < 0) y += L;
-  while (y >= L) y -= L;
-  return y;
-}
-
-/* Copies v plane P mod Lx, with its z halos, into the ring. */
-static void ring_load(hf_engine *e, const hf_fields *x, int P) {
-  const int *L = e->lat.L;
-  const size_t Lz = (size_t)L[2];
-  const int Q = imod(P, L[0]);
-  for (int a = 0; a < 3; a++)
-    for (int y = 0; y < L[1]; y++) {
-      double *dst = ring_row(e, e->vring, e->nvs, P, a, y);
-      const double *src = x->v[a] + hf_index(&e->lat, Q, y, 0);
-      memcpy(dst, src, Lz * sizeof(double));
-      for (int z = -e->zlo; z < 0; z++) dst[z] = src[imod(z, L[2])];
-      for (int z = L[2]; z < L[2] + e->zhi; z++) dst[z] = src[imod(z, L[2])];
-    }
-}
-
-/* Writes ring plane P of dE/dv to g->v plane P mod Lx (= on the first
- * write to that plane, else +=), folds the halos back and clears it. */
-static void ring_flush(hf_engine *e, double *const gv[3], int P, int first) {
-  const int *L = e->lat.L;
-  const size_t Lz = (size_t)L[2];
-  const int Q = imod(P, L[0]);
-  for (int a = 0; a < 3; a++)
-    for (int y = 0; y < L[1]; y++) {
-      double *src = ring_row(e, e->gring, e->ngs, P, a, y);
-      double *restrict dst = gv[a] + hf_index(&e->lat, Q, y, 0);
-      if (first)
-        memcpy(dst, src, Lz * sizeof(double));
-      else
-        for (size_t z = 0; z < Lz; z++) dst[z] += src[z];
-      for (int z = -e->zlo; z < 0; z++) dst[imod(z, L[2])] += src[z];
-      for (int z = L[2]; z < L[2] + e->zhi; z++) dst[imod(z, L[2])] += src[z];
-      memset(src - e->zlo, 0, (Lz + (size_t)(e->zlo + e->zhi)) * sizeof(double));
-    }
-}
-
-/* Everything local in real space, one z row at a time so that the rows it
- * touches stay in cache: the v-v gathers, the local strain of the row from
- * its corner rows, the on-site and coupling terms, and dE/dlocal strain
- * carried back to the corner v's.  No per-cell strain arrays are stored.
- * Planes of v enter the ring as x advances; a plane of dE/dv leaves it
- * when no later row writes to it. */
-static void realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
-                           hf_energy *E) {
-  const hf_lattice *lat = &e->lat;
-  const int *L = lat->L;
-  const size_t Lz = (size_t)L[2];
-  const int has_u = (e->mask & HF_FIELD_U) && (e->n_on || e->has_hom || e->has_loc);
-  const int fused = e->has_loc && has_u;
-  double Ceff[6] = {0, 0, 0, 0, 0, 0};
-  if (e->has_hom)
-    for (int l = 0; l < 6; l++)
-      for (int p = 0; p < 6; p++) Ceff[p] += x->eta[l] * e->Chom[l][p];
-  row_energy re;
-  memset(&re, 0, sizeof re);
-  fast_coef fk = e->fk;
-  memcpy(fk.Ceff, Ceff, sizeof Ceff);
-  if (e->ring)
-    for (int P = e->vx_lo; P <= e->vx_hi; P++) ring_load(e, x, P);
-  const size_t Ly = (size_t)L[1], pz = e->pz, cs = Ly * pz; /* component stride in a plane */
-  double **vpl = e->vpl, **gpl = e->gpl; /* ring planes of this x, from offset vx_lo, gx_lo */
-  int xr0 = 0; /* e->xr set (0 or 1) holding the x-rows of the current cell row's -y side */
-  const size_t nblk = (Lz + 3) / 4;
-  for (int ix = 0; ix < L[0]; ix++) {
-    for (int k = 0; e->ring && k < e->nvs; k++)
-      vpl[k] = ring_row(e, e->vring, e->nvs, ix + e->vx_lo + k, 0, 0);
-    for (int k = 0; e->ring && k < e->ngs; k++)
-      gpl[k] = ring_row(e, e->gring, e->ngs, ix + e->gx_lo + k, 0, 0);
-    for (int iy = 0; iy < L[1]; iy++) {
-      const size_t i0 = hf_index(lat, ix, iy, 0);
-      for (int a = 0; a < 3 && e->n_vv; a++) {
-        const vv_term *T = e->vvt[a];
-        for (int t = 0; t < e->n_vvt[a]; t++) {
-          e->vvp[t] = vpl[T[t].d[0] - e->vx_lo] + (size_t)T[t].from * cs +
-                      (size_t)ywrap(iy + T[t].d[1], L[1]) * pz + T[t].d[2];
-          e->vvc[t] = T[t].c;
-        }
-        double *out = g ? gpl[-e->gx_lo] + a * cs + (size_t)iy * pz : NULL;
-        re.vv += 0.5 * gather_row(out, vpl[-e->vx_lo] + a * cs + (size_t)iy * pz, e->vvp, e->vvc,
-                                  e->n_vvt[a], Lz);
-      }
-      const int cx = e->sb[0] - e->vx_lo, gx = e->sb[0] - e->gx_lo;
-      size_t cy[2];
-      for (int r = 0; r < 2 && fused; r++)
-        cy[r] = (size_t)ywrap(iy + e->sb[1] + r, L[1]) * pz + e->sb[2];
-      /* x-rows of the cube's +y side, and of its -y side on the first row of a plane */
-      const double *xp = e->xr[2], *xq = e->xr[2]; /* zeros without local strain */
-      if (fused) {
-        xr0 = iy == 0 ? 0 : xr0 ^ 1;
-        for (int r = iy > 0; r < 2; r++)
-          for (int a = 0; a < 3; a++)
-            strain_xrow(e->xr[xr0 ^ r] + 12 * a, vpl[cx] + a * cs + cy[r],
-                        vpl[cx + 1] + a * cs + cy[r], nblk);
-        xp = e->xr[xr0];
-        xq = e->xr[xr0 ^ 1];
-      }
-      if (has_u && e->fast) {
-        local_fast_row(e, &fk, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, xp, xq,
-                       g ? g->u[0] + i0 : NULL, g ? g->u[1] + i0 : NULL, g ? g->u[2] + i0 : NULL,
-                       Lz, &re);
-        if (e->has_hom) usum_row(x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, Lz, re.Usum);
-      } else if (has_u) {
-        if (fused) xr_strain(e->eL, xp, xq, Lz);
-        local_row(e, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, Ceff, g ? g->u[0] + i0 : NULL,
-                  g ? g->u[1] + i0 : NULL, g ? g->u[2] + i0 : NULL, Lz, &re);
-      }
-      if (fused && g) {
-        double *gc[4][3];
-        for (int r = 0; r < 4; r++)
-          for (int a = 0; a < 3; a++) gc[r][a] = gpl[gx + (r & 1)] + a * cs + cy[r >> 1];
-        double *const *sl = e->sL;
-        const int fi[3][3] = {{0, 5, 4}, {5, 1, 3}, {4, 3, 2}}; /* as in xr_strain */
-        for (int a = 0; a < 3; a++)
-          (L[1] > 1 ? strain_sd_adjoint : sd_adjoint_body)(
-              gc[0][a], gc[1][a], gc[2][a], gc[3][a], sl[fi[a][0]], sl[fi[a][1]], sl[fi[a][2]], Lz);
-      }
-    }
-    if (e->ring && g) { /* planes below ix + 1 + gx_lo are complete */
-      const int P = ix + e->gx_lo;
-      ring_flush(e, g->v, P, P < e->gx_lo + L[0]);
-    }
-    if (e->ring && ix + 1 < L[0]) ring_load(e, x, ix + 1 + e->vx_hi);
-  }
-  if (e->ring && g)
-    for (int P = L[0] + e->gx_lo; P <= L[0] - 1 + e->gx_hi; P++)
-      ring_flush(e, g->v, P, P < e->gx_lo + L[0]);
-  double ehom = 0;
-  if (e->has_hom)
-    for (int l = 0; l < 6; l++) {
-      double sum = 0;
-      for (int p = 0; p < 6; p++) sum += e->Chom[l][p] * re.Usum[p];
-      ehom += x->eta[l] * sum;
-      dEdeta[l] += sum;
-    }
-  E->onsite = re.on;
-  E->strain_hom = ehom;
-  E->strain_loc = re.loc;
-  E->elastic_v = re.vv;
-}
-
 static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
   double energy = 0, N = (double)e->lat.n;
   for (int i = 0; i < e->eta_only.n; i++) {
@@ -1124,8 +405,7 @@ static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
   return energy;
 }
 
-void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
-                    hf_energy *E) {
+void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta, hf_energy *E) {
   const hf_lattice *lat = &e->lat;
   memset(E, 0, sizeof *E);
   double dEloc[6] = {0, 0, 0, 0, 0, 0};
@@ -1139,7 +419,7 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     }
   }
   if (e->has_k) E->kspace = kspace_apply(e, x, g);
-  if (e->mask & (HF_FIELD_U | HF_FIELD_V)) realspace_pass(e, x, g, dE, E);
+  if (e->mask & (HF_FIELD_U | HF_FIELD_V)) hf_realspace_pass(e, x, g, dE, E);
   E->strain_hom += eta_only_apply(e, x, dE);
   if (e->generic.n) {
     if (e->generic_etaL) {
@@ -1149,13 +429,12 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL};
     hf_poly_output out = {g, e->generic_etaL ? e->gEtaL : NULL, dE};
     E->other = hf_poly_eval(&e->generic, 1.0, &in, &out);
-    if (e->generic_etaL && g)
-      hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
+    if (e->generic_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
   }
   double pv = e->pressure * HF_GPA_A3;
   E->pv = pv * hf_engine_volume(e, x->eta);
   double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;
   for (int l = 0; l < 3; l++) dE[l] += pv * v0;
-  E->total = E->kspace + E->onsite + E->strain_hom + E->strain_loc + E->elastic_v + E->other +
-             E->pv;
+  E->total =
+      E->kspace + E->onsite + E->strain_hom + E->strain_loc + E->elastic_v + E->other + E->pv;
 }

@@ -30,7 +30,7 @@ typedef struct {
 } hf_energy;
 
 typedef struct {
-  double pressure; /* GPa, > 0 compresses */
+  double pressure;     /* GPa, > 0 compresses */
   unsigned fftw_flags; /* FFTW planner flags (default FFTW_MEASURE) */
 } hf_engine_opts;
 
@@ -48,8 +48,7 @@ unsigned hf_engine_field_mask(const hf_engine *eng);
 
 /* E(x); if g != NULL, g is overwritten with dE/dx for every field x carries
  * and dEdeta (6) with dE/deta (eV).  dEdeta may be NULL. */
-void hf_engine_eval(hf_engine *eng, const hf_fields *x, hf_fields *g, double *dEdeta,
-                    hf_energy *E);
+void hf_engine_eval(hf_engine *eng, const hf_fields *x, hf_fields *g, double *dEdeta, hf_energy *E);
 
 /* Supercell volume at strain eta, Angstrom^3 (linear in eta: V0 (1+tr eta)). */
 double hf_engine_volume(const hf_engine *eng, const double eta[6]);

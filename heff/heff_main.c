@@ -68,8 +68,9 @@ int main(int argc, char **argv) {
          m.name, c.model_path, c.L[0], c.L[1], c.L[2], 5 * c.L[0] * c.L[1] * c.L[2],
          methods[c.method], c.seed, c.ntemps, resumed ? ", resumed from checkpoint" : "");
   printf("# table: %s\n", hf_sweep_table_path(s));
-  printf("#   T_K      |<u>|_A sorted (1st 2nd 3rd)       P_C/m2 (x y z)          eta1+eta2+eta3  "
-         "H_eV/cell     accept phase\n");
+  printf(
+      "#   T_K      |<u>|_A sorted (1st 2nd 3rd)       P_C/m2 (x y z)          eta1+eta2+eta3  "
+      "H_eV/cell     accept phase\n");
   fflush(stdout);
   int tty = !quiet && isatty(fileno(stderr));
   double t0 = now(), last = 0;

@@ -22,8 +22,7 @@ void hf_hmc_opts_default(hf_hmc_opts *o) {
   o->tau_p = 1000.0;
 }
 
-int hf_hmc_create(hf_hmc **out, hf_engine *eng, hf_fields *x, const hf_hmc_opts *o,
-                  hf_err *err) {
+int hf_hmc_create(hf_hmc **out, hf_engine *eng, hf_fields *x, const hf_hmc_opts *o, hf_err *err) {
   *out = NULL;
   if (o->n_steps < 1) return hf_fail(err, "HMC needs at least one MD step per trajectory");
   hf_hmc *h = calloc(1, sizeof *h);

@@ -16,7 +16,7 @@ typedef struct {
   double target_accept; /* adaptive dt aims here (default 0.7) */
   int strain_moves;     /* 1: homogeneous strain moves with the trajectory */
   int strain_free[6];
-  double tau_p;         /* sets the strain mass, fs (default 1000) */
+  double tau_p; /* sets the strain mass, fs (default 1000) */
 } hf_hmc_opts;
 
 void hf_hmc_opts_default(hf_hmc_opts *o);

@@ -88,9 +88,8 @@ void hf_local_strain(const hf_lattice *lat, const hf_wraptab *w, const hf_strain
     }
 }
 
-void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w,
-                             const hf_strain_stencil *s, double *const gEtaL[6],
-                             double *const gv[3]) {
+void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w, const hf_strain_stencil *s,
+                             double *const gEtaL[6], double *const gv[3]) {
   const int *L = lat->L;
   const size_t Lz = (size_t)L[2];
   double h[8][3];

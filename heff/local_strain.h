@@ -10,7 +10,7 @@
 #include "symmetry.h"
 
 typedef struct {
-  int d[8][3];  /* cell offset of each corner's v */
+  int d[8][3];    /* cell offset of each corner's v */
   double h[8][3]; /* +-1: side of the corner along each axis */
   double inv4a0;
 } hf_strain_stencil;
@@ -20,9 +20,8 @@ int hf_strain_stencil_init(hf_strain_stencil *s, const hf_sites *sites, double a
 void hf_local_strain(const hf_lattice *lat, const hf_wraptab *w, const hf_strain_stencil *s,
                      double *const v[3], double *const etaL[6]);
 /* gv[a][j] += sum_{i,l} gEtaL[l][i] d etaL[l][i] / d v[a][j]. */
-void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w,
-                             const hf_strain_stencil *s, double *const gEtaL[6],
-                             double *const gv[3]);
+void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w, const hf_strain_stencil *s,
+                             double *const gEtaL[6], double *const gv[3]);
 
 /* Row kernels (z contiguous, n cells): e[l][z] += strain of corner with
  * side signs h (already divided by 4 a0) from v rows; and the adjoint

@@ -36,12 +36,24 @@ static unsigned poly_dof(const hf_poly *p) {
   unsigned d = 0;
   for (int i = 0; i < p->n; i++)
     for (int j = 0; j < p->m[i].deg; j++) switch (p->m[i].f[j].kind) {
-        case HF_VAR_U: d |= HF_DOF_U; break;
-        case HF_VAR_V: d |= HF_DOF_V; break;
-        case HF_VAR_W: d |= HF_DOF_W; break;
-        case HF_VAR_SIGMA: d |= HF_DOF_SIGMA; break;
-        case HF_VAR_ETA: d |= HF_DOF_ETA; break;
-        case HF_VAR_ETAL: d |= HF_DOF_V; break;
+        case HF_VAR_U:
+          d |= HF_DOF_U;
+          break;
+        case HF_VAR_V:
+          d |= HF_DOF_V;
+          break;
+        case HF_VAR_W:
+          d |= HF_DOF_W;
+          break;
+        case HF_VAR_SIGMA:
+          d |= HF_DOF_SIGMA;
+          break;
+        case HF_VAR_ETA:
+          d |= HF_DOF_ETA;
+          break;
+        case HF_VAR_ETAL:
+          d |= HF_DOF_V;
+          break;
       }
   return d;
 }

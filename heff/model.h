@@ -14,10 +14,10 @@
 #include "poly.h"
 #include "symmetry.h"
 
-#define HF_COULOMB 14.3996454 /* e^2/(4 pi eps0), eV Angstrom */
-#define HF_KB 8.617333262e-5  /* eV/K */
-#define HF_MVV2E 103.642697   /* eV per amu Angstrom^2 / fs^2 */
-#define HF_GPA_A3 6.241509074e-3 /* eV per GPa Angstrom^3 */
+#define HF_COULOMB 14.3996454       /* e^2/(4 pi eps0), eV Angstrom */
+#define HF_KB 8.617333262e-5        /* eV/K */
+#define HF_MVV2E 103.642697         /* eV per amu Angstrom^2 / fs^2 */
+#define HF_GPA_A3 6.241509074e-3    /* eV per GPa Angstrom^3 */
 #define HF_E_A2_TO_C_M2 16.02176634 /* e/Angstrom^2 in C/m^2 */
 
 enum hf_site { HF_SITE_A = 0, HF_SITE_B = 1 };
@@ -42,9 +42,9 @@ enum hf_dof {
 
 typedef struct {
   char name[64];
-  double coef;  /* w_lambda, eV per unit of the polynomial */
-  double stdev; /* posterior standard deviation of coef (0 if not fitted) */
-  hf_poly poly; /* t_lambda, canonical; summed over all cells */
+  double coef;    /* w_lambda, eV per unit of the polynomial */
+  double stdev;   /* posterior standard deviation of coef (0 if not fitted) */
+  hf_poly poly;   /* t_lambda, canonical; summed over all cells */
   char expr[512]; /* the expression as written in the file (provenance) */
   int symmetrize; /* enum hf_symmetrize applied to expr to build poly */
 } hf_term;
@@ -53,13 +53,13 @@ typedef struct {
   char name[128];
   char citation[512];
   char notes[1024];
-  double a0;       /* Angstrom */
-  double zstar;    /* Born effective charge of the local mode, e */
-  double eps_inf;  /* optical dielectric constant */
-  int dipole;      /* 1: include the dipole-dipole term */
-  double mass[3];  /* u, v, w effective masses, amu */
-  int site[3];     /* u, v, w sites (enum hf_site) */
-  unsigned dof;    /* enum hf_dof bitmask */
+  double a0;      /* Angstrom */
+  double zstar;   /* Born effective charge of the local mode, e */
+  double eps_inf; /* optical dielectric constant */
+  int dipole;     /* 1: include the dipole-dipole term */
+  double mass[3]; /* u, v, w effective masses, amu */
+  int site[3];    /* u, v, w sites (enum hf_site) */
+  unsigned dof;   /* enum hf_dof bitmask */
   int nterms;
   hf_term *terms;
 } hf_model;

@@ -76,44 +76,47 @@ static int read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
       yaml_node_t *k = yaml_document_get_node(&r->doc, p->key);
       yaml_node_t *v = yaml_document_get_node(&r->doc, p->value);
-      if (k->type == YAML_SCALAR_NODE && !strcmp(hf_yaml_str(k), "name") && v->type == YAML_SCALAR_NODE &&
-          v->data.scalar.length < sizeof m->terms[0].name && valid_term_name(hf_yaml_str(v))) {
+      if (k->type == YAML_SCALAR_NODE && !strcmp(hf_yaml_str(k), "name") &&
+          v->type == YAML_SCALAR_NODE && v->data.scalar.length < sizeof m->terms[0].name &&
+          valid_term_name(hf_yaml_str(v))) {
         snprintf(where, sizeof where, "terms[%d] ('%s'): ", idx, hf_yaml_str(v));
         break;
       }
     }
   hf_yslot s[T_N] = {
       {.key = "name"}, {.key = "coef"}, {.key = "expr"}, {.key = "symmetrize"}, {.key = "stdev"}};
-  if (hf_yaml_map(r, n, where, NULL, "a term mapping (name, coef, expr[, symmetrize, stdev])", where, s,
-              T_N))
+  if (hf_yaml_map(r, n, where, NULL, "a term mapping (name, coef, expr[, symmetrize, stdev])",
+                  where, s, T_N))
     return HF_FAIL;
   if (hf_yaml_need(r, n, where, &s[T_NAME], "the term's name", "the term mapping")) return HF_FAIL;
   char name[sizeof m->terms[0].name];
-  if (hf_yaml_string(r, s[T_NAME].val, where, "name", "a term name", name, sizeof name)) return HF_FAIL;
+  if (hf_yaml_string(r, s[T_NAME].val, where, "name", "a term name", name, sizeof name))
+    return HF_FAIL;
   if (!valid_term_name(name))
-    return hf_yaml_fail_at(r, s[T_NAME].val,
-                   "%skey 'name': expected a term name of letters, digits and _ - . +, got '%s'",
-                   where, name);
+    return hf_yaml_fail_at(
+        r, s[T_NAME].val,
+        "%skey 'name': expected a term name of letters, digits and _ - . +, got '%s'", where, name);
   for (int i = 0; i < m->nterms; i++)
     if (!strcmp(m->terms[i].name, name))
       return hf_yaml_fail_at(r, s[T_NAME].val,
-                     "%skey 'name': duplicate term name '%s' (first is terms[%d])", where, name, i);
+                             "%skey 'name': duplicate term name '%s' (first is terms[%d])", where,
+                             name, i);
   snprintf(where, sizeof where, "terms[%d] ('%s'): ", idx, name);
   if (hf_yaml_need(r, n, where, &s[T_COEF], "coefficient, eV per unit of the polynomial",
-           "the term mapping") ||
+                   "the term mapping") ||
       hf_yaml_need(r, n, where, &s[T_EXPR], "polynomial expression", "the term mapping"))
     return HF_FAIL;
   double coef, stdev = 0;
   if (hf_yaml_number(r, s[T_COEF].val, where, "coef", "a number (eV per unit of the polynomial)",
-                 &coef))
+                     &coef))
     return HF_FAIL;
   if (s[T_STDEV].val) {
-    if (hf_yaml_number(r, s[T_STDEV].val, where, "stdev", "a non-negative number (same unit as coef)",
-                   &stdev))
+    if (hf_yaml_number(r, s[T_STDEV].val, where, "stdev",
+                       "a non-negative number (same unit as coef)", &stdev))
       return HF_FAIL;
     if (!(stdev >= 0))
       return hf_yaml_expected(r, s[T_STDEV].val, where, "stdev",
-                      "a non-negative number (same unit as coef)");
+                              "a non-negative number (same unit as coef)");
   }
   int sym = HF_SYM_NONE;
   if (s[T_SYM].val) {
@@ -139,10 +142,11 @@ static int read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
         char v[32];
         hf_var_str(&p.m[i].f[j], v, sizeof v);
         hf_poly_free(&p);
-        return hf_yaml_fail_at(r, en,
-                       "%skey 'expr': uses %s, which needs '%s' in 'dof' (expected only variables "
-                       "of the degrees of freedom listed there)",
-                       where, v, dof_name(d));
+        return hf_yaml_fail_at(
+            r, en,
+            "%skey 'expr': uses %s, which needs '%s' in 'dof' (expected only variables "
+            "of the degrees of freedom listed there)",
+            where, v, dof_name(d));
       }
     }
   hf_poly_free(&p);
@@ -151,7 +155,7 @@ static int read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
     snprintf(msg, sizeof msg, "%s", strip_term_prefix(r->err->msg, name));
     int on_sym = s[T_SYM].val && sym != HF_SYM_NONE && strstr(msg, "averages to zero");
     return hf_yaml_fail_at(r, on_sym ? s[T_SYM].val : en, "%skey '%s': %s", where,
-                   on_sym ? "symmetrize" : "expr", msg);
+                           on_sym ? "symmetrize" : "expr", msg);
   }
   m->terms[m->nterms - 1].stdev = stdev;
   return HF_OK;
@@ -173,11 +177,11 @@ enum {
 
 static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
   hf_yslot k[K_N] = {{.key = "name"},      {.key = "citation"}, {.key = "notes"}, {.key = "units"},
-                 {.key = "reference"}, {.key = "dof"},      {.key = "sites"}, {.key = "masses"},
-                 {.key = "dipole"},    {.key = "terms"}};
+                     {.key = "reference"}, {.key = "dof"},      {.key = "sites"}, {.key = "masses"},
+                     {.key = "dipole"},    {.key = "terms"}};
   const char *top = "the top-level mapping";
   if (hf_yaml_map(r, root, "", NULL, "a mapping of model keys (name, citation, units, ...)", "", k,
-              K_N))
+                  K_N))
     return HF_FAIL;
   if (hf_yaml_need(r, root, "", &k[K_NAME], "model name", top) ||
       hf_yaml_need(r, root, "", &k[K_CITATION], "where the parameters come from", top) ||
@@ -186,14 +190,15 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
       hf_yaml_need(r, root, "", &k[K_DOF], "list of degrees of freedom", top) ||
       hf_yaml_need(r, root, "", &k[K_TERMS], "list of energy terms", top))
     return HF_FAIL;
-  if (hf_yaml_string(r, k[K_NAME].val, "", "name", "a model name (string)", m->name, sizeof m->name) ||
+  if (hf_yaml_string(r, k[K_NAME].val, "", "name", "a model name (string)", m->name,
+                     sizeof m->name) ||
       hf_yaml_string(r, k[K_CITATION].val, "", "citation", "a citation (string)", m->citation,
-                 sizeof m->citation))
+                     sizeof m->citation))
     return HF_FAIL;
   if (!m->name[0])
     return hf_yaml_fail_at(r, k[K_NAME].val, "key 'name': expected a non-empty model name, got ''");
-  if (k[K_NOTES].val &&
-      hf_yaml_string(r, k[K_NOTES].val, "", "notes", "free text (string)", m->notes, sizeof m->notes))
+  if (k[K_NOTES].val && hf_yaml_string(r, k[K_NOTES].val, "", "notes", "free text (string)",
+                                       m->notes, sizeof m->notes))
     return HF_FAIL;
 
   /* units: exactly eV, Angstrom, amu */
@@ -203,7 +208,7 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
     hf_yslot u[3] = {{.key = "energy"}, {.key = "length"}, {.key = "mass"}};
     yaml_node_t *n = k[K_UNITS].val;
     if (hf_yaml_map(r, n, "", "units", "a mapping {energy: eV, length: Angstrom, mass: amu}",
-                "units: ", u, 3))
+                    "units: ", u, 3))
       return HF_FAIL;
     for (int i = 0; i < 3; i++) {
       char what[64];
@@ -217,7 +222,8 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
   {
     yaml_node_t *n = k[K_DOF].val, *seen[5] = {0};
     if (n->type != YAML_SEQUENCE_NODE)
-      return hf_yaml_expected(r, n, "", "dof", "a list of degrees of freedom (u, v, omega, eta, sigma)");
+      return hf_yaml_expected(r, n, "", "dof",
+                              "a list of degrees of freedom (u, v, omega, eta, sigma)");
     int i = 0;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++, i++) {
@@ -228,7 +234,7 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
       if (j < 0) return HF_FAIL;
       if (seen[j])
         return hf_yaml_fail_at(r, d, "key 'dof[%d]': '%s' is listed twice (first at line %d)", i,
-                       dof_names[j], hf_yaml_line(seen[j]));
+                               dof_names[j], hf_yaml_line(seen[j]));
       seen[j] = d;
       m->dof |= dof_bits[j];
     }
@@ -240,7 +246,8 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
   if (k[K_DIPOLE].val) {
     if (hf_yaml_bool(r, k[K_DIPOLE].val, "", "dipole", &m->dipole)) return HF_FAIL;
     if (m->dipole && !(m->dof & HF_DOF_U))
-      return hf_yaml_fail_at(r, k[K_DIPOLE].val, "key 'dipole': the dipole term needs 'u' in 'dof'");
+      return hf_yaml_fail_at(r, k[K_DIPOLE].val,
+                             "key 'dipole': the dipole term needs 'u' in 'dof'");
   }
 
   /* reference */
@@ -249,25 +256,31 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
     hf_yslot s[3] = {{.key = "a0"}, {.key = "zstar"}, {.key = "eps_inf"}};
     const char *w = "reference: ";
     const yaml_node_t *at = k[K_REFERENCE].keynode;
-    if (hf_yaml_map(r, n, "", "reference", "a mapping {a0: ..., zstar: ..., eps_inf: ...}", w, s, 3))
+    if (hf_yaml_map(r, n, "", "reference", "a mapping {a0: ..., zstar: ..., eps_inf: ...}", w, s,
+                    3))
       return HF_FAIL;
-    if (hf_yaml_need(r, at, w, &s[0], "cubic lattice constant, Angstrom", "'reference'")) return HF_FAIL;
-    if (hf_yaml_positive(r, s[0].val, w, "a0", "a positive number (Angstrom)", &m->a0)) return HF_FAIL;
+    if (hf_yaml_need(r, at, w, &s[0], "cubic lattice constant, Angstrom", "'reference'"))
+      return HF_FAIL;
+    if (hf_yaml_positive(r, s[0].val, w, "a0", "a positive number (Angstrom)", &m->a0))
+      return HF_FAIL;
     if (m->dipole) {
       char why[96];
       snprintf(why, sizeof why, "required because dipole: true at line %d",
                hf_yaml_line(k[K_DIPOLE].val));
-      if (hf_yaml_need(r, at, w, &s[1], why, "'reference'") || hf_yaml_need(r, at, w, &s[2], why, "'reference'"))
+      if (hf_yaml_need(r, at, w, &s[1], why, "'reference'") ||
+          hf_yaml_need(r, at, w, &s[2], why, "'reference'"))
         return HF_FAIL;
     }
     if (s[1].val) {
-      if (hf_yaml_number(r, s[1].val, w, "zstar", "a non-zero number (Born charge of u, e)", &m->zstar))
+      if (hf_yaml_number(r, s[1].val, w, "zstar", "a non-zero number (Born charge of u, e)",
+                         &m->zstar))
         return HF_FAIL;
       if (m->zstar == 0)
         return hf_yaml_expected(r, s[1].val, w, "zstar", "a non-zero number (Born charge of u, e)");
     }
-    if (s[2].val && hf_yaml_positive(r, s[2].val, w, "eps_inf",
-                                 "a positive number (optical dielectric constant)", &m->eps_inf))
+    if (s[2].val &&
+        hf_yaml_positive(r, s[2].val, w, "eps_inf",
+                         "a positive number (optical dielectric constant)", &m->eps_inf))
       return HF_FAIL;
   }
 
@@ -281,43 +294,49 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
     for (int i = 0; i < 3; i++) {
       if (!s[i].val) continue;
       if (!(m->dof & vbit[i]))
-        return hf_yaml_fail_at(r, s[i].keynode,
-                       "sites: key '%s': %s is not a degree of freedom of this model (expected "
-                       "sites only for vector fields listed in 'dof')",
-                       vec[i], vec[i]);
+        return hf_yaml_fail_at(
+            r, s[i].keynode,
+            "sites: key '%s': %s is not a degree of freedom of this model (expected "
+            "sites only for vector fields listed in 'dof')",
+            vec[i], vec[i]);
       int c = hf_yaml_choice(r, s[i].val, "sites: ", vec[i], ab, 2, "A or B");
       if (c < 0) return HF_FAIL;
       m->site[i] = c == 0 ? HF_SITE_A : HF_SITE_B;
     }
   }
   if ((m->dof & HF_DOF_U) && (m->dof & HF_DOF_V) && m->site[0] == m->site[1])
-    return hf_yaml_fail_at(r, k[K_SITES].keynode ? k[K_SITES].keynode : root,
-                   "sites: u and v are both on %s (expected one on A and one on B: the local "
-                   "strain is built from the v's around each u)",
-                   m->site[0] == HF_SITE_A ? "A" : "B");
+    return hf_yaml_fail_at(
+        r, k[K_SITES].keynode ? k[K_SITES].keynode : root,
+        "sites: u and v are both on %s (expected one on A and one on B: the local "
+        "strain is built from the v's around each u)",
+        m->site[0] == HF_SITE_A ? "A" : "B");
 
   /* masses: required for every vector dof present */
   {
     int any = 0;
     for (int i = 0; i < 3; i++) any |= !!(m->dof & vbit[i]);
-    if (any && hf_yaml_need(r, root, "", &k[K_MASSES], "amu, for every vector degree of freedom", top))
+    if (any &&
+        hf_yaml_need(r, root, "", &k[K_MASSES], "amu, for every vector degree of freedom", top))
       return HF_FAIL;
     if (k[K_MASSES].val) {
       yaml_node_t *n = k[K_MASSES].val;
       hf_yslot s[3] = {{.key = "u"}, {.key = "v"}, {.key = "omega"}};
-      if (hf_yaml_map(r, n, "", "masses", "a mapping {u: amu, v: amu, omega: amu}", "masses: ", s, 3))
+      if (hf_yaml_map(r, n, "", "masses", "a mapping {u: amu, v: amu, omega: amu}", "masses: ", s,
+                      3))
         return HF_FAIL;
       for (int i = 0; i < 3; i++) {
         if (m->dof & vbit[i]) {
           char why[80];
           snprintf(why, sizeof why, "mass of %s in amu, required because %s is in 'dof'", vec[i],
                    vec[i]);
-          if (hf_yaml_need(r, k[K_MASSES].keynode, "masses: ", &s[i], why, "'masses'")) return HF_FAIL;
+          if (hf_yaml_need(r, k[K_MASSES].keynode, "masses: ", &s[i], why, "'masses'"))
+            return HF_FAIL;
         } else if (s[i].val) {
-          return hf_yaml_fail_at(r, s[i].keynode,
-                         "masses: key '%s': %s is not a degree of freedom of this model (expected "
-                         "masses only for vector fields listed in 'dof')",
-                         vec[i], vec[i]);
+          return hf_yaml_fail_at(
+              r, s[i].keynode,
+              "masses: key '%s': %s is not a degree of freedom of this model (expected "
+              "masses only for vector fields listed in 'dof')",
+              vec[i], vec[i]);
         }
         if (s[i].val &&
             hf_yaml_positive(r, s[i].val, "masses: ", vec[i], "a positive mass (amu)", &m->mass[i]))

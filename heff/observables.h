@@ -13,16 +13,16 @@
 
 /* Raw per-sample quantities (per cell where it says so). */
 enum {
-  OBS_U = 0,          /* 3: supercell-average u, Angstrom */
-  OBS_ABSU = 3,       /* mean |u_i|, Angstrom */
-  OBS_SORTED = 4,     /* 3: |<u>| components sorted, largest first */
-  OBS_ETA = 7,        /* 6: homogeneous strain */
-  OBS_H = 13,         /* enthalpy E + pV per cell, eV */
-  OBS_EK = 14,        /* 8: energy parts per cell (hf_energy order from kspace), eV */
-  OBS_UU = 22,        /* 6: products <u>_a <u>_b (voigt order) */
-  OBS_H2 = 28,        /* (enthalpy per cell)^2 */
-  OBS_TKIN = 29,      /* kinetic temperature, K (MD) */
-  OBS_VOL = 30,       /* volume per cell, Angstrom^3 */
+  OBS_U = 0,      /* 3: supercell-average u, Angstrom */
+  OBS_ABSU = 3,   /* mean |u_i|, Angstrom */
+  OBS_SORTED = 4, /* 3: |<u>| components sorted, largest first */
+  OBS_ETA = 7,    /* 6: homogeneous strain */
+  OBS_H = 13,     /* enthalpy E + pV per cell, eV */
+  OBS_EK = 14,    /* 8: energy parts per cell (hf_energy order from kspace), eV */
+  OBS_UU = 22,    /* 6: products <u>_a <u>_b (voigt order) */
+  OBS_H2 = 28,    /* (enthalpy per cell)^2 */
+  OBS_TKIN = 29,  /* kinetic temperature, K (MD) */
+  OBS_VOL = 30,   /* volume per cell, Angstrom^3 */
   OBS_N = 31
 };
 
@@ -39,11 +39,11 @@ typedef struct {
   double T;
   long samples;
   double mean[OBS_N], err[OBS_N];
-  double P[3], Perr[3];  /* C/m^2 */
+  double P[3], Perr[3];      /* C/m^2 */
   double chi[6], chi_err[6]; /* dielectric susceptibility (voigt order) */
-  double cp, cp_err;     /* configurational heat capacity per cell, k_B */
+  double cp, cp_err;         /* configurational heat capacity per cell, k_B */
   double term_energy[64];
-  char phase;            /* 'C', 'T', 'O', 'R' */
+  char phase; /* 'C', 'T', 'O', 'R' */
 } hf_obs_result;
 
 /* Starts a temperature with the planned number of samples. */

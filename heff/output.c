@@ -93,7 +93,8 @@ int hf_write_vtk(const char *path, const hf_model *m, const hf_lattice *lat, con
     fprintf(f, "SCALARS sigma double 1\nLOOKUP_TABLE default\n");
     for (int z = 0; z < lat->L[2]; z++)
       for (int y = 0; y < lat->L[1]; y++)
-        for (int xx = 0; xx < lat->L[0]; xx++) fprintf(f, "%g\n", x->sigma[hf_index(lat, xx, y, z)]);
+        for (int xx = 0; xx < lat->L[0]; xx++)
+          fprintf(f, "%g\n", x->sigma[hf_index(lat, xx, y, z)]);
   }
   if (fclose(f)) return hf_fail(err, "error writing %s", path);
   return HF_OK;
@@ -113,11 +114,11 @@ static void fmt_time(char *b, size_t n, double s) {
     snprintf(b, n, "%lds", t);
 }
 
-void hf_progress_format(char *buf, size_t n, double T, int it, int nt, const char *stage,
-                        long step, long nsteps, double elapsed, double frac) {
+void hf_progress_format(char *buf, size_t n, double T, int it, int nt, const char *stage, long step,
+                        long nsteps, double elapsed, double frac) {
   char el[32], eta[32];
   fmt_time(el, sizeof el, elapsed);
   fmt_time(eta, sizeof eta, frac > 0 ? elapsed * (1 - frac) / frac : -1);
-  snprintf(buf, n, "T %7.2f K (%d/%d) %-10s %6ld/%-6ld  %5.1f%%  elapsed %s  ETA %s", T, it + 1,
-           nt, stage, step, nsteps, 100 * frac, el, eta);
+  snprintf(buf, n, "T %7.2f K (%d/%d) %-10s %6ld/%-6ld  %5.1f%%  elapsed %s  ETA %s", T, it + 1, nt,
+           stage, step, nsteps, 100 * frac, el, eta);
 }

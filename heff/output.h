@@ -19,7 +19,7 @@ void hf_terms_row(FILE *f, const hf_obs_result *r, const hf_model *m);
 int hf_write_vtk(const char *path, const hf_model *m, const hf_lattice *lat, const hf_fields *x,
                  const char *title, hf_err *err);
 /* Fixed-width progress text "T 230 K (12/25) thermalize 120/400 ... ETA 3m12s". */
-void hf_progress_format(char *buf, size_t n, double T, int it, int nt, const char *stage,
-                        long step, long nsteps, double elapsed, double fraction_done);
+void hf_progress_format(char *buf, size_t n, double T, int it, int nt, const char *stage, long step,
+                        long nsteps, double elapsed, double fraction_done);
 
 #endif

@@ -191,13 +191,13 @@ static int parse_variable(parser *ps, hf_var *v) {
     const char *name;
     int kind, comp;
   } names[] = {
-      {"etaL1", HF_VAR_ETAL, 0}, {"etaL2", HF_VAR_ETAL, 1}, {"etaL3", HF_VAR_ETAL, 2},
-      {"etaL4", HF_VAR_ETAL, 3}, {"etaL5", HF_VAR_ETAL, 4}, {"etaL6", HF_VAR_ETAL, 5},
-      {"eta1", HF_VAR_ETA, 0},   {"eta2", HF_VAR_ETA, 1},   {"eta3", HF_VAR_ETA, 2},
-      {"eta4", HF_VAR_ETA, 3},   {"eta5", HF_VAR_ETA, 4},   {"eta6", HF_VAR_ETA, 5},
-      {"sigma", HF_VAR_SIGMA, 0}, {"ux", HF_VAR_U, 0},      {"uy", HF_VAR_U, 1},
-      {"uz", HF_VAR_U, 2},       {"vx", HF_VAR_V, 0},       {"vy", HF_VAR_V, 1},
-      {"vz", HF_VAR_V, 2},       {"wx", HF_VAR_W, 0},       {"wy", HF_VAR_W, 1},
+      {"etaL1", HF_VAR_ETAL, 0},  {"etaL2", HF_VAR_ETAL, 1}, {"etaL3", HF_VAR_ETAL, 2},
+      {"etaL4", HF_VAR_ETAL, 3},  {"etaL5", HF_VAR_ETAL, 4}, {"etaL6", HF_VAR_ETAL, 5},
+      {"eta1", HF_VAR_ETA, 0},    {"eta2", HF_VAR_ETA, 1},   {"eta3", HF_VAR_ETA, 2},
+      {"eta4", HF_VAR_ETA, 3},    {"eta5", HF_VAR_ETA, 4},   {"eta6", HF_VAR_ETA, 5},
+      {"sigma", HF_VAR_SIGMA, 0}, {"ux", HF_VAR_U, 0},       {"uy", HF_VAR_U, 1},
+      {"uz", HF_VAR_U, 2},        {"vx", HF_VAR_V, 0},       {"vy", HF_VAR_V, 1},
+      {"vz", HF_VAR_V, 2},        {"wx", HF_VAR_W, 0},       {"wy", HF_VAR_W, 1},
       {"wz", HF_VAR_W, 2},
   };
   const char *start = ps->p;

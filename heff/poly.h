@@ -29,9 +29,9 @@ enum hf_var_kind {
 #define HF_MAX_OFF 4 /* |offset component| limit: neighbour shells up to 4 cells */
 
 typedef struct {
-  uint8_t kind;   /* enum hf_var_kind */
-  uint8_t comp;   /* 0..2 for vectors, 0..5 for strains, 0 for sigma */
-  int8_t off[3];  /* cell offset (always 0 for HF_VAR_ETA) */
+  uint8_t kind;  /* enum hf_var_kind */
+  uint8_t comp;  /* 0..2 for vectors, 0..5 for strains, 0 for sigma */
+  int8_t off[3]; /* cell offset (always 0 for HF_VAR_ETA) */
   int8_t pad;
 } hf_var;
 

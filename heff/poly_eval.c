@@ -5,12 +5,18 @@
 
 static double *var_array(const hf_fields *f, double *const *etaL, const hf_var *v) {
   switch (v->kind) {
-    case HF_VAR_U: return f ? f->u[v->comp] : NULL;
-    case HF_VAR_V: return f ? f->v[v->comp] : NULL;
-    case HF_VAR_W: return f ? f->w[v->comp] : NULL;
-    case HF_VAR_SIGMA: return f ? f->sigma : NULL;
-    case HF_VAR_ETAL: return etaL ? etaL[v->comp] : NULL;
-    default: return NULL;
+    case HF_VAR_U:
+      return f ? f->u[v->comp] : NULL;
+    case HF_VAR_V:
+      return f ? f->v[v->comp] : NULL;
+    case HF_VAR_W:
+      return f ? f->w[v->comp] : NULL;
+    case HF_VAR_SIGMA:
+      return f ? f->sigma : NULL;
+    case HF_VAR_ETAL:
+      return etaL ? etaL[v->comp] : NULL;
+    default:
+      return NULL;
   }
 }
 

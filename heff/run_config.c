@@ -92,13 +92,14 @@ static int read_temperatures(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
 
 static int read_md(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   enum { DT, THERMO, FRICTION, TAU_T, NHC, BARO, TAU_P, FREE, NK };
-  hf_yslot s[NK] = {{.key = "dt"},     {.key = "thermostat"}, {.key = "friction"},
-                    {.key = "tau_t"},  {.key = "nhc_length"}, {.key = "barostat"},
-                    {.key = "tau_p"},  {.key = "strain_free"}};
+  hf_yslot s[NK] = {{.key = "dt"},    {.key = "thermostat"}, {.key = "friction"},
+                    {.key = "tau_t"}, {.key = "nhc_length"}, {.key = "barostat"},
+                    {.key = "tau_p"}, {.key = "strain_free"}};
   if (hf_yaml_map(r, n, "", "md", "a mapping of MD settings", "md: ", s, NK)) return HF_FAIL;
   hf_dyn_opts *o = &c->md;
   static const char *thermo[] = {"none", "langevin", "nose-hoover"};
-  if (s[DT].val && hf_yaml_positive(r, s[DT].val, "md: ", "dt", "a positive time step in fs", &o->dt))
+  if (s[DT].val &&
+      hf_yaml_positive(r, s[DT].val, "md: ", "dt", "a positive time step in fs", &o->dt))
     return HF_FAIL;
   if (s[THERMO].val) {
     int k = hf_yaml_choice(r, s[THERMO].val, "md: ", "thermostat", thermo, 3,
@@ -133,7 +134,10 @@ static int read_md(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
 
 static int read_hmc(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   enum { STEPS, DT, TARGET, STRAIN, TAU_P, NK };
-  hf_yslot s[NK] = {{.key = "steps"}, {.key = "dt"}, {.key = "target_accept"}, {.key = "strain"},
+  hf_yslot s[NK] = {{.key = "steps"},
+                    {.key = "dt"},
+                    {.key = "target_accept"},
+                    {.key = "strain"},
                     {.key = "tau_p"}};
   if (hf_yaml_map(r, n, "", "hmc", "a mapping of HMC settings", "hmc: ", s, NK)) return HF_FAIL;
   hf_hmc_opts *o = &c->hmc;
@@ -142,7 +146,8 @@ static int read_hmc(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
     if (hf_yaml_integer(r, s[STEPS].val, "hmc: ", "steps", 1, 100000, &k)) return HF_FAIL;
     o->n_steps = (int)k;
   }
-  if (s[DT].val && hf_yaml_positive(r, s[DT].val, "hmc: ", "dt", "a positive time step in fs", &o->dt))
+  if (s[DT].val &&
+      hf_yaml_positive(r, s[DT].val, "hmc: ", "dt", "a positive time step in fs", &o->dt))
     return HF_FAIL;
   if (s[TARGET].val) {
     if (hf_yaml_positive(r, s[TARGET].val, "hmc: ", "target_accept",
@@ -161,14 +166,33 @@ static int read_hmc(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
 }
 
 static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
-  enum { MODEL, SUPER, SEED, METHOD, PRESS, PRESS_K, TEMPS, THERM, AVG, SAMPLE, MD, HMC, MC, INIT,
-         OUT, PHASE, NK };
-  hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},  {.key = "seed"},
-                    {.key = "method"},       {.key = "pressure"},   {.key = "pressure_per_K"},
-                    {.key = "temperatures"}, {.key = "thermalize"}, {.key = "average"},
-                    {.key = "sample_every"}, {.key = "md"},         {.key = "hmc"},
-                    {.key = "mc"},           {.key = "initial"},    {.key = "output"},
-                    {.key = "phase_threshold"}};
+  enum {
+    MODEL,
+    SUPER,
+    SEED,
+    METHOD,
+    PRESS,
+    PRESS_K,
+    TEMPS,
+    THERM,
+    AVG,
+    SAMPLE,
+    MD,
+    HMC,
+    MC,
+    INIT,
+    OUT,
+    PHASE,
+    NK
+  };
+  hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},
+                    {.key = "seed"},         {.key = "method"},
+                    {.key = "pressure"},     {.key = "pressure_per_K"},
+                    {.key = "temperatures"}, {.key = "thermalize"},
+                    {.key = "average"},      {.key = "sample_every"},
+                    {.key = "md"},           {.key = "hmc"},
+                    {.key = "mc"},           {.key = "initial"},
+                    {.key = "output"},       {.key = "phase_threshold"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -182,7 +206,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     return HF_FAIL;
   if (k[SUPER].val) {
     double L[3];
-    if (hf_yaml_numbers(r, k[SUPER].val, "", "supercell", "three cell counts [Lx, Ly, Lz]", L, 3) < 0)
+    if (hf_yaml_numbers(r, k[SUPER].val, "", "supercell", "three cell counts [Lx, Ly, Lz]", L, 3) <
+        0)
       return HF_FAIL;
     for (int a = 0; a < 3; a++) {
       if (L[a] < 1 || L[a] > 4096 || L[a] != floor(L[a]))
@@ -193,7 +218,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   }
   long v;
   if (k[SEED].val) {
-    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 9007199254740991L /* 2^53 - 1 */, &v)) return HF_FAIL;
+    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 9007199254740991L /* 2^53 - 1 */, &v))
+      return HF_FAIL;
     c->seed = (unsigned long long)v;
   }
   if (k[METHOD].val) {
@@ -202,8 +228,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     if (m < 0) return HF_FAIL;
     c->method = m;
   }
-  if (k[PRESS].val && hf_yaml_number(r, k[PRESS].val, "", "pressure", "a pressure in GPa",
-                                     &c->pressure))
+  if (k[PRESS].val &&
+      hf_yaml_number(r, k[PRESS].val, "", "pressure", "a pressure in GPa", &c->pressure))
     return HF_FAIL;
   if (k[PRESS_K].val && hf_yaml_number(r, k[PRESS_K].val, "", "pressure_per_K",
                                        "a pressure slope in GPa/K", &c->pressure_per_K))
@@ -213,9 +239,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     long *dst, lo;
   } ints[] = {{THERM, &c->thermalize, 0}, {AVG, &c->average, 1}, {SAMPLE, &c->sample_every, 1}};
   for (int i = 0; i < 3; i++)
-    if (k[ints[i].key].val &&
-        hf_yaml_integer(r, k[ints[i].key].val, "", k[ints[i].key].key, ints[i].lo, 1000000000L,
-                        ints[i].dst))
+    if (k[ints[i].key].val && hf_yaml_integer(r, k[ints[i].key].val, "", k[ints[i].key].key,
+                                              ints[i].lo, 1000000000L, ints[i].dst))
       return HF_FAIL;
   if (k[MD].val && read_md(r, k[MD].val, c)) return HF_FAIL;
   if (k[HMC].val && read_hmc(r, k[HMC].val, c)) return HF_FAIL;
@@ -241,9 +266,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     if (s[1].val && hf_yaml_number(r, s[1].val, "initial: ", "amplitude",
                                    "a random amplitude in Angstrom", &c->init_amp))
       return HF_FAIL;
-    if (s[2].val &&
-        hf_yaml_numbers(r, s[2].val, "initial: ", "u", "three components in Angstrom", c->init_u, 3) <
-            0)
+    if (s[2].val && hf_yaml_numbers(r, s[2].val, "initial: ", "u", "three components in Angstrom",
+                                    c->init_u, 3) < 0)
       return HF_FAIL;
     if (c->init == HF_INIT_UNIFORM && !s[2].val)
       return hf_yaml_need(r, k[INIT].val, "initial: ", &s[2], "u in Angstrom for a uniform state",
@@ -279,8 +303,9 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   } else {
     resolve(c->out_dir, sizeof c->out_dir, c->path, "heff-out");
   }
-  if (k[PHASE].val && hf_yaml_positive(r, k[PHASE].val, "", "phase_threshold",
-                                       "a positive mode amplitude in Angstrom", &c->phase_threshold))
+  if (k[PHASE].val &&
+      hf_yaml_positive(r, k[PHASE].val, "", "phase_threshold",
+                       "a positive mode amplitude in Angstrom", &c->phase_threshold))
     return HF_FAIL;
   if (c->average < c->sample_every)
     return hf_yaml_fail_at(r, k[AVG].val ? k[AVG].val : root,

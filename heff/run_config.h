@@ -35,8 +35,8 @@ typedef struct {
   double init_u[3];   /* Angstrom: uniform initial u */
   char out_dir[1024]; /* resolved relative to the run file */
   char prefix[128];
-  int vtk;               /* write fields at the end of each temperature */
-  long checkpoint_every; /* steps/sweeps between checkpoints (0: only at T ends) */
+  int vtk;                /* write fields at the end of each temperature */
+  long checkpoint_every;  /* steps/sweeps between checkpoints (0: only at T ends) */
   double phase_threshold; /* Angstrom: |<u_a>| below it counts as zero */
   int progress;           /* print a progress line */
   int fft_measure;        /* 1: FFTW_MEASURE plans kept as wisdom in the output dir */

@@ -26,10 +26,10 @@ typedef struct {
   int it, stage;
   long step;
   long units_done;
-  uint64_t acc_tried, acc_accepted; /* this temperature's averaging phase */
+  uint64_t acc_tried, acc_accepted;    /* this temperature's averaging phase */
   uint64_t last_tried[4], last_acc[4]; /* sampler counters at the last unit */
   uint64_t win_tried[4], win_acc[4];   /* since the last step-size adaptation */
-  double step_size[4]; /* HMC dt or MC steps (u, v, w, strain) */
+  double step_size[4];                 /* HMC dt or MC steps (u, v, w, strain) */
   long table_bytes, terms_bytes;
 } progress;
 
@@ -86,8 +86,8 @@ static void init_fields(hf_sweep *s) {
   for (int a = 0; a < 3; a++)
     if (s->x.u[a])
       for (size_t i = 0; i < s->lat.n; i++)
-        s->x.u[a][i] = c->init == HF_INIT_UNIFORM ? c->init_u[a]
-                                                  : c->init_amp * (2 * hf_rng_uniform(&r) - 1);
+        s->x.u[a][i] =
+            c->init == HF_INIT_UNIFORM ? c->init_u[a] : c->init_amp * (2 * hf_rng_uniform(&r) - 1);
 }
 
 /* Current cumulative acceptance counters of the sampler, per move kind
@@ -219,8 +219,10 @@ static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
     for (int c = 0; c < 9 && !rc; c++)
       if (hf_fields_comp(v, c))
         rc = hf_ckpt_get(&r, "velocity", hf_fields_comp(v, c), s->lat.n * sizeof(double), err);
-    if (!rc) rc = hf_ckpt_get(&r, "eta_velocity", hf_dyn_eta_velocity(s->dyn), 6 * sizeof(double), err);
-    if (!rc) rc = hf_ckpt_get(&r, "nhc_xi", hf_dyn_nhc_xi(s->dyn), HF_NHC_MAX * sizeof(double), err);
+    if (!rc)
+      rc = hf_ckpt_get(&r, "eta_velocity", hf_dyn_eta_velocity(s->dyn), 6 * sizeof(double), err);
+    if (!rc)
+      rc = hf_ckpt_get(&r, "nhc_xi", hf_dyn_nhc_xi(s->dyn), HF_NHC_MAX * sizeof(double), err);
     if (!rc)
       rc = hf_ckpt_get(&r, "nhc_vxi", hf_dyn_nhc_vxi(s->dyn), HF_NHC_MAX * sizeof(double), err);
   }
@@ -319,8 +321,7 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   if (*resumed) {
     s->table = fopen(s->table_path, "r+");
     s->terms = fopen(s->terms_path, "r+");
-    if (!s->table || !s->terms ||
-        truncate_to(s->table, s->p.table_bytes, s->table_path, err) ||
+    if (!s->table || !s->terms || truncate_to(s->table, s->p.table_bytes, s->table_path, err) ||
         truncate_to(s->terms, s->p.terms_bytes, s->terms_path, err)) {
       if (!err || !err->msg[0]) hf_fail(err, "cannot reopen the output tables in %s", c->out_dir);
       hf_sweep_free(s);

@@ -76,7 +76,8 @@ int hf_poly_apply(hf_poly *dst, const hf_poly *src, const hf_symop *g, const hf_
   return hf_poly_canonicalize(dst, 0);
 }
 
-int hf_poly_invariance_defect(const hf_poly *p, const hf_sites *sites, double *defect, hf_err *err) {
+int hf_poly_invariance_defect(const hf_poly *p, const hf_sites *sites, double *defect,
+                              hf_err *err) {
   hf_symop ops[48];
   hf_oh_group(ops);
   hf_poly ref;

@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int hf_yaml_line(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
 
 int hf_yaml_fail_at(hf_yreader *r, const yaml_node_t *n, const char *fmt, ...) {
-  char buf[sizeof ((hf_err *)0)->msg];
+  char buf[sizeof((hf_err *)0)->msg];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
@@ -49,19 +48,18 @@ static const char *describe(const yaml_node_t *n, char *buf, size_t len) {
 }
 
 int hf_yaml_expected(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
-                    const char *what) {
+                     const char *what) {
   char b[80];
   return hf_yaml_fail_at(r, n, "%skey '%s': expected %s, got %s", where, key, what,
-                 describe(n, b, sizeof b));
+                         describe(n, b, sizeof b));
 }
-
 
 /* Checks that n (the value of key, or a list item when key is NULL) is a
  * mapping whose keys are all in slots, without duplicates, and fills the
  * slots' values (NULL when absent).  where prefixes messages about n itself,
  * inner those about its keys. */
 int hf_yaml_map(hf_yreader *r, yaml_node_t *n, const char *where, const char *key, const char *what,
-                   const char *inner, hf_yslot *slots, int nslots) {
+                const char *inner, hf_yslot *slots, int nslots) {
   for (int i = 0; i < nslots; i++) slots[i].val = slots[i].keynode = NULL;
   if (n->type != YAML_MAPPING_NODE) {
     if (key) return hf_yaml_expected(r, n, where, key, what);
@@ -73,7 +71,8 @@ int hf_yaml_map(hf_yreader *r, yaml_node_t *n, const char *where, const char *ke
     yaml_node_t *v = yaml_document_get_node(&r->doc, p->value);
     if (k->type != YAML_SCALAR_NODE) {
       char b[80];
-      return hf_yaml_fail_at(r, k, "%sexpected a key name, got %s", inner, describe(k, b, sizeof b));
+      return hf_yaml_fail_at(r, k, "%sexpected a key name, got %s", inner,
+                             describe(k, b, sizeof b));
     }
     int found = -1;
     for (int i = 0; i < nslots && found < 0; i++)
@@ -83,11 +82,12 @@ int hf_yaml_map(hf_yreader *r, yaml_node_t *n, const char *where, const char *ke
       for (int i = 0; i < nslots; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
                  slots[i].key);
-      return hf_yaml_fail_at(r, k, "%sunknown key '%.80s' (expected one of: %s)", inner, hf_yaml_str(k), list);
+      return hf_yaml_fail_at(r, k, "%sunknown key '%.80s' (expected one of: %s)", inner,
+                             hf_yaml_str(k), list);
     }
     if (slots[found].keynode)
-      return hf_yaml_fail_at(r, k, "%sduplicate key '%s' (first at line %d)", inner, slots[found].key,
-                     hf_yaml_line(slots[found].keynode));
+      return hf_yaml_fail_at(r, k, "%sduplicate key '%s' (first at line %d)", inner,
+                             slots[found].key, hf_yaml_line(slots[found].keynode));
     slots[found].keynode = k;
     slots[found].val = v;
   }
@@ -97,21 +97,23 @@ int hf_yaml_map(hf_yreader *r, yaml_node_t *n, const char *where, const char *ke
 /* at: where to point for a missing key - the key that holds the mapping
  * (e.g. "reference:"), or the mapping itself for the top level and terms. */
 int hf_yaml_need(hf_yreader *r, const yaml_node_t *at, const char *where, const hf_yslot *s,
-                const char *what, const char *mapname) {
+                 const char *what, const char *mapname) {
   if (s->val) return HF_OK;
-  return hf_yaml_fail_at(r, at, "%smissing required key '%s' (%s) in %s", where, s->key, what, mapname);
+  return hf_yaml_fail_at(r, at, "%smissing required key '%s' (%s) in %s", where, s->key, what,
+                         mapname);
 }
 
 /* Any scalar style; not null, no NUL byte, fits in cap (including the NUL). */
 int hf_yaml_string(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
-                      const char *what, char *dst, size_t cap) {
-  if (n->type != YAML_SCALAR_NODE || hf_yaml_is_null(n)) return hf_yaml_expected(r, n, where, key, what);
+                   const char *what, char *dst, size_t cap) {
+  if (n->type != YAML_SCALAR_NODE || hf_yaml_is_null(n))
+    return hf_yaml_expected(r, n, where, key, what);
   if (strlen(hf_yaml_str(n)) != n->data.scalar.length)
-    return hf_yaml_fail_at(r, n, "%skey '%s': expected %s, got a string containing a NUL character", where,
-                   key, what);
+    return hf_yaml_fail_at(r, n, "%skey '%s': expected %s, got a string containing a NUL character",
+                           where, key, what);
   if (n->data.scalar.length >= cap)
-    return hf_yaml_fail_at(r, n, "%skey '%s': expected %s of at most %zu characters, got %zu", where, key,
-                   what, cap - 1, n->data.scalar.length);
+    return hf_yaml_fail_at(r, n, "%skey '%s': expected %s of at most %zu characters, got %zu",
+                           where, key, what, cap - 1, n->data.scalar.length);
   memcpy(dst, hf_yaml_str(n), n->data.scalar.length + 1);
   return HF_OK;
 }
@@ -136,7 +138,7 @@ static int number_syntax(const char *s) {
 }
 
 int hf_yaml_number(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
-                      const char *what, double *out) {
+                   const char *what, double *out) {
   if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
       !number_syntax(hf_yaml_str(n)))
     return hf_yaml_expected(r, n, where, key, what);
@@ -147,13 +149,14 @@ int hf_yaml_number(hf_yreader *r, const yaml_node_t *n, const char *where, const
 }
 
 int hf_yaml_positive(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
-                        const char *what, double *out) {
+                     const char *what, double *out) {
   if (hf_yaml_number(r, n, where, key, what, out)) return HF_FAIL;
   if (!(*out > 0)) return hf_yaml_expected(r, n, where, key, what);
   return HF_OK;
 }
 
-int hf_yaml_bool(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key, int *out) {
+int hf_yaml_bool(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
+                 int *out) {
   static const char *t[] = {"true", "True", "TRUE"}, *f[] = {"false", "False", "FALSE"};
   if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
     for (int i = 0; i < 3; i++) {
@@ -165,14 +168,13 @@ int hf_yaml_bool(hf_yreader *r, const yaml_node_t *n, const char *where, const c
 
 /* Which enum value a scalar names; -1 (after failing) if none. */
 int hf_yaml_choice(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
-                      const char *const *names, int nnames, const char *what) {
+                   const char *const *names, int nnames, const char *what) {
   if (n->type == YAML_SCALAR_NODE && !hf_yaml_is_null(n))
     for (int i = 0; i < nnames; i++)
       if (!strcmp(hf_yaml_str(n), names[i])) return i;
   hf_yaml_expected(r, n, where, key, what);
   return -1;
 }
-
 
 static int yaml_problem(const yaml_parser_t *p, FILE *f, const char *path, hf_err *err) {
   switch (p->error) {
@@ -200,7 +202,6 @@ static int yaml_problem(const yaml_parser_t *p, FILE *f, const char *path, hf_er
                      p->problem ? p->problem : "error");
   }
 }
-
 
 int hf_yaml_open(hf_yreader *r, const char *path, yaml_node_t **root, hf_err *err) {
   memset(r, 0, sizeof *r);
@@ -274,8 +275,8 @@ int hf_yaml_numbers(hf_yreader *r, const yaml_node_t *n, const char *where, cons
     return -1;
   }
   for (int i = 0; i < len; i++) {
-    yaml_node_t *it = yaml_document_get_node((yaml_document_t *)&r->doc,
-                                             n->data.sequence.items.start[i]);
+    yaml_node_t *it =
+        yaml_document_get_node((yaml_document_t *)&r->doc, n->data.sequence.items.start[i]);
     if (hf_yaml_number(r, it, where, key, what, &out[i])) return -1;
   }
   return len;

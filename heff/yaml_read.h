@@ -34,8 +34,8 @@ int hf_yaml_fail_at(hf_yreader *r, const yaml_node_t *n, const char *fmt, ...)
 int hf_yaml_expected(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
                      const char *what);
 /* n must be a mapping whose keys are all among slots (no duplicates). */
-int hf_yaml_map(hf_yreader *r, yaml_node_t *n, const char *where, const char *key,
-                const char *what, const char *inner, hf_yslot *slots, int nslots);
+int hf_yaml_map(hf_yreader *r, yaml_node_t *n, const char *where, const char *key, const char *what,
+                const char *inner, hf_yslot *slots, int nslots);
 int hf_yaml_need(hf_yreader *r, const yaml_node_t *at, const char *where, const hf_yslot *s,
                  const char *what, const char *mapname);
 int hf_yaml_string(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,

@@ -10,36 +10,36 @@
 static int check_failures = 0;
 static int check_count = 0;
 
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    check_count++;                                               \
-    if (!(cond)) {                                               \
-      check_failures++;                                          \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                \
-      printf(__VA_ARGS__);                                       \
-      printf("\n");                                              \
-    }                                                            \
+#define CHECK(cond, ...)                          \
+  do {                                            \
+    check_count++;                                \
+    if (!(cond)) {                                \
+      check_failures++;                           \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+      printf(__VA_ARGS__);                        \
+      printf("\n");                               \
+    }                                             \
   } while (0)
 
 /* |a - b| <= tol * max(|b|, floor) */
-#define CHECK_CLOSE(a, b, tol, floor, what)                                                    \
-  do {                                                                                         \
-    double a_ = (a), b_ = (b);                                                                 \
-    double s_ = fmax(fabs(b_), (floor));                                                       \
-    check_count++;                                                                             \
-    if (!(fabs(a_ - b_) <= (tol) * s_)) {                                                      \
-      check_failures++;                                                                        \
+#define CHECK_CLOSE(a, b, tol, floor, what)                                                      \
+  do {                                                                                           \
+    double a_ = (a), b_ = (b);                                                                   \
+    double s_ = fmax(fabs(b_), (floor));                                                         \
+    check_count++;                                                                               \
+    if (!(fabs(a_ - b_) <= (tol)*s_)) {                                                          \
+      check_failures++;                                                                          \
       printf("FAIL %s:%d: %s: %.12g vs %.12g (rel %.3g > %.3g)\n", __FILE__, __LINE__, what, a_, \
-             b_, fabs(a_ - b_) / s_, (double)(tol));                                           \
-    }                                                                                          \
+             b_, fabs(a_ - b_) / s_, (double)(tol));                                             \
+    }                                                                                            \
   } while (0)
 
-#define REQUIRE_OK(call, err)                                      \
-  do {                                                             \
-    if ((call) != 0) {                                             \
+#define REQUIRE_OK(call, err)                                               \
+  do {                                                                      \
+    if ((call) != 0) {                                                      \
       printf("FAIL %s:%d: %s: %s\n", __FILE__, __LINE__, #call, (err).msg); \
-      return 1;                                                    \
-    }                                                              \
+      return 1;                                                             \
+    }                                                                       \
   } while (0)
 
 static inline int check_done(const char *name) {

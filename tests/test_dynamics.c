@@ -49,9 +49,10 @@ static double exact_u2(const hf_engine *e, const hf_lattice *lat, double T) {
     double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) -
                  A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
                  A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0]);
-    double tr_inv = ((A[1][1] * A[2][2] - A[1][2] * A[2][1]) + (A[0][0] * A[2][2] - A[0][2] * A[2][0]) +
-                     (A[0][0] * A[1][1] - A[0][1] * A[1][0])) /
-                    det;
+    double tr_inv =
+        ((A[1][1] * A[2][2] - A[1][2] * A[2][1]) + (A[0][0] * A[2][2] - A[0][2] * A[2][0]) +
+         (A[0][0] * A[1][1] - A[0][1] * A[1][0])) /
+        det;
     size_t kz = q % nzh;
     double w = (kz == 0 || (lat->L[2] % 2 == 0 && kz == nzh - 1)) ? 1 : 2;
     s += w * tr_inv;
@@ -106,8 +107,10 @@ static int test_nve(void) {
   double e1 = energy_drift(&m, &lat, HF_THERMO_NONE, 0.4, 40),
          e2 = energy_drift(&m, &lat, HF_THERMO_NONE, 0.2, 40),
          e3 = energy_drift(&m, &lat, HF_THERMO_NONE, 0.1, 40);
-  printf("NVE max |H - H0| over 40 fs: dt 0.4 -> %.3e, 0.2 -> %.3e, 0.1 -> %.3e eV; ratios %.2f %.2f\n",
-         e1, e2, e3, e1 / e2, e2 / e3);
+  printf(
+      "NVE max |H - H0| over 40 fs: dt 0.4 -> %.3e, 0.2 -> %.3e, 0.1 -> %.3e eV; ratios %.2f "
+      "%.2f\n",
+      e1, e2, e3, e1 / e2, e2 / e3);
   CHECK(e1 > 0 && e2 > 0 && e3 > 0, "NVE runs failed");
   CHECK(e1 / e2 > 3.4 && e1 / e2 < 4.6, "dt^2 scaling 0.4/0.2: ratio %.3f", e1 / e2);
   CHECK(e2 / e3 > 3.4 && e2 / e3 < 4.6, "dt^2 scaling 0.2/0.1: ratio %.3f", e2 / e3);

@@ -48,8 +48,8 @@ void testconfig_transform(hf_fields *dst, const hf_fields *src, const hf_lattice
             hf_fields_comp(dst, 3 * f + g->perm[b])[j] = sign * hf_fields_comp(src, 3 * f + b)[i];
           }
         }
-        if (src->sigma) dst->sigma[map_cell(lat, x, y, z, s.s[HF_VAR_SIGMA], center, g, t)] =
-            src->sigma[i];
+        if (src->sigma)
+          dst->sigma[map_cell(lat, x, y, z, s.s[HF_VAR_SIGMA], center, g, t)] = src->sigma[i];
       }
   for (int l = 0; l < 6; l++) {
     int a = hf_voigt_pair[l][0], b = hf_voigt_pair[l][1];

@@ -1,0 +1,113 @@
+/* engine_internal.h - the compiled engine's layout, shared by engine.c
+ * (compiling a model, reciprocal space, orchestration) and realspace.c (the
+ * per-row real-space kernels).  Not part of the public API. */
+#ifndef HF_ENGINE_INTERNAL_H
+#define HF_ENGINE_INTERNAL_H
+
+#include <fftw3.h>
+
+#include "engine.h"
+#include "local_strain.h"
+
+/* g_v(i) += M v(i + d): one gather of the bilinear v-v gradient. */
+typedef struct {
+  int d[3];
+  double M[3][3];
+} vv_gather;
+
+/* One nonzero of the v-v gradient: g_to(i) += c v_from(i + d). */
+typedef struct {
+  int d[3], from;
+  double c;
+} vv_term;
+
+/* Four doubles as one SIMD value (GCC/Clang vector extension), for the
+ * row kernels: the v-v gather keeps partial sums in registers across a loop
+ * over nonzeros known only at run time, and the local terms carry several
+ * reductions; the auto-vectoriser does neither reliably.  Loads and stores go through memcpy
+ * (unaligned, no aliasing questions); no v4d crosses a function boundary. */
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16))); /* one complex number */
+
+/* The common case of the local terms in one pass (engine->fast): the
+ * cubic quartic on-site polynomial P = A sum_a s_a^2 + B sum_{a<b} s_a s_b
+ * of s_a = u_a^2, and a local coupling with the cubic pattern C_aa = ca,
+ * C_ab = cb (a != b < 3), C_ss = cs (shears), the rest 0.  That is all that
+ * cubic invariance allows at this order; other models take the general
+ * sweeps of local_row. */
+typedef struct {
+  double al, qx;    /* dP/ds_a = al s_a + qx sum_b s_b: al = 2A - B, qx = B */
+  double amb, b, c; /* ca - cb, cb, cs (already divided by 4 a0) */
+  double Ceff[6];   /* homogeneous strain coupling of this evaluation */
+} fast_coef;
+
+struct hf_engine {
+  const hf_model *model;
+  hf_lattice lat;
+  double a0, pressure;
+  unsigned mask;
+  hf_engine_census census;
+
+  /* reciprocal space: D[6*q] (xx,yy,zz,yz,zx,xy), prefactors folded in */
+  int has_k;
+  double *D;
+  fftw_complex *ck[3];
+  fftw_plan r2c, c2r;
+
+  /* per-cell local kernel */
+  int n_on, on_maxp;
+  int (*on_pow)[3];
+  double *on_c;
+  int has_hom, has_loc;
+  double Chom[6][6], Cloc[6][6]; /* [strain l][voigt pair p] */
+  int n_loc;                     /* nonzero entries of Cloc, as a list */
+  int loc_l[36], loc_p[36];
+  double loc_c[36]; /* Cloc / (4 a0): the row pass builds the strain without that factor */
+  int fast;         /* on-site and local coupling fit fast_coef */
+  fast_coef fk;
+
+  /* local strain */
+  int need_etaL;
+  hf_strain_stencil stencil;
+  double *etaL[6], *gEtaL[6];
+
+  hf_poly eta_only; /* only homogeneous strain factors */
+  int n_vv;
+  vv_gather *vv; /* merged by shift while compiling */
+  int n_vvt[3];  /* the same as nonzeros per gradient component */
+  vv_term *vvt[3];
+  const double **vvp; /* row scratch: source pointer and coefficient per nonzero */
+  double *vvc;
+  hf_wraptab wrap;
+  int generic_etaL; /* generic terms need full local strain arrays */
+  hf_poly generic;
+
+  /* Row pass (realspace_pass).  The x planes of v it reads are copied into a
+   * ring of nvs padded planes, and dE/dv is accumulated in a ring of ngs
+   * padded planes that are written out once complete.  In a padded row z = 0
+   * sits at zoff and the periodic images of the zlo cells before and the zhi
+   * cells after the row are stored too, so every inner loop is one straight
+   * segment, and g->v is written once instead of cleared and updated. */
+  int ring;         /* the pass reads v (v-v terms or local strain) */
+  int vx_lo, vx_hi; /* x offsets of the v planes read */
+  int gx_lo, gx_hi; /* x offsets of the dE/dv planes written */
+  int nvs, ngs;     /* ring sizes in planes */
+  int zlo, zhi;     /* halo widths */
+  size_t zoff, pz;  /* z = 0 position and length of a padded row */
+  double *vring, *gring;
+  double **vpl, **gpl; /* scratch: ring plane of each x offset for the current x */
+  int sb[3];           /* offset of strain corner 0 (the corner on the - side of all axes) */
+  size_t rs;           /* stride of the row scratch below */
+  double *row;         /* row scratch: */
+  double *eL[6], *sL[6], *U[6], *C[6], *pw; /* sL has a 0 before and after */
+  double *xr[3]; /* x-row sets (strain_xrow): two in turn, and one of zeros (no local strain) */
+};
+
+/* Builds the row-pass layout (rings, scratch, fast path) once per engine. */
+int hf_realspace_setup(hf_engine *e, hf_err *err);
+/* On-site, strain couplings, local strain and v-v terms: energies into E,
+ * gradients into g (u accumulated, v written) and dE/deta into dEdeta. */
+void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
+                       hf_energy *E);
+
+#endif
