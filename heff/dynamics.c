@@ -234,18 +234,8 @@ static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 -
 /* The rest of one round of hf_rng_normal's ziggurat after its layer test
  * failed (tail or wedge), then further rounds by hf_rng_normal itself. */
 static double zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x) {
-  const double R = 3.442619855899;
-  if (iz == 0) {
-    double t, y;
-    do {
-      t = -log(1.0 - hf_rng_uniform(r)) / R;
-      y = -log(1.0 - hf_rng_uniform(r));
-    } while (y + y < t * t);
-    return hz > 0 ? R + t : -R - t;
-  }
-  if (hf_zig_f[iz] + hf_rng_uniform(r) * (hf_zig_f[iz - 1] - hf_zig_f[iz]) < exp(-0.5 * x * x))
-    return x;
-  return hf_rng_normal(r);
+  double out;
+  return hf_zig_edge(r, hz, iz, x, &out) ? out : hf_rng_normal(r);
 }
 
 /* The Langevin part of pre_force_pass for one component: kick by s (after

@@ -42,24 +42,29 @@ double hf_rng_uniform(hf_rng *r) { return (double)(hf_rng_u64(r) >> 11) * 0x1.0p
  * 5(8), 2000): ~99% of draws cost one 32-bit integer, a compare and a multiply,
  * which matters because Langevin dynamics draws one per degree of freedom per
  * step.  Tables: ziggurat_tables.c. */
-double hf_rng_normal(hf_rng *r) {
+int hf_zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x, double *out) {
   const double R = 3.442619855899;
+  if (iz == 0) { /* the tail beyond R */
+    double t, y;
+    do {
+      t = -log(1.0 - hf_rng_uniform(r)) / R;
+      y = -log(1.0 - hf_rng_uniform(r));
+    } while (y + y < t * t);
+    *out = hz > 0 ? R + t : -R - t;
+    return 1;
+  }
+  *out = x;
+  return hf_zig_f[iz] + hf_rng_uniform(r) * (hf_zig_f[iz - 1] - hf_zig_f[iz]) < exp(-0.5 * x * x);
+}
+
+double hf_rng_normal(hf_rng *r) {
   for (;;) {
     uint64_t bits = hf_rng_u64(r);
     int32_t hz = (int32_t)(uint32_t)(bits >> 32);
     uint32_t iz = (uint32_t)bits & 127u;
     uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
-    double x = hz * hf_zig_w[iz];
+    double x = hz * hf_zig_w[iz], out;
     if (ahz < hf_zig_k[iz]) return x;
-    if (iz == 0) { /* the tail beyond R */
-      double t, y;
-      do {
-        t = -log(1.0 - hf_rng_uniform(r)) / R;
-        y = -log(1.0 - hf_rng_uniform(r));
-      } while (y + y < t * t);
-      return hz > 0 ? R + t : -R - t;
-    }
-    if (hf_zig_f[iz] + hf_rng_uniform(r) * (hf_zig_f[iz - 1] - hf_zig_f[iz]) < exp(-0.5 * x * x))
-      return x;
+    if (hf_zig_edge(r, hz, iz, x, &out)) return out;
   }
 }
