@@ -209,20 +209,11 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   if (m->dof & HF_DOF_W) e->mask |= HF_FIELD_W;
   if (m->dof & HF_DOF_SIGMA) e->mask |= HF_FIELD_SIGMA;
 
-  int reach = 0;
-  for (int t = 0; t < m->nterms; t++) {
-    int r = hf_poly_reach(&m->terms[t].poly);
-    reach = r > reach ? r : reach;
+  /* Any supercell works, even one smaller than a term's reach (2x2x2 for the
+   * fitter): the lattice sums then count every periodic image, as the
+   * physics of a periodic supercell requires. */
+  for (int t = 0; t < m->nterms; t++)
     if (poly_uses(&m->terms[t].poly, HF_VAR_ETAL)) e->need_etaL = 1;
-  }
-  for (int k = 0; k < 3; k++)
-    if (lat->L[k] < 2 * reach + 1 && lat->L[k] > 1) {
-      hf_engine_free(e);
-      return hf_fail(err,
-                     "supercell %dx%dx%d is too small for terms reaching %d cells: need at least "
-                     "%d cells along each axis",
-                     lat->L[0], lat->L[1], lat->L[2], reach, 2 * reach + 1);
-    }
 
   int has_uu = 0;
   for (int t = 0; t < m->nterms && !has_uu; t++)

@@ -24,10 +24,12 @@ static inline size_t hf_index(const hf_lattice *lat, int x, int y, int z) {
   return ((size_t)x * (size_t)lat->L[1] + (size_t)y) * (size_t)lat->L[2] + (size_t)z;
 }
 
-/* Wrapped coordinate (x + d) mod L for |d| < L. */
+/* Wrapped coordinate (x + d) mod L. */
 static inline int hf_pbc(int x, int d, int L) {
   int r = x + d;
-  return r < 0 ? r + L : r >= L ? r - L : r;
+  if (r >= 0 && r < L) return r;
+  r %= L; /* offsets may exceed L in small supercells */
+  return r < 0 ? r + L : r;
 }
 
 /* Precomputed periodic wrap tables: hf_wraptab_get(w, k, d)[x] = (x + d) mod
