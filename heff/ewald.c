@@ -146,6 +146,16 @@ typedef struct {
   int n[3];
 } ew_gvec;
 
+/* Frees the kernel's scratch (any pointer may be NULL). */
+static void free_scratch(ew_gvec *G, double *F, double *J, double *H, double *gq, axis_tab ax[3]) {
+  free(G);
+  free(F);
+  free(J);
+  free(H);
+  free(gq);
+  for (int i = 0; i < 3; i++) axis_free(&ax[i]);
+}
+
 static int kernel(const hf_lattice *lat, double a0, double al, double *D, hf_err *err) {
   const int Lx = lat->L[0], Ly = lat->L[1], Lz = lat->L[2], nzh = Lz / 2 + 1;
   const int nR = real_cutoff(al), N = nR + 1;
@@ -167,12 +177,7 @@ static int kernel(const hf_lattice *lat, double a0, double al, double *D, hf_err
   if (ok) ok = axis_init(&ax[1], Ly, Ly, N, nG, al) == HF_OK;
   if (ok) ok = axis_init(&ax[2], Lz, nzh, N, nG, al) == HF_OK;
   if (!ok) {
-    free(G);
-    free(F);
-    free(J);
-    free(H);
-    free(gq);
-    for (int i = 0; i < 3; i++) axis_free(&ax[i]);
+    free_scratch(G, F, J, H, gq, ax);
     return hf_fail(err, "dipole kernel: out of memory (real-space cutoff %d, %d G components)", nR,
                    nG);
   }
@@ -289,12 +294,7 @@ static int kernel(const hf_lattice *lat, double a0, double al, double *D, hf_err
     }
   }
 
-  free(G);
-  free(F);
-  free(J);
-  free(H);
-  free(gq);
-  for (int i = 0; i < 3; i++) axis_free(&ax[i]);
+  free_scratch(G, F, J, H, gq, ax);
   return HF_OK;
 }
 

@@ -396,11 +396,3 @@ double hf_poly_diff(const hf_poly *a, const hf_poly *b) {
   }
   return cmax > 0 ? d / cmax : d;
 }
-
-int hf_poly_reach(const hf_poly *p) {
-  int r = 0;
-  for (int i = 0; i < p->n; i++)
-    for (int j = 0; j < p->m[i].deg; j++)
-      for (int k = 0; k < 3; k++) r = abs(p->m[i].f[j].off[k]) > r ? abs(p->m[i].f[j].off[k]) : r;
-  return r;
-}

@@ -73,7 +73,4 @@ int hf_poly_str(const hf_poly *p, char *buf, int n);
  * relative to max |c| of a. */
 double hf_poly_diff(const hf_poly *a, const hf_poly *b);
 
-/* Highest |offset| component over all factors. */
-int hf_poly_reach(const hf_poly *p);
-
 #endif
