@@ -97,8 +97,6 @@ void hf_hmc_counts(const hf_hmc *h, long *tried, long *accepted) {
   *accepted = h->accepted;
 }
 
-void hf_hmc_reset_counts(hf_hmc *h) { h->tried = h->accepted = h->win_tried = h->win_accepted = 0; }
-
 const hf_energy *hf_hmc_energy(const hf_hmc *h) { return hf_dyn_energy(h->dyn); }
 
 void hf_hmc_refresh(hf_hmc *h) { hf_dyn_refresh(h->dyn); }

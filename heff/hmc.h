@@ -33,7 +33,6 @@ void hf_hmc_adapt(hf_hmc *h);
 double hf_hmc_dt(const hf_hmc *h);
 void hf_hmc_set_dt(hf_hmc *h, double dt);
 void hf_hmc_counts(const hf_hmc *h, long *tried, long *accepted);
-void hf_hmc_reset_counts(hf_hmc *h);
 /* Energy breakdown of the current configuration. */
 const hf_energy *hf_hmc_energy(const hf_hmc *h);
 /* After x was changed outside. */

@@ -37,8 +37,8 @@ static void strain_kernel(double *restrict e0, double *restrict e1, double *rest
   }
 }
 
-void hf_strain_row(double *const e[6], const double *vx, const double *vy, const double *vz,
-                   const double h[3], size_t n) {
+static void hf_strain_row(double *const e[6], const double *vx, const double *vy, const double *vz,
+                          const double h[3], size_t n) {
   strain_kernel(e[0], e[1], e[2], e[3], e[4], e[5], vx, vy, vz, h[0], h[1], h[2], n);
 }
 
@@ -54,12 +54,12 @@ static void adjoint_kernel(double *restrict x, double *restrict y, double *restr
   }
 }
 
-void hf_strain_adjoint_row(double *gx, double *gy, double *gz, const double *const e[6],
-                           const double h[3], size_t n) {
+static void hf_strain_adjoint_row(double *gx, double *gy, double *gz, const double *const e[6],
+                                  const double h[3], size_t n) {
   adjoint_kernel(gx, gy, gz, e[0], e[1], e[2], e[3], e[4], e[5], h[0], h[1], h[2], n);
 }
 
-size_t hf_zshift(int d, size_t Lz) {
+static size_t hf_zshift(int d, size_t Lz) {
   long s = (long)d % (long)Lz;
   return (size_t)(s < 0 ? s + (long)Lz : s);
 }

@@ -23,14 +23,4 @@ void hf_local_strain(const hf_lattice *lat, const hf_wraptab *w, const hf_strain
 void hf_local_strain_adjoint(const hf_lattice *lat, const hf_wraptab *w, const hf_strain_stencil *s,
                              double *const gEtaL[6], double *const gv[3]);
 
-/* Row kernels (z contiguous, n cells): e[l][z] += strain of corner with
- * side signs h (already divided by 4 a0) from v rows; and the adjoint
- * g[z] += h-weighted e[l][z]. */
-void hf_strain_row(double *const e[6], const double *vx, const double *vy, const double *vz,
-                   const double h[3], size_t n);
-void hf_strain_adjoint_row(double *gx, double *gy, double *gz, const double *const e[6],
-                           const double h[3], size_t n);
-/* d mod Lz in [0, Lz). */
-size_t hf_zshift(int d, size_t Lz);
-
 #endif
