@@ -13,8 +13,21 @@ typedef struct {
   hf_fields g;
   hf_noise noise;
   int noisy;
-  hf_rng rng;
 } model_ctx;
+
+/* FNV-1a over the bytes of the configuration (fields, strain, occupation). */
+static uint64_t config_hash(const model_ctx *c, const hf_fields *x) {
+  uint64_t h = 1469598103934665603ull;
+  const size_t n = c->lat.n;
+  for (int comp = 0; comp < 10; comp++) {
+    const double *a = comp < 9 ? hf_fields_comp(x, comp) : x->sigma;
+    const unsigned char *b = (const unsigned char *)a;
+    for (size_t k = 0; a && k < n * sizeof(double); k++) h = (h ^ b[k]) * 1099511628211ull;
+  }
+  const unsigned char *e = (const unsigned char *)x->eta;
+  for (size_t k = 0; k < sizeof x->eta; k++) h = (h ^ e[k]) * 1099511628211ull;
+  return h;
+}
 
 static int model_compute(void *p, const hf_fields *x, double *y, hf_err *err) {
   model_ctx *c = p;
@@ -22,22 +35,28 @@ static int model_compute(void *p, const hf_fields *x, double *y, hf_err *err) {
   double dEdeta[6];
   hf_energy E;
   hf_engine_eval(c->eng, x, &c->g, dEdeta, &E);
+  /* The noise is a function of (seed, configuration), like the scatter of a
+   * real DFT code: a repeated call gives the same answer, so a resumed fit
+   * needs no engine state. */
+  hf_rng seed, rng;
+  hf_rng_seed(&seed, c->noise.seed);
+  hf_rng_split(&seed, config_hash(c, x), &rng);
   const double N = (double)c->lat.n;
   size_t r = 0;
   y[r] = (E.total - E.pv) / N;
-  if (c->noisy) y[r] += c->noise.energy * hf_rng_normal(&c->rng);
+  if (c->noisy) y[r] += c->noise.energy * hf_rng_normal(&rng);
   r++;
   for (int comp = 0; comp < 9; comp++) {
     const double *g = hf_fields_comp(&c->g, comp);
     if (!g) continue;
     for (size_t i = 0; i < c->lat.n; i++, r++) {
       y[r] = -g[i];
-      if (c->noisy) y[r] += c->noise.force * hf_rng_normal(&c->rng);
+      if (c->noisy) y[r] += c->noise.force * hf_rng_normal(&rng);
     }
   }
   for (int l = 0; l < 6; l++, r++) {
     y[r] = -dEdeta[l] / N;
-    if (c->noisy) y[r] += c->noise.stress * hf_rng_normal(&c->rng);
+    if (c->noisy) y[r] += c->noise.stress * hf_rng_normal(&rng);
   }
   return HF_OK;
 }
@@ -63,7 +82,6 @@ int hf_model_engine_create(hf_fp_engine *e, const hf_model *truth, const hf_latt
     }
     c->noise = *noise;
     c->noisy = noise->energy > 0 || noise->force > 0 || noise->stress > 0;
-    hf_rng_seed(&c->rng, noise->seed);
   }
   if (hf_engine_create(&c->eng, truth, lat, NULL, err) ||
       hf_fields_alloc(&c->g, lat, hf_engine_field_mask(c->eng) & ~(unsigned)HF_FIELD_SIGMA, err)) {
@@ -76,8 +94,6 @@ int hf_model_engine_create(hf_fp_engine *e, const hf_model *truth, const hf_latt
   e->destroy = model_destroy;
   return HF_OK;
 }
-
-hf_rng *hf_model_engine_rng(hf_fp_engine *e) { return &((model_ctx *)e->ctx)->rng; }
 
 void hf_fp_engine_free(hf_fp_engine *e) {
   if (e->destroy) e->destroy(e->ctx);

@@ -26,16 +26,16 @@ typedef struct {
   double energy; /* standard deviation of the noise on the energy row, eV/cell */
   double force;  /* on every force row, eV/Angstrom */
   double stress; /* on every stress row, eV/cell */
-  uint64_t seed; /* noise stream */
+  uint64_t seed; /* noise seed */
 } hf_noise;
 
 /* Evaluates `truth` (which may hold terms outside any fitted basis) on the
- * supercell lat; noise may be NULL.  The model must outlive the engine. */
+ * supercell lat; noise may be NULL.  The noise drawn for a configuration is a
+ * function of the seed and the configuration's bits (a repeated call returns
+ * the same result), so the engine has no state to checkpoint.  The model
+ * must outlive the engine. */
 int hf_model_engine_create(hf_fp_engine *e, const hf_model *truth, const hf_lattice *lat,
                            const hf_noise *noise, hf_err *err);
-/* The noise stream's state, to be checkpointed with the fitter's so that a
- * resumed fit draws the same noise. */
-hf_rng *hf_model_engine_rng(hf_fp_engine *e);
 void hf_fp_engine_free(hf_fp_engine *e);
 
 #endif

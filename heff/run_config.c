@@ -2,7 +2,6 @@
 #include "run_config.h"
 
 #include <fftw3.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,27 +28,6 @@ void hf_run_config_default(hf_run_config *c) {
   c->checkpoint_every = 100;
   c->phase_threshold = 0.04;
   c->progress = 1;
-}
-
-/* dir of the run file + rel, unless rel is absolute. */
-static void resolve(char *dst, size_t cap, const char *runfile, const char *rel) {
-  if (rel[0] == '/') {
-    snprintf(dst, cap, "%s", rel);
-    return;
-  }
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s", runfile);
-  const char *dir = dirname(tmp);
-  size_t nd = strlen(dir), nr = strlen(rel);
-  if (nd + nr + 2 > cap) nr = cap > nd + 2 ? cap - nd - 2 : 0; /* paths are < 1024 by the reader */
-  memcpy(dst, dir, nd < cap ? nd : cap - 1);
-  if (nd + 1 < cap) {
-    dst[nd] = '/';
-    memcpy(dst + nd + 1, rel, nr);
-    dst[nd + 1 + nr] = 0;
-  } else {
-    dst[cap - 1] = 0;
-  }
 }
 
 static int read_temperatures(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
@@ -90,13 +68,12 @@ static int read_temperatures(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   return HF_OK;
 }
 
-static int read_md(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+int hf_yaml_md_opts(hf_yreader *r, yaml_node_t *n, hf_dyn_opts *o) {
   enum { DT, THERMO, FRICTION, TAU_T, NHC, BARO, TAU_P, FREE, NK };
   hf_yslot s[NK] = {{.key = "dt"},    {.key = "thermostat"}, {.key = "friction"},
                     {.key = "tau_t"}, {.key = "nhc_length"}, {.key = "barostat"},
                     {.key = "tau_p"}, {.key = "strain_free"}};
   if (hf_yaml_map(r, n, "", "md", "a mapping of MD settings", "md: ", s, NK)) return HF_FAIL;
-  hf_dyn_opts *o = &c->md;
   static const char *thermo[] = {"none", "langevin", "nose-hoover"};
   if (s[DT].val &&
       hf_yaml_positive(r, s[DT].val, "md: ", "dt", "a positive time step in fs", &o->dt))
@@ -200,7 +177,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   if (hf_yaml_need(r, root, "", &k[MODEL], "path of the model file", top) ||
       hf_yaml_string(r, k[MODEL].val, "", "model", "a model file path", buf, sizeof buf))
     return HF_FAIL;
-  resolve(c->model_path, sizeof c->model_path, c->path, buf);
+  hf_path_resolve(c->model_path, sizeof c->model_path, c->path, buf);
   if (hf_yaml_need(r, root, "", &k[TEMPS], "temperatures in K", top) ||
       read_temperatures(r, k[TEMPS].val, c))
     return HF_FAIL;
@@ -242,7 +219,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     if (k[ints[i].key].val && hf_yaml_integer(r, k[ints[i].key].val, "", k[ints[i].key].key,
                                               ints[i].lo, 1000000000L, ints[i].dst))
       return HF_FAIL;
-  if (k[MD].val && read_md(r, k[MD].val, c)) return HF_FAIL;
+  if (k[MD].val && hf_yaml_md_opts(r, k[MD].val, &c->md)) return HF_FAIL;
   if (k[HMC].val && read_hmc(r, k[HMC].val, c)) return HF_FAIL;
   if (k[MC].val) {
     hf_yslot s[2] = {{.key = "step"}, {.key = "strain"}};
@@ -291,7 +268,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     if (s[0].val) {
       if (hf_yaml_string(r, s[0].val, "output: ", "dir", "a directory", buf, sizeof buf))
         return HF_FAIL;
-      resolve(c->out_dir, sizeof c->out_dir, c->path, buf);
+      hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, buf);
     }
     if (s[1].val && hf_yaml_string(r, s[1].val, "output: ", "prefix", "a file name prefix",
                                    c->prefix, sizeof c->prefix))
@@ -301,7 +278,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                                     &c->checkpoint_every))
       return HF_FAIL;
   } else {
-    resolve(c->out_dir, sizeof c->out_dir, c->path, "heff-out");
+    hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, "heff-out");
   }
   if (k[PHASE].val &&
       hf_yaml_positive(r, k[PHASE].val, "", "phase_threshold",

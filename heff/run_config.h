@@ -7,6 +7,7 @@
 #include "dynamics.h"
 #include "error.h"
 #include "hmc.h"
+#include "yaml_read.h"
 
 enum hf_method { HF_METHOD_MD = 0, HF_METHOD_HMC = 1, HF_METHOD_MC = 2 };
 enum hf_init { HF_INIT_RANDOM = 0, HF_INIT_UNIFORM = 1 };
@@ -43,6 +44,8 @@ typedef struct {
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);
+/* The 'md' mapping of run and fit files (docs/run-format.md) into o. */
+int hf_yaml_md_opts(hf_yreader *r, yaml_node_t *n, hf_dyn_opts *o);
 int hf_run_config_load(hf_run_config *c, const char *path, hf_err *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include "yaml_read.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -280,4 +281,14 @@ int hf_yaml_numbers(hf_yreader *r, const yaml_node_t *n, const char *where, cons
     if (hf_yaml_number(r, it, where, key, what, &out[i])) return -1;
   }
   return len;
+}
+
+void hf_path_resolve(char *dst, size_t cap, const char *file, const char *rel) {
+  if (rel[0] == '/') {
+    snprintf(dst, cap, "%s", rel);
+    return;
+  }
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s", file);
+  snprintf(dst, cap, "%s/%s", dirname(tmp), rel);
 }

@@ -55,4 +55,8 @@ int hf_yaml_choice(hf_yreader *r, const yaml_node_t *n, const char *where, const
 int hf_yaml_numbers(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
                     const char *what, double *out, int count);
 
+/* dst = the directory of `file` joined with rel, or rel when it is absolute
+ * (paths inside input files are relative to the file). */
+void hf_path_resolve(char *dst, size_t cap, const char *file, const char *rel);
+
 #endif

@@ -1,7 +1,9 @@
 /* test_fp_engine.c - the model engine behind the first-principles interface:
  * without noise it returns exactly what the regression rows predict with
  * the model's own coefficients; with noise, the noise on each row type has
- * mean zero and the requested standard deviation; the noise is seeded. */
+ * mean zero and the requested standard deviation over many configurations;
+ * the noise is a function of (seed, configuration): a repeated call repeats
+ * it exactly, another seed or configuration draws anew. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,15 +54,19 @@ int main(int argc, char **argv) {
   double s1[HF_BLR_NTYPES] = {0}, s2[HF_BLR_NTYPES] = {0};
   long cnt[HF_BLR_NTYPES] = {0};
   int same = 1;
+  double *y2 = malloc(rows * sizeof *y2);
+  const double u00 = x.u[0][0];
   for (int k = 0; k < 4000; k++) {
+    x.u[0][0] = u00 + 1e-6 * k; /* a new configuration each time */
+    REQUIRE_OK(clean.compute(clean.ctx, &x, y0, &err), err);
     REQUIRE_OK(noisy.compute(noisy.ctx, &x, y, &err), err);
-    REQUIRE_OK(noisy2.compute(noisy2.ctx, &x, phi, &err), err); /* phi reused as scratch */
+    REQUIRE_OK(noisy2.compute(noisy2.ctx, &x, y2, &err), err);
     for (size_t i = 0; i < rows; i++) {
       double d = y[i] - y0[i];
       s1[type[i]] += d;
       s2[type[i]] += d * d;
       cnt[type[i]]++;
-      same &= y[i] == phi[i];
+      same &= y[i] == y2[i];
     }
   }
   static const char *tn[] = {"energy", "force u", "force v", "force omega", "stress"};
@@ -74,6 +80,18 @@ int main(int argc, char **argv) {
           want[t]);
   }
   CHECK(same, "two model engines with the same noise seed differ");
+  /* Repeat the last call: identical; another seed: different. */
+  REQUIRE_OK(noisy.compute(noisy.ctx, &x, y2, &err), err);
+  CHECK(memcmp(y, y2, rows * sizeof *y) == 0, "a repeated call gave other noise");
+  hf_fp_engine other;
+  nz.seed = 78;
+  REQUIRE_OK(hf_model_engine_create(&other, &m, &lat, &nz, &err), err);
+  REQUIRE_OK(other.compute(other.ctx, &x, y2, &err), err);
+  int differ = 0;
+  for (size_t i = 0; i < rows; i++) differ += y[i] != y2[i];
+  CHECK(differ == (int)rows, "another seed repeated %d of %zu rows", (int)rows - differ, rows);
+  hf_fp_engine_free(&other);
+  free(y2);
   hf_fp_engine_free(&clean);
   hf_fp_engine_free(&noisy);
   hf_fp_engine_free(&noisy2);
