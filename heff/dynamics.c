@@ -131,6 +131,17 @@ void hf_dyn_free(hf_dyn *d) {
   free(d);
 }
 
+int hf_dyn_set_engine(hf_dyn *d, hf_engine *eng, hf_err *err) {
+  if (hf_engine_lattice(eng)->n != d->lat->n ||
+      hf_engine_field_mask(eng) != hf_engine_field_mask(d->eng))
+    return hf_fail(err, "new engine has another supercell or other fields");
+  apply_kick(d); /* the pending half kick belongs to the old forces */
+  d->eng = eng;
+  d->lat = hf_engine_lattice(eng);
+  hf_dyn_refresh(d);
+  return HF_OK;
+}
+
 void hf_dyn_set_temperature(hf_dyn *d, double T) {
   d->o.temperature = T;
   setup_nhc(d);

@@ -39,6 +39,10 @@ typedef struct hf_dyn hf_dyn;
 int hf_dyn_create(hf_dyn **d, hf_engine *eng, hf_fields *x, const hf_dyn_opts *o, hf_err *err);
 void hf_dyn_free(hf_dyn *d);
 void hf_dyn_set_temperature(hf_dyn *d, double T);
+/* Continues with another engine (same supercell and fields: e.g. the model
+ * refitted by the on-the-fly fitter); forces are recomputed, velocities and
+ * the strain mass are kept. */
+int hf_dyn_set_engine(hf_dyn *d, hf_engine *eng, hf_err *err);
 int hf_dyn_set_opts(hf_dyn *d, const hf_dyn_opts *o, hf_err *err);
 const hf_dyn_opts *hf_dyn_get_opts(const hf_dyn *d);
 

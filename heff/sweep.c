@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "md_state.h"
 #include "hmc.h"
 #include "local_strain.h"
 #include "metropolis.h"
@@ -165,20 +166,7 @@ static int write_checkpoint(hf_sweep *s, hf_err *err) {
   hf_ckpt_put(&w, "schedule", sched, sizeof sched);
   hf_ckpt_put(&w, "progress", &s->p, sizeof s->p);
   hf_ckpt_put(&w, "rng", &s->rng, sizeof s->rng);
-  for (int c = 0; c < 9; c++)
-    if (hf_fields_comp(&s->x, c))
-      hf_ckpt_put(&w, "field", hf_fields_comp(&s->x, c), s->lat.n * sizeof(double));
-  if (s->x.sigma) hf_ckpt_put(&w, "sigma", s->x.sigma, s->lat.n * sizeof(double));
-  hf_ckpt_put(&w, "eta", s->x.eta, sizeof s->x.eta);
-  if (s->dyn) {
-    hf_fields *v = hf_dyn_velocities(s->dyn);
-    for (int c = 0; c < 9; c++)
-      if (hf_fields_comp(v, c))
-        hf_ckpt_put(&w, "velocity", hf_fields_comp(v, c), s->lat.n * sizeof(double));
-    hf_ckpt_put(&w, "eta_velocity", hf_dyn_eta_velocity(s->dyn), 6 * sizeof(double));
-    hf_ckpt_put(&w, "nhc_xi", hf_dyn_nhc_xi(s->dyn), HF_NHC_MAX * sizeof(double));
-    hf_ckpt_put(&w, "nhc_vxi", hf_dyn_nhc_vxi(s->dyn), HF_NHC_MAX * sizeof(double));
-  }
+  hf_md_state_put(&w, &s->x, s->dyn, s->lat.n);
   hf_ckpt_put(&w, "observables", &s->obs, sizeof s->obs);
   return hf_ckpt_commit(&w, err);
 }
@@ -209,23 +197,7 @@ static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
                  s->ckpt_path);
   if (!rc) rc = hf_ckpt_get(&r, "progress", &s->p, sizeof s->p, err);
   if (!rc) rc = hf_ckpt_get(&r, "rng", &s->rng, sizeof s->rng, err);
-  for (int c = 0; c < 9 && !rc; c++)
-    if (hf_fields_comp(&s->x, c))
-      rc = hf_ckpt_get(&r, "field", hf_fields_comp(&s->x, c), s->lat.n * sizeof(double), err);
-  if (!rc && s->x.sigma) rc = hf_ckpt_get(&r, "sigma", s->x.sigma, s->lat.n * sizeof(double), err);
-  if (!rc) rc = hf_ckpt_get(&r, "eta", s->x.eta, sizeof s->x.eta, err);
-  if (!rc && s->dyn) {
-    hf_fields *v = hf_dyn_velocities(s->dyn);
-    for (int c = 0; c < 9 && !rc; c++)
-      if (hf_fields_comp(v, c))
-        rc = hf_ckpt_get(&r, "velocity", hf_fields_comp(v, c), s->lat.n * sizeof(double), err);
-    if (!rc)
-      rc = hf_ckpt_get(&r, "eta_velocity", hf_dyn_eta_velocity(s->dyn), 6 * sizeof(double), err);
-    if (!rc)
-      rc = hf_ckpt_get(&r, "nhc_xi", hf_dyn_nhc_xi(s->dyn), HF_NHC_MAX * sizeof(double), err);
-    if (!rc)
-      rc = hf_ckpt_get(&r, "nhc_vxi", hf_dyn_nhc_vxi(s->dyn), HF_NHC_MAX * sizeof(double), err);
-  }
+  if (!rc) rc = hf_md_state_get(&r, &s->x, s->dyn, s->lat.n, err);
   if (!rc) rc = hf_ckpt_get(&r, "observables", &s->obs, sizeof s->obs, err);
   if (!rc) rc = hf_ckpt_get(&r, "end", NULL, 0, err);
   hf_ckpt_close(&r);

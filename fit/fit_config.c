@@ -1,0 +1,269 @@
+/* fit_config.c - reading fit files (format: docs/fit-format.md). */
+#include "fit_config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "run_config.h"
+#include "yaml_read.h"
+
+void fit_config_default(fit_config *c) {
+  memset(c, 0, sizeof *c);
+  c->L[0] = c->L[1] = c->L[2] = 2;
+  c->seed = 1;
+  c->ntemps = 1;
+  c->temps[0] = 300;
+  c->steps = 10000;
+  hf_dyn_opts_default(&c->md);
+  c->md.barostat = 1; /* NPT, as paper 003 fits */
+  c->init_amp = 0.05;
+  hf_thr_opts_default(&c->thr);
+  hf_blr_opts_default(&c->blr);
+  c->log_every = 10;
+  c->checkpoint_every = 1000;
+  c->progress = 1;
+}
+
+double fit_config_temperature(const fit_config *c, long s) {
+  if (c->ntemps == 1 || c->steps <= 1) return c->temps[0];
+  double f = (double)s / (double)(c->steps - 1) * (c->ntemps - 1);
+  int k = (int)f;
+  if (k >= c->ntemps - 1) return c->temps[c->ntemps - 1];
+  return c->temps[k] + (f - k) * (c->temps[k + 1] - c->temps[k]);
+}
+
+static int read_basis(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  if (n->type == YAML_SCALAR_NODE && strcmp(hf_yaml_str(n), "default") == 0) return HF_OK;
+  const char *what = "'default' or a list of SAT families such as \"u^2..4\", \"u u@1..3\"";
+  if (n->type != YAML_SEQUENCE_NODE) return hf_yaml_expected(r, n, "", "basis", what);
+  for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+    if (c->nspecs == FIT_MAX_SPECS)
+      return hf_yaml_fail_at(r, n, "key 'basis': more than %d families", FIT_MAX_SPECS);
+    yaml_node_t *e = yaml_document_get_node(&r->doc, *it);
+    if (hf_yaml_string(r, e, "", "basis", what, c->specs[c->nspecs], sizeof c->specs[0]))
+      return HF_FAIL;
+    hf_sat_request q;
+    hf_sat_request_init(&q);
+    hf_err e2;
+    if (hf_sat_request_add(&q, c->specs[c->nspecs], &e2))
+      return hf_yaml_fail_at(r, e, "key 'basis': %s", e2.msg);
+    c->nspecs++;
+  }
+  if (!c->nspecs) return hf_yaml_expected(r, n, "", "basis", what);
+  return HF_OK;
+}
+
+static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  hf_yslot s[3] = {{.key = "type"}, {.key = "model"}, {.key = "noise"}};
+  const char *w = "engine: ";
+  if (hf_yaml_map(r, n, "", "engine", "a mapping {type: model, model: FILE, noise: {...}}", w, s,
+                  3))
+    return HF_FAIL;
+  static const char *types[] = {"model"};
+  if (hf_yaml_need(r, n, w, &s[0], "the engine type (model)", "'engine'")) return HF_FAIL;
+  int t = hf_yaml_choice(r, s[0].val, w, "type", types, 1,
+                         "model (the DFT engines come with dft_bridge)");
+  if (t < 0) return HF_FAIL;
+  c->engine = t;
+  char buf[1024];
+  if (hf_yaml_need(r, n, w, &s[1], "the hidden-truth model file", "'engine'") ||
+      hf_yaml_string(r, s[1].val, w, "model", "a model file path", buf, sizeof buf))
+    return HF_FAIL;
+  hf_path_resolve(c->engine_model, sizeof c->engine_model, c->path, buf);
+  if (s[2].val) {
+    hf_yslot z[3] = {{.key = "energy"}, {.key = "force"}, {.key = "stress"}};
+    const char *wz = "engine: noise: ";
+    if (hf_yaml_map(r, s[2].val, w, "noise", "a mapping {energy, force, stress}", wz, z, 3))
+      return HF_FAIL;
+    double *dst[3] = {&c->noise.energy, &c->noise.force, &c->noise.stress};
+    const char *what[3] = {"a standard deviation >= 0 in eV per cell",
+                           "a standard deviation >= 0 in eV/Angstrom",
+                           "a standard deviation >= 0 in eV per cell"};
+    for (int i = 0; i < 3; i++) {
+      if (!z[i].val) continue;
+      if (hf_yaml_number(r, z[i].val, wz, z[i].key, what[i], dst[i])) return HF_FAIL;
+      if (*dst[i] < 0) return hf_yaml_expected(r, z[i].val, wz, z[i].key, what[i]);
+    }
+  }
+  return HF_OK;
+}
+
+static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  enum { INIT, MIN, HIST, FACTOR, STAB, NK };
+  hf_yslot s[NK] = {{.key = "initial_interval"},
+                    {.key = "min_interval"},
+                    {.key = "history"},
+                    {.key = "factor"},
+                    {.key = "stability"}};
+  const char *w = "threshold: ";
+  if (hf_yaml_map(r, n, "", "threshold", "a mapping of threshold settings", w, s, NK))
+    return HF_FAIL;
+  hf_thr_opts *o = &c->thr;
+  long v;
+  int *ints[3] = {&o->initial_interval, &o->min_interval, &o->history};
+  long hi[3] = {1000000, 1000000, HF_THR_MAX_HISTORY};
+  for (int i = 0; i < 3; i++) {
+    if (!s[i].val) continue;
+    if (hf_yaml_integer(r, s[i].val, w, s[i].key, 1, hi[i], &v)) return HF_FAIL;
+    *ints[i] = (int)v;
+  }
+  if (s[FACTOR].val && hf_yaml_positive(r, s[FACTOR].val, w, "factor",
+                                        "a positive factor on the mean error", &o->factor))
+    return HF_FAIL;
+  if (s[STAB].val &&
+      hf_yaml_positive(r, s[STAB].val, w, "stability",
+                       "a positive bound on std/mean of the error history", &o->stability))
+    return HF_FAIL;
+  return HF_OK;
+}
+
+static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  enum { METHOD, WEIGHTS, SV, SW, NK };
+  hf_yslot s[NK] = {
+      {.key = "method"}, {.key = "weights"}, {.key = "sigma_v"}, {.key = "sigma_w"}};
+  const char *w = "regression: ";
+  if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
+    return HF_FAIL;
+  hf_blr_opts *o = &c->blr;
+  if (s[METHOD].val) {
+    static const char *names[] = {"bayes", "lsq"};
+    int k = hf_yaml_choice(r, s[METHOD].val, w, "method", names, 2,
+                           "bayes (evidence approximation) or lsq (least squares by SVD)");
+    if (k < 0) return HF_FAIL;
+    o->method = k;
+  }
+  if (s[WEIGHTS].val) {
+    hf_yslot q[3] = {{.key = "energy"}, {.key = "force"}, {.key = "stress"}};
+    const char *wq = "regression: weights: ";
+    if (hf_yaml_map(r, s[WEIGHTS].val, w, "weights", "a mapping {energy, force, stress}", wq, q,
+                    3))
+      return HF_FAIL;
+    for (int i = 0; i < 3; i++) {
+      double h;
+      if (!q[i].val) continue;
+      if (hf_yaml_number(r, q[i].val, wq, q[i].key, "a weight >= 0", &h)) return HF_FAIL;
+      if (!(h >= 0)) return hf_yaml_expected(r, q[i].val, wq, q[i].key, "a weight >= 0");
+      if (i == 0) o->weight[HF_BLR_ENERGY] = h;
+      if (i == 1) o->weight[HF_BLR_FORCE_U] = o->weight[HF_BLR_FORCE_V] = o->weight[HF_BLR_FORCE_W] = h;
+      if (i == 2) o->weight[HF_BLR_STRESS] = h;
+    }
+  }
+  if (s[SV].val && hf_yaml_positive(r, s[SV].val, w, "sigma_v",
+                                    "a positive noise level (units of each type's std)",
+                                    &o->sigma_v))
+    return HF_FAIL;
+  if (s[SW].val && hf_yaml_positive(r, s[SW].val, w, "sigma_w",
+                                    "a positive prior width (normalised units)", &o->sigma_w))
+    return HF_FAIL;
+  return HF_OK;
+}
+
+static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
+  enum {
+    REF,
+    BASIS,
+    SUPER,
+    SEED,
+    PRESS,
+    TEMPS,
+    STEPS,
+    MD,
+    INIT,
+    ENGINE,
+    THR,
+    REGR,
+    HELD,
+    OUT,
+    NK
+  };
+  hf_yslot k[NK] = {{.key = "reference"}, {.key = "basis"},     {.key = "supercell"},
+                    {.key = "seed"},      {.key = "pressure"},  {.key = "temperatures"},
+                    {.key = "steps"},     {.key = "md"},        {.key = "initial_amplitude"},
+                    {.key = "engine"},    {.key = "threshold"}, {.key = "regression"},
+                    {.key = "heldout_every"}, {.key = "output"}};
+  if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
+    return HF_FAIL;
+  const char *top = "the fit file";
+  char buf[1024];
+  if (hf_yaml_need(r, root, "", &k[REF], "the reference model file (a0, Z*, masses, sites)", top) ||
+      hf_yaml_string(r, k[REF].val, "", "reference", "a model file path", buf, sizeof buf))
+    return HF_FAIL;
+  hf_path_resolve(c->reference, sizeof c->reference, c->path, buf);
+  if (hf_yaml_need(r, root, "", &k[ENGINE], "the first-principles engine", top) ||
+      read_engine(r, k[ENGINE].val, c))
+    return HF_FAIL;
+  if (k[BASIS].val && read_basis(r, k[BASIS].val, c)) return HF_FAIL;
+  if (k[SUPER].val) {
+    double L[3];
+    if (hf_yaml_numbers(r, k[SUPER].val, "", "supercell", "three cell counts [Lx, Ly, Lz]", L, 3) <
+        0)
+      return HF_FAIL;
+    for (int a = 0; a < 3; a++) {
+      if (L[a] < 2 || L[a] > 16 || L[a] != floor(L[a]))
+        return hf_yaml_expected(r, k[SUPER].val, "", "supercell",
+                                "three whole numbers between 2 and 16 (a small fitting cell)");
+      c->L[a] = (int)L[a];
+    }
+  }
+  long v;
+  if (k[SEED].val) {
+    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 9007199254740991L, &v)) return HF_FAIL;
+    c->seed = (unsigned long long)v;
+  }
+  if (k[PRESS].val &&
+      hf_yaml_number(r, k[PRESS].val, "", "pressure", "a pressure in GPa", &c->pressure))
+    return HF_FAIL;
+  if (k[TEMPS].val) {
+    int nt = hf_yaml_numbers(r, k[TEMPS].val, "", "temperatures",
+                             "a list of temperatures in K (a piecewise-linear ramp)", c->temps,
+                             -FIT_MAX_TEMPS);
+    if (nt < 0) return HF_FAIL;
+    c->ntemps = nt;
+    for (int i = 0; i < nt; i++)
+      if (!(c->temps[i] > 0))
+        return hf_yaml_expected(r, k[TEMPS].val, "", "temperatures", "temperatures > 0 K");
+  }
+  if (k[STEPS].val) {
+    if (hf_yaml_integer(r, k[STEPS].val, "", "steps", 1, 1000000000L, &c->steps)) return HF_FAIL;
+  }
+  if (k[MD].val && hf_yaml_md_opts(r, k[MD].val, &c->md)) return HF_FAIL;
+  if (k[INIT].val && hf_yaml_number(r, k[INIT].val, "", "initial_amplitude",
+                                    "a random initial u amplitude in Angstrom", &c->init_amp))
+    return HF_FAIL;
+  if (k[THR].val && read_threshold(r, k[THR].val, c)) return HF_FAIL;
+  if (k[REGR].val && read_regression(r, k[REGR].val, c)) return HF_FAIL;
+  if (k[HELD].val && hf_yaml_integer(r, k[HELD].val, "", "heldout_every", 0, 1000000000L,
+                                     &c->heldout_every))
+    return HF_FAIL;
+  if (k[OUT].val) {
+    hf_yslot s[4] = {
+        {.key = "dir"}, {.key = "log_every"}, {.key = "checkpoint_every"}, {.key = "progress"}};
+    const char *w = "output: ";
+    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", w, s, 4))
+      return HF_FAIL;
+    if (s[0].val) {
+      if (hf_yaml_string(r, s[0].val, w, "dir", "a directory", buf, sizeof buf)) return HF_FAIL;
+      hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, buf);
+    }
+    if ((s[1].val && hf_yaml_integer(r, s[1].val, w, "log_every", 1, 1000000000L, &c->log_every)) ||
+        (s[2].val && hf_yaml_integer(r, s[2].val, w, "checkpoint_every", 1, 1000000000L,
+                                     &c->checkpoint_every)) ||
+        (s[3].val && hf_yaml_bool(r, s[3].val, w, "progress", &c->progress)))
+      return HF_FAIL;
+  }
+  if (!c->out_dir[0]) hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, "fit-out");
+  c->noise.seed = c->seed ^ 0x6e6f697365ull; /* "noise": a stream apart from the MD's */
+  return HF_OK;
+}
+
+int fit_config_load(fit_config *c, const char *path, hf_err *err) {
+  fit_config_default(c);
+  snprintf(c->path, sizeof c->path, "%s", path);
+  hf_yreader r;
+  yaml_node_t *root;
+  if (hf_yaml_open(&r, path, &root, err)) return HF_FAIL;
+  int rc = read_body(&r, root, c);
+  hf_yaml_close(&r);
+  return rc;
+}

@@ -1,0 +1,49 @@
+/* fit_config.h - what a `fit` run does, read from a YAML fit file (format:
+ * docs/fit-format.md).  Every key has a documented default except the
+ * reference model and the engine; unknown keys and bad values are errors
+ * that name file, line and key.  Units: K, GPa, fs, Angstrom, eV. */
+#ifndef FIT_CONFIG_H
+#define FIT_CONFIG_H
+
+#include "blr.h"
+#include "dynamics.h"
+#include "fp_engine.h"
+#include "sat.h"
+#include "threshold.h"
+
+#define FIT_MAX_TEMPS 64
+#define FIT_MAX_SPECS 64
+
+enum fit_engine_type { FIT_ENGINE_MODEL = 0 };
+
+typedef struct {
+  char path[1024];      /* the fit file itself */
+  char reference[1024]; /* model file giving a0, Z*, eps_inf, masses, sites, dof */
+  int nspecs;           /* 0: paper 003 defaults for the reference's dof */
+  char specs[FIT_MAX_SPECS][96];
+  int L[3];
+  unsigned long long seed;
+  double pressure; /* GPa */
+  int ntemps;      /* temperature ramp: piecewise linear through temps over steps */
+  double temps[FIT_MAX_TEMPS];
+  long steps;
+  hf_dyn_opts md;
+  double init_amp; /* Angstrom: random initial u amplitude */
+  int engine;      /* enum fit_engine_type */
+  char engine_model[1024];
+  hf_noise noise;
+  hf_thr_opts thr;
+  hf_blr_opts blr;
+  long heldout_every; /* steps between held-out engine calls (0: none) */
+  char out_dir[1024];
+  long log_every;
+  long checkpoint_every;
+  int progress;
+} fit_config;
+
+void fit_config_default(fit_config *c);
+int fit_config_load(fit_config *c, const char *path, hf_err *err);
+/* Temperature (K) at step s of the ramp. */
+double fit_config_temperature(const fit_config *c, long s);
+
+#endif

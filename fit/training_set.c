@@ -1,0 +1,228 @@
+/* training_set.c - extended-XYZ training set (see training_set.h). */
+#include "training_set.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Vector fields the rows carry, in row order (u, v, w). */
+static int field_list(const hf_model *m, int fl[3]) {
+  int n = 0;
+  if (m->dof & HF_DOF_U) fl[n++] = 0;
+  if (m->dof & HF_DOF_V) fl[n++] = 1;
+  if (m->dof & HF_DOF_W) fl[n++] = 2;
+  return n;
+}
+
+static const char *fname[3] = {"u", "v", "w"};
+
+/* Strain tensor from Voigt components with engineering shears. */
+static void strain_tensor(const double eta[6], double e[3][3]) {
+  e[0][0] = eta[0], e[1][1] = eta[1], e[2][2] = eta[2];
+  e[1][2] = e[2][1] = eta[3] / 2;
+  e[0][2] = e[2][0] = eta[4] / 2;
+  e[0][1] = e[1][0] = eta[5] / 2;
+}
+
+static double det3(double a[3][3]) {
+  return a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+         a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+         a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+}
+
+int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattice *lat,
+                   const hf_fields *x, const double *y, const fit_frame_meta *meta, hf_err *err) {
+  int fl[3], nf = field_list(m, fl);
+  const size_t n = lat->n;
+  double e[3][3], F[3][3];
+  strain_tensor(x->eta, e);
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++) F[a][b] = (a == b) + e[a][b];
+  const double V = det3(F) * m->a0 * m->a0 * m->a0 * (double)n;
+  const double *ys = y + 1 + 3 * n * (size_t)nf; /* stress rows */
+  double s[3][3];                                /* ASE stress: (1/V) dE/deta */
+  static const int voigt[3][3] = {{0, 5, 4}, {5, 1, 3}, {4, 3, 2}};
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++) s[a][b] = -ys[voigt[a][b]] * (double)n / V;
+  fprintf(f, "%zu\nLattice=\"", n);
+  for (int a = 0; a < 3; a++) /* lattice vector a = F (L_a a0 e_a): column a of F */
+    for (int c = 0; c < 3; c++)
+      fprintf(f, "%s%.17g", a + c ? " " : "", F[c][a] * lat->L[a] * m->a0);
+  fprintf(f, "\" Properties=species:S:1:pos:R:3");
+  for (int k = 0; k < nf; k++) fprintf(f, ":%s:R:3:f_%s:R:3", fname[fl[k]], fname[fl[k]]);
+  fprintf(f, " energy=%.17g stress=\"", y[0] * (double)n);
+  for (int a = 0; a < 9; a++) fprintf(f, "%s%.17g", a ? " " : "", s[a / 3][a % 3]);
+  fprintf(f, "\" pbc=\"T T T\" heff_step=%ld heff_T=%.17g heff_pred_err=%.17g", meta->step,
+          meta->T, meta->pred_err);
+  fprintf(f, " heff_energy_per_cell=%.17g heff_eta=\"", y[0]);
+  for (int l = 0; l < 6; l++) fprintf(f, "%s%.17g", l ? " " : "", x->eta[l]);
+  fprintf(f, "\" heff_stress_rows=\"");
+  for (int l = 0; l < 6; l++) fprintf(f, "%s%.17g", l ? " " : "", ys[l]);
+  fprintf(f, "\"\n");
+  for (int cx = 0; cx < lat->L[0]; cx++)
+    for (int cy = 0; cy < lat->L[1]; cy++)
+      for (int cz = 0; cz < lat->L[2]; cz++) {
+        size_t i = hf_index(lat, cx, cy, cz);
+        double R[3] = {cx * m->a0, cy * m->a0, cz * m->a0};
+        fprintf(f, "X");
+        for (int a = 0; a < 3; a++)
+          fprintf(f, " %.17g", F[a][0] * R[0] + F[a][1] * R[1] + F[a][2] * R[2]);
+        for (int k = 0; k < nf; k++) {
+          for (int a = 0; a < 3; a++) fprintf(f, " %.17g", hf_fields_comp(x, 3 * fl[k] + a)[i]);
+          for (int a = 0; a < 3; a++) fprintf(f, " %.17g", y[1 + (size_t)(3 * k + a) * n + i]);
+        }
+        fputc('\n', f);
+      }
+  if (fflush(f) || fsync(fileno(f)) || ferror(f))
+    return hf_fail(err, "%s: cannot write the training set: %s", path, strerror(errno));
+  return HF_OK;
+}
+
+/* Value of key=... in a comment line: quoted or bare, copied to out. */
+static int get_key(const char *line, const char *key, char *out, size_t cap) {
+  size_t kl = strlen(key);
+  for (const char *p = line; (p = strstr(p, key)); p++) {
+    if ((p != line && p[-1] != ' ') || p[kl] != '=') continue;
+    const char *v = p + kl + 1, *end;
+    if (*v == '"') {
+      v++;
+      end = strchr(v, '"');
+      if (!end) return 0;
+    } else {
+      end = v + strcspn(v, " \n");
+    }
+    size_t n = (size_t)(end - v);
+    if (n + 1 > cap) return 0;
+    memcpy(out, v, n);
+    out[n] = 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* Exactly count numbers in s. */
+static int parse_numbers(const char *s, double *out, int count) {
+  char *end;
+  for (int k = 0; k < count; k++) {
+    out[k] = strtod(s, &end);
+    if (end == s) return 0;
+    s = end;
+  }
+  while (*s == ' ' || *s == '\n') s++;
+  return *s == 0;
+}
+
+typedef struct {
+  FILE *f;
+  char *line;
+  size_t cap;
+  long lineno;
+} reader;
+
+/* 1 on a complete line (ending in a newline), 0 at the end of the file or
+ * on a line cut short. */
+static int next_line(reader *r) {
+  ssize_t k = getline(&r->line, &r->cap, r->f);
+  if (k <= 0 || r->line[k - 1] != '\n') return 0;
+  r->lineno++;
+  return 1;
+}
+
+static int read_frame(reader *r, const char *path, const hf_model *m, const hf_lattice *lat,
+                      hf_fields *x, double *y, fit_frame_meta *meta, int *complete, hf_err *err) {
+  int fl[3], nf = field_list(m, fl);
+  const size_t n = lat->n;
+  *complete = 0;
+  if (!next_line(r)) return HF_OK;
+  char *end;
+  long natoms = strtol(r->line, &end, 10);
+  if (end == r->line || natoms != (long)n)
+    return hf_fail(err, "%s:%ld: expected the cell count %zu of the %dx%dx%d supercell", path,
+                   r->lineno, n, lat->L[0], lat->L[1], lat->L[2]);
+  if (!next_line(r)) return HF_OK;
+  char want[160] = "species:S:1:pos:R:3", val[1024];
+  for (int k = 0; k < nf; k++)
+    snprintf(want + strlen(want), sizeof want - strlen(want), ":%s:R:3:f_%s:R:3", fname[fl[k]],
+             fname[fl[k]]);
+  if (!get_key(r->line, "Properties", val, sizeof val) || strcmp(val, want))
+    return hf_fail(err, "%s:%ld: key 'Properties': expected %s (the model's fields)", path,
+                   r->lineno, want);
+  const double *ys = y + 1 + 3 * n * (size_t)nf;
+  struct {
+    const char *key;
+    double *dst;
+    int count;
+  } keys[] = {{"heff_energy_per_cell", y, 1},
+              {"heff_eta", x->eta, 6},
+              {"heff_stress_rows", (double *)ys, 6},
+              {"heff_T", &meta->T, 1},
+              {"heff_pred_err", &meta->pred_err, 1}};
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+    if (!get_key(r->line, keys[k].key, val, sizeof val) ||
+        !parse_numbers(val, keys[k].dst, keys[k].count))
+      return hf_fail(err, "%s:%ld: key '%s': expected %d number(s)", path, r->lineno, keys[k].key,
+                     keys[k].count);
+  double st;
+  if (!get_key(r->line, "heff_step", val, sizeof val) || !parse_numbers(val, &st, 1))
+    return hf_fail(err, "%s:%ld: key 'heff_step': expected the MD step", path, r->lineno);
+  meta->step = (long)st;
+  double rec[3 + 18];
+  const int nrec = 3 + 6 * nf;
+  for (int cx = 0; cx < lat->L[0]; cx++)
+    for (int cy = 0; cy < lat->L[1]; cy++)
+      for (int cz = 0; cz < lat->L[2]; cz++) {
+        if (!next_line(r)) return HF_OK;
+        const char *p = r->line;
+        while (*p == ' ') p++;
+        if (*p != 'X' || !parse_numbers(p + 1, rec, nrec))
+          return hf_fail(err, "%s:%ld: expected 'X' and %d numbers (position, modes, forces)",
+                         path, r->lineno, nrec);
+        size_t i = hf_index(lat, cx, cy, cz);
+        for (int k = 0; k < nf; k++)
+          for (int a = 0; a < 3; a++) {
+            hf_fields_comp(x, 3 * fl[k] + a)[i] = rec[3 + 6 * k + a];
+            y[1 + (size_t)(3 * k + a) * n + i] = rec[3 + 6 * k + 3 + a];
+          }
+      }
+  *complete = 1;
+  return HF_OK;
+}
+
+int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit_frame_fn fn,
+                 void *ctx, long *nframes, long *valid_bytes, hf_err *err) {
+  *nframes = 0;
+  *valid_bytes = 0;
+  reader r = {.f = fopen(path, "r")};
+  if (!r.f) {
+    if (errno == ENOENT) return HF_OK;
+    return hf_fail(err, "%s: cannot open: %s", path, strerror(errno));
+  }
+  int fl[3], nf = field_list(m, fl);
+  size_t rows = 1 + 3 * lat->n * (size_t)nf + 6;
+  double *y = malloc(rows * sizeof *y);
+  hf_fields x;
+  unsigned mask = (m->dof & HF_DOF_U ? HF_FIELD_U : 0) | (m->dof & HF_DOF_V ? HF_FIELD_V : 0) |
+                  (m->dof & HF_DOF_W ? HF_FIELD_W : 0);
+  int rc = HF_OK;
+  if (!y || hf_fields_alloc(&x, lat, mask, err)) {
+    free(y);
+    fclose(r.f);
+    return y ? HF_FAIL : hf_fail(err, "out of memory");
+  }
+  for (;;) {
+    fit_frame_meta meta;
+    int complete;
+    memset(x.eta, 0, sizeof x.eta);
+    if ((rc = read_frame(&r, path, m, lat, &x, y, &meta, &complete, err))) break;
+    if (!complete) break;
+    (*nframes)++;
+    *valid_bytes = ftell(r.f);
+    if ((rc = fn(ctx, &x, y, &meta, err))) break;
+  }
+  free(r.line);
+  free(y);
+  hf_fields_free(&x);
+  fclose(r.f);
+  return rc;
+}

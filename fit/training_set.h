@@ -1,0 +1,47 @@
+/* training_set.h - the append-only training set of `fit`: every engine
+ * result with its configuration, one extended-XYZ frame per call, written
+ * and fsynced before the result is used, so a finished first-principles
+ * result is never lost.  ASE reads the file (ase.io.read(path, ':')).
+ *
+ * One "atom" per cell (species X, the A-site position a0 (x,y,z) under the
+ * homogeneous strain) carrying the mode fields and the forces on them:
+ *   Properties=species:S:1:pos:R:3[:u:R:3:f_u:R:3][:v:R:3:f_v:R:3][:w:R:3:f_w:R:3]
+ * and in the comment line: Lattice, pbc, energy (eV, supercell), stress
+ * (ASE convention: (1/V) dE/d(strain), eV/Angstrom^3, 3x3), and the exact
+ * regression rows as heff_* keys: heff_energy_per_cell (eV), heff_stress_rows
+ * (-dE/deta per cell, eV, Voigt with engineering shears), heff_eta (the
+ * homogeneous strain), heff_step and heff_T (MD step and temperature of the
+ * call), heff_pred_err (largest Bayesian force error before the call, eV/A).
+ * Numbers are printed with 17 significant digits, so a frame read back gives
+ * bit-identical rows and a resumed fit refits to the same coefficients. */
+#ifndef FIT_TRAINING_SET_H
+#define FIT_TRAINING_SET_H
+
+#include <stdio.h>
+
+#include "fields.h"
+#include "model.h"
+
+typedef struct {
+  long step;
+  double T;        /* K */
+  double pred_err; /* eV/Angstrom; -1 if there was no fit yet */
+} fit_frame_meta;
+
+/* Appends one frame: configuration x and engine rows y (layout of
+ * regression_rows.h for model m), then fflush + fsync. */
+int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattice *lat,
+                   const hf_fields *x, const double *y, const fit_frame_meta *meta, hf_err *err);
+
+typedef int (*fit_frame_fn)(void *ctx, const hf_fields *x, const double *y,
+                            const fit_frame_meta *meta, hf_err *err);
+
+/* Reads every complete frame of path (which may not exist: 0 frames), calling
+ * fn for each with x and y filled.  A frame cut short by a kill during
+ * writing ends the read: *valid_bytes is the length of the complete frames
+ * (the caller truncates the file to it).  Frames that do not match the model
+ * and supercell are errors naming the file and line. */
+int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit_frame_fn fn,
+                 void *ctx, long *nframes, long *valid_bytes, hf_err *err);
+
+#endif
