@@ -32,6 +32,7 @@ int hf_thr_decide(const hf_thr *t, long step, double err) {
 void hf_thr_record(hf_thr *t, long step, double err) {
   t->last_call = step;
   t->calls++;
+  if (!(err >= 0)) return; /* no prediction before this call */
   int n = t->nh < t->o.history ? t->nh + 1 : t->o.history;
   memmove(t->hist + 1, t->hist, (size_t)(n - 1) * sizeof t->hist[0]);
   t->hist[0] = err;

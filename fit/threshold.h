@@ -35,7 +35,8 @@ int hf_thr_init(hf_thr *t, const hf_thr_opts *o);
  * Bayesian force error err. */
 int hf_thr_decide(const hf_thr *t, long step, double err);
 /* Records a call made at step with the Bayesian error err predicted before
- * the call, and updates the threshold when the history is stable. */
+ * the call, and updates the threshold when the history is stable.  err < 0
+ * (no model yet to predict with) counts the call but not the history. */
 void hf_thr_record(hf_thr *t, long step, double err);
 
 #endif

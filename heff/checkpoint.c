@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TAGLEN 16
@@ -69,4 +70,25 @@ int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf
 void hf_ckpt_close(hf_ckpt_reader *r) {
   if (r->f) fclose(r->f);
   r->f = NULL;
+}
+
+int hf_mkdir_p(const char *dir, hf_err *err) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, 0777) && errno != EEXIST)
+        return hf_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
+      *p = '/';
+    }
+  if (mkdir(buf, 0777) && errno != EEXIST)
+    return hf_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
+  return HF_OK;
+}
+
+int hf_file_truncate(FILE *f, long bytes, const char *path, hf_err *err) {
+  if (fflush(f) || ftruncate(fileno(f), bytes) || fseek(f, bytes, SEEK_SET))
+    return hf_fail(err, "cannot rewind %s to the checkpoint: %s", path, strerror(errno));
+  return HF_OK;
 }

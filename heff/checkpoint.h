@@ -31,4 +31,11 @@ int hf_ckpt_open_read(hf_ckpt_reader *r, const char *path, int *exists, hf_err *
 int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err);
 void hf_ckpt_close(hf_ckpt_reader *r);
 
+/* mkdir -p: creates dir and its parents (existing ones are fine). */
+int hf_mkdir_p(const char *dir, hf_err *err);
+
+/* Cuts an output table back to its length at the checkpoint and positions
+ * the stream there (resume). */
+int hf_file_truncate(FILE *f, long bytes, const char *path, hf_err *err);
+
 #endif

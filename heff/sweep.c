@@ -65,21 +65,6 @@ static const char *method_name(int m) {
   return m == HF_METHOD_MD ? "md" : m == HF_METHOD_HMC ? "hmc" : "mc";
 }
 
-static int mkdir_p(const char *dir, hf_err *err) {
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", dir);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(buf, 0777) && errno != EEXIST)
-        return hf_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
-      *p = '/';
-    }
-  if (mkdir(buf, 0777) && errno != EEXIST)
-    return hf_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
-  return HF_OK;
-}
-
 static void init_fields(hf_sweep *s) {
   hf_rng r;
   hf_rng_split(&s->rng, 1, &r); /* a stream of its own: does not shift the sampler's */
@@ -218,12 +203,6 @@ static void enter_temperature(hf_sweep *s) {
   if (s->mc) hf_mc_refresh(s->mc);
 }
 
-static int truncate_to(FILE *f, long bytes, const char *path, hf_err *err) {
-  if (fflush(f) || ftruncate(fileno(f), bytes) || fseek(f, bytes, SEEK_SET))
-    return hf_fail(err, "cannot rewind %s to the checkpoint: %s", path, strerror(errno));
-  return HF_OK;
-}
-
 int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, int resume,
                     int *resumed, hf_err *err) {
   *out = NULL;
@@ -269,7 +248,7 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     for (int l = 0; l < 6 && !rc; l++)
       if (!(s->etaL[l] = fftw_alloc_real(s->lat.n))) rc = hf_fail(err, "out of memory");
   }
-  if (!rc) rc = mkdir_p(c->out_dir, err);
+  if (!rc) rc = hf_mkdir_p(c->out_dir, err);
   if (!rc && c->fft_measure && !fftw_export_wisdom_to_filename(wisdom))
     rc = hf_fail(err, "cannot write FFTW wisdom to %s", wisdom);
   if (rc) {
@@ -293,8 +272,8 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   if (*resumed) {
     s->table = fopen(s->table_path, "r+");
     s->terms = fopen(s->terms_path, "r+");
-    if (!s->table || !s->terms || truncate_to(s->table, s->p.table_bytes, s->table_path, err) ||
-        truncate_to(s->terms, s->p.terms_bytes, s->terms_path, err)) {
+    if (!s->table || !s->terms || hf_file_truncate(s->table, s->p.table_bytes, s->table_path, err) ||
+        hf_file_truncate(s->terms, s->p.terms_bytes, s->terms_path, err)) {
       if (!err || !err->msg[0]) hf_fail(err, "cannot reopen the output tables in %s", c->out_dir);
       hf_sweep_free(s);
       return HF_FAIL;
