@@ -112,13 +112,17 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
     return HF_FAIL;
   }
   double k;
-  if (strain_stiffness(d, &k, err)) {
-    hf_dyn_free(d);
-    return HF_FAIL;
+  if (o->strain_mass > 0) {
+    d->W = o->strain_mass;
+  } else {
+    if (strain_stiffness(d, &k, err)) {
+      hf_dyn_free(d);
+      return HF_FAIL;
+    }
+    if (!(k > 0)) k = 100.0 * (double)d->lat->n;
+    double tp = o->tau_p / (2 * M_PI);
+    d->W = k * tp * tp;
   }
-  if (!(k > 0)) k = 100.0 * (double)d->lat->n;
-  double tp = o->tau_p / (2 * M_PI);
-  d->W = k * tp * tp;
   hf_dyn_refresh(d);
   *out = d;
   return HF_OK;

@@ -28,6 +28,7 @@ typedef struct {
   int nhc_length;     /* NHC chain length (default 3) */
   int barostat;       /* 1: homogeneous strain dynamical (NPT) */
   double tau_p;       /* barostat period, fs (default 1000) */
+  double strain_mass; /* barostat mass W, eV fs^2; 0 (default): from tau_p and the stiffness */
   int strain_free[6]; /* which eta components move when barostat = 1 (default all) */
 } hf_dyn_opts;
 

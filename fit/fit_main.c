@@ -1,0 +1,76 @@
+/* fit_main.c - the fit program: learns an effective Hamiltonian on the fly
+ * from a fit file (docs/fit-format.md), resuming from its output directory
+ * when asked.  Only this file prints and exits. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "otf.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: fit [--resume] [--quiet] FIT.yaml\n"
+          "  Fits the effective Hamiltonian described by FIT.yaml on the fly (docs/fit-format.md).\n"
+          "  --resume  continue from the output directory (no engine call is repeated)\n"
+          "  --quiet   no progress line\n"
+          "Output in the output directory: model.yaml (fitted, runnable by heff), train.xyz and\n"
+          "heldout.xyz (extended XYZ), learning.tsv, calls.tsv, heldout.tsv, coefficients.tsv,\n"
+          "parity_*.tsv, summary.txt, fit.ckpt.  Units: eV, Angstrom, fs, K, GPa.\n");
+}
+
+int main(int argc, char **argv) {
+  int resume = 0, quiet = 0;
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--resume")) {
+      resume = 1;
+    } else if (!strcmp(argv[i], "--quiet")) {
+      quiet = 1;
+    } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (argv[i][0] == '-' || path) {
+      fprintf(stderr, "fit: unexpected argument '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (!path) {
+    usage(stderr);
+    return 2;
+  }
+  hf_err err = {{0}};
+  fit_config c;
+  fit_run *r;
+  int resumed;
+  if (fit_config_load(&c, path, &err) || fit_run_create(&r, &c, resume, &resumed, &err)) {
+    fprintf(stderr, "fit: %s\n", err.msg);
+    return 1;
+  }
+  printf("# fit: %s\n# %dx%dx%d cells, %d basis terms, %ld MD steps, seed %llu, engine model %s%s\n",
+         path, c.L[0], c.L[1], c.L[2], fit_run_nterms(r), c.steps, c.seed, c.engine_model,
+         resumed ? " (resumed)" : "");
+  fflush(stdout);
+  int tty = !quiet && c.progress && isatty(fileno(stderr));
+  int status;
+  do {
+    status = fit_run_advance(r, 500, &err);
+    if (status == HF_FAIL) break;
+    if (tty) {
+      const fit_stats *s = fit_run_get_stats(r);
+      fprintf(stderr, "\rstep %ld/%ld  T %.0f K  calls %ld  threshold %.3g eV/A   ", s->step,
+              c.steps, fit_config_temperature(&c, s->step), s->calls, s->threshold);
+    }
+  } while (status == 0);
+  if (tty) fputc('\n', stderr);
+  if (status == HF_FAIL || fit_run_finish(r, &err)) {
+    fprintf(stderr, "fit: %s\n", err.msg);
+    fit_run_free(r);
+    return 1;
+  }
+  fputs(fit_run_summary(r), stdout);
+  fit_run_free(r);
+  return 0;
+}

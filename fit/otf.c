@@ -1,0 +1,420 @@
+/* otf.c - the on-the-fly fitting loop (see otf.h). */
+#include "otf.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "checkpoint.h"
+#include "otf_internal.h"
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void fit_eval_rows(fit_run *r) {
+  hf_features_eval(r->feat, &r->x, r->phi, r->ylong, r->type);
+  memset(&r->cur, 0, sizeof r->cur);
+  r->cur.force = -1; /* no prediction without a fit */
+  if (r->have_fit) {
+    hf_err e;
+    hf_blr_predict_max(&r->fit, (int)r->rows, r->phi, r->type, &r->cur, &e);
+  }
+}
+
+int fit_compile_model(fit_run *r, hf_err *err) {
+  for (int j = 0; j < r->M; j++) {
+    r->model.terms[j].coef = r->fit.w[j];
+    r->model.terms[j].stdev = r->fit.sd[j];
+  }
+  hf_engine_opts eo = {.pressure = r->c.pressure, .fftw_flags = FFTW_ESTIMATE};
+  hf_engine *eng;
+  if (hf_engine_create(&eng, &r->model, &r->lat, &eo, err)) return HF_FAIL;
+  if (!r->dyn) {
+    hf_dyn_opts o = r->c.md;
+    o.temperature = fit_config_temperature(&r->c, r->st.step);
+    /* The barostat mass cannot come from the model's stiffness, which is
+     * unknown before the fit: a typical perovskite stiffness of 100 eV per
+     * cell (C ~ 250 GPa at 64 A^3) with the period tau_p. */
+    if (!(r->strain_mass > 0)) {
+      double tp = o.tau_p / (2 * M_PI);
+      r->strain_mass = o.strain_mass > 0 ? o.strain_mass : 100.0 * (double)r->lat.n * tp * tp;
+    }
+    o.strain_mass = r->strain_mass;
+    if (hf_dyn_create(&r->dyn, eng, &r->x, &o, err)) {
+      hf_engine_free(eng);
+      return HF_FAIL;
+    }
+    hf_rng vr;
+    hf_rng_split(&r->rng, 2, &vr); /* velocities: a stream apart from the thermostat's */
+    hf_dyn_randomize_velocities(r->dyn, o.temperature, &vr);
+  } else if (hf_dyn_set_engine(r->dyn, eng, err)) {
+    hf_engine_free(eng);
+    return HF_FAIL;
+  }
+  hf_engine_free(r->eng);
+  r->eng = eng;
+  return HF_OK;
+}
+
+int fit_learn(fit_run *r, hf_err *err) {
+  for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
+  if (hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err) ||
+      hf_blr_solve(&r->fit, &r->data, &r->blr, err))
+    return hf_wrap(err, "refit after engine call %ld", r->st.calls);
+  r->have_fit = 1;
+  return fit_compile_model(r, err);
+}
+
+/* Largest and RMS |prediction - engine| over the force rows, and the
+ * energy and largest stress differences. */
+typedef struct {
+  double fmax, frms, energy, smax;
+} true_err;
+
+static true_err true_errors(fit_run *r) {
+  true_err t = {0};
+  if (!r->have_fit) return (true_err){NAN, NAN, NAN, NAN};
+  hf_err e;
+  hf_blr_predict(&r->fit, (int)r->rows, r->phi, r->mean, NULL, &e);
+  long nf = 0;
+  for (size_t i = 0; i < r->rows; i++) {
+    double d = fabs(r->mean[i] + r->ylong[i] - r->y[i]);
+    int ty = r->type[i];
+    if (ty == HF_BLR_ENERGY) t.energy = d;
+    if (ty == HF_BLR_STRESS) t.smax = fmax(t.smax, d);
+    if (ty >= HF_BLR_FORCE_U && ty <= HF_BLR_FORCE_W) {
+      t.fmax = fmax(t.fmax, d);
+      t.frms += d * d;
+      nf++;
+    }
+  }
+  t.frms = sqrt(t.frms / (double)(nf ? nf : 1));
+  return t;
+}
+
+static void track_correlation(fit_run *r, double bayes, double truth) {
+  if (!(bayes > 0) || !(truth > 0)) return;
+  double a = log(bayes), b = log(truth);
+  fit_stats *s = &r->st;
+  s->nc++;
+  s->sx += a, s->sy += b, s->sxx += a * a, s->syy += b * b, s->sxy += a * b;
+}
+
+/* Engine result for the current configuration into r->y: replayed from the
+ * file or computed and appended.  *ok = 0 on an engine failure. */
+static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
+  fit_pending *p = heldout ? &r->pend_held : &r->pend_train;
+  int rep = fit_replay(r, p, r->y, err);
+  *ok = 1;
+  if (rep < 0) return HF_FAIL;
+  if (rep) return HF_OK;
+  double t0 = now();
+  hf_err e;
+  int rc = r->fp.compute(r->fp.ctx, &r->x, r->y, &e);
+  r->st.t_engine += now() - t0;
+  if (rc) { /* reported, not fatal: the loop goes on */
+    r->st.failed++;
+    fprintf(r->calls, "# step %ld: engine call failed: %s\n", r->st.step, e.msg);
+    *ok = 0;
+    return HF_OK;
+  }
+  fit_frame_meta meta = {.step = r->st.step,
+                         .T = fit_config_temperature(&r->c, r->st.step),
+                         .pred_err = r->cur.force};
+  return fit_xyz_append(heldout ? r->held : r->train, heldout ? r->held_path : r->train_path,
+                        &r->model, &r->lat, &r->x, r->y, &meta, err);
+}
+
+static int heldout_point(fit_run *r, hf_err *err) {
+  int ok;
+  if (engine_result(r, 1, &ok, err)) return HF_FAIL;
+  if (!ok) return HF_OK;
+  r->st.heldout++;
+  true_err t = true_errors(r);
+  track_correlation(r, r->cur.force, t.fmax);
+  fprintf(r->heldlog, "%ld\t%.2f\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\n", r->st.step,
+          fit_config_temperature(&r->c, r->st.step), r->cur.force, t.fmax, t.frms,
+          r->cur.err[HF_BLR_ENERGY], t.energy, r->cur.err[HF_BLR_STRESS], t.smax);
+  return HF_OK;
+}
+
+static int training_call(fit_run *r, hf_err *err) {
+  int ok;
+  if (engine_result(r, 0, &ok, err)) return HF_FAIL;
+  if (!ok) {
+    if (!r->have_fit) return hf_fail(err, "the first engine call failed: nothing to fit");
+    r->thr.last_call = r->st.step; /* wait min_interval before trying again */
+    return HF_OK;
+  }
+  true_err t = true_errors(r);
+  if (r->have_fit) track_correlation(r, r->cur.force, t.fmax);
+  double t0 = now();
+  if (fit_learn(r, err)) return HF_FAIL;
+  r->st.t_refit += now() - t0;
+  r->st.calls++;
+  if (r->st.settled_step >= 0) r->st.calls_settled++;
+  hf_thr_record(&r->thr, r->st.step, r->cur.force);
+  if (r->thr.threshold > 0 && r->st.settled_step < 0) r->st.settled_step = r->st.step;
+  r->st.threshold = r->thr.threshold;
+  hf_blr_maxerr before = r->cur;
+  fit_eval_rows(r); /* the log shows the error after the refit */
+  const hf_blr_fit *f = &r->fit;
+  fprintf(r->calls,
+          "%ld\t%ld\t%.2f\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%."
+          "6e\t%.6e\t%.4e\t%.4e\t%.3f\t%.6g\n",
+          r->st.calls, r->st.step, fit_config_temperature(&r->c, r->st.step), before.force, t.fmax,
+          t.frms, before.err[HF_BLR_ENERGY], t.energy, before.err[HF_BLR_STRESS], t.smax,
+          r->thr.threshold, f->rmse[HF_BLR_ENERGY], f->rmse[HF_BLR_FORCE_U],
+          f->rmse[HF_BLR_FORCE_V], f->rmse[HF_BLR_STRESS], f->noise[HF_BLR_FORCE_U], f->sigma_v,
+          f->sigma_w, f->gamma, f->log_evidence);
+  return HF_OK;
+}
+
+static void log_row(fit_run *r) {
+  const hf_energy *E = hf_dyn_energy(r->dyn);
+  double um[3] = {0};
+  for (int a = 0; a < 3; a++) {
+    const double *u = r->x.u[a];
+    for (size_t i = 0; u && i < r->lat.n; i++) um[a] += u[i] / (double)r->lat.n;
+  }
+  fprintf(r->log, "%ld\t%.2f\t%.8f\t%.6e\t%.6e\t%.6e\t%.6e\t%ld\t%.5f\t%.5f\t%.5f\t%.6f\t%.6f\t%.6f\n",
+          r->st.step, fit_config_temperature(&r->c, r->st.step),
+          (E->total - E->pv) / (double)r->lat.n, r->cur.force, r->cur.err[HF_BLR_ENERGY],
+          r->cur.err[HF_BLR_STRESS], r->thr.threshold, r->st.calls, um[0], um[1], um[2],
+          r->x.eta[0], r->x.eta[1], r->x.eta[2]);
+}
+
+static int check_sane(const fit_run *r, hf_err *err) {
+  double umax = 0;
+  for (int c = 0; c < 9; c++) {
+    const double *a = hf_fields_comp(&r->x, c);
+    for (size_t i = 0; a && i < r->lat.n; i++) umax = fmax(umax, fabs(a[i]));
+  }
+  double emax = 0;
+  for (int l = 0; l < 6; l++) emax = fmax(emax, fabs(r->x.eta[l]));
+  if (!(umax < 0.5 * r->model.a0) || !(emax < 0.2))
+    return hf_fail(err,
+                   "step %ld: the MD left the physical range (largest mode %.3g Angstrom, "
+                   "strain %.3g) with the current model; call the engine more often early on "
+                   "(threshold: initial_interval) or start colder",
+                   r->st.step, umax, emax);
+  return HF_OK;
+}
+
+int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
+  for (long k = 0; k < nsteps && r->st.step < r->c.steps; k++) {
+    const double T = fit_config_temperature(&r->c, r->st.step);
+    double t0 = now();
+    fit_eval_rows(r);
+    double t1 = now();
+    if (r->dyn) hf_dyn_set_temperature(r->dyn, T);
+    if (r->c.heldout_every > 0 && r->st.step > 0 && r->st.step % r->c.heldout_every == 0 &&
+        r->have_fit && heldout_point(r, err))
+      return HF_FAIL;
+    int called = hf_thr_decide(&r->thr, r->st.step, r->cur.force);
+    if (called && training_call(r, err)) return HF_FAIL;
+    if (r->st.step % r->c.log_every == 0) log_row(r);
+    double t2 = now();
+    hf_dyn_step(r->dyn, &r->rng);
+    double t3 = now();
+    if (!called) { /* steps without engine work time the fitter's own cost */
+      r->st.t_bayes += t1 - t0;
+      r->st.t_md += t3 - t2;
+      r->st.n_timed++;
+    }
+    r->st.step++;
+    if (check_sane(r, err)) return HF_FAIL;
+    /* checkpoints fall between steps: a resumed run starts a step afresh */
+    if ((called || r->st.step % r->c.checkpoint_every == 0) && fit_write_checkpoint(r, err))
+      return HF_FAIL;
+  }
+  if (r->st.step < r->c.steps) return 0;
+  return fit_write_checkpoint(r, err) ? HF_FAIL : 1;
+}
+
+static int open_table(FILE **f, const char *path, const char *header, int resumed, hf_err *err) {
+  *f = fopen(path, resumed ? "r+" : "w");
+  if (!*f) return hf_fail(err, "cannot open %s for writing", path);
+  if (!resumed) fputs(header, *f);
+  return HF_OK;
+}
+
+static int build_model(fit_run *r, hf_err *err) {
+  hf_model ref;
+  hf_model_init(&ref);
+  if (hf_model_load(&ref, r->c.reference, err)) return HF_FAIL;
+  r->model = ref; /* header: a0, Z*, eps_inf, masses, sites, dof */
+  r->model.nterms = 0;
+  r->model.terms = NULL;
+  ref.nterms = 0; /* the reference's own terms are not used */
+  free(ref.terms);
+  snprintf(r->model.name, sizeof r->model.name, "fit: %.100s", ref.name);
+  snprintf(r->model.notes, sizeof r->model.notes,
+           "Fitted on the fly by `fit` (%.300s); reference header from %.300s. Coefficients are "
+           "posterior means, stdev their posterior standard deviations.",
+           r->c.path, r->c.reference);
+  hf_sites sites;
+  hf_model_sites(&r->model, &sites);
+  hf_sat_request q;
+  hf_sat_request_init(&q);
+  if (r->c.nspecs == 0 && hf_sat_request_default(&q, r->model.dof, &sites, err)) return HF_FAIL;
+  for (int k = 0; k < r->c.nspecs; k++)
+    if (hf_sat_request_add(&q, r->c.specs[k], err)) return HF_FAIL;
+  if (hf_sat_generate(&r->sats, &q, &sites, err) || hf_sat_add_to_model(&r->model, &r->sats, err))
+    return hf_wrap(err, "basis of %s", r->c.path);
+  r->M = r->model.nterms;
+  return HF_OK;
+}
+
+int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed, hf_err *err) {
+  *out = NULL;
+  *resumed = 0;
+  fit_run *r = calloc(1, sizeof *r);
+  if (!r) return hf_fail(err, "out of memory");
+  r->c = *c;
+  hf_model_init(&r->truth);
+  hf_model_init(&r->model);
+  hf_sat_set_init(&r->sats);
+  hf_blr_fit_init(&r->fit);
+  r->st.settled_step = -1;
+  int rc = build_model(r, err);
+  if (!rc && hf_model_load(&r->truth, c->engine_model, err)) rc = HF_FAIL;
+  if (!rc && r->truth.dof != r->model.dof)
+    rc = hf_fail(err, "%s: the engine model has other degrees of freedom than the reference %s",
+                 c->engine_model, c->reference);
+  if (!rc) rc = hf_lattice_init(&r->lat, c->L, err);
+  if (!rc) rc = hf_features_create(&r->feat, &r->model, &r->lat, err);
+  if (rc) {
+    fit_run_free(r);
+    return HF_FAIL;
+  }
+  r->rows = hf_features_rows(r->feat);
+  unsigned mask = (r->model.dof & HF_DOF_U ? HF_FIELD_U : 0) |
+                  (r->model.dof & HF_DOF_V ? HF_FIELD_V : 0) |
+                  (r->model.dof & HF_DOF_W ? HF_FIELD_W : 0);
+  int nf = !!(mask & HF_FIELD_U) + !!(mask & HF_FIELD_V) + !!(mask & HF_FIELD_W);
+  r->nx = 3 * (size_t)nf * r->lat.n + 6;
+  size_t M = (size_t)r->M;
+  r->phi = malloc(r->rows * M * sizeof(double));
+  r->ylong = malloc(r->rows * sizeof(double));
+  r->y = malloc(r->rows * sizeof(double));
+  r->target = malloc(r->rows * sizeof(double));
+  r->mean = malloc(r->rows * sizeof(double));
+  r->berr = malloc(r->rows * sizeof(double));
+  r->xpack = malloc(r->nx * sizeof(double));
+  r->type = malloc(r->rows * sizeof(int));
+  r->blr = c->blr;
+  hf_noise nz = c->noise;
+  int noisy = nz.energy > 0 || nz.force > 0 || nz.stress > 0;
+  if (!r->phi || !r->ylong || !r->y || !r->target || !r->mean || !r->berr || !r->xpack ||
+      !r->type)
+    rc = hf_fail(err, "out of memory");
+  if (!rc) rc = hf_fields_alloc(&r->x, &r->lat, mask, err);
+  if (!rc) rc = hf_blr_data_init(&r->data, r->M, err);
+  if (!rc && hf_thr_init(&r->thr, &c->thr))
+    rc = hf_fail(err, "%s: threshold settings out of range", c->path);
+  if (!rc) rc = hf_model_engine_create(&r->fp, &r->truth, &r->lat, noisy ? &nz : NULL, err);
+  if (!rc) rc = hf_mkdir_p(c->out_dir, err);
+  if (rc) {
+    fit_run_free(r);
+    return HF_FAIL;
+  }
+  hf_rng_seed(&r->rng, c->seed);
+  hf_rng ir;
+  hf_rng_split(&r->rng, 1, &ir); /* initial configuration: its own stream */
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; r->x.u[a] && i < r->lat.n; i++)
+      r->x.u[a][i] = c->init_amp * (2 * hf_rng_uniform(&ir) - 1);
+  const char *d = c->out_dir;
+  snprintf(r->train_path, sizeof r->train_path, "%s/train.xyz", d);
+  snprintf(r->held_path, sizeof r->held_path, "%s/heldout.xyz", d);
+  snprintf(r->log_path, sizeof r->log_path, "%s/learning.tsv", d);
+  snprintf(r->calls_path, sizeof r->calls_path, "%s/calls.tsv", d);
+  snprintf(r->heldlog_path, sizeof r->heldlog_path, "%s/heldout.tsv", d);
+  snprintf(r->ckpt_path, sizeof r->ckpt_path, "%s/fit.ckpt", d);
+  struct stat sb;
+  if (!resume && stat(r->train_path, &sb) == 0) {
+    rc = hf_fail(err,
+                 "%s exists: a training set is never overwritten; resume with --resume or "
+                 "choose another output directory",
+                 r->train_path);
+  } else if (resume) {
+    rc = fit_resume(r, resumed, err);
+  }
+  static const char *log_h =
+      "# fit learning log, one row every log_every MD steps. Bayesian errors are standard\n"
+      "# deviations of the prediction (largest over rows of the type); -1: no fit yet.\n"
+      "# step\tT_K\tE_model_eV_per_cell\tbayes_force_max_eV_A\tbayes_energy_eV_per_cell\t"
+      "bayes_stress_max_eV_per_cell\tthreshold_eV_A\tcalls\tu_mean_x_A\tu_mean_y_A\tu_mean_z_A\t"
+      "eta1\teta2\teta3\n";
+  static const char *calls_h =
+      "# fit engine calls. bayes_*: Bayesian error before the call; true_*: |prediction before\n"
+      "# the call - engine|; rmse_*: training residuals after the refit; noise_force_u: fitted\n"
+      "# noise level of u forces; sigma_v, sigma_w: hyperparameters (normalised units).\n"
+      "# call\tstep\tT_K\tbayes_force_max_eV_A\ttrue_force_max_eV_A\ttrue_force_rms_eV_A\t"
+      "bayes_energy_eV_per_cell\ttrue_energy_eV_per_cell\tbayes_stress_max_eV_per_cell\t"
+      "true_stress_max_eV_per_cell\tthreshold_eV_A\trmse_energy_eV_per_cell\trmse_force_u_eV_A\t"
+      "rmse_force_v_eV_A\trmse_stress_eV_per_cell\tnoise_force_u_eV_A\tsigma_v\tsigma_w\t"
+      "gamma\tlog_evidence\n";
+  static const char *held_h =
+      "# fit held-out points: Bayesian vs true errors of the model at that moment\n"
+      "# step\tT_K\tbayes_force_max_eV_A\ttrue_force_max_eV_A\ttrue_force_rms_eV_A\t"
+      "bayes_energy_eV_per_cell\ttrue_energy_eV_per_cell\tbayes_stress_max_eV_per_cell\t"
+      "true_stress_max_eV_per_cell\n";
+  if (!rc) rc = open_table(&r->log, r->log_path, log_h, *resumed, err);
+  if (!rc) rc = open_table(&r->calls, r->calls_path, calls_h, *resumed, err);
+  if (!rc) rc = open_table(&r->heldlog, r->heldlog_path, held_h, *resumed, err);
+  if (!rc && *resumed)
+    rc = hf_file_truncate(r->log, r->st.log_bytes, r->log_path, err) ||
+         hf_file_truncate(r->calls, r->st.calls_bytes, r->calls_path, err) ||
+         hf_file_truncate(r->heldlog, r->st.held_bytes, r->heldlog_path, err);
+  if (!rc) {
+    r->train = fopen(r->train_path, "a");
+    r->held = fopen(r->held_path, "a");
+    if (!r->train || !r->held) rc = hf_fail(err, "cannot open %s for appending", r->train_path);
+  }
+  if (rc) {
+    fit_run_free(r);
+    return HF_FAIL;
+  }
+  *out = r;
+  return HF_OK;
+}
+
+void fit_run_free(fit_run *r) {
+  if (!r) return;
+  FILE *fs[5] = {r->train, r->held, r->log, r->calls, r->heldlog};
+  for (int k = 0; k < 5; k++)
+    if (fs[k]) fclose(fs[k]);
+  hf_dyn_free(r->dyn);
+  hf_engine_free(r->eng);
+  hf_fp_engine_free(&r->fp);
+  hf_fields_free(&r->x);
+  hf_blr_fit_free(&r->fit);
+  hf_blr_data_free(&r->data);
+  hf_features_free(r->feat);
+  hf_sat_set_free(&r->sats);
+  hf_model_free(&r->model);
+  hf_model_free(&r->truth);
+  fit_pending_free(&r->pend_train);
+  fit_pending_free(&r->pend_held);
+  free(r->phi);
+  free(r->ylong);
+  free(r->y);
+  free(r->target);
+  free(r->mean);
+  free(r->berr);
+  free(r->xpack);
+  free(r->type);
+  free(r);
+}
+
+const fit_stats *fit_run_get_stats(const fit_run *r) { return &r->st; }
+int fit_run_nterms(const fit_run *r) { return r->M; }
+const char *fit_run_summary(const fit_run *r) { return r->summary; }

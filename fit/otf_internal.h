@@ -1,0 +1,82 @@
+/* otf_internal.h - the state of the on-the-fly fitter, shared by otf.c (the
+ * loop), otf_state.c (checkpoint, resume, replay) and otf_report.c (final
+ * files).  Not part of the public interface. */
+#ifndef FIT_OTF_INTERNAL_H
+#define FIT_OTF_INTERNAL_H
+
+#include <stdio.h>
+
+#include "blr.h"
+#include "dynamics.h"
+#include "engine.h"
+#include "fp_engine.h"
+#include "otf.h"
+#include "regression_rows.h"
+#include "sat.h"
+#include "threshold.h"
+#include "training_set.h"
+
+/* Frames already on disk beyond the checkpoint (a kill came after the
+ * append): replayed instead of calling the engine again. */
+typedef struct {
+  long n, next;
+  long *step;
+  double *x; /* n x nx: the configuration, as fit_pack_config packs it */
+  double *y; /* n x rows */
+} fit_pending;
+
+struct fit_run {
+  fit_config c;
+  hf_model truth; /* the model engine's hidden model */
+  hf_model model; /* the fitted model: reference header + SAT terms */
+  hf_sat_set sats;
+  hf_lattice lat;
+  hf_features *feat;
+  size_t rows, nx; /* regression rows; doubles in a packed configuration */
+  int M;
+  double *phi, *ylong, *y, *target, *mean, *berr, *xpack;
+  int *type;
+  hf_blr_data data;
+  hf_blr_opts blr;
+  hf_blr_fit fit;
+  int have_fit;
+  hf_blr_maxerr cur; /* Bayesian errors at the current configuration */
+  hf_engine *eng;
+  hf_dyn *dyn;
+  double strain_mass; /* barostat mass, eV fs^2, fixed when MD starts (checkpointed) */
+  hf_fields x;
+  hf_rng rng;
+  hf_fp_engine fp;
+  hf_thr thr;
+  fit_stats st;
+  fit_pending pend_train, pend_held;
+  FILE *train, *held, *log, *calls, *heldlog;
+  char train_path[1100], held_path[1100], log_path[1100], calls_path[1100], heldlog_path[1100],
+      ckpt_path[1100];
+  char summary[4096];
+};
+
+/* otf.c */
+/* Regression rows of the current configuration; Bayesian errors if fitted. */
+void fit_eval_rows(fit_run *r);
+/* Sets the model's coefficients from the fit, compiles it and hands it to
+ * MD (creating the dynamics on the first fit). */
+int fit_compile_model(fit_run *r, hf_err *err);
+/* Appends the rows in r->phi / r->y (minus y_long) and refits; recompiles
+ * the model and hands it to MD. */
+int fit_learn(fit_run *r, hf_err *err);
+
+/* otf_state.c */
+void fit_pack_config(const fit_run *r, double *out);
+int fit_write_checkpoint(fit_run *r, hf_err *err);
+/* Restores from the output directory: training set, fit, MD state, tables. */
+int fit_resume(fit_run *r, int *resumed, hf_err *err);
+/* 1 and y filled if the next pending frame of p belongs to this step and
+ * configuration; an error if it belongs here but the configuration differs. */
+int fit_replay(fit_run *r, fit_pending *p, double *y, hf_err *err);
+void fit_pending_free(fit_pending *p);
+
+/* otf_report.c */
+int fit_report(fit_run *r, hf_err *err);
+
+#endif

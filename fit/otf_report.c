@@ -1,0 +1,183 @@
+/* otf_report.c - the final files of a fit: the model, its coefficients
+ * (against the hidden truth when the engine is a model), parity tables for
+ * the training and held-out sets, and the summary. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "otf_internal.h"
+
+typedef struct {
+  fit_run *r;
+  FILE *f;
+  long frame;
+  double se[HF_BLR_NTYPES]; /* squared errors and row counts per type */
+  long n[HF_BLR_NTYPES];
+} parity_ctx;
+
+static int parity_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
+                        hf_err *err) {
+  parity_ctx *c = p;
+  fit_run *r = c->r;
+  hf_features_eval(r->feat, x, r->phi, r->ylong, r->type);
+  if (hf_blr_predict(&r->fit, (int)r->rows, r->phi, r->mean, r->berr, err)) return HF_FAIL;
+  for (size_t i = 0; i < r->rows; i++) {
+    double pred = r->mean[i] + r->ylong[i], d = pred - y[i];
+    int t = r->type[i];
+    c->se[t] += d * d;
+    c->n[t]++;
+    fprintf(c->f, "%ld\t%ld\t%s\t%zu\t%.10e\t%.10e\t%.4e\n", c->frame, meta->step,
+            hf_blr_type_name(t), i, y[i], pred, r->berr[i]);
+  }
+  c->frame++;
+  return HF_OK;
+}
+
+static void say(fit_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(fit_run *r, const char *fmt, ...) {
+  size_t n = strlen(r->summary);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->summary + n, sizeof r->summary - n, fmt, ap);
+  va_end(ap);
+}
+
+static int parity(fit_run *r, const char *src, const char *name, const char *label, hf_err *err) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/%s", r->c.out_dir, name);
+  parity_ctx c = {.r = r, .f = fopen(path, "w")};
+  if (!c.f) return hf_fail(err, "cannot write %s", path);
+  fprintf(c.f,
+          "# parity of the final model on the %s set: engine value vs prediction (E_long "
+          "included)\n# units: energy eV/cell, force_* eV/Angstrom, stress eV/cell (-dE/deta "
+          "per cell)\n# frame\tstep\ttype\trow\tengine\tpredicted\tbayes_err\n",
+          label);
+  long nf, valid;
+  int rc = fit_xyz_read(src, &r->model, &r->lat, parity_frame, &c, &nf, &valid, err);
+  fclose(c.f);
+  if (rc) return HF_FAIL;
+  say(r, "%-8s set: %ld frames; RMSE", label, nf);
+  for (int t = 0; t < HF_BLR_NTYPES; t++)
+    if (c.n[t]) say(r, "  %s %.3e", hf_blr_type_name(t), sqrt(c.se[t] / (double)c.n[t]));
+  say(r, "\n");
+  return HF_OK;
+}
+
+/* Coefficients against the hidden model decomposed in the basis. */
+static int coefficients(fit_run *r, hf_err *err) {
+  const int M = r->M;
+  double *truth = calloc((size_t)M, sizeof *truth), *tmp = malloc((size_t)M * sizeof *tmp);
+  if (!truth || !tmp) {
+    free(truth);
+    free(tmp);
+    return hf_fail(err, "out of memory");
+  }
+  int outside = 0;
+  for (int t = 0; t < r->truth.nterms; t++) {
+    double res;
+    if (hf_sat_decompose(&r->sats, &r->truth.terms[t].poly, tmp, &res, err)) {
+      free(truth);
+      free(tmp);
+      return HF_FAIL;
+    }
+    if (res > 1e-12 && r->truth.terms[t].coef != 0) outside++;
+    for (int k = 0; k < M; k++) truth[k] += r->truth.terms[t].coef * tmp[k];
+  }
+  free(tmp);
+  char path[1100];
+  snprintf(path, sizeof path, "%s/coefficients.tsv", r->c.out_dir);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    free(truth);
+    return hf_fail(err, "cannot write %s", path);
+  }
+  fprintf(f,
+          "# fitted coefficients (eV per unit of the term's polynomial, Angstrom and strain) with\n"
+          "# posterior standard deviations, against the engine model %s decomposed in the basis\n"
+          "# rel_err = (fit - truth)/|truth| (nan for truth 0); z = (fit - truth)/stdev\n"
+          "# name\tseed\tfit\tstdev\ttruth\trel_err\tz\tverdict\n",
+          r->c.engine_model);
+  int within2 = 0, within3s = 0, bad = 0;
+  double worst_rel = 0, worst_z = 0;
+  for (int k = 0; k < M; k++) {
+    double w = r->fit.w[k], sd = r->fit.sd[k], tr = truth[k];
+    double rel = tr != 0 ? (w - tr) / fabs(tr) : NAN, z = sd > 0 ? (w - tr) / sd : INFINITY;
+    const char *v;
+    if (tr != 0 && fabs(rel) <= 0.02) {
+      v = "within 2%";
+      within2++;
+    } else if (fabs(z) <= 3) {
+      v = "within 3 sigma";
+      within3s++;
+    } else {
+      v = "OFF";
+      bad++;
+    }
+    if (tr != 0) worst_rel = fmax(worst_rel, fabs(rel));
+    if (isfinite(z)) worst_z = fmax(worst_z, fabs(z));
+    fprintf(f, "%s\t%s\t%.10e\t%.4e\t%.10e\t%.3e\t%.3f\t%s\n", r->sats.t[k].name,
+            r->sats.t[k].seed, w, sd, tr, rel, z, v);
+  }
+  fclose(f);
+  free(truth);
+  say(r,
+      "coefficients vs engine model: %d of %d within 2%%, %d more within 3 posterior sigma, %d "
+      "off; largest relative error (non-zero truth) %.3g%%, largest |z| %.2f; %d engine-model "
+      "terms lie partly outside the basis\n",
+      within2, M, within3s, bad, 100 * worst_rel, worst_z, outside);
+  return HF_OK;
+}
+
+int fit_report(fit_run *r, hf_err *err) {
+  r->summary[0] = 0;
+  if (!r->have_fit) return hf_fail(err, "no engine call succeeded: nothing was fitted");
+  char path[1100];
+  snprintf(path, sizeof path, "%s/model.yaml", r->c.out_dir);
+  if (hf_model_save(&r->model, path, err)) return HF_FAIL;
+  const fit_stats *s = &r->st;
+  say(r, "fit: %s\n", r->c.path);
+  say(r, "model: %s (%d terms; heff runs it as is)\n", path, r->M);
+  say(r,
+      "MD steps %ld; engine calls %ld (%.3f%% of steps), failed %ld, held-out %ld\n", s->step,
+      s->calls, 100.0 * (double)s->calls / (double)(s->step ? s->step : 1), s->failed,
+      s->heldout);
+  if (s->settled_step >= 0) {
+    long after = s->step - s->settled_step;
+    say(r,
+        "threshold set at step %ld (%.4g eV/A now); after that %ld calls in %ld steps = %.3f%%\n",
+        s->settled_step, r->thr.threshold, s->calls_settled, after,
+        100.0 * (double)s->calls_settled / (double)(after ? after : 1));
+  } else {
+    say(r, "threshold never settled (the error history stayed unstable)\n");
+  }
+  if (s->nc > 2) {
+    double n = (double)s->nc, cov = s->sxy / n - s->sx * s->sy / (n * n);
+    double vx = s->sxx / n - s->sx * s->sx / (n * n), vy = s->syy / n - s->sy * s->sy / (n * n);
+    say(r,
+        "Bayesian vs true largest force error (log-log Pearson over %ld calls and held-out "
+        "points): %.3f\n",
+        s->nc, cov / sqrt(vx * vy));
+  }
+  if (s->n_timed > 0)
+    say(r,
+        "time per MD step %.3g us, fitter (rows + Bayesian errors) %.3g us: ratio %.2f; refits "
+        "%.3g s in all, engine %.3g s\n",
+        1e6 * s->t_md / (double)s->n_timed, 1e6 * s->t_bayes / (double)s->n_timed,
+        s->t_bayes / s->t_md, s->t_refit, s->t_engine);
+  const hf_blr_fit *f = &r->fit;
+  say(r, "final fit: %ld rows, gamma %.2f of %d, sigma_v %.3g, sigma_w %.3g, log evidence %.6g\n",
+      f->nrows, f->gamma, r->M, f->sigma_v, f->sigma_w, f->log_evidence);
+  if (parity(r, r->train_path, "parity_train.tsv", "training", err) ||
+      (s->heldout > 0 && parity(r, r->held_path, "parity_heldout.tsv", "held-out", err)) ||
+      coefficients(r, err))
+    return HF_FAIL;
+  snprintf(path, sizeof path, "%s/summary.txt", r->c.out_dir);
+  FILE *o = fopen(path, "w");
+  if (!o) return hf_fail(err, "cannot write %s", path);
+  fputs(r->summary, o);
+  fclose(o);
+  return HF_OK;
+}
+
+int fit_run_finish(fit_run *r, hf_err *err) { return fit_report(r, err); }

@@ -1,0 +1,202 @@
+/* otf_state.c - checkpoint, resume and replay of the on-the-fly fitter (see
+ * otf.h for the protocol). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "md_state.h"
+#include "otf_internal.h"
+
+#define FIT_CKPT_VERSION 1
+
+void fit_pack_config(const fit_run *r, double *out) {
+  size_t k = 0;
+  for (int c = 0; c < 9; c++) {
+    const double *a = hf_fields_comp(&r->x, c);
+    if (!a) continue;
+    memcpy(out + k, a, r->lat.n * sizeof(double));
+    k += r->lat.n;
+  }
+  memcpy(out + k, r->x.eta, sizeof r->x.eta);
+}
+
+static void fnv(uint64_t *h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t k = 0; k < n; k++) *h = (*h ^ b[k]) * 1099511628211ull;
+}
+
+/* Hash of every setting that shapes the trajectory or the fit (not the
+ * number of steps, which may be extended, nor output settings). */
+static uint64_t config_hash(const fit_config *c) {
+  uint64_t h = 1469598103934665603ull;
+  fnv(&h, c->reference, strlen(c->reference));
+  for (int k = 0; k < c->nspecs; k++) fnv(&h, c->specs[k], strlen(c->specs[k]));
+  fnv(&h, c->L, sizeof c->L);
+  fnv(&h, &c->seed, sizeof c->seed);
+  fnv(&h, &c->pressure, sizeof c->pressure);
+  fnv(&h, c->temps, (size_t)c->ntemps * sizeof c->temps[0]);
+  fnv(&h, &c->md, sizeof c->md);
+  fnv(&h, &c->init_amp, sizeof c->init_amp);
+  fnv(&h, c->engine_model, strlen(c->engine_model));
+  fnv(&h, &c->noise, sizeof c->noise);
+  fnv(&h, &c->thr, sizeof c->thr);
+  fnv(&h, &c->blr, sizeof c->blr);
+  fnv(&h, &c->heldout_every, sizeof c->heldout_every);
+  return h;
+}
+
+int fit_write_checkpoint(fit_run *r, hf_err *err) {
+  if (fflush(r->log) || fflush(r->calls) || fflush(r->heldlog))
+    return hf_fail(err, "cannot write the tables in %s", r->c.out_dir);
+  r->st.log_bytes = ftell(r->log);
+  r->st.calls_bytes = ftell(r->calls);
+  r->st.held_bytes = ftell(r->heldlog);
+  hf_ckpt_writer w;
+  if (hf_ckpt_open_write(&w, r->ckpt_path, err)) return HF_FAIL;
+  int version = FIT_CKPT_VERSION;
+  uint64_t h = config_hash(&r->c);
+  hf_ckpt_put(&w, "version", &version, sizeof version);
+  hf_ckpt_put(&w, "config", &h, sizeof h);
+  hf_ckpt_put(&w, "stats", &r->st, sizeof r->st);
+  hf_ckpt_put(&w, "threshold", &r->thr, sizeof r->thr);
+  hf_ckpt_put(&w, "rng", &r->rng, sizeof r->rng);
+  hf_ckpt_put(&w, "strain_mass", &r->strain_mass, sizeof r->strain_mass);
+  hf_md_state_put(&w, &r->x, r->dyn, r->lat.n);
+  return hf_ckpt_commit(&w, err);
+}
+
+static int pending_push(fit_run *r, fit_pending *p, long step, const double *y) {
+  long n = p->n + 1;
+  long *s = realloc(p->step, (size_t)n * sizeof *s);
+  if (s) p->step = s;
+  double *x = realloc(p->x, (size_t)n * r->nx * sizeof *x);
+  if (x) p->x = x;
+  double *yy = realloc(p->y, (size_t)n * r->rows * sizeof *yy);
+  if (yy) p->y = yy;
+  if (!s || !x || !yy) return HF_FAIL;
+  p->step[p->n] = step;
+  fit_pack_config(r, p->x + (size_t)p->n * r->nx);
+  memcpy(p->y + (size_t)p->n * r->rows, y, r->rows * sizeof *y);
+  p->n = n;
+  return HF_OK;
+}
+
+void fit_pending_free(fit_pending *p) {
+  free(p->step);
+  free(p->x);
+  free(p->y);
+  memset(p, 0, sizeof *p);
+}
+
+int fit_replay(fit_run *r, fit_pending *p, double *y, hf_err *err) {
+  if (p->next >= p->n) return 0;
+  long s = p->step[p->next];
+  fit_pack_config(r, r->xpack);
+  if (s != r->st.step ||
+      memcmp(r->xpack, p->x + (size_t)p->next * r->nx, r->nx * sizeof(double)))
+    return hf_fail(err,
+                   "resume: the engine result recorded for step %ld does not match the replayed "
+                   "run (now at step %ld, configuration %s); was the fit file or the program "
+                   "changed?",
+                   s, r->st.step, s == r->st.step ? "differs" : "elsewhere");
+  memcpy(y, p->y + (size_t)p->next * r->rows, r->rows * sizeof *y);
+  p->next++;
+  return 1;
+}
+
+typedef struct {
+  fit_run *r;
+  long keep; /* frames already in the checkpointed state */
+  long seen;
+  fit_pending *pend;
+  int learn; /* 1: training frames (appended to the data), 0: held-out */
+} load_ctx;
+
+static int load_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
+                      hf_err *err) {
+  load_ctx *c = p;
+  fit_run *r = c->r;
+  long k = c->seen++;
+  hf_fields_copy(&r->x, x, &r->lat);
+  memcpy(r->x.eta, x->eta, sizeof x->eta);
+  if (k >= c->keep) {
+    if (pending_push(r, c->pend, meta->step, y)) return hf_fail(err, "out of memory");
+    return HF_OK;
+  }
+  if (!c->learn) return HF_OK;
+  hf_features_eval(r->feat, &r->x, r->phi, r->ylong, r->type);
+  for (size_t i = 0; i < r->rows; i++) r->target[i] = y[i] - r->ylong[i];
+  return hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err);
+}
+
+static int load_frames(fit_run *r, const char *path, long keep, fit_pending *pend, int learn,
+                       hf_err *err) {
+  load_ctx c = {.r = r, .keep = keep, .pend = pend, .learn = learn};
+  long n, valid;
+  if (fit_xyz_read(path, &r->model, &r->lat, load_frame, &c, &n, &valid, err)) return HF_FAIL;
+  if (n < keep)
+    return hf_fail(err, "%s holds %ld frames but the checkpoint counts %ld: the file was cut",
+                   path, n, keep);
+  /* a frame cut short by a kill while writing was never used: drop it */
+  if (access(path, F_OK) == 0 && truncate(path, valid))
+    return hf_fail(err, "%s: cannot drop an incomplete last frame: %s", path, strerror(errno));
+  return HF_OK;
+}
+
+int fit_resume(fit_run *r, int *resumed, hf_err *err) {
+  *resumed = 0;
+  hf_ckpt_reader rd;
+  int exists, rc = HF_OK;
+  if (hf_ckpt_open_read(&rd, r->ckpt_path, &exists, err)) return HF_FAIL;
+  if (exists) {
+    int version;
+    uint64_t h, want = config_hash(&r->c);
+    rc = hf_ckpt_get(&rd, "version", &version, sizeof version, err);
+    if (!rc && version != FIT_CKPT_VERSION)
+      rc = hf_fail(err, "%s has version %d, expected %d", r->ckpt_path, version, FIT_CKPT_VERSION);
+    if (!rc) rc = hf_ckpt_get(&rd, "config", &h, sizeof h, err);
+    if (!rc && h != want)
+      rc = hf_fail(err,
+                   "%s belongs to a fit with other settings (only steps and output settings may "
+                   "change on resume)",
+                   r->ckpt_path);
+    if (!rc) rc = hf_ckpt_get(&rd, "stats", &r->st, sizeof r->st, err);
+    if (!rc) rc = hf_ckpt_get(&rd, "threshold", &r->thr, sizeof r->thr, err);
+    if (!rc) rc = hf_ckpt_get(&rd, "rng", &r->rng, sizeof r->rng, err);
+    if (!rc) rc = hf_ckpt_get(&rd, "strain_mass", &r->strain_mass, sizeof r->strain_mass, err);
+  }
+  /* Training frames up to the checkpoint rebuild the data set; the rest
+   * (and every frame when there is no checkpoint) are replayed. */
+  hf_fields keep;
+  if (!rc) rc = hf_fields_alloc(&keep, &r->lat, HF_FIELD_U | HF_FIELD_V | HF_FIELD_W, err);
+  if (rc) {
+    if (exists) hf_ckpt_close(&rd);
+    return HF_FAIL;
+  }
+  hf_fields_copy(&keep, &r->x, &r->lat); /* the initial configuration, for a start afresh */
+  memcpy(keep.eta, r->x.eta, sizeof keep.eta);
+  rc = load_frames(r, r->train_path, exists ? r->st.calls : 0, &r->pend_train, 1, err);
+  if (!rc) rc = load_frames(r, r->held_path, exists ? r->st.heldout : 0, &r->pend_held, 0, err);
+  hf_fields_copy(&r->x, &keep, &r->lat);
+  memcpy(r->x.eta, keep.eta, sizeof keep.eta);
+  hf_fields_free(&keep);
+  if (!rc && exists && r->st.calls > 0) {
+    double t0 = r->st.t_refit;
+    rc = hf_blr_solve(&r->fit, &r->data, &r->blr, err);
+    r->have_fit = !rc;
+    r->st.t_refit = t0;
+    if (!rc) rc = fit_compile_model(r, err); /* the dynamics, for the MD state below */
+  }
+  if (exists) {
+    if (!rc) rc = hf_md_state_get(&rd, &r->x, r->dyn, r->lat.n, err);
+    if (!rc) rc = hf_ckpt_get(&rd, "end", NULL, 0, err);
+    hf_ckpt_close(&rd);
+    if (rc) return hf_wrap(err, "resume from %s", r->ckpt_path);
+    if (r->dyn) hf_dyn_refresh(r->dyn);
+    *resumed = 1;
+  }
+  return rc;
+}
