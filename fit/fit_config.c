@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model_yaml.h"
 #include "run_config.h"
 #include "yaml_read.h"
 
@@ -54,11 +55,44 @@ static int read_basis(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   return HF_OK;
 }
 
+/* Extra terms are checked against the engine model (its degrees of freedom,
+ * names) here, so errors point at the fit file's lines. */
+static int read_extra(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  const char *what = "a list of term mappings (name, coef, expr[, symmetrize])";
+  if (n->type != YAML_SEQUENCE_NODE) return hf_yaml_expected(r, n, "engine: ", "extra_terms", what);
+  hf_model m;
+  hf_model_init(&m);
+  if (hf_model_load(&m, c->engine_model, r->err))
+    return hf_yaml_fail_at(r, n, "engine: key 'model': %s", r->err->msg);
+  int k = 0, rc = HF_OK;
+  const int first = m.nterms;
+  for (yaml_node_item_t *it = n->data.sequence.items.start;
+       !rc && it < n->data.sequence.items.top; it++, k++) {
+    if (k == FIT_MAX_EXTRA) {
+      rc = hf_yaml_fail_at(r, n, "engine: key 'extra_terms': more than %d terms", FIT_MAX_EXTRA);
+      break;
+    }
+    rc = hf_model_read_term(r, &m, yaml_document_get_node(&r->doc, *it), first + k);
+    if (rc) break;
+    const hf_term *t = &m.terms[m.nterms - 1];
+    fit_extra_term *e = &c->extra[k];
+    snprintf(e->name, sizeof e->name, "%s", t->name);
+    snprintf(e->expr, sizeof e->expr, "%s", t->expr);
+    e->coef = t->coef;
+    e->symmetrize = t->symmetrize;
+  }
+  c->nextra = k;
+  hf_model_free(&m);
+  return rc;
+}
+
 static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  hf_yslot s[3] = {{.key = "type"}, {.key = "model"}, {.key = "noise"}};
+  hf_yslot s[4] = {
+      {.key = "type"}, {.key = "model"}, {.key = "noise"}, {.key = "extra_terms"}};
   const char *w = "engine: ";
-  if (hf_yaml_map(r, n, "", "engine", "a mapping {type: model, model: FILE, noise: {...}}", w, s,
-                  3))
+  if (hf_yaml_map(r, n, "", "engine",
+                  "a mapping {type: model, model: FILE, noise: {...}, extra_terms: [...]}", w, s,
+                  4))
     return HF_FAIL;
   static const char *types[] = {"model"};
   if (hf_yaml_need(r, n, w, &s[0], "the engine type (model)", "'engine'")) return HF_FAIL;
@@ -71,6 +105,7 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
       hf_yaml_string(r, s[1].val, w, "model", "a model file path", buf, sizeof buf))
     return HF_FAIL;
   hf_path_resolve(c->engine_model, sizeof c->engine_model, c->path, buf);
+  if (s[3].val && read_extra(r, s[3].val, c)) return HF_FAIL;
   if (s[2].val) {
     hf_yslot z[3] = {{.key = "energy"}, {.key = "force"}, {.key = "stress"}};
     const char *wz = "engine: noise: ";

@@ -13,6 +13,15 @@
 
 #define FIT_MAX_TEMPS 64
 #define FIT_MAX_SPECS 64
+#define FIT_MAX_EXTRA 16
+
+/* A term the model engine adds to its hidden model (outside the basis). */
+typedef struct {
+  char name[64];
+  double coef;
+  char expr[512];
+  int symmetrize; /* enum hf_symmetrize */
+} fit_extra_term;
 
 enum fit_engine_type { FIT_ENGINE_MODEL = 0 };
 
@@ -31,6 +40,8 @@ typedef struct {
   double init_amp; /* Angstrom: random initial u amplitude */
   int engine;      /* enum fit_engine_type */
   char engine_model[1024];
+  int nextra;
+  fit_extra_term extra[FIT_MAX_EXTRA];
   hf_noise noise;
   hf_thr_opts thr;
   hf_blr_opts blr;

@@ -285,6 +285,9 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   r->st.settled_step = -1;
   int rc = build_model(r, err);
   if (!rc && hf_model_load(&r->truth, c->engine_model, err)) rc = HF_FAIL;
+  for (int k = 0; !rc && k < c->nextra; k++) /* checked when the fit file was read */
+    rc = hf_model_add_term(&r->truth, c->extra[k].name, c->extra[k].coef, c->extra[k].expr,
+                           c->extra[k].symmetrize, err);
   if (!rc && r->truth.dof != r->model.dof)
     rc = hf_fail(err, "%s: the engine model has other degrees of freedom than the reference %s",
                  c->engine_model, c->reference);

@@ -42,6 +42,7 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, &c->init_amp, sizeof c->init_amp);
   fnv(&h, c->engine_model, strlen(c->engine_model));
   fnv(&h, &c->noise, sizeof c->noise);
+  fnv(&h, c->extra, (size_t)c->nextra * sizeof c->extra[0]);
   fnv(&h, &c->thr, sizeof c->thr);
   fnv(&h, &c->blr, sizeof c->blr);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);

@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "model.h"
+#include "model_yaml.h"
 #include "yaml_read.h"
 
 /* ------------------------------------------------------------ reading */
@@ -68,7 +69,7 @@ static const char *strip_term_prefix(const char *msg, const char *name) {
 
 enum { T_NAME, T_COEF, T_EXPR, T_SYM, T_STDEV, T_N };
 
-static int read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
+int hf_model_read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
   char where[160];
   snprintf(where, sizeof where, "terms[%d]: ", idx);
   /* name the term in messages about its other keys, if it has a usable name */
@@ -353,7 +354,7 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
     int i = 0;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++, i++)
-      if (read_term(r, m, yaml_document_get_node(&r->doc, *it), i)) return HF_FAIL;
+      if (hf_model_read_term(r, m, yaml_document_get_node(&r->doc, *it), i)) return HF_FAIL;
   }
   return HF_OK;
 }

@@ -1,0 +1,104 @@
+/* test_training_set.c - the extended-XYZ training set: frames read back are
+ * bit-identical to what was written (configuration, rows, metadata); a
+ * frame cut short by a kill ends the read at the last complete frame; a
+ * file of another supercell is refused with its file and line. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "regression_rows.h"
+#include "testconfig.h"
+#include "training_set.h"
+
+#define NF 3
+
+typedef struct {
+  const hf_lattice *lat;
+  hf_fields want[NF];
+  double *y[NF];
+  fit_frame_meta meta[NF];
+  size_t rows;
+  int seen, same;
+} ctx;
+
+static int on_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
+                    hf_err *err) {
+  (void)err;
+  ctx *c = p;
+  int k = c->seen++;
+  const hf_fields *w = &c->want[k];
+  for (int comp = 0; comp < 9; comp++)
+    if (hf_fields_comp(w, comp))
+      c->same &= !memcmp(hf_fields_comp(w, comp), hf_fields_comp(x, comp),
+                         c->lat->n * sizeof(double));
+  c->same &= !memcmp(w->eta, x->eta, sizeof w->eta);
+  c->same &= !memcmp(c->y[k], y, c->rows * sizeof *y);
+  c->same &= meta->step == c->meta[k].step && meta->T == c->meta[k].T &&
+             meta->pred_err == c->meta[k].pred_err;
+  return HF_OK;
+}
+
+int main(int argc, char **argv) {
+  const char *dir = argc > 1 ? argv[1] : "models";
+  char path[512];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", dir);
+  hf_err err;
+  hf_model m;
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  hf_lattice lat;
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){3, 2, 2}, &err), err);
+  hf_features *f;
+  REQUIRE_OK(hf_features_create(&f, &m, &lat, &err), err);
+  ctx c = {.lat = &lat, .rows = hf_features_rows(f), .same = 1};
+  hf_rng r;
+  hf_rng_seed(&r, 11);
+  char file[] = "/tmp/test_training_set_XXXXXX";
+  int fd = mkstemp(file);
+  CHECK(fd >= 0, "mkstemp");
+  FILE *out = fdopen(fd, "w");
+  long sizes[NF];
+  for (int k = 0; k < NF; k++) {
+    REQUIRE_OK(hf_fields_alloc(&c.want[k], &lat, HF_FIELD_U | HF_FIELD_V, &err), err);
+    testconfig_random(&c.want[k], &lat, &r, 0.1, 0.03, 0, 0.01);
+    c.y[k] = malloc(c.rows * sizeof(double));
+    for (size_t i = 0; i < c.rows; i++) c.y[k][i] = (hf_rng_uniform(&r) - 0.5) * exp(-40 * hf_rng_uniform(&r));
+    c.meta[k] = (fit_frame_meta){.step = 10 * k, .T = 50 + 1.0 / 3 * k, .pred_err = k ? 0.1 / 7 : -1};
+    REQUIRE_OK(fit_xyz_append(out, file, &m, &lat, &c.want[k], c.y[k], &c.meta[k], &err), err);
+    sizes[k] = ftell(out);
+  }
+  fclose(out);
+  long n, valid;
+  REQUIRE_OK(fit_xyz_read(file, &m, &lat, on_frame, &c, &n, &valid, &err), err);
+  CHECK(n == NF && c.seen == NF, "read %ld frames, wrote %d", n, NF);
+  CHECK(c.same, "frames read back differ from those written");
+  CHECK(valid == sizes[NF - 1], "valid bytes %ld, file %ld", valid, sizes[NF - 1]);
+
+  /* cut the last frame in the middle of an atom line */
+  CHECK(truncate(file, sizes[NF - 2] + (sizes[NF - 1] - sizes[NF - 2]) / 2) == 0, "truncate");
+  c.seen = 0;
+  REQUIRE_OK(fit_xyz_read(file, &m, &lat, on_frame, &c, &n, &valid, &err), err);
+  CHECK(n == NF - 1 && c.same, "after a cut: %ld complete frames (want %d)", n, NF - 1);
+  CHECK(valid == sizes[NF - 2], "after a cut: valid bytes %ld, want %ld", valid, sizes[NF - 2]);
+
+  /* another supercell: refused, naming file and line */
+  hf_lattice other;
+  REQUIRE_OK(hf_lattice_init(&other, (int[3]){2, 2, 2}, &err), err);
+  c.seen = 0;
+  int rc = fit_xyz_read(file, &m, &other, on_frame, &c, &n, &valid, &err);
+  char want[600];
+  snprintf(want, sizeof want, "%s:1:", file);
+  CHECK(rc != 0 && strstr(err.msg, want), "wrong supercell: rc %d, message '%s'", rc, err.msg);
+  printf("message: %s\n", err.msg);
+  CHECK(fit_xyz_read("/nonexistent/train.xyz", &m, &lat, on_frame, &c, &n, &valid, &err) == 0 &&
+            n == 0,
+        "a missing file is an empty training set");
+  unlink(file);
+  for (int k = 0; k < NF; k++) {
+    hf_fields_free(&c.want[k]);
+    free(c.y[k]);
+  }
+  hf_features_free(f);
+  hf_model_free(&m);
+  return check_done("test_training_set");
+}
