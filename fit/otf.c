@@ -71,20 +71,20 @@ int fit_learn(fit_run *r, hf_err *err) {
   return fit_compile_model(r, err);
 }
 
-/* Largest and RMS |prediction - engine| over the force rows, and the
- * energy and largest stress differences. */
+/* Largest and RMS |prediction - reference| over the force rows, and the
+ * energy and largest stress differences, for the rows in r->phi. */
 typedef struct {
   double fmax, frms, energy, smax;
 } true_err;
 
-static true_err true_errors(fit_run *r) {
+static true_err true_errors(fit_run *r, const double *ref) {
   true_err t = {0};
   if (!r->have_fit) return (true_err){NAN, NAN, NAN, NAN};
   hf_err e;
-  hf_blr_predict(&r->fit, (int)r->rows, r->phi, r->mean, NULL, &e);
+  hf_blr_predict(&r->fit, (int)r->rows, r->phi, r->mean, r->berr, &e);
   long nf = 0;
   for (size_t i = 0; i < r->rows; i++) {
-    double d = fabs(r->mean[i] + r->ylong[i] - r->y[i]);
+    double d = fabs(r->mean[i] + r->ylong[i] - ref[i]);
     int ty = r->type[i];
     if (ty == HF_BLR_ENERGY) t.energy = d;
     if (ty == HF_BLR_STRESS) t.smax = fmax(t.smax, d);
@@ -96,6 +96,18 @@ static true_err true_errors(fit_run *r) {
   }
   t.frms = sqrt(t.frms / (double)(nf ? nf : 1));
   return t;
+}
+
+/* The model's own error: against the noise-free engine when the engine adds
+ * noise (the model engine's truth), else against the engine's result. */
+static int model_error(fit_run *r, const true_err *vs_engine, true_err *out, hf_err *err) {
+  if (!r->has_clean) {
+    *out = *vs_engine;
+    return HF_OK;
+  }
+  if (r->clean.compute(r->clean.ctx, &r->x, r->yclean, err)) return HF_FAIL;
+  *out = true_errors(r, r->yclean);
+  return HF_OK;
 }
 
 static void track_correlation(fit_run *r, double bayes, double truth) {
@@ -136,11 +148,21 @@ static int heldout_point(fit_run *r, hf_err *err) {
   if (engine_result(r, 1, &ok, err)) return HF_FAIL;
   if (!ok) return HF_OK;
   r->st.heldout++;
-  true_err t = true_errors(r);
-  track_correlation(r, r->cur.force, t.fmax);
-  fprintf(r->heldlog, "%ld\t%.2f\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\n", r->st.step,
-          fit_config_temperature(&r->c, r->st.step), r->cur.force, t.fmax, t.frms,
-          r->cur.err[HF_BLR_ENERGY], t.energy, r->cur.err[HF_BLR_STRESS], t.smax);
+  true_err t = true_errors(r, r->y), tm;
+  /* predictive coverage: engine within 1 and 2 standard deviations of the
+   * prediction (Bayesian error and fitted noise combined) */
+  for (size_t i = 0; i < r->rows; i++) {
+    double sd = hypot(r->berr[i], r->fit.noise[r->type[i]]);
+    double z = fabs(r->mean[i] + r->ylong[i] - r->y[i]) / sd;
+    r->st.ncov++;
+    r->st.cov1 += z <= 1;
+    r->st.cov2 += z <= 2;
+  }
+  if (model_error(r, &t, &tm, err)) return HF_FAIL;
+  track_correlation(r, r->cur.force, tm.fmax);
+  fprintf(r->heldlog, "%ld\t%.2f\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\n",
+          r->st.step, fit_config_temperature(&r->c, r->st.step), r->cur.force, t.fmax, t.frms,
+          r->cur.err[HF_BLR_ENERGY], t.energy, r->cur.err[HF_BLR_STRESS], t.smax, tm.fmax);
   return HF_OK;
 }
 
@@ -152,8 +174,9 @@ static int training_call(fit_run *r, hf_err *err) {
     r->thr.last_call = r->st.step; /* wait min_interval before trying again */
     return HF_OK;
   }
-  true_err t = true_errors(r);
-  if (r->have_fit) track_correlation(r, r->cur.force, t.fmax);
+  true_err t = true_errors(r, r->y), tm;
+  if (model_error(r, &t, &tm, err)) return HF_FAIL;
+  if (r->have_fit) track_correlation(r, r->cur.force, tm.fmax);
   double t0 = now();
   if (fit_learn(r, err)) return HF_FAIL;
   r->st.t_refit += now() - t0;
@@ -167,12 +190,12 @@ static int training_call(fit_run *r, hf_err *err) {
   const hf_blr_fit *f = &r->fit;
   fprintf(r->calls,
           "%ld\t%ld\t%.2f\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%."
-          "6e\t%.6e\t%.4e\t%.4e\t%.3f\t%.6g\n",
+          "6e\t%.6e\t%.4e\t%.4e\t%.3f\t%.6g\t%.6e\n",
           r->st.calls, r->st.step, fit_config_temperature(&r->c, r->st.step), before.force, t.fmax,
           t.frms, before.err[HF_BLR_ENERGY], t.energy, before.err[HF_BLR_STRESS], t.smax,
           r->thr.threshold, f->rmse[HF_BLR_ENERGY], f->rmse[HF_BLR_FORCE_U],
           f->rmse[HF_BLR_FORCE_V], f->rmse[HF_BLR_STRESS], f->noise[HF_BLR_FORCE_U], f->sigma_v,
-          f->sigma_w, f->gamma, f->log_evidence);
+          f->sigma_w, f->gamma, f->log_evidence, tm.fmax);
   return HF_OK;
 }
 
@@ -311,18 +334,21 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   r->mean = malloc(r->rows * sizeof(double));
   r->berr = malloc(r->rows * sizeof(double));
   r->xpack = malloc(r->nx * sizeof(double));
+  r->yclean = malloc(r->rows * sizeof(double));
   r->type = malloc(r->rows * sizeof(int));
   r->blr = c->blr;
   hf_noise nz = c->noise;
   int noisy = nz.energy > 0 || nz.force > 0 || nz.stress > 0;
   if (!r->phi || !r->ylong || !r->y || !r->target || !r->mean || !r->berr || !r->xpack ||
-      !r->type)
+      !r->type || !r->yclean)
     rc = hf_fail(err, "out of memory");
   if (!rc) rc = hf_fields_alloc(&r->x, &r->lat, mask, err);
   if (!rc) rc = hf_blr_data_init(&r->data, r->M, err);
   if (!rc && hf_thr_init(&r->thr, &c->thr))
     rc = hf_fail(err, "%s: threshold settings out of range", c->path);
   if (!rc) rc = hf_model_engine_create(&r->fp, &r->truth, &r->lat, noisy ? &nz : NULL, err);
+  r->has_clean = noisy;
+  if (!rc && noisy) rc = hf_model_engine_create(&r->clean, &r->truth, &r->lat, NULL, err);
   if (!rc) rc = hf_mkdir_p(c->out_dir, err);
   if (rc) {
     fit_run_free(r);
@@ -359,17 +385,19 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   static const char *calls_h =
       "# fit engine calls. bayes_*: Bayesian error before the call; true_*: |prediction before\n"
       "# the call - engine|; rmse_*: training residuals after the refit; noise_force_u: fitted\n"
-      "# noise level of u forces; sigma_v, sigma_w: hyperparameters (normalised units).\n"
+      "# noise level of u forces; sigma_v, sigma_w: hyperparameters (normalised units);\n"
+      "# model_*: against the noise-free engine (= true_* when the engine has no noise).\n"
       "# call\tstep\tT_K\tbayes_force_max_eV_A\ttrue_force_max_eV_A\ttrue_force_rms_eV_A\t"
       "bayes_energy_eV_per_cell\ttrue_energy_eV_per_cell\tbayes_stress_max_eV_per_cell\t"
       "true_stress_max_eV_per_cell\tthreshold_eV_A\trmse_energy_eV_per_cell\trmse_force_u_eV_A\t"
       "rmse_force_v_eV_A\trmse_stress_eV_per_cell\tnoise_force_u_eV_A\tsigma_v\tsigma_w\t"
-      "gamma\tlog_evidence\n";
+      "gamma\tlog_evidence\tmodel_force_max_eV_A\n";
   static const char *held_h =
-      "# fit held-out points: Bayesian vs true errors of the model at that moment\n"
+      "# fit held-out points: Bayesian vs true errors of the model at that moment;\n"
+      "# model_*: against the noise-free engine (= true_* when the engine has no noise)\n"
       "# step\tT_K\tbayes_force_max_eV_A\ttrue_force_max_eV_A\ttrue_force_rms_eV_A\t"
       "bayes_energy_eV_per_cell\ttrue_energy_eV_per_cell\tbayes_stress_max_eV_per_cell\t"
-      "true_stress_max_eV_per_cell\n";
+      "true_stress_max_eV_per_cell\tmodel_force_max_eV_A\n";
   if (!rc) rc = open_table(&r->log, r->log_path, log_h, *resumed, err);
   if (!rc) rc = open_table(&r->calls, r->calls_path, calls_h, *resumed, err);
   if (!rc) rc = open_table(&r->heldlog, r->heldlog_path, held_h, *resumed, err);
@@ -398,6 +426,7 @@ void fit_run_free(fit_run *r) {
   hf_dyn_free(r->dyn);
   hf_engine_free(r->eng);
   hf_fp_engine_free(&r->fp);
+  hf_fp_engine_free(&r->clean);
   hf_fields_free(&r->x);
   hf_blr_fit_free(&r->fit);
   hf_blr_data_free(&r->data);
@@ -414,6 +443,7 @@ void fit_run_free(fit_run *r) {
   free(r->mean);
   free(r->berr);
   free(r->xpack);
+  free(r->yclean);
   free(r->type);
   free(r);
 }

@@ -42,10 +42,12 @@ typedef struct {
   double t_md, t_bayes, t_refit, t_engine; /* seconds in MD steps, Bayesian errors, refits,
                                               engine calls */
   long n_timed;        /* steps in t_md and t_bayes */
-  /* Bayesian vs true largest force error at calls (after the first fit) and
-   * held-out points: sums for the Pearson correlation of their logarithms */
+  /* Bayesian vs the model's true largest force error (against the noise-free
+   * engine when it adds noise) at calls after the first fit and at held-out
+   * points: sums for the Pearson correlation of their logarithms */
   long nc;
   double sx, sy, sxx, syy, sxy;
+  long ncov, cov1, cov2; /* held-out rows; of them within 1 and 2 predictive sigma */
   long log_bytes, calls_bytes, held_bytes; /* table lengths at the checkpoint */
 } fit_stats;
 

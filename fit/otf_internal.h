@@ -47,6 +47,9 @@ struct fit_run {
   hf_fields x;
   hf_rng rng;
   hf_fp_engine fp;
+  hf_fp_engine clean; /* the model engine without noise, for the model's own error */
+  int has_clean;
+  double *yclean;
   hf_thr thr;
   fit_stats st;
   fit_pending pend_train, pend_held;

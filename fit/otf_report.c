@@ -98,7 +98,7 @@ static int coefficients(fit_run *r, hf_err *err) {
           "# rel_err = (fit - truth)/|truth| (nan for truth 0); z = (fit - truth)/stdev\n"
           "# name\tseed\tfit\tstdev\ttruth\trel_err\tz\tverdict\n",
           r->c.engine_model);
-  int within2 = 0, within3s = 0, bad = 0;
+  int within2 = 0, within3s = 0, bad = 0, z1 = 0, z2 = 0;
   double worst_rel = 0, worst_z = 0;
   for (int k = 0; k < M; k++) {
     double w = r->fit.w[k], sd = r->fit.sd[k], tr = truth[k];
@@ -116,6 +116,8 @@ static int coefficients(fit_run *r, hf_err *err) {
     }
     if (tr != 0) worst_rel = fmax(worst_rel, fabs(rel));
     if (isfinite(z)) worst_z = fmax(worst_z, fabs(z));
+    z1 += fabs(z) <= 1;
+    z2 += fabs(z) <= 2;
     fprintf(f, "%s\t%s\t%.10e\t%.4e\t%.10e\t%.3e\t%.3f\t%s\n", r->sats.t[k].name,
             r->sats.t[k].seed, w, sd, tr, rel, z, v);
   }
@@ -123,9 +125,9 @@ static int coefficients(fit_run *r, hf_err *err) {
   free(truth);
   say(r,
       "coefficients vs engine model: %d of %d within 2%%, %d more within 3 posterior sigma, %d "
-      "off; largest relative error (non-zero truth) %.3g%%, largest |z| %.2f; %d engine-model "
-      "terms lie partly outside the basis\n",
-      within2, M, within3s, bad, 100 * worst_rel, worst_z, outside);
+      "off; largest relative error (non-zero truth) %.3g%%, largest |z| %.2f, |z| <= 1 for %d "
+      "and <= 2 for %d; %d engine-model terms lie partly outside the basis\n",
+      within2, M, within3s, bad, 100 * worst_rel, worst_z, z1, z2, outside);
   return HF_OK;
 }
 
@@ -159,6 +161,11 @@ int fit_report(fit_run *r, hf_err *err) {
         "points): %.3f\n",
         s->nc, cov / sqrt(vx * vy));
   }
+  if (s->ncov > 0)
+    say(r,
+        "held-out predictive coverage (engine within k sigma of the prediction, Bayesian error "
+        "and fitted noise combined): k=1 %.1f%%, k=2 %.1f%% (Gaussian: 68.3%%, 95.4%%)\n",
+        100.0 * (double)s->cov1 / (double)s->ncov, 100.0 * (double)s->cov2 / (double)s->ncov);
   if (s->n_timed > 0)
     say(r,
         "time per MD step %.3g us, fitter (rows + Bayesian errors) %.3g us: ratio %.2f; refits "

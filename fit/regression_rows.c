@@ -25,11 +25,16 @@ struct hf_features {
   int nvec; /* vector fields present, as a bit mask u=1, v=2, w=4 */
 };
 
+static int term_uses_etaL(const hf_term *t) {
+  for (int i = 0; i < t->poly.n; i++)
+    for (int k = 0; k < t->poly.m[i].deg; k++)
+      if (t->poly.m[i].f[k].kind == HF_VAR_ETAL) return 1;
+  return 0;
+}
+
 static int uses_etaL(const hf_model *m) {
   for (int t = 0; t < m->nterms; t++)
-    for (int i = 0; i < m->terms[t].poly.n; i++)
-      for (int k = 0; k < m->terms[t].poly.m[i].deg; k++)
-        if (m->terms[t].poly.m[i].f[k].kind == HF_VAR_ETAL) return 1;
+    if (term_uses_etaL(&m->terms[t])) return 1;
   return 0;
 }
 
@@ -117,12 +122,13 @@ void hf_features_eval(hf_features *f, const hf_fields *x, double *phi, double *y
   for (size_t t = 0; phi && t < nt; t++) {
     hf_fields_zero(&f->g, &f->lat);
     double dEdeta[6] = {0, 0, 0, 0, 0, 0};
-    if (f->need_etaL)
+    const int loc = f->need_etaL && term_uses_etaL(&m->terms[t]); /* the adjoint costs */
+    if (loc)
       for (int l = 0; l < 6; l++) memset(f->gEtaL[l], 0, f->lat.n * sizeof(double));
     hf_poly_input in = {&f->lat, x, f->need_etaL ? f->etaL : NULL};
-    hf_poly_output out = {&f->g, f->need_etaL ? f->gEtaL : NULL, dEdeta};
+    hf_poly_output out = {&f->g, loc ? f->gEtaL : NULL, dEdeta};
     double e = hf_poly_eval(&m->terms[t].poly, 1.0, &in, &out);
-    if (f->need_etaL) hf_local_strain_adjoint(&f->lat, &f->wrap, &f->st, f->gEtaL, f->g.v);
+    if (loc) hf_local_strain_adjoint(&f->lat, &f->wrap, &f->st, f->gEtaL, f->g.v);
     put_column(f, e, dEdeta, phi + t, nt);
   }
   if (ylong) {

@@ -195,7 +195,6 @@ int hf_sat_request_default(hf_sat_request *r, unsigned dof, const hf_sites *site
       {U, "u u@1..3"},
       {V, "v v@0..2"},
       {W, "w w@1..3"},
-      {U && V, "u v@1"},
       {E, "eta^2"},
       {E && U, "eta u^2"},
       {E && W, "eta w^2"},

@@ -100,11 +100,14 @@ int hf_sat_request_add_family(hf_sat_request *r, const hf_sat_family *f, hf_err 
 /* Defaults after paper 003 for the degrees of freedom in dof (enum hf_dof):
  *   u:      u^2..4, u u@1..3                 omega:  w^2..4, w w@1..3
  *   v:      v v@0..2 (reaches the nearest-neighbour difference forms of the
- *           inhomogeneous elastic energy)    u+v:    u v@1, etaL u^2
+ *           inhomogeneous elastic energy)    u+v:    etaL u^2
  *   eta:    eta^2;  with u: eta u^2;  with omega: eta w^2
  *   u+omega: u^2 w^2 (u^2 w^2@1 when u and omega sit on different sublattices)
  *   sigma:  u^1..3 sigma@0..1, v sigma@0..1, w^2 sigma@0..1 (for the fields present)
- * Anharmonic intersite terms (u^3 u@1, u w^2@1, ...) are opt-in. */
+ * Anharmonic intersite terms (u^3 u@1, u w^2@1, ...) and the bilinear u-v
+ * pair "u v@1" are opt-in: paper 003 couples u to v only through the local
+ * strain, and of the two u-v invariants at the nearest A-B shell one breaks
+ * translation invariance (a rigid shift of v would change the energy). */
 int hf_sat_request_default(hf_sat_request *r, unsigned dof, const hf_sites *sites, hf_err *err);
 /* Family tag as used in term names ("u1-u1", "eta1u2", "u2-sigma1"). */
 void hf_sat_family_tag(const hf_sat_family *f, char *buf, int n);

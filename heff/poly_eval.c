@@ -45,8 +45,13 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
     }
     double sum = 0.0;
     double dhom[HF_MAX_DEG] = {0};
+    size_t row[HF_MAX_DEG]; /* start of each factor's (x, y) row: wrapped once per row */
     for (int x = 0; x < L[0]; x++)
-      for (int y = 0; y < L[1]; y++)
+      for (int y = 0; y < L[1]; y++) {
+        for (int f = 0; f < deg; f++) {
+          const int8_t *o = m->f[f].off;
+          row[f] = is_hom[f] ? 0 : hf_index(lat, hf_pbc(x, o[0], L[0]), hf_pbc(y, o[1], L[1]), 0);
+        }
         for (int z = 0; z < L[2]; z++) {
           double val[HF_MAX_DEG], pre[HF_MAX_DEG + 1], suf[HF_MAX_DEG + 1];
           size_t idx[HF_MAX_DEG];
@@ -55,9 +60,7 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
               val[f] = hom[f];
               idx[f] = 0;
             } else {
-              const int8_t *o = m->f[f].off;
-              idx[f] = hf_index(lat, hf_pbc(x, o[0], L[0]), hf_pbc(y, o[1], L[1]),
-                                hf_pbc(z, o[2], L[2]));
+              idx[f] = row[f] + (size_t)hf_pbc(z, m->f[f].off[2], L[2]);
               val[f] = src[f][idx[f]];
             }
           }
@@ -75,6 +78,7 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
               dst[f][idx[f]] += d;
           }
         }
+      }
     total += c * sum;
     if (out && out->dEdeta)
       for (int f = 0; f < deg; f++)
