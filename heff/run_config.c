@@ -69,10 +69,10 @@ static int read_temperatures(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
 }
 
 int hf_yaml_md_opts(hf_yreader *r, yaml_node_t *n, hf_dyn_opts *o) {
-  enum { DT, THERMO, FRICTION, TAU_T, NHC, BARO, TAU_P, FREE, NK };
-  hf_yslot s[NK] = {{.key = "dt"},    {.key = "thermostat"}, {.key = "friction"},
-                    {.key = "tau_t"}, {.key = "nhc_length"}, {.key = "barostat"},
-                    {.key = "tau_p"}, {.key = "strain_free"}};
+  enum { DT, THERMO, FRICTION, TAU_T, NHC, BARO, TAU_P, FREE, WMASS, NK };
+  hf_yslot s[NK] = {{.key = "dt"},    {.key = "thermostat"},  {.key = "friction"},
+                    {.key = "tau_t"}, {.key = "nhc_length"},  {.key = "barostat"},
+                    {.key = "tau_p"}, {.key = "strain_free"}, {.key = "strain_mass"}};
   if (hf_yaml_map(r, n, "", "md", "a mapping of MD settings", "md: ", s, NK)) return HF_FAIL;
   static const char *thermo[] = {"none", "langevin", "nose-hoover"};
   if (s[DT].val &&
@@ -98,6 +98,9 @@ int hf_yaml_md_opts(hf_yreader *r, yaml_node_t *n, hf_dyn_opts *o) {
   if (s[BARO].val && hf_yaml_bool(r, s[BARO].val, "md: ", "barostat", &o->barostat)) return HF_FAIL;
   if (s[TAU_P].val && hf_yaml_positive(r, s[TAU_P].val, "md: ", "tau_p",
                                        "a positive barostat period in fs", &o->tau_p))
+    return HF_FAIL;
+  if (s[WMASS].val && hf_yaml_positive(r, s[WMASS].val, "md: ", "strain_mass",
+                                       "a positive barostat mass in eV fs^2", &o->strain_mass))
     return HF_FAIL;
   if (s[FREE].val) {
     double f[6];
