@@ -10,6 +10,7 @@ packages=(
   libgsl-dev
   libopenmpi-dev openmpi-bin
   libyaml-dev
+  python3-ase  # reads the fit training set in the tests; drives GPAW in dft_bridge
 )
 
 missing=()
