@@ -229,23 +229,11 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
       read_engine(r, k[ENGINE].val, c))
     return HF_FAIL;
   if (k[BASIS].val && read_basis(r, k[BASIS].val, c)) return HF_FAIL;
-  if (k[SUPER].val) {
-    double L[3];
-    if (hf_yaml_numbers(r, k[SUPER].val, "", "supercell", "three cell counts [Lx, Ly, Lz]", L, 3) <
-        0)
-      return HF_FAIL;
-    for (int a = 0; a < 3; a++) {
-      if (L[a] < 2 || L[a] > 16 || L[a] != floor(L[a]))
-        return hf_yaml_expected(r, k[SUPER].val, "", "supercell",
-                                "three whole numbers between 2 and 16 (a small fitting cell)");
-      c->L[a] = (int)L[a];
-    }
-  }
-  long v;
-  if (k[SEED].val) {
-    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 9007199254740991L, &v)) return HF_FAIL;
-    c->seed = (unsigned long long)v;
-  }
+  if (k[SUPER].val &&
+      hf_yaml_supercell(r, k[SUPER].val, 2, 16,
+                        "three whole numbers between 2 and 16 (a small fitting cell)", c->L))
+    return HF_FAIL;
+  if (k[SEED].val && hf_yaml_seed(r, k[SEED].val, &c->seed)) return HF_FAIL;
   if (k[PRESS].val &&
       hf_yaml_number(r, k[PRESS].val, "", "pressure", "a pressure in GPa", &c->pressure))
     return HF_FAIL;

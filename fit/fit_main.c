@@ -5,42 +5,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "otf.h"
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: fit [--resume] [--quiet] FIT.yaml\n"
-          "  Fits the effective Hamiltonian described by FIT.yaml on the fly (docs/fit-format.md).\n"
-          "  --resume  continue from the output directory (no engine call is repeated)\n"
-          "  --quiet   no progress line\n"
-          "Output in the output directory: model.yaml (fitted, runnable by heff), train.xyz and\n"
-          "heldout.xyz (extended XYZ), learning.tsv, calls.tsv, heldout.tsv, coefficients.tsv,\n"
-          "parity_*.tsv, summary.txt, fit.ckpt.  Units: eV, Angstrom, fs, K, GPa.\n");
+  fprintf(
+      f,
+      "usage: fit [--resume] [--quiet] FIT.yaml\n"
+      "  Fits the effective Hamiltonian described by FIT.yaml on the fly (docs/fit-format.md).\n"
+      "  --resume  continue from the output directory (no engine call is repeated)\n"
+      "  --quiet   no progress line\n"
+      "Output in the output directory: model.yaml (fitted, runnable by heff), train.xyz and\n"
+      "heldout.xyz (extended XYZ), learning.tsv, calls.tsv, heldout.tsv, coefficients.tsv,\n"
+      "parity_*.tsv, summary.txt, fit.ckpt.  Units: eV, Angstrom, fs, K, GPa.\n");
 }
 
 int main(int argc, char **argv) {
-  int resume = 0, quiet = 0;
-  const char *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--resume")) {
-      resume = 1;
-    } else if (!strcmp(argv[i], "--quiet")) {
-      quiet = 1;
-    } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (argv[i][0] == '-' || path) {
-      fprintf(stderr, "fit: unexpected argument '%s'\n", argv[i]);
-      usage(stderr);
-      return 2;
-    } else {
-      path = argv[i];
-    }
-  }
-  if (!path) {
-    usage(stderr);
-    return 2;
-  }
+  int resume, quiet;
+  const char *path;
+  int status0 = hf_cli_parse(argc, argv, "fit", usage, &resume, &quiet, &path);
+  if (status0 >= 0) return status0;
   hf_err err = {{0}};
   fit_config c;
   fit_run *r;
@@ -49,9 +33,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "fit: %s\n", err.msg);
     return 1;
   }
-  printf("# fit: %s\n# %dx%dx%d cells, %d basis terms, %ld MD steps, seed %llu, engine model %s%s\n",
-         path, c.L[0], c.L[1], c.L[2], fit_run_nterms(r), c.steps, c.seed, c.engine_model,
-         resumed ? " (resumed)" : "");
+  printf(
+      "# fit: %s\n# %dx%dx%d cells, %d basis terms, %ld MD steps, seed %llu, engine model %s%s\n",
+      path, c.L[0], c.L[1], c.L[2], fit_run_nterms(r), c.steps, c.seed, c.engine_model,
+      resumed ? " (resumed)" : "");
   fflush(stdout);
   int tty = !quiet && c.progress && isatty(fileno(stderr));
   int status;

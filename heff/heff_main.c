@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "sweep.h"
 
 static void usage(FILE *f) {
@@ -26,28 +27,10 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-  int resume = 0, quiet = 0;
-  const char *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--resume"))
-      resume = 1;
-    else if (!strcmp(argv[i], "--quiet"))
-      quiet = 1;
-    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (argv[i][0] == '-' || path) {
-      fprintf(stderr, "heff: unexpected argument '%s'\n", argv[i]);
-      usage(stderr);
-      return 2;
-    } else {
-      path = argv[i];
-    }
-  }
-  if (!path) {
-    usage(stderr);
-    return 2;
-  }
+  int resume, quiet;
+  const char *path;
+  int status0 = hf_cli_parse(argc, argv, "heff", usage, &resume, &quiet, &path);
+  if (status0 >= 0) return status0;
   hf_err err = {{0}};
   hf_run_config c;
   hf_model m;

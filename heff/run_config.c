@@ -184,24 +184,10 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   if (hf_yaml_need(r, root, "", &k[TEMPS], "temperatures in K", top) ||
       read_temperatures(r, k[TEMPS].val, c))
     return HF_FAIL;
-  if (k[SUPER].val) {
-    double L[3];
-    if (hf_yaml_numbers(r, k[SUPER].val, "", "supercell", "three cell counts [Lx, Ly, Lz]", L, 3) <
-        0)
-      return HF_FAIL;
-    for (int a = 0; a < 3; a++) {
-      if (L[a] < 1 || L[a] > 4096 || L[a] != floor(L[a]))
-        return hf_yaml_expected(r, k[SUPER].val, "", "supercell",
-                                "three whole numbers between 1 and 4096");
-      c->L[a] = (int)L[a];
-    }
-  }
-  long v;
-  if (k[SEED].val) {
-    if (hf_yaml_integer(r, k[SEED].val, "", "seed", 0, 9007199254740991L /* 2^53 - 1 */, &v))
-      return HF_FAIL;
-    c->seed = (unsigned long long)v;
-  }
+  if (k[SUPER].val && hf_yaml_supercell(r, k[SUPER].val, 1, 4096,
+                                        "three whole numbers between 1 and 4096", c->L))
+    return HF_FAIL;
+  if (k[SEED].val && hf_yaml_seed(r, k[SEED].val, &c->seed)) return HF_FAIL;
   if (k[METHOD].val) {
     static const char *names[] = {"md", "hmc", "mc"};
     int m = hf_yaml_choice(r, k[METHOD].val, "", "method", names, 3, "md, hmc or mc");

@@ -292,3 +292,23 @@ void hf_path_resolve(char *dst, size_t cap, const char *file, const char *rel) {
   snprintf(tmp, sizeof tmp, "%s", file);
   snprintf(dst, cap, "%s/%s", dirname(tmp), rel);
 }
+
+int hf_yaml_supercell(hf_yreader *r, const yaml_node_t *n, int lo, int hi, const char *what,
+                      int L[3]) {
+  double v[3];
+  if (hf_yaml_numbers(r, n, "", "supercell", "three cell counts [Lx, Ly, Lz]", v, 3) < 0)
+    return HF_FAIL;
+  for (int a = 0; a < 3; a++) {
+    if (v[a] < lo || v[a] > hi || v[a] != floor(v[a]))
+      return hf_yaml_expected(r, n, "", "supercell", what);
+    L[a] = (int)v[a];
+  }
+  return HF_OK;
+}
+
+int hf_yaml_seed(hf_yreader *r, const yaml_node_t *n, unsigned long long *seed) {
+  long v;
+  if (hf_yaml_integer(r, n, "", "seed", 0, 9007199254740991L /* 2^53 - 1 */, &v)) return HF_FAIL;
+  *seed = (unsigned long long)v;
+  return HF_OK;
+}

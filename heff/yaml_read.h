@@ -55,6 +55,12 @@ int hf_yaml_choice(hf_yreader *r, const yaml_node_t *n, const char *where, const
 int hf_yaml_numbers(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
                     const char *what, double *out, int count);
 
+/* Key 'supercell': three whole numbers in [lo, hi] into L. */
+int hf_yaml_supercell(hf_yreader *r, const yaml_node_t *n, int lo, int hi, const char *what,
+                      int L[3]);
+/* Key 'seed': a whole number 0 .. 2^53 - 1 (exact in YAML's floats too). */
+int hf_yaml_seed(hf_yreader *r, const yaml_node_t *n, unsigned long long *seed);
+
 /* dst = the directory of `file` joined with rel, or rel when it is absolute
  * (paths inside input files are relative to the file). */
 void hf_path_resolve(char *dst, size_t cap, const char *file, const char *rel);
