@@ -65,14 +65,13 @@ static int read_extra(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   if (hf_model_load(&m, c->engine_model, r->err))
     return hf_yaml_fail_at(r, n, "engine: key 'model': %s", r->err->msg);
   int k = 0, rc = HF_OK;
-  const int first = m.nterms;
   for (yaml_node_item_t *it = n->data.sequence.items.start;
        !rc && it < n->data.sequence.items.top; it++, k++) {
     if (k == FIT_MAX_EXTRA) {
       rc = hf_yaml_fail_at(r, n, "engine: key 'extra_terms': more than %d terms", FIT_MAX_EXTRA);
       break;
     }
-    rc = hf_model_read_term(r, &m, yaml_document_get_node(&r->doc, *it), first + k);
+    rc = hf_model_read_term(r, &m, yaml_document_get_node(&r->doc, *it), "engine: extra_terms", k);
     if (rc) break;
     const hf_term *t = &m.terms[m.nterms - 1];
     fit_extra_term *e = &c->extra[k];

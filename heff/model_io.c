@@ -69,9 +69,9 @@ static const char *strip_term_prefix(const char *msg, const char *name) {
 
 enum { T_NAME, T_COEF, T_EXPR, T_SYM, T_STDEV, T_N };
 
-int hf_model_read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
+int hf_model_read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, const char *list, int idx) {
   char where[160];
-  snprintf(where, sizeof where, "terms[%d]: ", idx);
+  snprintf(where, sizeof where, "%s[%d]: ", list, idx);
   /* name the term in messages about its other keys, if it has a usable name */
   if (n->type == YAML_MAPPING_NODE)
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -80,7 +80,7 @@ int hf_model_read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
       if (k->type == YAML_SCALAR_NODE && !strcmp(hf_yaml_str(k), "name") &&
           v->type == YAML_SCALAR_NODE && v->data.scalar.length < sizeof m->terms[0].name &&
           valid_term_name(hf_yaml_str(v))) {
-        snprintf(where, sizeof where, "terms[%d] ('%s'): ", idx, hf_yaml_str(v));
+        snprintf(where, sizeof where, "%s[%d] ('%s'): ", list, idx, hf_yaml_str(v));
         break;
       }
     }
@@ -102,7 +102,7 @@ int hf_model_read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx) {
       return hf_yaml_fail_at(r, s[T_NAME].val,
                              "%skey 'name': duplicate term name '%s' (first is terms[%d])", where,
                              name, i);
-  snprintf(where, sizeof where, "terms[%d] ('%s'): ", idx, name);
+  snprintf(where, sizeof where, "%s[%d] ('%s'): ", list, idx, name);
   if (hf_yaml_need(r, n, where, &s[T_COEF], "coefficient, eV per unit of the polynomial",
                    "the term mapping") ||
       hf_yaml_need(r, n, where, &s[T_EXPR], "polynomial expression", "the term mapping"))
@@ -354,7 +354,7 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
     int i = 0;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++, i++)
-      if (hf_model_read_term(r, m, yaml_document_get_node(&r->doc, *it), i)) return HF_FAIL;
+      if (hf_model_read_term(r, m, yaml_document_get_node(&r->doc, *it), "terms", i)) return HF_FAIL;
   }
   return HF_OK;
 }

@@ -7,7 +7,7 @@
 #include "yaml_read.h"
 
 /* Reads the term mapping n (name, coef, expr[, symmetrize, stdev]) and adds
- * it to m; messages name it "terms[idx]". */
-int hf_model_read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, int idx);
+ * it to m; messages name it "<list>[idx]" (list: "terms" in model files). */
+int hf_model_read_term(hf_yreader *r, hf_model *m, yaml_node_t *n, const char *list, int idx);
 
 #endif
