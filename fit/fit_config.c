@@ -65,8 +65,8 @@ static int read_extra(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   if (hf_model_load(&m, c->engine_model, r->err))
     return hf_yaml_fail_at(r, n, "engine: key 'model': %s", r->err->msg);
   int k = 0, rc = HF_OK;
-  for (yaml_node_item_t *it = n->data.sequence.items.start;
-       !rc && it < n->data.sequence.items.top; it++, k++) {
+  for (yaml_node_item_t *it = n->data.sequence.items.start; !rc && it < n->data.sequence.items.top;
+       it++, k++) {
     if (k == FIT_MAX_EXTRA) {
       rc = hf_yaml_fail_at(r, n, "engine: key 'extra_terms': more than %d terms", FIT_MAX_EXTRA);
       break;
@@ -86,8 +86,7 @@ static int read_extra(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  hf_yslot s[4] = {
-      {.key = "type"}, {.key = "model"}, {.key = "noise"}, {.key = "extra_terms"}};
+  hf_yslot s[4] = {{.key = "type"}, {.key = "model"}, {.key = "noise"}, {.key = "extra_terms"}};
   const char *w = "engine: ";
   if (hf_yaml_map(r, n, "", "engine",
                   "a mapping {type: model, model: FILE, noise: {...}, extra_terms: [...]}", w, s,
@@ -154,8 +153,7 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   enum { METHOD, WEIGHTS, SV, SW, NK };
-  hf_yslot s[NK] = {
-      {.key = "method"}, {.key = "weights"}, {.key = "sigma_v"}, {.key = "sigma_w"}};
+  hf_yslot s[NK] = {{.key = "method"}, {.key = "weights"}, {.key = "sigma_v"}, {.key = "sigma_w"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -170,8 +168,7 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   if (s[WEIGHTS].val) {
     hf_yslot q[3] = {{.key = "energy"}, {.key = "force"}, {.key = "stress"}};
     const char *wq = "regression: weights: ";
-    if (hf_yaml_map(r, s[WEIGHTS].val, w, "weights", "a mapping {energy, force, stress}", wq, q,
-                    3))
+    if (hf_yaml_map(r, s[WEIGHTS].val, w, "weights", "a mapping {energy, force, stress}", wq, q, 3))
       return HF_FAIL;
     for (int i = 0; i < 3; i++) {
       double h;
@@ -179,13 +176,14 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
       if (hf_yaml_number(r, q[i].val, wq, q[i].key, "a weight >= 0", &h)) return HF_FAIL;
       if (!(h >= 0)) return hf_yaml_expected(r, q[i].val, wq, q[i].key, "a weight >= 0");
       if (i == 0) o->weight[HF_BLR_ENERGY] = h;
-      if (i == 1) o->weight[HF_BLR_FORCE_U] = o->weight[HF_BLR_FORCE_V] = o->weight[HF_BLR_FORCE_W] = h;
+      if (i == 1)
+        o->weight[HF_BLR_FORCE_U] = o->weight[HF_BLR_FORCE_V] = o->weight[HF_BLR_FORCE_W] = h;
       if (i == 2) o->weight[HF_BLR_STRESS] = h;
     }
   }
-  if (s[SV].val && hf_yaml_positive(r, s[SV].val, w, "sigma_v",
-                                    "a positive noise level (units of each type's std)",
-                                    &o->sigma_v))
+  if (s[SV].val &&
+      hf_yaml_positive(r, s[SV].val, w, "sigma_v",
+                       "a positive noise level (units of each type's std)", &o->sigma_v))
     return HF_FAIL;
   if (s[SW].val && hf_yaml_positive(r, s[SW].val, w, "sigma_w",
                                     "a positive prior width (normalised units)", &o->sigma_w))
@@ -194,27 +192,11 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
-  enum {
-    REF,
-    BASIS,
-    SUPER,
-    SEED,
-    PRESS,
-    TEMPS,
-    STEPS,
-    MD,
-    INIT,
-    ENGINE,
-    THR,
-    REGR,
-    HELD,
-    OUT,
-    NK
-  };
-  hf_yslot k[NK] = {{.key = "reference"}, {.key = "basis"},     {.key = "supercell"},
-                    {.key = "seed"},      {.key = "pressure"},  {.key = "temperatures"},
-                    {.key = "steps"},     {.key = "md"},        {.key = "initial_amplitude"},
-                    {.key = "engine"},    {.key = "threshold"}, {.key = "regression"},
+  enum { REF, BASIS, SUPER, SEED, PRESS, TEMPS, STEPS, MD, INIT, ENGINE, THR, REGR, HELD, OUT, NK };
+  hf_yslot k[NK] = {{.key = "reference"},     {.key = "basis"},     {.key = "supercell"},
+                    {.key = "seed"},          {.key = "pressure"},  {.key = "temperatures"},
+                    {.key = "steps"},         {.key = "md"},        {.key = "initial_amplitude"},
+                    {.key = "engine"},        {.key = "threshold"}, {.key = "regression"},
                     {.key = "heldout_every"}, {.key = "output"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
     return HF_FAIL;
@@ -255,8 +237,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     return HF_FAIL;
   if (k[THR].val && read_threshold(r, k[THR].val, c)) return HF_FAIL;
   if (k[REGR].val && read_regression(r, k[REGR].val, c)) return HF_FAIL;
-  if (k[HELD].val && hf_yaml_integer(r, k[HELD].val, "", "heldout_every", 0, 1000000000L,
-                                     &c->heldout_every))
+  if (k[HELD].val &&
+      hf_yaml_integer(r, k[HELD].val, "", "heldout_every", 0, 1000000000L, &c->heldout_every))
     return HF_FAIL;
   if (k[OUT].val) {
     hf_yslot s[4] = {

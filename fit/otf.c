@@ -136,9 +136,8 @@ static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
     *ok = 0;
     return HF_OK;
   }
-  fit_frame_meta meta = {.step = r->st.step,
-                         .T = fit_config_temperature(&r->c, r->st.step),
-                         .pred_err = r->cur.force};
+  fit_frame_meta meta = {
+      .step = r->st.step, .T = fit_config_temperature(&r->c, r->st.step), .pred_err = r->cur.force};
   return fit_xyz_append(heldout ? r->held : r->train, heldout ? r->held_path : r->train_path,
                         &r->model, &r->lat, &r->x, r->y, &meta, err);
 }
@@ -160,8 +159,8 @@ static int heldout_point(fit_run *r, hf_err *err) {
   }
   if (model_error(r, &t, &tm, err)) return HF_FAIL;
   track_correlation(r, r->cur.force, tm.fmax);
-  fprintf(r->heldlog, "%ld\t%.2f\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\n",
-          r->st.step, fit_config_temperature(&r->c, r->st.step), r->cur.force, t.fmax, t.frms,
+  fprintf(r->heldlog, "%ld\t%.2f\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\n", r->st.step,
+          fit_config_temperature(&r->c, r->st.step), r->cur.force, t.fmax, t.frms,
           r->cur.err[HF_BLR_ENERGY], t.energy, r->cur.err[HF_BLR_STRESS], t.smax, tm.fmax);
   return HF_OK;
 }
@@ -206,11 +205,11 @@ static void log_row(fit_run *r) {
     const double *u = r->x.u[a];
     for (size_t i = 0; u && i < r->lat.n; i++) um[a] += u[i] / (double)r->lat.n;
   }
-  fprintf(r->log, "%ld\t%.2f\t%.8f\t%.6e\t%.6e\t%.6e\t%.6e\t%ld\t%.5f\t%.5f\t%.5f\t%.6f\t%.6f\t%.6f\n",
-          r->st.step, fit_config_temperature(&r->c, r->st.step),
-          (E->total - E->pv) / (double)r->lat.n, r->cur.force, r->cur.err[HF_BLR_ENERGY],
-          r->cur.err[HF_BLR_STRESS], r->thr.threshold, r->st.calls, um[0], um[1], um[2],
-          r->x.eta[0], r->x.eta[1], r->x.eta[2]);
+  fprintf(
+      r->log, "%ld\t%.2f\t%.8f\t%.6e\t%.6e\t%.6e\t%.6e\t%ld\t%.5f\t%.5f\t%.5f\t%.6f\t%.6f\t%.6f\n",
+      r->st.step, fit_config_temperature(&r->c, r->st.step), (E->total - E->pv) / (double)r->lat.n,
+      r->cur.force, r->cur.err[HF_BLR_ENERGY], r->cur.err[HF_BLR_STRESS], r->thr.threshold,
+      r->st.calls, um[0], um[1], um[2], r->x.eta[0], r->x.eta[1], r->x.eta[2]);
 }
 
 static int check_sane(const fit_run *r, hf_err *err) {

@@ -32,16 +32,16 @@
 #include "fit_config.h"
 
 typedef struct {
-  long step;           /* next MD step */
-  long calls;          /* training engine calls (results in train.xyz) */
-  long failed;         /* engine calls that failed */
-  long heldout;        /* held-out engine calls */
-  long settled_step;   /* first step with a non-zero threshold (-1: not yet) */
-  long calls_settled;  /* calls after settled_step */
-  double threshold;    /* eV/Angstrom */
+  long step;                               /* next MD step */
+  long calls;                              /* training engine calls (results in train.xyz) */
+  long failed;                             /* engine calls that failed */
+  long heldout;                            /* held-out engine calls */
+  long settled_step;                       /* first step with a non-zero threshold (-1: not yet) */
+  long calls_settled;                      /* calls after settled_step */
+  double threshold;                        /* eV/Angstrom */
   double t_md, t_bayes, t_refit, t_engine; /* seconds in MD steps, Bayesian errors, refits,
                                               engine calls */
-  long n_timed;        /* steps in t_md and t_bayes */
+  long n_timed;                            /* steps in t_md and t_bayes */
   /* Bayesian vs the model's true largest force error (against the noise-free
    * engine when it adds noise) at calls after the first fit and at held-out
    * points: sums for the Pearson correlation of their logarithms */

@@ -118,8 +118,8 @@ static int coefficients(fit_run *r, hf_err *err) {
     if (isfinite(z)) worst_z = fmax(worst_z, fabs(z));
     z1 += fabs(z) <= 1;
     z2 += fabs(z) <= 2;
-    fprintf(f, "%s\t%s\t%.10e\t%.4e\t%.10e\t%.3e\t%.3f\t%s\n", r->sats.t[k].name,
-            r->sats.t[k].seed, w, sd, tr, rel, z, v);
+    fprintf(f, "%s\t%s\t%.10e\t%.4e\t%.10e\t%.3e\t%.3f\t%s\n", r->sats.t[k].name, r->sats.t[k].seed,
+            w, sd, tr, rel, z, v);
   }
   fclose(f);
   free(truth);
@@ -140,10 +140,8 @@ int fit_report(fit_run *r, hf_err *err) {
   const fit_stats *s = &r->st;
   say(r, "fit: %s\n", r->c.path);
   say(r, "model: %s (%d terms; heff runs it as is)\n", path, r->M);
-  say(r,
-      "MD steps %ld; engine calls %ld (%.3f%% of steps), failed %ld, held-out %ld\n", s->step,
-      s->calls, 100.0 * (double)s->calls / (double)(s->step ? s->step : 1), s->failed,
-      s->heldout);
+  say(r, "MD steps %ld; engine calls %ld (%.3f%% of steps), failed %ld, held-out %ld\n", s->step,
+      s->calls, 100.0 * (double)s->calls / (double)(s->step ? s->step : 1), s->failed, s->heldout);
   if (s->settled_step >= 0) {
     long after = s->step - s->settled_step;
     say(r,

@@ -96,8 +96,7 @@ int fit_replay(fit_run *r, fit_pending *p, double *y, hf_err *err) {
   if (p->next >= p->n) return 0;
   long s = p->step[p->next];
   fit_pack_config(r, r->xpack);
-  if (s != r->st.step ||
-      memcmp(r->xpack, p->x + (size_t)p->next * r->nx, r->nx * sizeof(double)))
+  if (s != r->st.step || memcmp(r->xpack, p->x + (size_t)p->next * r->nx, r->nx * sizeof(double)))
     return hf_fail(err,
                    "resume: the engine result recorded for step %ld does not match the replayed "
                    "run (now at step %ld, configuration %s); was the fit file or the program "
@@ -139,8 +138,8 @@ static int load_frames(fit_run *r, const char *path, long keep, fit_pending *pen
   long n, valid;
   if (fit_xyz_read(path, &r->model, &r->lat, load_frame, &c, &n, &valid, err)) return HF_FAIL;
   if (n < keep)
-    return hf_fail(err, "%s holds %ld frames but the checkpoint counts %ld: the file was cut",
-                   path, n, keep);
+    return hf_fail(err, "%s holds %ld frames but the checkpoint counts %ld: the file was cut", path,
+                   n, keep);
   /* a frame cut short by a kill while writing was never used: drop it */
   if (access(path, F_OK) == 0 && truncate(path, valid))
     return hf_fail(err, "%s: cannot drop an incomplete last frame: %s", path, strerror(errno));

@@ -53,8 +53,8 @@ int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattic
   for (int k = 0; k < nf; k++) fprintf(f, ":%s:R:3:f_%s:R:3", fname[fl[k]], fname[fl[k]]);
   fprintf(f, " energy=%.17g stress=\"", y[0] * (double)n);
   for (int a = 0; a < 9; a++) fprintf(f, "%s%.17g", a ? " " : "", s[a / 3][a % 3]);
-  fprintf(f, "\" pbc=\"T T T\" heff_step=%ld heff_T=%.17g heff_pred_err=%.17g", meta->step,
-          meta->T, meta->pred_err);
+  fprintf(f, "\" pbc=\"T T T\" heff_step=%ld heff_T=%.17g heff_pred_err=%.17g", meta->step, meta->T,
+          meta->pred_err);
   fprintf(f, " heff_energy_per_cell=%.17g heff_eta=\"", y[0]);
   for (int l = 0; l < 6; l++) fprintf(f, "%s%.17g", l ? " " : "", x->eta[l]);
   fprintf(f, "\" heff_stress_rows=\"");
@@ -176,8 +176,8 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
         const char *p = r->line;
         while (*p == ' ') p++;
         if (*p != 'X' || !parse_numbers(p + 1, rec, nrec))
-          return hf_fail(err, "%s:%ld: expected 'X' and %d numbers (position, modes, forces)",
-                         path, r->lineno, nrec);
+          return hf_fail(err, "%s:%ld: expected 'X' and %d numbers (position, modes, forces)", path,
+                         r->lineno, nrec);
         size_t i = hf_index(lat, cx, cy, cz);
         for (int k = 0; k < nf; k++)
           for (int a = 0; a < 3; a++) {

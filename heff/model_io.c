@@ -354,7 +354,8 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
     int i = 0;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++, i++)
-      if (hf_model_read_term(r, m, yaml_document_get_node(&r->doc, *it), "terms", i)) return HF_FAIL;
+      if (hf_model_read_term(r, m, yaml_document_get_node(&r->doc, *it), "terms", i))
+        return HF_FAIL;
   }
   return HF_OK;
 }

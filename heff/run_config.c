@@ -184,8 +184,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   if (hf_yaml_need(r, root, "", &k[TEMPS], "temperatures in K", top) ||
       read_temperatures(r, k[TEMPS].val, c))
     return HF_FAIL;
-  if (k[SUPER].val && hf_yaml_supercell(r, k[SUPER].val, 1, 4096,
-                                        "three whole numbers between 1 and 4096", c->L))
+  if (k[SUPER].val &&
+      hf_yaml_supercell(r, k[SUPER].val, 1, 4096, "three whole numbers between 1 and 4096", c->L))
     return HF_FAIL;
   if (k[SEED].val && hf_yaml_seed(r, k[SEED].val, &c->seed)) return HF_FAIL;
   if (k[METHOD].val) {

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
-#include "md_state.h"
 #include "hmc.h"
 #include "local_strain.h"
+#include "md_state.h"
 #include "metropolis.h"
 #include "output.h"
 
@@ -272,7 +272,8 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   if (*resumed) {
     s->table = fopen(s->table_path, "r+");
     s->terms = fopen(s->terms_path, "r+");
-    if (!s->table || !s->terms || hf_file_truncate(s->table, s->p.table_bytes, s->table_path, err) ||
+    if (!s->table || !s->terms ||
+        hf_file_truncate(s->table, s->p.table_bytes, s->table_path, err) ||
         hf_file_truncate(s->terms, s->p.terms_bytes, s->terms_path, err)) {
       if (!err || !err->msg[0]) hf_fail(err, "cannot reopen the output tables in %s", c->out_dir);
       hf_sweep_free(s);

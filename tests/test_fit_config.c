@@ -90,8 +90,8 @@ int main(int argc, char **argv) {
   const bad_case bad_engine[] = {
       {"  noise: {force: -1}\n", 5, "engine: noise: key 'force': expected a standard deviation",
        NULL},
-      {"  extra_terms:\n    - {name: w2, coef: 1, expr: \"wx^2\"}\n", 6, "engine: extra_terms[0] ('w2'): key 'expr': uses wx",
-       "needs 'omega' in 'dof'"},
+      {"  extra_terms:\n    - {name: w2, coef: 1, expr: \"wx^2\"}\n", 6,
+       "engine: extra_terms[0] ('w2'): key 'expr': uses wx", "needs 'omega' in 'dof'"},
       {"  extra_terms: 3\n", 5, "engine: key 'extra_terms': expected a list", NULL},
   };
   for (int i = 0; i < 3; i++) {

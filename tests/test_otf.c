@@ -176,8 +176,8 @@ static int resume_after_kill(const char *models) {
   free(train);
   REQUIRE_OK(run("B", 700, &done, 1, 1, &err), err);
   CHECK(done == 700, "resumed run ended at step %ld", done);
-  const char *files[] = {"train.xyz", "heldout.xyz", "learning.tsv", "calls.tsv", "heldout.tsv",
-                         "parity_train.tsv", "coefficients.tsv"};
+  const char *files[] = {"train.xyz",   "heldout.xyz",      "learning.tsv",    "calls.tsv",
+                         "heldout.tsv", "parity_train.tsv", "coefficients.tsv"};
   for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
     long na, nb;
     char *a = slurp("A", files[k], &na), *b = slurp("B", files[k], &nb);

@@ -30,8 +30,8 @@ static int on_frame(void *p, const hf_fields *x, const double *y, const fit_fram
   const hf_fields *w = &c->want[k];
   for (int comp = 0; comp < 9; comp++)
     if (hf_fields_comp(w, comp))
-      c->same &= !memcmp(hf_fields_comp(w, comp), hf_fields_comp(x, comp),
-                         c->lat->n * sizeof(double));
+      c->same &=
+          !memcmp(hf_fields_comp(w, comp), hf_fields_comp(x, comp), c->lat->n * sizeof(double));
   c->same &= !memcmp(w->eta, x->eta, sizeof w->eta);
   c->same &= !memcmp(c->y[k], y, c->rows * sizeof *y);
   c->same &= meta->step == c->meta[k].step && meta->T == c->meta[k].T &&
@@ -62,8 +62,10 @@ int main(int argc, char **argv) {
     REQUIRE_OK(hf_fields_alloc(&c.want[k], &lat, HF_FIELD_U | HF_FIELD_V, &err), err);
     testconfig_random(&c.want[k], &lat, &r, 0.1, 0.03, 0, 0.01);
     c.y[k] = malloc(c.rows * sizeof(double));
-    for (size_t i = 0; i < c.rows; i++) c.y[k][i] = (hf_rng_uniform(&r) - 0.5) * exp(-40 * hf_rng_uniform(&r));
-    c.meta[k] = (fit_frame_meta){.step = 10 * k, .T = 50 + 1.0 / 3 * k, .pred_err = k ? 0.1 / 7 : -1};
+    for (size_t i = 0; i < c.rows; i++)
+      c.y[k][i] = (hf_rng_uniform(&r) - 0.5) * exp(-40 * hf_rng_uniform(&r));
+    c.meta[k] =
+        (fit_frame_meta){.step = 10 * k, .T = 50 + 1.0 / 3 * k, .pred_err = k ? 0.1 / 7 : -1};
     REQUIRE_OK(fit_xyz_append(out, file, &m, &lat, &c.want[k], c.y[k], &c.meta[k], &err), err);
     sizes[k] = ftell(out);
   }
