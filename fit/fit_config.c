@@ -86,11 +86,16 @@ static int read_extra(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  hf_yslot s[4] = {{.key = "type"}, {.key = "model"}, {.key = "noise"}, {.key = "extra_terms"}};
+  hf_yslot s[5] = {{.key = "type"},
+                   {.key = "model"},
+                   {.key = "noise"},
+                   {.key = "extra_terms"},
+                   {.key = "fail_every"}};
   const char *w = "engine: ";
   if (hf_yaml_map(r, n, "", "engine",
-                  "a mapping {type: model, model: FILE, noise: {...}, extra_terms: [...]}", w, s,
-                  4))
+                  "a mapping {type: model, model: FILE, noise: {...}, extra_terms: [...], "
+                  "fail_every: N}",
+                  w, s, 5))
     return HF_FAIL;
   static const char *types[] = {"model"};
   if (hf_yaml_need(r, n, w, &s[0], "the engine type (model)", "'engine'")) return HF_FAIL;
@@ -104,6 +109,11 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
     return HF_FAIL;
   hf_path_resolve(c->engine_model, sizeof c->engine_model, c->path, buf);
   if (s[3].val && read_extra(r, s[3].val, c)) return HF_FAIL;
+  long fe;
+  if (s[4].val) {
+    if (hf_yaml_integer(r, s[4].val, w, "fail_every", 0, 1000000, &fe)) return HF_FAIL;
+    c->noise.fail_every = (int)fe;
+  }
   if (s[2].val) {
     hf_yslot z[3] = {{.key = "energy"}, {.key = "force"}, {.key = "stress"}};
     const char *wz = "engine: noise: ";

@@ -31,7 +31,11 @@ static uint64_t config_hash(const model_ctx *c, const hf_fields *x) {
 
 static int model_compute(void *p, const hf_fields *x, double *y, hf_err *err) {
   model_ctx *c = p;
-  (void)err;
+  const uint64_t h = config_hash(c, x);
+  /* simulated failures (for testing the loop), like the noise a function of
+   * the configuration */
+  if (c->noise.fail_every > 0 && (h ^ c->noise.seed) % (uint64_t)c->noise.fail_every == 0)
+    return hf_fail(err, "model engine: simulated failure (fail_every %d)", c->noise.fail_every);
   double dEdeta[6];
   hf_energy E;
   hf_engine_eval(c->eng, x, &c->g, dEdeta, &E);
@@ -40,7 +44,7 @@ static int model_compute(void *p, const hf_fields *x, double *y, hf_err *err) {
    * needs no engine state. */
   hf_rng seed, rng;
   hf_rng_seed(&seed, c->noise.seed);
-  hf_rng_split(&seed, config_hash(c, x), &rng);
+  hf_rng_split(&seed, h, &rng);
   const double N = (double)c->lat.n;
   size_t r = 0;
   y[r] = (E.total - E.pv) / N;
@@ -76,7 +80,7 @@ int hf_model_engine_create(hf_fp_engine *e, const hf_model *truth, const hf_latt
   if (!c) return hf_fail(err, "out of memory");
   c->lat = *lat;
   if (noise) {
-    if (noise->energy < 0 || noise->force < 0 || noise->stress < 0) {
+    if (noise->energy < 0 || noise->force < 0 || noise->stress < 0 || noise->fail_every < 0) {
       free(c);
       return hf_fail(err, "model engine: noise standard deviations must be >= 0");
     }

@@ -17,6 +17,12 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+static void random_start(fit_run *r, hf_rng *ir) {
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; r->x.u[a] && i < r->lat.n; i++)
+      r->x.u[a][i] = r->c.init_amp * (2 * hf_rng_uniform(ir) - 1);
+}
+
 void fit_eval_rows(fit_run *r) {
   hf_features_eval(r->feat, &r->x, r->phi, r->ylong, r->type);
   memset(&r->cur, 0, sizeof r->cur);
@@ -169,7 +175,14 @@ static int training_call(fit_run *r, hf_err *err) {
   int ok;
   if (engine_result(r, 0, &ok, err)) return HF_FAIL;
   if (!ok) {
-    if (!r->have_fit) return hf_fail(err, "the first engine call failed: nothing to fit");
+    if (!r->have_fit) { /* nothing to move MD with yet: try another start */
+      if (r->st.failed >= 10)
+        return hf_fail(err, "the first %ld engine calls failed: nothing to fit", r->st.failed);
+      hf_rng ir;
+      hf_rng_split(&r->rng, 100 + (uint64_t)r->st.failed, &ir);
+      random_start(r, &ir);
+      return HF_OK;
+    }
     r->thr.last_call = r->st.step; /* wait min_interval before trying again */
     return HF_OK;
   }
@@ -241,6 +254,7 @@ int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
       return HF_FAIL;
     int called = hf_thr_decide(&r->thr, r->st.step, r->cur.force);
     if (called && training_call(r, err)) return HF_FAIL;
+    if (!r->dyn) continue; /* the first call failed: again from a new start */
     if (r->st.step % r->c.log_every == 0) log_row(r);
     double t2 = now();
     hf_dyn_step(r->dyn, &r->rng);
@@ -338,6 +352,7 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   r->blr = c->blr;
   hf_noise nz = c->noise;
   int noisy = nz.energy > 0 || nz.force > 0 || nz.stress > 0;
+  int perturbed = noisy || nz.fail_every > 0;
   if (!r->phi || !r->ylong || !r->y || !r->target || !r->mean || !r->berr || !r->xpack ||
       !r->type || !r->yclean)
     rc = hf_fail(err, "out of memory");
@@ -345,7 +360,7 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   if (!rc) rc = hf_blr_data_init(&r->data, r->M, err);
   if (!rc && hf_thr_init(&r->thr, &c->thr))
     rc = hf_fail(err, "%s: threshold settings out of range", c->path);
-  if (!rc) rc = hf_model_engine_create(&r->fp, &r->truth, &r->lat, noisy ? &nz : NULL, err);
+  if (!rc) rc = hf_model_engine_create(&r->fp, &r->truth, &r->lat, perturbed ? &nz : NULL, err);
   r->has_clean = noisy;
   if (!rc && noisy) rc = hf_model_engine_create(&r->clean, &r->truth, &r->lat, NULL, err);
   if (!rc) rc = hf_mkdir_p(c->out_dir, err);
@@ -356,9 +371,7 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   hf_rng_seed(&r->rng, c->seed);
   hf_rng ir;
   hf_rng_split(&r->rng, 1, &ir); /* initial configuration: its own stream */
-  for (int a = 0; a < 3; a++)
-    for (size_t i = 0; r->x.u[a] && i < r->lat.n; i++)
-      r->x.u[a][i] = c->init_amp * (2 * hf_rng_uniform(&ir) - 1);
+  random_start(r, &ir);
   const char *d = c->out_dir;
   snprintf(r->train_path, sizeof r->train_path, "%s/train.xyz", d);
   snprintf(r->held_path, sizeof r->held_path, "%s/heldout.xyz", d);

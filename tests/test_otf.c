@@ -8,7 +8,9 @@
  *     rolled back behind results already appended (a kill between append and
  *     checkpoint) and a half-written frame at the end, resumes and finishes
  *     with training set, held-out set, tables and model byte-identical to an
- *     uninterrupted run: no engine call repeated or lost, same random stream. */
+ *     uninterrupted run: no engine call repeated or lost, same random stream;
+ *  3. engine failures are logged and skipped: the loop goes on, and only the
+ *     successful results enter the training set. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,12 +210,45 @@ static int resume_after_kill(const char *models) {
   return 0;
 }
 
+static int engine_failures(const char *models) {
+  write_fit("F", models, ", fail_every: 3");
+  char path[1200];
+  snprintf(path, sizeof path, "%s/F.yaml", tmp);
+  FILE *f = fopen(path, "a");
+  fputs("supercell: [2, 2, 2]\nsteps: 400\nseed: 8\n", f);
+  fclose(f);
+  hf_err err;
+  fit_config c;
+  fit_run *r;
+  int resumed, st = 0;
+  REQUIRE_OK(fit_config_load(&c, path, &err), err);
+  REQUIRE_OK(fit_run_create(&r, &c, 0, &resumed, &err), err);
+  while (st == 0) st = fit_run_advance(r, 100, &err);
+  CHECK(st == 1, "run with failing engine stopped: %s", err.msg);
+  fit_stats s = *fit_run_get_stats(r);
+  fit_run_free(r);
+  long n;
+  char *calls = slurp("F", "calls.tsv", &n), *train = slurp("F", "train.xyz", &n);
+  long logged = 0, frames = 0;
+  for (char *p = calls; p && (p = strstr(p, "engine call failed")); p++) logged++;
+  for (char *p = train; p && (p = strstr(p, "\n8\nLattice")); p++) frames++;
+  frames += train && !strncmp(train, "8\nLattice", 9);
+  printf("failing engine: %ld calls, %ld failed (%ld logged), %ld frames, %ld steps\n", s.calls,
+         s.failed, logged, frames, s.step);
+  CHECK(s.failed > 0 && s.calls > 3 && s.step == 400, "failures %ld, calls %ld", s.failed, s.calls);
+  CHECK(logged == s.failed && frames == s.calls,
+        "logged %ld of %ld failures; %ld frames for %ld calls", logged, s.failed, frames, s.calls);
+  free(calls);
+  free(train);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
   if (!realpath(models, absm)) return 1;
   if (!mkdtemp(tmp)) return 1;
-  if (recovery(absm) || resume_after_kill(absm)) return 1;
+  if (recovery(absm) || resume_after_kill(absm) || engine_failures(absm)) return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
   if (!check_failures && system(cmd)) printf("could not remove %s\n", tmp);
