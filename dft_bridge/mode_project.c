@@ -1,0 +1,114 @@
+/* mode_project.c - atoms back to modes: the Eq. 2 gauge of omega and the
+ * least-squares inverse of M (mode_map.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mode_map.h"
+
+void hf_mode_map_gauge(const hf_mode_map *mm, hf_fields *s) {
+  if (!(mm->fields & HF_FIELD_W)) return;
+  const hf_lattice *lat = &mm->lat;
+  const int *L = lat->L;
+  for (int a = 0; a < 3; a++) {
+    const int b = (a + 1) % 3, c = (a + 2) % 3;
+    for (int layer = 0; layer < L[a]; layer++) {
+      double sum = 0;
+      for (int pass = 0; pass < 2; pass++)
+        for (int j = 0; j < L[b]; j++)
+          for (int k = 0; k < L[c]; k++) {
+            int q[3];
+            q[a] = layer, q[b] = j, q[c] = k;
+            double *w = &s->w[a][hf_index(lat, q[0], q[1], q[2])];
+            if (pass == 0)
+              sum += *w;
+            else
+              *w -= sum / ((double)L[b] * L[c]);
+          }
+    }
+  }
+}
+
+/* The present mode components as one vector of length nc * n. */
+typedef struct {
+  double *buf;
+  hf_fields f;
+} modevec;
+
+static int modevec_alloc(modevec *v, const hf_mode_map *mm, size_t len) {
+  memset(v, 0, sizeof *v);
+  v->buf = calloc(len, sizeof *v->buf);
+  if (!v->buf) return HF_FAIL;
+  size_t off = 0;
+  for (int f = 0; f < 3; f++) {
+    if (!(mm->fields & (1u << f))) continue;
+    double **comp = f == 0 ? v->f.u : f == 1 ? v->f.v : v->f.w;
+    for (int a = 0; a < 3; a++, off += mm->lat.n) comp[a] = v->buf + off;
+  }
+  return HF_OK;
+}
+
+static double dot(const double *a, const double *b, size_t n) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+/* out = M^T M in, within the gauge. */
+static void normal_op(const hf_mode_map *mm, modevec *in, modevec *out, double *xs) {
+  hf_mode_map_apply(mm, &in->f, xs);
+  hf_mode_map_transpose(mm, xs, &out->f);
+  hf_mode_map_gauge(mm, &out->f);
+}
+
+int hf_mode_map_project(const hf_mode_map *mm, const double *x, hf_fields *s, double *rel_resid,
+                        hf_err *err) {
+  int nf = 0;
+  for (int f = 0; f < 3; f++) nf += (mm->fields >> f) & 1;
+  const size_t len = 3 * (size_t)nf * mm->lat.n, nx = 3 * hf_mode_map_natoms(mm);
+  modevec sol = {0}, r = {0}, p = {0}, ap = {0};
+  double *xs = malloc(nx * sizeof *xs);
+  int ok = xs && !modevec_alloc(&sol, mm, len) && !modevec_alloc(&r, mm, len) &&
+           !modevec_alloc(&p, mm, len) && !modevec_alloc(&ap, mm, len);
+  int rc = ok ? HF_OK : hf_fail(err, "mode projection: out of memory");
+  if (ok) {
+    hf_mode_map_transpose(mm, x, &r.f); /* b = M^T x; CG from s = 0 */
+    hf_mode_map_gauge(mm, &r.f);
+    memcpy(p.buf, r.buf, len * sizeof *p.buf);
+    const double bb = dot(r.buf, r.buf, len);
+    double rr = bb;
+    /* M^T M is well conditioned for the perovskite patterns (tested); cap
+     * the iterations generously anyway */
+    for (int it = 0; it < 2000 && rr > 1e-30 * bb; it++) {
+      normal_op(mm, &p, &ap, xs);
+      const double pap = dot(p.buf, ap.buf, len);
+      if (!(pap > 0)) break;
+      const double alpha = rr / pap;
+      for (size_t i = 0; i < len; i++)
+        sol.buf[i] += alpha * p.buf[i], r.buf[i] -= alpha * ap.buf[i];
+      const double rr2 = dot(r.buf, r.buf, len);
+      for (size_t i = 0; i < len; i++) p.buf[i] = r.buf[i] + rr2 / rr * p.buf[i];
+      rr = rr2;
+    }
+    if (bb > 0 && rr > 1e-20 * bb)
+      rc = hf_fail(err, "mode projection: conjugate gradients stalled (residual %.3g)",
+                   sqrt(rr / bb));
+    for (int f = 0; f < 3; f++) {
+      if (!(mm->fields & (1u << f))) continue;
+      for (int a = 0; a < 3; a++) {
+        double *dst = f == 0 ? s->u[a] : f == 1 ? s->v[a] : s->w[a];
+        const double *src = f == 0 ? sol.f.u[a] : f == 1 ? sol.f.v[a] : sol.f.w[a];
+        memcpy(dst, src, mm->lat.n * sizeof *dst);
+      }
+    }
+    if (rel_resid) {
+      hf_mode_map_apply(mm, &sol.f, xs);
+      double e2 = 0, x2 = 0;
+      for (size_t i = 0; i < nx; i++) e2 += (x[i] - xs[i]) * (x[i] - xs[i]), x2 += x[i] * x[i];
+      *rel_resid = x2 > 0 ? sqrt(e2 / x2) : 0;
+    }
+  }
+  free(xs);
+  free(sol.buf), free(r.buf), free(p.buf), free(ap.buf);
+  return rc;
+}
