@@ -1,0 +1,124 @@
+"""ase_runner.py - one first-principles call of heff's child engine
+(dft_bridge/child_engine.h; protocol in docs/dft-bridge.md).
+
+usage: /usr/bin/python3 ase_runner.py --settings SETTINGS.json
+           [--simulate crash|sleep:SECONDS|unconverged|garbage] STRUCTURE RESULT
+
+Reads STRUCTURE (extended XYZ: species, positions, cell; Angstrom), computes
+energy, forces and stress with the calculator that SETTINGS names, and writes
+RESULT (the text format below) atomically, plus result.xyz (ASE's extended
+XYZ, for people).  The child engine runs this in the call directory.
+
+RESULT format (one keyword per line; numbers with 17 significant digits):
+    # heff child result 1
+    converged true|false
+    energy E                      eV, the whole supercell
+    stress sxx syy szz syz sxz sxy  eV/Angstrom^3, ASE sign: (1/V) dE/d(strain)
+    natoms N
+    forces                        then N lines "fx fy fz", eV/Angstrom
+    end
+
+SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..}
+or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
+"maxiter": 300, "convergence": {...}, "setups": {...}}.  --simulate fakes a
+failure (for the tests): exit 1, sleep first, report an unconverged SCF, or
+write a truncated result."""
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def make_calculator(s):
+    kind = s.get("calculator")
+    if kind == "lj":
+        from ase.calculators.lj import LennardJones
+
+        # shifted energy at rc: choose rc between neighbour shells so that
+        # no pair crosses it (forces jump there)
+        return LennardJones(sigma=float(s["sigma"]), epsilon=float(s["epsilon"]),
+                            rc=float(s["rc"]), smooth=False)
+    if kind == "gpaw":
+        from gpaw import GPAW, PW
+
+        kw = dict(mode=PW(float(s.get("ecut", 600))), xc=s.get("xc", "PBEsol"),
+                  kpts=tuple(s.get("kpts", (1, 1, 1))), txt="gpaw.txt",
+                  maxiter=int(s.get("maxiter", 300)))
+        if "convergence" in s:
+            kw["convergence"] = s["convergence"]
+        if "setups" in s:
+            kw["setups"] = s["setups"]
+        return GPAW(**kw)
+    raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw)")
+
+
+def unconverged_errors():
+    """Exceptions that mean 'SCF did not converge' (not a crash)."""
+    try:
+        from gpaw import KohnShamConvergenceError
+
+        return (KohnShamConvergenceError,)
+    except ImportError:
+        return ()
+
+
+def write_result(path, converged, energy=None, stress=None, forces=None, truncate=False):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("# heff child result 1\n")
+        f.write(f"converged {'true' if converged else 'false'}\n")
+        if converged:
+            f.write(f"energy {energy!r}\n")
+            f.write("stress " + " ".join(repr(float(x)) for x in stress) + "\n")
+            f.write(f"natoms {len(forces)}\n")
+            f.write("forces\n")
+            for i, fr in enumerate(forces):
+                if truncate and i == len(forces) // 2:
+                    break
+                f.write(" ".join(repr(float(x)) for x in fr) + "\n")
+            if not truncate:
+                f.write("end\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--settings", required=True)
+    p.add_argument("--simulate", default="")
+    p.add_argument("structure")
+    p.add_argument("result")
+    a = p.parse_args()
+    from ase.io import read, write
+    from ase.parallel import world
+
+    with open(a.settings) as f:
+        settings = json.load(f)
+    atoms = read(a.structure, format="extxyz")
+    if a.simulate == "crash":
+        print("ase_runner: simulated crash", file=sys.stderr)
+        sys.exit(1)
+    if a.simulate.startswith("sleep:"):
+        with open("sleeping.pid", "w") as f:
+            f.write(f"{os.getpid()}\n")
+        time.sleep(float(a.simulate[6:]))
+    atoms.calc = make_calculator(settings)
+    try:
+        energy = atoms.get_potential_energy()
+        forces = atoms.get_forces()
+        stress = atoms.get_stress(voigt=True)  # xx yy zz yz xz xy
+    except unconverged_errors() as e:
+        print(f"ase_runner: SCF not converged: {e}", file=sys.stderr)
+        if world.rank == 0:
+            write_result(a.result, False)
+        return
+    converged = a.simulate != "unconverged"
+    if world.rank == 0:
+        write("result.xyz", atoms, format="extxyz")
+        write_result(a.result, converged, energy, stress, forces, a.simulate == "garbage")
+
+
+if __name__ == "__main__":
+    main()

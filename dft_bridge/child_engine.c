@@ -1,0 +1,238 @@
+/* child_engine.c - the first-principles engine that runs a child process
+ * per call (child_engine.h). */
+#include "child_engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "child_io.h"
+#include "child_spawn.h"
+#include "mode_map.h"
+
+#define PATH_LEN 4096
+
+typedef struct {
+  hf_mode_map mm;
+  char **argv; /* the command, then STRUCTURE, RESULT, NULL */
+  int argc;
+  char *run_dir;
+  double timeout;
+  int attempts, remove_mean, next_call;
+  char symbol[3][8];
+  const char **species; /* per atom */
+  double e_ref;
+  double *r, *f, *x;
+  hf_fields fs, zero;
+  char last_dir[PATH_LEN];
+} child_ctx;
+
+/* Last non-empty line of a log, for error messages. */
+static void log_tail(const char *path, char *out, size_t len) {
+  out[0] = 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  char buf[4096];
+  if (fseek(f, 0, SEEK_END) == 0) {
+    long size = ftell(f);
+    fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
+  }
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) buf[--n] = 0;
+  const char *last = strrchr(buf, '\n');
+  last = last ? last + 1 : buf;
+  size_t m = strlen(last);
+  if (m >= len) m = len - 1;
+  memcpy(out, last, m);
+  out[m] = 0;
+}
+
+static void log_call(const child_ctx *c, const char *dir, int ok, double sec, double energy,
+                     const char *msg) {
+  char path[PATH_LEN];
+  snprintf(path, sizeof path, "%s/calls.tsv", c->run_dir);
+  FILE *f = fopen(path, "a");
+  if (!f) return; /* the log is a convenience; the call directory holds everything */
+  if (ftell(f) == 0) fprintf(f, "# dir\tstatus\tseconds\tenergy_eV\tmessage\n");
+  const char *base = strrchr(dir, '/');
+  fprintf(f, "%s\t%s\t%.3f\t%.12g\t%s\n", base ? base + 1 : dir, ok ? "ok" : "failed", sec, energy,
+          ok ? "" : msg);
+  fclose(f);
+}
+
+/* One attempt in directory dir: structure out, child run, result in. */
+static int attempt(child_ctx *c, const char *dir, const hf_fields *s, hf_child_result *res,
+                   double *sec, hf_err *err) {
+  char path[PATH_LEN], tail[200], what[128];
+  double cell[3][3];
+  const size_t na = hf_mode_map_natoms(&c->mm);
+  *sec = 0;
+  hf_mode_map_structure(&c->mm, s, c->r, cell);
+  snprintf(path, sizeof path, "%s/structure.xyz", dir);
+  if (hf_xyz_write(path, na, c->species, c->r, cell, dir, err)) return HF_FAIL;
+  hf_spawn_status st;
+  if (hf_spawn_run((const char *const *)c->argv, dir, c->timeout, &st, err)) return HF_FAIL;
+  *sec = st.seconds;
+  snprintf(path, sizeof path, "%s/stderr.log", dir);
+  log_tail(path, tail, sizeof tail);
+  if (st.timed_out || st.signal || st.code) {
+    hf_spawn_describe(&st, c->timeout, what, sizeof what);
+    return hf_fail(err, "%s%s%s", what, tail[0] ? ": " : "", tail);
+  }
+  snprintf(path, sizeof path, "%s/result.txt", dir);
+  res->forces = c->f;
+  if (hf_child_result_read(path, na, res, err)) return HF_FAIL;
+  if (!res->converged) return hf_fail(err, "SCF not converged%s%s", tail[0] ? ": " : "", tail);
+  return HF_OK;
+}
+
+/* Runs s (up to `attempts` tries) in fresh call directories, or in `fixed`. */
+static int run(child_ctx *c, const hf_fields *s, const char *fixed, hf_child_result *res,
+               hf_err *err) {
+  int rc = HF_FAIL;
+  for (int k = 1; k <= c->attempts && rc; k++) {
+    char *dir = c->last_dir;
+    if (fixed) {
+      snprintf(dir, PATH_LEN, "%s/%s", c->run_dir, fixed);
+      if (mkdir(dir, 0755) && errno != EEXIST)
+        return hf_fail(err, "child engine: cannot make %s: %s", dir, strerror(errno));
+    } else {
+      for (;;) { /* the next free call directory: earlier runs' are kept */
+        snprintf(dir, PATH_LEN, "%s/call_%04d", c->run_dir, ++c->next_call);
+        if (!mkdir(dir, 0755)) break;
+        if (errno != EEXIST)
+          return hf_fail(err, "child engine: cannot make %s: %s", dir, strerror(errno));
+      }
+    }
+    double sec;
+    rc = attempt(c, dir, s, res, &sec, err);
+    log_call(c, dir, rc == HF_OK, sec, rc ? NAN : res->energy, err ? err->msg : "");
+    if (rc) hf_wrap(err, "child engine: %s (attempt %d of %d)", dir, k, c->attempts);
+  }
+  return rc;
+}
+
+static int reference(child_ctx *c, hf_err *err) {
+  hf_child_result res = {.forces = c->f};
+  char path[PATH_LEN];
+  snprintf(path, sizeof path, "%s/reference/result.txt", c->run_dir);
+  hf_err ignore;
+  if (hf_child_result_read(path, hf_mode_map_natoms(&c->mm), &res, &ignore) || !res.converged) {
+    if (run(c, &c->zero, "reference", &res, err))
+      return hf_wrap(err, "reference structure (energy zero)");
+  }
+  c->e_ref = res.energy;
+  return HF_OK;
+}
+
+static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
+  child_ctx *c = p;
+  if (isnan(c->e_ref) && reference(c, err)) return HF_FAIL;
+  hf_child_result res = {.forces = c->f};
+  if (run(c, s, NULL, &res, err)) return HF_FAIL;
+  const size_t na = hf_mode_map_natoms(&c->mm), n = c->mm.lat.n;
+  if (c->remove_mean) {
+    double mean[3] = {0, 0, 0};
+    for (size_t a = 0; a < na; a++)
+      for (int g = 0; g < 3; g++) mean[g] += c->f[3 * a + g] / (double)na;
+    for (size_t a = 0; a < na; a++)
+      for (int g = 0; g < 3; g++) c->f[3 * a + g] -= mean[g];
+  }
+  size_t r = 0;
+  y[r++] = (res.energy - c->e_ref) / (double)n;
+  hf_mode_map_transpose(&c->mm, c->f, &c->fs); /* Eq. 5 */
+  for (int comp = 0; comp < 9; comp++) {
+    const double *g = hf_fields_comp(&c->fs, comp);
+    if (g) memcpy(y + r, g, n * sizeof *y), r += n;
+  }
+  double dEdeta[6];
+  hf_mode_map_apply(&c->mm, s, c->x);
+  hf_mode_map_strain_derivative(&c->mm, s->eta, c->x, c->f, res.stress, dEdeta); /* Eq. 7 */
+  for (int l = 0; l < 6; l++) y[r++] = -dEdeta[l] / (double)n;
+  return HF_OK;
+}
+
+static void child_destroy(void *p) {
+  child_ctx *c = p;
+  if (!c) return;
+  for (int k = 0; k < c->argc; k++) free(c->argv[k]);
+  free(c->argv);
+  free(c->run_dir);
+  free(c->species);
+  free(c->r), free(c->f), free(c->x);
+  hf_fields_free(&c->fs);
+  hf_fields_free(&c->zero);
+  free(c);
+}
+
+static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const hf_child_config *cfg,
+                 hf_err *err) {
+  if (m->dof & HF_DOF_SIGMA) return hf_fail(err, "alloys (sigma) are not supported yet");
+  if (!cfg->argv || !cfg->argv[0]) return hf_fail(err, "no command");
+  if (!(cfg->timeout > 0)) return hf_fail(err, "timeout must be > 0 s");
+  if (cfg->attempts < 1) return hf_fail(err, "attempts must be >= 1");
+  if (!cfg->run_dir || !cfg->run_dir[0]) return hf_fail(err, "no run directory");
+  if (hf_mode_map_from_model(&c->mm, m, lat, cfg->xi, err)) return HF_FAIL;
+  for (int k = 0; k < 3; k++) {
+    if (!cfg->species[k] || !cfg->species[k][0] || strlen(cfg->species[k]) >= sizeof c->symbol[k] ||
+        strpbrk(cfg->species[k], " \t\n\""))
+      return hf_fail(err, "species %d: expected an element symbol", k);
+    snprintf(c->symbol[k], sizeof c->symbol[k], "%s", cfg->species[k]);
+  }
+  while (cfg->argv[c->argc]) c->argc++;
+  c->argv = calloc((size_t)c->argc + 3, sizeof *c->argv);
+  if (!c->argv) return hf_fail(err, "out of memory");
+  for (int k = 0; k < c->argc; k++)
+    if (!(c->argv[k] = strdup(cfg->argv[k]))) return hf_fail(err, "out of memory");
+  c->argv[c->argc] = "structure.xyz"; /* literals: not freed (argc counts the owned ones) */
+  c->argv[c->argc + 1] = "result.txt";
+  c->run_dir = strdup(cfg->run_dir);
+  if (!c->run_dir) return hf_fail(err, "out of memory");
+  if (mkdir(c->run_dir, 0755) && errno != EEXIST)
+    return hf_fail(err, "cannot make %s: %s", c->run_dir, strerror(errno));
+  c->timeout = cfg->timeout;
+  c->attempts = cfg->attempts;
+  c->remove_mean = cfg->remove_mean_force;
+  c->e_ref = cfg->e_ref;
+  const size_t na = hf_mode_map_natoms(&c->mm);
+  c->species = malloc(na * sizeof *c->species);
+  c->r = malloc(3 * na * sizeof *c->r);
+  c->f = malloc(3 * na * sizeof *c->f);
+  c->x = malloc(3 * na * sizeof *c->x);
+  if (!c->species || !c->r || !c->f || !c->x) return hf_fail(err, "out of memory");
+  for (size_t a = 0; a < na; a++) {
+    const size_t k = a % HF_ATOMS_PER_CELL;
+    c->species[a] = c->symbol[k < 2 ? k : 2];
+  }
+  if (hf_fields_alloc(&c->fs, lat, c->mm.fields, err) ||
+      hf_fields_alloc(&c->zero, lat, c->mm.fields, err))
+    return HF_FAIL;
+  return HF_OK;
+}
+
+int hf_child_engine_create(hf_fp_engine *e, const hf_model *m, const hf_lattice *lat,
+                           const hf_child_config *cfg, hf_err *err) {
+  memset(e, 0, sizeof *e);
+  child_ctx *c = calloc(1, sizeof *c);
+  if (!c) return hf_fail(err, "out of memory");
+  if (setup(c, m, lat, cfg, err)) {
+    child_destroy(c);
+    return hf_wrap(err, "child engine");
+  }
+  e->name = "child";
+  e->ctx = c;
+  e->compute = child_compute;
+  e->destroy = child_destroy;
+  return HF_OK;
+}
+
+double hf_child_engine_eref(const hf_fp_engine *e) { return ((const child_ctx *)e->ctx)->e_ref; }
+
+const char *hf_child_engine_last_dir(const hf_fp_engine *e) {
+  return ((const child_ctx *)e->ctx)->last_dir;
+}

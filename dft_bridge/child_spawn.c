@@ -1,0 +1,104 @@
+/* child_spawn.c - child processes with posix_spawn and a timeout (child_spawn.h). */
+#include "child_spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void nap(double s) {
+  struct timespec t = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+  nanosleep(&t, NULL);
+}
+
+/* Has pid exited?  Leaves it a zombie (WNOWAIT), so its pid, and with it
+ * the process-group id, cannot be reused while we signal the group. */
+static int exited(pid_t pid) {
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno != EINTR;
+  return info.si_pid == pid;
+}
+
+static int wait_until(pid_t pid, double deadline) {
+  double step = 1e-3;
+  while (!exited(pid)) {
+    if (now() >= deadline) return 0;
+    nap(step);
+    step = step < 0.05 ? 2 * step : 0.05;
+  }
+  return 1;
+}
+
+int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_spawn_status *st,
+                 hf_err *err) {
+  memset(st, 0, sizeof *st);
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  if (posix_spawn_file_actions_init(&fa)) return hf_fail(err, "spawn: out of memory");
+  if (posix_spawnattr_init(&at)) {
+    posix_spawn_file_actions_destroy(&fa);
+    return hf_fail(err, "spawn: out of memory");
+  }
+  sigset_t none, dflt;
+  sigemptyset(&none);
+  sigemptyset(&dflt);
+  const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGALRM};
+  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) sigaddset(&dflt, sigs[k]);
+  int rc = posix_spawn_file_actions_addchdir_np(&fa, dir);
+  rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  rc = rc ? rc
+          : posix_spawn_file_actions_addopen(&fa, 1, "stdout.log", O_WRONLY | O_CREAT | O_TRUNC,
+                                             0644);
+  rc = rc ? rc
+          : posix_spawn_file_actions_addopen(&fa, 2, "stderr.log", O_WRONLY | O_CREAT | O_TRUNC,
+                                             0644);
+  rc = rc ? rc
+          : posix_spawnattr_setflags(
+                &at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  rc = rc ? rc : posix_spawnattr_setpgroup(&at, 0); /* own group: a timeout kills all of it */
+  rc = rc ? rc : posix_spawnattr_setsigmask(&at, &none);
+  rc = rc ? rc : posix_spawnattr_setsigdefault(&at, &dflt);
+  pid_t pid = 0;
+  const double t0 = now();
+  if (!rc) rc = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  if (rc) return hf_fail(err, "cannot start '%s' in %s: %s", argv[0], dir, strerror(rc));
+
+  if (!wait_until(pid, t0 + timeout)) {
+    st->timed_out = 1;
+    kill(-pid, SIGTERM);
+    if (!wait_until(pid, now() + 2.0)) kill(-pid, SIGKILL);
+  }
+  kill(-pid, SIGKILL); /* whatever the child left running in its group */
+  int status = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) continue;
+  if (w != pid) return hf_fail(err, "waiting for '%s': %s", argv[0], strerror(errno));
+  st->seconds = now() - t0;
+  if (WIFEXITED(status)) st->exited = 1, st->code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) st->signal = WTERMSIG(status);
+  return HF_OK;
+}
+
+void hf_spawn_describe(const hf_spawn_status *st, double timeout, char *buf, int len) {
+  if (st->timed_out)
+    snprintf(buf, (size_t)len, "timed out after %g s", timeout);
+  else if (st->signal)
+    snprintf(buf, (size_t)len, "killed by signal %d (%s)", st->signal, strsignal(st->signal));
+  else
+    snprintf(buf, (size_t)len, "exit code %d", st->code);
+}
