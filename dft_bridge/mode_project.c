@@ -77,9 +77,10 @@ int hf_mode_map_project(const hf_mode_map *mm, const double *x, hf_fields *s, do
     memcpy(p.buf, r.buf, len * sizeof *p.buf);
     const double bb = dot(r.buf, r.buf, len);
     double rr = bb;
-    /* M^T M is well conditioned for the perovskite patterns (tested); cap
-     * the iterations generously anyway */
-    for (int it = 0; it < 2000 && rr > 1e-30 * bb; it++) {
+    /* M^T M is ill conditioned when a pattern barely moves some atoms
+     * (e.g. u on A with xi_A ~ 0: its R-point component moves A only), so
+     * allow many iterations; each costs two passes over the links */
+    for (size_t it = 0; it < 100 + 20 * len && rr > 1e-30 * bb; it++) {
       normal_op(mm, &p, &ap, xs);
       const double pap = dot(p.buf, ap.buf, len);
       if (!(pap > 0)) break;

@@ -20,6 +20,8 @@
 #include "testconfig.h"
 
 static const double xi_zvr[5] = {0.20, 0.76, -0.53, -0.21, -0.21};
+/* the GPAW PBEsol soft mode (unnormalised): xi_A ~ 0 makes u on A ill conditioned */
+static const double xi_gpaw[5] = {0.006, 1, -1.556, -0.804, -0.804};
 static const double tau[5][3] = {{0, 0, 0}, {.5, .5, .5}, {0, .5, .5}, {.5, 0, .5}, {.5, .5, 0}};
 
 static double maxabs_diff(const double *a, const double *b, size_t n) {
@@ -181,8 +183,11 @@ static int check_conventions(const hf_mode_map *mm, hf_fields *s, double *x) {
   return 0;
 }
 
+/* tol: the round trip loses about cond(M^T M) * eps; cond grows as (xi_B / xi_A)^2 when u
+ * sits on A (its R-point component moves only A) */
 static int check_round_trip(const hf_mode_map *mm, hf_fields *s, hf_fields *s2, double *x,
                             double *y, hf_rng *rng) {
+  const double tol = 1e-13 * fmax(1, pow(mm->xi[1] / mm->xi[0], 2));
   const size_t n = mm->lat.n, na = hf_mode_map_natoms(mm);
   hf_err err;
   /* <M s, y> = <s, M^T y> */
@@ -204,7 +209,7 @@ static int check_round_trip(const hf_mode_map *mm, hf_fields *s, hf_fields *s2, 
   for (int c = 0; c < 9; c++)
     worst = fmax(worst, maxabs_diff(hf_fields_comp(s, c), hf_fields_comp(s2, c), n));
   printf("round trip modes -> atoms -> modes: max error %.2e, residual %.2e\n", worst, resid);
-  CHECK(worst < 1e-11 && resid < 1e-11, "round trip error %.3g (residual %.3g)", worst, resid);
+  CHECK(worst < tol && resid < 1e-13, "round trip error %.3g (residual %.3g)", worst, resid);
 
   /* any atoms: the residual is orthogonal to the mode space */
   REQUIRE_OK(hf_mode_map_project(mm, y, s2, &resid, &err), err);
@@ -216,7 +221,7 @@ static int check_round_trip(const hf_mode_map *mm, hf_fields *s, hf_fields *s2, 
   for (int c = 0; c < 9; c++)
     for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(hf_fields_comp(s2, c)[i]));
   printf("projection of random atoms: residual %.3f of |x|, M^T residual %.2e\n", resid, worst);
-  CHECK(worst < 1e-11, "M^T (x - M s) = %.3g", worst);
+  CHECK(worst < 1e-12, "M^T (x - M s) = %.3g", worst);
   return 0;
 }
 
@@ -383,7 +388,8 @@ static int check_cubic(const hf_mode_map *mm, const hf_model *m, hf_fields *s, h
   return 0;
 }
 
-static int run(const char *label, const int L[3], int site_u, int site_v, hf_rng *rng) {
+static int run(const char *label, const int L[3], int site_u, int site_v, const double xi[5],
+               hf_rng *rng) {
   printf("== %s, supercell %dx%dx%d\n", label, L[0], L[1], L[2]);
   hf_err err;
   hf_lattice lat;
@@ -394,7 +400,7 @@ static int run(const char *label, const int L[3], int site_u, int site_v, hf_rng
   m.dof = HF_DOF_U | HF_DOF_V | HF_DOF_W | HF_DOF_ETA;
   m.site[0] = site_u, m.site[1] = site_v, m.site[2] = HF_SITE_B;
   hf_mode_map mm;
-  REQUIRE_OK(hf_mode_map_from_model(&mm, &m, &lat, xi_zvr, &err), err);
+  REQUIRE_OK(hf_mode_map_from_model(&mm, &m, &lat, xi, &err), err);
   const unsigned mask = HF_FIELD_U | HF_FIELD_V | HF_FIELD_W;
   hf_fields s, s2;
   REQUIRE_OK(hf_fields_alloc(&s, &lat, mask, &err), err);
@@ -427,10 +433,15 @@ int main(int argc, char **argv) {
                          (const double[5]){0.2, 0.7, -0.5, -0.2, -0.3}, &err) != 0,
         "unequal X_perp is refused");
   int rc = 0;
-  rc |= run("u on B, v on A (BaTiO3, ZVR)", (int[3]){3, 2, 4}, HF_SITE_B, HF_SITE_A, &rng);
-  rc |= run("u on A, v on B (PbTiO3)", (int[3]){2, 4, 3}, HF_SITE_A, HF_SITE_B, &rng);
-  rc |= run("u on B, v on A, cubic operations", (int[3]){3, 3, 3}, HF_SITE_B, HF_SITE_A, &rng);
-  rc |= run("u on A, v on B, cubic operations", (int[3]){4, 4, 4}, HF_SITE_A, HF_SITE_B, &rng);
+  rc |= run("u on B, v on A (BaTiO3, ZVR)", (int[3]){3, 2, 4}, HF_SITE_B, HF_SITE_A, xi_zvr, &rng);
+  rc |= run("u on A, v on B (PbTiO3)", (int[3]){2, 4, 3}, HF_SITE_A, HF_SITE_B, xi_zvr, &rng);
+  rc |= run("u on B, v on A, cubic operations", (int[3]){3, 3, 3}, HF_SITE_B, HF_SITE_A, xi_zvr,
+            &rng);
+  rc |= run("u on A, v on B, cubic operations", (int[3]){4, 4, 4}, HF_SITE_A, HF_SITE_B, xi_zvr,
+            &rng);
+  rc |= run("u on B, GPAW soft mode", (int[3]){2, 3, 2}, HF_SITE_B, HF_SITE_A, xi_gpaw, &rng);
+  rc |= run("u on A, GPAW soft mode, cubic operations", (int[3]){4, 4, 4}, HF_SITE_A, HF_SITE_B,
+            xi_gpaw, &rng);
   (void)rc;
   return check_done("mode_map");
 }
