@@ -293,8 +293,8 @@ static int build_model(fit_run *r, hf_err *err) {
   memcpy(base, r->model.name, sizeof base);
   snprintf(r->model.name, sizeof r->model.name, "fit: %.100s", base);
   snprintf(r->model.citation, sizeof r->model.citation,
-           "on-the-fly Bayesian fit by `fit` against the %s engine (%.300s); a0, Z*, eps_inf "
-           "and masses from the reference: %.120s",
+           "on-the-fly Bayesian fit by `fit` against the %s engine (%.250s); a0, Z*, eps_inf "
+           "and masses from the reference model %.100s",
            r->c.engine == FIT_ENGINE_MODEL ? "model" : "?", r->c.engine_model, base);
   snprintf(r->model.notes, sizeof r->model.notes,
            "Fitted on the fly by `fit` (%.300s); reference header from %.300s. Coefficients are "
