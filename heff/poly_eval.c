@@ -73,6 +73,21 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
         dst[f] = v->kind == HF_VAR_ETAL ? (out->gEtaL ? out->gEtaL[v->comp] : NULL)
                                         : var_array(out->g, NULL, v);
     }
+    int nhom = 0;
+    for (int f = 0; f < deg; f++) nhom += is_hom[f];
+    if (nhom == deg) { /* strain only: the same value in every cell */
+      const double n = (double)lat->n;
+      double p = 1.0;
+      for (int f = 0; f < deg; f++) p *= hom[f];
+      total += c * n * p;
+      if (out && out->dEdeta)
+        for (int f = 0; f < deg; f++) {
+          double q = 1.0;
+          for (int k = 0; k < deg; k++) q *= k == f ? 1.0 : hom[k];
+          out->dEdeta[m->f[f].comp] += c * n * q;
+        }
+      continue;
+    }
     if (deg == 2 && !is_hom[0] && !is_hom[1]) {
       total += c * bilinear(lat, m, src[0], src[1], dst[0], dst[1], c);
       continue;
