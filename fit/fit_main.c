@@ -1,6 +1,7 @@
 /* fit_main.c - the fit program: learns an effective Hamiltonian on the fly
  * from a fit file (docs/fit-format.md), resuming from its output directory
  * when asked.  Only this file prints and exits. */
+#include <cblas.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,9 @@ int main(int argc, char **argv) {
   const char *path;
   int status0 = hf_cli_parse(argc, argv, "fit", usage, &resume, &quiet, &path);
   if (status0 >= 0) return status0;
+  /* The regression's matrices are small (tens of columns): BLAS threads only
+   * spin and take the core from the MD. */
+  openblas_set_num_threads(1);
   hf_err err = {{0}};
   fit_config c;
   fit_run *r;

@@ -288,9 +288,14 @@ static int build_model(fit_run *r, hf_err *err) {
   r->model = ref; /* header: a0, Z*, eps_inf, masses, sites, dof */
   r->model.nterms = 0;
   r->model.terms = NULL;
-  ref.nterms = 0; /* the reference's own terms are not used */
-  free(ref.terms);
-  snprintf(r->model.name, sizeof r->model.name, "fit: %.100s", ref.name);
+  hf_model_free(&ref); /* the reference's own terms are not used */
+  char base[sizeof r->model.name];
+  memcpy(base, r->model.name, sizeof base);
+  snprintf(r->model.name, sizeof r->model.name, "fit: %.100s", base);
+  snprintf(r->model.citation, sizeof r->model.citation,
+           "on-the-fly Bayesian fit by `fit` against the %s engine (%.250s); a0, Z*, eps_inf "
+           "and masses from the reference model %.100s",
+           r->c.engine == FIT_ENGINE_MODEL ? "model" : "?", r->c.engine_model, base);
   snprintf(r->model.notes, sizeof r->model.notes,
            "Fitted on the fly by `fit` (%.300s); reference header from %.300s. Coefficients are "
            "posterior means, stdev their posterior standard deviations.",

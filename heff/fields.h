@@ -27,9 +27,11 @@ static inline size_t hf_index(const hf_lattice *lat, int x, int y, int z) {
 /* Wrapped coordinate (x + d) mod L. */
 static inline int hf_pbc(int x, int d, int L) {
   int r = x + d;
-  if (r >= 0 && r < L) return r;
-  r %= L; /* offsets may exceed L in small supercells */
-  return r < 0 ? r + L : r;
+  /* offsets are a few cells (|d| <= 4 in model terms), so a loop beats the
+   * division of r % L; it also covers offsets larger than L in small cells */
+  while (r < 0) r += L;
+  while (r >= L) r -= L;
+  return r;
 }
 
 /* Precomputed periodic wrap tables: hf_wraptab_get(w, k, d)[x] = (x + d) mod
