@@ -40,7 +40,7 @@ void hf_tilts_analyse(const hf_lattice *lat, double *const f[3], double zero, do
     mag[a] = fmax(r, m);
     sign[a] = mag[a] < zero ? '0' : r >= m ? '-' : '+';
     if (sign[a] == '0') mag[a] = 0;
-    out->angle_deg[a] = mag[a] * 180.0 / M_PI;
+    out->angle_deg[a] = 2 * mag[a] * 180.0 / M_PI; /* Eq. 1: +-w tilts by 2w */
   }
   char letter[3];
   for (int a = 0; a < 3; a++) {

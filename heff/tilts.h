@@ -2,8 +2,11 @@
  * projections of a vector field on the zone-boundary points that carry
  * perovskite tilt patterns, the Glazer label and the tilt angles.
  *
- * omega_i (radians, a pseudovector on the B site of cell i) describes a
- * rotation of the octahedron of cell i about the axis of omega.  A tilt about
+ * omega_i (a pseudovector on the B site of cell i, radians) is the AFD mode
+ * of paper 003: a shared X between octahedra i and j moves by
+ * (a0/2) Rhat_ij x (omega_i - omega_j) (Eq. 1, dft_bridge/mode_map.h), so a
+ * staggered pattern +-w rotates each octahedron by 2w: the tilt angle
+ * reported here is twice the zone-boundary amplitude.  A tilt about
  * axis a is anti-phase along a ("-" in Glazer's notation) when neighbouring
  * octahedra along a rotate in opposite senses: the mode of omega_a at the
  * R point (pi, pi, pi)/a0.  It is in phase ("+") at the M point with pi along
@@ -24,11 +27,11 @@ typedef struct {
   double M[3];         /* M_a for component a: <f_a (-1)^(x+y+z - x_a)> */
   double X[3];         /* X_a: <f_a (-1)^(x_a)> (alternating along a only) */
   char glazer[16];     /* e.g. "a0a0c-", "a-a-a-", "a-b+a-" */
-  double angle_deg[3]; /* tilt angle about x, y, z: the dominant of |R|, |M| in degrees */
+  double angle_deg[3]; /* tilt angle about x, y, z: 2 x the dominant of |R|, |M|, degrees */
 } hf_tilts;
 
 /* Analyses field f (3 component arrays) on lat.  Components whose R and M
- * amplitudes are both below `zero` (radians) count as untilted ("0"); two
+ * amplitudes are both below `zero` (units of f) count as untilted ("0"); two
  * axes share a Glazer letter when their dominant amplitudes agree within
  * `equal` (relative). */
 void hf_tilts_analyse(const hf_lattice *lat, double *const f[3], double zero, double equal,

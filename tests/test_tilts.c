@@ -1,8 +1,9 @@
 /* test_tilts.c - tilt analysis on constructed patterns: each Glazer pattern
  * built from its definition (anti-phase about a: (-1)^(x+y+z); in phase:
  * (-1)^(x+y+z-x_a)) is recognised with its angles, with and without small
- * random noise; a uniform field projects on Gamma only; odd supercell axes
- * give no zone-boundary amplitude. */
+ * random noise (tilt angle twice the amplitude, paper 003 Eq. 1); a uniform
+ * field projects on Gamma only; odd supercell axes give no zone-boundary
+ * amplitude. */
 #include <string.h>
 
 #include "check.h"
