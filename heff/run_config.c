@@ -145,6 +145,68 @@ static int read_hmc(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   return HF_OK;
 }
 
+static int read_occupation(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  enum { PAT, X, LAYERS, AXIS, ALPHA, TOL, FILE_, NK };
+  hf_yslot s[NK] = {{.key = "pattern"}, {.key = "composition"}, {.key = "layers"}, {.key = "axis"},
+                    {.key = "alpha1"},  {.key = "tolerance"},   {.key = "file"}};
+  const char *w = "occupation: ";
+  if (hf_yaml_map(r, n, "", "occupation", "a mapping {pattern, composition, ...}", w, s, NK))
+    return HF_FAIL;
+  hf_occ_config *o = &c->occ;
+  static const char *pats[] = {"random", "rocksalt", "layered", "core_shell", "sro", "file"};
+  if (hf_yaml_need(r, n, w, &s[PAT], "the pattern", "'occupation'")) return HF_FAIL;
+  int p = hf_yaml_choice(r, s[PAT].val, w, "pattern", pats, 6,
+                         "random, rocksalt, layered, core_shell, sro or file");
+  if (p < 0) return HF_FAIL;
+  o->pattern = HF_OCC_RANDOM + p;
+  const int needs_x =
+      o->pattern == HF_OCC_RANDOM || o->pattern == HF_OCC_CORE_SHELL || o->pattern == HF_OCC_SRO;
+  if (needs_x) {
+    const char *what = "the fraction of sites with sigma = 1, between 0 and 1";
+    if (hf_yaml_need(r, n, w, &s[X], what, "'occupation'") ||
+        hf_yaml_number(r, s[X].val, w, "composition", what, &o->composition))
+      return HF_FAIL;
+    if (!(o->composition >= 0 && o->composition <= 1))
+      return hf_yaml_expected(r, s[X].val, w, "composition", what);
+  }
+  o->layers[0] = o->layers[1] = 1;
+  o->axis = 2;
+  if (s[LAYERS].val) {
+    double l[2];
+    if (hf_yaml_numbers(r, s[LAYERS].val, w, "layers", "[n1, n0] layer counts", l, 2) < 0)
+      return HF_FAIL;
+    if (l[0] < 0 || l[1] < 0 || l[0] + l[1] < 1 || l[0] != floor(l[0]) || l[1] != floor(l[1]))
+      return hf_yaml_expected(r, s[LAYERS].val, w, "layers", "two whole numbers >= 0, not both 0");
+    o->layers[0] = (int)l[0];
+    o->layers[1] = (int)l[1];
+  }
+  if (s[AXIS].val) {
+    static const char *ax[] = {"x", "y", "z"};
+    if ((o->axis = hf_yaml_choice(r, s[AXIS].val, w, "axis", ax, 3, "x, y or z")) < 0)
+      return HF_FAIL;
+  }
+  o->tolerance = 0.005;
+  if (o->pattern == HF_OCC_SRO) {
+    const char *what = "a Warren-Cowley parameter between -1 and 1";
+    if (hf_yaml_need(r, n, w, &s[ALPHA], what, "'occupation' with pattern sro") ||
+        hf_yaml_number(r, s[ALPHA].val, w, "alpha1", what, &o->alpha1))
+      return HF_FAIL;
+    if (!(o->alpha1 >= -1 && o->alpha1 <= 1))
+      return hf_yaml_expected(r, s[ALPHA].val, w, "alpha1", what);
+    if (s[TOL].val && hf_yaml_positive(r, s[TOL].val, w, "tolerance",
+                                       "a positive tolerance on alpha1", &o->tolerance))
+      return HF_FAIL;
+  }
+  if (o->pattern == HF_OCC_FILE) {
+    char buf[1024];
+    if (hf_yaml_need(r, n, w, &s[FILE_], "the occupation file", "'occupation' with pattern file") ||
+        hf_yaml_string(r, s[FILE_].val, w, "file", "a file path", buf, sizeof buf))
+      return HF_FAIL;
+    hf_path_resolve(o->file, sizeof o->file, c->path, buf);
+  }
+  return HF_OK;
+}
+
 static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   enum {
     MODEL,
@@ -163,6 +225,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     INIT,
     OUT,
     PHASE,
+    OCC,
     NK
   };
   hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},
@@ -172,7 +235,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "average"},      {.key = "sample_every"},
                     {.key = "md"},           {.key = "hmc"},
                     {.key = "mc"},           {.key = "initial"},
-                    {.key = "output"},       {.key = "phase_threshold"}};
+                    {.key = "output"},       {.key = "phase_threshold"},
+                    {.key = "occupation"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -269,6 +333,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   } else {
     hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, "heff-out");
   }
+  if (k[OCC].val && read_occupation(r, k[OCC].val, c)) return HF_FAIL;
   if (k[PHASE].val &&
       hf_yaml_positive(r, k[PHASE].val, "", "phase_threshold",
                        "a positive mode amplitude in Angstrom", &c->phase_threshold))

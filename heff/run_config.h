@@ -11,6 +11,26 @@
 
 enum hf_method { HF_METHOD_MD = 0, HF_METHOD_HMC = 1, HF_METHOD_MC = 2 };
 enum hf_init { HF_INIT_RANDOM = 0, HF_INIT_UNIFORM = 1 };
+enum hf_occ_pattern {
+  HF_OCC_NONE = 0, /* no 'occupation' key (models without sigma) */
+  HF_OCC_RANDOM,
+  HF_OCC_ROCKSALT,
+  HF_OCC_LAYERED,
+  HF_OCC_CORE_SHELL,
+  HF_OCC_SRO,
+  HF_OCC_FILE
+};
+
+/* The 'occupation' key: how sigma is set (occupation.h). */
+typedef struct {
+  int pattern;        /* enum hf_occ_pattern */
+  double composition; /* fraction of sigma = 1 */
+  int layers[2];      /* layered: n1 layers of species 1, n0 of the host */
+  int axis;           /* layered: 0, 1, 2 */
+  double alpha1;      /* sro: target first-shell Warren-Cowley parameter */
+  double tolerance;   /* sro: |alpha1 reached - target| */
+  char file[1024];    /* file: occupation file, resolved */
+} hf_occ_config;
 
 #define HF_MAX_TEMPS 4096
 
@@ -41,6 +61,7 @@ typedef struct {
   double phase_threshold; /* Angstrom: |<u_a>| below it counts as zero */
   int progress;           /* print a progress line */
   int fft_measure;        /* 1: FFTW_MEASURE plans kept as wisdom in the output dir */
+  hf_occ_config occ;
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);

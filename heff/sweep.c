@@ -13,12 +13,14 @@
 #include "checkpoint.h"
 #include "hmc.h"
 #include "local_strain.h"
+#include "local_table.h"
 #include "md_state.h"
 #include "metropolis.h"
+#include "occupation.h"
 #include "output.h"
 
 #define ADAPT_EVERY 10 /* sweeps between step-size adaptations (HMC, MC) */
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2
 
 enum { STAGE_THERM = 0, STAGE_AVG = 1 };
 
@@ -31,7 +33,7 @@ typedef struct {
   uint64_t last_tried[4], last_acc[4]; /* sampler counters at the last unit */
   uint64_t win_tried[4], win_acc[4];   /* since the last step-size adaptation */
   double step_size[4];                 /* HMC dt or MC steps (u, v, w, strain) */
-  long table_bytes, terms_bytes;
+  long table_bytes, terms_bytes, local_bytes;
 } progress;
 
 struct hf_sweep {
@@ -48,8 +50,9 @@ struct hf_sweep {
   hf_obs_result last;
   double last_accept, last_step;
   progress p;
-  FILE *table, *terms;
-  char table_path[1200], terms_path[1200], ckpt_path[1200];
+  FILE *table, *terms, *local;
+  char table_path[1200], terms_path[1200], local_path[1200], ckpt_path[1200];
+  hf_local_acc lacc; /* local structure of this temperature's samples */
   double *etaL[6];
   hf_strain_stencil stencil;
   hf_wraptab wrap;
@@ -74,6 +77,58 @@ static void init_fields(hf_sweep *s) {
       for (size_t i = 0; i < s->lat.n; i++)
         s->x.u[a][i] =
             c->init == HF_INIT_UNIFORM ? c->init_u[a] : c->init_amp * (2 * hf_rng_uniform(&r) - 1);
+}
+
+/* sigma from the run file's 'occupation' (occupation.h); the result is
+ * written next to the tables and summarised in *note. */
+static int init_occupation(hf_sweep *s, char *note, size_t cap, hf_err *err) {
+  const hf_occ_config *o = &s->c.occ;
+  const int has = s->x.sigma != NULL;
+  note[0] = 0;
+  if (!has && o->pattern != HF_OCC_NONE)
+    return hf_fail(err, "%s: key 'occupation': the model has no sigma in 'dof'", s->c.path);
+  if (!has) return HF_OK;
+  if (o->pattern == HF_OCC_NONE)
+    return hf_fail(err,
+                   "%s: the model has alloy occupations (sigma): expected an 'occupation' key "
+                   "(random, rocksalt, layered, core_shell, sro or file)",
+                   s->c.path);
+  hf_rng r;
+  hf_rng_split(&s->rng, 3, &r); /* its own stream */
+  double *sg = s->x.sigma, reached = 0;
+  int rc;
+  switch (o->pattern) {
+    case HF_OCC_RANDOM:
+      rc = hf_occ_random(&s->lat, o->composition, &r, sg, err);
+      break;
+    case HF_OCC_ROCKSALT:
+      rc = hf_occ_rocksalt(&s->lat, sg, err);
+      break;
+    case HF_OCC_LAYERED:
+      rc = hf_occ_layered(&s->lat, o->axis, o->layers[0], o->layers[1], sg, err);
+      break;
+    case HF_OCC_CORE_SHELL:
+      rc = hf_occ_core_shell(&s->lat, o->composition, sg, err);
+      break;
+    case HF_OCC_SRO:
+      rc =
+          hf_occ_sro(&s->lat, o->composition, o->alpha1, o->tolerance, 1000, &r, sg, &reached, err);
+      if (!rc && fabs(reached - o->alpha1) > o->tolerance)
+        rc = hf_fail(err, "%s: occupation: alpha1 = %g not reached (got %.4f)", s->c.path,
+                     o->alpha1, reached);
+      break;
+    default:
+      rc = hf_occ_read(o->file, &s->lat, sg, err);
+      break;
+  }
+  if (rc) return hf_wrap(err, "%s: occupation", s->c.path);
+  double x, a[3];
+  hf_occ_measure(&s->lat, sg, &x, a);
+  snprintf(note, cap, ", occupation x %.4f, Warren-Cowley alpha1..3 %.3f %.3f %.3f", x, a[0], a[1],
+           a[2]);
+  char path[1300];
+  snprintf(path, sizeof path, "%s/%s_occupation.txt", s->c.out_dir, s->c.prefix);
+  return hf_occ_write(path, &s->lat, sg, err);
 }
 
 /* Current cumulative acceptance counters of the sampler, per move kind
@@ -137,8 +192,15 @@ static void schedule_of(const hf_run_config *c, long sched[4]) {
 
 static int write_checkpoint(hf_sweep *s, hf_err *err) {
   save_step_sizes(s);
+  /* the tables must be on disk up to the lengths the checkpoint records, or a
+   * resume after a kill would pad them with zeros */
+  FILE *tabs[3] = {s->table, s->terms, s->local};
+  for (int k = 0; k < 3; k++)
+    if (fflush(tabs[k]) || fsync(fileno(tabs[k])))
+      return hf_fail(err, "cannot write the tables in %s: %s", s->c.out_dir, strerror(errno));
   s->p.table_bytes = ftell(s->table);
   s->p.terms_bytes = ftell(s->terms);
+  s->p.local_bytes = ftell(s->local);
   hf_ckpt_writer w;
   if (hf_ckpt_open_write(&w, s->ckpt_path, err)) return HF_FAIL;
   int version = CKPT_VERSION;
@@ -153,6 +215,7 @@ static int write_checkpoint(hf_sweep *s, hf_err *err) {
   hf_ckpt_put(&w, "rng", &s->rng, sizeof s->rng);
   hf_md_state_put(&w, &s->x, s->dyn, s->lat.n);
   hf_ckpt_put(&w, "observables", &s->obs, sizeof s->obs);
+  hf_ckpt_put(&w, "local", &s->lacc, sizeof s->lacc);
   return hf_ckpt_commit(&w, err);
 }
 
@@ -184,6 +247,7 @@ static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
   if (!rc) rc = hf_ckpt_get(&r, "rng", &s->rng, sizeof s->rng, err);
   if (!rc) rc = hf_md_state_get(&r, &s->x, s->dyn, s->lat.n, err);
   if (!rc) rc = hf_ckpt_get(&r, "observables", &s->obs, sizeof s->obs, err);
+  if (!rc) rc = hf_ckpt_get(&r, "local", &s->lacc, sizeof s->lacc, err);
   if (!rc) rc = hf_ckpt_get(&r, "end", NULL, 0, err);
   hf_ckpt_close(&r);
   if (rc) return HF_FAIL;
@@ -249,6 +313,8 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
       if (!(s->etaL[l] = fftw_alloc_real(s->lat.n))) rc = hf_fail(err, "out of memory");
   }
   if (!rc) rc = hf_mkdir_p(c->out_dir, err);
+  char occ_note[160];
+  if (!rc) rc = init_occupation(s, occ_note, sizeof occ_note, err);
   if (!rc && c->fft_measure && !fftw_export_wisdom_to_filename(wisdom))
     rc = hf_fail(err, "cannot write FFTW wisdom to %s", wisdom);
   if (rc) {
@@ -257,6 +323,7 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   }
   snprintf(s->table_path, sizeof s->table_path, "%s/%s.tsv", c->out_dir, c->prefix);
   snprintf(s->terms_path, sizeof s->terms_path, "%s/%s_terms.tsv", c->out_dir, c->prefix);
+  snprintf(s->local_path, sizeof s->local_path, "%s/%s_local.tsv", c->out_dir, c->prefix);
   snprintf(s->ckpt_path, sizeof s->ckpt_path, "%s/%s.ckpt", c->out_dir, c->prefix);
   s->total_units = (long)c->ntemps * (c->thermalize + c->average);
   if (s->dyn) {
@@ -272,9 +339,11 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   if (*resumed) {
     s->table = fopen(s->table_path, "r+");
     s->terms = fopen(s->terms_path, "r+");
-    if (!s->table || !s->terms ||
+    s->local = fopen(s->local_path, "r+");
+    if (!s->table || !s->terms || !s->local ||
         hf_file_truncate(s->table, s->p.table_bytes, s->table_path, err) ||
-        hf_file_truncate(s->terms, s->p.terms_bytes, s->terms_path, err)) {
+        hf_file_truncate(s->terms, s->p.terms_bytes, s->terms_path, err) ||
+        hf_file_truncate(s->local, s->p.local_bytes, s->local_path, err)) {
       if (!err || !err->msg[0]) hf_fail(err, "cannot reopen the output tables in %s", c->out_dir);
       hf_sweep_free(s);
       return HF_FAIL;
@@ -285,16 +354,18 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   } else {
     s->table = fopen(s->table_path, "w");
     s->terms = fopen(s->terms_path, "w");
-    if (!s->table || !s->terms) {
+    s->local = fopen(s->local_path, "w");
+    if (!s->table || !s->terms || !s->local) {
       hf_fail(err, "cannot write the output tables in %s", c->out_dir);
       hf_sweep_free(s);
       return HF_FAIL;
     }
-    char extra[256];
-    snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T",
-             c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K);
+    char extra[512];
+    snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s",
+             c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, occ_note);
     hf_table_header(s->table, m, method_name(c->method), extra);
     hf_terms_header(s->terms, m);
+    hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);
   }
   if (s->p.it < c->ntemps) enter_temperature(s);
   *out = s;
@@ -305,6 +376,7 @@ void hf_sweep_free(hf_sweep *s) {
   if (!s) return;
   if (s->table) fclose(s->table);
   if (s->terms) fclose(s->terms);
+  if (s->local) fclose(s->local);
   hf_dyn_free(s->dyn);
   hf_hmc_free(s->hmc);
   hf_mc_free(s->mc);
@@ -337,6 +409,7 @@ static void take_sample(hf_sweep *s) {
     hf_engine_eval(s->eng, &s->x, NULL, NULL, &E);
   }
   hf_obs_sample(&s->obs, s->eng, &s->x, &E, tkin);
+  hf_local_acc_sample(&s->lacc, &s->lat, &s->x, s->c.phase_threshold);
   /* per-term energies cost one generic pass: take them on every 10th sample */
   if ((s->obs.samples - 1) % 10 == 0) {
     if (s->etaL[0]) hf_local_strain(&s->lat, &s->wrap, &s->stencil, s->x.v, s->etaL);
@@ -354,6 +427,8 @@ static int finish_temperature(hf_sweep *s, hf_err *err) {
   s->last_step = s->dyn ? c->md.dt : s->p.step_size[0];
   hf_table_row(s->table, &s->last, s->last_accept, s->last_step, pressure_at(c, T));
   hf_terms_row(s->terms, &s->last, s->m);
+  hf_local_row(s->local, T, &s->lacc, s->x.sigma != NULL, s->x.w[0] != NULL);
+  memset(&s->lacc, 0, sizeof s->lacc);
   if (c->vtk) {
     char path[1300], title[128];
     snprintf(path, sizeof path, "%s/%s_T%07.2f.vtk", c->out_dir, c->prefix, T);

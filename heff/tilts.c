@@ -32,15 +32,19 @@ void hf_tilts_analyse(const hf_lattice *lat, double *const f[3], double zero, do
     out->M[a] = even[b] && even[d] ? out->M[a] / n : 0;
     out->X[a] = even[a] ? out->X[a] / n : 0;
   }
+  hf_tilts_label(out, zero, equal);
+}
+
+void hf_tilts_label(hf_tilts *t, double zero, double equal) {
   /* Glazer: per axis the dominant pattern; equal magnitudes share a letter */
   double mag[3];
   char sign[3];
   for (int a = 0; a < 3; a++) {
-    const double r = fabs(out->R[a]), m = fabs(out->M[a]);
+    const double r = fabs(t->R[a]), m = fabs(t->M[a]);
     mag[a] = fmax(r, m);
     sign[a] = mag[a] < zero ? '0' : r >= m ? '-' : '+';
     if (sign[a] == '0') mag[a] = 0;
-    out->angle_deg[a] = 2 * mag[a] * 180.0 / M_PI; /* Eq. 1: +-w tilts by 2w */
+    t->angle_deg[a] = 2 * mag[a] * 180.0 / M_PI; /* Eq. 1: +-w tilts by 2w */
   }
   char letter[3];
   for (int a = 0; a < 3; a++) {
@@ -53,6 +57,6 @@ void hf_tilts_analyse(const hf_lattice *lat, double *const f[3], double zero, do
       }
     }
   }
-  snprintf(out->glazer, sizeof out->glazer, "%c%c%c%c%c%c", letter[0], sign[0], letter[1], sign[1],
+  snprintf(t->glazer, sizeof t->glazer, "%c%c%c%c%c%c", letter[0], sign[0], letter[1], sign[1],
            letter[2], sign[2]);
 }

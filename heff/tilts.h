@@ -37,4 +37,8 @@ typedef struct {
 void hf_tilts_analyse(const hf_lattice *lat, double *const f[3], double zero, double equal,
                       hf_tilts *out);
 
+/* Glazer label and angles of t from its R and M amplitudes alone (e.g.
+ * amplitudes averaged over samples); zero and equal as above. */
+void hf_tilts_label(hf_tilts *t, double zero, double equal);
+
 #endif

@@ -3,13 +3,19 @@
  *    writes exactly the table of an uninterrupted run with the same seed
  *    (MD with Langevin + barostat, HMC, and Metropolis MC);
  *  - the same seed gives the same table, another seed a different one;
- *  - malformed run files are rejected with file:line and key. */
+ *  - malformed run files are rejected with file:line and key;
+ *  - an alloy model (u, v, omega, eta, sigma) runs with a random occupation:
+ *    the composition is exact, the occupation file and the local-structure
+ *    table (per species, tilts) are written; occupation keys that do not fit
+ *    the model are refused. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "occupation.h"
 #include "sweep.h"
+#include "testmodels.h"
 
 static char dir[256];
 static const char *models_dir = "models";
@@ -197,6 +203,60 @@ static void test_malformed(void) {
   }
 }
 
+static int test_alloy(void) {
+  hf_err err = {{0}};
+  hf_model m;
+  char mpath[400], path[400], text[1024];
+  REQUIRE_OK(testmodel_kitchen_sink(&m, 1, &err), err);
+  snprintf(mpath, sizeof mpath, "%s/alloy.yaml", dir);
+  REQUIRE_OK(hf_model_save(&m, mpath, &err), err);
+  hf_model_free(&m);
+  snprintf(path, sizeof path, "%s/alloy_run.yaml", dir);
+  snprintf(text, sizeof text,
+           "model: alloy.yaml\nsupercell: [4, 4, 4]\nmethod: md\ntemperatures: [50]\n"
+           "thermalize: 5\naverage: 10\nmd: {dt: 0.5}\n"
+           "occupation: {pattern: random, composition: 0.25}\n"
+           "output: {dir: out_alloy, prefix: run, vtk: false}\n");
+  write_file(path, text);
+  char *table = NULL;
+  if (run(path, 0, &table)) return 1;
+  free(table);
+  hf_lattice lat;
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){4, 4, 4}, &err), err);
+  double sigma[64], x, a[3];
+  snprintf(path, sizeof path, "%s/out_alloy/run_occupation.txt", dir);
+  REQUIRE_OK(hf_occ_read(path, &lat, sigma, &err), err);
+  hf_occ_measure(&lat, sigma, &x, a);
+  CHECK(x == 0.25, "alloy run: composition %g", x);
+  snprintf(path, sizeof path, "%s/out_alloy/run_local.tsv", dir);
+  char *local = slurp(path);
+  CHECK(local && strstr(local, "s1_frac_R") && strstr(local, "glazer"),
+        "local table lacks the species or tilt columns");
+  free(local);
+  /* occupation with a model without sigma; a sigma model without occupation */
+  const char *bad[2][2] = {
+      {"model: %s/BaTiO3_ZVR1995.yaml\n", "the model has no sigma"},
+      {"model: alloy.yaml\n", "expected an 'occupation' key"},
+  };
+  for (int k = 0; k < 2; k++) {
+    char head[700];
+    snprintf(head, sizeof head, bad[k][0], models_dir);
+    snprintf(path, sizeof path, "%s/alloy_bad%d.yaml", dir, k);
+    snprintf(text, sizeof text, "%ssupercell: [4, 4, 4]\ntemperatures: [50]\n%s", head,
+             k ? "" : "occupation: {pattern: rocksalt}\n");
+    write_file(path, text);
+    hf_run_config c;
+    REQUIRE_OK(hf_run_config_load(&c, path, &err), err);
+    REQUIRE_OK(hf_model_load(&m, c.model_path, &err), err);
+    hf_sweep *s;
+    int resumed;
+    int rc = hf_sweep_create(&s, &c, &m, 0, &resumed, &err);
+    CHECK(rc && strstr(err.msg, bad[k][1]), "alloy case %d: '%s'", k, err.msg);
+    hf_model_free(&m);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) models_dir = argv[1];
   char cwd[256];
@@ -215,6 +275,7 @@ int main(int argc, char **argv) {
   test_seed();
   test_mismatched_resume();
   test_malformed();
+  CHECK(test_alloy() == 0, "alloy run failed");
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (check_failures == 0 && system(cmd) != 0) printf("note: could not remove %s\n", dir);

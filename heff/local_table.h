@@ -1,0 +1,32 @@
+/* local_table.h - the per-temperature table of local structure that a sweep
+ * writes next to its main table (<prefix>_local.tsv): fractions of cells by
+ * phase (C, T, O, R from each cell's own u), per alloy species (sigma 0 / 1)
+ * the mean |u| and sorted mean |u_a| with their own phase fractions, and with
+ * omega the tilt pattern: R- and M-point amplitudes per axis, tilt angles and
+ * the Glazer label.  Sample sums are plain data (checkpointed as they are). */
+#ifndef HF_LOCAL_TABLE_H
+#define HF_LOCAL_TABLE_H
+
+#include <stdio.h>
+
+#include "fields.h"
+
+typedef struct {
+  long samples;
+  double frac[4];
+  double count[2];
+  double abs[2];
+  double comp[2][3];
+  double frac_species[2][4];
+  double R[3], M[3]; /* sums of |R_a|, |M_a| of omega (radians) */
+} hf_local_acc;
+
+void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields *x,
+                         double threshold);
+/* Header lines with units; has_sigma and has_w choose the column groups. */
+void hf_local_header(FILE *f, int has_sigma, int has_w);
+/* One row of averages at temperature T (Glazer label from the mean
+ * amplitudes with zero = 0.25 degree of tilt and equal = 10%). */
+void hf_local_row(FILE *f, double T, const hf_local_acc *a, int has_sigma, int has_w);
+
+#endif
