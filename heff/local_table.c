@@ -19,6 +19,12 @@ void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields
       for (int c = 0; c < 3; c++) a->comp[sp][c] += st.comp[sp][c];
       for (int k = 0; k < 4; k++) a->frac_species[sp][k] += st.frac_species[sp][k];
     }
+    hf_tilts t;
+    hf_tilts_analyse(lat, x->u, 0, 0, &t);
+    for (int c = 0; c < 3; c++) {
+      a->uR[c] += fabs(t.R[c]);
+      a->uM[c] += fabs(t.M[c]);
+    }
   }
   if (x->w[0]) {
     hf_tilts t;
@@ -35,7 +41,8 @@ void hf_local_header(FILE *f, int has_sigma, int has_w) {
           "# heff local structure per temperature (averages over the samples)\n"
           "# units: T K; frac_* fraction of cells whose own u is C/T/O/R (threshold as the main "
           "table); abs_u Angstrom; comp1..3 sorted mean |u_a| Angstrom; s0/s1 alloy species "
-          "sigma 0/1; R_*, M_* mean |R-|, |M-point| amplitude of omega rad; tilt_* degrees "
+          "sigma 0/1; uR_*, uM_* mean |R-|, |M-point| amplitude of u Angstrom; R_*, M_* the same "
+          "for omega rad; tilt_* degrees "
           "(2 x amplitude, paper 003 Eq. 1)\n");
   fprintf(f, "T_K\tsamples\tfrac_C\tfrac_T\tfrac_O\tfrac_R");
   const int ns = has_sigma ? 2 : 1;
@@ -44,6 +51,7 @@ void hf_local_header(FILE *f, int has_sigma, int has_w) {
     fprintf(f, "\t%scells\t%sabs_u_A\t%scomp1_A\t%scomp2_A\t%scomp3_A", p, p, p, p, p);
     if (has_sigma) fprintf(f, "\t%sfrac_C\t%sfrac_T\t%sfrac_O\t%sfrac_R", p, p, p, p);
   }
+  fprintf(f, "\tuR_x_A\tuR_y_A\tuR_z_A\tuM_x_A\tuM_y_A\tuM_z_A");
   if (has_w)
     fprintf(f,
             "\tR_x_rad\tR_y_rad\tR_z_rad\tM_x_rad\tM_y_rad\tM_z_rad\ttilt_x_deg\ttilt_y_deg"
@@ -62,6 +70,8 @@ void hf_local_row(FILE *f, double T, const hf_local_acc *a, int has_sigma, int h
     if (has_sigma)
       for (int k = 0; k < 4; k++) fprintf(f, "\t%.4f", a->frac_species[sp][k] / n);
   }
+  for (int c = 0; c < 3; c++) fprintf(f, "\t%.6f", a->uR[c] / n);
+  for (int c = 0; c < 3; c++) fprintf(f, "\t%.6f", a->uM[c] / n);
   if (has_w) {
     hf_tilts t = {0};
     for (int c = 0; c < 3; c++) {

@@ -1,8 +1,9 @@
 /* local_table.h - the per-temperature table of local structure that a sweep
  * writes next to its main table (<prefix>_local.tsv): fractions of cells by
  * phase (C, T, O, R from each cell's own u), per alloy species (sigma 0 / 1)
- * the mean |u| and sorted mean |u_a| with their own phase fractions, and with
- * omega the tilt pattern: R- and M-point amplitudes per axis, tilt angles and
+ * the mean |u| and sorted mean |u_a| with their own phase fractions, the
+ * zone-boundary (R, M) amplitudes of u (antipolar order), and with omega the
+ * tilt pattern: R- and M-point amplitudes per axis, tilt angles and
  * the Glazer label.  Sample sums are plain data (checkpointed as they are). */
 #ifndef HF_LOCAL_TABLE_H
 #define HF_LOCAL_TABLE_H
@@ -18,7 +19,8 @@ typedef struct {
   double abs[2];
   double comp[2][3];
   double frac_species[2][4];
-  double R[3], M[3]; /* sums of |R_a|, |M_a| of omega (radians) */
+  double R[3], M[3];   /* sums of |R_a|, |M_a| of omega (radians) */
+  double uR[3], uM[3]; /* the same for u (Angstrom): antipolar patterns */
 } hf_local_acc;
 
 void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields *x,
