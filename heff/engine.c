@@ -13,6 +13,7 @@
 #include "engine_internal.h"
 #include "ewald.h"
 #include "local_strain.h"
+#include "parallel.h"
 #include "poly_eval.h"
 
 static int voigt_of(int a, int b) { return hf_voigt_index(a < b ? a : b, a < b ? b : a); }
@@ -202,6 +203,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->lat = *lat;
   e->a0 = m->a0;
   e->pressure = opts ? opts->pressure : 0.0;
+  e->nthreads = opts && opts->threads > 1 ? opts->threads : 1;
   hf_poly_init(&e->eta_only);
   hf_poly_init(&e->generic);
   if (m->dof & HF_DOF_U) e->mask |= HF_FIELD_U;
@@ -222,8 +224,9 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->has_k = (m->dof & HF_DOF_U) && (has_uu || m->dipole);
   if (e->has_k) {
     e->D = fftw_alloc_real(6 * lat->nk);
+    e->kpart = malloc((size_t)lat->L[0] * sizeof *e->kpart);
     for (int a = 0; a < 3; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
-    if (!e->D || !e->ck[0] || !e->ck[1] || !e->ck[2]) {
+    if (!e->D || !e->kpart || !e->ck[0] || !e->ck[1] || !e->ck[2]) {
       hf_engine_free(e);
       return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
     }
@@ -242,8 +245,17 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       return hf_fail(err, "out of memory");
     }
     unsigned flags = opts && opts->fftw_flags ? opts->fftw_flags : FFTW_MEASURE;
+    if (e->nthreads > 1 && hf_fftw_threads_init()) {
+      fftw_free(tmp);
+      hf_engine_free(e);
+      return hf_fail(err, "FFTW could not start its threads");
+    }
+    /* FFTW's thread count is planner-wide state: set for these two plans and
+     * put back, so that other plans (Metropolis, tests) stay serial */
+    if (e->nthreads > 1) fftw_plan_with_nthreads(e->nthreads);
     e->r2c = fftw_plan_dft_r2c_3d(lat->L[0], lat->L[1], lat->L[2], tmp, e->ck[0], flags);
     e->c2r = fftw_plan_dft_c2r_3d(lat->L[0], lat->L[1], lat->L[2], e->ck[0], tmp, flags);
+    if (e->nthreads > 1) fftw_plan_with_nthreads(1);
     fftw_free(tmp);
     if (!e->r2c || !e->c2r) {
       hf_engine_free(e);
@@ -301,14 +313,9 @@ void hf_engine_free(hf_engine *e) {
   free(e->on_c);
   free(e->vv);
   for (int a = 0; a < 3; a++) free(e->vvt[a]);
-  free(e->vvp);
-  free(e->vvc);
-  fftw_free(e->vring);
-  fftw_free(e->gring);
-  free(e->vpl);
-  free(e->gpl);
+  free(e->kpart);
+  hf_realspace_free(e);
   hf_wraptab_free(&e->wrap);
-  fftw_free(e->row);
   hf_poly_free(&e->eta_only);
   hf_poly_free(&e->generic);
   free(e);
@@ -322,6 +329,7 @@ double hf_engine_pressure(const hf_engine *e) { return e->pressure; }
 const hf_lattice *hf_engine_lattice(const hf_engine *e) { return &e->lat; }
 const hf_model *hf_engine_model(const hf_engine *e) { return e->model; }
 unsigned hf_engine_field_mask(const hf_engine *e) { return e->mask; }
+int hf_engine_threads(const hf_engine *e) { return e->nthreads; }
 void hf_engine_get_census(const hf_engine *e, hf_engine_census *c) { *c = e->census; }
 
 double hf_engine_volume(const hf_engine *e, const double eta[6]) {
@@ -333,27 +341,26 @@ size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
   if (e->has_k) b += 6 * e->lat.nk * sizeof(double) + 3 * e->lat.nk * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.n * sizeof(double);
-  b += (51 + 3 * (size_t)(e->on_maxp + 2)) * e->rs * sizeof(double);
-  if (e->ring) b += (size_t)(e->nvs + e->ngs) * 3 * (size_t)e->lat.L[1] * e->pz * sizeof(double);
-  return b;
+  if (e->has_k) b += (size_t)e->lat.L[0] * sizeof(double);
+  return b + hf_realspace_bytes(e);
 }
 
 /* ---------------------------------------------------------------- kernels */
 
-static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
+/* y = D x on the kz lines of kx plane kx, in place (scaled by 1/N for
+ * c2r); returns the plane's share of 2 E_k N. */
+static double kspace_plane(const hf_engine *e, int kx) {
   const hf_lattice *lat = &e->lat;
-  for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(e->r2c, x->u[a], e->ck[a]);
-  const size_t nzh = (size_t)(lat->L[2] / 2 + 1);
+  const size_t nzh = (size_t)(lat->L[2] / 2 + 1), nq = (size_t)lat->L[1] * nzh;
   const int even = lat->L[2] % 2 == 0;
   const double invN = 1.0 / (double)lat->n;
-  double energy = 0.0;
   double *c0 = (double *)e->ck[0], *c1 = (double *)e->ck[1], *c2 = (double *)e->ck[2];
-  /* y = D x at every k, one complex number (re, im) per v2d, written out
-   * by hand: C complex products would check for NaN and infinities.  The
-   * energy needs Re(x^+ y) = sum of x.y over both parts; a kz line's end
-   * points stand for one k-point, the others for two (k and -k). */
+  /* one complex number (re, im) per v2d, written out by hand: C complex
+   * products would check for NaN and infinities.  The energy needs
+   * Re(x^+ y) = sum of x.y over both parts; a kz line's end points stand for
+   * one k-point, the others for two (k and -k). */
   v2d eend = {0, 0}, emid = {0, 0};
-  for (size_t q0 = 0; q0 < lat->nk; q0 += nzh)
+  for (size_t q0 = (size_t)kx * nq; q0 < (size_t)(kx + 1) * nq; q0 += nzh)
     for (size_t kz = 0; kz < nzh; kz++) {
       const size_t q = q0 + kz;
       const double *D = e->D + 6 * q;
@@ -374,10 +381,22 @@ static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
       memcpy(c1 + 2 * q, &z1, sizeof z1);
       memcpy(c2 + 2 * q, &z2, sizeof z2);
     }
-  energy = (eend[0] + eend[1]) + 2 * (emid[0] + emid[1]);
+  return (eend[0] + eend[1]) + 2 * (emid[0] + emid[1]);
+}
+
+/* The kx planes in parallel; their energies are summed in plane order so
+ * that the total does not depend on the thread count. */
+static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
+  const hf_lattice *lat = &e->lat;
+  for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(e->r2c, x->u[a], e->ck[a]);
+  const int nt = e->nthreads, L0 = lat->L[0];
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (int kx = 0; kx < L0; kx++) e->kpart[kx] = kspace_plane(e, kx);
+  double energy = 0.0;
+  for (int kx = 0; kx < L0; kx++) energy += e->kpart[kx];
   if (g)
     for (int a = 0; a < 3; a++) fftw_execute_dft_c2r(e->c2r, e->ck[a], g->u[a]);
-  return 0.5 * energy * invN;
+  return 0.5 * energy / (double)lat->n;
 }
 
 static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
