@@ -29,6 +29,7 @@ void hf_run_config_default(hf_run_config *c) {
   c->checkpoint_every = 100;
   c->phase_threshold = 0.04;
   c->progress = 1;
+  c->threads = 1;
 }
 
 /* dir of the run file + rel, unless rel is absolute. */
@@ -183,6 +184,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     INIT,
     OUT,
     PHASE,
+    THREADS,
     NK
   };
   hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},
@@ -192,7 +194,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "average"},      {.key = "sample_every"},
                     {.key = "md"},           {.key = "hmc"},
                     {.key = "mc"},           {.key = "initial"},
-                    {.key = "output"},       {.key = "phase_threshold"}};
+                    {.key = "output"},       {.key = "phase_threshold"},
+                    {.key = "threads"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -242,6 +245,10 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     if (k[ints[i].key].val && hf_yaml_integer(r, k[ints[i].key].val, "", k[ints[i].key].key,
                                               ints[i].lo, 1000000000L, ints[i].dst))
       return HF_FAIL;
+  if (k[THREADS].val) {
+    if (hf_yaml_integer(r, k[THREADS].val, "", "threads", 1, 256, &v)) return HF_FAIL;
+    c->threads = (int)v;
+  }
   if (k[MD].val && read_md(r, k[MD].val, c)) return HF_FAIL;
   if (k[HMC].val && read_hmc(r, k[HMC].val, c)) return HF_FAIL;
   if (k[MC].val) {

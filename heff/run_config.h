@@ -40,6 +40,7 @@ typedef struct {
   double phase_threshold; /* Angstrom: |<u_a>| below it counts as zero */
   int progress;           /* print a progress line */
   int fft_measure;        /* 1: FFTW_MEASURE plans kept as wisdom in the output dir */
+  int threads;            /* OpenMP + FFTW threads (1) */
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);
