@@ -13,7 +13,6 @@
 #include "engine_internal.h"
 #include "ewald.h"
 #include "local_strain.h"
-#include "parallel.h"
 #include "poly_eval.h"
 
 static int voigt_of(int a, int b) { return hf_voigt_index(a < b ? a : b, a < b ? b : a); }
@@ -224,9 +223,8 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->has_k = (m->dof & HF_DOF_U) && (has_uu || m->dipole);
   if (e->has_k) {
     e->D = fftw_alloc_real(6 * lat->nk);
-    e->kpart = malloc((size_t)lat->L[0] * sizeof *e->kpart);
     for (int a = 0; a < 3; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
-    if (!e->D || !e->kpart || !e->ck[0] || !e->ck[1] || !e->ck[2]) {
+    if (!e->D || !e->ck[0] || !e->ck[1] || !e->ck[2]) {
       hf_engine_free(e);
       return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
     }
@@ -239,28 +237,10 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       double pref = hf_model_dipole_prefactor(m);
       for (size_t i = 0; i < 6 * lat->nk; i++) e->D[i] *= pref;
     }
-    double *tmp = fftw_alloc_real(lat->n);
-    if (!tmp) {
-      hf_engine_free(e);
-      return hf_fail(err, "out of memory");
-    }
     unsigned flags = opts && opts->fftw_flags ? opts->fftw_flags : FFTW_MEASURE;
-    if (e->nthreads > 1 && hf_fftw_threads_init()) {
-      fftw_free(tmp);
+    if (hf_kspace_setup(e, flags, opts && opts->fftw_3d, err)) {
       hf_engine_free(e);
-      return hf_fail(err, "FFTW could not start its threads");
-    }
-    /* FFTW's thread count is planner-wide state: set for these two plans and
-     * put back, so that other plans (Metropolis, tests) stay serial */
-    if (e->nthreads > 1) fftw_plan_with_nthreads(e->nthreads);
-    e->r2c = fftw_plan_dft_r2c_3d(lat->L[0], lat->L[1], lat->L[2], tmp, e->ck[0], flags);
-    e->c2r = fftw_plan_dft_c2r_3d(lat->L[0], lat->L[1], lat->L[2], e->ck[0], tmp, flags);
-    if (e->nthreads > 1) fftw_plan_with_nthreads(1);
-    fftw_free(tmp);
-    if (!e->r2c || !e->c2r) {
-      hf_engine_free(e);
-      return hf_fail(err, "FFTW could not plan a %dx%dx%d transform", lat->L[0], lat->L[1],
-                     lat->L[2]);
+      return HF_FAIL;
     }
   }
   if (e->need_etaL) {
@@ -301,8 +281,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
 
 void hf_engine_free(hf_engine *e) {
   if (!e) return;
-  if (e->r2c) fftw_destroy_plan(e->r2c);
-  if (e->c2r) fftw_destroy_plan(e->c2r);
+  hf_kspace_free(e);
   fftw_free(e->D);
   for (int a = 0; a < 3; a++) fftw_free(e->ck[a]);
   for (int l = 0; l < 6; l++) {
@@ -313,7 +292,6 @@ void hf_engine_free(hf_engine *e) {
   free(e->on_c);
   free(e->vv);
   for (int a = 0; a < 3; a++) free(e->vvt[a]);
-  free(e->kpart);
   hf_realspace_free(e);
   hf_wraptab_free(&e->wrap);
   hf_poly_free(&e->eta_only);
@@ -341,63 +319,11 @@ size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
   if (e->has_k) b += 6 * e->lat.nk * sizeof(double) + 3 * e->lat.nk * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.n * sizeof(double);
-  if (e->has_k) b += (size_t)e->lat.L[0] * sizeof(double);
+  if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
   return b + hf_realspace_bytes(e);
 }
 
 /* ---------------------------------------------------------------- kernels */
-
-/* y = D x on the kz lines of kx plane kx, in place (scaled by 1/N for
- * c2r); returns the plane's share of 2 E_k N. */
-static double kspace_plane(const hf_engine *e, int kx) {
-  const hf_lattice *lat = &e->lat;
-  const size_t nzh = (size_t)(lat->L[2] / 2 + 1), nq = (size_t)lat->L[1] * nzh;
-  const int even = lat->L[2] % 2 == 0;
-  const double invN = 1.0 / (double)lat->n;
-  double *c0 = (double *)e->ck[0], *c1 = (double *)e->ck[1], *c2 = (double *)e->ck[2];
-  /* one complex number (re, im) per v2d, written out by hand: C complex
-   * products would check for NaN and infinities.  The energy needs
-   * Re(x^+ y) = sum of x.y over both parts; a kz line's end points stand for
-   * one k-point, the others for two (k and -k). */
-  v2d eend = {0, 0}, emid = {0, 0};
-  for (size_t q0 = (size_t)kx * nq; q0 < (size_t)(kx + 1) * nq; q0 += nzh)
-    for (size_t kz = 0; kz < nzh; kz++) {
-      const size_t q = q0 + kz;
-      const double *D = e->D + 6 * q;
-      v2d x0, x1, x2;
-      memcpy(&x0, c0 + 2 * q, sizeof x0);
-      memcpy(&x1, c1 + 2 * q, sizeof x1);
-      memcpy(&x2, c2 + 2 * q, sizeof x2);
-      const v2d y0 = D[0] * x0 + D[5] * x1 + D[4] * x2;
-      const v2d y1 = D[5] * x0 + D[1] * x1 + D[3] * x2;
-      const v2d y2 = D[4] * x0 + D[3] * x1 + D[2] * x2;
-      const v2d ek = x0 * y0 + x1 * y1 + x2 * y2;
-      if (kz == 0 || (even && kz == nzh - 1))
-        eend += ek;
-      else
-        emid += ek;
-      const v2d z0 = y0 * invN, z1 = y1 * invN, z2 = y2 * invN;
-      memcpy(c0 + 2 * q, &z0, sizeof z0);
-      memcpy(c1 + 2 * q, &z1, sizeof z1);
-      memcpy(c2 + 2 * q, &z2, sizeof z2);
-    }
-  return (eend[0] + eend[1]) + 2 * (emid[0] + emid[1]);
-}
-
-/* The kx planes in parallel; their energies are summed in plane order so
- * that the total does not depend on the thread count. */
-static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
-  const hf_lattice *lat = &e->lat;
-  for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(e->r2c, x->u[a], e->ck[a]);
-  const int nt = e->nthreads, L0 = lat->L[0];
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-  for (int kx = 0; kx < L0; kx++) e->kpart[kx] = kspace_plane(e, kx);
-  double energy = 0.0;
-  for (int kx = 0; kx < L0; kx++) energy += e->kpart[kx];
-  if (g)
-    for (int a = 0; a < 3; a++) fftw_execute_dft_c2r(e->c2r, e->ck[a], g->u[a]);
-  return 0.5 * energy / (double)lat->n;
-}
 
 static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
   double energy = 0, N = (double)e->lat.n;
@@ -428,7 +354,7 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
       if (a && !(e->ring && c >= 3 && c < 6)) memset(a, 0, lat->n * sizeof *a);
     }
   }
-  if (e->has_k) E->kspace = kspace_apply(e, x, g);
+  if (e->has_k) E->kspace = hf_kspace_apply(e, x, g);
   if (e->mask & (HF_FIELD_U | HF_FIELD_V)) hf_realspace_pass(e, x, g, dE, E);
   E->strain_hom += eta_only_apply(e, x, dE);
   if (e->generic.n) {

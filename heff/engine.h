@@ -33,7 +33,9 @@ typedef struct {
   double pressure;     /* GPa, > 0 compresses */
   unsigned fftw_flags; /* FFTW planner flags (default FFTW_MEASURE) */
   int threads;         /* OpenMP and FFTW threads (0 or 1: serial); results are the
-                          same for any count up to FFT round-off */
+                          same for any count (with fftw_3d: up to FFT round-off) */
+  int fftw_3d;         /* 1: FFTW's 3D plans (and threads) instead of plane
+                          transforms fused with the k-space product (kspace.c) */
 } hf_engine_opts;
 
 typedef struct hf_engine hf_engine;

@@ -68,7 +68,11 @@ struct hf_engine {
   int has_k;
   double *D;
   fftw_complex *ck[3];
-  fftw_plan r2c, c2r;
+  fftw_plan r2c, c2r; /* 3D, or 2D on one x plane (fused) */
+  int fused;          /* kspace.c: plane transforms + fused column blocks */
+  fftw_plan xf[2], xb[2]; /* x transforms of a column block: full width kb, remainder */
+  int kb, nkpart;
+  double *kpart; /* energy per kx plane (3D) or column block (fused) */
 
   /* per-cell local kernel */
   int n_on, on_maxp;
@@ -120,8 +124,13 @@ struct hf_engine {
   int nchunk, ntail;
   double *edge;     /* nchunk * ntail planes of dE/dv, 3 components, unpadded */
   rs_energy *part;  /* per chunk */
-  double *kpart;    /* per kx plane: reciprocal-space energy */
 };
+
+/* Plans the reciprocal-space transforms (kspace.c); D and ck exist. */
+int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, hf_err *err);
+void hf_kspace_free(hf_engine *e);
+/* E_k; with g, dE/du of the k-space part written to g->u. */
+double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g);
 
 /* Builds the row-pass layout (rings, scratch, fast path) once per engine. */
 int hf_realspace_setup(hf_engine *e, hf_err *err);
