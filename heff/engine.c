@@ -354,8 +354,10 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
       if (a && !(e->ring && c >= 3 && c < 6)) memset(a, 0, lat->n * sizeof *a);
     }
   }
+  const int rpass = (e->mask & (HF_FIELD_U | HF_FIELD_V)) != 0;
+  e->defer_c2r = e->has_k && e->fused && g && rpass;
   if (e->has_k) E->kspace = hf_kspace_apply(e, x, g);
-  if (e->mask & (HF_FIELD_U | HF_FIELD_V)) hf_realspace_pass(e, x, g, dE, E);
+  if (rpass) hf_realspace_pass(e, x, g, dE, E);
   E->strain_hom += eta_only_apply(e, x, dE);
   if (e->generic.n) {
     if (e->generic_etaL) {

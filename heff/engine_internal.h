@@ -72,6 +72,7 @@ struct hf_engine {
   int fused;          /* kspace.c: plane transforms + fused column blocks */
   fftw_plan xf[2], xb[2]; /* x transforms of a column block: full width kb, remainder */
   int kb, nkpart;
+  int defer_c2r; /* this evaluation: the row pass does the plane c2r (fused) */
   double *kpart; /* energy per kx plane (3D) or column block (fused) */
 
   /* per-cell local kernel */
@@ -129,8 +130,10 @@ struct hf_engine {
 /* Plans the reciprocal-space transforms (kspace.c); D and ck exist. */
 int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, hf_err *err);
 void hf_kspace_free(hf_engine *e);
-/* E_k; with g, dE/du of the k-space part written to g->u. */
+/* E_k; with g, dE/du of the k-space part written to g->u (unless
+ * e->defer_c2r: then hf_kspace_c2r_plane writes it plane by plane). */
 double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g);
+void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix);
 
 /* Builds the row-pass layout (rings, scratch, fast path) once per engine. */
 int hf_realspace_setup(hf_engine *e, hf_err *err);

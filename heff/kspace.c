@@ -9,6 +9,9 @@
  * (x transforms and product as separate passes).  Planes and blocks are
  * spread over OpenMP threads; every transform is the same plan whatever the
  * thread count, so results are bit-identical for any count.
+ * The backward plane transforms are left to the row pass when it runs
+ * (defer_c2r), which does each plane just before it adds the local terms
+ * to that plane of dE/du, while the plane is in cache.
  * Alternative (hf_engine_opts.fftw_3d): FFTW's own 3D plans, with FFTW's
  * threads; kept to compare against. */
 #include <stdint.h>
@@ -145,6 +148,12 @@ static double column_block(const hf_engine *e, int b, int back) {
   return energy;
 }
 
+void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix) {
+  const size_t nc = plane_nc(&e->lat), plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  for (int a = 0; a < 3; a++)
+    fftw_execute_dft_c2r(e->c2r, e->ck[a] + (size_t)ix * nc, g->u[a] + (size_t)ix * plane);
+}
+
 double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
   const hf_lattice *lat = &e->lat;
   const int nt = e->nthreads, L0 = lat->L[0], nkp = e->nkpart;
@@ -164,11 +173,9 @@ double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
           fftw_execute_dft_r2c(e->r2c, x->u[a] + (size_t)ix * plane, e->ck[a] + (size_t)ix * nc);
 #pragma omp for schedule(static)
       for (int b = 0; b < nkp; b++) e->kpart[b] = column_block(e, b, g != NULL);
-      if (g) {
+      if (g && !e->defer_c2r) {
 #pragma omp for schedule(static)
-        for (int ix = 0; ix < L0; ix++)
-          for (int a = 0; a < 3; a++)
-            fftw_execute_dft_c2r(e->c2r, e->ck[a] + (size_t)ix * nc, g->u[a] + (size_t)ix * plane);
+        for (int ix = 0; ix < L0; ix++) hf_kspace_c2r_plane(e, g, ix);
       }
     }
   }

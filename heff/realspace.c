@@ -616,6 +616,7 @@ static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fi
   int xr0 = 0; /* w->xr set (0 or 1) holding the x-rows of the current cell row's -y side */
   const size_t nblk = (Lz + 3) / 4;
   for (int ix = x0; ix < x1; ix++) {
+    if (e->defer_c2r) hf_kspace_c2r_plane(e, g, ix); /* k-space dE/du of this plane, into cache */
     for (int k = 0; e->ring && k < e->nvs; k++)
       vpl[k] = ring_row(e, w->vring, e->nvs, ix + e->vx_lo + k, 0, 0);
     for (int k = 0; e->ring && k < e->ngs; k++)
