@@ -56,6 +56,7 @@ typedef struct {
   const char *results;
   unsigned long long seed;
   int threads[MAX_THREADS], nthreads;
+  int single; /* k-space in single precision */
 } bench_opts;
 
 typedef struct {
@@ -122,6 +123,7 @@ static void usage(FILE *f) {
           "usage: bench_md [--model PATH | --builtin] [--sizes 16,32,64,96,128] [--steps N]\n"
           "                [--min-time S] [--thermostat langevin|nve] [--temperature K]\n"
           "                [--pressure GPa] [--results FILE] [--seed N] [--threads 1,2]\n"
+          "                [--single]\n"
           "  --model PATH    model file (default " DEFAULT_MODEL
           " if present, else --builtin)\n"
           "  --builtin       ZVR 1995 BaTiO3 built in code (u+v+eta, dipole)\n"
@@ -132,7 +134,8 @@ static void usage(FILE *f) {
           "  --thermostat T  langevin (BAOAB, default) or nve; the barostat is always on\n"
           "  --temperature K (default 250)   --pressure GPa (default -4.8)\n"
           "  --results FILE  TSV to append rows to (default bench/results.tsv)\n"
-          "  --threads LIST  thread counts to run every size with (default 1)\n");
+          "  --threads LIST  thread counts to run every size with (default 1)\n"
+          "  --single        k-space part in single precision\n");
 }
 
 static int parse_args(int argc, char **argv, bench_opts *o) {
@@ -157,6 +160,9 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
       exit(0);
     } else if (!strcmp(a, "--builtin")) {
       o->builtin = 1;
+      continue;
+    } else if (!strcmp(a, "--single")) {
+      o->single = 1;
       continue;
     }
     if (!v) {
@@ -399,7 +405,8 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
 
   double t0 = now_s();
   hf_engine *eng = NULL;
-  hf_engine_opts eo = {.pressure = o->pressure, .fftw_flags = FFTW_MEASURE, .threads = nt};
+  hf_engine_opts eo = {
+      .pressure = o->pressure, .fftw_flags = FFTW_MEASURE, .threads = nt, .single_precision = o->single};
   if (hf_engine_create(&eng, m, &lat, &eo, &err)) {
     snprintf(res->msg, sizeof res->msg, "engine: %s", err.msg);
     return -1;
@@ -646,7 +653,8 @@ int main(int argc, char **argv) {
       o.pressure);
   printf("host %s, threads", host);
   for (int t = 0; t < o.nthreads; t++) printf("%s%d", t ? "," : " ", o.threads[t]);
-  printf(" (OpenMP loops + FFTW threads), 1 rank, FFTW %s, FFTW_MEASURE plans\n\n", fftw_version);
+  printf(" (OpenMP loops + FFTW threads), 1 rank, FFTW %s, FFTW_MEASURE plans, k-space in %s\n\n",
+         fftw_version, o.single ? "single precision" : "double precision");
 
   printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s\n", "L", "cells", "atoms",
          "steps", "step", "FFT floor", "ratio", "RSS", "peak RSS", "allocated", "setup", "step",

@@ -238,7 +238,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       for (size_t i = 0; i < 6 * lat->nk; i++) e->D[i] *= pref;
     }
     unsigned flags = opts && opts->fftw_flags ? opts->fftw_flags : FFTW_MEASURE;
-    if (hf_kspace_setup(e, flags, opts && opts->fftw_3d, err)) {
+    if (hf_kspace_setup(e, flags, opts && opts->fftw_3d, opts && opts->single_precision, err)) {
       hf_engine_free(e);
       return HF_FAIL;
     }
@@ -255,6 +255,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
     hf_engine_free(e);
     return HF_FAIL;
   }
+  if (e->single) hf_kspace_single_load_D(e); /* D is complete now */
   e->generic_etaL = poly_uses(&e->generic, HF_VAR_ETAL);
   for (int l = 0; l < 6 && e->generic_etaL; l++) {
     e->etaL[l] = fftw_alloc_real(lat->n);
@@ -320,6 +321,7 @@ size_t hf_engine_bytes(const hf_engine *e) {
   if (e->has_k) b += 6 * e->lat.nk * sizeof(double) + 3 * e->lat.nk * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.n * sizeof(double);
   if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
+  if (e->single) b += hf_kspace_single_bytes(e);
   return b + hf_realspace_bytes(e);
 }
 

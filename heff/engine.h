@@ -36,6 +36,8 @@ typedef struct {
                           same for any count (with fftw_3d: up to FFT round-off) */
   int fftw_3d;         /* 1: FFTW's 3D plans (and threads) instead of plane
                           transforms fused with the k-space product (kspace.c) */
+  int single_precision; /* 1: the k-space part in float (kspace_single.c); not
+                           with fftw_3d.  Costs energy drift: see bench/README.md */
 } hf_engine_opts;
 
 typedef struct hf_engine hf_engine;

@@ -73,6 +73,12 @@ struct hf_engine {
   fftw_plan xf[2], xb[2]; /* x transforms of a column block: full width kb, remainder */
   int kb, nkpart;
   int defer_c2r; /* this evaluation: the row pass does the plane c2r (fused) */
+  /* single precision (kspace_single.c): float copies of D and the spectra */
+  int single;
+  float *Df, *fbuf; /* fbuf: one plane per thread, fpl floats apart */
+  size_t fpl;
+  fftwf_complex *ckf[3];
+  fftwf_plan r2cf, c2rf, xff[2], xbf[2];
   double *kpart; /* energy per kx plane (3D) or column block (fused) */
 
   /* per-cell local kernel */
@@ -128,12 +134,22 @@ struct hf_engine {
 };
 
 /* Plans the reciprocal-space transforms (kspace.c); D and ck exist. */
-int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, hf_err *err);
+int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_err *err);
 void hf_kspace_free(hf_engine *e);
 /* E_k; with g, dE/du of the k-space part written to g->u (unless
  * e->defer_c2r: then hf_kspace_c2r_plane writes it plane by plane). */
 double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g);
 void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix);
+
+/* Single-precision fused path (kspace_single.c); setup after the double
+ * path's (it reuses kb and nkpart), load_D once D is complete. */
+int hf_kspace_single_setup(hf_engine *e, unsigned flags, hf_err *err);
+void hf_kspace_single_load_D(hf_engine *e);
+void hf_kspace_single_free(hf_engine *e);
+size_t hf_kspace_single_bytes(const hf_engine *e);
+void hf_kspace_single_r2c_plane(const hf_engine *e, const hf_fields *x, int ix);
+void hf_kspace_single_c2r_plane(const hf_engine *e, hf_fields *g, int ix);
+double hf_kspace_single_block(const hf_engine *e, int b, int back);
 
 /* Builds the row-pass layout (rings, scratch, fast path) once per engine. */
 int hf_realspace_setup(hf_engine *e, hf_err *err);

@@ -27,7 +27,7 @@ static size_t plane_nc(const hf_lattice *lat) {
   return (size_t)lat->L[1] * (size_t)(lat->L[2] / 2 + 1);
 }
 
-int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, hf_err *err) {
+int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_err *err) {
   const hf_lattice *lat = &e->lat;
   const int *L = lat->L;
   double *tmp = fftw_alloc_real(lat->n);
@@ -70,7 +70,10 @@ int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, hf_err *err) {
   fftw_free(tmp);
   if (!ok) return hf_fail(err, "FFTW could not plan a %dx%dx%d transform", L[0], L[1], L[2]);
   if (!(e->kpart = malloc((size_t)e->nkpart * sizeof *e->kpart))) return hf_fail(err, "out of memory");
-  return HF_OK;
+  if (single && !e->fused)
+    return hf_fail(err, "single precision needs the fused k-space path (not fftw_3d)");
+  e->single = single;
+  return single ? hf_kspace_single_setup(e, flags, err) : HF_OK;
 }
 
 void hf_kspace_free(hf_engine *e) {
@@ -78,6 +81,7 @@ void hf_kspace_free(hf_engine *e) {
   for (int k = 0; k < 6; k++)
     if (p[k]) fftw_destroy_plan(p[k]);
   free(e->kpart);
+  hf_kspace_single_free(e);
 }
 
 /* y = D x at k-point q in place, scaled by 1/N for c2r; adds x^+ D x to ek.
@@ -149,6 +153,10 @@ static double column_block(const hf_engine *e, int b, int back) {
 }
 
 void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix) {
+  if (e->single) {
+    hf_kspace_single_c2r_plane(e, g, ix);
+    return;
+  }
   const size_t nc = plane_nc(&e->lat), plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
   for (int a = 0; a < 3; a++)
     fftw_execute_dft_c2r(e->c2r, e->ck[a] + (size_t)ix * nc, g->u[a] + (size_t)ix * plane);
@@ -169,10 +177,15 @@ double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
     {
 #pragma omp for schedule(static)
       for (int ix = 0; ix < L0; ix++)
-        for (int a = 0; a < 3; a++)
-          fftw_execute_dft_r2c(e->r2c, x->u[a] + (size_t)ix * plane, e->ck[a] + (size_t)ix * nc);
+        if (e->single)
+          hf_kspace_single_r2c_plane(e, x, ix);
+        else
+          for (int a = 0; a < 3; a++)
+            fftw_execute_dft_r2c(e->r2c, x->u[a] + (size_t)ix * plane, e->ck[a] + (size_t)ix * nc);
 #pragma omp for schedule(static)
-      for (int b = 0; b < nkp; b++) e->kpart[b] = column_block(e, b, g != NULL);
+      for (int b = 0; b < nkp; b++)
+        e->kpart[b] = e->single ? hf_kspace_single_block(e, b, g != NULL)
+                                : column_block(e, b, g != NULL);
       if (g && !e->defer_c2r) {
 #pragma omp for schedule(static)
         for (int ix = 0; ix < L0; ix++) hf_kspace_c2r_plane(e, g, ix);

@@ -185,6 +185,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     OUT,
     PHASE,
     THREADS,
+    KPREC,
     NK
   };
   hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},
@@ -195,7 +196,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "md"},           {.key = "hmc"},
                     {.key = "mc"},           {.key = "initial"},
                     {.key = "output"},       {.key = "phase_threshold"},
-                    {.key = "threads"}};
+                    {.key = "threads"},      {.key = "kspace_precision"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -248,6 +249,12 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   if (k[THREADS].val) {
     if (hf_yaml_integer(r, k[THREADS].val, "", "threads", 1, 256, &v)) return HF_FAIL;
     c->threads = (int)v;
+  }
+  if (k[KPREC].val) {
+    static const char *prec[] = {"double", "single"};
+    int p = hf_yaml_choice(r, k[KPREC].val, "", "kspace_precision", prec, 2, "double or single");
+    if (p < 0) return HF_FAIL;
+    c->kspace_single = p;
   }
   if (k[MD].val && read_md(r, k[MD].val, c)) return HF_FAIL;
   if (k[HMC].val && read_hmc(r, k[HMC].val, c)) return HF_FAIL;
