@@ -293,31 +293,31 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
   d->kick_due = 0;
   const double c1 = langevin ? exp(-d->o.friction * d->o.dt) : 1.0;
   const double c2 = sqrt(1 - c1 * c1), kT = HF_KB * d->o.temperature;
-  for (int f = 0; f < 3; f++) {
-    if (!(d->nfield & (1 << f))) continue;
+  /* every (field component, block) in one parallel loop: one fork per
+   * step, and small lattices still give every thread work */
+  int comp[9], nc = 0;
+  for (int c = 0; c < 9; c++)
+    if (d->nfield & (1 << (c / 3))) comp[nc++] = c;
+  const size_t nb = (n + NOISE_BLOCK - 1) / NOISE_BLOCK, nwork = (size_t)nc * nb;
+#pragma omp parallel for schedule(static) num_threads(d->nt) if (d->nt > 1)
+  for (size_t w = 0; w < nwork; w++) {
+    const int c = comp[w / nb], f = c / 3;
+    const size_t b = w % nb, i0 = b * NOISE_BLOCK, m = n - i0 < NOISE_BLOCK ? n - i0 : NOISE_BLOCK;
     const double s = hk / (d->mass[f] * HF_MVV2E), sp = hp / (d->mass[f] * HF_MVV2E);
-    const double sig = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
-    for (int a = 0; a < 3; a++) {
-      double *restrict v = hf_fields_comp(&d->vel, 3 * f + a);
-      double *restrict x = hf_fields_comp(d->x, 3 * f + a);
-      const double *restrict g = hf_fields_comp(&d->g, 3 * f + a);
-      if (langevin) {
-        const size_t nb = (n + NOISE_BLOCK - 1) / NOISE_BLOCK;
-#pragma omp parallel for schedule(static) num_threads(d->nt) if (d->nt > 1)
-        for (size_t b = 0; b < nb; b++) {
-          const size_t i0 = b * NOISE_BLOCK, m = n - i0 < NOISE_BLOCK ? n - i0 : NOISE_BLOCK;
-          hf_rng rb;
-          hf_rng_split(r, ((uint64_t)(3 * f + a) << 32) | (uint64_t)b, &rb);
-          ou_pass(&rb, v + i0, x + i0, g + i0, m, sp, s, hd, c1, sig);
-        }
-      } else {
-#pragma omp parallel for schedule(static) num_threads(d->nt) if (d->nt > 1)
-        for (size_t i = 0; i < n; i++) {
-          double vi = v[i] - sp * g[i];
-          vi = vi - s * g[i];
-          x[i] += hd * vi;
-          v[i] = vi;
-        }
+    double *restrict v = hf_fields_comp(&d->vel, c) + i0;
+    double *restrict x = hf_fields_comp(d->x, c) + i0;
+    const double *restrict g = hf_fields_comp(&d->g, c) + i0;
+    if (langevin) {
+      const double sig = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
+      hf_rng rb;
+      hf_rng_split(r, ((uint64_t)c << 32) | (uint64_t)b, &rb);
+      ou_pass(&rb, v, x, g, m, sp, s, hd, c1, sig);
+    } else {
+      for (size_t i = 0; i < m; i++) {
+        double vi = v[i] - sp * g[i];
+        vi = vi - s * g[i];
+        x[i] += hd * vi;
+        v[i] = vi;
       }
     }
   }
