@@ -223,8 +223,9 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->has_k = (m->dof & HF_DOF_U) && (has_uu || m->dipole);
   if (e->has_k) {
     e->D = fftw_alloc_real(6 * lat->nk);
-    for (int a = 0; a < 3; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
-    if (!e->D || !e->ck[0] || !e->ck[1] || !e->ck[2]) {
+    const int dbl = !(opts && opts->single_precision); /* double spectra needed */
+    for (int a = 0; a < 3 && dbl; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
+    if (!e->D || (dbl && (!e->ck[0] || !e->ck[1] || !e->ck[2]))) {
       hf_engine_free(e);
       return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
     }
@@ -318,7 +319,8 @@ double hf_engine_volume(const hf_engine *e, const double eta[6]) {
 
 size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
-  if (e->has_k) b += 6 * e->lat.nk * sizeof(double) + 3 * e->lat.nk * sizeof(fftw_complex);
+  if (e->has_k) b += 6 * e->lat.nk * sizeof(double);
+  if (e->ck[0]) b += 3 * e->lat.nk * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.n * sizeof(double);
   if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
   if (e->single) b += hf_kspace_single_bytes(e);

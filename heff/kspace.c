@@ -34,6 +34,10 @@ int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_er
   if (!tmp) return hf_fail(err, "out of memory");
   e->fused = !fftw_3d;
   int ok = 1;
+  if (single && !e->fused) {
+    fftw_free(tmp);
+    return hf_fail(err, "single precision needs the fused k-space path (not fftw_3d)");
+  }
   if (!e->fused) {
     if (e->nthreads > 1 && hf_fftw_threads_init()) {
       fftw_free(tmp);
@@ -51,27 +55,27 @@ int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_er
     const size_t nc = plane_nc(lat), plane = (size_t)L[1] * (size_t)L[2];
     /* new-array execution needs every plane as aligned as the planning one */
     const unsigned pf = plane % 4 == 0 && nc % 2 == 0 ? flags : flags | FFTW_UNALIGNED;
-    e->r2c = fftw_plan_dft_r2c_2d(L[1], L[2], tmp, e->ck[0], pf);
-    e->c2r = fftw_plan_dft_c2r_2d(L[1], L[2], e->ck[0], tmp, pf);
     e->kb = nc < KB ? (int)nc : KB;
     e->nkpart = (int)((nc + (size_t)e->kb - 1) / (size_t)e->kb);
     const int rem = (int)(nc - (size_t)(e->nkpart - 1) * (size_t)e->kb);
     int n = L[0], st = (int)nc;
     fftw_complex *c = e->ck[0];
-    for (int r = 0; r < 2; r++) {
+    if (!single) { /* (single precision plans its own, kspace_single.c) */
+      e->r2c = fftw_plan_dft_r2c_2d(L[1], L[2], tmp, c, pf);
+      e->c2r = fftw_plan_dft_c2r_2d(L[1], L[2], c, tmp, pf);
+      ok &= e->r2c && e->c2r;
+    }
+    for (int r = 0; r < 2 && !single; r++) {
       const int w = r ? rem : e->kb;
       if (r && w == e->kb) break;
       e->xf[r] = fftw_plan_many_dft(1, &n, w, c, NULL, st, 1, c, NULL, st, 1, FFTW_FORWARD, flags);
       e->xb[r] = fftw_plan_many_dft(1, &n, w, c, NULL, st, 1, c, NULL, st, 1, FFTW_BACKWARD, flags);
       ok &= e->xf[r] && e->xb[r];
     }
-    ok &= e->r2c && e->c2r;
   }
   fftw_free(tmp);
   if (!ok) return hf_fail(err, "FFTW could not plan a %dx%dx%d transform", L[0], L[1], L[2]);
   if (!(e->kpart = malloc((size_t)e->nkpart * sizeof *e->kpart))) return hf_fail(err, "out of memory");
-  if (single && !e->fused)
-    return hf_fail(err, "single precision needs the fused k-space path (not fftw_3d)");
   e->single = single;
   return single ? hf_kspace_single_setup(e, flags, err) : HF_OK;
 }
