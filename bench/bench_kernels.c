@@ -35,13 +35,15 @@ static double now_s(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-enum { P_ALL, P_KSPACE, P_ONSITE, P_VV, P_COUPLING, P_NONE, NPART };
-static const char *part_name[NPART] = {"all", "kspace", "onsite", "vv", "coupling", "none"};
+enum { P_ALL, P_KSPACE, P_KSPACE3D, P_ONSITE, P_VV, P_COUPLING, P_NONE, NPART };
+static const char *part_name[NPART] = {"all",      "kspace", "kspace3d", "onsite",
+                                       "vv",       "coupling", "none"};
 
 /* Does term t (alone) compile to part p? */
 static int term_in_part(const hf_model *m, int t, int p, const hf_lattice *lat) {
   if (p == P_ALL) return 1;
   if (p == P_NONE) return 0;
+  if (p == P_KSPACE3D) p = P_KSPACE;
   hf_model one = *m;
   one.dipole = 0;
   one.nterms = 1;
@@ -120,9 +122,9 @@ static int run_size(const hf_model *m, int L, int nb, double min_time) {
     sub.terms = sel;
     for (int k = 0; k < m->nterms; k++)
       if (term_in_part(m, k, p, &lat)) sel[sub.nterms++] = m->terms[k];
-    sub.dipole = (p == P_ALL || p == P_KSPACE) ? m->dipole : 0;
+    sub.dipole = (p == P_ALL || p == P_KSPACE || p == P_KSPACE3D) ? m->dipole : 0;
     hf_engine *e;
-    hf_engine_opts o = {.pressure = -4.8, .fftw_flags = 0};
+    hf_engine_opts o = {.pressure = -4.8, .fftw_flags = 0, .fftw_3d = p == P_KSPACE3D};
     if (hf_engine_create(&e, &sub, &lat, &o, &err)) {
       fprintf(stderr, "bench_kernels: %s\n", err.msg);
       free(sel);

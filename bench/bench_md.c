@@ -4,7 +4,7 @@
  *
  *   bench_md [--model PATH | --builtin] [--sizes 16,32,64,96,128] [--steps N]
  *            [--min-time S] [--thermostat langevin|nve] [--temperature K]
- *            [--pressure GPa] [--results FILE] [--seed N]
+ *            [--pressure GPa] [--results FILE] [--seed N] [--threads 1,2]
  *
  * Every size runs in its own forked child so that its peak resident memory
  * (VmHWM) belongs to that size alone; the child sends its numbers back
@@ -20,6 +20,8 @@
  *            FFTW_MEASURE on FFTW-aligned arrays exactly as engine.c does);
  *   memory   VmRSS after the timed steps and VmHWM, minus VmHWM at the start
  *            of the child (what an empty child holds), per cell.
+ * With --threads 1,2 every size runs once per thread count, one after the
+ * other, and the run prints the speed-up over one thread.
  * Not a unit test: it checks only that the energy stays finite. */
 #include <errno.h>
 #include <fftw3.h>
@@ -36,8 +38,10 @@
 #include "dynamics.h"
 #include "engine.h"
 #include "model.h"
+#include "parallel.h"
 
 #define MAX_SIZES 32
+#define MAX_THREADS 8 /* entries of --threads */
 #define NBLOCK 5 /* timed steps are split in this many blocks to show the spread */
 #define DEFAULT_MODEL "models/BaTiO3_ZVR1995.yaml"
 
@@ -51,12 +55,14 @@ typedef struct {
   double temperature, pressure;
   const char *results;
   unsigned long long seed;
+  int threads[MAX_THREADS], nthreads;
+  int single; /* k-space in single precision */
 } bench_opts;
 
 typedef struct {
   int ok;
   char msg[1200];
-  int L;
+  int L, threads;
   size_t cells;
   double setup_engine_s, setup_dyn_s;
   long steps;
@@ -93,29 +99,31 @@ static long proc_status_bytes(const char *key) {
   return v;
 }
 
-static int parse_sizes(const char *s, bench_opts *o) {
-  o->nsizes = 0;
+/* A comma-separated list of integers in [lo, hi], at most cap of them. */
+static int parse_list(const char *s, int *out, int *n, int cap, long lo, long hi) {
+  *n = 0;
   const char *p = s;
   while (*p) {
     char *end;
     errno = 0;
     long v = strtol(p, &end, 10);
-    if (end == p || errno || v < 3 || v > 1024 || o->nsizes >= MAX_SIZES) return -1;
-    o->sizes[o->nsizes++] = (int)v;
+    if (end == p || errno || v < lo || v > hi || *n >= cap) return -1;
+    out[(*n)++] = (int)v;
     p = end;
     if (*p == ',')
       p++;
     else if (*p)
       return -1;
   }
-  return o->nsizes > 0 ? 0 : -1;
+  return *n > 0 ? 0 : -1;
 }
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: bench_md [--model PATH | --builtin] [--sizes 16,32,64,96,128] [--steps N]\n"
           "                [--min-time S] [--thermostat langevin|nve] [--temperature K]\n"
-          "                [--pressure GPa] [--results FILE] [--seed N]\n"
+          "                [--pressure GPa] [--results FILE] [--seed N] [--threads 1,2]\n"
+          "                [--single]\n"
           "  --model PATH    model file (default " DEFAULT_MODEL
           " if present, else --builtin)\n"
           "  --builtin       ZVR 1995 BaTiO3 built in code (u+v+eta, dipole)\n"
@@ -125,7 +133,9 @@ static void usage(FILE *f) {
           "(default 2)\n"
           "  --thermostat T  langevin (BAOAB, default) or nve; the barostat is always on\n"
           "  --temperature K (default 250)   --pressure GPa (default -4.8)\n"
-          "  --results FILE  TSV to append rows to (default bench/results.tsv)\n");
+          "  --results FILE  TSV to append rows to (default bench/results.tsv)\n"
+          "  --threads LIST  thread counts to run every size with (default 1)\n"
+          "  --single        k-space part in single precision\n");
 }
 
 static int parse_args(int argc, char **argv, bench_opts *o) {
@@ -139,6 +149,8 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
   o->pressure = -4.8;
   o->results = "bench/results.tsv";
   o->seed = 20240601ULL;
+  o->threads[0] = 1;
+  o->nthreads = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -148,6 +160,9 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
       exit(0);
     } else if (!strcmp(a, "--builtin")) {
       o->builtin = 1;
+      continue;
+    } else if (!strcmp(a, "--single")) {
+      o->single = 1;
       continue;
     }
     if (!v) {
@@ -159,7 +174,7 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
     if (!strcmp(a, "--model")) {
       o->model_path = v;
     } else if (!strcmp(a, "--sizes")) {
-      if (parse_sizes(v, o)) {
+      if (parse_list(v, o->sizes, &o->nsizes, MAX_SIZES, 3, 1024)) {
         fprintf(stderr, "bench_md: --sizes wants a comma-separated list of edges 3..1024\n");
         return -1;
       }
@@ -194,6 +209,11 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
       o->pressure = strtod(v, &end);
       if (*end || errno) {
         fprintf(stderr, "bench_md: --pressure wants GPa\n");
+        return -1;
+      }
+    } else if (!strcmp(a, "--threads")) {
+      if (parse_list(v, o->threads, &o->nthreads, MAX_THREADS, 1, 256)) {
+        fprintf(stderr, "bench_md: --threads wants a comma-separated list of counts 1..256\n");
         return -1;
       }
     } else if (!strcmp(a, "--results")) {
@@ -301,6 +321,7 @@ static void fill_random(double *a, size_t n, hf_rng *r, double s) {
 
 /* Time 3 r2c + 3 c2r of L^3 exactly as kspace_apply does them. */
 static int fft_floor(const hf_lattice *lat, const bench_opts *o, size_result *res, hf_rng *rng) {
+  if (res->threads > 1) fftw_plan_with_nthreads(res->threads); /* as engine.c plans */
   double *in[3] = {NULL, NULL, NULL}, *out[3] = {NULL, NULL, NULL};
   fftw_complex *ck[3] = {NULL, NULL, NULL};
   int rc = -1;
@@ -322,6 +343,7 @@ static int fft_floor(const hf_lattice *lat, const bench_opts *o, size_result *re
   const int *L = lat->L;
   fftw_plan r2c = fftw_plan_dft_r2c_3d(L[0], L[1], L[2], tmp, ck[0], FFTW_MEASURE);
   fftw_plan c2r = fftw_plan_dft_c2r_3d(L[0], L[1], L[2], ck[0], tmp, FFTW_MEASURE);
+  fftw_plan_with_nthreads(1);
   fftw_free(tmp);
   if (!r2c || !c2r) {
     snprintf(res->msg, sizeof res->msg, "FFT floor: FFTW could not plan");
@@ -362,10 +384,15 @@ done:
   return rc;
 }
 
-static int run_size(const hf_model *m, int L, const bench_opts *o, size_result *res) {
+static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_result *res) {
   hf_err err = {{0}};
   memset(res, 0, sizeof *res);
   res->L = L;
+  res->threads = nt;
+  if (hf_fftw_threads_init()) {
+    snprintf(res->msg, sizeof res->msg, "FFTW threads could not start");
+    return -1;
+  }
   res->rss_base = proc_status_bytes("VmHWM");
 
   hf_lattice lat;
@@ -378,7 +405,8 @@ static int run_size(const hf_model *m, int L, const bench_opts *o, size_result *
 
   double t0 = now_s();
   hf_engine *eng = NULL;
-  hf_engine_opts eo = {.pressure = o->pressure, .fftw_flags = FFTW_MEASURE};
+  hf_engine_opts eo = {
+      .pressure = o->pressure, .fftw_flags = FFTW_MEASURE, .threads = nt, .single_precision = o->single};
   if (hf_engine_create(&eng, m, &lat, &eo, &err)) {
     snprintf(res->msg, sizeof res->msg, "engine: %s", err.msg);
     return -1;
@@ -471,7 +499,8 @@ static int run_size(const hf_model *m, int L, const bench_opts *o, size_result *
 }
 
 /* Runs one size in a child process; returns 0 and fills res on success. */
-static int run_size_forked(const hf_model *m, int L, const bench_opts *o, size_result *res) {
+static int run_size_forked(const hf_model *m, int L, int nt, const bench_opts *o,
+                           size_result *res) {
   int fd[2];
   if (pipe(fd)) {
     perror("bench_md: pipe");
@@ -489,7 +518,7 @@ static int run_size_forked(const hf_model *m, int L, const bench_opts *o, size_r
   if (pid == 0) {
     close(fd[0]);
     size_result r;
-    run_size(m, L, o, &r);
+    run_size(m, L, nt, o, &r);
     const char *p = (const char *)&r;
     size_t left = sizeof r;
     while (left) {
@@ -515,6 +544,7 @@ static int run_size_forked(const hf_model *m, int L, const bench_opts *o, size_r
   if (got != sizeof *res) {
     memset(res, 0, sizeof *res);
     res->L = L;
+    res->threads = nt;
     snprintf(res->msg, sizeof res->msg, "child died (status %d%s)",
              WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
              WIFSIGNALED(status) ? ", signal" : "");
@@ -531,12 +561,13 @@ static double rss_per_cell(long after, long base, size_t cells) {
   return after >= 0 && base >= 0 ? (double)(after - base) / (double)cells : NAN;
 }
 
-/* Least-squares slope of log(y) vs log(x) over the successful sizes. */
-static double loglog_slope(const size_result *r, int n, int fft) {
+/* Least-squares slope of log(y) vs log(x) over the successful sizes run on
+ * nt threads. */
+static double loglog_slope(const size_result *r, int n, int nt, int fft) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   int k = 0;
   for (int i = 0; i < n; i++) {
-    if (!r[i].ok) continue;
+    if (!r[i].ok || r[i].threads != nt) continue;
     double lx = log((double)r[i].cells), ly = log(fft ? r[i].fft_s : r[i].step_s);
     sx += lx;
     sy += ly;
@@ -550,7 +581,7 @@ static double loglog_slope(const size_result *r, int n, int fft) {
 }
 
 static int write_results(const char *path, const bench_opts *o, const char *model_name,
-                         const size_result *r, int n, double expo) {
+                         const size_result *r, int n) {
   struct stat st;
   int fresh = stat(path, &st) != 0 || st.st_size == 0;
   FILE *f = fopen(path, "a");
@@ -576,14 +607,15 @@ static int write_results(const char *path, const bench_opts *o, const char *mode
     double ns = per_cell_ns(r[i].step_s, r[i].cells), fl = per_cell_ns(r[i].fft_s, r[i].cells);
     fprintf(f,
             "%s\t%s\t%s\t%s\t%d\t%zu\t%zu\t%ld\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%.1f\t%."
-            "3f\t1\t1\t%.4f\n",
+            "3f\t%d\t1\t%.4f\n",
             stamp, host, model_name, o->thermostat == HF_THERMO_LANGEVIN ? "langevin" : "nve",
             r[i].L, r[i].cells, 5 * r[i].cells, r[i].steps, ns,
             per_cell_ns(r[i].step_min_s, r[i].cells), fl, ns / fl,
             rss_per_cell(r[i].rss_after, r[i].rss_base, r[i].cells),
             rss_per_cell(r[i].hwm, r[i].rss_base, r[i].cells),
             (double)(r[i].engine_bytes + r[i].field_bytes) / (double)r[i].cells,
-            r[i].setup_engine_s + r[i].setup_dyn_s, expo);
+            r[i].setup_engine_s + r[i].setup_dyn_s, r[i].threads,
+            loglog_slope(r, n, r[i].threads, 0));
   }
   int rc = fclose(f) ? -1 : 0;
   if (rc) fprintf(stderr, "bench_md: error writing %s\n", path);
@@ -591,6 +623,12 @@ static int write_results(const char *path, const bench_opts *o, const char *mode
 }
 
 int main(int argc, char **argv) {
+  /* Idle OpenMP threads sleep instead of spinning (unless the user chose):
+   * on a machine shared with other jobs a spinning thread keeps its partner
+   * off the core and a step gets many times slower.  The runtime reads the
+   * variable when it loads, hence the re-exec. */
+  if (!getenv("OMP_WAIT_POLICY") && !setenv("OMP_WAIT_POLICY", "passive", 1))
+    execv("/proc/self/exe", argv); /* on failure: go on as we are */
   bench_opts o;
   if (parse_args(argc, argv, &o)) return 1;
 
@@ -613,19 +651,25 @@ int main(int argc, char **argv) {
       m.name, o.builtin ? "built in" : o.model_path,
       o.thermostat == HF_THERMO_LANGEVIN ? "Langevin (BAOAB)" : "no (NVE)", o.temperature,
       o.pressure);
-  printf("host %s, 1 thread, 1 rank, FFTW %s, FFTW_MEASURE plans\n\n", host, fftw_version);
+  printf("host %s, threads", host);
+  for (int t = 0; t < o.nthreads; t++) printf("%s%d", t ? "," : " ", o.threads[t]);
+  printf(" (OpenMP loops + FFTW threads), 1 rank, FFTW %s, FFTW_MEASURE plans, k-space in %s\n\n",
+         fftw_version, o.single ? "single precision" : "double precision");
 
   printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s\n", "L", "cells", "atoms",
          "steps", "step", "FFT floor", "ratio", "RSS", "peak RSS", "allocated", "setup", "step",
          "threads", "ranks");
   printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s\n", "", "", "", "",
          "ns/cell", "ns/cell", "", "B/cell", "B/cell", "B/cell", "s", "ms", "", "");
-  size_result res[MAX_SIZES];
+  /* row i = size i / nthreads run on thread count i % nthreads */
+  static size_result res[MAX_SIZES * MAX_THREADS];
+  const int nrun = o.nsizes * o.nthreads;
   int nfail = 0;
-  for (int i = 0; i < o.nsizes; i++) {
+  for (int i = 0; i < nrun; i++) {
     size_result *r = &res[i];
-    if (run_size_forked(&m, o.sizes[i], &o, r)) {
-      printf("%5d  failed: %s\n", o.sizes[i], r->msg);
+    const int L = o.sizes[i / o.nthreads], nt = o.threads[i % o.nthreads];
+    if (run_size_forked(&m, L, nt, &o, r)) {
+      printf("%5d  failed on %d threads: %s\n", L, nt, r->msg);
       nfail++;
       continue;
     }
@@ -635,37 +679,49 @@ int main(int argc, char **argv) {
            rss_per_cell(r->rss_after, r->rss_base, r->cells),
            rss_per_cell(r->hwm, r->rss_base, r->cells),
            (double)(r->engine_bytes + r->field_bytes) / (double)r->cells,
-           r->setup_engine_s + r->setup_dyn_s, 1e3 * r->step_s, 1, 1);
+           r->setup_engine_s + r->setup_dyn_s, 1e3 * r->step_s, r->threads, 1);
     fflush(stdout);
   }
-  double expo = loglog_slope(res, o.nsizes, 0), fexpo = loglog_slope(res, o.nsizes, 1);
+  printf("\nscaling exponent (least squares, log time/step vs log cells):\n");
+  for (int t = 0; t < o.nthreads; t++)
+    printf("  %d thread%s: %.4f  (FFT floor: %.4f)\n", o.threads[t], o.threads[t] > 1 ? "s" : "",
+           loglog_slope(res, nrun, o.threads[t], 0), loglog_slope(res, nrun, o.threads[t], 1));
+  if (o.nthreads > 1) {
+    printf("speed-up over the first thread count (%d): step (mean; fastest blocks) and FFT floor:\n",
+           o.threads[0]);
+    for (int i = 0; i < nrun; i++) {
+      const size_result *r = &res[i], *r0 = &res[i - i % o.nthreads];
+      if (i % o.nthreads == 0 || !r->ok || !r0->ok) continue;
+      printf("  L %4d, %d threads: step %.2fx; %.2fx, FFT floor %.2fx\n", r->L, r->threads,
+             r0->step_s / r->step_s, r0->step_min_s / r->step_min_s, r0->fft_s / r->fft_s);
+    }
+  }
   printf(
-      "\nscaling exponent (least squares, log time/step vs log cells): %.4f  (FFT floor: "
-      "%.4f)\n",
-      expo, fexpo);
-  printf(
-      "per size (setup is excluded above: engine = Ewald kernel + FFTW planning, dynamics = "
+      "per run (setup is excluded above: engine = Ewald kernel + FFTW planning, dynamics = "
       "strain stiffness + first forces; step blocks = fastest..slowest of %d blocks):\n",
       NBLOCK);
-  for (int i = 0; i < o.nsizes; i++)
+  for (int i = 0; i < nrun; i++)
     if (res[i].ok)
       printf(
-          "  L %4d: setup engine %.2f s + dynamics %.2f s; step blocks %.1f..%.1f ns/cell; "
-          "%ld FFT rounds; end T %.0f K, eta1..3 %+.4f %+.4f %+.4f\n",
-          res[i].L, res[i].setup_engine_s, res[i].setup_dyn_s,
+          "  L %4d, %d thr: setup engine %.2f s + dynamics %.2f s; step blocks %.1f..%.1f "
+          "ns/cell; %ld FFT rounds; end T %.0f K, eta1..3 %+.4f %+.4f %+.4f\n",
+          res[i].L, res[i].threads, res[i].setup_engine_s, res[i].setup_dyn_s,
           per_cell_ns(res[i].step_min_s, res[i].cells),
           per_cell_ns(res[i].step_max_s, res[i].cells), res[i].fft_reps, res[i].T_final,
           res[i].eta_final[0], res[i].eta_final[1], res[i].eta_final[2]);
 
-  /* targets, checked at the largest size that ran */
-  int big = -1;
-  for (int i = 0; i < o.nsizes; i++)
-    if (res[i].ok && (big < 0 || res[i].cells > res[big].cells)) big = i;
-  if (big >= 0) {
+  /* targets, checked at the largest size that ran, per thread count */
+  for (int t = 0; t < o.nthreads; t++) {
+    int big = -1;
+    for (int i = t; i < nrun; i += o.nthreads)
+      if (res[i].ok && (big < 0 || res[i].cells > res[big].cells)) big = i;
+    if (big < 0) continue;
     const size_result *r = &res[big];
     double ns = per_cell_ns(r->step_s, r->cells), fl = per_cell_ns(r->fft_s, r->cells);
     double b = rss_per_cell(r->rss_after, r->rss_base, r->cells);
-    printf("\ntargets at %d^3 (README):\n", r->L);
+    double expo = loglog_slope(res, nrun, r->threads, 0);
+    printf("\ntargets at %d^3, %d thread%s (README):\n", r->L, r->threads,
+           r->threads > 1 ? "s" : "");
     printf("  step       %8.2f ns/cell  <= 60     %s\n", ns, ns <= 60 ? "met" : "MISSED");
     printf("  step/floor %8.2f          <= 2      %s\n", ns / fl, ns / fl <= 2 ? "met" : "MISSED");
     printf("  memory     %8.1f B/cell   <= 400    %s\n", b, b <= 400 ? "met" : "MISSED");
@@ -673,10 +729,16 @@ int main(int argc, char **argv) {
            expo <= 1.04  ? "met"
            : isnan(expo) ? "n/a"
                          : "MISSED");
+    const size_result *r1 = &res[big - t];
+    if (t > 0 && r->threads == 2 && r1->ok && r1->threads == 1) {
+      double su = r1->step_s / r->step_s;
+      printf("  speed-up   %8.2f          >= 1.7    %s  (fastest blocks: %.2f)\n", su,
+             su >= 1.7 ? "met" : "MISSED", r1->step_min_s / r->step_min_s);
+    }
   }
 
   int rc = nfail ? 2 : 0;
-  if (write_results(o.results, &o, m.name, res, o.nsizes, expo))
+  if (write_results(o.results, &o, m.name, res, nrun))
     rc = rc ? rc : 3;
   else
     printf("\nrows appended to %s\n", o.results);

@@ -7,6 +7,10 @@
 #include <string.h>
 
 #define NHC_MAX HF_NHC_MAX
+/* Cells per Langevin noise stream: the noise of block b of a component comes
+ * from its own split stream, so blocks can run on any thread and the numbers
+ * do not depend on the thread count. */
+#define NOISE_BLOCK 16384
 
 struct hf_dyn {
   hf_engine *eng;
@@ -29,6 +33,7 @@ struct hf_dyn {
    * hf_dyn_step applies it first (apply_kick) or allows for it
    * (hf_dyn_kinetic), with the same arithmetic, so results do not change. */
   double kick_due;
+  int nt; /* threads (the engine's) */
 };
 
 static void apply_kick(hf_dyn *d);
@@ -97,6 +102,7 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
   d->eng = eng;
   d->lat = hf_engine_lattice(eng);
   d->x = x;
+  d->nt = hf_engine_threads(eng);
   const hf_model *m = hf_engine_model(eng);
   unsigned mask = hf_engine_field_mask(eng);
   d->nfield =
@@ -189,8 +195,9 @@ static void kick(hf_dyn *d, double h) {
     if (!(d->nfield & (1 << f))) continue;
     double s = h / (d->mass[f] * HF_MVV2E);
     for (int a = 0; a < 3; a++) {
-      double *v = hf_fields_comp(&d->vel, 3 * f + a);
-      const double *g = hf_fields_comp(&d->g, 3 * f + a);
+      double *restrict v = hf_fields_comp(&d->vel, 3 * f + a);
+      const double *restrict g = hf_fields_comp(&d->g, 3 * f + a);
+#pragma omp parallel for schedule(static) num_threads(d->nt) if (d->nt > 1)
       for (size_t i = 0; i < n; i++) v[i] -= s * g[i];
     }
   }
@@ -213,6 +220,7 @@ static void scale_velocities(hf_dyn *d, double s) {
   for (int c = 0; c < 9; c++) {
     double *v = hf_fields_comp(&d->vel, c);
     if (v)
+#pragma omp parallel for schedule(static) num_threads(d->nt) if (d->nt > 1)
       for (size_t i = 0; i < n; i++) v[i] *= s;
   }
   for (int l = 0; l < 6; l++) d->eta_v[l] *= s;
@@ -253,11 +261,10 @@ static double zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x) {
   return hf_zig_edge(r, hz, iz, x, &out) ? out : hf_rng_normal(r);
 }
 
-/* The Langevin part of pre_force_pass for one component: kick by s (after
- * the pending kick sp), drift by hd, Ornstein-Uhlenbeck step with noise
- * sig * N(0,1), drift by hd.  The normal deviates are the next n values of
- * hf_rng_normal(r), bit for bit (same xoshiro256** stream, same ziggurat:
- * trajectories and checkpoints are as with hf_rng_normal), but drawn inline
+/* The Langevin part of pre_force_pass for n cells (one noise block): kick
+ * by s (after the pending kick sp), drift by hd, Ornstein-Uhlenbeck step
+ * with noise sig * N(0,1), drift by hd.  The normal deviates are the next n
+ * values of hf_rng_normal(r), bit for bit (same ziggurat), but drawn inline
  * with the generator state in registers; only the ~1% of draws that miss
  * the ziggurat's layer test go to zig_edge.  Drawing the noise is most of
  * the cost: the memory traffic hides behind it. */
@@ -301,25 +308,35 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
   d->kick_due = 0;
   const double c1 = langevin ? exp(-d->o.friction * d->o.dt) : 1.0;
   const double c2 = sqrt(1 - c1 * c1), kT = HF_KB * d->o.temperature;
-  for (int f = 0; f < 3; f++) {
-    if (!(d->nfield & (1 << f))) continue;
+  /* every (field component, block) in one parallel loop: one fork per
+   * step, and small lattices still give every thread work */
+  int comp[9], nc = 0;
+  for (int c = 0; c < 9; c++)
+    if (d->nfield & (1 << (c / 3))) comp[nc++] = c;
+  const size_t nb = (n + NOISE_BLOCK - 1) / NOISE_BLOCK, nwork = (size_t)nc * nb;
+#pragma omp parallel for schedule(static) num_threads(d->nt) if (d->nt > 1)
+  for (size_t w = 0; w < nwork; w++) {
+    const int c = comp[w / nb], f = c / 3;
+    const size_t b = w % nb, i0 = b * NOISE_BLOCK, m = n - i0 < NOISE_BLOCK ? n - i0 : NOISE_BLOCK;
     const double s = hk / (d->mass[f] * HF_MVV2E), sp = hp / (d->mass[f] * HF_MVV2E);
-    const double sig = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
-    for (int a = 0; a < 3; a++) {
-      double *restrict v = hf_fields_comp(&d->vel, 3 * f + a);
-      double *restrict x = hf_fields_comp(d->x, 3 * f + a);
-      const double *restrict g = hf_fields_comp(&d->g, 3 * f + a);
-      if (langevin)
-        ou_pass(r, v, x, g, n, sp, s, hd, c1, sig);
-      else
-        for (size_t i = 0; i < n; i++) {
-          double vi = v[i] - sp * g[i];
-          vi = vi - s * g[i];
-          x[i] += hd * vi;
-          v[i] = vi;
-        }
+    double *restrict v = hf_fields_comp(&d->vel, c) + i0;
+    double *restrict x = hf_fields_comp(d->x, c) + i0;
+    const double *restrict g = hf_fields_comp(&d->g, c) + i0;
+    if (langevin) {
+      const double sig = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
+      hf_rng rb;
+      hf_rng_split(r, ((uint64_t)c << 32) | (uint64_t)b, &rb);
+      ou_pass(&rb, v, x, g, m, sp, s, hd, c1, sig);
+    } else {
+      for (size_t i = 0; i < m; i++) {
+        double vi = v[i] - sp * g[i];
+        vi = vi - s * g[i];
+        x[i] += hd * vi;
+        v[i] = vi;
+      }
     }
   }
+  if (langevin) hf_rng_u64(r); /* the next step's blocks get new streams */
   if (d->o.barostat)
     for (int l = 0; l < 6; l++) {
       if (!d->o.strain_free[l]) continue;

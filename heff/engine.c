@@ -202,6 +202,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->lat = *lat;
   e->a0 = m->a0;
   e->pressure = opts ? opts->pressure : 0.0;
+  e->nthreads = opts && opts->threads > 1 ? opts->threads : 1;
   hf_poly_init(&e->eta_only);
   hf_poly_init(&e->generic);
   if (m->dof & HF_DOF_U) e->mask |= HF_FIELD_U;
@@ -222,8 +223,9 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->has_k = (m->dof & HF_DOF_U) && (has_uu || m->dipole);
   if (e->has_k) {
     e->D = fftw_alloc_real(6 * lat->nk);
-    for (int a = 0; a < 3; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
-    if (!e->D || !e->ck[0] || !e->ck[1] || !e->ck[2]) {
+    const int dbl = !(opts && opts->single_precision); /* double spectra needed */
+    for (int a = 0; a < 3 && dbl; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
+    if (!e->D || (dbl && (!e->ck[0] || !e->ck[1] || !e->ck[2]))) {
       hf_engine_free(e);
       return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
     }
@@ -236,19 +238,10 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       double pref = hf_model_dipole_prefactor(m);
       for (size_t i = 0; i < 6 * lat->nk; i++) e->D[i] *= pref;
     }
-    double *tmp = fftw_alloc_real(lat->n);
-    if (!tmp) {
-      hf_engine_free(e);
-      return hf_fail(err, "out of memory");
-    }
     unsigned flags = opts && opts->fftw_flags ? opts->fftw_flags : FFTW_MEASURE;
-    e->r2c = fftw_plan_dft_r2c_3d(lat->L[0], lat->L[1], lat->L[2], tmp, e->ck[0], flags);
-    e->c2r = fftw_plan_dft_c2r_3d(lat->L[0], lat->L[1], lat->L[2], e->ck[0], tmp, flags);
-    fftw_free(tmp);
-    if (!e->r2c || !e->c2r) {
+    if (hf_kspace_setup(e, flags, opts && opts->fftw_3d, opts && opts->single_precision, err)) {
       hf_engine_free(e);
-      return hf_fail(err, "FFTW could not plan a %dx%dx%d transform", lat->L[0], lat->L[1],
-                     lat->L[2]);
+      return HF_FAIL;
     }
   }
   if (e->need_etaL) {
@@ -263,6 +256,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
     hf_engine_free(e);
     return HF_FAIL;
   }
+  if (e->single) hf_kspace_single_load_D(e); /* D is complete now */
   e->generic_etaL = poly_uses(&e->generic, HF_VAR_ETAL);
   for (int l = 0; l < 6 && e->generic_etaL; l++) {
     e->etaL[l] = fftw_alloc_real(lat->n);
@@ -289,8 +283,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
 
 void hf_engine_free(hf_engine *e) {
   if (!e) return;
-  if (e->r2c) fftw_destroy_plan(e->r2c);
-  if (e->c2r) fftw_destroy_plan(e->c2r);
+  hf_kspace_free(e);
   fftw_free(e->D);
   for (int a = 0; a < 3; a++) fftw_free(e->ck[a]);
   for (int l = 0; l < 6; l++) {
@@ -301,14 +294,8 @@ void hf_engine_free(hf_engine *e) {
   free(e->on_c);
   free(e->vv);
   for (int a = 0; a < 3; a++) free(e->vvt[a]);
-  free(e->vvp);
-  free(e->vvc);
-  fftw_free(e->vring);
-  fftw_free(e->gring);
-  free(e->vpl);
-  free(e->gpl);
+  hf_realspace_free(e);
   hf_wraptab_free(&e->wrap);
-  fftw_free(e->row);
   hf_poly_free(&e->eta_only);
   hf_poly_free(&e->generic);
   free(e);
@@ -322,6 +309,7 @@ double hf_engine_pressure(const hf_engine *e) { return e->pressure; }
 const hf_lattice *hf_engine_lattice(const hf_engine *e) { return &e->lat; }
 const hf_model *hf_engine_model(const hf_engine *e) { return e->model; }
 unsigned hf_engine_field_mask(const hf_engine *e) { return e->mask; }
+int hf_engine_threads(const hf_engine *e) { return e->nthreads; }
 void hf_engine_get_census(const hf_engine *e, hf_engine_census *c) { *c = e->census; }
 
 double hf_engine_volume(const hf_engine *e, const double eta[6]) {
@@ -331,54 +319,15 @@ double hf_engine_volume(const hf_engine *e, const double eta[6]) {
 
 size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
-  if (e->has_k) b += 6 * e->lat.nk * sizeof(double) + 3 * e->lat.nk * sizeof(fftw_complex);
+  if (e->has_k) b += 6 * e->lat.nk * sizeof(double);
+  if (e->ck[0]) b += 3 * e->lat.nk * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.n * sizeof(double);
-  b += (51 + 3 * (size_t)(e->on_maxp + 2)) * e->rs * sizeof(double);
-  if (e->ring) b += (size_t)(e->nvs + e->ngs) * 3 * (size_t)e->lat.L[1] * e->pz * sizeof(double);
-  return b;
+  if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
+  if (e->single) b += hf_kspace_single_bytes(e);
+  return b + hf_realspace_bytes(e);
 }
 
 /* ---------------------------------------------------------------- kernels */
-
-static double kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
-  const hf_lattice *lat = &e->lat;
-  for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(e->r2c, x->u[a], e->ck[a]);
-  const size_t nzh = (size_t)(lat->L[2] / 2 + 1);
-  const int even = lat->L[2] % 2 == 0;
-  const double invN = 1.0 / (double)lat->n;
-  double energy = 0.0;
-  double *c0 = (double *)e->ck[0], *c1 = (double *)e->ck[1], *c2 = (double *)e->ck[2];
-  /* y = D x at every k, one complex number (re, im) per v2d, written out
-   * by hand: C complex products would check for NaN and infinities.  The
-   * energy needs Re(x^+ y) = sum of x.y over both parts; a kz line's end
-   * points stand for one k-point, the others for two (k and -k). */
-  v2d eend = {0, 0}, emid = {0, 0};
-  for (size_t q0 = 0; q0 < lat->nk; q0 += nzh)
-    for (size_t kz = 0; kz < nzh; kz++) {
-      const size_t q = q0 + kz;
-      const double *D = e->D + 6 * q;
-      v2d x0, x1, x2;
-      memcpy(&x0, c0 + 2 * q, sizeof x0);
-      memcpy(&x1, c1 + 2 * q, sizeof x1);
-      memcpy(&x2, c2 + 2 * q, sizeof x2);
-      const v2d y0 = D[0] * x0 + D[5] * x1 + D[4] * x2;
-      const v2d y1 = D[5] * x0 + D[1] * x1 + D[3] * x2;
-      const v2d y2 = D[4] * x0 + D[3] * x1 + D[2] * x2;
-      const v2d ek = x0 * y0 + x1 * y1 + x2 * y2;
-      if (kz == 0 || (even && kz == nzh - 1))
-        eend += ek;
-      else
-        emid += ek;
-      const v2d z0 = y0 * invN, z1 = y1 * invN, z2 = y2 * invN;
-      memcpy(c0 + 2 * q, &z0, sizeof z0);
-      memcpy(c1 + 2 * q, &z1, sizeof z1);
-      memcpy(c2 + 2 * q, &z2, sizeof z2);
-    }
-  energy = (eend[0] + eend[1]) + 2 * (emid[0] + emid[1]);
-  if (g)
-    for (int a = 0; a < 3; a++) fftw_execute_dft_c2r(e->c2r, e->ck[a], g->u[a]);
-  return 0.5 * energy * invN;
-}
 
 static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
   double energy = 0, N = (double)e->lat.n;
@@ -409,8 +358,10 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
       if (a && !(e->ring && c >= 3 && c < 6)) memset(a, 0, lat->n * sizeof *a);
     }
   }
-  if (e->has_k) E->kspace = kspace_apply(e, x, g);
-  if (e->mask & (HF_FIELD_U | HF_FIELD_V)) hf_realspace_pass(e, x, g, dE, E);
+  const int rpass = (e->mask & (HF_FIELD_U | HF_FIELD_V)) != 0;
+  e->defer_c2r = e->has_k && e->fused && g && rpass;
+  if (e->has_k) E->kspace = hf_kspace_apply(e, x, g);
+  if (rpass) hf_realspace_pass(e, x, g, dE, E);
   E->strain_hom += eta_only_apply(e, x, dE);
   if (e->generic.n) {
     if (e->generic_etaL) {

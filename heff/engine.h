@@ -32,6 +32,12 @@ typedef struct {
 typedef struct {
   double pressure;     /* GPa, > 0 compresses */
   unsigned fftw_flags; /* FFTW planner flags (default FFTW_MEASURE) */
+  int threads;         /* OpenMP and FFTW threads (0 or 1: serial); results are the
+                          same for any count (with fftw_3d: up to FFT round-off) */
+  int fftw_3d;         /* 1: FFTW's 3D plans (and threads) instead of plane
+                          transforms fused with the k-space product (kspace.c) */
+  int single_precision; /* 1: the k-space part in float (kspace_single.c); not
+                           with fftw_3d.  Costs energy drift: see bench/README.md */
 } hf_engine_opts;
 
 typedef struct hf_engine hf_engine;
@@ -43,6 +49,8 @@ void hf_engine_set_pressure(hf_engine *eng, double gpa);
 double hf_engine_pressure(const hf_engine *eng);
 const hf_lattice *hf_engine_lattice(const hf_engine *eng);
 const hf_model *hf_engine_model(const hf_engine *eng);
+/* Threads the engine runs on (the integrators use as many). */
+int hf_engine_threads(const hf_engine *eng);
 /* Field mask (HF_FIELD_*) that configurations for this engine must carry. */
 unsigned hf_engine_field_mask(const hf_engine *eng);
 

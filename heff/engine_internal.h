@@ -41,6 +41,22 @@ typedef struct {
   double Ceff[6];   /* homogeneous strain coupling of this evaluation */
 } fast_coef;
 
+/* One worker's row-pass scratch (see the row pass in struct hf_engine). */
+typedef struct {
+  double *vring, *gring;
+  double **vpl, **gpl; /* ring plane of each x offset for the current x */
+  const double **vvp;  /* source pointer and coefficient per v-v nonzero */
+  double *vvc;
+  double *row; /* row scratch: */
+  double *eL[6], *sL[6], *U[6], *C[6], *pw; /* sL has a 0 before and after */
+  double *xr[3]; /* x-row sets (strain_xrow): two in turn, and one of zeros (no local strain) */
+} rs_work;
+
+typedef struct {
+  double on, hom, loc, vv;
+  double Usum[6];
+} rs_energy;
+
 struct hf_engine {
   const hf_model *model;
   hf_lattice lat;
@@ -52,7 +68,18 @@ struct hf_engine {
   int has_k;
   double *D;
   fftw_complex *ck[3];
-  fftw_plan r2c, c2r;
+  fftw_plan r2c, c2r; /* 3D, or 2D on one x plane (fused) */
+  int fused;          /* kspace.c: plane transforms + fused column blocks */
+  fftw_plan xf[2], xb[2]; /* x transforms of a column block: full width kb, remainder */
+  int kb, nkpart;
+  int defer_c2r; /* this evaluation: the row pass does the plane c2r (fused) */
+  /* single precision (kspace_single.c): float copies of D and the spectra */
+  int single;
+  float *Df, *fbuf; /* fbuf: one plane per thread, fpl floats apart */
+  size_t fpl;
+  fftwf_complex *ckf[3];
+  fftwf_plan r2cf, c2rf, xff[2], xbf[2];
+  double *kpart; /* energy per kx plane (3D) or column block (fused) */
 
   /* per-cell local kernel */
   int n_on, on_maxp;
@@ -76,8 +103,6 @@ struct hf_engine {
   vv_gather *vv; /* merged by shift while compiling */
   int n_vvt[3];  /* the same as nonzeros per gradient component */
   vv_term *vvt[3];
-  const double **vvp; /* row scratch: source pointer and coefficient per nonzero */
-  double *vvc;
   hf_wraptab wrap;
   int generic_etaL; /* generic terms need full local strain arrays */
   hf_poly generic;
@@ -87,24 +112,49 @@ struct hf_engine {
    * padded planes that are written out once complete.  In a padded row z = 0
    * sits at zoff and the periodic images of the zlo cells before and the zhi
    * cells after the row are stored too, so every inner loop is one straight
-   * segment, and g->v is written once instead of cleared and updated. */
+   * segment, and g->v is written once instead of cleared and updated.
+   * The x planes are cut into nchunk chunks that depend on L only (not on the
+   * thread count), each run with one worker's rings and row scratch; the
+   * dE/dv planes a chunk shares with the next (ntail of them) go to its edge
+   * buffer and are added after all chunks, and per-chunk energies are summed
+   * in chunk order, so results do not depend on the number of threads. */
   int ring;         /* the pass reads v (v-v terms or local strain) */
   int vx_lo, vx_hi; /* x offsets of the v planes read */
   int gx_lo, gx_hi; /* x offsets of the dE/dv planes written */
   int nvs, ngs;     /* ring sizes in planes */
   int zlo, zhi;     /* halo widths */
   size_t zoff, pz;  /* z = 0 position and length of a padded row */
-  double *vring, *gring;
-  double **vpl, **gpl; /* scratch: ring plane of each x offset for the current x */
-  int sb[3];           /* offset of strain corner 0 (the corner on the - side of all axes) */
-  size_t rs;           /* stride of the row scratch below */
-  double *row;         /* row scratch: */
-  double *eL[6], *sL[6], *U[6], *C[6], *pw; /* sL has a 0 before and after */
-  double *xr[3]; /* x-row sets (strain_xrow): two in turn, and one of zeros (no local strain) */
+  int sb[3];        /* offset of strain corner 0 (the corner on the - side of all axes) */
+  size_t rs;        /* stride of the row scratch */
+  int nthreads;     /* OpenMP threads and FFTW threads */
+  rs_work *work;    /* one per thread */
+  int nchunk, ntail;
+  double *edge;     /* nchunk * ntail planes of dE/dv, 3 components, unpadded */
+  rs_energy *part;  /* per chunk */
 };
+
+/* Plans the reciprocal-space transforms (kspace.c); D and ck exist. */
+int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_err *err);
+void hf_kspace_free(hf_engine *e);
+/* E_k; with g, dE/du of the k-space part written to g->u (unless
+ * e->defer_c2r: then hf_kspace_c2r_plane writes it plane by plane). */
+double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g);
+void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix);
+
+/* Single-precision fused path (kspace_single.c); setup after the double
+ * path's (it reuses kb and nkpart), load_D once D is complete. */
+int hf_kspace_single_setup(hf_engine *e, unsigned flags, hf_err *err);
+void hf_kspace_single_load_D(hf_engine *e);
+void hf_kspace_single_free(hf_engine *e);
+size_t hf_kspace_single_bytes(const hf_engine *e);
+void hf_kspace_single_r2c_plane(const hf_engine *e, const hf_fields *x, int ix);
+void hf_kspace_single_c2r_plane(const hf_engine *e, hf_fields *g, int ix);
+double hf_kspace_single_block(const hf_engine *e, int b, int back);
 
 /* Builds the row-pass layout (rings, scratch, fast path) once per engine. */
 int hf_realspace_setup(hf_engine *e, hf_err *err);
+void hf_realspace_free(hf_engine *e);
+size_t hf_realspace_bytes(const hf_engine *e);
 /* On-site, strain couplings, local strain and v-v terms: energies into E,
  * gradients into g (u accumulated, v written) and dE/deta into dEdeta. */
 void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,

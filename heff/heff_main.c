@@ -27,6 +27,12 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
+  /* Idle OpenMP threads sleep instead of spinning (unless the user chose):
+   * on a machine shared with other jobs a spinning thread keeps its partner
+   * off the core and a step gets many times slower.  The runtime reads the
+   * variable when it loads, hence the re-exec. */
+  if (!getenv("OMP_WAIT_POLICY") && !setenv("OMP_WAIT_POLICY", "passive", 1))
+    execv("/proc/self/exe", argv); /* on failure: go on as we are */
   int resume, quiet;
   const char *path;
   int status0 = hf_cli_parse(argc, argv, "heff", usage, &resume, &quiet, &path);

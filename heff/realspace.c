@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "parallel.h"
 
 static size_t round4(size_t n) { return (n + 3) & ~(size_t)3; }
 
@@ -44,6 +45,67 @@ static void detect_fast(hf_engine *e) {
   e->fk.b = C[0][1] * f;
   e->fk.c = C[3][3] * f;
   e->fast = 1;
+}
+
+/* x planes per chunk of the row pass: fixed, so that the chunks and with
+ * them every sum are the same for any number of threads */
+#define CHUNK_PLANES 8
+
+static size_t row_count(const hf_engine *e) {
+  return 24 + 27 + 3 * (size_t)(e->on_maxp + 2); /* 27 rows hold the 3 x-row sets */
+}
+
+static int work_alloc(const hf_engine *e, rs_work *w, int nmax) {
+  const size_t nrow = row_count(e), Ly = (size_t)e->lat.L[1];
+  w->row = fftw_alloc_real(nrow * e->rs);
+  w->vvp = malloc((size_t)nmax * sizeof *w->vvp);
+  w->vvc = malloc((size_t)nmax * sizeof *w->vvc);
+  w->vpl = malloc((size_t)e->nvs * sizeof *w->vpl);
+  w->gpl = malloc((size_t)e->ngs * sizeof *w->gpl);
+  if (!w->row || !w->vvp || !w->vvc || !w->vpl || !w->gpl) return HF_FAIL;
+  memset(w->row, 0, nrow * e->rs * sizeof(double));
+  for (int l = 0; l < 6; l++) {
+    w->eL[l] = w->row + (size_t)l * e->rs;
+    w->sL[l] = w->row + (size_t)(6 + l) * e->rs + 4; /* [-1] and [Lz] stay 0 */
+    w->U[l] = w->row + (size_t)(12 + l) * e->rs;
+    w->C[l] = w->row + (size_t)(18 + l) * e->rs;
+  }
+  for (int k = 0; k < 3; k++) w->xr[k] = w->row + (size_t)(24 + 9 * k) * e->rs;
+  w->pw = w->row + 51 * e->rs;
+  if (e->ring) {
+    size_t nv = (size_t)e->nvs * 3 * Ly * e->pz, ng = (size_t)e->ngs * 3 * Ly * e->pz;
+    w->vring = fftw_alloc_real(nv);
+    w->gring = fftw_alloc_real(ng);
+    if (!w->vring || !w->gring) return HF_FAIL;
+    memset(w->vring, 0, nv * sizeof(double));
+    memset(w->gring, 0, ng * sizeof(double));
+  }
+  return HF_OK;
+}
+
+void hf_realspace_free(hf_engine *e) {
+  for (int t = 0; e->work && t < (e->nthreads > 1 ? e->nthreads : 1); t++) {
+    rs_work *w = &e->work[t];
+    fftw_free(w->row);
+    free(w->vvp);
+    free(w->vvc);
+    free(w->vpl);
+    free(w->gpl);
+    fftw_free(w->vring);
+    fftw_free(w->gring);
+  }
+  free(e->work);
+  fftw_free(e->edge);
+  free(e->part);
+}
+
+size_t hf_realspace_bytes(const hf_engine *e) {
+  const size_t nt = (size_t)(e->nthreads > 1 ? e->nthreads : 1), Ly = (size_t)e->lat.L[1];
+  size_t b = nt * row_count(e) * e->rs * sizeof(double);
+  if (e->ring) b += nt * (size_t)(e->nvs + e->ngs) * 3 * Ly * e->pz * sizeof(double);
+  if (e->edge)
+    b += (size_t)e->nchunk * (size_t)e->ntail * 3 * Ly * (size_t)e->lat.L[2] * sizeof(double);
+  return b;
 }
 
 /* Lays out the row pass: the v-v nonzeros per gradient component, the
@@ -99,30 +161,18 @@ int hf_realspace_setup(hf_engine *e, hf_err *err) {
   e->zoff = round4((size_t)e->zlo);
   e->pz = round4(e->zoff + round4(Lz) + (size_t)e->zhi + 1); /* full blocks in strain_xrow */
   e->rs = round4(Lz + 8);
-  const size_t nrow = 24 + 27 + 3 * (size_t)(e->on_maxp + 2); /* 27 rows hold the 3 x-row sets */
-  e->row = fftw_alloc_real(nrow * e->rs);
-  e->vvp = malloc((size_t)nmax * sizeof *e->vvp);
-  e->vvc = malloc((size_t)nmax * sizeof *e->vvc);
-  if (!e->row || !e->vvp || !e->vvc) return hf_fail(err, "out of memory");
-  memset(e->row, 0, nrow * e->rs * sizeof(double));
-  for (int l = 0; l < 6; l++) {
-    e->eL[l] = e->row + (size_t)l * e->rs;
-    e->sL[l] = e->row + (size_t)(6 + l) * e->rs + 4; /* [-1] and [Lz] stay 0 */
-    e->U[l] = e->row + (size_t)(12 + l) * e->rs;
-    e->C[l] = e->row + (size_t)(18 + l) * e->rs;
-  }
-  for (int k = 0; k < 3; k++) e->xr[k] = e->row + (size_t)(24 + 9 * k) * e->rs;
-  e->pw = e->row + 51 * e->rs;
-  e->vpl = malloc((size_t)e->nvs * sizeof *e->vpl);
-  e->gpl = malloc((size_t)e->ngs * sizeof *e->gpl);
-  if (!e->vpl || !e->gpl) return hf_fail(err, "out of memory");
-  if (e->ring) {
-    size_t nv = (size_t)e->nvs * 3 * Ly * e->pz, ng = (size_t)e->ngs * 3 * Ly * e->pz;
-    e->vring = fftw_alloc_real(nv);
-    e->gring = fftw_alloc_real(ng);
-    if (!e->vring || !e->gring) return hf_fail(err, "out of memory for the row pass");
-    memset(e->vring, 0, nv * sizeof(double));
-    memset(e->gring, 0, ng * sizeof(double));
+  const int nt = e->nthreads > 1 ? e->nthreads : 1;
+  if (!(e->work = calloc((size_t)nt, sizeof *e->work))) return hf_fail(err, "out of memory");
+  for (int t = 0; t < nt; t++)
+    if (work_alloc(e, &e->work[t], nmax)) return hf_fail(err, "out of memory for the row pass");
+  e->ntail = e->gx_hi - e->gx_lo;
+  e->nchunk = L[0] / CHUNK_PLANES;
+  if (e->nchunk < 1 || e->ntail > CHUNK_PLANES) e->nchunk = 1;
+  if (!(e->part = calloc((size_t)e->nchunk, sizeof *e->part))) return hf_fail(err, "out of memory");
+  if (e->ring && e->ntail) {
+    size_t ne = (size_t)e->nchunk * (size_t)e->ntail * 3 * Ly * Lz;
+    if (!(e->edge = fftw_alloc_real(ne))) return hf_fail(err, "out of memory for the row pass");
+    memset(e->edge, 0, ne * sizeof(double));
   }
   return HF_OK;
 }
@@ -249,18 +299,13 @@ static void strain_sd_adjoint(double *restrict A, double *restrict B, double *re
   sd_adjoint_body(A, B, C, D, fx, fy, fz, n);
 }
 
-typedef struct {
-  double on, hom, loc, vv;
-  double Usum[6];
-} row_energy;
-
 /* On-site polynomial, homogeneous and local strain-u couplings for the Lz
  * cells of one row.  Every loop runs over z innermost and every coefficient
  * test sits outside it, so the work vectorises: powers of u per row, then one
  * multiply-add sweep per monomial or nonzero coupling. */
-static void local_row(const hf_engine *e, const double *restrict ux, const double *restrict uy,
+static void local_row(const hf_engine *e, const rs_work *w, const double *restrict ux, const double *restrict uy,
                       const double *restrict uz, const double Ceff[6], double *restrict gx,
-                      double *restrict gy, double *restrict gz, size_t n, row_energy *re) {
+                      double *restrict gy, double *restrict gz, size_t n, rs_energy *re) {
   const double *u[3] = {ux, uy, uz};
   double *g[3] = {gx, gy, gz};
   const size_t rs = e->rs;
@@ -268,7 +313,7 @@ static void local_row(const hf_engine *e, const double *restrict ux, const doubl
     /* P(a, k)[z] = u_a^(k-1), P(a, 0) = 0 */
     const int np = e->on_maxp + 2;
     for (int a = 0; a < 3; a++) {
-      double *p0 = e->pw + (size_t)(a * np) * rs;
+      double *p0 = w->pw + (size_t)(a * np) * rs;
       for (size_t z = 0; z < n; z++) {
         p0[z] = 0.0;
         p0[rs + z] = 1.0;
@@ -283,9 +328,9 @@ static void local_row(const hf_engine *e, const double *restrict ux, const doubl
     for (int t = 0; t < e->n_on; t++) {
       const int *p = e->on_pow[t];
       const double c = e->on_c[t];
-      const double *ax = e->pw + (size_t)(p[0] + 1) * rs;
-      const double *ay = e->pw + (size_t)(np + p[1] + 1) * rs;
-      const double *az = e->pw + (size_t)(2 * np + p[2] + 1) * rs;
+      const double *ax = w->pw + (size_t)(p[0] + 1) * rs;
+      const double *ay = w->pw + (size_t)(np + p[1] + 1) * rs;
+      const double *az = w->pw + (size_t)(2 * np + p[2] + 1) * rs;
       const double *dx = ax - rs, *dy = ay - rs, *dz = az - rs;
       const double cx = c * p[0], cy = c * p[1], cz = c * p[2];
       double et = 0;
@@ -302,7 +347,7 @@ static void local_row(const hf_engine *e, const double *restrict ux, const doubl
     re->on += eon;
   }
   if (!e->has_hom && !e->has_loc) return;
-  double *const *U = e->U, *const *C = e->C, *const *eL = e->eL, *const *sL = e->sL;
+  double *const *U = w->U, *const *C = w->C, *const *eL = w->eL, *const *sL = w->sL;
   for (int p = 0; p < 6; p++) {
     const double *a = u[hf_voigt_pair[p][0]], *b = u[hf_voigt_pair[p][1]];
     for (size_t z = 0; z < n; z++) U[p][z] = a[z] * b[z];
@@ -434,12 +479,12 @@ static void local_fast_span(const fast_coef *k, const double *restrict ux,
 
 /* local_fast_span over a row of any length: the last n mod 4 cells go
  * through zero-padded copies of u and g (the strain blocks are full). */
-static void local_fast_row(const hf_engine *e, const fast_coef *k, const double *ux,
+static void local_fast_row(const rs_work *w, const fast_coef *k, const double *ux,
                            const double *uy, const double *uz, const double *p, const double *q,
-                           double *gx, double *gy, double *gz, size_t n, row_energy *re) {
+                           double *gx, double *gy, double *gz, size_t n, rs_energy *re) {
   double eon = 0, eloc = 0;
   const size_t nb = n / 4, z0 = 4 * nb, nt = n - z0;
-  local_fast_span(k, ux, uy, uz, p, q, e->sL, gx, gy, gz, nb, &eon, &eloc);
+  local_fast_span(k, ux, uy, uz, p, q, w->sL, gx, gy, gz, nb, &eon, &eloc);
   if (nt) {
     double t[12][4] = {{0}}; /* u, g, dE/detaL of the tail */
     const double *u[3] = {ux, uy, uz};
@@ -449,7 +494,7 @@ static void local_fast_row(const hf_engine *e, const fast_coef *k, const double 
     double *ts[6] = {t[6], t[7], t[8], t[9], t[10], t[11]};
     local_fast_span(k, t[0], t[1], t[2], p + 36 * nb, q + 36 * nb, ts, gx ? t[3] : NULL, t[4], t[5],
                     1, &eon, &eloc);
-    for (int l = 0; l < 6; l++) memcpy(e->sL[l] + z0, ts[l], nt * sizeof(double));
+    for (int l = 0; l < 6; l++) memcpy(w->sL[l] + z0, ts[l], nt * sizeof(double));
     for (int a = 0; a < 3 && gx; a++) memcpy(g[a] + z0, t[3 + a], nt * sizeof(double));
   }
   re->on += 0.5 * eon;
@@ -501,14 +546,14 @@ static inline int ywrap(int y, int L) {
   return y;
 }
 
-/* Copies v plane P mod Lx, with its z halos, into the ring. */
-static void ring_load(hf_engine *e, const hf_fields *x, int P) {
+/* Copies v plane P mod Lx, with its z halos, into the worker's ring. */
+static void ring_load(const hf_engine *e, rs_work *w, const hf_fields *x, int P) {
   const int *L = e->lat.L;
   const size_t Lz = (size_t)L[2];
   const int Q = imod(P, L[0]);
   for (int a = 0; a < 3; a++)
     for (int y = 0; y < L[1]; y++) {
-      double *dst = ring_row(e, e->vring, e->nvs, P, a, y);
+      double *dst = ring_row(e, w->vring, e->nvs, P, a, y);
       const double *src = x->v[a] + hf_index(&e->lat, Q, y, 0);
       memcpy(dst, src, Lz * sizeof(double));
       for (int z = -e->zlo; z < 0; z++) dst[z] = src[imod(z, L[2])];
@@ -516,116 +561,160 @@ static void ring_load(hf_engine *e, const hf_fields *x, int P) {
     }
 }
 
-/* Writes ring plane P of dE/dv to g->v plane P mod Lx (= on the first
- * write to that plane, else +=), folds the halos back and clears it. */
-static void ring_flush(hf_engine *e, double *const gv[3], int P, int first) {
+/* Writes ring plane P of dE/dv to the plane at dst[a] (one unpadded plane per
+ * component), folds the halos back and clears the ring plane. */
+static void ring_flush(const hf_engine *e, rs_work *w, double *const dst3[3], int P) {
   const int *L = e->lat.L;
   const size_t Lz = (size_t)L[2];
-  const int Q = imod(P, L[0]);
   for (int a = 0; a < 3; a++)
     for (int y = 0; y < L[1]; y++) {
-      double *src = ring_row(e, e->gring, e->ngs, P, a, y);
-      double *restrict dst = gv[a] + hf_index(&e->lat, Q, y, 0);
-      if (first)
-        memcpy(dst, src, Lz * sizeof(double));
-      else
-        for (size_t z = 0; z < Lz; z++) dst[z] += src[z];
+      double *src = ring_row(e, w->gring, e->ngs, P, a, y);
+      double *restrict dst = dst3[a] + (size_t)y * Lz;
+      memcpy(dst, src, Lz * sizeof(double));
       for (int z = -e->zlo; z < 0; z++) dst[imod(z, L[2])] += src[z];
       for (int z = L[2]; z < L[2] + e->zhi; z++) dst[imod(z, L[2])] += src[z];
       memset(src - e->zlo, 0, (Lz + (size_t)(e->zlo + e->zhi)) * sizeof(double));
     }
 }
 
-/* Everything local in real space, one z row at a time so that the rows it
- * touches stay in cache: the v-v gathers, the local strain of the row from
- * its corner rows, the on-site and coupling terms, and dE/dlocal strain
- * carried back to the corner v's.  No per-cell strain arrays are stored.
- * Planes of v enter the ring as x advances; a plane of dE/dv leaves it
- * when no later row writes to it. */
-void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
-                       hf_energy *E) {
+static int chunk_start(const hf_engine *e, int c) {
+  return (int)((long)c * e->lat.L[0] / e->nchunk);
+}
+
+/* Flushes ring plane P of chunk c: planes the next chunk also writes (from
+ * x1 + gx_lo on) go to the chunk's edge buffer, the others to g->v. */
+static void chunk_flush(const hf_engine *e, rs_work *w, hf_fields *g, int c, int x1, int P) {
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  double *dst[3];
+  for (int a = 0; a < 3; a++)
+    dst[a] = P >= x1 + e->gx_lo
+                 ? e->edge + (((size_t)c * (size_t)e->ntail + (size_t)(P - x1 - e->gx_lo)) * 3 +
+                              (size_t)a) * plane
+                 : g->v[a] + (size_t)imod(P, e->lat.L[0]) * plane;
+  ring_flush(e, w, dst, P);
+}
+
+/* Everything local in real space for the x planes [x0, x1) of chunk c, one z
+ * row at a time so that the rows it touches stay in cache: the v-v gathers,
+ * the local strain of the row from its corner rows, the on-site and coupling
+ * terms, and dE/dlocal strain carried back to the corner v's.  No per-cell
+ * strain arrays are stored.  Planes of v enter the ring as x advances; a
+ * plane of dE/dv leaves it when no later row of the chunk writes to it. */
+static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fields *g,
+                       const fast_coef *fk, const double Ceff[6], int c, rs_energy *re) {
   const hf_lattice *lat = &e->lat;
   const int *L = lat->L;
   const size_t Lz = (size_t)L[2];
   const int has_u = (e->mask & HF_FIELD_U) && (e->n_on || e->has_hom || e->has_loc);
   const int fused = e->has_loc && has_u;
-  double Ceff[6] = {0, 0, 0, 0, 0, 0};
-  if (e->has_hom)
-    for (int l = 0; l < 6; l++)
-      for (int p = 0; p < 6; p++) Ceff[p] += x->eta[l] * e->Chom[l][p];
-  row_energy re;
-  memset(&re, 0, sizeof re);
-  fast_coef fk = e->fk;
-  memcpy(fk.Ceff, Ceff, sizeof Ceff);
+  const int x0 = chunk_start(e, c), x1 = chunk_start(e, c + 1);
+  memset(re, 0, sizeof *re);
   if (e->ring)
-    for (int P = e->vx_lo; P <= e->vx_hi; P++) ring_load(e, x, P);
+    for (int P = x0 + e->vx_lo; P <= x0 + e->vx_hi; P++) ring_load(e, w, x, P);
   const size_t Ly = (size_t)L[1], pz = e->pz, cs = Ly * pz; /* component stride in a plane */
-  double **vpl = e->vpl, **gpl = e->gpl; /* ring planes of this x, from offset vx_lo, gx_lo */
-  int xr0 = 0; /* e->xr set (0 or 1) holding the x-rows of the current cell row's -y side */
+  double **vpl = w->vpl, **gpl = w->gpl; /* ring planes of this x, from offset vx_lo, gx_lo */
+  int xr0 = 0; /* w->xr set (0 or 1) holding the x-rows of the current cell row's -y side */
   const size_t nblk = (Lz + 3) / 4;
-  for (int ix = 0; ix < L[0]; ix++) {
+  for (int ix = x0; ix < x1; ix++) {
+    if (e->defer_c2r) hf_kspace_c2r_plane(e, g, ix); /* k-space dE/du of this plane, into cache */
     for (int k = 0; e->ring && k < e->nvs; k++)
-      vpl[k] = ring_row(e, e->vring, e->nvs, ix + e->vx_lo + k, 0, 0);
+      vpl[k] = ring_row(e, w->vring, e->nvs, ix + e->vx_lo + k, 0, 0);
     for (int k = 0; e->ring && k < e->ngs; k++)
-      gpl[k] = ring_row(e, e->gring, e->ngs, ix + e->gx_lo + k, 0, 0);
+      gpl[k] = ring_row(e, w->gring, e->ngs, ix + e->gx_lo + k, 0, 0);
     for (int iy = 0; iy < L[1]; iy++) {
       const size_t i0 = hf_index(lat, ix, iy, 0);
       for (int a = 0; a < 3 && e->n_vv; a++) {
         const vv_term *T = e->vvt[a];
         for (int t = 0; t < e->n_vvt[a]; t++) {
-          e->vvp[t] = vpl[T[t].d[0] - e->vx_lo] + (size_t)T[t].from * cs +
+          w->vvp[t] = vpl[T[t].d[0] - e->vx_lo] + (size_t)T[t].from * cs +
                       (size_t)ywrap(iy + T[t].d[1], L[1]) * pz + T[t].d[2];
-          e->vvc[t] = T[t].c;
+          w->vvc[t] = T[t].c;
         }
         double *out = g ? gpl[-e->gx_lo] + a * cs + (size_t)iy * pz : NULL;
-        re.vv += 0.5 * gather_row(out, vpl[-e->vx_lo] + a * cs + (size_t)iy * pz, e->vvp, e->vvc,
-                                  e->n_vvt[a], Lz);
+        re->vv += 0.5 * gather_row(out, vpl[-e->vx_lo] + a * cs + (size_t)iy * pz, w->vvp, w->vvc,
+                                   e->n_vvt[a], Lz);
       }
       const int cx = e->sb[0] - e->vx_lo, gx = e->sb[0] - e->gx_lo;
       size_t cy[2];
       for (int r = 0; r < 2 && fused; r++)
         cy[r] = (size_t)ywrap(iy + e->sb[1] + r, L[1]) * pz + e->sb[2];
       /* x-rows of the cube's +y side, and of its -y side on the first row of a plane */
-      const double *xp = e->xr[2], *xq = e->xr[2]; /* zeros without local strain */
+      const double *xp = w->xr[2], *xq = w->xr[2]; /* zeros without local strain */
       if (fused) {
         xr0 = iy == 0 ? 0 : xr0 ^ 1;
         for (int r = iy > 0; r < 2; r++)
           for (int a = 0; a < 3; a++)
-            strain_xrow(e->xr[xr0 ^ r] + 12 * a, vpl[cx] + a * cs + cy[r],
+            strain_xrow(w->xr[xr0 ^ r] + 12 * a, vpl[cx] + a * cs + cy[r],
                         vpl[cx + 1] + a * cs + cy[r], nblk);
-        xp = e->xr[xr0];
-        xq = e->xr[xr0 ^ 1];
+        xp = w->xr[xr0];
+        xq = w->xr[xr0 ^ 1];
       }
       if (has_u && e->fast) {
-        local_fast_row(e, &fk, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, xp, xq,
+        local_fast_row(w, fk, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, xp, xq,
                        g ? g->u[0] + i0 : NULL, g ? g->u[1] + i0 : NULL, g ? g->u[2] + i0 : NULL,
-                       Lz, &re);
-        if (e->has_hom) usum_row(x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, Lz, re.Usum);
+                       Lz, re);
+        if (e->has_hom) usum_row(x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, Lz, re->Usum);
       } else if (has_u) {
-        if (fused) xr_strain(e->eL, xp, xq, Lz);
-        local_row(e, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, Ceff, g ? g->u[0] + i0 : NULL,
-                  g ? g->u[1] + i0 : NULL, g ? g->u[2] + i0 : NULL, Lz, &re);
+        if (fused) xr_strain(w->eL, xp, xq, Lz);
+        local_row(e, w, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, Ceff, g ? g->u[0] + i0 : NULL,
+                  g ? g->u[1] + i0 : NULL, g ? g->u[2] + i0 : NULL, Lz, re);
       }
       if (fused && g) {
         double *gc[4][3];
         for (int r = 0; r < 4; r++)
           for (int a = 0; a < 3; a++) gc[r][a] = gpl[gx + (r & 1)] + a * cs + cy[r >> 1];
-        double *const *sl = e->sL;
+        double *const *sl = w->sL;
         const int fi[3][3] = {{0, 5, 4}, {5, 1, 3}, {4, 3, 2}}; /* as in xr_strain */
         for (int a = 0; a < 3; a++)
           (L[1] > 1 ? strain_sd_adjoint : sd_adjoint_body)(
               gc[0][a], gc[1][a], gc[2][a], gc[3][a], sl[fi[a][0]], sl[fi[a][1]], sl[fi[a][2]], Lz);
       }
     }
-    if (e->ring && g) { /* planes below ix + 1 + gx_lo are complete */
-      const int P = ix + e->gx_lo;
-      ring_flush(e, g->v, P, P < e->gx_lo + L[0]);
-    }
-    if (e->ring && ix + 1 < L[0]) ring_load(e, x, ix + 1 + e->vx_hi);
+    if (e->ring && g) chunk_flush(e, w, g, c, x1, ix + e->gx_lo); /* no later row writes it */
+    if (e->ring && ix + 1 < x1) ring_load(e, w, x, ix + 1 + e->vx_hi);
   }
   if (e->ring && g)
-    for (int P = L[0] + e->gx_lo; P <= L[0] - 1 + e->gx_hi; P++)
-      ring_flush(e, g->v, P, P < e->gx_lo + L[0]);
+    for (int P = x1 + e->gx_lo; P <= x1 - 1 + e->gx_hi; P++) chunk_flush(e, w, g, c, x1, P);
+}
+
+/* The chunks in parallel (each on its thread's scratch), then the shared
+ * dE/dv planes from the edge buffers, then the energies in chunk order. */
+void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
+                       hf_energy *E) {
+  const int *L = e->lat.L;
+  double Ceff[6] = {0, 0, 0, 0, 0, 0};
+  if (e->has_hom)
+    for (int l = 0; l < 6; l++)
+      for (int p = 0; p < 6; p++) Ceff[p] += x->eta[l] * e->Chom[l][p];
+  fast_coef fk = e->fk;
+  memcpy(fk.Ceff, Ceff, sizeof Ceff);
+  const int nt = e->nthreads > 1 ? e->nthreads : 1, nchunk = e->nchunk;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nchunk > 1)
+  for (int c = 0; c < nchunk; c++)
+    chunk_pass(e, &e->work[hf_thread_id()], x, g, &fk, Ceff, c, &e->part[c]);
+  if (e->ring && g && e->ntail) {
+    const size_t plane = (size_t)L[1] * (size_t)L[2];
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nchunk > 1)
+    for (int c = 0; c < nchunk; c++) {
+      const int x1 = chunk_start(e, c + 1);
+      for (int k = 0; k < e->ntail; k++)
+        for (int a = 0; a < 3; a++) {
+          double *restrict dst = g->v[a] + (size_t)imod(x1 + e->gx_lo + k, L[0]) * plane;
+          const double *restrict src =
+              e->edge + (((size_t)c * (size_t)e->ntail + (size_t)k) * 3 + (size_t)a) * plane;
+          for (size_t i = 0; i < plane; i++) dst[i] += src[i];
+        }
+    }
+  }
+  rs_energy re;
+  memset(&re, 0, sizeof re);
+  for (int c = 0; c < nchunk; c++) {
+    const rs_energy *p = &e->part[c];
+    re.on += p->on;
+    re.loc += p->loc;
+    re.vv += p->vv;
+    for (int k = 0; k < 6; k++) re.Usum[k] += p->Usum[k];
+  }
   double ehom = 0;
   if (e->has_hom)
     for (int l = 0; l < 6; l++) {

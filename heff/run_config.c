@@ -28,6 +28,7 @@ void hf_run_config_default(hf_run_config *c) {
   c->checkpoint_every = 100;
   c->phase_threshold = 0.04;
   c->progress = 1;
+  c->threads = 1;
 }
 
 static int read_temperatures(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
@@ -226,6 +227,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     OUT,
     PHASE,
     OCC,
+    THREADS,
+    KPREC,
     NK
   };
   hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},
@@ -236,7 +239,9 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "md"},           {.key = "hmc"},
                     {.key = "mc"},           {.key = "initial"},
                     {.key = "output"},       {.key = "phase_threshold"},
-                    {.key = "occupation"}};
+                    {.key = "occupation"},
+
+                    {.key = "threads"},      {.key = "kspace_precision"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -272,6 +277,17 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     if (k[ints[i].key].val && hf_yaml_integer(r, k[ints[i].key].val, "", k[ints[i].key].key,
                                               ints[i].lo, 1000000000L, ints[i].dst))
       return HF_FAIL;
+  long v;
+  if (k[THREADS].val) {
+    if (hf_yaml_integer(r, k[THREADS].val, "", "threads", 1, 256, &v)) return HF_FAIL;
+    c->threads = (int)v;
+  }
+  if (k[KPREC].val) {
+    static const char *prec[] = {"double", "single"};
+    int p = hf_yaml_choice(r, k[KPREC].val, "", "kspace_precision", prec, 2, "double or single");
+    if (p < 0) return HF_FAIL;
+    c->kspace_single = p;
+  }
   if (k[MD].val && hf_yaml_md_opts(r, k[MD].val, &c->md)) return HF_FAIL;
   if (k[HMC].val && read_hmc(r, k[HMC].val, c)) return HF_FAIL;
   if (k[MC].val) {

@@ -62,6 +62,8 @@ typedef struct {
   int progress;           /* print a progress line */
   int fft_measure;        /* 1: FFTW_MEASURE plans kept as wisdom in the output dir */
   hf_occ_config occ;
+  int threads;            /* OpenMP + FFTW threads (1) */
+  int kspace_single;      /* 1: k-space part in single precision */
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);

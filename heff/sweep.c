@@ -277,7 +277,9 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
   s->m = m;
   int rc = hf_lattice_init(&s->lat, c->L, err);
   hf_engine_opts eo = {.pressure = pressure_at(c, c->temps[0]),
-                       .fftw_flags = c->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE};
+                       .fftw_flags = c->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE,
+                       .threads = c->threads,
+                       .single_precision = c->kspace_single};
   /* Measured plans depend on timing: keep them as wisdom next to the
    * checkpoint so a resumed run uses the same plans (same numbers). */
   char wisdom[1200];

@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config meson ninja-build
-  libfftw3-dev libfftw3-mpi-dev
+  libfftw3-dev libfftw3-mpi-dev # libfftw3-dev also carries libfftw3_omp (FFTW's OpenMP threads)
+  libgomp1                      # OpenMP runtime (comes with gcc; listed for the threads option)
   liblapacke-dev libopenblas-dev
   libgsl-dev
   libopenmpi-dev openmpi-bin
