@@ -30,6 +30,22 @@ import sys
 import time
 
 
+def default_environment():
+    """Environment GPAW needs, unless the caller set it: the PBEsol setups of
+    scripts/install-dft.sh, and one BLAS/OpenMP thread per process (MPI ranks
+    do the parallelism; threads would oversubscribe 2 cores).  Must run
+    before numpy is imported (the BLAS reads its thread count at load)."""
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                           "share")
+    setups = os.environ.get("HEFF_GPAW_SETUPS") or os.path.join(data, "heff", "gpaw-setups")
+    os.environ.setdefault("GPAW_SETUP_PATH", setups + os.pathsep + "/usr/share/gpaw-setups")
+    for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(v, "1")
+
+
+default_environment()
+
+
 def make_calculator(s):
     kind = s.get("calculator")
     if kind == "lj":
