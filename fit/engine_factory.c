@@ -52,7 +52,8 @@ static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fit
                         .attempts = 1 + o->retries,
                         .species = {o->species[0], o->species[1], o->species[2]},
                         .e_ref = o->e_ref,
-                        .remove_mean_force = o->remove_mean_force};
+                        .remove_mean_force = o->remove_mean_force,
+                        .pulay_correction = o->pulay_correction};
   memcpy(cc.xi, o->xi, sizeof cc.xi);
   return hf_child_engine_create(&e->fp, fitted, lat, &cc, err);
 }

@@ -118,6 +118,7 @@ enum {
   E_RUNDIR,
   E_EREF,
   E_MEANF,
+  E_PULAY,
   E_NK
 };
 #define E_FIRST_CHILD E_SETTINGS
@@ -238,14 +239,32 @@ static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
   if (s[E_MEANF].val &&
       hf_yaml_bool(r, s[E_MEANF].val, w, "remove_mean_force", &o->remove_mean_force))
     return HF_FAIL;
+  if (s[E_PULAY].val &&
+      hf_yaml_bool(r, s[E_PULAY].val, w, "pulay_correction", &o->pulay_correction))
+    return HF_FAIL;
   return HF_OK;
 }
 
 static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  static const char *keys[E_NK] = {
-      "type",   "model",   "noise",   "extra_terms", "fail_every", "settings",
-      "runner", "python",  "mpirun",  "ranks",       "species",    "xi",
-      "masses", "timeout", "retries", "run_dir",     "e_ref",      "remove_mean_force"};
+  static const char *keys[E_NK] = {"type",
+                                   "model",
+                                   "noise",
+                                   "extra_terms",
+                                   "fail_every",
+                                   "settings",
+                                   "runner",
+                                   "python",
+                                   "mpirun",
+                                   "ranks",
+                                   "species",
+                                   "xi",
+                                   "masses",
+                                   "timeout",
+                                   "retries",
+                                   "run_dir",
+                                   "e_ref",
+                                   "remove_mean_force",
+                                   "pulay_correction"};
   hf_yslot s[E_NK];
   for (int k = 0; k < E_NK; k++) s[k] = (hf_yslot){.key = keys[k]};
   const char *w = "engine: ";

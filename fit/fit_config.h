@@ -42,6 +42,7 @@ typedef struct {
   char run_dir[1024]; /* call directories (default: OUTPUT/calls) */
   double e_ref;       /* eV, undistorted supercell; NAN: computed once */
   int remove_mean_force;
+  int pulay_correction; /* subtract the reference's mean normal stress (child_engine.h) */
 } fit_child_opts;
 
 typedef struct {

@@ -54,6 +54,7 @@ static uint64_t config_hash(const fit_config *c) {
     fnv(&h, o->xi, sizeof o->xi);
     fnv(&h, o->masses, sizeof o->masses);
     fnv(&h, &o->remove_mean_force, sizeof o->remove_mean_force);
+    fnv(&h, &o->pulay_correction, sizeof o->pulay_correction);
   }
   return h;
 }
