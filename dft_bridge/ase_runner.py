@@ -58,8 +58,9 @@ def make_calculator(s):
     if kind == "gpaw":
         from gpaw import GPAW, PW
 
+        kpts = s.get("kpts", (1, 1, 1))  # [n1, n2, n3] or {"size": [...], "gamma": true}
         kw = dict(mode=PW(float(s.get("ecut", 600))), xc=s.get("xc", "PBEsol"),
-                  kpts=tuple(s.get("kpts", (1, 1, 1))), txt="gpaw.txt",
+                  kpts=kpts if isinstance(kpts, dict) else tuple(kpts), txt="gpaw.txt",
                   maxiter=int(s.get("maxiter", 300)))
         if "convergence" in s:
             kw["convergence"] = s["convergence"]

@@ -2,7 +2,10 @@
  * engine_factory.h). */
 #include "engine_factory.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "child_engine.h"
@@ -32,6 +35,15 @@ static int model_engines(fit_engines *e, const fit_config *c, const hf_model *fi
 static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fitted,
                         const hf_lattice *lat, hf_err *err) {
   const fit_child_opts *o = &c->child;
+  /* the child runs in its call directory: relative paths would break */
+  char settings[PATH_MAX], runner[PATH_MAX], python[PATH_MAX];
+  if (!realpath(o->settings, settings))
+    return hf_fail(err, "engine settings %s: %s", o->settings, strerror(errno));
+  if (!realpath(o->runner, runner))
+    return hf_fail(err, "engine runner %s: %s", o->runner, strerror(errno));
+  snprintf(python, sizeof python, "%s", o->python); /* a bare name is looked up in PATH */
+  if (o->python[0] && o->python[0] != '/' && strchr(o->python, '/') && !realpath(o->python, python))
+    return hf_fail(err, "engine python %s: %s", o->python, strerror(errno));
   const char *argv[16];
   char np[16];
   int n = 0;
@@ -41,10 +53,10 @@ static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fit
     argv[n++] = "-np";
     argv[n++] = np;
   }
-  if (o->python[0]) argv[n++] = o->python;
-  argv[n++] = o->runner;
+  if (python[0]) argv[n++] = python;
+  argv[n++] = runner;
   argv[n++] = "--settings";
-  argv[n++] = o->settings;
+  argv[n++] = settings;
   argv[n] = NULL;
   hf_child_config cc = {.argv = argv,
                         .run_dir = o->run_dir,
