@@ -79,9 +79,11 @@ static long frames(const char *name) {
   return k;
 }
 
+/* The fit file by a relative path (cwd = tmp): the child, which runs in its
+ * call directory, must still find the settings and runner. */
 static int open_fit(const char *name, int resume, fit_run **r, hf_err *err) {
   char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  snprintf(path, sizeof path, "%s.yaml", name);
   fit_config c;
   int resumed;
   return fit_config_load(&c, path, err) || fit_run_create(r, &c, resume, &resumed, err);
@@ -99,6 +101,7 @@ int main(int argc, char **argv) {
   FILE *f = fopen(path, "w");
   fprintf(f, "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2}\n");
   fclose(f);
+  if (chdir(tmp)) return 1;
   write_fit("full", argv[1], argv[2], runner);
   write_fit("cut", argv[1], argv[2], runner);
   hf_err err;
