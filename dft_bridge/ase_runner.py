@@ -30,6 +30,22 @@ import sys
 import time
 
 
+def default_environment():
+    """Environment GPAW needs, unless the caller set it: the PBEsol setups of
+    scripts/install-dft.sh, and one BLAS/OpenMP thread per process (MPI ranks
+    do the parallelism; threads would oversubscribe 2 cores).  Must run
+    before numpy is imported (the BLAS reads its thread count at load)."""
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                           "share")
+    setups = os.environ.get("HEFF_GPAW_SETUPS") or os.path.join(data, "heff", "gpaw-setups")
+    os.environ.setdefault("GPAW_SETUP_PATH", setups + os.pathsep + "/usr/share/gpaw-setups")
+    for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(v, "1")
+
+
+default_environment()
+
+
 def make_calculator(s):
     kind = s.get("calculator")
     if kind == "lj":
@@ -42,8 +58,9 @@ def make_calculator(s):
     if kind == "gpaw":
         from gpaw import GPAW, PW
 
+        kpts = s.get("kpts", (1, 1, 1))  # [n1, n2, n3] or {"size": [...], "gamma": true}
         kw = dict(mode=PW(float(s.get("ecut", 600))), xc=s.get("xc", "PBEsol"),
-                  kpts=tuple(s.get("kpts", (1, 1, 1))), txt="gpaw.txt",
+                  kpts=kpts if isinstance(kpts, dict) else tuple(kpts), txt="gpaw.txt",
                   maxiter=int(s.get("maxiter", 300)))
         if "convergence" in s:
             kw["convergence"] = s["convergence"]

@@ -25,6 +25,9 @@ typedef struct {
   char symbol[3][8];
   const char **species; /* per atom */
   double e_ref;
+  int pulay;          /* subtract p_ref from the normal stresses */
+  double p_ref;       /* mean normal stress of the reference, eV/A^3 (NAN: not yet known) */
+  int have_reference; /* the reference call is done (or not needed) */
   double *r, *f, *x;
   hf_fields fs, zero;
   char last_dir[PATH_LEN];
@@ -126,15 +129,20 @@ static int reference(child_ctx *c, hf_err *err) {
     if (run(c, &c->zero, "reference", &res, err))
       return hf_wrap(err, "reference structure (energy zero)");
   }
-  c->e_ref = res.energy;
+  if (isnan(c->e_ref)) c->e_ref = res.energy;
+  c->p_ref = (res.stress[0] + res.stress[1] + res.stress[2]) / 3;
+  c->have_reference = 1;
   return HF_OK;
 }
 
 static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
   child_ctx *c = p;
-  if (isnan(c->e_ref) && reference(c, err)) return HF_FAIL;
+  if (!c->have_reference && reference(c, err)) return HF_FAIL;
   hf_child_result res = {.forces = c->f};
   if (run(c, s, NULL, &res, err)) return HF_FAIL;
+  /* Pulay stress: at a0 (the engine's own equilibrium) the true stress is
+   * zero, so the reference's isotropic stress is the basis-set error */
+  for (int l = 0; c->pulay && l < 3; l++) res.stress[l] -= c->p_ref;
   const size_t na = hf_mode_map_natoms(&c->mm), n = c->mm.lat.n;
   if (c->remove_mean) {
     double mean[3] = {0, 0, 0};
@@ -199,6 +207,9 @@ static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const h
   c->attempts = cfg->attempts;
   c->remove_mean = cfg->remove_mean_force;
   c->e_ref = cfg->e_ref;
+  c->pulay = cfg->pulay_correction;
+  c->p_ref = NAN;
+  c->have_reference = !isnan(c->e_ref) && !c->pulay;
   const size_t na = hf_mode_map_natoms(&c->mm);
   c->species = malloc(na * sizeof *c->species);
   c->r = malloc(3 * na * sizeof *c->r);
@@ -232,6 +243,8 @@ int hf_child_engine_create(hf_fp_engine *e, const hf_model *m, const hf_lattice 
 }
 
 double hf_child_engine_eref(const hf_fp_engine *e) { return ((const child_ctx *)e->ctx)->e_ref; }
+
+double hf_child_engine_pref(const hf_fp_engine *e) { return ((const child_ctx *)e->ctx)->p_ref; }
 
 const char *hf_child_engine_last_dir(const hf_fp_engine *e) {
   return ((const child_ctx *)e->ctx)->last_dir;

@@ -25,6 +25,9 @@ typedef struct {
                               RUN_DIR/reference (a converged result found there is reused) */
   int remove_mean_force;   /* subtract the mean atomic force (codes whose forces do not sum
                               to zero, e.g. CP2K) */
+  int pulay_correction;    /* subtract the reference structure's mean normal stress from the
+                              normal stresses (plane-wave Pulay stress; a0 must be the
+                              engine's equilibrium lattice constant) */
 } hf_child_config;
 
 /* The model gives a0, the sites and the fields (u, v, omega; no sigma); rows
@@ -33,6 +36,8 @@ int hf_child_engine_create(hf_fp_engine *e, const hf_model *m, const hf_lattice 
                            const hf_child_config *cfg, hf_err *err);
 /* The reference energy in use (NAN before it is known). */
 double hf_child_engine_eref(const hf_fp_engine *e);
+/* The reference's mean normal stress, eV/Angstrom^3 (NAN unless computed). */
+double hf_child_engine_pref(const hf_fp_engine *e);
 /* Directory of the last attempt ("" before the first). */
 const char *hf_child_engine_last_dir(const hf_fp_engine *e);
 

@@ -9,6 +9,11 @@
 #include "run_config.h"
 #include "yaml_read.h"
 
+/* The runner and settings that come with this source tree (meson sets it). */
+#ifndef HF_DFT_BRIDGE_DIR
+#define HF_DFT_BRIDGE_DIR "dft_bridge"
+#endif
+
 void fit_config_default(fit_config *c) {
   memset(c, 0, sizeof *c);
   c->L[0] = c->L[1] = c->L[2] = 2;
@@ -24,6 +29,14 @@ void fit_config_default(fit_config *c) {
   c->log_every = 10;
   c->checkpoint_every = 1000;
   c->progress = 1;
+  fit_child_opts *o = &c->child;
+  snprintf(o->runner, sizeof o->runner, "%s", HF_DFT_BRIDGE_DIR "/ase_runner.py");
+  snprintf(o->python, sizeof o->python, "/usr/bin/python3");
+  snprintf(o->mpirun, sizeof o->mpirun, "mpirun");
+  o->ranks = 1;
+  o->timeout = 3600;
+  o->retries = 1;
+  o->e_ref = NAN;
 }
 
 double fit_config_temperature(const fit_config *c, long s) {
@@ -85,39 +98,48 @@ static int read_extra(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   return rc;
 }
 
-static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  hf_yslot s[5] = {{.key = "type"},
-                   {.key = "model"},
-                   {.key = "noise"},
-                   {.key = "extra_terms"},
-                   {.key = "fail_every"}};
+/* Keys only one engine type takes. */
+enum {
+  E_TYPE,
+  E_MODEL,
+  E_NOISE,
+  E_EXTRA,
+  E_FAIL,
+  E_SETTINGS,
+  E_RUNNER,
+  E_PYTHON,
+  E_MPIRUN,
+  E_RANKS,
+  E_SPECIES,
+  E_XI,
+  E_MASSES,
+  E_TIMEOUT,
+  E_RETRIES,
+  E_RUNDIR,
+  E_EREF,
+  E_MEANF,
+  E_PULAY,
+  E_NK
+};
+#define E_FIRST_CHILD E_SETTINGS
+
+static int read_model_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_config *c) {
   const char *w = "engine: ";
-  if (hf_yaml_map(r, n, "", "engine",
-                  "a mapping {type: model, model: FILE, noise: {...}, extra_terms: [...], "
-                  "fail_every: N}",
-                  w, s, 5))
-    return HF_FAIL;
-  static const char *types[] = {"model"};
-  if (hf_yaml_need(r, n, w, &s[0], "the engine type (model)", "'engine'")) return HF_FAIL;
-  int t = hf_yaml_choice(r, s[0].val, w, "type", types, 1,
-                         "model (the DFT engines come with dft_bridge)");
-  if (t < 0) return HF_FAIL;
-  c->engine = t;
   char buf[1024];
-  if (hf_yaml_need(r, n, w, &s[1], "the hidden-truth model file", "'engine'") ||
-      hf_yaml_string(r, s[1].val, w, "model", "a model file path", buf, sizeof buf))
+  if (hf_yaml_need(r, n, w, &s[E_MODEL], "the hidden-truth model file", "'engine'") ||
+      hf_yaml_string(r, s[E_MODEL].val, w, "model", "a model file path", buf, sizeof buf))
     return HF_FAIL;
   hf_path_resolve(c->engine_model, sizeof c->engine_model, c->path, buf);
-  if (s[3].val && read_extra(r, s[3].val, c)) return HF_FAIL;
+  if (s[E_EXTRA].val && read_extra(r, s[E_EXTRA].val, c)) return HF_FAIL;
   long fe;
-  if (s[4].val) {
-    if (hf_yaml_integer(r, s[4].val, w, "fail_every", 0, 1000000, &fe)) return HF_FAIL;
+  if (s[E_FAIL].val) {
+    if (hf_yaml_integer(r, s[E_FAIL].val, w, "fail_every", 0, 1000000, &fe)) return HF_FAIL;
     c->noise.fail_every = (int)fe;
   }
-  if (s[2].val) {
+  if (s[E_NOISE].val) {
     hf_yslot z[3] = {{.key = "energy"}, {.key = "force"}, {.key = "stress"}};
     const char *wz = "engine: noise: ";
-    if (hf_yaml_map(r, s[2].val, w, "noise", "a mapping {energy, force, stress}", wz, z, 3))
+    if (hf_yaml_map(r, s[E_NOISE].val, w, "noise", "a mapping {energy, force, stress}", wz, z, 3))
       return HF_FAIL;
     double *dst[3] = {&c->noise.energy, &c->noise.force, &c->noise.stress};
     const char *what[3] = {"a standard deviation >= 0 in eV per cell",
@@ -130,6 +152,141 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
     }
   }
   return HF_OK;
+}
+
+static int read_path(hf_yreader *r, const yaml_node_t *n, const char *key, const char *what,
+                     const fit_config *c, char *dst, size_t cap) {
+  char buf[1024];
+  if (hf_yaml_string(r, n, "engine: ", key, what, buf, sizeof buf)) return HF_FAIL;
+  hf_path_resolve(dst, cap, c->path, buf);
+  return HF_OK;
+}
+
+static int read_species(hf_yreader *r, yaml_node_t *n, fit_child_opts *o) {
+  const char *what = "three element symbols [A, B, X], e.g. [Ba, Ti, O]";
+  if (n->type != YAML_SEQUENCE_NODE ||
+      n->data.sequence.items.top - n->data.sequence.items.start != 3)
+    return hf_yaml_expected(r, n, "engine: ", "species", what);
+  for (int k = 0; k < 3; k++) {
+    yaml_node_t *e = yaml_document_get_node(&r->doc, n->data.sequence.items.start[k]);
+    const char *v = e->type == YAML_SCALAR_NODE ? hf_yaml_str(e) : "";
+    size_t len = strlen(v);
+    if (len < 1 || len > 3 || v[0] < 'A' || v[0] > 'Z' ||
+        strspn(v + 1, "abcdefghijklmnopqrstuvwxyz") != len - 1)
+      return hf_yaml_expected(r, e, "engine: ", "species", what);
+    snprintf(o->species[k], sizeof o->species[k], "%s", v);
+  }
+  return HF_OK;
+}
+
+static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_config *c, int gpaw) {
+  const char *w = "engine: ";
+  fit_child_opts *o = &c->child;
+  if (s[E_SETTINGS].val) {
+    if (read_path(r, s[E_SETTINGS].val, "settings", "a runner settings file (JSON)", c, o->settings,
+                  sizeof o->settings))
+      return HF_FAIL;
+  } else if (gpaw) {
+    snprintf(o->settings, sizeof o->settings, "%s", HF_DFT_BRIDGE_DIR "/gpaw_pbesol.json");
+  } else {
+    return hf_yaml_need(r, n, w, &s[E_SETTINGS], "the runner settings file (JSON)", "'engine'");
+  }
+  if (s[E_RUNNER].val &&
+      read_path(r, s[E_RUNNER].val, "runner", "the child program", c, o->runner, sizeof o->runner))
+    return HF_FAIL;
+  if (s[E_PYTHON].val &&
+      hf_yaml_string(r, s[E_PYTHON].val, w, "python", "the runner's interpreter (\"\": none)",
+                     o->python, sizeof o->python))
+    return HF_FAIL;
+  if (s[E_MPIRUN].val && hf_yaml_string(r, s[E_MPIRUN].val, w, "mpirun", "the MPI launcher",
+                                        o->mpirun, sizeof o->mpirun))
+    return HF_FAIL;
+  long v;
+  if (s[E_RANKS].val) {
+    if (hf_yaml_integer(r, s[E_RANKS].val, w, "ranks", 1, 4096, &v)) return HF_FAIL;
+    o->ranks = (int)v;
+  }
+  if (s[E_RETRIES].val) {
+    if (hf_yaml_integer(r, s[E_RETRIES].val, w, "retries", 0, 100, &v)) return HF_FAIL;
+    o->retries = (int)v;
+  }
+  if (hf_yaml_need(r, n, w, &s[E_SPECIES], "the element symbols [A, B, X]", "'engine'") ||
+      read_species(r, s[E_SPECIES].val, o))
+    return HF_FAIL;
+  const char *xw = "five numbers: the local mode's A, B, X_par, X_perp, X_perp displacements";
+  if (hf_yaml_need(r, n, w, &s[E_XI], "the local-mode eigenvector xi", "'engine'") ||
+      hf_yaml_numbers(r, s[E_XI].val, w, "xi", xw, o->xi, 5) < 0)
+    return HF_FAIL;
+  double nrm = 0;
+  for (int k = 0; k < 5; k++) nrm += o->xi[k] * o->xi[k];
+  if (!(nrm > 0) || o->xi[3] != o->xi[4])
+    return hf_yaml_expected(r, s[E_XI].val, w, "xi", "a non-zero eigenvector with equal X_perp");
+  if (s[E_MASSES].val) {
+    const char *mw = "three atomic masses [A, B, X] in amu";
+    if (hf_yaml_numbers(r, s[E_MASSES].val, w, "masses", mw, o->masses, 3) < 0) return HF_FAIL;
+    for (int k = 0; k < 3; k++)
+      if (!(o->masses[k] > 0)) return hf_yaml_expected(r, s[E_MASSES].val, w, "masses", mw);
+  }
+  if (s[E_TIMEOUT].val &&
+      hf_yaml_positive(r, s[E_TIMEOUT].val, w, "timeout", "seconds per attempt", &o->timeout))
+    return HF_FAIL;
+  if (s[E_RUNDIR].val &&
+      read_path(r, s[E_RUNDIR].val, "run_dir", "a directory", c, o->run_dir, sizeof o->run_dir))
+    return HF_FAIL;
+  if (s[E_EREF].val && hf_yaml_number(r, s[E_EREF].val, w, "e_ref",
+                                      "the undistorted supercell's energy in eV", &o->e_ref))
+    return HF_FAIL;
+  if (s[E_MEANF].val &&
+      hf_yaml_bool(r, s[E_MEANF].val, w, "remove_mean_force", &o->remove_mean_force))
+    return HF_FAIL;
+  if (s[E_PULAY].val &&
+      hf_yaml_bool(r, s[E_PULAY].val, w, "pulay_correction", &o->pulay_correction))
+    return HF_FAIL;
+  return HF_OK;
+}
+
+static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  static const char *keys[E_NK] = {"type",
+                                   "model",
+                                   "noise",
+                                   "extra_terms",
+                                   "fail_every",
+                                   "settings",
+                                   "runner",
+                                   "python",
+                                   "mpirun",
+                                   "ranks",
+                                   "species",
+                                   "xi",
+                                   "masses",
+                                   "timeout",
+                                   "retries",
+                                   "run_dir",
+                                   "e_ref",
+                                   "remove_mean_force",
+                                   "pulay_correction"};
+  hf_yslot s[E_NK];
+  for (int k = 0; k < E_NK; k++) s[k] = (hf_yslot){.key = keys[k]};
+  const char *w = "engine: ";
+  if (hf_yaml_map(r, n, "", "engine",
+                  "a mapping {type: model, model: FILE, ...} or {type: child|gpaw, settings: "
+                  "FILE, species: [A, B, X], xi: [...], ...}",
+                  w, s, E_NK))
+    return HF_FAIL;
+  static const char *types[] = {"model", "child", "gpaw"};
+  if (hf_yaml_need(r, n, w, &s[E_TYPE], "the engine type (model, child, gpaw)", "'engine'"))
+    return HF_FAIL;
+  int t = hf_yaml_choice(r, s[E_TYPE].val, w, "type", types, 3,
+                         "model (a hidden model), child (a program per call, dft_bridge) or gpaw "
+                         "(child with GPAW PBEsol)");
+  if (t < 0) return HF_FAIL;
+  c->engine = t == 0 ? FIT_ENGINE_MODEL : FIT_ENGINE_CHILD;
+  /* a key of the other engine type is a mistake worth naming */
+  for (int k = E_MODEL; k < E_NK; k++)
+    if (s[k].val && (k >= E_FIRST_CHILD) != (t != 0))
+      return hf_yaml_fail_at(r, s[k].keynode, "engine: key '%s' is not used by type %s", s[k].key,
+                             types[t]);
+  return t == 0 ? read_model_engine(r, n, s, c) : read_child_engine(r, n, s, c, t == 2);
 }
 
 static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
@@ -267,6 +424,10 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
       return HF_FAIL;
   }
   if (!c->out_dir[0]) hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, "fit-out");
+  if (c->engine == FIT_ENGINE_CHILD && !c->child.run_dir[0] &&
+      snprintf(c->child.run_dir, sizeof c->child.run_dir, "%s/calls", c->out_dir) >=
+          (int)sizeof c->child.run_dir)
+    return hf_yaml_fail_at(r, root, "output: key 'dir': path too long");
   c->noise.seed = c->seed ^ 0x6e6f697365ull; /* "noise": a stream apart from the MD's */
   return HF_OK;
 }

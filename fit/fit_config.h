@@ -23,7 +23,27 @@ typedef struct {
   int symmetrize; /* enum hf_symmetrize */
 } fit_extra_term;
 
-enum fit_engine_type { FIT_ENGINE_MODEL = 0 };
+enum fit_engine_type { FIT_ENGINE_MODEL = 0, FIT_ENGINE_CHILD = 1 };
+
+/* A first-principles code run as a child process per call
+ * (dft_bridge/child_engine.h): [mpirun -np ranks] python runner --settings
+ * SETTINGS STRUCTURE RESULT in run_dir/call_NNNN. */
+typedef struct {
+  char settings[1024]; /* runner settings (JSON, as dft_bridge/gpaw_pbesol.json) */
+  char runner[1024];   /* the child program (default: dft_bridge/ase_runner.py) */
+  char python[1024];   /* its interpreter ("" runs the runner itself) */
+  char mpirun[1024];
+  int ranks;          /* MPI ranks; 1 runs without mpirun */
+  char species[3][8]; /* element symbols of A, B, X */
+  double xi[5];       /* local-mode eigenvector (docs/dft-bridge.md) */
+  double masses[3];   /* atomic masses of A, B, X, amu (0: mode masses from the reference) */
+  double timeout;     /* seconds per attempt */
+  int retries;        /* extra attempts after a failed one */
+  char run_dir[1024]; /* call directories (default: OUTPUT/calls) */
+  double e_ref;       /* eV, undistorted supercell; NAN: computed once */
+  int remove_mean_force;
+  int pulay_correction; /* subtract the reference's mean normal stress (child_engine.h) */
+} fit_child_opts;
 
 typedef struct {
   char path[1024];      /* the fit file itself */
@@ -37,9 +57,10 @@ typedef struct {
   double temps[FIT_MAX_TEMPS];
   long steps;
   hf_dyn_opts md;
-  double init_amp; /* Angstrom: random initial u amplitude */
-  int engine;      /* enum fit_engine_type */
-  char engine_model[1024];
+  double init_amp;         /* Angstrom: random initial u amplitude */
+  int engine;              /* enum fit_engine_type */
+  char engine_model[1024]; /* model engine: the hidden model */
+  fit_child_opts child;    /* child engine */
   int nextra;
   fit_extra_term extra[FIT_MAX_EXTRA];
   hf_noise noise;

@@ -37,10 +37,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "fit: %s\n", err.msg);
     return 1;
   }
-  printf(
-      "# fit: %s\n# %dx%dx%d cells, %d basis terms, %ld MD steps, seed %llu, engine model %s%s\n",
-      path, c.L[0], c.L[1], c.L[2], fit_run_nterms(r), c.steps, c.seed, c.engine_model,
-      resumed ? " (resumed)" : "");
+  printf("# fit: %s\n# %dx%dx%d cells, %d basis terms, %ld MD steps, seed %llu, engine %s %s%s\n",
+         path, c.L[0], c.L[1], c.L[2], fit_run_nterms(r), c.steps, c.seed,
+         c.engine == FIT_ENGINE_MODEL ? "model" : "child",
+         c.engine == FIT_ENGINE_MODEL ? c.engine_model : c.child.run_dir,
+         resumed ? " (resumed)" : "");
   fflush(stdout);
   int tty = !quiet && c.progress && isatty(fileno(stderr));
   int status;

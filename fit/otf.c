@@ -107,11 +107,11 @@ static true_err true_errors(fit_run *r, const double *ref) {
 /* The model's own error: against the noise-free engine when the engine adds
  * noise (the model engine's truth), else against the engine's result. */
 static int model_error(fit_run *r, const true_err *vs_engine, true_err *out, hf_err *err) {
-  if (!r->has_clean) {
+  if (!r->en.has_clean) {
     *out = *vs_engine;
     return HF_OK;
   }
-  if (r->clean.compute(r->clean.ctx, &r->x, r->yclean, err)) return HF_FAIL;
+  if (r->en.clean.compute(r->en.clean.ctx, &r->x, r->yclean, err)) return HF_FAIL;
   *out = true_errors(r, r->yclean);
   return HF_OK;
 }
@@ -134,7 +134,7 @@ static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
   if (rep) return HF_OK;
   double t0 = now();
   hf_err e;
-  int rc = r->fp.compute(r->fp.ctx, &r->x, r->y, &e);
+  int rc = r->en.fp.compute(r->en.fp.ctx, &r->x, r->y, &e);
   r->st.t_engine += now() - t0;
   if (rc) { /* reported, not fatal: the loop goes on */
     r->st.failed++;
@@ -295,11 +295,13 @@ static int build_model(fit_run *r, hf_err *err) {
   snprintf(r->model.citation, sizeof r->model.citation,
            "on-the-fly Bayesian fit by `fit` against the %s engine (%.250s); a0, Z*, eps_inf "
            "and masses from the reference model %.100s",
-           r->c.engine == FIT_ENGINE_MODEL ? "model" : "?", r->c.engine_model, base);
+           r->c.engine == FIT_ENGINE_MODEL ? "model" : "child",
+           r->c.engine == FIT_ENGINE_MODEL ? r->c.engine_model : r->c.child.settings, base);
   snprintf(r->model.notes, sizeof r->model.notes,
            "Fitted on the fly by `fit` (%.300s); reference header from %.300s. Coefficients are "
            "posterior means, stdev their posterior standard deviations.",
            r->c.path, r->c.reference);
+  if (fit_engines_mode_masses(&r->c, &r->model, &r->lat, err)) return HF_FAIL;
   hf_sites sites;
   hf_model_sites(&r->model, &sites);
   hf_sat_request q;
@@ -319,20 +321,12 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   fit_run *r = calloc(1, sizeof *r);
   if (!r) return hf_fail(err, "out of memory");
   r->c = *c;
-  hf_model_init(&r->truth);
   hf_model_init(&r->model);
   hf_sat_set_init(&r->sats);
   hf_blr_fit_init(&r->fit);
   r->st.settled_step = -1;
-  int rc = build_model(r, err);
-  if (!rc && hf_model_load(&r->truth, c->engine_model, err)) rc = HF_FAIL;
-  for (int k = 0; !rc && k < c->nextra; k++) /* checked when the fit file was read */
-    rc = hf_model_add_term(&r->truth, c->extra[k].name, c->extra[k].coef, c->extra[k].expr,
-                           c->extra[k].symmetrize, err);
-  if (!rc && r->truth.dof != r->model.dof)
-    rc = hf_fail(err, "%s: the engine model has other degrees of freedom than the reference %s",
-                 c->engine_model, c->reference);
-  if (!rc) rc = hf_lattice_init(&r->lat, c->L, err);
+  int rc = hf_lattice_init(&r->lat, c->L, err);
+  if (!rc) rc = build_model(r, err);
   if (!rc) rc = hf_features_create(&r->feat, &r->model, &r->lat, err);
   if (rc) {
     fit_run_free(r);
@@ -355,9 +349,6 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   r->yclean = malloc(r->rows * sizeof(double));
   r->type = malloc(r->rows * sizeof(int));
   r->blr = c->blr;
-  hf_noise nz = c->noise;
-  int noisy = nz.energy > 0 || nz.force > 0 || nz.stress > 0;
-  int perturbed = noisy || nz.fail_every > 0;
   if (!r->phi || !r->ylong || !r->y || !r->target || !r->mean || !r->berr || !r->xpack ||
       !r->type || !r->yclean)
     rc = hf_fail(err, "out of memory");
@@ -365,10 +356,8 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   if (!rc) rc = hf_blr_data_init(&r->data, r->M, err);
   if (!rc && hf_thr_init(&r->thr, &c->thr))
     rc = hf_fail(err, "%s: threshold settings out of range", c->path);
-  if (!rc) rc = hf_model_engine_create(&r->fp, &r->truth, &r->lat, perturbed ? &nz : NULL, err);
-  r->has_clean = noisy;
-  if (!rc && noisy) rc = hf_model_engine_create(&r->clean, &r->truth, &r->lat, NULL, err);
-  if (!rc) rc = hf_mkdir_p(c->out_dir, err);
+  if (!rc) rc = hf_mkdir_p(c->out_dir, err); /* before the engine: its call directories */
+  if (!rc) rc = fit_engines_create(&r->en, c, &r->model, &r->lat, err);
   if (rc) {
     fit_run_free(r);
     return HF_FAIL;
@@ -442,15 +431,13 @@ void fit_run_free(fit_run *r) {
     if (fs[k]) fclose(fs[k]);
   hf_dyn_free(r->dyn);
   hf_engine_free(r->eng);
-  hf_fp_engine_free(&r->fp);
-  hf_fp_engine_free(&r->clean);
+  fit_engines_free(&r->en);
   hf_fields_free(&r->x);
   hf_blr_fit_free(&r->fit);
   hf_blr_data_free(&r->data);
   hf_features_free(r->feat);
   hf_sat_set_free(&r->sats);
   hf_model_free(&r->model);
-  hf_model_free(&r->truth);
   fit_pending_free(&r->pend_train);
   fit_pending_free(&r->pend_held);
   free(r->phi);

@@ -9,6 +9,7 @@
 #include "blr.h"
 #include "dynamics.h"
 #include "engine.h"
+#include "engine_factory.h"
 #include "fp_engine.h"
 #include "otf.h"
 #include "regression_rows.h"
@@ -27,7 +28,6 @@ typedef struct {
 
 struct fit_run {
   fit_config c;
-  hf_model truth; /* the model engine's hidden model */
   hf_model model; /* the fitted model: reference header + SAT terms */
   hf_sat_set sats;
   hf_lattice lat;
@@ -46,9 +46,7 @@ struct fit_run {
   double strain_mass; /* barostat mass, eV fs^2, fixed when MD starts (checkpointed) */
   hf_fields x;
   hf_rng rng;
-  hf_fp_engine fp;
-  hf_fp_engine clean; /* the model engine without noise, for the model's own error */
-  int has_clean;
+  fit_engines en; /* en.fp the engine; en.clean the noise-free twin of a noisy model engine */
   double *yclean;
   hf_thr thr;
   fit_stats st;

@@ -66,6 +66,13 @@ static int parity(fit_run *r, const char *src, const char *name, const char *lab
 
 /* Coefficients against the hidden model decomposed in the basis. */
 static int coefficients(fit_run *r, hf_err *err) {
+  if (!r->en.has_truth) {
+    say(r,
+        "coefficients: posterior means and stdev in model.yaml (a %s engine has no hidden "
+        "model to compare with)\n",
+        r->en.name);
+    return HF_OK;
+  }
   const int M = r->M;
   double *truth = calloc((size_t)M, sizeof *truth), *tmp = malloc((size_t)M * sizeof *tmp);
   if (!truth || !tmp) {
@@ -74,15 +81,15 @@ static int coefficients(fit_run *r, hf_err *err) {
     return hf_fail(err, "out of memory");
   }
   int outside = 0;
-  for (int t = 0; t < r->truth.nterms; t++) {
+  for (int t = 0; t < r->en.truth.nterms; t++) {
     double res;
-    if (hf_sat_decompose(&r->sats, &r->truth.terms[t].poly, tmp, &res, err)) {
+    if (hf_sat_decompose(&r->sats, &r->en.truth.terms[t].poly, tmp, &res, err)) {
       free(truth);
       free(tmp);
       return HF_FAIL;
     }
-    if (res > 1e-12 && r->truth.terms[t].coef != 0) outside++;
-    for (int k = 0; k < M; k++) truth[k] += r->truth.terms[t].coef * tmp[k];
+    if (res > 1e-12 && r->en.truth.terms[t].coef != 0) outside++;
+    for (int k = 0; k < M; k++) truth[k] += r->en.truth.terms[t].coef * tmp[k];
   }
   free(tmp);
   char path[1100];

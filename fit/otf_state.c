@@ -46,6 +46,16 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, &c->thr, sizeof c->thr);
   fnv(&h, &c->blr, sizeof c->blr);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
+  if (c->engine != FIT_ENGINE_MODEL) { /* what the engine computes; not how it is run */
+    const fit_child_opts *o = &c->child;
+    fnv(&h, &c->engine, sizeof c->engine);
+    fnv(&h, o->settings, strlen(o->settings));
+    fnv(&h, o->species, sizeof o->species);
+    fnv(&h, o->xi, sizeof o->xi);
+    fnv(&h, o->masses, sizeof o->masses);
+    fnv(&h, &o->remove_mean_force, sizeof o->remove_mean_force);
+    fnv(&h, &o->pulay_correction, sizeof o->pulay_correction);
+  }
   return h;
 }
 

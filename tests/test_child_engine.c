@@ -208,6 +208,30 @@ int main(int argc, char **argv) {
   CHECK(diff == 0, "a repeated call gives the same rows (max diff %.3g)", diff);
   CHECK(count_lines(RUN "/lj/calls.tsv", "\tok\t") == 23, "23 successful calls logged");
 
+  /* Pulay correction: at eta = 0 only the normal stress rows move, by
+   * V p_ref / N (the reference's mean normal stress, reused from RUN/lj) */
+  for (int l = 0; l < 6; l++) s.eta[l] = 0;
+  REQUIRE_OK(e.compute(e.ctx, &s, y, &err), err);
+  hf_child_config pc = cfg;
+  pc.argv = good;
+  pc.run_dir = RUN "/lj";
+  pc.timeout = 120;
+  pc.e_ref = NAN;
+  pc.pulay_correction = 1;
+  hf_fp_engine ep;
+  REQUIRE_OK(hf_child_engine_create(&ep, &m, &lat, &pc, &err), err);
+  REQUIRE_OK(ep.compute(ep.ctx, &s, yp, &err), err);
+  const double pref = hf_child_engine_pref(&ep), vol = 8 * pow(m.a0, 3);
+  printf("Pulay: reference mean normal stress %.6g eV/A^3\n", pref);
+  double worst_p = 0;
+  for (size_t r = 0; r < rows; r++) {
+    const double want = r >= 1 + 6 * n && r < 1 + 6 * n + 3 ? vol * pref / (double)n : 0;
+    worst_p = fmax(worst_p, fabs(yp[r] - y[r] - want) / fmax(fabs(want), 1e-3));
+  }
+  CHECK(isfinite(pref) && pref != 0 && worst_p < 1e-10,
+        "Pulay correction shifts only the normal stress rows by V p_ref / N (worst %.3g)", worst_p);
+  hf_fp_engine_free(&ep);
+
   hf_fp_engine_free(&e);
   hf_fields_free(&s);
   hf_model_free(&m);

@@ -106,7 +106,42 @@ int main(int argc, char **argv) {
     CHECK(ok, "bad engine case %d:\n    got:  %s\n    want: %s...%s", i, err.msg, where,
           bad_engine[i].want1);
   }
-  printf("malformed fit files: %d cases\n", n + 3);
+  /* the child engine: values, defaults, and errors at their lines */
+  REQUIRE_OK(load_text("engine:\n  type: gpaw\n  species: [Ba, Ti, O]\n"
+                       "  xi: [0.006, 1, -1.556, -0.804, -0.804]\n  ranks: 2\n"
+                       "output: {dir: gp}\n",
+                       &c, &err, path, sizeof path),
+             err);
+  snprintf(want, sizeof want, "%s/gp/calls", dir);
+  CHECK(c.engine == FIT_ENGINE_CHILD && c.child.ranks == 2 && !strcmp(c.child.species[1], "Ti") &&
+            c.child.xi[2] == -1.556 && c.child.retries == 1 && c.child.timeout == 3600 &&
+            isnan(c.child.e_ref) && strstr(c.child.settings, "dft_bridge/gpaw_pbesol.json") &&
+            strstr(c.child.runner, "dft_bridge/ase_runner.py") && !strcmp(c.child.run_dir, want),
+        "gpaw engine and its defaults (run_dir %s)", c.child.run_dir);
+  const char *child = "engine:\n  type: child\n  settings: s.json\n";
+  const bad_case bad_child[] = {
+      {"  species: [Ba, Ti]\n  xi: [0, 1, -1, -1, -1]\n", 5,
+       "engine: key 'species': expected three", NULL},
+      {"  species: [Ba, Ti, O]\n  xi: [0, 1, -1, -1, -0.5]\n", 6, "key 'xi': expected a non-zero",
+       NULL},
+      {"  species: [Ba, Ti, O]\n", 3, "missing required key 'xi'", NULL},
+      {"  species: [Ba, Ti, O]\n  xi: [0, 1, -1, -1, -1]\n  noise: {force: 1}\n", 7,
+       "engine: key 'noise' is not used by type child", NULL},
+      {"  species: [Ba, Ti, O]\n  xi: [0, 1, -1, -1, -1]\n  retries: -1\n", 7,
+       "engine: key 'retries'", NULL},
+  };
+  const int nc = (int)(sizeof bad_child / sizeof bad_child[0]);
+  for (int i = 0; i < nc; i++) {
+    snprintf(body, sizeof body, "%s%s", child, bad_child[i].body);
+    int rc = load_text(body, &c, &err, path, sizeof path);
+    char where[1300];
+    snprintf(where, sizeof where, "%s:%d: ", path, bad_child[i].line);
+    int ok =
+        rc != 0 && !strncmp(err.msg, where, strlen(where)) && strstr(err.msg, bad_child[i].want1);
+    CHECK(ok, "bad child case %d:\n    got:  %s\n    want: %s...%s", i, err.msg, where,
+          bad_child[i].want1);
+  }
+  printf("malformed fit files: %d cases\n", n + 3 + nc);
   unlink(path);
   rmdir(dir);
   return check_done("test_fit_config");

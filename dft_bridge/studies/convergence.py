@@ -1,0 +1,177 @@
+"""convergence.py - GPAW PBEsol convergence study on cubic BaTiO3 (5 atoms).
+
+usage: /usr/bin/python3 convergence.py OUTDIR STAGE...
+  STAGE: lattice  E(a) scan (600 eV, 6x6x6 k) and a0 from a cubic fit
+         lattice:ECUT:K  the same at other settings
+         ecut     energy difference, forces, stress of a polar structure vs cutoff
+         kpts     the same vs k-points
+         phonon   Gamma-point z force constants by +-0.01 A displacements: soft mode
+         kgamma   the same with Gamma-centred 4x4x4 and 6x6x6 meshes
+         super:ECUT:K  one 40-atom 2x2x2 call (K as for calc: n or ng), for timing
+Every calculation is appended to OUTDIR/results.jsonl with its wall time
+and is skipped when already there (so a killed study resumes).  Run with
+Debian's python3 (python3-ase, gpaw); one process, one thread."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import ase_runner  # noqa: E402  (sets GPAW_SETUP_PATH and the thread counts)
+
+import numpy as np  # noqa: E402
+from ase import Atoms  # noqa: E402
+
+A_REF = 3.99  # dft.md's soft-mode reference
+# soft-mode pattern (Ba, Ti, O_apical, O_perp, O_perp) of dft.md, for the polar structure
+XI = np.array([0.006, 1.0, -1.556, -0.804, -0.804])
+MASS = {"Ba": 137.327, "Ti": 47.867, "O": 15.999}
+
+
+def cell(a, disp=None):
+    """Ba at 0, Ti at the centre, O_x O_y O_z at the face centres Ti - a/2 e
+    (the atom order of docs/dft-bridge.md); disp: 5x3 Angstrom."""
+    pos = np.array([[0, 0, 0], [.5, .5, .5], [0, .5, .5], [.5, 0, .5], [.5, .5, 0]]) * a
+    if disp is not None:
+        pos = pos + disp
+    return Atoms("BaTiO3", positions=pos, cell=[a, a, a], pbc=True)
+
+
+def polar(a, amp):
+    """u along z with amplitude amp (Angstrom of Ti): apical O is O_z."""
+    d = np.zeros((5, 3))
+    d[:, 2] = amp * XI[[0, 1, 3, 3, 2]] / XI[1]
+    return cell(a, d)
+
+
+def calc(atoms, ecut, k, txt):
+    from gpaw import GPAW, PW
+
+    # k: n (Monkhorst-Pack n x n x n) or "ng" (Gamma-centred)
+    kp = {"size": (int(k[:-1]),) * 3, "gamma": True} if str(k).endswith("g") else (k, k, k)
+    return GPAW(mode=PW(ecut), xc="PBEsol", kpts=kp, txt=txt,
+                convergence={"energy": 1e-6, "density": 1e-5, "forces": 1e-4},
+                symmetry={"point_group": True})
+
+
+class Store:
+    def __init__(self, outdir):
+        self.path = os.path.join(outdir, "results.jsonl")
+        self.outdir = outdir
+        self.done = {}
+        if os.path.exists(self.path):
+            for line in open(self.path):
+                r = json.loads(line)
+                self.done[r["key"]] = r
+
+    def run(self, key, atoms, ecut, k):
+        if key in self.done:
+            return self.done[key]
+        atoms.calc = calc(atoms, ecut, k, os.path.join(self.outdir, key + ".txt"))
+        t0 = time.time()
+        e = atoms.get_potential_energy()
+        f = atoms.get_forces()
+        s = atoms.get_stress(voigt=True)
+        r = {"key": key, "ecut": ecut, "k": k, "natoms": len(atoms), "energy": e,
+             "forces": f.tolist(), "stress_GPa": (s / 1e9 * 1.602176634e-19 / 1e-30).tolist(),
+             "seconds": time.time() - t0, "cell": atoms.cell[0][0]}
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps(r) + "\n")
+        self.done[key] = r
+        print(f"{key}: E {e:.6f} eV, {r['seconds']:.1f} s", flush=True)
+        return r
+
+
+def lattice(st, ecut=600, k=6):
+    a = np.array([3.94, 3.97, 4.00, 4.03, 4.06])
+    tag = "lat" if (ecut, k) == (600, 6) else f"lat_{ecut}_{k}"
+    e = np.array([st.run(f"{tag}_{x:.3f}", cell(x), ecut, k)["energy"] for x in a])
+    p = np.polyfit(a ** 3, e, 3)  # E(V), cubic polynomial
+    v = np.roots(np.polyder(p))
+    v = v[np.isreal(v)].real
+    v = v[(v > a[0] ** 3) & (v < a[-1] ** 3)][0]
+    print(f"a0 from E(a), {ecut} eV {k}x{k}x{k}: {v ** (1 / 3):.4f} A")
+    print("stress (GPa) per a:", [round(st.done[f"{tag}_{x:.3f}"]["stress_GPa"][0], 2) for x in a])
+    # stress at a0 from the scan: the Pulay stress of these settings
+    sa = np.polyfit(a, [st.done[f"{tag}_{x:.3f}"]["stress_GPa"][0] for x in a], 2)
+    print(f"stress at a0 (Pulay): {np.polyval(sa, v ** (1 / 3)):.2f} GPa; bulk modulus from E(V): "
+          f"{v * np.polyval(np.polyder(p, 2), v) * 160.21766:.0f} GPa")
+
+
+def compare(st, tag, settings):
+    """E(polar) - E(cubic), largest force and stress of the polar structure."""
+    for ecut, k in settings:
+        r0 = st.run(f"{tag}_cub_{ecut}_{k}", cell(A_REF), ecut, k)
+        r1 = st.run(f"{tag}_pol_{ecut}_{k}", polar(A_REF, 0.05), ecut, k)
+        f = np.array(r1["forces"])
+        print(f"{ecut} eV k{k}: dE {1e3 * (r1['energy'] - r0['energy']):8.3f} meV, F_Ti_z "
+              f"{f[1, 2]:.5f} F_Oz_z {f[4, 2]:.5f} eV/A, stress cubic {r0['stress_GPa'][0]:.3f}, "
+              f"polar zz-xx {r1['stress_GPa'][2] - r1['stress_GPa'][0]:.3f} GPa, "
+              f"{r0['seconds']:.0f}+{r1['seconds']:.0f} s")
+
+
+def phonon(st, ecut, k, h=0.01):
+    """Force constants for z displacements of Ba, Ti, O_x, O_y, O_z at Gamma."""
+    order = ["Ba", "Ti", "O", "O", "O"]
+    phi = np.zeros((5, 5))
+    for j in (0, 1, 2, 4):  # O_y follows from O_x by the x<->y mirror
+        fp = []
+        for sgn in (1, -1):
+            d = np.zeros((5, 3))
+            d[j, 2] = sgn * h
+            fp.append(np.array(st.run(f"ph_{ecut}_{k}_{j}_{sgn:+d}", cell(A_REF, d), ecut, k)
+                               ["forces"])[:, 2])
+        phi[:, j] = -(fp[0] - fp[1]) / (2 * h)
+    perm = [0, 1, 3, 2, 4]
+    phi[:, 3] = phi[perm, 2]
+    phi = 0.5 * (phi + phi.T)
+    phi -= np.diag(phi.sum(axis=1))  # acoustic sum rule
+    m = np.array([MASS[s] for s in order])
+    dyn = phi / np.sqrt(np.outer(m, m))
+    w2, v = np.linalg.eigh(dyn)
+    # eV/(A^2 amu) -> cm^-1
+    conv = np.sqrt(1.602176634e-19 / 1e-20 / 1.66053906660e-27) / (2 * np.pi * 2.99792458e10)
+    for i in range(5):
+        freq = np.sign(w2[i]) * np.sqrt(abs(w2[i])) * conv
+        x = v[:, i] / np.sqrt(m)
+        x = x / x[1] if abs(x[1]) > 1e-6 else x
+        print(f"{freq:9.1f} cm^-1  eigvec (Ba, Ti, O_x, O_y, O_z): "
+              + " ".join(f"{c:7.3f}" for c in x))
+
+
+def super40(st, ecut, k):
+    sc = cell(A_REF).repeat((2, 2, 2))
+    rng = np.random.default_rng(1)
+    sc.positions += rng.normal(0, 0.03, sc.positions.shape)
+    r = st.run(f"super_{ecut}_{k}", sc, ecut, k)
+    print(f"40 atoms, {ecut} eV, k {k}: {r['seconds']:.0f} s")
+
+
+def main():
+    outdir = sys.argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    st = Store(outdir)
+    for stage in sys.argv[2:]:
+        print(f"== {stage}", flush=True)
+        if stage == "lattice":
+            lattice(st)
+        elif stage.startswith("lattice:"):
+            ecut, k = (int(x) for x in stage.split(":")[1:3])
+            lattice(st, ecut, k)
+        elif stage == "ecut":
+            compare(st, "ec", [(e, 4) for e in (400, 500, 550, 600, 700, 800)])
+        elif stage == "kpts":
+            compare(st, "kp", [(600, k) for k in (2, 4, 6, 8)])
+        elif stage == "kgamma":  # the k-points of a 2x2x2 supercell with 2x2x2 / 3x3x3 meshes
+            compare(st, "kg", [(600, "4g"), (600, "6g")])
+        elif stage == "phonon":
+            phonon(st, 600, 6)
+        elif stage.startswith("super"):
+            ecut, k = stage.split(":")[1:3]
+            super40(st, int(ecut), k if k.endswith("g") else int(k))
+        else:
+            raise SystemExit(f"unknown stage {stage}")
+
+
+if __name__ == "__main__":
+    main()
