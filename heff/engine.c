@@ -305,6 +305,29 @@ const double *hf_engine_kspace_matrix(const hf_engine *e) { return e->has_k ? e-
 int hf_engine_mono_in_kspace(const hf_mono *m) { return classify(m) == K_KSPACE; }
 
 void hf_engine_set_pressure(hf_engine *e, double gpa) { e->pressure = gpa; }
+void hf_engine_set_field(hf_engine *e, const double kv_cm[3]) {
+  for (int a = 0; a < 3; a++) e->efield[a] = kv_cm[a];
+}
+void hf_engine_field(const hf_engine *e, double kv_cm[3]) {
+  for (int a = 0; a < 3; a++) kv_cm[a] = e->efield[a];
+}
+
+/* -Z* E . sum u and its constant gradient: a pass of its own, only when a
+ * field is applied (serial: the sum keeps one order on any thread count). */
+static double field_apply(const hf_engine *e, const hf_fields *x, hf_fields *g) {
+  double en = 0;
+  for (int a = 0; a < 3; a++) {
+    if (e->efield[a] == 0 || !x->u[a]) continue;
+    const double f = e->model->zstar * e->efield[a] * 1e-5; /* eV/Angstrom */
+    const double *u = x->u[a];
+    double s = 0;
+    for (size_t i = 0; i < e->lat.n; i++) s += u[i];
+    en -= f * s;
+    if (g)
+      for (size_t i = 0; i < e->lat.n; i++) g->u[a][i] -= f;
+  }
+  return en;
+}
 double hf_engine_pressure(const hf_engine *e) { return e->pressure; }
 const hf_lattice *hf_engine_lattice(const hf_engine *e) { return &e->lat; }
 const hf_model *hf_engine_model(const hf_engine *e) { return e->model; }
@@ -373,10 +396,11 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     E->other = hf_poly_eval(&e->generic, 1.0, &in, &out);
     if (e->generic_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
   }
+  if (e->efield[0] != 0 || e->efield[1] != 0 || e->efield[2] != 0) E->field = field_apply(e, x, g);
   double pv = e->pressure * HF_GPA_A3;
   E->pv = pv * hf_engine_volume(e, x->eta);
   double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;
   for (int l = 0; l < 3; l++) dE[l] += pv * v0;
-  E->total =
-      E->kspace + E->onsite + E->strain_hom + E->strain_loc + E->elastic_v + E->other + E->pv;
+  E->total = E->kspace + E->onsite + E->strain_hom + E->strain_loc + E->elastic_v + E->other +
+             E->pv + E->field;
 }

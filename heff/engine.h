@@ -27,15 +27,16 @@ typedef struct {
   double elastic_v;  /* bilinear v-v (inhomogeneous elastic) */
   double other;      /* terms through the generic evaluator */
   double pv;         /* p V (pressure term) */
+  double field;      /* -Z* e E . sum_i u_i (applied electric field; 0 without) */
 } hf_energy;
 
 typedef struct {
-  double pressure;     /* GPa, > 0 compresses */
-  unsigned fftw_flags; /* FFTW planner flags (default FFTW_MEASURE) */
-  int threads;         /* OpenMP and FFTW threads (0 or 1: serial); results are the
-                          same for any count (with fftw_3d: up to FFT round-off) */
-  int fftw_3d;         /* 1: FFTW's 3D plans (and threads) instead of plane
-                          transforms fused with the k-space product (kspace.c) */
+  double pressure;      /* GPa, > 0 compresses */
+  unsigned fftw_flags;  /* FFTW planner flags (default FFTW_MEASURE) */
+  int threads;          /* OpenMP and FFTW threads (0 or 1: serial); results are the
+                           same for any count (with fftw_3d: up to FFT round-off) */
+  int fftw_3d;          /* 1: FFTW's 3D plans (and threads) instead of plane
+                           transforms fused with the k-space product (kspace.c) */
   int single_precision; /* 1: the k-space part in float (kspace_single.c); not
                            with fftw_3d.  Costs energy drift: see bench/README.md */
 } hf_engine_opts;
@@ -47,6 +48,10 @@ int hf_engine_create(hf_engine **eng, const hf_model *m, const hf_lattice *lat,
 void hf_engine_free(hf_engine *eng);
 void hf_engine_set_pressure(hf_engine *eng, double gpa);
 double hf_engine_pressure(const hf_engine *eng);
+/* Homogeneous applied electric field, kV/cm: adds -Z* e E . u_i to the energy
+ * of every cell (1 kV/cm = 1e-5 V/Angstrom), a constant force Z* e E on u. */
+void hf_engine_set_field(hf_engine *eng, const double kv_cm[3]);
+void hf_engine_field(const hf_engine *eng, double kv_cm[3]);
 const hf_lattice *hf_engine_lattice(const hf_engine *eng);
 const hf_model *hf_engine_model(const hf_engine *eng);
 /* Threads the engine runs on (the integrators use as many). */

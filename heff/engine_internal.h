@@ -61,6 +61,7 @@ struct hf_engine {
   const hf_model *model;
   hf_lattice lat;
   double a0, pressure;
+  double efield[3]; /* applied field, kV/cm */
   unsigned mask;
   hf_engine_census census;
 

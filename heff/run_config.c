@@ -227,6 +227,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     OUT,
     PHASE,
     OCC,
+    FIELD,
+    FIELD_AC,
     THREADS,
     KPREC,
     NK
@@ -239,7 +241,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "md"},           {.key = "hmc"},
                     {.key = "mc"},           {.key = "initial"},
                     {.key = "output"},       {.key = "phase_threshold"},
-                    {.key = "occupation"},
+                    {.key = "occupation"},   {.key = "field"},
+                    {.key = "field_ac"},
 
                     {.key = "threads"},      {.key = "kspace_precision"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
@@ -350,6 +353,23 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, "heff-out");
   }
   if (k[OCC].val && read_occupation(r, k[OCC].val, c)) return HF_FAIL;
+  if (k[FIELD].val && hf_yaml_numbers(r, k[FIELD].val, "", "field",
+                                      "three components [Ex, Ey, Ez] in kV/cm", c->field, 3) < 0)
+    return HF_FAIL;
+  if (k[FIELD_AC].val) {
+    hf_yslot s[2] = {{.key = "amplitude"}, {.key = "period"}};
+    const char *w = "field_ac: ";
+    if (hf_yaml_map(r, k[FIELD_AC].val, "", "field_ac", "a mapping {amplitude, period}", w, s, 2) ||
+        hf_yaml_need(r, k[FIELD_AC].val, w, &s[0], "[Ex, Ey, Ez] in kV/cm", "'field_ac'") ||
+        hf_yaml_numbers(r, s[0].val, w, "amplitude", "three components in kV/cm", c->field_ac, 3) <
+            0 ||
+        hf_yaml_need(r, k[FIELD_AC].val, w, &s[1], "the period in fs", "'field_ac'") ||
+        hf_yaml_positive(r, s[1].val, w, "period", "a positive period in fs", &c->field_period))
+      return HF_FAIL;
+    if (c->method != HF_METHOD_MD)
+      return hf_yaml_fail_at(r, k[FIELD_AC].val,
+                             "key 'field_ac': expected method md (an AC field needs time)");
+  }
   if (k[PHASE].val &&
       hf_yaml_positive(r, k[PHASE].val, "", "phase_threshold",
                        "a positive mode amplitude in Angstrom", &c->phase_threshold))

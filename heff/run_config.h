@@ -62,8 +62,11 @@ typedef struct {
   int progress;           /* print a progress line */
   int fft_measure;        /* 1: FFTW_MEASURE plans kept as wisdom in the output dir */
   hf_occ_config occ;
-  int threads;            /* OpenMP + FFTW threads (1) */
-  int kspace_single;      /* 1: k-space part in single precision */
+  double field[3];     /* static applied field, kV/cm */
+  double field_ac[3];  /* AC amplitude, kV/cm (MD): E(t) = field + field_ac sin(2 pi t / period) */
+  double field_period; /* fs (0: no AC field) */
+  int threads;         /* OpenMP + FFTW threads (1) */
+  int kspace_single;   /* 1: k-space part in single precision */
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);

@@ -267,6 +267,15 @@ static void enter_temperature(hf_sweep *s) {
   if (s->mc) hf_mc_refresh(s->mc);
 }
 
+/* The applied field at MD time t (fs): static part plus the AC part. */
+static void set_field(hf_sweep *s, double t) {
+  const hf_run_config *c = &s->c;
+  double E[3];
+  const double ph = c->field_period > 0 ? sin(2 * M_PI * t / c->field_period) : 0;
+  for (int a = 0; a < 3; a++) E[a] = c->field[a] + c->field_ac[a] * ph;
+  hf_engine_set_field(s->eng, E);
+}
+
 int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, int resume,
                     int *resumed, hf_err *err) {
   *out = NULL;
@@ -369,6 +378,7 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     hf_terms_header(s->terms, m);
     hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);
   }
+  set_field(s, (double)s->p.units_done * c->md.dt); /* before the forces are refreshed */
   if (s->p.it < c->ntemps) enter_temperature(s);
   *out = s;
   return HF_OK;
@@ -391,6 +401,8 @@ void hf_sweep_free(hf_sweep *s) {
 
 /* One MD step, HMC trajectory or MC sweep. */
 static void one_unit(hf_sweep *s, double T) {
+  /* the forces a step ends with act at its end time */
+  if (s->c.field_period > 0) set_field(s, (double)(s->p.units_done + 1) * s->c.md.dt);
   if (s->dyn)
     hf_dyn_step(s->dyn, &s->rng);
   else if (s->hmc)
