@@ -47,7 +47,7 @@ typedef struct {
   double **vpl, **gpl; /* ring plane of each x offset for the current x */
   const double **vvp;  /* source pointer and coefficient per v-v nonzero */
   double *vvc;
-  double *row; /* row scratch: */
+  double *row;                              /* row scratch: */
   double *eL[6], *sL[6], *U[6], *C[6], *pw; /* sL has a 0 before and after */
   double *xr[3]; /* x-row sets (strain_xrow): two in turn, and one of zeros (no local strain) */
 } rs_work;
@@ -69,8 +69,8 @@ struct hf_engine {
   int has_k;
   double *D;
   fftw_complex *ck[3];
-  fftw_plan r2c, c2r; /* 3D, or 2D on one x plane (fused) */
-  int fused;          /* kspace.c: plane transforms + fused column blocks */
+  fftw_plan r2c, c2r;     /* 3D, or 2D on one x plane (fused) */
+  int fused;              /* kspace.c: plane transforms + fused column blocks */
   fftw_plan xf[2], xb[2]; /* x transforms of a column block: full width kb, remainder */
   int kb, nkpart;
   int defer_c2r; /* this evaluation: the row pass does the plane c2r (fused) */
@@ -130,8 +130,8 @@ struct hf_engine {
   int nthreads;     /* OpenMP threads and FFTW threads */
   rs_work *work;    /* one per thread */
   int nchunk, ntail;
-  double *edge;     /* nchunk * ntail planes of dE/dv, 3 components, unpadded */
-  rs_energy *part;  /* per chunk */
+  double *edge;    /* nchunk * ntail planes of dE/dv, 3 components, unpadded */
+  rs_energy *part; /* per chunk */
 };
 
 /* Plans the reciprocal-space transforms (kspace.c); D and ck exist. */

@@ -75,7 +75,8 @@ int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_er
   }
   fftw_free(tmp);
   if (!ok) return hf_fail(err, "FFTW could not plan a %dx%dx%d transform", L[0], L[1], L[2]);
-  if (!(e->kpart = malloc((size_t)e->nkpart * sizeof *e->kpart))) return hf_fail(err, "out of memory");
+  if (!(e->kpart = malloc((size_t)e->nkpart * sizeof *e->kpart)))
+    return hf_fail(err, "out of memory");
   e->single = single;
   return single ? hf_kspace_single_setup(e, flags, err) : HF_OK;
 }
@@ -188,8 +189,8 @@ double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
             fftw_execute_dft_r2c(e->r2c, x->u[a] + (size_t)ix * plane, e->ck[a] + (size_t)ix * nc);
 #pragma omp for schedule(static)
       for (int b = 0; b < nkp; b++)
-        e->kpart[b] = e->single ? hf_kspace_single_block(e, b, g != NULL)
-                                : column_block(e, b, g != NULL);
+        e->kpart[b] =
+            e->single ? hf_kspace_single_block(e, b, g != NULL) : column_block(e, b, g != NULL);
       if (g && !e->defer_c2r) {
 #pragma omp for schedule(static)
         for (int ix = 0; ix < L0; ix++) hf_kspace_c2r_plane(e, g, ix);

@@ -39,8 +39,9 @@ int hf_kspace_single_setup(hf_engine *e, unsigned flags, hf_err *err) {
     e->xbf[r] = fftwf_plan_many_dft(1, &n, w, c, NULL, st, 1, c, NULL, st, 1, FFTW_BACKWARD, flags);
     ok &= e->xff[r] && e->xbf[r];
   }
-  if (!ok) return hf_fail(err, "FFTW could not plan a single-precision %dx%dx%d transform", L[0],
-                          L[1], L[2]);
+  if (!ok)
+    return hf_fail(err, "FFTW could not plan a single-precision %dx%dx%d transform", L[0], L[1],
+                   L[2]);
   return HF_OK;
 }
 

@@ -12,19 +12,21 @@ void hf_table_header(FILE *f, const hf_model *m, const char *method, const char 
           "magnitude Angstrom; P C/m^2 (Z* u / V_cell); eta dimensionless (Voigt, engineering "
           "shears); a lattice parameter Angstrom; H enthalpy E+pV eV/cell; cp configurational "
           "heat capacity k_B/cell; chi dielectric susceptibility from polarization fluctuations "
-          "(dimensionless, SI); p GPa; step fs (MD/HMC) or Angstrom (MC); *_err block-average "
-          "standard errors (%d blocks)\n",
+          "(dimensionless, SI); p GPa; step fs (MD/HMC) or Angstrom (MC); E_* applied static "
+          "field kV/cm; *_err block-average standard errors (%d blocks)\n",
           HF_NBLOCK);
   fprintf(f,
           "T_K\tsamples\tux_A\tux_err\tuy_A\tuy_err\tuz_A\tuz_err\tabs_u_A\tu1_sorted_A\tu2_"
           "sorted_A\tu3_sorted_A\tPx_C/m2\tPy_C/m2\tPz_C/m2\tP_err_C/m2\teta1\teta2\teta3\teta4\t"
           "eta5\teta6\tax_A\tay_A\taz_A\tH_eV/cell\tH_err\tE_kspace\tE_onsite\tE_strain_hom\tE_"
           "strain_loc\tE_elastic_v\tE_other\tE_pV\tcp_kB\tcp_err\tchi_xx\tchi_yy\tchi_zz\tchi_"
-          "yz\tchi_zx\tchi_xy\tchi_err_avg\tT_kin_K\taccept\tstep\tp_GPa\tphase\n");
+          "yz\tchi_zx\tchi_xy\tchi_err_avg\tT_kin_K\taccept\tstep\tp_GPa\tphase\tE_x_kV/cm\tE_y_kV/"
+          "cm\tE_z_kV/cm\n");
   fflush(f);
 }
 
-void hf_table_row(FILE *f, const hf_obs_result *r, double accept, double step, double p) {
+void hf_table_row(FILE *f, const hf_obs_result *r, double accept, double step, double p,
+                  const double field[3]) {
   const double *M = r->mean, *E = r->err;
   double a0 = 0; /* lattice parameters from the volume and strains */
   double vol = M[OBS_VOL];
@@ -46,7 +48,8 @@ void hf_table_row(FILE *f, const hf_obs_result *r, double accept, double step, d
     fprintf(f, "\t%.4g", r->chi[q]);
     ce += r->chi_err[q] / 6;
   }
-  fprintf(f, "\t%.3g\t%.2f\t%.4f\t%.4g\t%.4f\t%c\n", ce, M[OBS_TKIN], accept, step, p, r->phase);
+  fprintf(f, "\t%.3g\t%.2f\t%.4f\t%.4g\t%.4f\t%c\t%.4g\t%.4g\t%.4g\n", ce, M[OBS_TKIN], accept,
+          step, p, r->phase, field[0], field[1], field[2]);
   fflush(f);
 }
 

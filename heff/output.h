@@ -11,7 +11,9 @@
 
 /* Writes the header lines of the sweep table (with units) to f. */
 void hf_table_header(FILE *f, const hf_model *m, const char *method, const char *extra);
-void hf_table_row(FILE *f, const hf_obs_result *r, double accept, double step, double pressure);
+/* field: the static applied field of this row, kV/cm. */
+void hf_table_row(FILE *f, const hf_obs_result *r, double accept, double step, double pressure,
+                  const double field[3]);
 void hf_terms_header(FILE *f, const hf_model *m);
 void hf_terms_row(FILE *f, const hf_obs_result *r, const hf_model *m);
 /* Legacy VTK structured points with u (and v, w) as point vectors,

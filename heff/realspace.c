@@ -303,9 +303,10 @@ static void strain_sd_adjoint(double *restrict A, double *restrict B, double *re
  * cells of one row.  Every loop runs over z innermost and every coefficient
  * test sits outside it, so the work vectorises: powers of u per row, then one
  * multiply-add sweep per monomial or nonzero coupling. */
-static void local_row(const hf_engine *e, const rs_work *w, const double *restrict ux, const double *restrict uy,
-                      const double *restrict uz, const double Ceff[6], double *restrict gx,
-                      double *restrict gy, double *restrict gz, size_t n, rs_energy *re) {
+static void local_row(const hf_engine *e, const rs_work *w, const double *restrict ux,
+                      const double *restrict uy, const double *restrict uz, const double Ceff[6],
+                      double *restrict gx, double *restrict gy, double *restrict gz, size_t n,
+                      rs_energy *re) {
   const double *u[3] = {ux, uy, uz};
   double *g[3] = {gx, gy, gz};
   const size_t rs = e->rs;
@@ -479,9 +480,9 @@ static void local_fast_span(const fast_coef *k, const double *restrict ux,
 
 /* local_fast_span over a row of any length: the last n mod 4 cells go
  * through zero-padded copies of u and g (the strain blocks are full). */
-static void local_fast_row(const rs_work *w, const fast_coef *k, const double *ux,
-                           const double *uy, const double *uz, const double *p, const double *q,
-                           double *gx, double *gy, double *gz, size_t n, rs_energy *re) {
+static void local_fast_row(const rs_work *w, const fast_coef *k, const double *ux, const double *uy,
+                           const double *uz, const double *p, const double *q, double *gx,
+                           double *gy, double *gz, size_t n, rs_energy *re) {
   double eon = 0, eloc = 0;
   const size_t nb = n / 4, z0 = 4 * nb, nt = n - z0;
   local_fast_span(k, ux, uy, uz, p, q, w->sL, gx, gy, gz, nb, &eon, &eloc);
@@ -589,7 +590,8 @@ static void chunk_flush(const hf_engine *e, rs_work *w, hf_fields *g, int c, int
   for (int a = 0; a < 3; a++)
     dst[a] = P >= x1 + e->gx_lo
                  ? e->edge + (((size_t)c * (size_t)e->ntail + (size_t)(P - x1 - e->gx_lo)) * 3 +
-                              (size_t)a) * plane
+                              (size_t)a) *
+                                 plane
                  : g->v[a] + (size_t)imod(P, e->lat.L[0]) * plane;
   ring_flush(e, w, dst, P);
 }

@@ -208,6 +208,49 @@ static int read_occupation(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   return HF_OK;
 }
 
+/* field_loop: {direction, max, step, cycles}: 0 -> max -> -max -> max per
+ * cycle in steps, at the one temperature given. */
+static int read_field_loop(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  hf_yslot s[4] = {{.key = "direction"}, {.key = "max"}, {.key = "step"}, {.key = "cycles"}};
+  const char *w = "field_loop: ";
+  if (hf_yaml_map(r, n, "", "field_loop", "a mapping {direction, max, step, cycles}", w, s, 4))
+    return HF_FAIL;
+  double d[3], max, step;
+  long cycles = 1;
+  if (hf_yaml_need(r, n, w, &s[0], "the field direction [x, y, z]", "'field_loop'") ||
+      hf_yaml_numbers(r, s[0].val, w, "direction", "three components", d, 3) < 0 ||
+      hf_yaml_need(r, n, w, &s[1], "the largest field in kV/cm", "'field_loop'") ||
+      hf_yaml_positive(r, s[1].val, w, "max", "a positive field in kV/cm", &max) ||
+      hf_yaml_need(r, n, w, &s[2], "the field step in kV/cm", "'field_loop'") ||
+      hf_yaml_positive(r, s[2].val, w, "step", "a positive field step in kV/cm", &step) ||
+      (s[3].val && hf_yaml_integer(r, s[3].val, w, "cycles", 1, 100, &cycles)))
+    return HF_FAIL;
+  const double nd = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  if (!(nd > 0)) return hf_yaml_expected(r, s[0].val, w, "direction", "a non-zero vector");
+  const long half = lround(max / step);
+  if (half < 1 || fabs(half * step - max) > 1e-9 * max)
+    return hf_yaml_expected(r, s[2].val, w, "step", "a step that divides max");
+  if (c->ntemps != 1)
+    return hf_yaml_fail_at(r, n, "key 'field_loop': expected exactly one temperature, got %d",
+                           c->ntemps);
+  long npts = half + 4 * half * cycles + 1; /* 0 -> max, then (max -> -max -> max) x cycles */
+  if (npts > HF_MAX_TEMPS)
+    return hf_yaml_fail_at(r, n, "key 'field_loop': %ld field points, at most %d", npts,
+                           HF_MAX_TEMPS);
+  int k = 0;
+  for (long i = 0; i <= half; i++) c->loop_field[k++] = (double)i * step;
+  for (long cy = 0; cy < cycles; cy++) {
+    for (long i = half - 1; i >= -half; i--) c->loop_field[k++] = (double)i * step;
+    for (long i = -half + 1; i <= half; i++) c->loop_field[k++] = (double)i * step;
+  }
+  for (int a = 0; a < 3; a++) c->loop_dir[a] = d[a] / nd;
+  const double T = c->temps[0];
+  for (int i = 0; i < k; i++) c->temps[i] = T;
+  c->ntemps = k;
+  c->field_loop = 1;
+  return HF_OK;
+}
+
 static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   enum {
     MODEL,
@@ -229,6 +272,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     OCC,
     FIELD,
     FIELD_AC,
+    FIELD_LOOP,
     THREADS,
     KPREC,
     NK
@@ -242,7 +286,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "mc"},           {.key = "initial"},
                     {.key = "output"},       {.key = "phase_threshold"},
                     {.key = "occupation"},   {.key = "field"},
-                    {.key = "field_ac"},
+                    {.key = "field_ac"},     {.key = "field_loop"},
 
                     {.key = "threads"},      {.key = "kspace_precision"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
@@ -356,6 +400,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   if (k[FIELD].val && hf_yaml_numbers(r, k[FIELD].val, "", "field",
                                       "three components [Ex, Ey, Ez] in kV/cm", c->field, 3) < 0)
     return HF_FAIL;
+  if (k[FIELD_LOOP].val && read_field_loop(r, k[FIELD_LOOP].val, c)) return HF_FAIL;
   if (k[FIELD_AC].val) {
     hf_yslot s[2] = {{.key = "amplitude"}, {.key = "period"}};
     const char *w = "field_ac: ";

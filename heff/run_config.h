@@ -65,8 +65,13 @@ typedef struct {
   double field[3];     /* static applied field, kV/cm */
   double field_ac[3];  /* AC amplitude, kV/cm (MD): E(t) = field + field_ac sin(2 pi t / period) */
   double field_period; /* fs (0: no AC field) */
-  int threads;         /* OpenMP + FFTW threads (1) */
-  int kspace_single;   /* 1: k-space part in single precision */
+  /* field_loop (P-E loops): the temperature list is one temperature repeated,
+   * point k adds loop_dir * loop_field[k] to the static field */
+  int field_loop;
+  double loop_dir[3];
+  double loop_field[HF_MAX_TEMPS];
+  int threads;       /* OpenMP + FFTW threads (1) */
+  int kspace_single; /* 1: k-space part in single precision */
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);

@@ -184,6 +184,18 @@ static void schedule_of(const hf_run_config *c, long sched[4]) {
     memcpy(&b, &c->temps[i], sizeof b);
     h = (h ^ b) * 1099511628211ULL;
   }
+  const double *fl[3] = {c->field, c->field_ac, c->loop_dir};
+  for (int k = 0; k < 3; k++)
+    for (int a = 0; a < 3; a++) {
+      uint64_t b;
+      memcpy(&b, &fl[k][a], sizeof b);
+      h = (h ^ b) * 1099511628211ULL;
+    }
+  for (int i = 0; c->field_loop && i < c->ntemps; i++) {
+    uint64_t b;
+    memcpy(&b, &c->loop_field[i], sizeof b);
+    h = (h ^ b) * 1099511628211ULL;
+  }
   sched[0] = c->ntemps;
   sched[1] = (long)(h >> 1);
   sched[2] = c->thermalize;
@@ -255,16 +267,9 @@ static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
   return HF_OK;
 }
 
-/* Applies temperature-dependent settings and refreshes sampler caches. */
-static void enter_temperature(hf_sweep *s) {
-  double T = s->c.temps[s->p.it];
-  hf_engine_set_pressure(s->eng, pressure_at(&s->c, T));
-  if (s->dyn) {
-    hf_dyn_set_temperature(s->dyn, T);
-    hf_dyn_refresh(s->dyn);
-  }
-  if (s->hmc) hf_hmc_refresh(s->hmc);
-  if (s->mc) hf_mc_refresh(s->mc);
+/* Static field component a at schedule point it (field + P-E loop part). */
+static double static_field(const hf_run_config *c, int it, int a) {
+  return c->field[a] + (c->field_loop ? c->loop_dir[a] * c->loop_field[it] : 0);
 }
 
 /* The applied field at MD time t (fs): static part plus the AC part. */
@@ -272,8 +277,22 @@ static void set_field(hf_sweep *s, double t) {
   const hf_run_config *c = &s->c;
   double E[3];
   const double ph = c->field_period > 0 ? sin(2 * M_PI * t / c->field_period) : 0;
-  for (int a = 0; a < 3; a++) E[a] = c->field[a] + c->field_ac[a] * ph;
+  const int it = s->p.it < c->ntemps ? s->p.it : c->ntemps - 1;
+  for (int a = 0; a < 3; a++) E[a] = static_field(c, it, a) + c->field_ac[a] * ph;
   hf_engine_set_field(s->eng, E);
+}
+
+/* Applies temperature-dependent settings and refreshes sampler caches. */
+static void enter_temperature(hf_sweep *s) {
+  double T = s->c.temps[s->p.it];
+  hf_engine_set_pressure(s->eng, pressure_at(&s->c, T));
+  set_field(s, (double)s->p.units_done * s->c.md.dt);
+  if (s->dyn) {
+    hf_dyn_set_temperature(s->dyn, T);
+    hf_dyn_refresh(s->dyn);
+  }
+  if (s->hmc) hf_hmc_refresh(s->hmc);
+  if (s->mc) hf_mc_refresh(s->mc);
 }
 
 int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, int resume,
@@ -439,7 +458,9 @@ static int finish_temperature(hf_sweep *s, hf_err *err) {
   s->last_accept = s->p.acc_tried ? (double)s->p.acc_accepted / (double)s->p.acc_tried : 1.0;
   save_step_sizes(s);
   s->last_step = s->dyn ? c->md.dt : s->p.step_size[0];
-  hf_table_row(s->table, &s->last, s->last_accept, s->last_step, pressure_at(c, T));
+  double Ef[3];
+  for (int a = 0; a < 3; a++) Ef[a] = static_field(c, s->p.it, a);
+  hf_table_row(s->table, &s->last, s->last_accept, s->last_step, pressure_at(c, T), Ef);
   hf_terms_row(s->terms, &s->last, s->m);
   hf_local_row(s->local, T, &s->lacc, s->x.sigma != NULL, s->x.w[0] != NULL);
   memset(&s->lacc, 0, sizeof s->lacc);

@@ -6,10 +6,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "dynamics.h"
 #include "run_config.h"
+#include "sweep.h"
 #include "testmodels.h"
 
 int main(void) {
@@ -97,7 +99,72 @@ int main(void) {
   CHECK(hf_run_config_load(&c, path, &err) != 0 && strstr(err.msg, ":4:") &&
             strstr(err.msg, "expected method md"),
         "AC field with HMC: '%s'", err.msg);
+  /* field_loop schedule */
+  f = fopen(path, "w");
+  fprintf(f,
+          "model: m.yaml\ntemperatures: [20]\n"
+          "field_loop: {direction: [0, 0, 2], max: 300, step: 100, cycles: 1}\n");
+  fclose(f);
+  REQUIRE_OK(hf_run_config_load(&c, path, &err), err);
+  const double want_loop[] = {0,    100,  200,  300,  200, 100, 0,   -100,
+                              -200, -300, -200, -100, 0,   100, 200, 300};
+  int same = c.ntemps == 16 && c.field_loop && c.loop_dir[2] == 1 && c.loop_dir[0] == 0;
+  for (int k = 0; same && k < 16; k++) same = c.loop_field[k] == want_loop[k] && c.temps[k] == 20;
+  CHECK(same, "field_loop schedule (%d points)", c.ntemps);
   remove(path);
+
+  /* a P-E loop of the harmonic model through the sweep: linear response */
+  char mpath[] = "/tmp/test_field_model_XXXXXX";
+  fd = mkstemp(mpath);
+  close(fd);
+  REQUIRE_OK(hf_model_save(&m, mpath, &err), err);
+  char rpath[] = "/tmp/test_field_run_XXXXXX", odir[] = "/tmp/test_field_out_XXXXXX";
+  fd = mkstemp(rpath);
+  if (!mkdtemp(odir)) return 1;
+  f = fdopen(fd, "w");
+  fprintf(f,
+          "model: %s\nsupercell: [4, 4, 4]\nmethod: md\ntemperatures: [20]\nthermalize: 600\n"
+          "average: 1000\nmd: {dt: 2.0, friction: 0.05}\nfield_loop: {direction: [0, 0, 1], max: "
+          "2000, step: 1000}\n"
+          "output: {dir: %s, prefix: pe, vtk: false}\n",
+          mpath, odir);
+  fclose(f);
+  REQUIRE_OK(hf_run_config_load(&c, rpath, &err), err);
+  hf_sweep *sw;
+  int resumed;
+  REQUIRE_OK(hf_sweep_create(&sw, &c, &m, 0, &resumed, &err), err);
+  int st;
+  while ((st = hf_sweep_advance(sw, 1000, &err)) == HF_SWEEP_RUNNING ||
+         st == HF_SWEEP_TEMPERATURE_DONE) {
+  }
+  CHECK(st == HF_SWEEP_FINISHED, "P-E sweep: %s", err.msg);
+  hf_sweep_free(sw);
+  char tpath[200], line[4096];
+  snprintf(tpath, sizeof tpath, "%s/pe.tsv", odir);
+  f = fopen(tpath, "r");
+  int rows = 0, cols_ok = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    if (line[0] == '#') continue;
+    if (!strncmp(line, "T_K", 3)) {
+      cols_ok = strstr(line, "E_z_kV/cm") != NULL;
+      continue;
+    }
+    /* columns: uz_A is the 7th (index 6), uz_err the 8th, E_z the last */
+    char *tok[80];
+    int nt = 0;
+    for (char *p = strtok(line, "\t\n"); p && nt < 80; p = strtok(NULL, "\t\n")) tok[nt++] = p;
+    const double uz = atof(tok[6]), uerr = atof(tok[7]), Ez = atof(tok[nt - 1]);
+    const double exact = zstar * Ez * 1e-5 / (2 * kappa);
+    CHECK(fabs(uz - exact) < 5 * uerr + 2e-4, "E_z %g kV/cm: <u_z> %.5f +- %.5f vs %.5f", Ez, uz,
+          uerr, exact);
+    rows++;
+  }
+  if (f) fclose(f);
+  CHECK(cols_ok && rows == 11, "P-E table: %d rows (want 11), E columns %d", rows, cols_ok);
+  printf("P-E loop of the harmonic model: %d field points checked\n", rows);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s %s %s", odir, rpath, mpath);
+  if (!check_failures && system(cmd)) printf("could not remove %s\n", odir);
   hf_fields_free(&x);
   hf_fields_free(&g);
   hf_engine_free(eng);

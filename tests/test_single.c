@@ -135,10 +135,12 @@ int main(int argc, char **argv) {
     }
   }
   double dmax[2], dend[2];
-  for (int single = 0; single < 2; single++) nve_drift(&zvr, single, 2000, &dmax[single], &dend[single]);
-  printf("NVE drift, ZVR 16^3, 250 K, dt 1 fs, 2000 steps, per cell in kT: double max %.3g end "
-         "%.3g; single max %.3g end %.3g\n",
-         dmax[0], dend[0], dmax[1], dend[1]);
+  for (int single = 0; single < 2; single++)
+    nve_drift(&zvr, single, 2000, &dmax[single], &dend[single]);
+  printf(
+      "NVE drift, ZVR 16^3, 250 K, dt 1 fs, 2000 steps, per cell in kT: double max %.3g end "
+      "%.3g; single max %.3g end %.3g\n",
+      dmax[0], dend[0], dmax[1], dend[1]);
   CHECK(dmax[1] <= 1e-2, "single-precision NVE: max |H - H0| %.3g kT per cell", dmax[1]);
   hf_model_free(&zvr);
   hf_model_free(&sink);

@@ -6,10 +6,9 @@
  *    still equals the generic polynomial evaluator, term by term;
  *  - Langevin and NVE trajectories with the barostat are bit-identical after
  *    20 steps. */
+#include <fftw3.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <fftw3.h>
 
 #include "check.h"
 #include "dynamics.h"
@@ -145,8 +144,7 @@ static void terms_vs_generic(const hf_model *m, const hf_lattice *lat, const hf_
 }
 
 /* 20 MD steps from the same state and seed on 1 and 2 threads. */
-static void md_threads(const hf_model *m, const hf_lattice *lat, int thermostat,
-                       const char *what) {
+static void md_threads(const hf_model *m, const hf_lattice *lat, int thermostat, const char *what) {
   hf_err err;
   hf_fields x[2];
   double H[2];
@@ -183,8 +181,8 @@ static void md_threads(const hf_model *m, const hf_lattice *lat, int thermostat,
     dmax = fmax(dmax, fabs(x[1].eta[l] - x[0].eta[l]));
     xmax = fmax(xmax, fabs(x[0].eta[l]));
   }
-  CHECK(dmax == 0, "%s: configuration after 20 steps, 2 threads vs 1 (max diff %.3g of %.3g)",
-        what, dmax, xmax);
+  CHECK(dmax == 0, "%s: configuration after 20 steps, 2 threads vs 1 (max diff %.3g of %.3g)", what,
+        dmax, xmax);
   CHECK(H[1] == H[0], "%s: H after 20 steps, 2 threads vs 1: %.17g vs %.17g", what, H[1], H[0]);
   hf_fields_free(&x[0]);
   hf_fields_free(&x[1]);
