@@ -15,20 +15,7 @@ elements=("$@")
 if [ ${#elements[@]} -eq 0 ]; then elements=(Ba Ti O Pb Sr Zr); fi
 setup_dir="${HEFF_GPAW_SETUPS:-${XDG_DATA_HOME:-$HOME/.local/share}/heff/gpaw-setups}"
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "install-dft: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+"$(dirname "$0")/apt-install-missing.sh" install-dft "${packages[@]}"
 
 # gpaw-setup writes SYMBOL.PBEsol into the current directory; one element at a
 # time so that a failure names it.  Serial and single-threaded: cheap.
