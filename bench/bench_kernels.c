@@ -36,8 +36,8 @@ static double now_s(void) {
 }
 
 enum { P_ALL, P_KSPACE, P_KSPACE3D, P_ONSITE, P_VV, P_COUPLING, P_NONE, NPART };
-static const char *part_name[NPART] = {"all",      "kspace", "kspace3d", "onsite",
-                                       "vv",       "coupling", "none"};
+static const char *part_name[NPART] = {"all", "kspace",   "kspace3d", "onsite",
+                                       "vv",  "coupling", "none"};
 
 /* Does term t (alone) compile to part p? */
 static int term_in_part(const hf_model *m, int t, int p, const hf_lattice *lat) {

@@ -42,7 +42,7 @@
 
 #define MAX_SIZES 32
 #define MAX_THREADS 8 /* entries of --threads */
-#define NBLOCK 5 /* timed steps are split in this many blocks to show the spread */
+#define NBLOCK 5      /* timed steps are split in this many blocks to show the spread */
 #define DEFAULT_MODEL "models/BaTiO3_ZVR1995.yaml"
 
 typedef struct {
@@ -405,8 +405,10 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
 
   double t0 = now_s();
   hf_engine *eng = NULL;
-  hf_engine_opts eo = {
-      .pressure = o->pressure, .fftw_flags = FFTW_MEASURE, .threads = nt, .single_precision = o->single};
+  hf_engine_opts eo = {.pressure = o->pressure,
+                       .fftw_flags = FFTW_MEASURE,
+                       .threads = nt,
+                       .single_precision = o->single};
   if (hf_engine_create(&eng, m, &lat, &eo, &err)) {
     snprintf(res->msg, sizeof res->msg, "engine: %s", err.msg);
     return -1;
@@ -605,17 +607,16 @@ static int write_results(const char *path, const bench_opts *o, const char *mode
   for (int i = 0; i < n; i++) {
     if (!r[i].ok) continue;
     double ns = per_cell_ns(r[i].step_s, r[i].cells), fl = per_cell_ns(r[i].fft_s, r[i].cells);
-    fprintf(f,
-            "%s\t%s\t%s\t%s\t%d\t%zu\t%zu\t%ld\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%.1f\t%."
-            "3f\t%d\t1\t%.4f\n",
-            stamp, host, model_name, o->thermostat == HF_THERMO_LANGEVIN ? "langevin" : "nve",
-            r[i].L, r[i].cells, 5 * r[i].cells, r[i].steps, ns,
-            per_cell_ns(r[i].step_min_s, r[i].cells), fl, ns / fl,
-            rss_per_cell(r[i].rss_after, r[i].rss_base, r[i].cells),
-            rss_per_cell(r[i].hwm, r[i].rss_base, r[i].cells),
-            (double)(r[i].engine_bytes + r[i].field_bytes) / (double)r[i].cells,
-            r[i].setup_engine_s + r[i].setup_dyn_s, r[i].threads,
-            loglog_slope(r, n, r[i].threads, 0));
+    fprintf(
+        f,
+        "%s\t%s\t%s\t%s\t%d\t%zu\t%zu\t%ld\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%.1f\t%."
+        "3f\t%d\t1\t%.4f\n",
+        stamp, host, model_name, o->thermostat == HF_THERMO_LANGEVIN ? "langevin" : "nve", r[i].L,
+        r[i].cells, 5 * r[i].cells, r[i].steps, ns, per_cell_ns(r[i].step_min_s, r[i].cells), fl,
+        ns / fl, rss_per_cell(r[i].rss_after, r[i].rss_base, r[i].cells),
+        rss_per_cell(r[i].hwm, r[i].rss_base, r[i].cells),
+        (double)(r[i].engine_bytes + r[i].field_bytes) / (double)r[i].cells,
+        r[i].setup_engine_s + r[i].setup_dyn_s, r[i].threads, loglog_slope(r, n, r[i].threads, 0));
   }
   int rc = fclose(f) ? -1 : 0;
   if (rc) fprintf(stderr, "bench_md: error writing %s\n", path);
@@ -687,8 +688,9 @@ int main(int argc, char **argv) {
     printf("  %d thread%s: %.4f  (FFT floor: %.4f)\n", o.threads[t], o.threads[t] > 1 ? "s" : "",
            loglog_slope(res, nrun, o.threads[t], 0), loglog_slope(res, nrun, o.threads[t], 1));
   if (o.nthreads > 1) {
-    printf("speed-up over the first thread count (%d): step (mean; fastest blocks) and FFT floor:\n",
-           o.threads[0]);
+    printf(
+        "speed-up over the first thread count (%d): step (mean; fastest blocks) and FFT floor:\n",
+        o.threads[0]);
     for (int i = 0; i < nrun; i++) {
       const size_result *r = &res[i], *r0 = &res[i - i % o.nthreads];
       if (i % o.nthreads == 0 || !r->ok || !r0->ok) continue;

@@ -23,9 +23,9 @@ typedef struct {
 } hf_fp_engine;
 
 typedef struct {
-  double energy; /* standard deviation of the noise on the energy row, eV/cell */
-  double force;  /* on every force row, eV/Angstrom */
-  double stress; /* on every stress row, eV/cell */
+  double energy;  /* standard deviation of the noise on the energy row, eV/cell */
+  double force;   /* on every force row, eV/Angstrom */
+  double stress;  /* on every stress row, eV/cell */
   uint64_t seed;  /* noise seed */
   int fail_every; /* > 0: about one call in fail_every fails (testing); 0: never */
 } hf_noise;
