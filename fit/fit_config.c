@@ -125,11 +125,10 @@ enum {
 
 static int read_model_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_config *c) {
   const char *w = "engine: ";
-  char buf[1024];
   if (hf_yaml_need(r, n, w, &s[E_MODEL], "the hidden-truth model file", "'engine'") ||
-      hf_yaml_string(r, s[E_MODEL].val, w, "model", "a model file path", buf, sizeof buf))
+      hf_yaml_path(r, s[E_MODEL].val, w, "model", "a model file path", c->engine_model,
+                   sizeof c->engine_model))
     return HF_FAIL;
-  hf_path_resolve(c->engine_model, sizeof c->engine_model, c->path, buf);
   if (s[E_EXTRA].val && read_extra(r, s[E_EXTRA].val, c)) return HF_FAIL;
   long fe;
   if (s[E_FAIL].val) {
@@ -154,14 +153,6 @@ static int read_model_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
   return HF_OK;
 }
 
-static int read_path(hf_yreader *r, const yaml_node_t *n, const char *key, const char *what,
-                     const fit_config *c, char *dst, size_t cap) {
-  char buf[1024];
-  if (hf_yaml_string(r, n, "engine: ", key, what, buf, sizeof buf)) return HF_FAIL;
-  hf_path_resolve(dst, cap, c->path, buf);
-  return HF_OK;
-}
-
 static int read_species(hf_yreader *r, yaml_node_t *n, fit_child_opts *o) {
   const char *what = "three element symbols [A, B, X], e.g. [Ba, Ti, O]";
   if (n->type != YAML_SEQUENCE_NODE ||
@@ -183,16 +174,16 @@ static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
   const char *w = "engine: ";
   fit_child_opts *o = &c->child;
   if (s[E_SETTINGS].val) {
-    if (read_path(r, s[E_SETTINGS].val, "settings", "a runner settings file (JSON)", c, o->settings,
-                  sizeof o->settings))
+    if (hf_yaml_path(r, s[E_SETTINGS].val, "engine: ", "settings", "a runner settings file (JSON)",
+                     o->settings, sizeof o->settings))
       return HF_FAIL;
   } else if (gpaw) {
     snprintf(o->settings, sizeof o->settings, "%s", HF_DFT_BRIDGE_DIR "/gpaw_pbesol.json");
   } else {
     return hf_yaml_need(r, n, w, &s[E_SETTINGS], "the runner settings file (JSON)", "'engine'");
   }
-  if (s[E_RUNNER].val &&
-      read_path(r, s[E_RUNNER].val, "runner", "the child program", c, o->runner, sizeof o->runner))
+  if (s[E_RUNNER].val && hf_yaml_path(r, s[E_RUNNER].val, "engine: ", "runner", "the child program",
+                                      o->runner, sizeof o->runner))
     return HF_FAIL;
   if (s[E_PYTHON].val &&
       hf_yaml_string(r, s[E_PYTHON].val, w, "python", "the runner's interpreter (\"\": none)",
@@ -230,8 +221,8 @@ static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
   if (s[E_TIMEOUT].val &&
       hf_yaml_positive(r, s[E_TIMEOUT].val, w, "timeout", "seconds per attempt", &o->timeout))
     return HF_FAIL;
-  if (s[E_RUNDIR].val &&
-      read_path(r, s[E_RUNDIR].val, "run_dir", "a directory", c, o->run_dir, sizeof o->run_dir))
+  if (s[E_RUNDIR].val && hf_yaml_path(r, s[E_RUNDIR].val, "engine: ", "run_dir", "a directory",
+                                      o->run_dir, sizeof o->run_dir))
     return HF_FAIL;
   if (s[E_EREF].val && hf_yaml_number(r, s[E_EREF].val, w, "e_ref",
                                       "the undistorted supercell's energy in eV", &o->e_ref))
@@ -368,11 +359,10 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
   if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the fit file";
-  char buf[1024];
   if (hf_yaml_need(r, root, "", &k[REF], "the reference model file (a0, Z*, masses, sites)", top) ||
-      hf_yaml_string(r, k[REF].val, "", "reference", "a model file path", buf, sizeof buf))
+      hf_yaml_path(r, k[REF].val, "", "reference", "a model file path", c->reference,
+                   sizeof c->reference))
     return HF_FAIL;
-  hf_path_resolve(c->reference, sizeof c->reference, c->path, buf);
   if (hf_yaml_need(r, root, "", &k[ENGINE], "the first-principles engine", top) ||
       read_engine(r, k[ENGINE].val, c))
     return HF_FAIL;
@@ -413,10 +403,9 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     const char *w = "output: ";
     if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", w, s, 4))
       return HF_FAIL;
-    if (s[0].val) {
-      if (hf_yaml_string(r, s[0].val, w, "dir", "a directory", buf, sizeof buf)) return HF_FAIL;
-      hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, buf);
-    }
+    if (s[0].val &&
+        hf_yaml_path(r, s[0].val, w, "dir", "a directory", c->out_dir, sizeof c->out_dir))
+      return HF_FAIL;
     if ((s[1].val && hf_yaml_integer(r, s[1].val, w, "log_every", 1, 1000000000L, &c->log_every)) ||
         (s[2].val && hf_yaml_integer(r, s[2].val, w, "checkpoint_every", 1, 1000000000L,
                                      &c->checkpoint_every)) ||

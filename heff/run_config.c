@@ -199,11 +199,9 @@ static int read_occupation(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
       return HF_FAIL;
   }
   if (o->pattern == HF_OCC_FILE) {
-    char buf[1024];
     if (hf_yaml_need(r, n, w, &s[FILE_], "the occupation file", "'occupation' with pattern file") ||
-        hf_yaml_string(r, s[FILE_].val, w, "file", "a file path", buf, sizeof buf))
+        hf_yaml_path(r, s[FILE_].val, w, "file", "a file path", o->file, sizeof o->file))
       return HF_FAIL;
-    hf_path_resolve(o->file, sizeof o->file, c->path, buf);
   }
   return HF_OK;
 }
@@ -287,16 +285,14 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "output"},       {.key = "phase_threshold"},
                     {.key = "occupation"},   {.key = "field"},
                     {.key = "field_ac"},     {.key = "field_loop"},
-
                     {.key = "threads"},      {.key = "kspace_precision"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
-  char buf[1024];
   if (hf_yaml_need(r, root, "", &k[MODEL], "path of the model file", top) ||
-      hf_yaml_string(r, k[MODEL].val, "", "model", "a model file path", buf, sizeof buf))
+      hf_yaml_path(r, k[MODEL].val, "", "model", "a model file path", c->model_path,
+                   sizeof c->model_path))
     return HF_FAIL;
-  hf_path_resolve(c->model_path, sizeof c->model_path, c->path, buf);
   if (hf_yaml_need(r, root, "", &k[TEMPS], "temperatures in K", top) ||
       read_temperatures(r, k[TEMPS].val, c))
     return HF_FAIL;
@@ -381,11 +377,9 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
       if (pl < 0) return HF_FAIL;
       c->fft_measure = pl;
     }
-    if (s[0].val) {
-      if (hf_yaml_string(r, s[0].val, "output: ", "dir", "a directory", buf, sizeof buf))
-        return HF_FAIL;
-      hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, buf);
-    }
+    if (s[0].val &&
+        hf_yaml_path(r, s[0].val, "output: ", "dir", "a directory", c->out_dir, sizeof c->out_dir))
+      return HF_FAIL;
     if (s[1].val && hf_yaml_string(r, s[1].val, "output: ", "prefix", "a file name prefix",
                                    c->prefix, sizeof c->prefix))
       return HF_FAIL;

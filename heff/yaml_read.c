@@ -312,3 +312,11 @@ int hf_yaml_seed(hf_yreader *r, const yaml_node_t *n, unsigned long long *seed) 
   *seed = (unsigned long long)v;
   return HF_OK;
 }
+
+int hf_yaml_path(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
+                 const char *what, char *dst, size_t cap) {
+  char buf[1024];
+  if (hf_yaml_string(r, n, where, key, what, buf, sizeof buf)) return HF_FAIL;
+  hf_path_resolve(dst, cap, r->path, buf);
+  return HF_OK;
+}

@@ -61,6 +61,10 @@ int hf_yaml_supercell(hf_yreader *r, const yaml_node_t *n, int lo, int hi, const
 /* Key 'seed': a whole number 0 .. 2^53 - 1 (exact in YAML's floats too). */
 int hf_yaml_seed(hf_yreader *r, const yaml_node_t *n, unsigned long long *seed);
 
+/* A path string, resolved against the directory of the file being read. */
+int hf_yaml_path(hf_yreader *r, const yaml_node_t *n, const char *where, const char *key,
+                 const char *what, char *dst, size_t cap);
+
 /* dst = the directory of `file` joined with rel, or rel when it is absolute
  * (paths inside input files are relative to the file). */
 void hf_path_resolve(char *dst, size_t cap, const char *file, const char *rel);
