@@ -9,20 +9,14 @@ usage: scripts/pe_loop.py pe.tsv [OUT.png]"""
 import math
 import sys
 
+from heff_table import floats, read_table
+
 
 def read(path):
-    cols, rows = None, []
-    for line in open(path):
-        if line.startswith("#"):
-            continue
-        f = line.rstrip("\n").split("\t")
-        if cols is None:
-            cols = {n: i for i, n in enumerate(f)}
-            continue
-        rows.append(f)
-    E = [[float(r[cols[f"E_{a}_kV/cm"]]) for a in "xyz"] for r in rows]
-    P = [[float(r[cols[f"P{a}_C/m2"]]) for a in "xyz"] for r in rows]
-    T = float(rows[0][cols["T_K"]]) if rows else float("nan")
+    c = read_table(path)
+    E = list(zip(*[floats(c, f"E_{a}_kV/cm") for a in "xyz"]))
+    P = list(zip(*[floats(c, f"P{a}_C/m2") for a in "xyz"]))
+    T = float(c["T_K"][0]) if c.get("T_K") else float("nan")
     return E, P, T
 
 

@@ -12,26 +12,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from heff_table import floats, read_table  # noqa: E402
 
 COLORS = {"C": "#dddddd", "T": "#c6dbef", "O": "#c7e9c0", "R": "#fdd0a2"}
 
 
 def read(path):
-    cols, rows = None, []
-    for line in open(path):
-        if line.startswith("#"):
-            continue
-        f = line.rstrip("\n").split("\t")
-        if cols is None:
-            cols = {n: i for i, n in enumerate(f)}
-            continue
-        rows.append(f)
-    get = lambda name: [float(r[cols[name]]) for r in rows]  # noqa: E731
+    c = read_table(path)
     return {
-        "T": get("T_K"),
-        "u": [get("u1_sorted_A"), get("u2_sorted_A"), get("u3_sorted_A")],
-        "P": [get("Px_C/m2"), get("Py_C/m2"), get("Pz_C/m2")],
-        "phase": [r[cols["phase"]] for r in rows],
+        "T": floats(c, "T_K"),
+        "u": [floats(c, f"u{k}_sorted_A") for k in (1, 2, 3)],
+        "P": [floats(c, f"P{a}_C/m2") for a in "xyz"],
+        "phase": c["phase"],
     }
 
 

@@ -9,17 +9,12 @@ usage: scripts/transitions.py runs/A/sweep.tsv [runs/B/sweep.tsv ...]"""
 import statistics
 import sys
 
+from heff_table import floats, read_table
+
 
 def transitions(path):
-    rows, cols = [], None
-    for line in open(path):
-        if line.startswith("#"):
-            continue
-        f = line.rstrip("\n").split("\t")
-        if cols is None:
-            cols = {name: i for i, name in enumerate(f)}
-            continue
-        rows.append((float(f[cols["T_K"]]), f[cols["phase"]]))
+    cols = read_table(path)
+    rows = list(zip(floats(cols, "T_K"), cols["phase"]))
     out = {}
     for (t0, p0), (t1, p1) in zip(rows, rows[1:]):
         if p0 != p1 and f"{p0}-{p1}" not in out:
