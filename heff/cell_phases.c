@@ -32,8 +32,7 @@ void hf_cell_stats_compute(const hf_lattice *lat, double *const f[3], const doub
     out->abs[sp] += sqrt(mag);
     for (int a = 0; a < 3; a++) out->comp[sp][a] += s[a];
     sort3_desc(s);
-    const char ph = hf_phase_label(s, threshold);
-    const int k = (int)(strchr("CTOR", ph) - "CTOR");
+    const int k = hf_phase_index(s, threshold);
     out->frac[k] += 1;
     out->frac_species[sp][k] += 1;
     out->count[sp]++;

@@ -4,7 +4,8 @@
  * the mean |u| and sorted mean |u_a| with their own phase fractions, the
  * zone-boundary (R, M) amplitudes of u (antipolar order), and with omega the
  * tilt pattern: R- and M-point amplitudes per axis, tilt angles and
- * the Glazer label.  Sample sums are plain data (checkpointed as they are). */
+ * the Glazer label.  A sweep adds every 10th sample (a sample costs about one
+ * MD step).  Sample sums are plain data (checkpointed as they are). */
 #ifndef HF_LOCAL_TABLE_H
 #define HF_LOCAL_TABLE_H
 

@@ -67,12 +67,14 @@ void hf_obs_sample_terms(hf_obs *o, const double *term_energy, long ncells) {
   o->term_samples++;
 }
 
-char hf_phase_label(const double s[3], double thr) {
+int hf_phase_index(const double s[3], double thr) {
   int n = 0;
   for (int a = 0; a < 3; a++)
     if (s[a] > thr && s[a] > 0.5 * s[0]) n++;
-  return "CTOR"[n];
+  return n;
 }
+
+char hf_phase_label(const double s[3], double thr) { return "CTOR"[hf_phase_index(s, thr)]; }
 
 /* Fluctuation estimates from per-sample means of x, x^2 style sums. */
 static double chi_of(const double *m, int p, double pref) {

@@ -55,8 +55,10 @@ void hf_obs_sample(hf_obs *o, const hf_engine *eng, const hf_fields *x, const hf
 void hf_obs_sample_terms(hf_obs *o, const double *term_energy, long ncells);
 void hf_obs_result_compute(const hf_obs *o, const hf_model *m, const hf_lattice *lat, double T,
                            double phase_threshold, hf_obs_result *r);
-/* C, T, O, R from sorted |<u_a>| (largest first). */
+/* C, T, O, R from sorted |<u_a>| (largest first); the index 0..3 of that
+ * letter in "CTOR" (the number of non-zero components). */
 char hf_phase_label(const double sorted[3], double threshold);
+int hf_phase_index(const double sorted[3], double threshold);
 
 /* Per-term energies of configuration x, eV per supercell (generic path). */
 void hf_term_energies(const hf_model *m, const hf_lattice *lat, const hf_fields *x,

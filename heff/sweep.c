@@ -442,9 +442,10 @@ static void take_sample(hf_sweep *s) {
     hf_engine_eval(s->eng, &s->x, NULL, NULL, &E);
   }
   hf_obs_sample(&s->obs, s->eng, &s->x, &E, tkin);
-  hf_local_acc_sample(&s->lacc, &s->lat, &s->x, s->c.phase_threshold);
-  /* per-term energies cost one generic pass: take them on every 10th sample */
+  /* per-term energies and the local structure cost passes over the cells
+   * comparable to a step: take them on every 10th sample */
   if ((s->obs.samples - 1) % 10 == 0) {
+    hf_local_acc_sample(&s->lacc, &s->lat, &s->x, s->c.phase_threshold);
     if (s->etaL[0]) hf_local_strain(&s->lat, &s->wrap, &s->stencil, s->x.v, s->etaL);
     hf_term_energies(s->m, &s->lat, &s->x, s->etaL[0] ? s->etaL : NULL, s->term_e);
     hf_obs_sample_terms(&s->obs, s->term_e, (long)s->lat.n);
