@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
     if (tty) {
       const fit_stats *s = fit_run_get_stats(r);
       fprintf(stderr, "\rstep %ld/%ld  T %.0f K  calls %ld  threshold %.3g eV/A   ", s->step,
-              c.steps, fit_config_temperature(&c, s->step), s->calls, s->threshold);
+              c.steps, fit_config_temperature(&c, s->step), s->calls, fit_run_threshold(r));
     }
   } while (status == 0);
   if (tty) fputc('\n', stderr);

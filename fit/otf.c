@@ -196,7 +196,6 @@ static int training_call(fit_run *r, hf_err *err) {
   if (r->st.settled_step >= 0) r->st.calls_settled++;
   hf_thr_record(&r->thr, r->st.step, r->cur.force);
   if (r->thr.threshold > 0 && r->st.settled_step < 0) r->st.settled_step = r->st.step;
-  r->st.threshold = r->thr.threshold;
   hf_blr_maxerr before = r->cur;
   fit_eval_rows(r); /* the log shows the error after the refit */
   const hf_blr_fit *f = &r->fit;
@@ -453,5 +452,6 @@ void fit_run_free(fit_run *r) {
 }
 
 const fit_stats *fit_run_get_stats(const fit_run *r) { return &r->st; }
+double fit_run_threshold(const fit_run *r) { return r->thr.threshold; }
 int fit_run_nterms(const fit_run *r) { return r->M; }
 const char *fit_run_summary(const fit_run *r) { return r->summary; }

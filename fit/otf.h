@@ -38,7 +38,6 @@ typedef struct {
   long heldout;                            /* held-out engine calls */
   long settled_step;                       /* first step with a non-zero threshold (-1: not yet) */
   long calls_settled;                      /* calls after settled_step */
-  double threshold;                        /* eV/Angstrom */
   double t_md, t_bayes, t_refit, t_engine; /* seconds in MD steps, Bayesian errors, refits,
                                               engine calls */
   long n_timed;                            /* steps in t_md and t_bayes */
@@ -63,6 +62,8 @@ int fit_run_advance(fit_run *r, long nsteps, hf_err *err);
 /* Writes the final files (model, coefficients, parity, summary). */
 int fit_run_finish(fit_run *r, hf_err *err);
 const fit_stats *fit_run_get_stats(const fit_run *r);
+/* The current engine-call threshold, eV/Angstrom (0 while calls are periodic). */
+double fit_run_threshold(const fit_run *r);
 int fit_run_nterms(const fit_run *r);
 /* The summary text written to summary.txt (valid after fit_run_finish). */
 const char *fit_run_summary(const fit_run *r);

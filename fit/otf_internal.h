@@ -77,7 +77,4 @@ int fit_resume(fit_run *r, int *resumed, hf_err *err);
 int fit_replay(fit_run *r, fit_pending *p, double *y, hf_err *err);
 void fit_pending_free(fit_pending *p);
 
-/* otf_report.c */
-int fit_report(fit_run *r, hf_err *err);
-
 #endif

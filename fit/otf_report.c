@@ -138,7 +138,7 @@ static int coefficients(fit_run *r, hf_err *err) {
   return HF_OK;
 }
 
-int fit_report(fit_run *r, hf_err *err) {
+int fit_run_finish(fit_run *r, hf_err *err) {
   r->summary[0] = 0;
   if (!r->have_fit) return hf_fail(err, "no engine call succeeded: nothing was fitted");
   char path[1100];
@@ -191,5 +191,3 @@ int fit_report(fit_run *r, hf_err *err) {
   fclose(o);
   return HF_OK;
 }
-
-int fit_run_finish(fit_run *r, hf_err *err) { return fit_report(r, err); }

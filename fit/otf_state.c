@@ -10,7 +10,7 @@
 #include "md_state.h"
 #include "otf_internal.h"
 
-#define FIT_CKPT_VERSION 1
+#define FIT_CKPT_VERSION 2
 
 void fit_pack_config(const fit_run *r, double *out) {
   size_t k = 0;
