@@ -75,8 +75,7 @@ int main(void) {
     for (int b = 0; b < NB; b++) var += (blk[b][a] - mean) * (blk[b][a] - mean) / (NB - 1);
     const double se = sqrt(var / NB), exact = fa[a] / (2 * kappa);
     printf("<u_%c> = %.5f +- %.5f Angstrom, exact %.5f\n", "xyz"[a], mean, se, exact);
-    CHECK(fabs(mean - exact) < 5 * se, "<u_%c> %.5f vs %.5f (se %.5f)", "xyz"[a], mean,
-          exact, se);
+    CHECK(fabs(mean - exact) < 5 * se, "<u_%c> %.5f vs %.5f (se %.5f)", "xyz"[a], mean, exact, se);
   }
   hf_dyn_free(d);
 
@@ -155,8 +154,8 @@ int main(void) {
     for (char *p = strtok(line, "\t\n"); p && nt < 80; p = strtok(NULL, "\t\n")) tok[nt++] = p;
     const double uz = atof(tok[6]), uerr = atof(tok[7]), Ez = atof(tok[nt - 1]);
     const double exact = zstar * Ez * 1e-5 / (2 * kappa);
-    CHECK(fabs(uz - exact) < 5 * uerr, "E_z %g kV/cm: <u_z> %.5f +- %.5f vs %.5f", Ez, uz,
-          uerr, exact);
+    CHECK(fabs(uz - exact) < 5 * uerr, "E_z %g kV/cm: <u_z> %.5f +- %.5f vs %.5f", Ez, uz, uerr,
+          exact);
     rows++;
   }
   if (f) fclose(f);
