@@ -1,6 +1,7 @@
 /* output.h - files a run writes: the per-temperature TSV table (units in the
  * header), per-term energies, VTK image data of the fields (ParaView), and
- * the progress line.  Only this file and checkpoint.c touch the disk. */
+ * the progress line.  Disk writes happen here, in checkpoint.c and in the
+ * other per-run tables (local_table.c, timeseries.c). */
 #ifndef HF_OUTPUT_H
 #define HF_OUTPUT_H
 

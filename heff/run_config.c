@@ -363,13 +363,19 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                           "'initial'");
   }
   if (k[OUT].val) {
-    hf_yslot s[5] = {{.key = "dir"},
-                     {.key = "prefix"},
-                     {.key = "vtk"},
-                     {.key = "checkpoint_every"},
-                     {.key = "fft_plan"}};
-    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", "output: ", s, 5))
+    hf_yslot s[6] = {{.key = "dir"},      {.key = "prefix"},
+                     {.key = "vtk"},      {.key = "checkpoint_every"},
+                     {.key = "fft_plan"}, {.key = "timeseries"}};
+    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", "output: ", s, 6))
       return HF_FAIL;
+    if (s[5].val) {
+      if (hf_yaml_integer(r, s[5].val, "output: ", "timeseries", 0, 1000000000L, &c->timeseries))
+        return HF_FAIL;
+      if (c->timeseries > 0 && c->method != HF_METHOD_MD)
+        return hf_yaml_fail_at(r, s[5].val,
+                               "key 'timeseries': expected method md (a time series needs "
+                               "dynamics), or 0");
+    }
     if (s[4].val) {
       static const char *plans[] = {"estimate", "measure"};
       int pl = hf_yaml_choice(r, s[4].val, "output: ", "fft_plan", plans, 2,

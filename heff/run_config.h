@@ -57,6 +57,7 @@ typedef struct {
   char out_dir[1024]; /* resolved relative to the run file */
   char prefix[128];
   int vtk;                /* write fields at the end of each temperature */
+  long timeseries;        /* MD steps between time-series rows (0: none) */
   long checkpoint_every;  /* steps/sweeps between checkpoints (0: only at T ends) */
   double phase_threshold; /* Angstrom: |<u_a>| below it counts as zero */
   int progress;           /* print a progress line */

@@ -18,9 +18,10 @@
 #include "metropolis.h"
 #include "occupation.h"
 #include "output.h"
+#include "timeseries.h"
 
 #define ADAPT_EVERY 10 /* sweeps between step-size adaptations (HMC, MC) */
-#define CKPT_VERSION 2
+#define CKPT_VERSION 3
 
 enum { STAGE_THERM = 0, STAGE_AVG = 1 };
 
@@ -33,7 +34,7 @@ typedef struct {
   uint64_t last_tried[4], last_acc[4]; /* sampler counters at the last unit */
   uint64_t win_tried[4], win_acc[4];   /* since the last step-size adaptation */
   double step_size[4];                 /* HMC dt or MC steps (u, v, w, strain) */
-  long table_bytes, terms_bytes, local_bytes;
+  long table_bytes, terms_bytes, local_bytes, series_bytes;
 } progress;
 
 struct hf_sweep {
@@ -51,6 +52,7 @@ struct hf_sweep {
   double last_accept, last_step;
   progress p;
   FILE *table, *terms, *local;
+  hf_timeseries *series; /* MD time series (output: timeseries), or NULL */
   char table_path[1200], terms_path[1200], local_path[1200], ckpt_path[1200];
   hf_local_acc lacc; /* local structure of this temperature's samples */
   double *etaL[6];
@@ -213,6 +215,7 @@ static int write_checkpoint(hf_sweep *s, hf_err *err) {
   s->p.table_bytes = ftell(s->table);
   s->p.terms_bytes = ftell(s->terms);
   s->p.local_bytes = ftell(s->local);
+  if (s->series && hf_timeseries_flush(s->series, &s->p.series_bytes, err)) return HF_FAIL;
   hf_ckpt_writer w;
   if (hf_ckpt_open_write(&w, s->ckpt_path, err)) return HF_FAIL;
   int version = CKPT_VERSION;
@@ -397,6 +400,17 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     hf_terms_header(s->terms, m);
     hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);
   }
+  if (c->timeseries > 0) {
+    char path[1300];
+    snprintf(path, sizeof path, "%s/%s_timeseries.tsv", c->out_dir, c->prefix);
+    /* rows between two flushes: at most one temperature's averaging phase */
+    if (hf_timeseries_open(&s->series, path, *resumed, s->p.series_bytes,
+                           c->average / c->timeseries + 2, (long)s->lat.n, s->x.w[0] != NULL,
+                           err)) {
+      hf_sweep_free(s);
+      return HF_FAIL;
+    }
+  }
   set_field(s, (double)s->p.units_done * c->md.dt); /* before the forces are refreshed */
   if (s->p.it < c->ntemps) enter_temperature(s);
   *out = s;
@@ -408,6 +422,7 @@ void hf_sweep_free(hf_sweep *s) {
   if (s->table) fclose(s->table);
   if (s->terms) fclose(s->terms);
   if (s->local) fclose(s->local);
+  hf_timeseries_close(s->series);
   hf_dyn_free(s->dyn);
   hf_hmc_free(s->hmc);
   hf_mc_free(s->mc);
@@ -510,6 +525,9 @@ int hf_sweep_advance(hf_sweep *s, long max_units, hf_err *err) {
       }
     } else {
       if ((s->p.step - 1) % c->sample_every == 0) take_sample(s);
+      if (s->series && s->p.step % c->timeseries == 0)
+        hf_timeseries_sample(s->series, s->eng, &s->x, s->m->zstar, T,
+                             (double)s->p.step * c->md.dt);
       if (s->p.step >= c->average) {
         if (finish_temperature(s, err)) return HF_FAIL;
         return s->p.it >= c->ntemps ? HF_SWEEP_FINISHED : HF_SWEEP_TEMPERATURE_DONE;

@@ -50,8 +50,9 @@ static void make_run_plan(char *path, size_t n, const char *method, const char *
            "thermalize: 12\naverage: 20\nsample_every: 2\n"
            "md: {dt: 1.0, thermostat: langevin, barostat: true}\n"
            "hmc: {steps: 5, dt: 3.0}\n"
-           "output: {dir: out_%s, prefix: run, vtk: false, checkpoint_every: 10, fft_plan: %s}\n",
-           models_dir, seed, method, tag, plan);
+           "output: {dir: out_%s, prefix: run, vtk: false, checkpoint_every: 10, fft_plan: %s%s}\n",
+           models_dir, seed, method, tag, plan,
+           strcmp(method, "md") ? "" : ", timeseries: 3"); /* MD: the time series too */
   write_file(path, text);
 }
 
@@ -89,8 +90,17 @@ static int run(const char *runfile, long chunk, char **table) {
   char p[1400];
   snprintf(p, sizeof p, "%s/run.tsv", c.out_dir);
   *table = slurp(p);
+  snprintf(p, sizeof p, "%s/run_timeseries.tsv", c.out_dir);
+  char *series = c.timeseries ? slurp(p) : NULL;
+  if (series) { /* compared with the table: append it */
+    char *both = malloc(strlen(*table) + strlen(series) + 1);
+    if (both) sprintf(both, "%s%s", *table, series);
+    free(*table);
+    free(series);
+    *table = both;
+  }
   hf_model_free(&m);
-  return *table ? 0 : 1;
+  return *table && (!c.timeseries || series) ? 0 : 1;
 }
 
 static void test_resume(const char *method, const char *plan) {
@@ -108,6 +118,8 @@ static void test_resume(const char *method, const char *plan) {
   CHECK(!strcmp(a, b), "%s: resumed table differs from the uninterrupted one", method);
   int rows = 0;
   for (char *q = a; *q; q++) rows += *q == '\n';
+  /* MD: 3 temperatures x 20/3 time-series rows after its 4 header lines */
+  if (!strcmp(method, "md")) rows -= 4 + 3 * (20 / 3);
   printf("%s (%s plans): uninterrupted vs killed every 17 units and resumed: %s (%d lines)\n",
          method, plan, strcmp(a, b) ? "DIFFERENT" : "identical", rows);
   CHECK(rows == 3 + 3, "%s: expected 3 header lines and 3 rows, got %d lines", method, rows);
@@ -189,6 +201,8 @@ static void test_malformed(void) {
       {"model: m.yaml\ntemperatures: [300\n", "not valid YAML"},
       {"model: m.yaml\ntemperatures: [-3]\n", "temperatures >= 0"},
       {"model: m.yaml\ntemperatures: [300]\nseed: 1\nseed: 2\n", ":4: duplicate key 'seed'"},
+      {"model: m.yaml\ntemperatures: [300]\nmethod: hmc\noutput: {timeseries: 5}\n",
+       ":4: key 'timeseries': expected method md"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char path[512];
