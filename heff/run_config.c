@@ -249,6 +249,72 @@ static int read_field_loop(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   return HF_OK;
 }
 
+/* The 'initial' mapping: random, uniform, domains or file (docs/run-format.md). */
+static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  enum { STATE, AMP, U, U2, NORMAL, PERIOD, FILE_, NS };
+  hf_yslot s[NS] = {{.key = "state"},  {.key = "amplitude"}, {.key = "u"},   {.key = "u2"},
+                    {.key = "normal"}, {.key = "period"},    {.key = "file"}};
+  const char *w = "initial: ";
+  if (hf_yaml_map(r, n, "", "initial", "a mapping {state: random|uniform|domains|file, ...}", w, s,
+                  NS))
+    return HF_FAIL;
+  static const char *st[] = {"random", "uniform", "domains", "file"};
+  if (s[STATE].val) {
+    int m = hf_yaml_choice(r, s[STATE].val, w, "state", st, 4, "random, uniform, domains or file");
+    if (m < 0) return HF_FAIL;
+    c->init = m;
+  }
+  if (c->init == HF_INIT_DOMAINS) c->init_amp = 0; /* noise only when asked for */
+  if (s[AMP].val &&
+      hf_yaml_number(r, s[AMP].val, w, "amplitude", "a random amplitude in Angstrom", &c->init_amp))
+    return HF_FAIL;
+  if (s[U].val &&
+      hf_yaml_numbers(r, s[U].val, w, "u", "three components in Angstrom", c->init_u, 3) < 0)
+    return HF_FAIL;
+  if ((c->init == HF_INIT_UNIFORM || c->init == HF_INIT_DOMAINS) && !s[U].val)
+    return hf_yaml_need(r, n, w, &s[U], "u in Angstrom (the first domain's for domains)",
+                        "'initial'");
+  for (int a = 0; a < 3; a++) c->init_u2[a] = -c->init_u[a];
+  if (s[U2].val &&
+      hf_yaml_numbers(r, s[U2].val, w, "u2", "three components in Angstrom", c->init_u2, 3) < 0)
+    return HF_FAIL;
+  double nv[3] = {1, 0, 0};
+  if (s[NORMAL].val &&
+      hf_yaml_numbers(r, s[NORMAL].val, w, "normal", "three whole numbers [h, k, l]", nv, 3) < 0)
+    return HF_FAIL;
+  long span = 0; /* the range of h x + k y + l z over the supercell */
+  for (int a = 0; a < 3; a++) {
+    if (nv[a] != (int)nv[a] || fabs(nv[a]) > 64)
+      return hf_yaml_fail_at(r, s[NORMAL].val,
+                             "key 'normal': expected three whole numbers [h, k, l] in -64..64");
+    c->init_normal[a] = (int)nv[a];
+    span += labs((long)c->init_normal[a]) * c->L[a];
+  }
+  if (!span)
+    return hf_yaml_fail_at(r, s[NORMAL].val, "key 'normal': expected a non-zero [h, k, l]");
+  long period = 0;
+  for (int a = 0; a < 3 && !period; a++)
+    if (c->init_normal[a]) period = labs((long)c->init_normal[a]) * c->L[a];
+  if (s[PERIOD].val && hf_yaml_integer(r, s[PERIOD].val, w, "period", 2, 1000000, &period))
+    return HF_FAIL;
+  /* a domain pattern that repeats with the supercell: period divides every h L_x, k L_y, l L_z */
+  for (int a = 0; a < 3; a++)
+    if (period % 2 || ((long)c->init_normal[a] * c->L[a]) % period)
+      return hf_yaml_fail_at(
+          r, s[PERIOD].val ? s[PERIOD].val : n,
+          "key 'period': expected an even number of cells that divides "
+          "h*Lx, k*Ly and l*Lz (normal [%d, %d, %d], supercell %dx%dx%d), got %ld",
+          c->init_normal[0], c->init_normal[1], c->init_normal[2], c->L[0], c->L[1], c->L[2],
+          period);
+  c->init_period = (int)period;
+  if (s[FILE_].val && hf_yaml_path(r, s[FILE_].val, w, "file", "a configuration file", c->init_file,
+                                   sizeof c->init_file))
+    return HF_FAIL;
+  if (c->init == HF_INIT_FILE && !s[FILE_].val)
+    return hf_yaml_need(r, n, w, &s[FILE_], "file: the configuration file", "'initial'");
+  return HF_OK;
+}
+
 static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   enum {
     MODEL,
@@ -341,33 +407,14 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
         (s[1].val && hf_yaml_bool(r, s[1].val, "mc: ", "strain", &c->mc_strain)))
       return HF_FAIL;
   }
-  if (k[INIT].val) {
-    hf_yslot s[3] = {{.key = "state"}, {.key = "amplitude"}, {.key = "u"}};
-    if (hf_yaml_map(r, k[INIT].val, "", "initial", "a mapping {state: random|uniform, ...}",
-                    "initial: ", s, 3))
-      return HF_FAIL;
-    static const char *st[] = {"random", "uniform"};
-    if (s[0].val) {
-      int m = hf_yaml_choice(r, s[0].val, "initial: ", "state", st, 2, "random or uniform");
-      if (m < 0) return HF_FAIL;
-      c->init = m;
-    }
-    if (s[1].val && hf_yaml_number(r, s[1].val, "initial: ", "amplitude",
-                                   "a random amplitude in Angstrom", &c->init_amp))
-      return HF_FAIL;
-    if (s[2].val && hf_yaml_numbers(r, s[2].val, "initial: ", "u", "three components in Angstrom",
-                                    c->init_u, 3) < 0)
-      return HF_FAIL;
-    if (c->init == HF_INIT_UNIFORM && !s[2].val)
-      return hf_yaml_need(r, k[INIT].val, "initial: ", &s[2], "u in Angstrom for a uniform state",
-                          "'initial'");
-  }
+  if (k[INIT].val && read_initial(r, k[INIT].val, c)) return HF_FAIL;
   if (k[OUT].val) {
-    hf_yslot s[6] = {{.key = "dir"},      {.key = "prefix"},
-                     {.key = "vtk"},      {.key = "checkpoint_every"},
-                     {.key = "fft_plan"}, {.key = "timeseries"}};
-    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", "output: ", s, 6))
+    hf_yslot s[7] = {
+        {.key = "dir"},      {.key = "prefix"},     {.key = "vtk"},   {.key = "checkpoint_every"},
+        {.key = "fft_plan"}, {.key = "timeseries"}, {.key = "config"}};
+    if (hf_yaml_map(r, k[OUT].val, "", "output", "a mapping of output settings", "output: ", s, 7))
       return HF_FAIL;
+    if (s[6].val && hf_yaml_bool(r, s[6].val, "output: ", "config", &c->config)) return HF_FAIL;
     if (s[5].val) {
       if (hf_yaml_integer(r, s[5].val, "output: ", "timeseries", 0, 1000000000L, &c->timeseries))
         return HF_FAIL;

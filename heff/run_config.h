@@ -10,7 +10,7 @@
 #include "yaml_read.h"
 
 enum hf_method { HF_METHOD_MD = 0, HF_METHOD_HMC = 1, HF_METHOD_MC = 2 };
-enum hf_init { HF_INIT_RANDOM = 0, HF_INIT_UNIFORM = 1 };
+enum hf_init { HF_INIT_RANDOM = 0, HF_INIT_UNIFORM = 1, HF_INIT_DOMAINS = 2, HF_INIT_FILE = 3 };
 enum hf_occ_pattern {
   HF_OCC_NONE = 0, /* no 'occupation' key (models without sigma) */
   HF_OCC_RANDOM,
@@ -51,13 +51,18 @@ typedef struct {
   hf_hmc_opts hmc;
   double mc_step;
   int mc_strain;
-  int init;           /* enum hf_init */
-  double init_amp;    /* Angstrom: random amplitude */
-  double init_u[3];   /* Angstrom: uniform initial u */
-  char out_dir[1024]; /* resolved relative to the run file */
+  int init;             /* enum hf_init */
+  double init_amp;      /* Angstrom: random amplitude (domains: noise added, default 0) */
+  double init_u[3];     /* Angstrom: uniform initial u; domains: the first domain's */
+  double init_u2[3];    /* Angstrom: domains: the second domain's u (default -u) */
+  int init_normal[3];   /* domains: the walls are the planes h x + k y + l z = const */
+  int init_period;      /* domains: cells of h x + k y + l z per pair of domains */
+  char init_file[1024]; /* file: the configuration file, resolved */
+  char out_dir[1024];   /* resolved relative to the run file */
   char prefix[128];
   int vtk;                /* write fields at the end of each temperature */
   long timeseries;        /* MD steps between time-series rows (0: none) */
+  int config;             /* write configuration files at the end of each temperature */
   long checkpoint_every;  /* steps/sweeps between checkpoints (0: only at T ends) */
   double phase_threshold; /* Angstrom: |<u_a>| below it counts as zero */
   int progress;           /* print a progress line */

@@ -12,6 +12,7 @@
 
 #include "checkpoint.h"
 #include "hmc.h"
+#include "initial_state.h"
 #include "local_strain.h"
 #include "local_table.h"
 #include "md_state.h"
@@ -70,15 +71,10 @@ static const char *method_name(int m) {
   return m == HF_METHOD_MD ? "md" : m == HF_METHOD_HMC ? "hmc" : "mc";
 }
 
-static void init_fields(hf_sweep *s) {
+static int init_fields(hf_sweep *s, hf_err *err) {
   hf_rng r;
   hf_rng_split(&s->rng, 1, &r); /* a stream of its own: does not shift the sampler's */
-  const hf_run_config *c = &s->c;
-  for (int a = 0; a < 3; a++)
-    if (s->x.u[a])
-      for (size_t i = 0; i < s->lat.n; i++)
-        s->x.u[a][i] =
-            c->init == HF_INIT_UNIFORM ? c->init_u[a] : c->init_amp * (2 * hf_rng_uniform(&r) - 1);
+  return hf_initial_state(&s->c, &s->lat, &s->x, &r, err);
 }
 
 /* sigma from the run file's 'occupation' (occupation.h); the result is
@@ -323,7 +319,10 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     return HF_FAIL;
   }
   hf_rng_seed(&s->rng, c->seed);
-  init_fields(s);
+  if (init_fields(s, err)) {
+    hf_sweep_free(s);
+    return HF_FAIL;
+  }
   if (c->method == HF_METHOD_MD) {
     hf_dyn_opts d = c->md;
     d.temperature = c->temps[0];
@@ -485,6 +484,11 @@ static int finish_temperature(hf_sweep *s, hf_err *err) {
     snprintf(path, sizeof path, "%s/%s_T%07.2f.vtk", c->out_dir, c->prefix, T);
     snprintf(title, sizeof title, "heff fields at T = %.2f K", T);
     if (hf_write_vtk(path, s->m, &s->lat, &s->x, title, err)) return HF_FAIL;
+  }
+  if (c->config) {
+    char path[1300];
+    snprintf(path, sizeof path, "%s/%s_T%07.2f.config", c->out_dir, c->prefix, T);
+    if (hf_config_write(path, &s->lat, &s->x, err)) return HF_FAIL;
   }
   s->p.it++;
   s->p.stage = STAGE_THERM;

@@ -1,0 +1,107 @@
+/* initial_state.c - random, uniform, domain and file start configurations (initial_state.h). */
+#include "initial_state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Which domain cell (x, y, z) is in: the first half of each period of
+ * s = h x + k y + l z is the first domain. */
+static int domain_of(const hf_run_config *c, int x, int y, int z) {
+  long s = (long)c->init_normal[0] * x + (long)c->init_normal[1] * y + (long)c->init_normal[2] * z;
+  long m = ((s % c->init_period) + c->init_period) % c->init_period;
+  return m >= c->init_period / 2;
+}
+
+/* Columns a configuration file has for the fields of x: 6, 9 or 12. */
+static int file_columns(const hf_fields *x) { return 3 + 3 * (1 + !!x->v[0] + !!x->w[0]); }
+
+static int read_file(const char *path, const hf_lattice *lat, hf_fields *x, hf_err *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) return hf_fail(err, "%s: cannot open the configuration file: %s", path, strerror(errno));
+  const int want = file_columns(x);
+  char *seen = calloc(lat->n, 1), line[1024];
+  int rc = seen ? HF_OK : hf_fail(err, "out of memory");
+  long ln = 0;
+  size_t got = 0;
+  while (!rc && fgets(line, sizeof line, f)) {
+    ln++;
+    char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '#' || *p == '\n' || !*p) continue;
+    double v[12];
+    int n = 0;
+    for (char *end; n < 13; p = end) {
+      double d = strtod(p, &end);
+      if (end == p) break;
+      if (n < 12) v[n] = d;
+      n++;
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    if (*p || n != want) {
+      rc =
+          hf_fail(err, "%s:%ld: expected %d numbers (x y z, then u%s%s in Angstrom), got %s'%.40s'",
+                  path, ln, want, x->v[0] ? ", v" : "", x->w[0] ? ", w" : "", *p ? "text " : "",
+                  *p ? p : "too few or too many");
+      break;
+    }
+    int c[3];
+    for (int a = 0; a < 3 && !rc; a++) {
+      c[a] = (int)v[a];
+      if (v[a] != c[a] || c[a] < 0 || c[a] >= lat->L[a])
+        rc = hf_fail(err, "%s:%ld: cell index %g outside 0..%d", path, ln, v[a], lat->L[a] - 1);
+    }
+    if (rc) break;
+    size_t i = hf_index(lat, c[0], c[1], c[2]);
+    if (seen[i]) {
+      rc = hf_fail(err, "%s:%ld: cell (%d, %d, %d) given twice", path, ln, c[0], c[1], c[2]);
+      break;
+    }
+    seen[i] = 1;
+    got++;
+    for (int k = 3; k < want; k++) hf_fields_comp(x, k - 3)[i] = v[k];
+  }
+  if (!rc && got != lat->n)
+    rc = hf_fail(err, "%s: %zu cells given, the supercell %dx%dx%d has %zu", path, got, lat->L[0],
+                 lat->L[1], lat->L[2], lat->n);
+  free(seen);
+  fclose(f);
+  return rc;
+}
+
+int hf_initial_state(const hf_run_config *c, const hf_lattice *lat, hf_fields *x, hf_rng *r,
+                     hf_err *err) {
+  if (c->init == HF_INIT_FILE) return read_file(c->init_file, lat, x, err);
+  /* component by component in cell order: the random stream of earlier versions */
+  const int Ly = lat->L[1], Lz = lat->L[2];
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; i < lat->n; i++) {
+      const int ix = (int)(i / ((size_t)Ly * Lz)), iy = (int)(i / Lz % Ly), iz = (int)(i % Lz);
+      double base = 0;
+      if (c->init == HF_INIT_UNIFORM) base = c->init_u[a];
+      if (c->init == HF_INIT_DOMAINS)
+        base = domain_of(c, ix, iy, iz) ? c->init_u2[a] : c->init_u[a];
+      const int noisy = c->init != HF_INIT_UNIFORM && c->init_amp != 0;
+      x->u[a][i] = base + (noisy ? c->init_amp * (2 * hf_rng_uniform(r) - 1) : 0);
+    }
+  return HF_OK;
+}
+
+int hf_config_write(const char *path, const hf_lattice *lat, const hf_fields *x, hf_err *err) {
+  FILE *f = fopen(path, "w");
+  if (!f) return hf_fail(err, "cannot write %s: %s", path, strerror(errno));
+  const int nc = file_columns(x) - 3;
+  fprintf(f, "# heff configuration, supercell %d %d %d: cell x y z, then u%s%s (Angstrom)\n",
+          lat->L[0], lat->L[1], lat->L[2], x->v[0] ? ", v" : "", x->w[0] ? ", w" : "");
+  for (int ix = 0; ix < lat->L[0]; ix++)
+    for (int iy = 0; iy < lat->L[1]; iy++)
+      for (int iz = 0; iz < lat->L[2]; iz++) {
+        size_t i = hf_index(lat, ix, iy, iz);
+        fprintf(f, "%d %d %d", ix, iy, iz);
+        for (int k = 0; k < nc; k++) fprintf(f, " %.17g", hf_fields_comp(x, k)[i]);
+        fputc('\n', f);
+      }
+  if (fclose(f)) return hf_fail(err, "cannot write %s: %s", path, strerror(errno));
+  return HF_OK;
+}
