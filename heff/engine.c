@@ -308,23 +308,37 @@ void hf_engine_set_pressure(hf_engine *e, double gpa) { e->pressure = gpa; }
 void hf_engine_set_field(hf_engine *e, const double kv_cm[3]) {
   for (int a = 0; a < 3; a++) e->efield[a] = kv_cm[a];
 }
+void hf_engine_set_depolarization(hf_engine *e, const double beta[3]) {
+  for (int a = 0; a < 3; a++) e->beta[a] = beta[a];
+}
+void hf_engine_depolarization(const hf_engine *e, double beta[3]) {
+  for (int a = 0; a < 3; a++) beta[a] = e->beta[a];
+}
 void hf_engine_field(const hf_engine *e, double kv_cm[3]) {
   for (int a = 0; a < 3; a++) kv_cm[a] = e->efield[a];
 }
 
-/* -Z* E . sum u and its constant gradient: a pass of its own, only when a
- * field is applied (serial: the sum keeps one order on any thread count). */
-static double field_apply(const hf_engine *e, const hf_fields *x, hf_fields *g) {
+/* -Z* E . sum u plus the depolarization energy beta M^2 / (2 eps0 eps_inf V),
+ * and their gradients, which are the same for every cell: a pass of its own,
+ * only when a field or beta is set (serial: the sum keeps one order on any
+ * thread count). */
+static double field_apply(const hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta) {
+  const double zs = e->model->zstar, V = hf_engine_volume(e, x->eta);
+  const double v0 = (double)e->lat.n * e->a0 * e->a0 * e->a0;
   double en = 0;
   for (int a = 0; a < 3; a++) {
-    if (e->efield[a] == 0 || !x->u[a]) continue;
-    const double f = e->model->zstar * e->efield[a] * 1e-5; /* eV/Angstrom */
+    if ((e->efield[a] == 0 && e->beta[a] == 0) || !x->u[a]) continue;
     const double *u = x->u[a];
     double s = 0;
     for (size_t i = 0; i < e->lat.n; i++) s += u[i];
-    en -= f * s;
+    /* e^2 / (eps0 Angstrom) = 180.951 eV; M in e Angstrom, V in Angstrom^3 */
+    const double kdep = e->beta[a] * HF_E2_EPS0 * zs * zs / (e->model->eps_inf * V);
+    const double edep = 0.5 * kdep * s * s;
+    en += edep - zs * e->efield[a] * 1e-5 * s;
+    const double f = zs * e->efield[a] * 1e-5 - kdep * s; /* -dE/du_a, eV/Angstrom */
     if (g)
       for (size_t i = 0; i < e->lat.n; i++) g->u[a][i] -= f;
+    for (int l = 0; l < 3; l++) dEdeta[l] -= edep * v0 / V; /* E_dep ~ 1/V */
   }
   return en;
 }
@@ -396,7 +410,9 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     E->other = hf_poly_eval(&e->generic, 1.0, &in, &out);
     if (e->generic_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
   }
-  if (e->efield[0] != 0 || e->efield[1] != 0 || e->efield[2] != 0) E->field = field_apply(e, x, g);
+  if (e->efield[0] != 0 || e->efield[1] != 0 || e->efield[2] != 0 || e->beta[0] != 0 ||
+      e->beta[1] != 0 || e->beta[2] != 0)
+    E->field = field_apply(e, x, g, dE);
   double pv = e->pressure * HF_GPA_A3;
   E->pv = pv * hf_engine_volume(e, x->eta);
   double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;

@@ -27,7 +27,8 @@ typedef struct {
   double elastic_v;  /* bilinear v-v (inhomogeneous elastic) */
   double other;      /* terms through the generic evaluator */
   double pv;         /* p V (pressure term) */
-  double field;      /* -Z* e E . sum_i u_i (applied electric field; 0 without) */
+  double field;      /* -Z* e E . sum_i u_i (applied electric field) and the
+                        depolarization energy (open-circuit boundaries); 0 without */
 } hf_energy;
 
 typedef struct {
@@ -51,6 +52,14 @@ double hf_engine_pressure(const hf_engine *eng);
 /* Homogeneous applied electric field, kV/cm: adds -Z* e E . u_i to the energy
  * of every cell (1 kV/cm = 1e-5 V/Angstrom), a constant force Z* e E on u. */
 void hf_engine_set_field(hf_engine *eng, const double kv_cm[3]);
+/* Electrical boundary conditions: the reciprocal-space dipole sum leaves out
+ * k = 0, i.e. the supercell sits between ideal electrodes (short circuit,
+ * beta = 0).  beta_a > 0 adds the depolarization energy of a slab-shaped
+ * sample whose surfaces are normal to a, screened by the fraction 1 - beta_a:
+ *   E_dep = sum_a beta_a M_a^2 / (2 eps0 eps_inf V),  M = Z* sum_i u_i,
+ * V the supercell volume (open circuit along a: beta_a = 1). */
+void hf_engine_set_depolarization(hf_engine *eng, const double beta[3]);
+void hf_engine_depolarization(const hf_engine *eng, double beta[3]);
 void hf_engine_field(const hf_engine *eng, double kv_cm[3]);
 const hf_lattice *hf_engine_lattice(const hf_engine *eng);
 const hf_model *hf_engine_model(const hf_engine *eng);

@@ -62,6 +62,7 @@ struct hf_engine {
   hf_lattice lat;
   double a0, pressure;
   double efield[3]; /* applied field, kV/cm */
+  double beta[3];   /* depolarization factors (hf_engine_set_depolarization) */
   unsigned mask;
   hf_engine_census census;
 

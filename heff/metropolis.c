@@ -80,6 +80,12 @@ struct hf_mc {
   hf_poly eta_poly; /* monomials with a homogeneous strain factor */
   double *eta_S;    /* cell sum of each one's field part (per sweep) */
 
+  /* uniform terms (engine.c field_apply): applied field and depolarization */
+  double usum[3]; /* sum_i u_ia, kept up to date by the moves */
+  double fz[3];   /* Z* E_a, eV/Angstrom */
+  double kdep[3]; /* beta_a e^2 Z*^2 / (eps0 eps_inf V), eV/Angstrom^2 (per sweep) */
+  int uniform;    /* any of fz, beta non-zero */
+
   double energy;
   uint64_t trials[4], accepted[4], trials_since[4], accepted_since[4];
 };
@@ -442,9 +448,41 @@ void hf_mc_refresh(hf_mc *mc) {
     }
     for (int a = 0; a < 3; a++) fftw_execute_dft_c2r(mc->c2r, mc->cbuf[a], mc->h[a]);
   }
+  for (int a = 0; a < 3; a++) {
+    mc->usum[a] = 0;
+    for (size_t i = 0; i < lat->n && mc->x->u[a]; i++) mc->usum[a] += mc->x->u[a][i];
+  }
   hf_energy E;
   hf_engine_eval(mc->eng, mc->x, NULL, NULL, &E);
   mc->energy = E.total;
+}
+
+/* Field and depolarization constants of this sweep (the volume is fixed
+ * while the fields move). */
+static void uniform_setup(hf_mc *mc) {
+  const hf_model *m = hf_engine_model(mc->eng);
+  double E[3], beta[3];
+  hf_engine_field(mc->eng, E);
+  hf_engine_depolarization(mc->eng, beta);
+  const double V = hf_engine_volume(mc->eng, mc->x->eta);
+  mc->uniform = 0;
+  for (int a = 0; a < 3; a++) {
+    mc->fz[a] = m->zstar * E[a] * 1e-5;
+    mc->kdep[a] = beta[a] * HF_E2_EPS0 * m->zstar * m->zstar / (m->eps_inf * V);
+    mc->uniform |= mc->fz[a] != 0 || mc->kdep[a] != 0;
+  }
+}
+
+/* Depolarization energy at strain eta (the field term does not depend on it). */
+static double depolarization_energy(hf_mc *mc) {
+  double beta[3], e = 0;
+  hf_engine_depolarization(mc->eng, beta);
+  const hf_model *m = hf_engine_model(mc->eng);
+  const double V = hf_engine_volume(mc->eng, mc->x->eta);
+  for (int a = 0; a < 3; a++)
+    e += 0.5 * beta[a] * HF_E2_EPS0 * m->zstar * m->zstar / (m->eps_inf * V) * mc->usum[a] *
+         mc->usum[a];
+  return e;
 }
 
 /* ------------------------------------------------------------------ sweep */
@@ -569,6 +607,8 @@ static void field_trial(hf_mc *mc, int F, size_t s, const int s3[3], double beta
     dE += d[0] * (mc->h[0][s] + 0.5 * qd0) + d[1] * (mc->h[1][s] + 0.5 * qd1) +
           d[2] * (mc->h[2][s] + 0.5 * qd2);
   }
+  if (F == 0 && mc->uniform)
+    for (int c = 0; c < 3; c++) dE += d[c] * (mc->kdep[c] * (mc->usum[c] + 0.5 * d[c]) - mc->fz[c]);
   mc->trials[F]++;
   mc->trials_since[F]++;
   if (metropolis(dE, beta, r)) {
@@ -576,6 +616,8 @@ static void field_trial(hf_mc *mc, int F, size_t s, const int s3[3], double beta
     mc->accepted_since[F]++;
     mc->energy += dE;
     if (F == 0 && mc->D) update_h(mc, s3, d);
+    if (F == 0)
+      for (int c = 0; c < 3; c++) mc->usum[c] += d[c];
   } else {
     for (int c = 0; c < 3; c++) a[c][s] = old[c];
   }
@@ -604,7 +646,8 @@ static double eta_energy(hf_mc *mc) {
       if (m->f[f].kind == HF_VAR_ETA) t *= mc->x->eta[m->f[f].comp];
     e += t;
   }
-  return e + hf_engine_pressure(mc->eng) * HF_GPA_A3 * hf_engine_volume(mc->eng, mc->x->eta);
+  return e + hf_engine_pressure(mc->eng) * HF_GPA_A3 * hf_engine_volume(mc->eng, mc->x->eta) +
+         depolarization_energy(mc);
 }
 
 void hf_mc_sweep(hf_mc *mc, double T, hf_rng *r) {
@@ -613,6 +656,7 @@ void hf_mc_sweep(hf_mc *mc, double T, hf_rng *r) {
   for (int c = 0; c < 9; c++) arr[c] = hf_fields_comp(mc->x, c);
   arr[CODE_SIGMA] = mc->x->sigma;
   const int *L = mc->lat.L;
+  uniform_setup(mc);
   for (int sx = 0; sx < L[0]; sx++)
     for (int sy = 0; sy < L[1]; sy++)
       for (int sz = 0; sz < L[2]; sz++) {

@@ -19,6 +19,7 @@
 #define HF_MVV2E 103.642697         /* eV per amu Angstrom^2 / fs^2 */
 #define HF_GPA_A3 6.241509074e-3    /* eV per GPa Angstrom^3 */
 #define HF_E_A2_TO_C_M2 16.02176634 /* e/Angstrom^2 in C/m^2 */
+#define HF_E2_EPS0 180.951262       /* e^2 / (eps0 Angstrom), eV */
 
 enum hf_site { HF_SITE_A = 0, HF_SITE_B = 1 };
 

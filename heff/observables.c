@@ -111,9 +111,8 @@ void hf_obs_result_compute(const hf_obs *o, const hf_model *m, const hf_lattice 
     r->P[a] = HF_E_A2_TO_C_M2 * m->zstar * r->mean[OBS_U + a] / vol;
     r->Perr[a] = HF_E_A2_TO_C_M2 * fabs(m->zstar) * r->err[OBS_U + a] / vol;
   }
-  /* chi_ab = (<M_a M_b> - <M_a><M_b>) / (eps0 V kT), M = N Z* <u>:
-   * e^2 Angstrom^2 / (eps0 Angstrom^3 eV) = 180.9513 */
-  const double e2_eps0 = 180.951262;
+  /* chi_ab = (<M_a M_b> - <M_a><M_b>) / (eps0 V kT), M = N Z* <u> */
+  const double e2_eps0 = HF_E2_EPS0;
   double pref = kT > 0 ? e2_eps0 * N * N * m->zstar * m->zstar / (N * vol * kT) : 0;
   double cpref = kT > 0 ? N / (kT * kT) : 0; /* var(H per cell) * N / kT^2 */
   for (int p = 0; p < 6; p++) {

@@ -339,19 +339,34 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     FIELD_LOOP,
     THREADS,
     KPREC,
+    DEPOL,
+    EPITAX,
     NK
   };
-  hf_yslot k[NK] = {{.key = "model"},        {.key = "supercell"},
-                    {.key = "seed"},         {.key = "method"},
-                    {.key = "pressure"},     {.key = "pressure_per_K"},
-                    {.key = "temperatures"}, {.key = "thermalize"},
-                    {.key = "average"},      {.key = "sample_every"},
-                    {.key = "md"},           {.key = "hmc"},
-                    {.key = "mc"},           {.key = "initial"},
-                    {.key = "output"},       {.key = "phase_threshold"},
-                    {.key = "occupation"},   {.key = "field"},
-                    {.key = "field_ac"},     {.key = "field_loop"},
-                    {.key = "threads"},      {.key = "kspace_precision"}};
+  hf_yslot k[NK] = {{.key = "model"},
+                    {.key = "supercell"},
+                    {.key = "seed"},
+                    {.key = "method"},
+                    {.key = "pressure"},
+                    {.key = "pressure_per_K"},
+                    {.key = "temperatures"},
+                    {.key = "thermalize"},
+                    {.key = "average"},
+                    {.key = "sample_every"},
+                    {.key = "md"},
+                    {.key = "hmc"},
+                    {.key = "mc"},
+                    {.key = "initial"},
+                    {.key = "output"},
+                    {.key = "phase_threshold"},
+                    {.key = "occupation"},
+                    {.key = "field"},
+                    {.key = "field_ac"},
+                    {.key = "field_loop"},
+                    {.key = "threads"},
+                    {.key = "kspace_precision"},
+                    {.key = "depolarization"},
+                    {.key = "epitaxial"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -444,6 +459,28 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     hf_path_resolve(c->out_dir, sizeof c->out_dir, c->path, "heff-out");
   }
   if (k[OCC].val && read_occupation(r, k[OCC].val, c)) return HF_FAIL;
+  if (k[DEPOL].val) {
+    if (hf_yaml_numbers(r, k[DEPOL].val, "", "depolarization",
+                        "three factors [bx, by, bz] in 0..1 (0 short circuit, 1 open circuit)",
+                        c->depolarization, 3) < 0)
+      return HF_FAIL;
+    for (int a = 0; a < 3; a++)
+      if (!(c->depolarization[a] >= 0 && c->depolarization[a] <= 1))
+        return hf_yaml_fail_at(r, k[DEPOL].val,
+                               "key 'depolarization': expected three factors in 0..1 (0 short "
+                               "circuit, 1 open circuit), got %g",
+                               c->depolarization[a]);
+  }
+  if (k[EPITAX].val) {
+    if (hf_yaml_number(r, k[EPITAX].val, "", "epitaxial",
+                       "the in-plane misfit strain (eta1 = eta2, dimensionless)", &c->epitaxial))
+      return HF_FAIL;
+    if (!(fabs(c->epitaxial) < 0.2))
+      return hf_yaml_fail_at(
+          r, k[EPITAX].val,
+          "key 'epitaxial': expected a misfit strain between -0.2 and 0.2, got %g", c->epitaxial);
+    c->has_epitaxial = 1;
+  }
   if (k[FIELD].val && hf_yaml_numbers(r, k[FIELD].val, "", "field",
                                       "three components [Ex, Ey, Ez] in kV/cm", c->field, 3) < 0)
     return HF_FAIL;

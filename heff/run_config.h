@@ -76,8 +76,11 @@ typedef struct {
   int field_loop;
   double loop_dir[3];
   double loop_field[HF_MAX_TEMPS];
-  int threads;       /* OpenMP + FFTW threads (1) */
-  int kspace_single; /* 1: k-space part in single precision */
+  double depolarization[3]; /* beta per axis: 0 short circuit (default), 1 open circuit */
+  int has_epitaxial;        /* 1: eta1 = eta2 = epitaxial and eta6 = 0 held fixed */
+  double epitaxial;         /* in-plane misfit strain relative to the model's a0 */
+  int threads;              /* OpenMP + FFTW threads (1) */
+  int kspace_single;        /* 1: k-space part in single precision */
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);

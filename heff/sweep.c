@@ -194,6 +194,13 @@ static void schedule_of(const hf_run_config *c, long sched[4]) {
     memcpy(&b, &c->loop_field[i], sizeof b);
     h = (h ^ b) * 1099511628211ULL;
   }
+  const double bc[4] = {c->depolarization[0], c->depolarization[1], c->depolarization[2],
+                        c->has_epitaxial ? c->epitaxial : NAN};
+  for (int k = 0; k < 4; k++) {
+    uint64_t b;
+    memcpy(&b, &bc[k], sizeof b);
+    h = (h ^ b) * 1099511628211ULL;
+  }
   sched[0] = c->ntemps;
   sched[1] = (long)(h >> 1);
   sched[2] = c->thermalize;
@@ -323,15 +330,26 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     hf_sweep_free(s);
     return HF_FAIL;
   }
+  hf_engine_set_depolarization(s->eng, c->depolarization);
+  /* epitaxial: the in-plane strains are held at the misfit, the rest moves */
+  static const int in_plane[6] = {1, 1, 0, 0, 0, 1};
+  if (c->has_epitaxial) {
+    s->x.eta[0] = s->x.eta[1] = c->epitaxial;
+    s->x.eta[5] = 0;
+  }
   if (c->method == HF_METHOD_MD) {
     hf_dyn_opts d = c->md;
     d.temperature = c->temps[0];
+    for (int l = 0; l < 6 && c->has_epitaxial; l++) d.strain_free[l] &= !in_plane[l];
     rc = hf_dyn_create(&s->dyn, s->eng, &s->x, &d, err);
   } else if (c->method == HF_METHOD_HMC) {
-    rc = hf_hmc_create(&s->hmc, s->eng, &s->x, &c->hmc, err);
+    hf_hmc_opts h = c->hmc;
+    for (int l = 0; l < 6 && c->has_epitaxial; l++) h.strain_free[l] &= !in_plane[l];
+    rc = hf_hmc_create(&s->hmc, s->eng, &s->x, &h, err);
   } else {
     hf_mc_opts o;
     hf_mc_opts_default(&o);
+    for (int l = 0; l < 6 && c->has_epitaxial; l++) o.strain_free[l] &= !in_plane[l];
     for (int k = 0; k < 3; k++) o.step[k] = c->mc_step;
     o.strain_moves = c->mc_strain && (m->dof & HF_DOF_ETA);
     rc = hf_mc_create(&s->mc, s->eng, &s->x, &o, err);
@@ -393,8 +411,16 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
       return HF_FAIL;
     }
     char extra[512];
-    snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s",
-             c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, occ_note);
+    char bc[160] = "";
+    if (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0)
+      snprintf(bc, sizeof bc, ", depolarization beta (%g, %g, %g)", c->depolarization[0],
+               c->depolarization[1], c->depolarization[2]);
+    if (c->has_epitaxial)
+      snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
+               ", epitaxial eta1 = eta2 = %g, eta6 = 0 fixed", c->epitaxial);
+    snprintf(extra, sizeof extra,
+             "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s", c->L[0], c->L[1],
+             c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note);
     hf_table_header(s->table, m, method_name(c->method), extra);
     hf_terms_header(s->terms, m);
     hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);

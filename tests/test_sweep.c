@@ -203,6 +203,10 @@ static void test_malformed(void) {
       {"model: m.yaml\ntemperatures: [300]\nseed: 1\nseed: 2\n", ":4: duplicate key 'seed'"},
       {"model: m.yaml\ntemperatures: [300]\nmethod: hmc\noutput: {timeseries: 5}\n",
        ":4: key 'timeseries': expected method md"},
+      {"model: m.yaml\ntemperatures: [300]\ndepolarization: [0, 0, 2]\n",
+       ":3: key 'depolarization': expected three factors in 0..1"},
+      {"model: m.yaml\ntemperatures: [300]\nepitaxial: 0.5\n",
+       ":3: key 'epitaxial': expected a misfit strain between -0.2 and 0.2"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char path[512];
@@ -271,6 +275,45 @@ static int test_alloy(void) {
   return 0;
 }
 
+/* A film-like run: epitaxial in-plane strain held, the rest relaxing, with
+ * open-circuit boundaries along z: every row has eta1 = eta2 = the misfit and
+ * eta6 = 0 exactly while eta3 moves; the header names both conditions. */
+static int test_epitaxial(void) {
+  char path[400], text[1024];
+  const char *methods[3] = {"md", "hmc", "mc"};
+  for (int k = 0; k < 3; k++) {
+    snprintf(path, sizeof path, "%s/epi_%s.yaml", dir, methods[k]);
+    snprintf(text, sizeof text,
+             "model: %s/BaTiO3_ZVR1995.yaml\nsupercell: [4, 4, 4]\nmethod: %s\n"
+             "temperatures: [200, 150]\nthermalize: 10\naverage: 10\npressure: -4.8\n"
+             "epitaxial: -0.0058\ndepolarization: [0, 0, 1]\n"
+             "md: {dt: 1.0, barostat: true}\nhmc: {steps: 5, dt: 3.0, strain: true}\n"
+             "mc: {strain: true}\noutput: {dir: out_epi_%s, prefix: run, vtk: false}\n",
+             models_dir, methods[k], methods[k]);
+    write_file(path, text);
+    char *table = NULL;
+    if (run(path, 0, &table)) return 1;
+    CHECK(strstr(table, "depolarization beta (0, 0, 1), epitaxial eta1 = eta2 = -0.0058"),
+          "%s: header lacks the boundary conditions", methods[k]);
+    int rows = 0, bad = 0;
+    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
+      if (line[0] == '#' || line[0] == 'T') continue;
+      double v[22];
+      char *p = line;
+      for (int c = 0; c < 22; c++) v[c] = strtod(p, &p);
+      /* columns 16..21: eta1..eta6 */
+      bad += v[16] != -0.0058 || v[17] != -0.0058 || v[21] != 0 || v[18] == -0.0058;
+      rows++;
+    }
+    CHECK(rows == 2 && !bad, "%s: %d rows, %d with the in-plane strain not held", methods[k], rows,
+          bad);
+    printf("epitaxial -0.0058 with open circuit along z (%s): in-plane strain held in %d/%d rows\n",
+           methods[k], rows - bad, rows);
+    free(table);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) models_dir = argv[1];
   char cwd[256];
@@ -290,6 +333,7 @@ int main(int argc, char **argv) {
   test_mismatched_resume();
   test_malformed();
   CHECK(test_alloy() == 0, "alloy run failed");
+  CHECK(test_epitaxial() == 0, "epitaxial runs failed");
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (check_failures == 0 && system(cmd) != 0) printf("note: could not remove %s\n", dir);
