@@ -151,54 +151,76 @@ def fit_oscillators(freqs, chi, n, chi_s):
 
 def cmd_spectrum(a):
     series, ncells = read_timeseries(a.file)
-    T = pick_temperature(series, a.T, a.file)
+    temps = sorted(series) if a.T is None else [pick_temperature(series, a.T, a.file)]
     freqs = np.linspace(a.fmax / a.nfreq, a.fmax, a.nfreq)
-    chi_s, lags, phi, chi = dipole_spectrum(series[T], ncells, T, a.tmax, freqs, a.file, a.taper)
-    p, rms = fit_oscillators(freqs, chi, a.oscillators, chi_s)
-    prefix = a.out or a.file.replace("_timeseries.tsv", "") + f"_T{T:g}"
-    with open(prefix + "_spectrum.tsv", "w") as f:
-        f.write(f"# heff dielectric spectrum from {a.file} at T = {T:g} K ({ncells} cells)\n")
-        f.write(f"# chi_s = {chi_s:.6g} (static, from <dM^2>); oscillator fit of Im chi, "
-                f"rms residual {rms:.4g}:\n")
+    results = []
+    for T in temps:
+        chi_s, lags, phi, chi = dipole_spectrum(series[T], ncells, T, a.tmax, freqs, a.file,
+                                                a.taper)
+        p, rms = fit_oscillators(freqs, chi, a.oscillators, chi_s)
+        results.append((T, chi_s, chi, p))
+        prefix = (a.out or a.file.replace("_timeseries.tsv", "")) + f"_T{T:g}"
+        with open(prefix + "_spectrum.tsv", "w") as f:
+            f.write(f"# heff dielectric spectrum from {a.file} at T = {T:g} K ({ncells} cells)\n")
+            f.write(f"# chi_s = {chi_s:.6g} (static, from <dM^2>); oscillator fit of Im chi, "
+                    f"rms residual {rms:.4g}:\n")
+            for k in range(0, len(p), 3):
+                f.write(f"#   A = {p[k]:.5g}, w0 = {p[k+1]:.4f} cm^-1, gamma = {p[k+2]:.4f} "
+                        f"cm^-1, gamma/w0 = {p[k+2]/p[k+1]:.3f}\n")
+            f.write("# units: w cm^-1; chi dimensionless (SI); exp(+i w t) convention\n")
+            f.write("w_cm-1\tRe_chi\tIm_chi\tRe_fit\tIm_fit\n")
+            fit = dho(freqs, p)
+            for i in range(len(freqs)):
+                f.write(f"{freqs[i]:.4f}\t{chi[i].real:.6g}\t{chi[i].imag:.6g}\t"
+                        f"{fit[i].real:.6g}\t{fit[i].imag:.6g}\n")
+        print(f"T = {T:g} K: chi_s = {chi_s:.5g}")
         for k in range(0, len(p), 3):
-            f.write(f"#   A = {p[k]:.5g}, w0 = {p[k+1]:.4f} cm^-1, gamma = {p[k+2]:.4f} cm^-1, "
-                    f"gamma/w0 = {p[k+2]/p[k+1]:.3f}\n")
-        f.write("# units: w cm^-1; chi dimensionless (SI); exp(+i w t) convention\n")
-        f.write("w_cm-1\tRe_chi\tIm_chi\tRe_fit\tIm_fit\n")
-        fit = dho(freqs, p)
-        for i in range(len(freqs)):
-            f.write(f"{freqs[i]:.4f}\t{chi[i].real:.6g}\t{chi[i].imag:.6g}\t"
-                    f"{fit[i].real:.6g}\t{fit[i].imag:.6g}\n")
-    print(f"T = {T:g} K: chi_s = {chi_s:.5g}")
-    for k in range(0, len(p), 3):
-        print(f"  oscillator: A = {p[k]:.5g}  w0 = {p[k+1]:.2f} cm^-1  gamma = {p[k+2]:.2f} cm^-1"
-              f"  (gamma/w0 = {p[k+2]/p[k+1]:.2f})")
-    print(f"  rms residual of Im chi: {rms:.4g}; wrote {prefix}_spectrum.tsv")
+            print(f"  oscillator: A = {p[k]:.5g}  w0 = {p[k+1]:.2f} cm^-1  gamma = "
+                  f"{p[k+2]:.2f} cm^-1  (gamma/w0 = {p[k+2]/p[k+1]:.2f})")
+        print(f"  rms residual of Im chi: {rms:.4g}; wrote {prefix}_spectrum.tsv")
+    if len(temps) > 2:
+        # Curie-Weiss through the static values: 1/chi_s linear in T
+        Ts = np.array([r[0] for r in results])
+        inv = 1 / np.array([r[1] for r in results])
+        slope, icpt = np.polyfit(Ts, inv, 1)
+        print(f"1/chi_s linear in T over {Ts.min():g}-{Ts.max():g} K: C = {1 / slope:.4g} K, "
+              f"T0 = {-icpt / slope:.1f} K")
     if a.png:
-        plot_spectrum(a.png, T, freqs, chi, p, ncells)
+        plot_spectrum(a.png, results, freqs, ncells)
         print(f"  wrote {a.png}")
-    return chi_s, p
+    return results
 
 
-def plot_spectrum(path, T, freqs, chi, p, ncells):
+def plot_spectrum(path, results, freqs, ncells):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    ax.plot(freqs, chi.real, color="tab:blue", label="Re $\\chi$")
-    ax.plot(freqs, chi.imag, color="tab:red", label="Im $\\chi$")
-    ax.plot(freqs, dho(freqs, p).imag, color="k", lw=1.8, ls="--", label="oscillator fit (Im)")
-    if len(p) > 3:
-        for k in range(0, len(p), 3):
-            ax.plot(freqs, dho(freqs, p[k : k + 3]).imag, color="0.5", lw=0.8,
-                    label=f"$\\omega_0$ = {p[k+1]:.0f} cm$^{{-1}}$, $\\gamma/\\omega_0$ = "
-                          f"{p[k+2]/p[k+1]:.1f}")
+    if len(results) == 1:
+        T, chi_s, chi, p = results[0]
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        ax.plot(freqs, chi.real, color="tab:blue", label="Re $\\chi$")
+        ax.plot(freqs, chi.imag, color="tab:red", label="Im $\\chi$")
+        ax.plot(freqs, dho(freqs, p).imag, color="k", lw=1.8, ls="--", label="oscillator fit (Im)")
+        if len(p) > 3:
+            for k in range(0, len(p), 3):
+                ax.plot(freqs, dho(freqs, p[k : k + 3]).imag, color="0.5", lw=0.8,
+                        label=f"$\\omega_0$ = {p[k+1]:.0f} cm$^{{-1}}$, $\\gamma/\\omega_0$ = "
+                              f"{p[k+2]/p[k+1]:.1f}")
+        ax.set_title(f"T = {T:g} K, {ncells} cells")
+    else:
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        cmap = plt.get_cmap("coolwarm")
+        Tmin, Tmax = min(r[0] for r in results), max(r[0] for r in results)
+        for T, chi_s, chi, p in results:
+            c = cmap((T - Tmin) / (Tmax - Tmin) if Tmax > Tmin else 0.5)
+            ax.plot(freqs, chi.imag, color=c, lw=1.2, label=f"{T:g} K: Im $\\chi$")
+            ax.plot(freqs, dho(freqs, p).imag, color=c, lw=0.8, ls="--")
+        ax.set_title(f"Im $\\chi(\\omega)$ (dashed: oscillator fits), {ncells} cells")
     ax.axhline(0, color="0.7", lw=0.5)
     ax.set_xlabel("frequency (cm$^{-1}$)")
     ax.set_ylabel("susceptibility $\\chi(\\omega)$")
-    ax.set_title(f"T = {T:g} K, {ncells} cells")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
