@@ -314,6 +314,11 @@ void hf_engine_set_depolarization(hf_engine *e, const double beta[3]) {
 void hf_engine_depolarization(const hf_engine *e, double beta[3]) {
   for (int a = 0; a < 3; a++) beta[a] = e->beta[a];
 }
+void hf_engine_depolarization_k(const hf_engine *e, const double eta[6], double k[3]) {
+  const double zs = e->model->zstar, V = hf_engine_volume(e, eta);
+  for (int a = 0; a < 3; a++)
+    k[a] = e->beta[a] != 0 ? e->beta[a] * HF_E2_EPS0 * zs * zs / (e->model->eps_inf * V) : 0;
+}
 void hf_engine_field(const hf_engine *e, double kv_cm[3]) {
   for (int a = 0; a < 3; a++) kv_cm[a] = e->efield[a];
 }
@@ -325,15 +330,14 @@ void hf_engine_field(const hf_engine *e, double kv_cm[3]) {
 static double field_apply(const hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta) {
   const double zs = e->model->zstar, V = hf_engine_volume(e, x->eta);
   const double v0 = (double)e->lat.n * e->a0 * e->a0 * e->a0;
-  double en = 0;
+  double en = 0, k[3];
+  hf_engine_depolarization_k(e, x->eta, k);
   for (int a = 0; a < 3; a++) {
     if ((e->efield[a] == 0 && e->beta[a] == 0) || !x->u[a]) continue;
     const double *u = x->u[a];
     double s = 0;
     for (size_t i = 0; i < e->lat.n; i++) s += u[i];
-    /* e^2 / (eps0 Angstrom) = 180.951 eV; M in e Angstrom, V in Angstrom^3 */
-    const double kdep = e->beta[a] * HF_E2_EPS0 * zs * zs / (e->model->eps_inf * V);
-    const double edep = 0.5 * kdep * s * s;
+    const double kdep = k[a], edep = 0.5 * kdep * s * s;
     en += edep - zs * e->efield[a] * 1e-5 * s;
     const double f = zs * e->efield[a] * 1e-5 - kdep * s; /* -dE/du_a, eV/Angstrom */
     if (g)

@@ -60,6 +60,9 @@ void hf_engine_set_field(hf_engine *eng, const double kv_cm[3]);
  * V the supercell volume (open circuit along a: beta_a = 1). */
 void hf_engine_set_depolarization(hf_engine *eng, const double beta[3]);
 void hf_engine_depolarization(const hf_engine *eng, double beta[3]);
+/* k_a = beta_a e^2 Z*^2 / (eps0 eps_inf V(eta)), eV/Angstrom^2: E_dep = sum_a k_a S_a^2 / 2
+ * with S_a = sum_i u_ia (0 where beta_a = 0). */
+void hf_engine_depolarization_k(const hf_engine *eng, const double eta[6], double k[3]);
 void hf_engine_field(const hf_engine *eng, double kv_cm[3]);
 const hf_lattice *hf_engine_lattice(const hf_engine *eng);
 const hf_model *hf_engine_model(const hf_engine *eng);

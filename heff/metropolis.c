@@ -460,28 +460,21 @@ void hf_mc_refresh(hf_mc *mc) {
 /* Field and depolarization constants of this sweep (the volume is fixed
  * while the fields move). */
 static void uniform_setup(hf_mc *mc) {
-  const hf_model *m = hf_engine_model(mc->eng);
-  double E[3], beta[3];
+  double E[3];
   hf_engine_field(mc->eng, E);
-  hf_engine_depolarization(mc->eng, beta);
-  const double V = hf_engine_volume(mc->eng, mc->x->eta);
+  hf_engine_depolarization_k(mc->eng, mc->x->eta, mc->kdep);
   mc->uniform = 0;
   for (int a = 0; a < 3; a++) {
-    mc->fz[a] = m->zstar * E[a] * 1e-5;
-    mc->kdep[a] = beta[a] * HF_E2_EPS0 * m->zstar * m->zstar / (m->eps_inf * V);
+    mc->fz[a] = hf_engine_model(mc->eng)->zstar * E[a] * 1e-5;
     mc->uniform |= mc->fz[a] != 0 || mc->kdep[a] != 0;
   }
 }
 
 /* Depolarization energy at strain eta (the field term does not depend on it). */
 static double depolarization_energy(hf_mc *mc) {
-  double beta[3], e = 0;
-  hf_engine_depolarization(mc->eng, beta);
-  const hf_model *m = hf_engine_model(mc->eng);
-  const double V = hf_engine_volume(mc->eng, mc->x->eta);
-  for (int a = 0; a < 3; a++)
-    e += 0.5 * beta[a] * HF_E2_EPS0 * m->zstar * m->zstar / (m->eps_inf * V) * mc->usum[a] *
-         mc->usum[a];
+  double k[3], e = 0;
+  hf_engine_depolarization_k(mc->eng, mc->x->eta, k);
+  for (int a = 0; a < 3; a++) e += 0.5 * k[a] * mc->usum[a] * mc->usum[a];
   return e;
 }
 

@@ -330,6 +330,13 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     hf_sweep_free(s);
     return HF_FAIL;
   }
+  if ((c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0) &&
+      !(m->eps_inf > 0)) {
+    hf_fail(err, "%s: key 'depolarization': the model %s has no eps_inf > 0 to screen it with",
+            c->path, m->name);
+    hf_sweep_free(s);
+    return HF_FAIL;
+  }
   hf_engine_set_depolarization(s->eng, c->depolarization);
   /* epitaxial: the in-plane strains are held at the misfit, the rest moves */
   static const int in_plane[6] = {1, 1, 0, 0, 0, 1};

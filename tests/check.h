@@ -42,6 +42,24 @@ static int check_count = 0;
     }                                                                       \
   } while (0)
 
+/* Mean and standard error of n samples from nb block averages (blocks long
+ * against the correlation time make the error honest). */
+static inline void check_block_average(const double *s, int n, int nb, double *mean, double *err) {
+  int bl = n / nb;
+  double m = 0, m2 = 0;
+  for (int b = 0; b < nb; b++) {
+    double a = 0;
+    for (int i = 0; i < bl; i++) a += s[b * bl + i];
+    a /= bl;
+    m += a;
+    m2 += a * a;
+  }
+  m /= nb;
+  double var = (m2 / nb - m * m) * nb / (nb - 1.0);
+  *mean = m;
+  *err = sqrt(fmax(var, 0.0) / nb);
+}
+
 static inline int check_done(const char *name) {
   printf("%s: %d checks, %d failed\n", name, check_count, check_failures);
   return check_failures ? 1 : 0;

@@ -24,6 +24,9 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import check, done  # noqa: E402
+
 heff, scripts = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 sys.path.insert(0, scripts)
 import dielectric  # noqa: E402
@@ -32,13 +35,6 @@ MVV2E = 103.642697  # eV per amu Angstrom^2 / fs^2
 E2_EPS0 = 180.951262  # e^2 / (eps0 Angstrom eV)
 KAPPA, MASS, ZSTAR, A0, GAMMA = 0.5, 50.0, 8.0, 4.0, 0.01  # eV/A^2, amu, e, A, 1/fs
 
-fails = 0
-
-
-def check(ok, what):
-    global fails
-    print(("ok   " if ok else "FAIL ") + what)
-    fails += not ok
 
 
 with tempfile.TemporaryDirectory() as d:
@@ -117,4 +113,4 @@ print(f"Curie-Weiss: C {pfit[0]:.1f}+-{perr[0]:.1f}, T0 {pfit[1]:.2f}+-{perr[1]:
       f"eps_inf {pfit[2]:.2f}+-{perr[2]:.2f}")
 check(np.all(np.abs(z) < 4), f"Curie-Weiss parameters within 4 sigma (z = {np.round(z, 2)})")
 
-sys.exit(1 if fails else 0)
+done()

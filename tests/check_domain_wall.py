@@ -11,16 +11,12 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import check, done  # noqa: E402
+
 sys.path.insert(0, os.path.abspath(sys.argv[1]))
 import domain_wall  # noqa: E402
 
-fails = 0
-
-
-def check(ok, what):
-    global fails
-    print(("ok   " if ok else "FAIL ") + what)
-    fails += not ok
 
 
 def write(path, L, u):
@@ -68,4 +64,4 @@ with tempfile.TemporaryDirectory() as tmp:
         check(False, "a single domain refused")
     except SystemExit as e:
         check("no wall" in str(e), f"a single domain refused: {e}")
-sys.exit(1 if fails else 0)
+done()

@@ -8,17 +8,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import check, done  # noqa: E402
+
 heff, scripts, models = (os.path.abspath(p) for p in sys.argv[1:4])
 sys.path.insert(0, scripts)
 import phase_diagram  # noqa: E402
 
-fails = 0
-
-
-def check(ok, what):
-    global fails
-    print(("ok   " if ok else "FAIL ") + what)
-    fails += not ok
 
 
 with tempfile.TemporaryDirectory() as d:
@@ -57,4 +53,4 @@ with tempfile.TemporaryDirectory() as d:
     got = {x: tr for x, _, _, tr in data}
     check(got == {0.1: {"C-T": 300.0, "T-O": 170.0}, 0.3: {"C-T": 250.0}}, f"transitions {got}")
     check(os.path.getsize(os.path.join(d, "pd.png")) > 1000, "picture written")
-sys.exit(1 if fails else 0)
+done()

@@ -12,16 +12,12 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import check, done  # noqa: E402
+
 sys.path.insert(0, os.path.abspath(sys.argv[1]))
 import topology  # noqa: E402
 
-fails = 0
-
-
-def check(ok, what):
-    global fails
-    print(("ok   " if ok else "FAIL ") + what)
-    fails += not ok
 
 
 def texture(L, cx, cy, R, helicity, vorticity):
@@ -65,4 +61,4 @@ with tempfile.TemporaryDirectory() as d:
     z[3, 4, 3] = 0
     q = topology.layer_charges(z, "z")
     check(math.isnan(q[3]) and not math.isnan(q[2]), "a layer with a zero mode is undefined")
-sys.exit(1 if fails else 0)
+done()

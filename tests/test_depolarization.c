@@ -113,22 +113,6 @@ static int test_closed_form_and_gradients(void) {
   return 0;
 }
 
-/* Mean and standard error of n samples from nb block averages. */
-static void blocks(const double *s, int n, int nb, double *mean, double *se) {
-  int bl = n / nb;
-  double m = 0, m2 = 0;
-  for (int b = 0; b < nb; b++) {
-    double a = 0;
-    for (int i = 0; i < bl; i++) a += s[b * bl + i];
-    a /= bl;
-    m += a;
-    m2 += a * a;
-  }
-  m /= nb;
-  *mean = m;
-  *se = sqrt(fmax(m2 / nb - m * m, 0) / (nb - 1.0));
-}
-
 /* Samples S_a (mean and fluctuation) with MC (method 0) or Langevin MD (1). */
 static int test_sampling(int method) {
   hf_err err;
@@ -193,8 +177,8 @@ static int test_sampling(int method) {
     double mean_exact = N * m.zstar * Ekv[a] * 1e-5 / (2 * kappa + N * ka);
     double var_exact = N * kT / (2 * kappa + N * ka);
     double mu, mu_se, s2, s2_se;
-    blocks(s[a][0], nsamp, 40, &mu, &mu_se);
-    blocks(s[a][1], nsamp, 40, &s2, &s2_se);
+    check_block_average(s[a][0], nsamp, 40, &mu, &mu_se);
+    check_block_average(s[a][1], nsamp, 40, &s2, &s2_se);
     double want2 = var_exact + mean_exact * mean_exact;
     printf(
         "%s, axis %c (beta %.1f): <S> %.4f +- %.4f (exact %.4f), <S^2> %.4f +- %.4f (exact "

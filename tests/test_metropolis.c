@@ -43,23 +43,6 @@ static double mean_u2(const hf_fields *x, const hf_lattice *lat) {
   return s / (3.0 * (double)lat->n);
 }
 
-/* Mean and standard error of samples by averaging nb blocks. */
-static void block_average(const double *s, int n, int nb, double *mean, double *err) {
-  int bl = n / nb;
-  double m = 0, m2 = 0;
-  for (int b = 0; b < nb; b++) {
-    double a = 0;
-    for (int i = 0; i < bl; i++) a += s[b * bl + i];
-    a /= bl;
-    m += a;
-    m2 += a * a;
-  }
-  m /= nb;
-  double var = (m2 / nb - m * m) * nb / (nb - 1.0);
-  *mean = m;
-  *err = sqrt(fmax(var, 0.0) / nb);
-}
-
 /* Thermalises (adapting steps), then samples mean_u2 once per sweep and
  * compares with exact. */
 static void sample_u2(hf_engine *e, hf_fields *x, const hf_lattice *lat, double T, double exact,
@@ -87,7 +70,7 @@ static void sample_u2(hf_engine *e, hf_fields *x, const hf_lattice *lat, double 
   }
   hf_mc_get_stats(mc, &st);
   double mean, se;
-  block_average(samp, nsweep, 50, &mean, &se);
+  check_block_average(samp, nsweep, 50, &mean, &se);
   double acc = (double)(st.accepted[HF_MC_U] - st0.accepted[HF_MC_U]) /
                (double)(st.trials[HF_MC_U] - st0.trials[HF_MC_U]);
   printf(
