@@ -162,9 +162,10 @@ def main(argv=None):
         for r in res:
             ss = np.linspace(r["s0"] - len(prof) / 4, r["s0"] + len(prof) / 4, 200)
             fit = r["u0"] * np.tanh((ss - r["s0"]) / (r["width"] / 2))
-            for part in (ss < len(prof) - 0.5, ss >= len(prof) - 0.5):  # periodic: two pieces
-                if part.any():
-                    ax.plot(ss[part] % len(prof), fit[part], "k:", lw=0.8)
+            wrap = np.floor(ss / len(prof))  # periodic: one piece per image of the cell
+            for k in np.unique(wrap):
+                part = wrap == k
+                ax.plot(ss[part] - k * len(prof), fit[part], "k:", lw=0.8)
         ax.axhline(0, color="0.7", lw=0.5)
         ax.set_xlabel(f"{n} (cells)")
         ax.set_ylabel("plane-averaged u (Angstrom)")
@@ -186,12 +187,15 @@ def main(argv=None):
         X, Y = np.meshgrid(np.arange(L[ax_n]), np.arange(L[bloch_c]), indexing="ij")
         fig, ax = plt.subplots(figsize=(7.0, 4.0))
         im = ax.pcolormesh(X, Y, cut[:, :, main_c], cmap="RdBu_r", shading="nearest")
-        ax.quiver(X, Y, cut[:, :, ax_n], cut[:, :, bloch_c], scale=None, width=0.003)
+        # arrow length 1 cell = the largest |u| of the cut: small components look small
+        umax = np.max(np.linalg.norm(cut, axis=-1))
+        ax.quiver(X, Y, cut[:, :, ax_n], cut[:, :, bloch_c], angles="xy", scale_units="xy",
+                  scale=umax, width=0.003)
         fig.colorbar(im, ax=ax, label=f"$u_{m}$ (Angstrom)")
         ax.set_xlabel(f"{n} (cells)")
         ax.set_ylabel(f"{b} (cells)")
-        ax.set_title(f"cut at {m} = {L[main_c] // 2}: arrows ($u_{n}$, $u_{b}$), colour $u_{m}$",
-                     fontsize=9)
+        ax.set_title(f"cut at {m} = {L[main_c] // 2}: arrows ($u_{n}$, $u_{b}$; 1 cell = "
+                     f"{umax:.2f} A), colour $u_{m}$", fontsize=9)
         ax.set_aspect("equal")
         fig.tight_layout()
         fig.savefig(a.section, dpi=120)
