@@ -8,6 +8,10 @@ usage: /usr/bin/python3 convergence.py OUTDIR STAGE...
          phonon   Gamma-point z force constants by +-0.01 A displacements: soft mode
          kgamma   the same with Gamma-centred 4x4x4 and 6x6x6 meshes
          super:ECUT:K  one 40-atom 2x2x2 call (K as for calc: n or ng), for timing
+         born[:ECUT:K] Born effective charges Z_zz of Ba, Ti, O_perp, O_apical from the
+                  Berry-phase polarization of +-0.01 A z displacements (a = 3.985, GPAW's
+                  get_polarization_phase, no symmetry), their acoustic sum and the charge
+                  of the local mode Z* = sum_k xi_k Z_k (xi normalised; paper 003 Eq. 3)
 Every calculation is appended to OUTDIR/results.jsonl with its wall time
 and is skipped when already there (so a killed study resumes).  Run with
 Debian's python3 (python3-ase, gpaw); one process, one thread."""
@@ -139,6 +143,54 @@ def phonon(st, ecut, k, h=0.01):
               + " ".join(f"{c:7.3f}" for c in x))
 
 
+A0_FIT = 3.985  # GPAW PBEsol a0 (the lattice stage), the fit's reference
+XI_FIT = np.array([0.011, 1.0, -1.514, -0.786, -0.786])  # the phonon stage's soft mode
+
+
+def born(st, ecut=600, k=6, h=0.01):
+    """Z_zz per inequivalent atom from the Berry phase along z, by central differences."""
+    from gpaw import GPAW, PW
+    from gpaw.berryphase import get_polarization_phase
+
+    names = {0: "Ba", 1: "Ti", 2: "O_perp", 4: "O_apical"}  # O_y equals O_x by symmetry
+    z = {}
+    for j, name in names.items():
+        ph = []
+        for sgn in (1, -1):
+            key = f"born_{ecut}_{k}_{j}_{sgn:+d}"
+            if key not in st.done:
+                d = np.zeros((5, 3))
+                d[j, 2] = sgn * h
+                atoms = cell(A0_FIT, d)
+                gpw = os.path.join(st.outdir, key + ".gpw")
+                atoms.calc = GPAW(mode=PW(ecut), xc="PBEsol", kpts=(k, k, k),
+                                  symmetry={"point_group": False, "time_reversal": False},
+                                  convergence={"energy": 1e-6, "density": 1e-6},
+                                  txt=os.path.join(st.outdir, key + ".txt"))
+                t0 = time.time()
+                atoms.get_potential_energy()
+                atoms.calc.write(gpw, "all")
+                phase = get_polarization_phase(gpw)  # electronic + ionic, radians per axis
+                os.remove(gpw)  # the wavefunctions are large; the phases are kept
+                r = {"key": key, "phase": phase.tolist(), "seconds": time.time() - t0}
+                with open(st.path, "a") as fh:
+                    fh.write(json.dumps(r) + "\n")
+                st.done[key] = r
+                print(f"{key}: phase_z {phase[2]:.6f}, {r['seconds']:.0f} s", flush=True)
+            ph.append(st.done[key]["phase"][2])
+        dphi = ph[0] - ph[1]
+        dphi -= 2 * np.pi * np.round(dphi / (2 * np.pi))  # the branch of the small change
+        # P_z = e phi_z a / (2 pi V) for a cubic cell: Z_zz = V dP_z / dz = a dphi / (2 pi 2h)
+        z[name] = A0_FIT * dphi / (2 * np.pi * 2 * h)
+        print(f"Z_zz({name}) = {z[name]:+.3f} e")
+    total = z["Ba"] + z["Ti"] + 2 * z["O_perp"] + z["O_apical"]
+    print(f"acoustic sum Z_Ba + Z_Ti + 2 Z_O_perp + Z_O_apical = {total:+.3f} e (exact 0)")
+    zk = np.array([z["Ba"], z["Ti"], z["O_perp"], z["O_perp"], z["O_apical"]])
+    # the soft-mode order is (Ba, Ti, O_apical, O_perp, O_perp)
+    xi = XI_FIT[[0, 1, 3, 4, 2]] / np.linalg.norm(XI_FIT)
+    print(f"local-mode charge Z* = sum_k xi_k Z_k = {abs(xi @ zk):.3f} e (xi normalised)")
+
+
 def super40(st, ecut, k):
     sc = cell(A_REF).repeat((2, 2, 2))
     rng = np.random.default_rng(1)
@@ -166,6 +218,8 @@ def main():
             compare(st, "kg", [(600, "4g"), (600, "6g")])
         elif stage == "phonon":
             phonon(st, 600, 6)
+        elif stage == "born" or stage.startswith("born:"):
+            born(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage.startswith("super"):
             ecut, k = stage.split(":")[1:3]
             super40(st, int(ecut), k if k.endswith("g") else int(k))
