@@ -1,6 +1,9 @@
-"""convergence.py - GPAW PBEsol convergence study on cubic BaTiO3 (5 atoms).
+"""convergence.py - GPAW PBEsol convergence study on a cubic ABO3 perovskite (5 atoms):
+BaTiO3 by default, another with --formula (e.g. PbTiO3, SrTiO3, PbZrO3; use one OUTDIR
+per material) and --a, the lattice constant (Angstrom) its lattice stage gave, for the
+phonon, ecut/kpts and born stages (BaTiO3: 3.99 as dft.md, 3.985 for born).
 
-usage: /usr/bin/python3 convergence.py OUTDIR STAGE...
+usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] STAGE...
   STAGE: lattice  E(a) scan (600 eV, 6x6x6 k) and a0 from a cubic fit
          lattice:ECUT:K  the same at other settings
          ecut     energy difference, forces, stress of a polar structure vs cutoff
@@ -26,10 +29,13 @@ import ase_runner  # noqa: E402  (sets GPAW_SETUP_PATH and the thread counts)
 import numpy as np  # noqa: E402
 from ase import Atoms  # noqa: E402
 
+from ase.data import atomic_masses, atomic_numbers  # noqa: E402
+
 A_REF = 3.99  # dft.md's soft-mode reference
 # soft-mode pattern (Ba, Ti, O_apical, O_perp, O_perp) of dft.md, for the polar structure
 XI = np.array([0.006, 1.0, -1.556, -0.804, -0.804])
-MASS = {"Ba": 137.327, "Ti": 47.867, "O": 15.999}
+# the material: main() replaces these for --formula / --a
+MAT = {"formula": "BaTiO3", "A": "Ba", "B": "Ti", "a": A_REF, "a_born": 3.985}
 
 
 def cell(a, disp=None):
@@ -38,7 +44,7 @@ def cell(a, disp=None):
     pos = np.array([[0, 0, 0], [.5, .5, .5], [0, .5, .5], [.5, 0, .5], [.5, .5, 0]]) * a
     if disp is not None:
         pos = pos + disp
-    return Atoms("BaTiO3", positions=pos, cell=[a, a, a], pbc=True)
+    return Atoms(MAT["formula"], positions=pos, cell=[a, a, a], pbc=True)
 
 
 def polar(a, amp):
@@ -87,7 +93,10 @@ class Store:
 
 
 def lattice(st, ecut=600, k=6):
-    a = np.array([3.94, 3.97, 4.00, 4.03, 4.06])
+    if MAT["formula"] == "BaTiO3":
+        a = np.array([3.94, 3.97, 4.00, 4.03, 4.06])
+    else:  # +-1.5% around the guess
+        a = np.round(MAT["a"] * np.array([0.985, 0.9925, 1.0, 1.0075, 1.015]), 3)
     tag = "lat" if (ecut, k) == (600, 6) else f"lat_{ecut}_{k}"
     e = np.array([st.run(f"{tag}_{x:.3f}", cell(x), ecut, k)["energy"] for x in a])
     p = np.polyfit(a ** 3, e, 3)  # E(V), cubic polynomial
@@ -105,8 +114,8 @@ def lattice(st, ecut=600, k=6):
 def compare(st, tag, settings):
     """E(polar) - E(cubic), largest force and stress of the polar structure."""
     for ecut, k in settings:
-        r0 = st.run(f"{tag}_cub_{ecut}_{k}", cell(A_REF), ecut, k)
-        r1 = st.run(f"{tag}_pol_{ecut}_{k}", polar(A_REF, 0.05), ecut, k)
+        r0 = st.run(f"{tag}_cub_{ecut}_{k}", cell(MAT["a"]), ecut, k)
+        r1 = st.run(f"{tag}_pol_{ecut}_{k}", polar(MAT["a"], 0.05), ecut, k)
         f = np.array(r1["forces"])
         print(f"{ecut} eV k{k}: dE {1e3 * (r1['energy'] - r0['energy']):8.3f} meV, F_Ti_z "
               f"{f[1, 2]:.5f} F_Oz_z {f[4, 2]:.5f} eV/A, stress cubic {r0['stress_GPa'][0]:.3f}, "
@@ -115,22 +124,23 @@ def compare(st, tag, settings):
 
 
 def phonon(st, ecut, k, h=0.01):
-    """Force constants for z displacements of Ba, Ti, O_x, O_y, O_z at Gamma."""
-    order = ["Ba", "Ti", "O", "O", "O"]
+    """Force constants for z displacements of A, B, O_x, O_y, O_z at Gamma; returns the
+    displacement pattern of the most unstable (lowest) mode in that order, B = 1."""
+    order = [MAT["A"], MAT["B"], "O", "O", "O"]
     phi = np.zeros((5, 5))
     for j in (0, 1, 2, 4):  # O_y follows from O_x by the x<->y mirror
         fp = []
         for sgn in (1, -1):
             d = np.zeros((5, 3))
             d[j, 2] = sgn * h
-            fp.append(np.array(st.run(f"ph_{ecut}_{k}_{j}_{sgn:+d}", cell(A_REF, d), ecut, k)
+            fp.append(np.array(st.run(f"ph_{ecut}_{k}_{j}_{sgn:+d}", cell(MAT["a"], d), ecut, k)
                                ["forces"])[:, 2])
         phi[:, j] = -(fp[0] - fp[1]) / (2 * h)
     perm = [0, 1, 3, 2, 4]
     phi[:, 3] = phi[perm, 2]
     phi = 0.5 * (phi + phi.T)
     phi -= np.diag(phi.sum(axis=1))  # acoustic sum rule
-    m = np.array([MASS[s] for s in order])
+    m = np.array([atomic_masses[atomic_numbers[s]] for s in order])
     dyn = phi / np.sqrt(np.outer(m, m))
     w2, v = np.linalg.eigh(dyn)
     # eV/(A^2 amu) -> cm^-1
@@ -139,11 +149,13 @@ def phonon(st, ecut, k, h=0.01):
         freq = np.sign(w2[i]) * np.sqrt(abs(w2[i])) * conv
         x = v[:, i] / np.sqrt(m)
         x = x / x[1] if abs(x[1]) > 1e-6 else x
-        print(f"{freq:9.1f} cm^-1  eigvec (Ba, Ti, O_x, O_y, O_z): "
+        print(f"{freq:9.1f} cm^-1  eigvec ({MAT['A']}, {MAT['B']}, O_x, O_y, O_z): "
               + " ".join(f"{c:7.3f}" for c in x))
+        if i == 0:
+            soft = x
+    return soft
 
 
-A0_FIT = 3.985  # GPAW PBEsol a0 (the lattice stage), the fit's reference
 XI_FIT = np.array([0.011, 1.0, -1.514, -0.786, -0.786])  # the phonon stage's soft mode
 
 
@@ -152,7 +164,7 @@ def born(st, ecut=600, k=6, h=0.01):
     from gpaw import GPAW, PW
     from gpaw.berryphase import get_polarization_phase
 
-    names = {0: "Ba", 1: "Ti", 2: "O_perp", 4: "O_apical"}  # O_y equals O_x by symmetry
+    names = {0: "A", 1: "B", 2: "O_perp", 4: "O_apical"}  # O_y equals O_x by symmetry
     z = {}
     for j, name in names.items():
         ph = []
@@ -161,7 +173,7 @@ def born(st, ecut=600, k=6, h=0.01):
             if key not in st.done:
                 d = np.zeros((5, 3))
                 d[j, 2] = sgn * h
-                atoms = cell(A0_FIT, d)
+                atoms = cell(MAT["a_born"], d)
                 gpw = os.path.join(st.outdir, key + ".gpw")
                 atoms.calc = GPAW(mode=PW(ecut), xc="PBEsol", kpts=(k, k, k),
                                   symmetry={"point_group": False, "time_reversal": False},
@@ -181,18 +193,21 @@ def born(st, ecut=600, k=6, h=0.01):
         dphi = ph[0] - ph[1]
         dphi -= 2 * np.pi * np.round(dphi / (2 * np.pi))  # the branch of the small change
         # P_z = e phi_z a / (2 pi V) for a cubic cell: Z_zz = V dP_z / dz = a dphi / (2 pi 2h)
-        z[name] = A0_FIT * dphi / (2 * np.pi * 2 * h)
-        print(f"Z_zz({name}) = {z[name]:+.3f} e")
-    total = z["Ba"] + z["Ti"] + 2 * z["O_perp"] + z["O_apical"]
-    print(f"acoustic sum Z_Ba + Z_Ti + 2 Z_O_perp + Z_O_apical = {total:+.3f} e (exact 0)")
-    zk = np.array([z["Ba"], z["Ti"], z["O_perp"], z["O_perp"], z["O_apical"]])
-    # the soft-mode order is (Ba, Ti, O_apical, O_perp, O_perp)
-    xi = XI_FIT[[0, 1, 3, 4, 2]] / np.linalg.norm(XI_FIT)
+        z[name] = MAT["a_born"] * dphi / (2 * np.pi * 2 * h)
+        print(f"Z_zz({MAT.get(name, name)}) = {z[name]:+.3f} e")
+    total = z["A"] + z["B"] + 2 * z["O_perp"] + z["O_apical"]
+    print(f"acoustic sum Z_A + Z_B + 2 Z_O_perp + Z_O_apical = {total:+.3f} e (exact 0)")
+    zk = np.array([z["A"], z["B"], z["O_perp"], z["O_perp"], z["O_apical"]])
+    if MAT["formula"] == "BaTiO3":  # the documented soft mode, (Ba, Ti, O_apical, O_perp, O_perp)
+        xi = XI_FIT[[0, 1, 3, 4, 2]]
+    else:  # this material's own Gamma soft mode, cell order
+        xi = phonon(st, 600, 6)
+    xi = xi / np.linalg.norm(xi)
     print(f"local-mode charge Z* = sum_k xi_k Z_k = {abs(xi @ zk):.3f} e (xi normalised)")
 
 
 def super40(st, ecut, k):
-    sc = cell(A_REF).repeat((2, 2, 2))
+    sc = cell(MAT["a"]).repeat((2, 2, 2))
     rng = np.random.default_rng(1)
     sc.positions += rng.normal(0, 0.03, sc.positions.shape)
     r = st.run(f"super_{ecut}_{k}", sc, ecut, k)
@@ -200,10 +215,24 @@ def super40(st, ecut, k):
 
 
 def main():
-    outdir = sys.argv[1]
+    args = sys.argv[1:]
+    outdir = args.pop(0)
+    while args and args[0].startswith("--"):
+        key, val = args.pop(0), args.pop(0)
+        if key == "--formula":
+            import re
+
+            m = re.fullmatch(r"([A-Z][a-z]?)([A-Z][a-z]?)O3", val)
+            if not m:
+                raise SystemExit(f"--formula {val}: expected ABO3, e.g. PbTiO3")
+            MAT.update(formula=val, A=m.group(1), B=m.group(2))
+        elif key == "--a":
+            MAT["a"] = MAT["a_born"] = float(val)
+        else:
+            raise SystemExit(f"unknown option {key}")
     os.makedirs(outdir, exist_ok=True)
     st = Store(outdir)
-    for stage in sys.argv[2:]:
+    for stage in args:
         print(f"== {stage}", flush=True)
         if stage == "lattice":
             lattice(st)
