@@ -14,8 +14,13 @@
 
 typedef struct {
   int L[3];
-  size_t n;  /* cells */
+  size_t n;  /* cells of the whole supercell */
   size_t nk; /* r2c half-spectrum points: Lx*Ly*(Lz/2+1) */
+  /* This rank's slab (comm.h): x planes [x0, x0 + nx), nloc cells stored
+   * from global cell x0*Ly*Lz on; and its k-space slab ky in [ky0, ky0 + nky)
+   * of FFTW's transposed layout.  One rank: the whole supercell. */
+  int x0, nx, ky0, nky;
+  size_t nloc;
 } hf_lattice;
 
 int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err);
@@ -61,7 +66,8 @@ typedef struct {
 
 enum { HF_FIELD_U = 1, HF_FIELD_V = 2, HF_FIELD_W = 4, HF_FIELD_SIGMA = 8 };
 
-/* Allocates the fields named by mask (HF_FIELD_*), zeroed. */
+/* Allocates the fields named by mask (HF_FIELD_*), zeroed: lat->nloc cells
+ * (this rank's slab) per array.  Likewise zero and copy. */
 int hf_fields_alloc(hf_fields *f, const hf_lattice *lat, unsigned mask, hf_err *err);
 void hf_fields_free(hf_fields *f);
 void hf_fields_zero(hf_fields *f, const hf_lattice *lat);
