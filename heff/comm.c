@@ -43,7 +43,7 @@ void hf_comm_sum(hf_comm *c, double *v, int n) {
     MPI_Reduce(v + k, buf, m, MPI_DOUBLE, MPI_SUM, 0, c->mpi);
     if (c->rank == 0) memcpy(v + k, buf, (size_t)m * sizeof *buf);
     MPI_Bcast(v + k, m, MPI_DOUBLE, 0, c->mpi);
-    c->bytes_sent += 2 * (uint64_t)m * sizeof(double); /* up the tree and down */
+    c->sent[HF_SENT_REDUCE] += 2 * (uint64_t)m * sizeof(double); /* up the tree and down */
   }
 #else
   (void)v;
@@ -55,7 +55,7 @@ void hf_comm_bcast(hf_comm *c, void *buf, size_t bytes) {
   if (c->size == 1) return;
 #ifdef HF_MPI
   MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, c->mpi);
-  c->bytes_sent += bytes;
+  c->sent[HF_SENT_REDUCE] += bytes;
 #else
   (void)buf;
   (void)bytes;
@@ -81,7 +81,9 @@ void hf_comm_shift(hf_comm *c, const double *send, double *recv, size_t n, int d
   const int to = (c->rank + dir + c->size) % c->size, from = (c->rank - dir + c->size) % c->size;
   MPI_Sendrecv(send, (int)n, MPI_DOUBLE, to, 10 + dir, recv, (int)n, MPI_DOUBLE, from, 10 + dir,
                c->mpi, MPI_STATUS_IGNORE);
-  c->bytes_sent += n * sizeof(double);
+  c->sent[HF_SENT_HALO] += n * sizeof(double);
+#else
+  (void)dir; /* one rank only */
 #endif
 }
 
@@ -104,6 +106,7 @@ int hf_lattice_distribute(hf_lattice *lat, hf_comm *c, hf_err *err) {
   lat->nky = (int)n1;
   return HF_OK;
 #else
+  (void)lat;
   return hf_fail(err, "built without MPI");
 #endif
 }
@@ -136,7 +139,7 @@ void hf_comm_gather(hf_comm *c, const hf_lattice *lat, const double *local, doub
   slab_counts(c, lat, cnt, cnt ? cnt + c->size : NULL);
   MPI_Gatherv(local, (int)lat->nloc, MPI_DOUBLE, global, cnt, cnt ? cnt + c->size : NULL,
               MPI_DOUBLE, 0, c->mpi);
-  c->bytes_sent += c->rank ? lat->nloc * sizeof(double) : 0;
+  c->sent[HF_SENT_GATHER] += c->rank ? lat->nloc * sizeof(double) : 0;
   free(cnt);
 #endif
 }
@@ -151,7 +154,7 @@ void hf_comm_scatter(hf_comm *c, const hf_lattice *lat, const double *global, do
   slab_counts(c, lat, cnt, cnt ? cnt + c->size : NULL);
   MPI_Scatterv(global, cnt, cnt ? cnt + c->size : NULL, MPI_DOUBLE, local, (int)lat->nloc,
                MPI_DOUBLE, 0, c->mpi);
-  c->bytes_sent += c->rank ? 0 : (lat->n - lat->nloc) * sizeof(double);
+  c->sent[HF_SENT_GATHER] += c->rank ? 0 : (lat->n - lat->nloc) * sizeof(double);
   free(cnt);
 #endif
 }

@@ -19,14 +19,17 @@
 #include <mpi.h>
 #endif
 
+/* What the bytes a rank sends are for (benchmark counters). */
+enum { HF_SENT_FFT, HF_SENT_HALO, HF_SENT_REDUCE, HF_SENT_GATHER, HF_SENT_N };
+
 typedef struct {
   int rank, size;
 #ifdef HF_MPI
   MPI_Comm mpi;
 #endif
-  /* bytes this rank sent through the functions below and the engine's FFT
-   * transposes (benchmark counter; never read by the physics) */
-  uint64_t bytes_sent;
+  /* bytes this rank sent through the functions below (HF_SENT_*) and the
+   * engine's FFT transposes; never read by the physics */
+  uint64_t sent[HF_SENT_N];
 } hf_comm;
 
 /* The one rank of a serial run. */

@@ -28,10 +28,12 @@ static size_t plane_nc(const hf_lattice *lat) {
 }
 
 int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_err *err) {
+#ifdef HF_MPI /* (several ranks exist only in MPI builds) */
   if (e->dist) {
     if (single) return hf_fail(err, "single-precision k space is not available on several ranks");
     return hf_kspace_mpi_setup(e, flags, err);
   }
+#endif
   const hf_lattice *lat = &e->lat;
   const int *L = lat->L;
   double *tmp = fftw_alloc_real(lat->n);
@@ -176,7 +178,9 @@ void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix) {
 }
 
 double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
+#ifdef HF_MPI
   if (e->dist) return hf_kspace_mpi_apply(e, x, g);
+#endif
   const hf_lattice *lat = &e->lat;
   const int nt = e->nthreads, L0 = lat->L[0], nkp = e->nkpart;
   if (!e->fused) {

@@ -81,7 +81,7 @@ double hf_kspace_mpi_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
   /* each transpose sends this rank's spectra except the share it keeps */
   const double keep = 1.0 / (double)e->comm->size;
   const double slab = (double)rows * (double)(Lz / 2 + 1) * sizeof(fftw_complex);
-  e->comm->bytes_sent += (uint64_t)(3 * (g ? 2 : 1) * slab * (1 - keep));
+  e->comm->sent[HF_SENT_FFT] += (uint64_t)(3 * (g ? 2 : 1) * slab * (1 - keep));
   double energy = 0.0;
   for (int j = 0; j < nky; j++) energy += e->kpart[j];
   return 0.5 * energy / (double)lat->n;
