@@ -129,34 +129,35 @@ static void slab_counts(hf_comm *c, const hf_lattice *lat, int *cnt, int *off) {
 }
 #endif
 
-void hf_comm_gather(hf_comm *c, const hf_lattice *lat, const double *local, double *global) {
+/* rank 0's whole array <-> every rank's slab: gather (to_root) or scatter */
+static void slab_move(hf_comm *c, const hf_lattice *lat, double *global, double *local,
+                      int to_root) {
   if (c->size == 1) {
-    if (global != local) memcpy(global, local, lat->nloc * sizeof *local);
+    if (global != local)
+      memcpy(to_root ? global : local, to_root ? local : global, lat->nloc * sizeof *local);
     return;
   }
 #ifdef HF_MPI
-  int *cnt = c->rank == 0 ? malloc(2 * (size_t)c->size * sizeof *cnt) : NULL;
-  slab_counts(c, lat, cnt, cnt ? cnt + c->size : NULL);
-  MPI_Gatherv(local, (int)lat->nloc, MPI_DOUBLE, global, cnt, cnt ? cnt + c->size : NULL,
-              MPI_DOUBLE, 0, c->mpi);
-  c->sent[HF_SENT_GATHER] += c->rank ? lat->nloc * sizeof(double) : 0;
+  int *cnt = c->rank == 0 ? malloc(2 * (size_t)c->size * sizeof *cnt) : NULL, *off = NULL;
+  if (cnt) off = cnt + c->size;
+  slab_counts(c, lat, cnt, off);
+  if (to_root) {
+    MPI_Gatherv(local, (int)lat->nloc, MPI_DOUBLE, global, cnt, off, MPI_DOUBLE, 0, c->mpi);
+    c->sent[HF_SENT_GATHER] += c->rank ? lat->nloc * sizeof(double) : 0;
+  } else {
+    MPI_Scatterv(global, cnt, off, MPI_DOUBLE, local, (int)lat->nloc, MPI_DOUBLE, 0, c->mpi);
+    c->sent[HF_SENT_GATHER] += c->rank ? 0 : (lat->n - lat->nloc) * sizeof(double);
+  }
   free(cnt);
 #endif
 }
 
+void hf_comm_gather(hf_comm *c, const hf_lattice *lat, const double *local, double *global) {
+  slab_move(c, lat, global, (double *)local, 1); /* (local is only read) */
+}
+
 void hf_comm_scatter(hf_comm *c, const hf_lattice *lat, const double *global, double *local) {
-  if (c->size == 1) {
-    if (global != local) memcpy(local, global, lat->nloc * sizeof *local);
-    return;
-  }
-#ifdef HF_MPI
-  int *cnt = c->rank == 0 ? malloc(2 * (size_t)c->size * sizeof *cnt) : NULL;
-  slab_counts(c, lat, cnt, cnt ? cnt + c->size : NULL);
-  MPI_Scatterv(global, cnt, cnt ? cnt + c->size : NULL, MPI_DOUBLE, local, (int)lat->nloc,
-               MPI_DOUBLE, 0, c->mpi);
-  c->sent[HF_SENT_GATHER] += c->rank ? 0 : (lat->n - lat->nloc) * sizeof(double);
-  free(cnt);
-#endif
+  slab_move(c, lat, (double *)global, local, 0); /* (global is only read) */
 }
 
 void hf_comm_gather_fields(hf_comm *c, const hf_lattice *lat, const hf_fields *x, hf_fields *g) {

@@ -568,29 +568,29 @@ static inline int ywrap(int y, int L) {
   return y;
 }
 
-/* Plane P (a global x, unwrapped) of component a of v: this rank's, or a
- * neighbour's from the halo (one rank: P mod Lx). */
-static const double *v_plane(const hf_engine *e, const hf_fields *x, int P, int a) {
+/* Plane P (a global x, unwrapped) of component a of a field whose planes
+ * are the rank's arrays f[3] plus a halo of lo planes below and hi above
+ * (layout [lo planes x 3 components][hi planes x 3 components]); one rank:
+ * P mod Lx of f. */
+static double *slab_plane(const hf_engine *e, double *const f[3], double *halo, int lo, int hi,
+                          int P, int a) {
   const hf_lattice *lat = &e->lat;
   const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
-  if (!e->dist) return x->v[a] + (size_t)imod(P, lat->L[0]) * plane;
-  const int lo = -e->vx_lo, hi = e->vx_hi;
-  if (P < lat->x0) return e->vghost + ((size_t)(a * lo) + (size_t)(P - lat->x0 + lo)) * plane;
+  if (!e->dist) return f[a] + (size_t)imod(P, lat->L[0]) * plane;
+  if (P < lat->x0) return halo + ((size_t)(a * lo) + (size_t)(P - lat->x0 + lo)) * plane;
   if (P >= lat->x0 + lat->nx)
-    return e->vghost + ((size_t)(3 * lo + a * hi) + (size_t)(P - lat->x0 - lat->nx)) * plane;
-  return x->v[a] + (size_t)(P - lat->x0) * plane;
+    return halo + ((size_t)(3 * lo + a * hi) + (size_t)(P - lat->x0 - lat->nx)) * plane;
+  return f[a] + (size_t)(P - lat->x0) * plane;
 }
 
-/* The same for dE/dv: planes of the neighbours go to the halo buffer. */
+/* v: this rank's plane or a neighbour's from the halo */
+static const double *v_plane(const hf_engine *e, const hf_fields *x, int P, int a) {
+  return slab_plane(e, x->v, e->vghost, -e->vx_lo, e->vx_hi, P, a);
+}
+
+/* dE/dv: planes of the neighbours go to the halo buffer */
 static double *g_plane(const hf_engine *e, hf_fields *g, int P, int a) {
-  const hf_lattice *lat = &e->lat;
-  const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
-  if (!e->dist) return g->v[a] + (size_t)imod(P, lat->L[0]) * plane;
-  const int lo = -e->gx_lo, hi = e->gx_hi;
-  if (P < lat->x0) return e->gghost + ((size_t)(a * lo) + (size_t)(P - lat->x0 + lo)) * plane;
-  if (P >= lat->x0 + lat->nx)
-    return e->gghost + ((size_t)(3 * lo + a * hi) + (size_t)(P - lat->x0 - lat->nx)) * plane;
-  return g->v[a] + (size_t)(P - lat->x0) * plane;
+  return slab_plane(e, g->v, e->gghost, -e->gx_lo, e->gx_hi, P, a);
 }
 
 /* Copies v plane P, with its z halos, into the worker's ring. */
@@ -759,28 +759,27 @@ static void halo_g_clear(hf_engine *e, hf_fields *g) {
     memset(g->v[a] + (size_t)(lat->nx - lo) * plane, 0, (size_t)lo * plane * sizeof(double));
 }
 
+/* Sends n planes per component of the gradient halo from gghost + off to
+ * rank + dir, and adds the n planes per component that arrive to this rank's
+ * planes from local plane p0 on. */
+static void return_planes(hf_engine *e, hf_fields *g, size_t off, int n, int dir, int p0) {
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2], m = (size_t)n * plane;
+  hf_comm_shift(e->comm, e->gghost + off, e->hbuf, 3 * m, dir);
+  for (int a = 0; a < 3; a++) {
+    double *restrict dst = g->v[a] + (size_t)p0 * plane;
+    const double *restrict src = e->hbuf + (size_t)a * m;
+    for (size_t i = 0; i < m; i++) dst[i] += src[i];
+  }
+}
+
 /* dE/dv this rank computed for its neighbours' planes goes back to them and
- * is added there (the adjoint of halo_v). */
+ * is added there (the adjoint of halo_v): the lower halo to the last planes
+ * of the rank below, the upper halo to the first planes of the rank above. */
 static void halo_g_return(hf_engine *e, hf_fields *g) {
-  const hf_lattice *lat = &e->lat;
-  const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
   const int lo = -e->gx_lo, hi = e->gx_hi;
-  if (lo) { /* to the rank below: its last lo planes */
-    hf_comm_shift(e->comm, e->gghost, e->hbuf, 3 * (size_t)lo * plane, -1);
-    for (int a = 0; a < 3; a++) {
-      double *restrict dst = g->v[a] + (size_t)(lat->nx - lo) * plane;
-      const double *restrict src = e->hbuf + (size_t)(a * lo) * plane;
-      for (size_t i = 0; i < (size_t)lo * plane; i++) dst[i] += src[i];
-    }
-  }
-  if (hi) { /* to the rank above: its first hi planes */
-    hf_comm_shift(e->comm, e->gghost + 3 * (size_t)lo * plane, e->hbuf, 3 * (size_t)hi * plane, +1);
-    for (int a = 0; a < 3; a++) {
-      double *restrict dst = g->v[a];
-      const double *restrict src = e->hbuf + (size_t)(a * hi) * plane;
-      for (size_t i = 0; i < (size_t)hi * plane; i++) dst[i] += src[i];
-    }
-  }
+  if (lo) return_planes(e, g, 0, lo, -1, e->lat.nx - lo);
+  if (hi) return_planes(e, g, 3 * (size_t)lo * plane, hi, +1, 0);
 }
 
 /* The chunks in parallel (each on its thread's scratch), then the shared

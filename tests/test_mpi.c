@@ -9,17 +9,15 @@
  *  - a Langevin NPT trajectory and HMC trajectories on the ranks follow the
  *    one-rank ones (same noise: blocks in global cell order) to round-off;
  *  - single-site Metropolis is refused on several ranks. */
-#include <fftw3-mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "comm.h"
 #include "dynamics.h"
 #include "engine.h"
 #include "hmc.h"
 #include "metropolis.h"
 #include "testconfig.h"
+#include "testmpi.h"
 
 static const char *models_dir = "models";
 static hf_comm world, self;
@@ -266,9 +264,7 @@ static void dynamics_ranks(const hf_model *m) {
 }
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
-  hf_comm_init_mpi(&world, MPI_COMM_WORLD);
-  hf_comm_init_mpi(&self, MPI_COMM_SELF);
+  testmpi_init(&argc, &argv, &world, &self);
   if (argc > 1) models_dir = argv[1];
   hf_err err = {{0}};
   hf_model zvr, wide;
@@ -288,11 +284,5 @@ int main(int argc, char **argv) {
   dynamics_ranks(&zvr);
   hf_model_free(&zvr);
   hf_model_free(&wide);
-  int failed = check_failures;
-  MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  check_failures = failed;
-  int rc = world.rank == 0 ? check_done("mpi") : failed != 0;
-  fftw_mpi_cleanup();
-  MPI_Finalize();
-  return rc;
+  return testmpi_done("mpi");
 }

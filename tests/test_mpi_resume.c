@@ -6,13 +6,13 @@
  *    digit: the ranks sum in another order);
  *  - the checkpoint file has the same size whatever the rank count (one
  *    format: rank 0 writes the fields in global cell order). */
-#include <fftw3-mpi.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
 #include "sweep.h"
+#include "testfile.h"
+#include "testmpi.h"
 
 static const char *models_dir = "models";
 static hf_comm world, self;
@@ -57,18 +57,6 @@ static int run(const char *path, hf_comm *comm, int resume, long units) {
   hf_sweep_free(s);
   hf_model_free(&m);
   return status == HF_FAIL;
-}
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)n + 1);
-  b[fread(b, 1, (size_t)n, f)] = 0;
-  fclose(f);
-  return b;
 }
 
 static long file_size(const char *path) {
@@ -144,11 +132,11 @@ static void cross_resume(const char *method) {
         size_1);
   char p[128], why[300] = "";
   snprintf(p, sizeof p, "%s/run.tsv", ref);
-  char *t_ref = slurp(p);
+  char *t_ref = testfile_read(p);
   snprintf(p, sizeof p, "%s/run.tsv", ab);
-  char *t_ab = slurp(p);
+  char *t_ab = testfile_read(p);
   snprintf(p, sizeof p, "%s/run.tsv", ba);
-  char *t_ba = slurp(p);
+  char *t_ba = testfile_read(p);
   if (!t_ref || !t_ab || !t_ba) {
     CHECK(0, "%s: a table is missing", method);
   } else {
@@ -171,17 +159,9 @@ static void cross_resume(const char *method) {
 }
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
-  hf_comm_init_mpi(&world, MPI_COMM_WORLD);
-  hf_comm_init_mpi(&self, MPI_COMM_SELF);
+  testmpi_init(&argc, &argv, &world, &self);
   if (argc > 1) models_dir = argv[1];
   cross_resume("md");
   cross_resume("hmc");
-  int failed = check_failures;
-  MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  check_failures = failed;
-  int rc = world.rank == 0 ? check_done("mpi_resume") : failed != 0;
-  fftw_mpi_cleanup();
-  MPI_Finalize();
-  return rc;
+  return testmpi_done("mpi_resume");
 }
