@@ -104,6 +104,8 @@ int hf_lattice_distribute(hf_lattice *lat, hf_comm *c, hf_err *err) {
   lat->nloc = (size_t)n0 * plane;
   lat->ky0 = (int)s1;
   lat->nky = (int)n1;
+  lat->kt = 1;
+  lat->nkloc = (size_t)n1 * (size_t)lat->L[0] * (size_t)(lat->L[2] / 2 + 1);
   return HF_OK;
 #else
   (void)lat;

@@ -73,7 +73,7 @@ static void kspace_add(hf_engine *e, const hf_mono *m, double c) {
   for (int k = 0; k < 3; k++) d[k] = m->f[1].off[k] - m->f[0].off[k];
   int p = voigt_of(a, b);
   double w = a == b ? 2.0 * c : c; /* E = (1/2N) sum_k x^+ D x */
-  for (size_t q = 0; q < e->lat.nk; q++) {
+  for (size_t q = 0; q < e->lat.nkloc; q++) {
     int mk[3];
     hf_kpoint(&e->lat, q, mk);
     double ph = 0;
@@ -193,8 +193,7 @@ static int compile_terms(hf_engine *e, hf_err *err) {
   return HF_OK;
 }
 
-/* What several ranks cannot do yet, refused in words (docs/mpi.md); then D
- * cut to this rank's k slab. */
+/* What several ranks cannot do yet, refused in words (docs/mpi.md). */
 static int distributed_check(hf_engine *e, hf_err *err) {
   if (e->census.generic)
     return hf_fail(err,
@@ -204,11 +203,7 @@ static int distributed_check(hf_engine *e, hf_err *err) {
   if (e->mask & (HF_FIELD_W | HF_FIELD_SIGMA))
     return hf_fail(err, "model '%s': omega and sigma fields do not run on several MPI ranks",
                    e->model->name);
-#ifdef HF_MPI
-  return e->has_k ? hf_kspace_mpi_load_D(e, err) : HF_OK;
-#else
-  return HF_OK; /* (never called: one rank) */
-#endif
+  return HF_OK;
 }
 
 int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
@@ -247,8 +242,8 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       if (classify(&m->terms[t].poly.m[i]) == K_KSPACE) has_uu = 1;
   e->has_k = (m->dof & HF_DOF_U) && (has_uu || m->dipole);
   if (e->has_k) {
-    e->D = fftw_alloc_real(6 * lat->nk);
-    e->nkd = lat->nk;
+    e->D = fftw_alloc_real(6 * lat->nkloc); /* this rank's k slab */
+    e->nkd = lat->nkloc;
     /* double spectra needed here (the MPI path allocates its slabs) */
     const int dbl = !(opts && opts->single_precision) && !e->dist;
     for (int a = 0; a < 3 && dbl; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
@@ -256,14 +251,14 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       hf_engine_free(e);
       return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
     }
-    memset(e->D, 0, 6 * lat->nk * sizeof *e->D);
+    memset(e->D, 0, 6 * lat->nkloc * sizeof *e->D);
     if (m->dipole) {
       if (hf_dipole_kernel(lat, m->a0, e->D, err)) {
         hf_engine_free(e);
         return hf_wrap(err, "dipole kernel");
       }
       double pref = hf_model_dipole_prefactor(m);
-      for (size_t i = 0; i < 6 * lat->nk; i++) e->D[i] *= pref;
+      for (size_t i = 0; i < 6 * lat->nkloc; i++) e->D[i] *= pref;
     }
     unsigned flags = opts && opts->fftw_flags ? opts->fftw_flags : FFTW_MEASURE;
     if (hf_kspace_setup(e, flags, opts && opts->fftw_3d, opts && opts->single_precision, err)) {

@@ -75,7 +75,7 @@ struct hf_engine {
   double *vghost; /* [lo: -vx_lo planes][hi: vx_hi planes], each [component][plane][cell] */
   double *gghost; /* [lo: -gx_lo planes][hi: gx_hi planes], the same layout */
   double *hbuf;   /* receive buffer of the reverse halo shift */
-  size_t nkd;     /* k-points of D: nk, or this rank's transposed slab */
+  size_t nkd;     /* k-points of D: lat.nkloc */
 
   /* reciprocal space: D[6*q] (xx,yy,zz,yz,zx,xy), prefactors folded in */
   int has_k;
@@ -158,9 +158,8 @@ void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix);
 double hf_kspace_lines(const hf_engine *e, size_t q0, size_t q1);
 
 /* FFTW MPI path on x slabs (kspace_mpi.c, built with MPI): plans and
- * spectra; D cut to this rank's k slab once complete; the product. */
+ * spectra; the product (D holds the rank's k slab, hf_kindex order). */
 int hf_kspace_mpi_setup(hf_engine *e, unsigned flags, hf_err *err);
-int hf_kspace_mpi_load_D(hf_engine *e, hf_err *err);
 double hf_kspace_mpi_apply(hf_engine *e, const hf_fields *x, hf_fields *g);
 
 /* Single-precision fused path (kspace_single.c); setup after the double

@@ -12,10 +12,11 @@ int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err) {
   memcpy(lat->L, L, sizeof lat->L);
   lat->n = (size_t)L[0] * (size_t)L[1] * (size_t)L[2];
   lat->nk = (size_t)L[0] * (size_t)L[1] * (size_t)(L[2] / 2 + 1);
-  lat->x0 = lat->ky0 = 0;
+  lat->x0 = lat->ky0 = lat->kt = 0;
   lat->nx = L[0];
   lat->nky = L[1];
   lat->nloc = lat->n;
+  lat->nkloc = lat->nk;
   return HF_OK;
 }
 
@@ -49,6 +50,10 @@ void hf_kpoint(const hf_lattice *lat, size_t q, int m[3]) {
   size_t r = q / nzh;
   int ky = (int)(r % (size_t)lat->L[1]);
   int kx = (int)(r / (size_t)lat->L[1]);
+  if (lat->kt) {
+    kx = (int)(r % (size_t)lat->L[0]);
+    ky = lat->ky0 + (int)(r / (size_t)lat->L[0]);
+  }
   m[0] = kx > lat->L[0] / 2 ? kx - lat->L[0] : kx;
   m[1] = ky > lat->L[1] / 2 ? ky - lat->L[1] : ky;
   m[2] = kz;

@@ -41,23 +41,6 @@ int hf_kspace_mpi_setup(hf_engine *e, unsigned flags, hf_err *err) {
   return HF_OK;
 }
 
-int hf_kspace_mpi_load_D(hf_engine *e, hf_err *err) {
-  const hf_lattice *lat = &e->lat;
-  const size_t nzh = (size_t)(lat->L[2] / 2 + 1), Lx = (size_t)lat->L[0], Ly = (size_t)lat->L[1];
-  const size_t nl = (size_t)lat->nky * Lx * nzh;
-  double *Dl = fftw_alloc_real(6 * (nl > 0 ? nl : 1));
-  if (!Dl) return hf_fail(err, "out of memory for the k-space kernel");
-  for (size_t j = 0; j < (size_t)lat->nky; j++)
-    for (size_t kx = 0; kx < Lx; kx++) {
-      const size_t ql = (j * Lx + kx) * nzh, q = (kx * Ly + (size_t)lat->ky0 + j) * nzh;
-      memcpy(Dl + 6 * ql, e->D + 6 * q, 6 * nzh * sizeof *Dl);
-    }
-  fftw_free(e->D);
-  e->D = Dl;
-  e->nkd = nl;
-  return HF_OK;
-}
-
 double hf_kspace_mpi_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
   const hf_lattice *lat = &e->lat;
   const size_t Lz = (size_t)lat->L[2], pr = padded_row(lat);
