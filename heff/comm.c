@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parallel.h"
+
 #ifdef HF_MPI
 #include <fftw3-mpi.h>
 #endif
@@ -24,7 +26,8 @@ void hf_comm_init_mpi(hf_comm *c, MPI_Comm m) {
   c->mpi = m;
   MPI_Comm_rank(m, &c->rank);
   MPI_Comm_size(m, &c->size);
-  fftw_mpi_init(); /* idempotent */
+  hf_fftw_threads_init(); /* FFTW wants its threads ready before its MPI part */
+  fftw_mpi_init();        /* idempotent */
 }
 #endif
 

@@ -53,11 +53,14 @@ static int stop_ranks(int status) {
   return status;
 }
 
-/* Errors: rank 0's, and another rank's only when it has its own. */
-static void report(const hf_comm *c, const hf_err *err) {
+/* Errors (every rank fails together): rank 0's, and another rank's only
+ * when it differs from rank 0's and is not the note that one rank failed. */
+static void report(hf_comm *c, const hf_err *err) {
+  hf_err first = *err;
+  hf_comm_bcast(c, first.msg, sizeof first.msg);
   if (c->rank == 0)
     fprintf(stderr, "heff: %s\n", err->msg);
-  else if (!strstr(err->msg, "another MPI rank failed"))
+  else if (strcmp(err->msg, first.msg) && !strstr(err->msg, "another MPI rank failed"))
     fprintf(stderr, "heff (rank %d): %s\n", c->rank, err->msg);
 }
 

@@ -26,6 +26,8 @@ int hf_kspace_mpi_setup(hf_engine *e, unsigned flags, hf_err *err) {
   for (int a = 0; a < 3; a++)
     if (!(e->ck[a] = fftw_alloc_complex((size_t)alloc)))
       return hf_fail(err, "out of memory for the k-space slab");
+  if (e->nthreads > 1 && hf_fftw_threads_init())
+    return hf_fail(err, "FFTW could not start its threads");
   if (e->nthreads > 1) fftw_plan_with_nthreads(e->nthreads); /* put back below */
   double *r = (double *)e->ck[0];
   e->r2c = fftw_mpi_plan_dft_r2c_3d(L[0], L[1], L[2], r, e->ck[0], e->comm->mpi,

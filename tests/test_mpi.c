@@ -3,7 +3,8 @@
  *  - engine energy, dE/du, dE/dv and dE/deta of random u, v, eta on x slabs
  *    equal the one-rank engine to 1e-12 relative, for BaTiO3 ZVR and for ZVR
  *    plus a v-v term reaching 2 cells along x (halos of width 2), on slabs of
- *    unequal size and with several row-pass chunks per rank;
+ *    unequal size and with several row-pass chunks per rank (on 2 threads
+ *    per rank: hybrid MPI + OpenMP);
  *  - the distributed gradient equals central finite differences of the
  *    distributed energy on the planes at the slab edges (the halo adjoint);
  *  - a Langevin NPT trajectory and HMC trajectories on the ranks follow the
@@ -67,7 +68,8 @@ static double energy_moved(hf_engine *e, hf_fields *x, const hf_lattice *lat, in
   return E.total;
 }
 
-static void engine_ranks(const hf_model *m, const int L[3], const char *what) {
+/* The engine on the ranks (nt threads each) against one rank and one thread. */
+static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *what) {
   hf_err err = {{0}};
   hf_lattice glat, lat;
   hf_engine *e1 = NULL, *en = NULL;
@@ -76,6 +78,7 @@ static void engine_ranks(const hf_model *m, const int L[3], const char *what) {
   hf_engine_opts o1 = {.pressure = -4.8, .fftw_flags = FFTW_ESTIMATE, .comm = &self};
   hf_engine_opts on = o1;
   on.comm = &world;
+  on.threads = nt;
   if (hf_lattice_init(&glat, L, &err) || hf_engine_create(&e1, m, &glat, &o1, &err)) {
     CHECK(0, "%s: %s", what, err.msg);
     return;
@@ -98,8 +101,8 @@ static void engine_ranks(const hf_model *m, const int L[3], const char *what) {
   hf_engine_eval(e1, &xg, &g1, d1, &E1);
   hf_engine_eval(en, &x, &g, dn, &En);
   char label[300];
-  snprintf(label, sizeof label, "%s %dx%dx%d: energy on %d ranks vs 1 (slab %d+%d)", what, L[0],
-           L[1], L[2], world.size, lat.x0, lat.nx);
+  snprintf(label, sizeof label, "%s %dx%dx%d: energy on %d ranks x %d threads vs 1 (slab %d+%d)",
+           what, L[0], L[1], L[2], world.size, nt, lat.x0, lat.nx);
   CHECK_CLOSE(En.total, E1.total, 1e-12, 1e-6, label);
   const double p1[7] = {E1.kspace,    E1.onsite, E1.strain_hom, E1.strain_loc,
                         E1.elastic_v, E1.pv,     E1.total};
@@ -137,9 +140,10 @@ static void engine_ranks(const hf_model *m, const int L[3], const char *what) {
   }
   if (world.rank == 0)
     printf(
-        "%s %dx%dx%d on %d ranks vs 1: energy rel diff %.2g, gradient %.2g; edge planes vs "
-        "finite differences %.2g\n",
-        what, L[0], L[1], L[2], world.size, fabs(En.total - E1.total) / fabs(E1.total), dg, fd_err);
+        "%s %dx%dx%d on %d ranks x %d threads vs 1: energy rel diff %.2g, gradient %.2g; edge "
+        "planes vs finite differences %.2g\n",
+        what, L[0], L[1], L[2], world.size, nt, fabs(En.total - E1.total) / fabs(E1.total), dg,
+        fd_err);
   CHECK(fd_err <= 1e-6 * fmax(gmax, 1.0),
         "%s: gradient at slab edges vs finite differences: max diff %.3g (max |g| %.3g)", what,
         fd_err, gmax);
@@ -278,9 +282,9 @@ int main(int argc, char **argv) {
     printf("FAIL: %s\n", err.msg);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
-  engine_ranks(&zvr, (const int[3]){9, 8, 10}, "ZVR");
-  engine_ranks(&zvr, (const int[3]){32, 6, 5}, "ZVR, 2 chunks per rank");
-  engine_ranks(&wide, (const int[3]){12, 6, 7}, "ZVR + v-v at 2 cells");
+  engine_ranks(&zvr, (const int[3]){9, 8, 10}, 1, "ZVR");
+  engine_ranks(&zvr, (const int[3]){32, 6, 5}, 2, "ZVR, 2 chunks per rank");
+  engine_ranks(&wide, (const int[3]){12, 6, 7}, 1, "ZVR + v-v at 2 cells");
   dynamics_ranks(&zvr);
   hf_model_free(&zvr);
   hf_model_free(&wide);
