@@ -20,19 +20,21 @@ decomposition:
 
 c_loc = step - floor and c_fft = floor (ns/cell/step), alpha = latency, no overlap
 of communication with compute.  A slab decomposition needs P <= L (one x plane
-and one ky plane per rank); larger P is marked as not possible.
+and one ky plane per rank); for more cores C > L the table also shows the
+hybrid run of L ranks x C/L threads (compute divided by the measured 2-thread
+speed-up per doubling, r = cores per node / threads).
 """
 import argparse
 import math
 
 
-def project(L, P, a):
+def project(L, P, a, threads=1):
     N = L**3
     n1 = a.L1**3
     c_loc = (a.step - a.floor) * 1e-9
     c_fft = a.floor * 1e-9 * math.log2(N) / math.log2(n1)
-    t_comp = N / P * (c_loc + c_fft)
-    r = min(a.ranks_per_node, P)
+    t_comp = N / P * (c_loc + c_fft) / a.thread_speedup ** math.log2(threads)
+    r = min(a.cores_per_node // threads, P)
     f = (P - r) / (P - 1) if P > 1 else 0.0
     v_fft = 6 * 16 * (N / P) * (L // 2 + 1) / L * (1 - 1 / P)
     t_fft = r * f * v_fft / a.bandwidth + 6 * (P - 1) * a.latency
@@ -49,24 +51,26 @@ def main():
     p.add_argument("--L1", type=int, required=True, help="edge of the measured supercell")
     p.add_argument("--bandwidth", type=float, default=10e9, help="node injection bandwidth, B/s")
     p.add_argument("--latency", type=float, default=2e-6, help="message latency, s")
-    p.add_argument("--ranks-per-node", type=int, default=32)
+    p.add_argument("--cores-per-node", type=int, default=32, help="one rank per core")
+    p.add_argument("--thread-speedup", type=float, default=1.6,
+                   help="speed-up of 2 threads over 1 (hybrid rows only)")
     p.add_argument("--halo-planes", type=int, default=3)
     p.add_argument("--sizes", default="256,512")
     p.add_argument("--ranks", default="64,128,256,512,1024")
     a = p.parse_args()
-    print("| L^3 | ranks | cells/rank | compute ms | FFT transposes ms (MB/rank) | halo ms (MB/rank) "
-          "| reductions ms | step ms | ns/cell/step (wall) | efficiency |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| L^3 | cores | ranks x threads | cells/rank | compute ms | FFT transposes ms (MB/rank) "
+          "| halo ms (MB/rank) | reductions ms | step ms | ns/cell/step (wall) | efficiency |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for L in map(int, a.sizes.split(",")):
-        for P in map(int, a.ranks.split(",")):
-            if P > L:
-                print(f"| {L}^3 | {P} | — | slab limit: P <= L = {L} (needs pencils) | | | | | | |")
-                continue
-            tc, tf, th, tr, vf, vh = project(L, P, a)
+        for C in map(int, a.ranks.split(",")):
+            P = min(C, L)  # slabs: at most L ranks, then threads
+            t_per = C // P
+            tc, tf, th, tr, vf, vh = project(L, P, a, t_per)
             t = tc + tf + th + tr
-            print(f"| {L}^3 | {P} | {L**3 // P} | {1e3 * tc:.1f} | {1e3 * tf:.1f} ({vf / 1e6:.1f}) "
-                  f"| {1e3 * th:.2f} ({vh / 1e6:.2f}) | {1e3 * tr:.3f} | {1e3 * t:.1f} "
-                  f"| {1e9 * t / L**3:.3f} | {tc / t:.0%} |")
+            eff = L**3 * (a.step * 1e-9) / C / t  # vs perfect scaling of the measured 1-core step
+            print(f"| {L}^3 | {C} | {P} x {t_per} | {L**3 // P} | {1e3 * tc:.1f} "
+                  f"| {1e3 * tf:.1f} ({vf / 1e6:.1f}) | {1e3 * th:.2f} ({vh / 1e6:.2f}) "
+                  f"| {1e3 * tr:.3f} | {1e3 * t:.1f} | {1e9 * t / L**3:.3f} | {eff:.0%} |")
 
 
 if __name__ == "__main__":
