@@ -218,9 +218,11 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->nthreads = opts && opts->threads > 1 ? opts->threads : 1;
   e->comm = hf_comm_or_self(opts ? opts->comm : NULL, &e->self_comm);
   e->dist = e->comm->size > 1;
-  if (e->dist && !hf_lattice_is_slab(lat, e->comm)) {
+  if (e->dist ? !hf_lattice_is_slab(lat, e->comm) : lat->nloc != lat->n) {
     hf_engine_free(e);
-    return hf_fail(err, "supercell not cut into slabs for %d ranks (hf_lattice_distribute)",
+    return hf_fail(err,
+                   "the supercell's slabs do not fit the engine's %d MPI rank(s) (cut it with "
+                   "hf_lattice_distribute on the same communicator)",
                    e->comm->size);
   }
   hf_poly_init(&e->eta_only);
