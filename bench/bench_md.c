@@ -22,6 +22,13 @@
  *            of the child (what an empty child holds), per cell.
  * With --threads 1,2 every size runs once per thread count, one after the
  * other, and the run prints the speed-up over one thread.
+ * Ranks (MPI builds, docs/mpi.md): under mpirun -np N > 1 every size runs in
+ * this process on N x slabs (no fork: MPI forbids it), the step time is the
+ * slowest rank's, the FFT floor is FFTW's MPI transforms (3 r2c + 3 c2r with
+ * transposed output/input, as the engine does them), memory is summed over
+ * ranks and the peak column is left out (VmHWM does not reset between
+ * sizes); the bytes each rank sends per step are counted by kind (FFT
+ * transposes, halos, reductions).  One rank runs the serial code as before.
  * Not a unit test: it checks only that the energy stays finite. */
 #include <errno.h>
 #include <fftw3.h>
@@ -35,10 +42,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "comm.h"
 #include "dynamics.h"
 #include "engine.h"
 #include "model.h"
 #include "parallel.h"
+
+#ifdef HF_MPI
+#include <fftw3-mpi.h>
+#endif
 
 #define MAX_SIZES 32
 #define MAX_THREADS 8 /* entries of --threads */
@@ -62,7 +74,8 @@ typedef struct {
 typedef struct {
   int ok;
   char msg[1200];
-  int L, threads;
+  int L, threads, ranks;
+  double sent[HF_SENT_N]; /* bytes one rank sends per MD step (the most of any rank) */
   size_t cells;
   double setup_engine_s, setup_dyn_s;
   long steps;
@@ -319,6 +332,68 @@ static void fill_random(double *a, size_t n, hf_rng *r, double s) {
   for (size_t i = 0; i < n; i++) a[i] = s * (hf_rng_uniform(r) - 0.5);
 }
 
+/* The slowest rank's seconds: what a step of all ranks takes. */
+static double slowest(hf_comm *c, double t) {
+#ifdef HF_MPI
+  if (c && c->size > 1) MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, c->mpi);
+#else
+  (void)c;
+#endif
+  return t;
+}
+
+static void barrier(hf_comm *c) {
+#ifdef HF_MPI
+  if (c && c->size > 1) MPI_Barrier(c->mpi);
+#else
+  (void)c;
+#endif
+}
+
+#ifdef HF_MPI
+/* The FFT floor on several ranks: FFTW's MPI r2c with transposed output and
+ * c2r with transposed input, in place, 3 components, as kspace_mpi.c. */
+static int fft_floor_mpi(const hf_lattice *lat, const bench_opts *o, size_result *res, hf_comm *c) {
+  const int *L = lat->L;
+  ptrdiff_t n0, s0, n1, s1;
+  const ptrdiff_t alloc =
+      fftw_mpi_local_size_3d_transposed(L[0], L[1], L[2] / 2 + 1, c->mpi, &n0, &s0, &n1, &s1);
+  fftw_complex *ck[3];
+  for (int a = 0; a < 3; a++) ck[a] = fftw_alloc_complex((size_t)alloc);
+  if (res->threads > 1) fftw_plan_with_nthreads(res->threads);
+  fftw_plan r2c = fftw_mpi_plan_dft_r2c_3d(L[0], L[1], L[2], (double *)ck[0], ck[0], c->mpi,
+                                           FFTW_MEASURE | FFTW_MPI_TRANSPOSED_OUT);
+  fftw_plan c2r = fftw_mpi_plan_dft_c2r_3d(L[0], L[1], L[2], ck[0], (double *)ck[0], c->mpi,
+                                           FFTW_MEASURE | FFTW_MPI_TRANSPOSED_IN);
+  fftw_plan_with_nthreads(1);
+  for (int a = 0; a < 3; a++)
+    for (ptrdiff_t i = 0; i < 2 * alloc; i++) ((double *)ck[a])[i] = 1e-3 * (double)(i % 7);
+#define FFT_ROUND()                                                                    \
+  do {                                                                                 \
+    for (int a = 0; a < 3; a++) fftw_mpi_execute_dft_r2c(r2c, (double *)ck[a], ck[a]); \
+    for (int a = 0; a < 3; a++) fftw_mpi_execute_dft_c2r(c2r, ck[a], (double *)ck[a]); \
+  } while (0)
+  FFT_ROUND();
+  barrier(c);
+  double t0 = now_s();
+  FFT_ROUND();
+  double t1 = slowest(c, now_s() - t0);
+  long reps = (long)ceil(0.5 * o->min_time / (t1 > 1e-9 ? t1 : 1e-9));
+  if (reps < 5) reps = 5;
+  barrier(c);
+  t0 = now_s();
+  for (long r = 0; r < reps; r++) FFT_ROUND();
+  double t = slowest(c, now_s() - t0);
+#undef FFT_ROUND
+  fftw_destroy_plan(r2c);
+  fftw_destroy_plan(c2r);
+  for (int a = 0; a < 3; a++) fftw_free(ck[a]);
+  res->fft_reps = reps;
+  res->fft_s = t / (double)reps;
+  return 0;
+}
+#endif
+
 /* Time 3 r2c + 3 c2r of L^3 exactly as kspace_apply does them. */
 static int fft_floor(const hf_lattice *lat, const bench_opts *o, size_result *res, hf_rng *rng) {
   if (res->threads > 1) fftw_plan_with_nthreads(res->threads); /* as engine.c plans */
@@ -384,20 +459,25 @@ done:
   return rc;
 }
 
-static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_result *res) {
+/* One size on the ranks of comm (NULL: one, in a forked child). */
+static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_result *res,
+                    hf_comm *comm) {
   hf_err err = {{0}};
   memset(res, 0, sizeof *res);
+  hf_comm self, *c = hf_comm_or_self(comm, &self);
+  const int dist = c->size > 1;
   res->L = L;
   res->threads = nt;
+  res->ranks = c->size;
   if (hf_fftw_threads_init()) {
     snprintf(res->msg, sizeof res->msg, "FFTW threads could not start");
     return -1;
   }
-  res->rss_base = proc_status_bytes("VmHWM");
+  res->rss_base = proc_status_bytes(dist ? "VmRSS" : "VmHWM");
 
   hf_lattice lat;
   int Lv[3] = {L, L, L};
-  if (hf_lattice_init(&lat, Lv, &err)) {
+  if (hf_lattice_init(&lat, Lv, &err) || hf_lattice_distribute(&lat, c, &err)) {
     snprintf(res->msg, sizeof res->msg, "%s", err.msg);
     return -1;
   }
@@ -408,7 +488,8 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
   hf_engine_opts eo = {.pressure = o->pressure,
                        .fftw_flags = FFTW_MEASURE,
                        .threads = nt,
-                       .single_precision = o->single};
+                       .single_precision = o->single,
+                       .comm = c};
   if (hf_engine_create(&eng, m, &lat, &eo, &err)) {
     snprintf(res->msg, sizeof res->msg, "engine: %s", err.msg);
     return -1;
@@ -423,11 +504,11 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
     return -1;
   }
   hf_rng rng;
-  hf_rng_seed(&rng, o->seed + (unsigned long long)L);
+  hf_rng_seed(&rng, o->seed + (unsigned long long)L + 1000003ULL * (unsigned long long)c->rank);
   /* a small random start: every kernel sees non-trivial data */
   for (int a = 0; a < 3; a++) {
-    if (x.u[a]) fill_random(x.u[a], lat.n, &rng, 0.02);
-    if (x.v[a]) fill_random(x.v[a], lat.n, &rng, 0.002);
+    if (x.u[a]) fill_random(x.u[a], lat.nloc, &rng, 0.02);
+    if (x.v[a]) fill_random(x.v[a], lat.nloc, &rng, 0.002);
   }
 
   hf_dyn_opts dopt;
@@ -451,28 +532,37 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
   int ncomp = 0;
   for (int c = 0; c < 9; c++)
     if (hf_fields_comp(&x, c)) ncomp++;
-  res->field_bytes = 3 * (size_t)ncomp * lat.n * sizeof(double);
+  res->field_bytes = 3 * (size_t)ncomp * lat.nloc * sizeof(double);
   res->engine_bytes = hf_engine_bytes(eng);
+  if (dist) { /* all ranks together */
+    double b[2] = {(double)res->field_bytes, (double)res->engine_bytes};
+    hf_comm_sum(c, b, 2);
+    res->field_bytes = (size_t)b[0];
+    res->engine_bytes = (size_t)b[1];
+  }
 
   hf_dyn_step(dyn, &rng); /* warm-up */
+  barrier(c);
   t0 = now_s();
   hf_dyn_step(dyn, &rng);
-  double t1 = now_s() - t0;
+  double t1 = slowest(c, now_s() - t0);
   long steps = o->steps;
   if (!steps) {
     steps = (long)ceil(o->min_time / (t1 > 1e-9 ? t1 : 1e-9));
     if (steps < 5) steps = 5;
   }
   /* NBLOCK blocks of nearly equal length; the mean is over all steps */
-  double t = 0;
+  double t = 0, sent0[HF_SENT_N];
+  for (int k = 0; k < HF_SENT_N; k++) sent0[k] = (double)c->sent[k];
   res->step_min_s = INFINITY;
   res->step_max_s = 0;
   for (long b = 0, done = 0; b < NBLOCK && done < steps; b++) {
     long nb = (steps - done) / (NBLOCK - b);
     if (nb < 1) nb = 1;
+    barrier(c);
     t0 = now_s();
     for (long s = 0; s < nb; s++) hf_dyn_step(dyn, &rng);
-    double tb = now_s() - t0;
+    double tb = slowest(c, now_s() - t0);
     t += tb;
     done += nb;
     if (tb / (double)nb < res->step_min_s) res->step_min_s = tb / (double)nb;
@@ -480,8 +570,17 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
   }
   res->steps = steps;
   res->step_s = t / (double)steps;
+  for (int k = 0; k < HF_SENT_N; k++)
+    res->sent[k] = slowest(c, ((double)c->sent[k] - sent0[k]) / (double)steps);
   res->rss_after = proc_status_bytes("VmRSS");
   res->hwm = proc_status_bytes("VmHWM");
+  if (dist) { /* summed over ranks; no peak (VmHWM spans the earlier sizes) */
+    double r[2] = {(double)res->rss_base, (double)res->rss_after};
+    hf_comm_sum(c, r, 2);
+    res->rss_base = (long)r[0];
+    res->rss_after = (long)r[1];
+    res->hwm = -1;
+  }
 
   double ndof = hf_dyn_ndof(dyn);
   res->T_final = 2.0 * (hf_dyn_kinetic(dyn) + hf_dyn_strain_kinetic(dyn)) / (ndof * HF_KB);
@@ -494,6 +593,13 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
     snprintf(res->msg, sizeof res->msg, "MD blew up (non-finite energy)");
     return -1;
   }
+#ifdef HF_MPI
+  if (dist) {
+    fft_floor_mpi(&lat, o, res, c);
+    res->ok = 1;
+    return 0;
+  }
+#endif
   if (fft_floor(&lat, o, res, &rng)) return -1;
   fftw_cleanup();
   res->ok = 1;
@@ -520,7 +626,7 @@ static int run_size_forked(const hf_model *m, int L, int nt, const bench_opts *o
   if (pid == 0) {
     close(fd[0]);
     size_result r;
-    run_size(m, L, nt, o, &r);
+    run_size(m, L, nt, o, &r, NULL);
     const char *p = (const char *)&r;
     size_t left = sizeof r;
     while (left) {
@@ -596,7 +702,8 @@ static int write_results(const char *path, const bench_opts *o, const char *mode
             "timestamp[UTC]\thost\tmodel\tthermostat\tL[cells]\tcells\tatoms\tsteps\t"
             "step[ns/cell/step]\tstep_min_block[ns/cell/step]\tfft_floor[ns/cell/step]\tratio[step/"
             "floor]\trss[B/cell]\t"
-            "peak_rss[B/cell]\tallocated[B/cell]\tsetup[s]\tthreads\tranks\texponent[-]\n");
+            "peak_rss[B/cell]\tallocated[B/cell]\tsetup[s]\tthreads\tranks\texponent[-]\t"
+            "sent_fft[B/rank/step]\tsent_halo[B/rank/step]\tsent_reduce[B/rank/step]\n");
   char host[256] = "unknown";
   gethostname(host, sizeof host - 1);
   char stamp[64];
@@ -607,21 +714,25 @@ static int write_results(const char *path, const bench_opts *o, const char *mode
   for (int i = 0; i < n; i++) {
     if (!r[i].ok) continue;
     double ns = per_cell_ns(r[i].step_s, r[i].cells), fl = per_cell_ns(r[i].fft_s, r[i].cells);
-    fprintf(
-        f,
-        "%s\t%s\t%s\t%s\t%d\t%zu\t%zu\t%ld\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%.1f\t%."
-        "3f\t%d\t1\t%.4f\n",
-        stamp, host, model_name, o->thermostat == HF_THERMO_LANGEVIN ? "langevin" : "nve", r[i].L,
-        r[i].cells, 5 * r[i].cells, r[i].steps, ns, per_cell_ns(r[i].step_min_s, r[i].cells), fl,
-        ns / fl, rss_per_cell(r[i].rss_after, r[i].rss_base, r[i].cells),
-        rss_per_cell(r[i].hwm, r[i].rss_base, r[i].cells),
-        (double)(r[i].engine_bytes + r[i].field_bytes) / (double)r[i].cells,
-        r[i].setup_engine_s + r[i].setup_dyn_s, r[i].threads, loglog_slope(r, n, r[i].threads, 0));
+    fprintf(f,
+            "%s\t%s\t%s\t%s\t%d\t%zu\t%zu\t%ld\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%.1f\t%."
+            "3f\t%d\t%d\t%.4f\t%.0f\t%.0f\t%.0f\n",
+            stamp, host, model_name, o->thermostat == HF_THERMO_LANGEVIN ? "langevin" : "nve",
+            r[i].L, r[i].cells, 5 * r[i].cells, r[i].steps, ns,
+            per_cell_ns(r[i].step_min_s, r[i].cells), fl, ns / fl,
+            rss_per_cell(r[i].rss_after, r[i].rss_base, r[i].cells),
+            rss_per_cell(r[i].hwm, r[i].rss_base, r[i].cells),
+            (double)(r[i].engine_bytes + r[i].field_bytes) / (double)r[i].cells,
+            r[i].setup_engine_s + r[i].setup_dyn_s, r[i].threads, r[i].ranks,
+            loglog_slope(r, n, r[i].threads, 0), r[i].sent[HF_SENT_FFT], r[i].sent[HF_SENT_HALO],
+            r[i].sent[HF_SENT_REDUCE]);
   }
   int rc = fclose(f) ? -1 : 0;
   if (rc) fprintf(stderr, "bench_md: error writing %s\n", path);
   return rc;
 }
+
+static int bench(int argc, char **argv, hf_comm *world);
 
 int main(int argc, char **argv) {
   /* Idle OpenMP threads sleep instead of spinning (unless the user chose):
@@ -630,6 +741,27 @@ int main(int argc, char **argv) {
    * variable when it loads, hence the re-exec. */
   if (!getenv("OMP_WAIT_POLICY") && !setenv("OMP_WAIT_POLICY", "passive", 1))
     execv("/proc/self/exe", argv); /* on failure: go on as we are */
+  hf_comm world;
+#ifdef HF_MPI
+  MPI_Init(&argc, &argv);
+  hf_comm_init_mpi(&world, MPI_COMM_WORLD);
+#else
+  hf_comm_init_serial(&world);
+#endif
+  const int rc = bench(argc, argv, &world);
+#ifdef HF_MPI
+  fftw_mpi_cleanup();
+  MPI_Finalize();
+#endif
+  return rc;
+}
+
+/* The benchmark on the ranks of world; rank 0 prints and writes. */
+static int bench(int argc, char **argv, hf_comm *world) {
+  const int lead = world->rank == 0, dist = world->size > 1;
+  if (!lead) { /* quiet followers: rank 0 reports */
+    if (!freopen("/dev/null", "w", stdout)) return 1;
+  }
   bench_opts o;
   if (parse_args(argc, argv, &o)) return 1;
 
@@ -654,14 +786,17 @@ int main(int argc, char **argv) {
       o.pressure);
   printf("host %s, threads", host);
   for (int t = 0; t < o.nthreads; t++) printf("%s%d", t ? "," : " ", o.threads[t]);
-  printf(" (OpenMP loops + FFTW threads), 1 rank, FFTW %s, FFTW_MEASURE plans, k-space in %s\n\n",
-         fftw_version, o.single ? "single precision" : "double precision");
+  printf(
+      " (OpenMP loops + FFTW threads), %d rank%s%s, FFTW %s, FFTW_MEASURE plans, k-space in %s\n\n",
+      world->size, dist ? "s" : "", dist ? " (x slabs, FFTW MPI transforms)" : "", fftw_version,
+      o.single ? "single precision" : "double precision");
 
-  printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s\n", "L", "cells", "atoms",
-         "steps", "step", "FFT floor", "ratio", "RSS", "peak RSS", "allocated", "setup", "step",
-         "threads", "ranks");
-  printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s\n", "", "", "", "",
-         "ns/cell", "ns/cell", "", "B/cell", "B/cell", "B/cell", "s", "ms", "", "");
+  printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s %10s %10s %8s\n", "L",
+         "cells", "atoms", "steps", "step", "FFT floor", "ratio", "RSS", "peak RSS", "allocated",
+         "setup", "step", "threads", "ranks", "sent FFT", "sent halo", "reduce");
+  printf("%5s %9s %9s %6s %12s %12s %7s %10s %10s %10s %8s %8s %7s %5s %10s %10s %8s\n", "", "", "",
+         "", "ns/cell", "ns/cell", "", "B/cell", "B/cell", "B/cell", "s", "ms", "", "", "MB/rank",
+         "MB/rank", "B/rank");
   /* row i = size i / nthreads run on thread count i % nthreads */
   static size_result res[MAX_SIZES * MAX_THREADS];
   const int nrun = o.nsizes * o.nthreads;
@@ -669,18 +804,21 @@ int main(int argc, char **argv) {
   for (int i = 0; i < nrun; i++) {
     size_result *r = &res[i];
     const int L = o.sizes[i / o.nthreads], nt = o.threads[i % o.nthreads];
-    if (run_size_forked(&m, L, nt, &o, r)) {
+    if (dist ? run_size(&m, L, nt, &o, r, world) : run_size_forked(&m, L, nt, &o, r)) {
       printf("%5d  failed on %d threads: %s\n", L, nt, r->msg);
       nfail++;
       continue;
     }
     double ns = per_cell_ns(r->step_s, r->cells), fl = per_cell_ns(r->fft_s, r->cells);
-    printf("%5d %9zu %9zu %6ld %12.2f %12.2f %7.2f %10.1f %10.1f %10.1f %8.2f %8.2f %7d %5d\n",
-           r->L, r->cells, 5 * r->cells, r->steps, ns, fl, ns / fl,
-           rss_per_cell(r->rss_after, r->rss_base, r->cells),
-           rss_per_cell(r->hwm, r->rss_base, r->cells),
-           (double)(r->engine_bytes + r->field_bytes) / (double)r->cells,
-           r->setup_engine_s + r->setup_dyn_s, 1e3 * r->step_s, r->threads, 1);
+    printf(
+        "%5d %9zu %9zu %6ld %12.2f %12.2f %7.2f %10.1f %10.1f %10.1f %8.2f %8.2f %7d %5d %10.3f "
+        "%10.3f %8.0f\n",
+        r->L, r->cells, 5 * r->cells, r->steps, ns, fl, ns / fl,
+        rss_per_cell(r->rss_after, r->rss_base, r->cells),
+        rss_per_cell(r->hwm, r->rss_base, r->cells),
+        (double)(r->engine_bytes + r->field_bytes) / (double)r->cells,
+        r->setup_engine_s + r->setup_dyn_s, 1e3 * r->step_s, r->threads, r->ranks,
+        1e-6 * r->sent[HF_SENT_FFT], 1e-6 * r->sent[HF_SENT_HALO], r->sent[HF_SENT_REDUCE]);
     fflush(stdout);
   }
   printf("\nscaling exponent (least squares, log time/step vs log cells):\n");
@@ -740,6 +878,10 @@ int main(int argc, char **argv) {
   }
 
   int rc = nfail ? 2 : 0;
+  if (!lead) {
+    hf_model_free(&m);
+    return rc;
+  }
   if (write_results(o.results, &o, m.name, res, nrun))
     rc = rc ? rc : 3;
   else

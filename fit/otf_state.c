@@ -75,7 +75,7 @@ int fit_write_checkpoint(fit_run *r, hf_err *err) {
   hf_ckpt_put(&w, "threshold", &r->thr, sizeof r->thr);
   hf_ckpt_put(&w, "rng", &r->rng, sizeof r->rng);
   hf_ckpt_put(&w, "strain_mass", &r->strain_mass, sizeof r->strain_mass);
-  hf_md_state_put(&w, &r->x, r->dyn, r->lat.n);
+  hf_md_state_put(&w, &r->x, r->dyn, &r->lat, NULL, err); /* serial: cannot fail */
   return hf_ckpt_commit(&w, err);
 }
 
@@ -201,7 +201,7 @@ int fit_resume(fit_run *r, int *resumed, hf_err *err) {
     if (!rc) rc = fit_compile_model(r, err); /* the dynamics, for the MD state below */
   }
   if (exists) {
-    if (!rc) rc = hf_md_state_get(&rd, &r->x, r->dyn, r->lat.n, err);
+    if (!rc) rc = hf_md_state_get(&rd, &r->x, r->dyn, &r->lat, NULL, err);
     if (!rc) rc = hf_ckpt_get(&rd, "end", NULL, 0, err);
     hf_ckpt_close(&rd);
     if (rc) return hf_wrap(err, "resume from %s", r->ckpt_path);

@@ -92,3 +92,20 @@ int hf_file_truncate(FILE *f, long bytes, const char *path, hf_err *err) {
     return hf_fail(err, "cannot rewind %s to the checkpoint: %s", path, strerror(errno));
   return HF_OK;
 }
+
+int hf_comm_agree(hf_comm *c, int rc, hf_err *err) {
+  if (!hf_comm_any(c, rc)) return HF_OK;
+  return rc ? rc : hf_fail(err, "stopped: another MPI rank failed (rank 0 says why)");
+}
+
+int hf_ckpt_get_bcast(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_comm *c,
+                      hf_err *err) {
+  int rc = c->rank == 0 ? hf_ckpt_get(r, tag, data, bytes, err) : HF_OK;
+  if (hf_comm_agree(c, rc, err)) return HF_FAIL;
+  hf_comm_bcast(c, data, bytes);
+  return HF_OK;
+}
+
+void hf_ckpt_put_lead(hf_ckpt_writer *w, const char *tag, const void *data, size_t bytes) {
+  if (w) hf_ckpt_put(w, tag, data, bytes);
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "comm.h"
 #include "error.h"
 
 typedef struct {
@@ -30,6 +31,16 @@ int hf_ckpt_open_read(hf_ckpt_reader *r, const char *path, int *exists, hf_err *
 /* Reads the next section, which must carry this tag and exactly this size. */
 int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err);
 void hf_ckpt_close(hf_ckpt_reader *r);
+
+/* On several ranks only rank 0 holds the file (r, w NULL elsewhere): it
+ * reads a section and every rank gets the bytes and the outcome / it writes
+ * a section of replicated data. */
+int hf_ckpt_get_bcast(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_comm *c,
+                      hf_err *err);
+void hf_ckpt_put_lead(hf_ckpt_writer *w, const char *tag, const void *data, size_t bytes);
+/* 1 on every rank if rc failed on any; a rank without its own message
+ * gets one that points to the rank that failed. */
+int hf_comm_agree(hf_comm *c, int rc, hf_err *err);
 
 /* mkdir -p: creates dir and its parents (existing ones are fine). */
 int hf_mkdir_p(const char *dir, hf_err *err);

@@ -9,7 +9,9 @@
 #define NHC_MAX HF_NHC_MAX
 /* Cells per Langevin noise stream: the noise of block b of a component comes
  * from its own split stream, so blocks can run on any thread and the numbers
- * do not depend on the thread count. */
+ * do not depend on the thread count.  Blocks count global cells, so the
+ * numbers do not depend on the number of MPI ranks either: a rank whose slab
+ * starts inside a block draws and drops the block's first values. */
 #define NOISE_BLOCK 16384
 
 struct hf_dyn {
@@ -33,7 +35,8 @@ struct hf_dyn {
    * hf_dyn_step applies it first (apply_kick) or allows for it
    * (hf_dyn_kinetic), with the same arithmetic, so results do not change. */
   double kick_due;
-  int nt; /* threads (the engine's) */
+  int nt;        /* threads (the engine's) */
+  hf_comm *comm; /* ranks (the engine's): kinetic energies are reduced */
 };
 
 static void apply_kick(hf_dyn *d);
@@ -103,6 +106,7 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
   d->lat = hf_engine_lattice(eng);
   d->x = x;
   d->nt = hf_engine_threads(eng);
+  d->comm = hf_engine_comm(eng);
   const hf_model *m = hf_engine_model(eng);
   unsigned mask = hf_engine_field_mask(eng);
   d->nfield =
@@ -148,6 +152,7 @@ int hf_dyn_set_engine(hf_dyn *d, hf_engine *eng, hf_err *err) {
   apply_kick(d); /* the pending half kick belongs to the old forces */
   d->eng = eng;
   d->lat = hf_engine_lattice(eng);
+  d->comm = hf_engine_comm(eng);
   hf_dyn_refresh(d);
   return HF_OK;
 }
@@ -165,10 +170,13 @@ void hf_dyn_refresh(hf_dyn *d) {
   hf_engine_eval(d->eng, d->x, &d->g, d->dEdeta, &d->E);
 }
 
+/* Every rank draws the whole supercell's sequence (the serial one, so that
+ * any rank count gives the same velocities) and keeps its slab. */
 void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
   double kT = HF_KB * T;
   d->kick_due = 0; /* every velocity is replaced */
-  size_t n = d->lat->n;
+  const size_t n = d->lat->n, nl = d->lat->nloc;
+  const size_t i0 = (size_t)d->lat->x0 * (size_t)d->lat->L[1] * (size_t)d->lat->L[2];
   for (int f = 0; f < 3; f++) {
     if (!(d->nfield & (1 << f))) continue;
     double s = sqrt(kT / (d->mass[f] * HF_MVV2E));
@@ -176,11 +184,12 @@ void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
       double *v = hf_fields_comp(&d->vel, 3 * f + a);
       double mean = 0;
       for (size_t i = 0; i < n; i++) {
-        v[i] = s * hf_rng_normal(r);
-        mean += v[i];
+        const double vi = s * hf_rng_normal(r);
+        if (i - i0 < nl) v[i - i0] = vi; /* (unsigned: i < i0 wraps past nl) */
+        mean += vi;
       }
       if (f == 1) /* no drift of the whole crystal */
-        for (size_t i = 0; i < n; i++) v[i] -= mean / (double)n;
+        for (size_t i = 0; i < nl; i++) v[i] -= mean / (double)n;
     }
   }
   for (int l = 0; l < 6; l++)
@@ -190,7 +199,7 @@ void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
 
 /* v -= h g / m for every field, now. */
 static void kick(hf_dyn *d, double h) {
-  size_t n = d->lat->n;
+  size_t n = d->lat->nloc;
   for (int f = 0; f < 3; f++) {
     if (!(d->nfield & (1 << f))) continue;
     double s = h / (d->mass[f] * HF_MVV2E);
@@ -215,7 +224,7 @@ static void apply_kick(hf_dyn *d) {
 }
 
 static void scale_velocities(hf_dyn *d, double s) {
-  size_t n = d->lat->n;
+  size_t n = d->lat->nloc;
   apply_kick(d);
   for (int c = 0; c < 9; c++) {
     double *v = hf_fields_comp(&d->vel, c);
@@ -303,7 +312,10 @@ static void ou_pass(hf_rng *r, double *restrict v, double *restrict x, const dou
  * step and a second drift (the B A O A of BAOAB).  One pass instead of four
  * keeps the step memory-bound only once. */
 static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng *r) {
-  const size_t n = d->lat->n;
+  /* this rank's cells [g0, g0 + n) of the supercell, in noise blocks b0.. */
+  const size_t n = d->lat->nloc;
+  const size_t g0 = (size_t)d->lat->x0 * (size_t)d->lat->L[1] * (size_t)d->lat->L[2];
+  const size_t b0 = g0 / NOISE_BLOCK;
   const double hp = d->kick_due; /* the previous step's closing kick, first */
   d->kick_due = 0;
   const double c1 = langevin ? exp(-d->o.friction * d->o.dt) : 1.0;
@@ -313,11 +325,14 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
   int comp[9], nc = 0;
   for (int c = 0; c < 9; c++)
     if (d->nfield & (1 << (c / 3))) comp[nc++] = c;
-  const size_t nb = (n + NOISE_BLOCK - 1) / NOISE_BLOCK, nwork = (size_t)nc * nb;
+  const size_t nb = n ? (g0 + n - 1) / NOISE_BLOCK + 1 - b0 : 0, nwork = (size_t)nc * nb;
 #pragma omp parallel for schedule(static) num_threads(d->nt) if (d->nt > 1)
   for (size_t w = 0; w < nwork; w++) {
     const int c = comp[w / nb], f = c / 3;
-    const size_t b = w % nb, i0 = b * NOISE_BLOCK, m = n - i0 < NOISE_BLOCK ? n - i0 : NOISE_BLOCK;
+    /* global block b covers [b NB, (b + 1) NB); its part on this rank: local [i0, i0 + m) */
+    const size_t b = b0 + w % nb, lo = b * NOISE_BLOCK > g0 ? b * NOISE_BLOCK : g0;
+    const size_t hi = (b + 1) * NOISE_BLOCK < g0 + n ? (b + 1) * NOISE_BLOCK : g0 + n;
+    const size_t i0 = lo - g0, m = hi - lo;
     const double s = hk / (d->mass[f] * HF_MVV2E), sp = hp / (d->mass[f] * HF_MVV2E);
     double *restrict v = hf_fields_comp(&d->vel, c) + i0;
     double *restrict x = hf_fields_comp(d->x, c) + i0;
@@ -326,6 +341,7 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
       const double sig = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
       hf_rng rb;
       hf_rng_split(r, ((uint64_t)c << 32) | (uint64_t)b, &rb);
+      for (size_t k = b * NOISE_BLOCK; k < lo; k++) hf_rng_normal(&rb); /* another rank's */
       ou_pass(&rb, v, x, g, m, sp, s, hd, c1, sig);
     } else {
       for (size_t i = 0; i < m; i++) {
@@ -379,8 +395,8 @@ void hf_dyn_step(hf_dyn *d, hf_rng *r) {
 const hf_energy *hf_dyn_energy(const hf_dyn *d) { return &d->E; }
 
 double hf_dyn_kinetic(const hf_dyn *d) {
-  size_t n = d->lat->n;
-  double k = 0;
+  size_t n = d->lat->nloc;
+  double sf[3] = {0, 0, 0}; /* sum of v^2 per field on this rank */
   for (int f = 0; f < 3; f++) {
     if (!(d->nfield & (1 << f))) continue;
     const double sp = d->kick_due / (d->mass[f] * HF_MVV2E); /* as kick() would apply it */
@@ -396,8 +412,12 @@ double hf_dyn_kinetic(const hf_dyn *d) {
       else
         for (size_t i = 0; i < n; i++) s += v[i] * v[i];
     }
-    k += 0.5 * d->mass[f] * HF_MVV2E * s;
+    sf[f] = s;
   }
+  hf_comm_sum(d->comm, sf, 3);
+  double k = 0;
+  for (int f = 0; f < 3; f++)
+    if (d->nfield & (1 << f)) k += 0.5 * d->mass[f] * HF_MVV2E * sf[f];
   return k;
 }
 

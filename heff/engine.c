@@ -73,7 +73,7 @@ static void kspace_add(hf_engine *e, const hf_mono *m, double c) {
   for (int k = 0; k < 3; k++) d[k] = m->f[1].off[k] - m->f[0].off[k];
   int p = voigt_of(a, b);
   double w = a == b ? 2.0 * c : c; /* E = (1/2N) sum_k x^+ D x */
-  for (size_t q = 0; q < e->lat.nk; q++) {
+  for (size_t q = 0; q < e->lat.nkloc; q++) {
     int mk[3];
     hf_kpoint(&e->lat, q, mk);
     double ph = 0;
@@ -193,6 +193,19 @@ static int compile_terms(hf_engine *e, hf_err *err) {
   return HF_OK;
 }
 
+/* What several ranks cannot do yet, refused in words (docs/mpi.md). */
+static int distributed_check(hf_engine *e, hf_err *err) {
+  if (e->census.generic)
+    return hf_fail(err,
+                   "model '%s': %d monomials need the generic evaluator, which does not run on "
+                   "several MPI ranks (use one rank)",
+                   e->model->name, e->census.generic);
+  if (e->mask & (HF_FIELD_W | HF_FIELD_SIGMA))
+    return hf_fail(err, "model '%s': omega and sigma fields do not run on several MPI ranks",
+                   e->model->name);
+  return HF_OK;
+}
+
 int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
                      const hf_engine_opts *opts, hf_err *err) {
   *out = NULL;
@@ -203,6 +216,15 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->a0 = m->a0;
   e->pressure = opts ? opts->pressure : 0.0;
   e->nthreads = opts && opts->threads > 1 ? opts->threads : 1;
+  e->comm = hf_comm_or_self(opts ? opts->comm : NULL, &e->self_comm);
+  e->dist = e->comm->size > 1;
+  if (e->dist ? !hf_lattice_is_slab(lat, e->comm) : lat->nloc != lat->n) {
+    hf_engine_free(e);
+    return hf_fail(err,
+                   "the supercell's slabs do not fit the engine's %d MPI rank(s) (cut it with "
+                   "hf_lattice_distribute on the same communicator)",
+                   e->comm->size);
+  }
   hf_poly_init(&e->eta_only);
   hf_poly_init(&e->generic);
   if (m->dof & HF_DOF_U) e->mask |= HF_FIELD_U;
@@ -222,21 +244,23 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
       if (classify(&m->terms[t].poly.m[i]) == K_KSPACE) has_uu = 1;
   e->has_k = (m->dof & HF_DOF_U) && (has_uu || m->dipole);
   if (e->has_k) {
-    e->D = fftw_alloc_real(6 * lat->nk);
-    const int dbl = !(opts && opts->single_precision); /* double spectra needed */
+    e->D = fftw_alloc_real(6 * lat->nkloc); /* this rank's k slab */
+    e->nkd = lat->nkloc;
+    /* double spectra needed here (the MPI path allocates its slabs) */
+    const int dbl = !(opts && opts->single_precision) && !e->dist;
     for (int a = 0; a < 3 && dbl; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
     if (!e->D || (dbl && (!e->ck[0] || !e->ck[1] || !e->ck[2]))) {
       hf_engine_free(e);
       return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
     }
-    memset(e->D, 0, 6 * lat->nk * sizeof *e->D);
+    memset(e->D, 0, 6 * lat->nkloc * sizeof *e->D);
     if (m->dipole) {
       if (hf_dipole_kernel(lat, m->a0, e->D, err)) {
         hf_engine_free(e);
         return hf_wrap(err, "dipole kernel");
       }
       double pref = hf_model_dipole_prefactor(m);
-      for (size_t i = 0; i < 6 * lat->nk; i++) e->D[i] *= pref;
+      for (size_t i = 0; i < 6 * lat->nkloc; i++) e->D[i] *= pref;
     }
     unsigned flags = opts && opts->fftw_flags ? opts->fftw_flags : FFTW_MEASURE;
     if (hf_kspace_setup(e, flags, opts && opts->fftw_3d, opts && opts->single_precision, err)) {
@@ -257,10 +281,14 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
     return HF_FAIL;
   }
   if (e->single) hf_kspace_single_load_D(e); /* D is complete now */
+  if (e->dist && distributed_check(e, err)) {
+    hf_engine_free(e);
+    return HF_FAIL;
+  }
   e->generic_etaL = poly_uses(&e->generic, HF_VAR_ETAL);
   for (int l = 0; l < 6 && e->generic_etaL; l++) {
-    e->etaL[l] = fftw_alloc_real(lat->n);
-    e->gEtaL[l] = fftw_alloc_real(lat->n);
+    e->etaL[l] = fftw_alloc_real(lat->nloc);
+    e->gEtaL[l] = fftw_alloc_real(lat->nloc);
     if (!e->etaL[l] || !e->gEtaL[l]) {
       hf_engine_free(e);
       return hf_fail(err, "out of memory for local strain");
@@ -295,13 +323,18 @@ void hf_engine_free(hf_engine *e) {
   free(e->vv);
   for (int a = 0; a < 3; a++) free(e->vvt[a]);
   hf_realspace_free(e);
+  fftw_free(e->vghost);
+  fftw_free(e->gghost);
+  fftw_free(e->hbuf);
   hf_wraptab_free(&e->wrap);
   hf_poly_free(&e->eta_only);
   hf_poly_free(&e->generic);
   free(e);
 }
 
-const double *hf_engine_kspace_matrix(const hf_engine *e) { return e->has_k ? e->D : NULL; }
+const double *hf_engine_kspace_matrix(const hf_engine *e) {
+  return e->has_k && !e->dist ? e->D : NULL;
+}
 int hf_engine_mono_in_kspace(const hf_mono *m) { return classify(m) == K_KSPACE; }
 
 void hf_engine_set_pressure(hf_engine *e, double gpa) { e->pressure = gpa; }
@@ -330,19 +363,26 @@ void hf_engine_field(const hf_engine *e, double kv_cm[3]) {
 static double field_apply(const hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta) {
   const double zs = e->model->zstar, V = hf_engine_volume(e, x->eta);
   const double v0 = (double)e->lat.n * e->a0 * e->a0 * e->a0;
-  double en = 0, k[3];
+  double k[3], s[3] = {0, 0, 0};
+  int on[3];
   hf_engine_depolarization_k(e, x->eta, k);
   for (int a = 0; a < 3; a++) {
-    if ((e->efield[a] == 0 && e->beta[a] == 0) || !x->u[a]) continue;
-    const double *u = x->u[a];
-    double s = 0;
-    for (size_t i = 0; i < e->lat.n; i++) s += u[i];
-    const double kdep = k[a], edep = 0.5 * kdep * s * s;
-    en += edep - zs * e->efield[a] * 1e-5 * s;
-    const double f = zs * e->efield[a] * 1e-5 - kdep * s; /* -dE/du_a, eV/Angstrom */
+    on[a] = (e->efield[a] != 0 || e->beta[a] != 0) && x->u[a];
+    for (size_t i = 0; on[a] && i < e->lat.nloc; i++) s[a] += x->u[a][i];
+  }
+  if (e->dist) hf_comm_sum(e->comm, s, 3); /* the depolarization needs the whole sum */
+  const int lead = e->comm->rank == 0;     /* the energy is reduced over ranks later */
+  double en = 0;
+  for (int a = 0; a < 3; a++) {
+    if (!on[a]) continue;
+    const double edep = 0.5 * k[a] * s[a] * s[a], fz = zs * e->efield[a] * 1e-5;
+    const double f = fz - k[a] * s[a]; /* -dE/du_a, eV/Angstrom */
     if (g)
-      for (size_t i = 0; i < e->lat.n; i++) g->u[a][i] -= f;
-    for (int l = 0; l < 3; l++) dEdeta[l] -= edep * v0 / V; /* E_dep ~ 1/V */
+      for (size_t i = 0; i < e->lat.nloc; i++) g->u[a][i] -= f;
+    if (lead) {
+      en += edep - fz * s[a];
+      for (int l = 0; l < 3; l++) dEdeta[l] -= edep * v0 / V; /* E_dep ~ 1/V */
+    }
   }
   return en;
 }
@@ -351,6 +391,7 @@ const hf_lattice *hf_engine_lattice(const hf_engine *e) { return &e->lat; }
 const hf_model *hf_engine_model(const hf_engine *e) { return e->model; }
 unsigned hf_engine_field_mask(const hf_engine *e) { return e->mask; }
 int hf_engine_threads(const hf_engine *e) { return e->nthreads; }
+hf_comm *hf_engine_comm(const hf_engine *e) { return e->comm; }
 void hf_engine_get_census(const hf_engine *e, hf_engine_census *c) { *c = e->census; }
 
 double hf_engine_volume(const hf_engine *e, const double eta[6]) {
@@ -360,9 +401,9 @@ double hf_engine_volume(const hf_engine *e, const double eta[6]) {
 
 size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
-  if (e->has_k) b += 6 * e->lat.nk * sizeof(double);
-  if (e->ck[0]) b += 3 * e->lat.nk * sizeof(fftw_complex);
-  if (e->generic_etaL) b += 12 * e->lat.n * sizeof(double);
+  if (e->has_k) b += 6 * e->nkd * sizeof(double);
+  if (e->ck[0]) b += 3 * e->nkd * sizeof(fftw_complex);
+  if (e->generic_etaL) b += 12 * e->lat.nloc * sizeof(double);
   if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
   if (e->single) b += hf_kspace_single_bytes(e);
   return b + hf_realspace_bytes(e);
@@ -396,18 +437,19 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     /* c2r writes g->u and the row pass's ring writes g->v: clear the rest */
     for (int c = (e->has_k ? 3 : 0); c < 9; c++) {
       double *a = hf_fields_comp(g, c);
-      if (a && !(e->ring && c >= 3 && c < 6)) memset(a, 0, lat->n * sizeof *a);
+      if (a && !(e->ring && c >= 3 && c < 6)) memset(a, 0, lat->nloc * sizeof *a);
     }
   }
   const int rpass = (e->mask & (HF_FIELD_U | HF_FIELD_V)) != 0;
   e->defer_c2r = e->has_k && e->fused && g && rpass;
   if (e->has_k) E->kspace = hf_kspace_apply(e, x, g);
   if (rpass) hf_realspace_pass(e, x, g, dE, E);
-  E->strain_hom += eta_only_apply(e, x, dE);
+  const int lead = e->comm->rank == 0; /* replicated terms count once */
+  if (lead) E->strain_hom += eta_only_apply(e, x, dE);
   if (e->generic.n) {
     if (e->generic_etaL) {
       hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
-      for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->n * sizeof(double));
+      for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->nloc * sizeof(double));
     }
     hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL};
     hf_poly_output out = {g, e->generic_etaL ? e->gEtaL : NULL, dE};
@@ -418,9 +460,20 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
       e->beta[1] != 0 || e->beta[2] != 0)
     E->field = field_apply(e, x, g, dE);
   double pv = e->pressure * HF_GPA_A3;
-  E->pv = pv * hf_engine_volume(e, x->eta);
-  double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;
-  for (int l = 0; l < 3; l++) dE[l] += pv * v0;
+  if (lead) {
+    E->pv = pv * hf_engine_volume(e, x->eta);
+    double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;
+    for (int l = 0; l < 3; l++) dE[l] += pv * v0;
+  }
+  if (e->dist) { /* one reduction of the rank's partial sums */
+    double r[14] = {E->kspace,    E->onsite, E->strain_hom, E->strain_loc,
+                    E->elastic_v, E->other,  E->pv,         E->field};
+    memcpy(r + 8, dE, 6 * sizeof *dE);
+    hf_comm_sum(e->comm, r, 14);
+    E->kspace = r[0], E->onsite = r[1], E->strain_hom = r[2], E->strain_loc = r[3];
+    E->elastic_v = r[4], E->other = r[5], E->pv = r[6], E->field = r[7];
+    memcpy(dE, r + 8, 6 * sizeof *dE);
+  }
   E->total = E->kspace + E->onsite + E->strain_hom + E->strain_loc + E->elastic_v + E->other +
              E->pv + E->field;
 }

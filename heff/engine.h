@@ -15,6 +15,7 @@
 #ifndef HF_ENGINE_H
 #define HF_ENGINE_H
 
+#include "comm.h"
 #include "fields.h"
 #include "model.h"
 
@@ -40,6 +41,11 @@ typedef struct {
                            transforms fused with the k-space product (kspace.c) */
   int single_precision; /* 1: the k-space part in float (kspace_single.c); not
                            with fftw_3d.  Costs energy drift: see bench/README.md */
+  hf_comm *comm;        /* MPI ranks (NULL: serial).  With more than one, the
+                           lattice must come from hf_lattice_distribute, fields
+                           hold this rank's slab, and hf_engine_eval is
+                           collective: every rank gets the total energy and
+                           dE/deta, its slab of the gradient (docs/mpi.md) */
 } hf_engine_opts;
 
 typedef struct hf_engine hf_engine;
@@ -66,6 +72,8 @@ void hf_engine_depolarization_k(const hf_engine *eng, const double eta[6], doubl
 void hf_engine_field(const hf_engine *eng, double kv_cm[3]);
 const hf_lattice *hf_engine_lattice(const hf_engine *eng);
 const hf_model *hf_engine_model(const hf_engine *eng);
+/* The ranks the engine runs on (the integrators reduce over them). */
+hf_comm *hf_engine_comm(const hf_engine *eng);
 /* Threads the engine runs on (the integrators use as many). */
 int hf_engine_threads(const hf_engine *eng);
 /* Field mask (HF_FIELD_*) that configurations for this engine must carry. */
@@ -83,7 +91,8 @@ size_t hf_engine_bytes(const hf_engine *eng);
 
 /* The reciprocal-space matrix D[6*q + c] (xx,yy,zz,yz,zx,xy) with every
  * prefactor folded in, such that E_k = (1/2N) sum_k u(k)^+ D(k) u(k); NULL
- * when the model has no bilinear u-u term and no dipole. */
+ * when the model has no bilinear u-u term and no dipole, or on several ranks
+ * (each holds only its k slab). */
 const double *hf_engine_kspace_matrix(const hf_engine *eng);
 /* 1 if the engine puts this monomial in the reciprocal-space matrix. */
 int hf_engine_mono_in_kspace(const hf_mono *m);

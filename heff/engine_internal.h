@@ -6,6 +6,7 @@
 
 #include <fftw3.h>
 
+#include "comm.h"
 #include "engine.h"
 #include "local_strain.h"
 
@@ -65,6 +66,17 @@ struct hf_engine {
   double beta[3];   /* depolarization factors (hf_engine_set_depolarization) */
   unsigned mask;
   hf_engine_census census;
+
+  /* ranks (comm.h, docs/mpi.md): with more than one (dist) the engine holds
+   * the x slab of lat, k space goes through FFTW's MPI transforms, the row
+   * pass gets the neighbours' v planes (vghost) and sends back dE/dv for
+   * them (gghost), and partial energies are summed over ranks */
+  hf_comm self_comm, *comm;
+  int dist;
+  double *vghost; /* [lo: -vx_lo planes][hi: vx_hi planes], each [component][plane][cell] */
+  double *gghost; /* [lo: -gx_lo planes][hi: gx_hi planes], the same layout */
+  double *hbuf;   /* receive buffer of the reverse halo shift */
+  size_t nkd;     /* k-points of D: lat.nkloc */
 
   /* reciprocal space: D[6*q] (xx,yy,zz,yz,zx,xy), prefactors folded in */
   int has_k;
@@ -142,6 +154,14 @@ void hf_kspace_free(hf_engine *e);
  * e->defer_c2r: then hf_kspace_c2r_plane writes it plane by plane). */
 double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g);
 void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix);
+/* The product on the whole kz lines of k-points [q0, q1) of the spectra;
+ * returns their share of 2 E_k N. */
+double hf_kspace_lines(const hf_engine *e, size_t q0, size_t q1);
+
+/* FFTW MPI path on x slabs (kspace_mpi.c, built with MPI): plans and
+ * spectra; the product (D holds the rank's k slab, hf_kindex order). */
+int hf_kspace_mpi_setup(hf_engine *e, unsigned flags, hf_err *err);
+double hf_kspace_mpi_apply(hf_engine *e, const hf_fields *x, hf_fields *g);
 
 /* Single-precision fused path (kspace_single.c); setup after the double
  * path's (it reuses kb and nkpart), load_D once D is complete. */

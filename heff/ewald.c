@@ -214,7 +214,7 @@ static int kernel(const hf_lattice *lat, double a0, double al, double *D, hf_err
 
   const double self = 4.0 * al * al * al / (3.0 * EW_SQRT_PI);
   const double scale = 1.0 / (a0 * a0 * a0);
-  for (int ky = 0; ky < Ly; ky++) {
+  for (int ky = lat->ky0; ky < lat->ky0 + lat->nky; ky++) { /* this rank's k slab */
     /* J[c][n1*N + n3] = sum_n2 F[c][n1][n2][n3] Y_c[n2] */
     for (int c = 0; c < 6; c++) {
       const double *Y = (kOdd[c][1] ? ax[1].sn : ax[1].cs) + (size_t)ky * N;
@@ -257,7 +257,7 @@ static int kernel(const hf_lattice *lat, double a0, double al, double *D, hf_err
         p[4] = qy;
         p[5] = gxy;
       }
-      double *Dcol = D + 6 * (((size_t)kx * Ly + ky) * nzh);
+      double *Dcol = D + 6 * hf_kindex(lat, kx, ky, 0);
       for (int kz = 0; kz < nzh; kz++) {
         const double *cz = ax[2].cs + (size_t)kz * N, *sz = ax[2].sn + (size_t)kz * N;
         double d[6];

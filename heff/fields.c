@@ -12,6 +12,11 @@ int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err) {
   memcpy(lat->L, L, sizeof lat->L);
   lat->n = (size_t)L[0] * (size_t)L[1] * (size_t)L[2];
   lat->nk = (size_t)L[0] * (size_t)L[1] * (size_t)(L[2] / 2 + 1);
+  lat->x0 = lat->ky0 = lat->kt = 0;
+  lat->nx = L[0];
+  lat->nky = L[1];
+  lat->nloc = lat->n;
+  lat->nkloc = lat->nk;
   return HF_OK;
 }
 
@@ -45,6 +50,10 @@ void hf_kpoint(const hf_lattice *lat, size_t q, int m[3]) {
   size_t r = q / nzh;
   int ky = (int)(r % (size_t)lat->L[1]);
   int kx = (int)(r / (size_t)lat->L[1]);
+  if (lat->kt) {
+    kx = (int)(r % (size_t)lat->L[0]);
+    ky = lat->ky0 + (int)(r / (size_t)lat->L[0]);
+  }
   m[0] = kx > lat->L[0] / 2 ? kx - lat->L[0] : kx;
   m[1] = ky > lat->L[1] / 2 ? ky - lat->L[1] : ky;
   m[2] = kz;
@@ -57,17 +66,17 @@ int hf_fields_alloc(hf_fields *f, const hf_lattice *lat, unsigned mask, hf_err *
   for (int k = 0; k < 3; k++)
     if (mask & bits[k])
       for (int c = 0; c < 3; c++) {
-        arrs[k][c] = fftw_alloc_real(lat->n);
+        arrs[k][c] = fftw_alloc_real(lat->nloc);
         if (!arrs[k][c]) {
           hf_fields_free(f);
-          return hf_fail(err, "out of memory allocating %zu cells", lat->n);
+          return hf_fail(err, "out of memory allocating %zu cells", lat->nloc);
         }
       }
   if (mask & HF_FIELD_SIGMA) {
-    f->sigma = fftw_alloc_real(lat->n);
+    f->sigma = fftw_alloc_real(lat->nloc);
     if (!f->sigma) {
       hf_fields_free(f);
-      return hf_fail(err, "out of memory allocating %zu cells", lat->n);
+      return hf_fail(err, "out of memory allocating %zu cells", lat->nloc);
     }
   }
   hf_fields_zero(f, lat);
@@ -83,17 +92,17 @@ void hf_fields_free(hf_fields *f) {
 void hf_fields_zero(hf_fields *f, const hf_lattice *lat) {
   for (int c = 0; c < 9; c++) {
     double *a = hf_fields_comp(f, c);
-    if (a) memset(a, 0, lat->n * sizeof *a);
+    if (a) memset(a, 0, lat->nloc * sizeof *a);
   }
-  if (f->sigma) memset(f->sigma, 0, lat->n * sizeof *f->sigma);
+  if (f->sigma) memset(f->sigma, 0, lat->nloc * sizeof *f->sigma);
   memset(f->eta, 0, sizeof f->eta);
 }
 
 void hf_fields_copy(hf_fields *dst, const hf_fields *src, const hf_lattice *lat) {
   for (int c = 0; c < 9; c++) {
     double *d = hf_fields_comp(dst, c), *s = hf_fields_comp(src, c);
-    if (d && s) memcpy(d, s, lat->n * sizeof *d);
+    if (d && s) memcpy(d, s, lat->nloc * sizeof *d);
   }
-  if (dst->sigma && src->sigma) memcpy(dst->sigma, src->sigma, lat->n * sizeof *dst->sigma);
+  if (dst->sigma && src->sigma) memcpy(dst->sigma, src->sigma, lat->nloc * sizeof *dst->sigma);
   memcpy(dst->eta, src->eta, sizeof dst->eta);
 }

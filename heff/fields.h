@@ -14,8 +14,15 @@
 
 typedef struct {
   int L[3];
-  size_t n;  /* cells */
+  size_t n;  /* cells of the whole supercell */
   size_t nk; /* r2c half-spectrum points: Lx*Ly*(Lz/2+1) */
+  /* This rank's slab (comm.h): x planes [x0, x0 + nx), nloc cells stored
+   * from global cell x0*Ly*Lz on; and its k-space slab ky in [ky0, ky0 + nky),
+   * nkloc points.  One rank: the whole supercell, k space in the r2c layout
+   * above (kt = 0); several: kt = 1, FFTW's transposed layout
+   * ((ky - ky0)*Lx + kx)*(Lz/2+1) + kz (hf_kindex). */
+  int x0, nx, ky0, nky, kt;
+  size_t nloc, nkloc;
 } hf_lattice;
 
 int hf_lattice_init(hf_lattice *lat, const int L[3], hf_err *err);
@@ -47,8 +54,17 @@ static inline const int *hf_wraptab_get(const hf_wraptab *w, int k, int d) {
   return w->t[k] + (size_t)(d + HF_WRAP_MAX) * (size_t)w->L[k];
 }
 
-/* Integer wave vector of r2c index q: m[] with k = 2 pi m / (L a0), m in
- * (-L/2, L/2]. */
+/* Index of k-point (kx, ky, kz) among this rank's (ky in its slab). */
+static inline size_t hf_kindex(const hf_lattice *lat, int kx, int ky, int kz) {
+  const size_t nzh = (size_t)(lat->L[2] / 2 + 1);
+  return (lat->kt ? (size_t)(ky - lat->ky0) * (size_t)lat->L[0] + (size_t)kx
+                  : (size_t)kx * (size_t)lat->L[1] + (size_t)ky) *
+             nzh +
+         (size_t)kz;
+}
+
+/* Integer wave vector of this rank's k-point q (hf_kindex order): m[] with
+ * k = 2 pi m / (L a0), m in (-L/2, L/2]. */
 void hf_kpoint(const hf_lattice *lat, size_t q, int m[3]);
 
 /* All per-cell fields of a configuration. Arrays absent from the model are
@@ -61,7 +77,8 @@ typedef struct {
 
 enum { HF_FIELD_U = 1, HF_FIELD_V = 2, HF_FIELD_W = 4, HF_FIELD_SIGMA = 8 };
 
-/* Allocates the fields named by mask (HF_FIELD_*), zeroed. */
+/* Allocates the fields named by mask (HF_FIELD_*), zeroed: lat->nloc cells
+ * (this rank's slab) per array.  Likewise zero and copy. */
 int hf_fields_alloc(hf_fields *f, const hf_lattice *lat, unsigned mask, hf_err *err);
 void hf_fields_free(hf_fields *f);
 void hf_fields_zero(hf_fields *f, const hf_lattice *lat);

@@ -1,6 +1,8 @@
 /* heff_main.c - the heff program: runs the temperature sweep a run file
  * describes, prints one table line per temperature, and resumes from the
- * run's checkpoint when asked.  Only this file prints and exits. */
+ * run's checkpoint when asked.  Only this file prints and exits.  Under
+ * mpirun (MPI builds) the ranks share the supercell and rank 0 prints
+ * (docs/mpi.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,14 @@
 #include "cli.h"
 #include "sweep.h"
 
+#ifdef HF_MPI
+#include <fftw3-mpi.h>
+#endif
+
 static void usage(FILE *f) {
   fprintf(f,
           "usage: heff [--resume] [--quiet] RUN.yaml\n"
+          "       mpirun -np N heff [--resume] [--quiet] RUN.yaml   (MPI builds)\n"
           "  Runs the temperature sweep described by RUN.yaml (docs/run-format.md).\n"
           "  --resume  continue from the checkpoint in the output directory, if any\n"
           "  --quiet   no progress line\n"
@@ -26,6 +33,37 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* The ranks of the run: MPI_COMM_WORLD in MPI builds, else one. */
+static void start_ranks(int *argc, char ***argv, hf_comm *c) {
+#ifdef HF_MPI
+  MPI_Init(argc, argv);
+  hf_comm_init_mpi(c, MPI_COMM_WORLD);
+#else
+  (void)argc;
+  (void)argv;
+  hf_comm_init_serial(c);
+#endif
+}
+
+static int stop_ranks(int status) {
+#ifdef HF_MPI
+  fftw_mpi_cleanup();
+  MPI_Finalize();
+#endif
+  return status;
+}
+
+/* Errors (every rank fails together): rank 0's, and another rank's only
+ * when it differs from rank 0's and is not the note that one rank failed. */
+static void report(hf_comm *c, const hf_err *err) {
+  hf_err first = *err;
+  hf_comm_bcast(c, first.msg, sizeof first.msg);
+  if (c->rank == 0)
+    fprintf(stderr, "heff: %s\n", err->msg);
+  else if (strcmp(err->msg, first.msg) && !strstr(err->msg, "another MPI rank failed"))
+    fprintf(stderr, "heff (rank %d): %s\n", c->rank, err->msg);
+}
+
 int main(int argc, char **argv) {
   /* Idle OpenMP threads sleep instead of spinning (unless the user chose):
    * on a machine shared with other jobs a spinning thread keeps its partner
@@ -37,25 +75,37 @@ int main(int argc, char **argv) {
   const char *path;
   int status0 = hf_cli_parse(argc, argv, "heff", usage, &resume, &quiet, &path);
   if (status0 >= 0) return status0;
+  hf_comm comm;
+  start_ranks(&argc, &argv, &comm);
+  const int lead = comm.rank == 0;
   hf_err err = {{0}};
   hf_run_config c;
   hf_model m;
   hf_model_init(&m);
   if (hf_run_config_load(&c, path, &err) || hf_model_load(&m, c.model_path, &err)) {
-    fprintf(stderr, "heff: %s\n", err.msg);
-    return 1;
+    report(&comm, &err);
+    return stop_ranks(1);
   }
   hf_sweep *s;
   int resumed;
-  if (hf_sweep_create(&s, &c, &m, resume, &resumed, &err)) {
-    fprintf(stderr, "heff: %s\n", err.msg);
+  if (hf_sweep_create_comm(&s, &c, &m, resume, &resumed, &comm, &err)) {
+    report(&comm, &err);
     hf_model_free(&m);
-    return 1;
+    return stop_ranks(1);
+  }
+  if (!lead) { /* the same loop without output */
+    int st;
+    while ((st = hf_sweep_advance(s, 1, &err)) != HF_SWEEP_FINISHED && st != HF_FAIL) continue;
+    if (st == HF_FAIL) report(&comm, &err);
+    hf_sweep_free(s);
+    hf_model_free(&m);
+    return stop_ranks(st == HF_FAIL);
   }
   static const char *methods[] = {"MD", "HMC", "MC"};
   printf("# heff: model %s (%s)\n# %dx%dx%d cells (%d atoms), %s, seed %llu, %d temperatures%s\n",
          m.name, c.model_path, c.L[0], c.L[1], c.L[2], 5 * c.L[0] * c.L[1] * c.L[2],
          methods[c.method], c.seed, c.ntemps, resumed ? ", resumed from checkpoint" : "");
+  if (comm.size > 1) printf("# %d MPI ranks (x slabs)\n", comm.size);
   printf("# table: %s\n", hf_sweep_table_path(s));
   printf(
       "#   T_K      |<u>|_A sorted (1st 2nd 3rd)       P_C/m2 (x y z)          eta1+eta2+eta3  "
@@ -68,7 +118,7 @@ int main(int argc, char **argv) {
     status = hf_sweep_advance(s, 1, &err);
     if (status == HF_FAIL) {
       if (tty) fprintf(stderr, "\n");
-      fprintf(stderr, "heff: %s\n", err.msg);
+      report(&comm, &err);
       break;
     }
     if (status == HF_SWEEP_TEMPERATURE_DONE || status == HF_SWEEP_FINISHED) {
@@ -94,7 +144,7 @@ int main(int argc, char **argv) {
   if (tty) fprintf(stderr, "\r%*s\r", 100, "");
   hf_sweep_free(s);
   hf_model_free(&m);
-  if (status == HF_FAIL) return 1;
+  if (status == HF_FAIL) return stop_ranks(1);
   printf("# done in %.1f s\n", now() - t0);
-  return 0;
+  return stop_ranks(0);
 }

@@ -54,13 +54,15 @@ static int read_file(const char *path, const hf_lattice *lat, hf_fields *x, hf_e
     }
     if (rc) break;
     size_t i = hf_index(lat, c[0], c[1], c[2]);
+    const size_t i0 = (size_t)lat->x0 * (size_t)lat->L[1] * (size_t)lat->L[2];
     if (seen[i]) {
       rc = hf_fail(err, "%s:%ld: cell (%d, %d, %d) given twice", path, ln, c[0], c[1], c[2]);
       break;
     }
     seen[i] = 1;
     got++;
-    for (int k = 3; k < want; k++) hf_fields_comp(x, k - 3)[i] = v[k];
+    if (i - i0 < lat->nloc) /* this rank's slab (unsigned: i < i0 wraps) */
+      for (int k = 3; k < want; k++) hf_fields_comp(x, k - 3)[i - i0] = v[k];
   }
   if (!rc && got != lat->n)
     rc = hf_fail(err, "%s: %zu cells given, the supercell %dx%dx%d has %zu", path, got, lat->L[0],
@@ -73,8 +75,10 @@ static int read_file(const char *path, const hf_lattice *lat, hf_fields *x, hf_e
 int hf_initial_state(const hf_run_config *c, const hf_lattice *lat, hf_fields *x, hf_rng *r,
                      hf_err *err) {
   if (c->init == HF_INIT_FILE) return read_file(c->init_file, lat, x, err);
-  /* component by component in cell order: the random stream of earlier versions */
+  /* component by component in cell order (the random stream of earlier
+   * versions), over the whole supercell: a rank keeps its own slab */
   const int Ly = lat->L[1], Lz = lat->L[2];
+  const size_t i0 = (size_t)lat->x0 * (size_t)Ly * (size_t)Lz;
   for (int a = 0; a < 3; a++)
     for (size_t i = 0; i < lat->n; i++) {
       const int ix = (int)(i / ((size_t)Ly * Lz)), iy = (int)(i / Lz % Ly), iz = (int)(i % Lz);
@@ -83,7 +87,8 @@ int hf_initial_state(const hf_run_config *c, const hf_lattice *lat, hf_fields *x
       if (c->init == HF_INIT_DOMAINS)
         base = domain_of(c, ix, iy, iz) ? c->init_u2[a] : c->init_u[a];
       const int noisy = c->init != HF_INIT_UNIFORM && c->init_amp != 0;
-      x->u[a][i] = base + (noisy ? c->init_amp * (2 * hf_rng_uniform(r) - 1) : 0);
+      const double u = base + (noisy ? c->init_amp * (2 * hf_rng_uniform(r) - 1) : 0);
+      if (i - i0 < lat->nloc) x->u[a][i - i0] = u; /* (unsigned: i < i0 wraps) */
     }
   return HF_OK;
 }

@@ -28,6 +28,12 @@ static size_t plane_nc(const hf_lattice *lat) {
 }
 
 int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_err *err) {
+#ifdef HF_MPI /* (several ranks exist only in MPI builds) */
+  if (e->dist) {
+    if (single) return hf_fail(err, "single-precision k space is not available on several ranks");
+    return hf_kspace_mpi_setup(e, flags, err);
+  }
+#endif
   const hf_lattice *lat = &e->lat;
   const int *L = lat->L;
   double *tmp = fftw_alloc_real(lat->n);
@@ -115,15 +121,13 @@ static inline double kz_weight(size_t kz, size_t nzh, int even) {
   return kz == 0 || (even && kz == nzh - 1) ? 1.0 : 2.0;
 }
 
-/* The product on the kz lines of kx plane kx (3D path); returns the plane's
- * share of 2 E_k N. */
-static double product_plane(const hf_engine *e, int kx) {
+double hf_kspace_lines(const hf_engine *e, size_t q0, size_t q1) {
   const hf_lattice *lat = &e->lat;
-  const size_t nzh = (size_t)(lat->L[2] / 2 + 1), nc = plane_nc(lat);
+  const size_t nzh = (size_t)(lat->L[2] / 2 + 1);
   const int even = lat->L[2] % 2 == 0;
   const double invN = 1.0 / (double)lat->n;
   v2d eend = {0, 0}, emid = {0, 0};
-  for (size_t q0 = (size_t)kx * nc; q0 < (size_t)(kx + 1) * nc; q0 += nzh)
+  for (; q0 < q1; q0 += nzh)
     for (size_t kz = 0; kz < nzh; kz++) {
       const v2d ek = kpoint(e, q0 + kz, invN);
       if (kz_weight(kz, nzh, even) == 1.0)
@@ -132,6 +136,12 @@ static double product_plane(const hf_engine *e, int kx) {
         emid += ek;
     }
   return (eend[0] + eend[1]) + 2 * (emid[0] + emid[1]);
+}
+
+/* The product on kx plane kx (3D path). */
+static double product_plane(const hf_engine *e, int kx) {
+  const size_t nc = plane_nc(&e->lat);
+  return hf_kspace_lines(e, (size_t)kx * nc, (size_t)(kx + 1) * nc);
 }
 
 /* Column block b of the fused path: forward x transforms, product, and (if
@@ -168,6 +178,9 @@ void hf_kspace_c2r_plane(const hf_engine *e, hf_fields *g, int ix) {
 }
 
 double hf_kspace_apply(hf_engine *e, const hf_fields *x, hf_fields *g) {
+#ifdef HF_MPI
+  if (e->dist) return hf_kspace_mpi_apply(e, x, g);
+#endif
   const hf_lattice *lat = &e->lat;
   const int nt = e->nthreads, L0 = lat->L[0], nkp = e->nkpart;
   if (!e->fused) {

@@ -368,6 +368,10 @@ static int compile_bilinear(hf_mc *mc, hf_err *err) {
 
 int hf_mc_create(hf_mc **out, hf_engine *eng, hf_fields *x, const hf_mc_opts *o, hf_err *err) {
   *out = NULL;
+  if (hf_engine_comm(eng)->size > 1)
+    return hf_fail(err,
+                   "single-site Metropolis Monte Carlo runs on one MPI rank only; use method: hmc "
+                   "or md on several ranks");
   hf_mc_opts def;
   if (!o) {
     hf_mc_opts_default(&def);

@@ -29,16 +29,17 @@ void hf_obs_sample(hf_obs *o, const hf_engine *eng, const hf_fields *x, const hf
   double q[OBS_N];
   memset(q, 0, sizeof q);
   if (x->u[0]) {
-    double su[3] = {0, 0, 0}, sabs = 0;
-    for (size_t i = 0; i < lat->n; i++) {
+    double su[4] = {0, 0, 0, 0}; /* sum of u_x, u_y, u_z, |u| over this rank's cells */
+    for (size_t i = 0; i < lat->nloc; i++) {
       double a = x->u[0][i], b = x->u[1][i], c = x->u[2][i];
       su[0] += a;
       su[1] += b;
       su[2] += c;
-      sabs += sqrt(a * a + b * b + c * c);
+      su[3] += sqrt(a * a + b * b + c * c);
     }
+    hf_comm_sum(hf_engine_comm(eng), su, 4);
     for (int a = 0; a < 3; a++) q[OBS_U + a] = su[a] / N;
-    q[OBS_ABSU] = sabs / N;
+    q[OBS_ABSU] = su[3] / N;
     double s[3] = {fabs(q[OBS_U]), fabs(q[OBS_U + 1]), fabs(q[OBS_U + 2])};
     sort3(s);
     for (int a = 0; a < 3; a++) q[OBS_SORTED + a] = s[a];

@@ -48,7 +48,8 @@ typedef struct {
 
 /* Starts a temperature with the planned number of samples. */
 void hf_obs_begin(hf_obs *o, long planned_samples, int nterms);
-/* Adds one sample of configuration x with energy E (kinetic T if MD, else 0). */
+/* Adds one sample of configuration x with energy E (kinetic T if MD, else 0);
+ * on several ranks x is this rank's slab and the call is collective. */
 void hf_obs_sample(hf_obs *o, const hf_engine *eng, const hf_fields *x, const hf_energy *E,
                    double tkin);
 /* Adds per-term energies (eV per supercell) for this sample (optional, less often). */

@@ -108,6 +108,27 @@ size_t hf_realspace_bytes(const hf_engine *e) {
   return b;
 }
 
+/* Ghost planes for several ranks: every rank's slab must hold as many
+ * planes as the widest halo, so that only neighbours exchange. */
+static int halo_setup(hf_engine *e, hf_err *err) {
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  const int vlo = -e->vx_lo, vhi = e->vx_hi, glo = -e->gx_lo, ghi = e->gx_hi;
+  int w = vlo > vhi ? vlo : vhi;
+  w = glo > w ? glo : w;
+  w = ghi > w ? ghi : w;
+  if (hf_comm_any(e->comm, e->ring && e->lat.nx < (w > e->ntail ? w : e->ntail)))
+    return hf_fail(err,
+                   "the short-range terms reach %d x planes, more than some MPI rank holds "
+                   "(%d x planes over %d ranks): use fewer ranks",
+                   w, e->lat.L[0], e->comm->size);
+  if (!e->ring) return HF_OK;
+  e->vghost = fftw_alloc_real(3 * (size_t)(vlo + vhi) * plane + 1);
+  e->gghost = fftw_alloc_real(3 * (size_t)(glo + ghi) * plane + 1);
+  e->hbuf = fftw_alloc_real(3 * (size_t)w * plane + 1);
+  if (!e->vghost || !e->gghost || !e->hbuf) return hf_fail(err, "out of memory for halo planes");
+  return HF_OK;
+}
+
 /* Lays out the row pass: the v-v nonzeros per gradient component, the
  * extent of the v and dE/dv rings, and the row scratch. */
 int hf_realspace_setup(hf_engine *e, hf_err *err) {
@@ -166,7 +187,7 @@ int hf_realspace_setup(hf_engine *e, hf_err *err) {
   for (int t = 0; t < nt; t++)
     if (work_alloc(e, &e->work[t], nmax)) return hf_fail(err, "out of memory for the row pass");
   e->ntail = e->gx_hi - e->gx_lo;
-  e->nchunk = L[0] / CHUNK_PLANES;
+  e->nchunk = e->lat.nx / CHUNK_PLANES;
   if (e->nchunk < 1 || e->ntail > CHUNK_PLANES) e->nchunk = 1;
   if (!(e->part = calloc((size_t)e->nchunk, sizeof *e->part))) return hf_fail(err, "out of memory");
   if (e->ring && e->ntail) {
@@ -174,7 +195,7 @@ int hf_realspace_setup(hf_engine *e, hf_err *err) {
     if (!(e->edge = fftw_alloc_real(ne))) return hf_fail(err, "out of memory for the row pass");
     memset(e->edge, 0, ne * sizeof(double));
   }
-  return HF_OK;
+  return e->dist ? halo_setup(e, err) : HF_OK;
 }
 
 /* ------------------------------------------------------------------ create */
@@ -547,15 +568,39 @@ static inline int ywrap(int y, int L) {
   return y;
 }
 
-/* Copies v plane P mod Lx, with its z halos, into the worker's ring. */
+/* Plane P (a global x, unwrapped) of component a of a field whose planes
+ * are the rank's arrays f[3] plus a halo of lo planes below and hi above
+ * (layout [lo planes x 3 components][hi planes x 3 components]); one rank:
+ * P mod Lx of f. */
+static double *slab_plane(const hf_engine *e, double *const f[3], double *halo, int lo, int hi,
+                          int P, int a) {
+  const hf_lattice *lat = &e->lat;
+  const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
+  if (!e->dist) return f[a] + (size_t)imod(P, lat->L[0]) * plane;
+  if (P < lat->x0) return halo + ((size_t)(a * lo) + (size_t)(P - lat->x0 + lo)) * plane;
+  if (P >= lat->x0 + lat->nx)
+    return halo + ((size_t)(3 * lo + a * hi) + (size_t)(P - lat->x0 - lat->nx)) * plane;
+  return f[a] + (size_t)(P - lat->x0) * plane;
+}
+
+/* v: this rank's plane or a neighbour's from the halo */
+static const double *v_plane(const hf_engine *e, const hf_fields *x, int P, int a) {
+  return slab_plane(e, x->v, e->vghost, -e->vx_lo, e->vx_hi, P, a);
+}
+
+/* dE/dv: planes of the neighbours go to the halo buffer */
+static double *g_plane(const hf_engine *e, hf_fields *g, int P, int a) {
+  return slab_plane(e, g->v, e->gghost, -e->gx_lo, e->gx_hi, P, a);
+}
+
+/* Copies v plane P, with its z halos, into the worker's ring. */
 static void ring_load(const hf_engine *e, rs_work *w, const hf_fields *x, int P) {
   const int *L = e->lat.L;
   const size_t Lz = (size_t)L[2];
-  const int Q = imod(P, L[0]);
   for (int a = 0; a < 3; a++)
     for (int y = 0; y < L[1]; y++) {
       double *dst = ring_row(e, w->vring, e->nvs, P, a, y);
-      const double *src = x->v[a] + hf_index(&e->lat, Q, y, 0);
+      const double *src = v_plane(e, x, P, a) + (size_t)y * Lz;
       memcpy(dst, src, Lz * sizeof(double));
       for (int z = -e->zlo; z < 0; z++) dst[z] = src[imod(z, L[2])];
       for (int z = L[2]; z < L[2] + e->zhi; z++) dst[z] = src[imod(z, L[2])];
@@ -579,11 +624,12 @@ static void ring_flush(const hf_engine *e, rs_work *w, double *const dst3[3], in
 }
 
 static int chunk_start(const hf_engine *e, int c) {
-  return (int)((long)c * e->lat.L[0] / e->nchunk);
+  return e->lat.x0 + (int)((long)c * e->lat.nx / e->nchunk);
 }
 
 /* Flushes ring plane P of chunk c: planes the next chunk also writes (from
- * x1 + gx_lo on) go to the chunk's edge buffer, the others to g->v. */
+ * x1 + gx_lo on) go to the chunk's edge buffer, the others to g->v (or the
+ * halo buffer of the rank below). */
 static void chunk_flush(const hf_engine *e, rs_work *w, hf_fields *g, int c, int x1, int P) {
   const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
   double *dst[3];
@@ -592,7 +638,7 @@ static void chunk_flush(const hf_engine *e, rs_work *w, hf_fields *g, int c, int
                  ? e->edge + (((size_t)c * (size_t)e->ntail + (size_t)(P - x1 - e->gx_lo)) * 3 +
                               (size_t)a) *
                                  plane
-                 : g->v[a] + (size_t)imod(P, e->lat.L[0]) * plane;
+                 : g_plane(e, g, P, a);
   ring_flush(e, w, dst, P);
 }
 
@@ -618,13 +664,14 @@ static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fi
   int xr0 = 0; /* w->xr set (0 or 1) holding the x-rows of the current cell row's -y side */
   const size_t nblk = (Lz + 3) / 4;
   for (int ix = x0; ix < x1; ix++) {
-    if (e->defer_c2r) hf_kspace_c2r_plane(e, g, ix); /* k-space dE/du of this plane, into cache */
+    if (e->defer_c2r) /* k-space dE/du of this plane, into cache */
+      hf_kspace_c2r_plane(e, g, ix - lat->x0);
     for (int k = 0; e->ring && k < e->nvs; k++)
       vpl[k] = ring_row(e, w->vring, e->nvs, ix + e->vx_lo + k, 0, 0);
     for (int k = 0; e->ring && k < e->ngs; k++)
       gpl[k] = ring_row(e, w->gring, e->ngs, ix + e->gx_lo + k, 0, 0);
     for (int iy = 0; iy < L[1]; iy++) {
-      const size_t i0 = hf_index(lat, ix, iy, 0);
+      const size_t i0 = hf_index(lat, ix - lat->x0, iy, 0); /* this rank's arrays */
       for (int a = 0; a < 3 && e->n_vv; a++) {
         const vv_term *T = e->vvt[a];
         for (int t = 0; t < e->n_vvt[a]; t++) {
@@ -679,8 +726,65 @@ static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fi
     for (int P = x1 + e->gx_lo; P <= x1 - 1 + e->gx_hi; P++) chunk_flush(e, w, g, c, x1, P);
 }
 
+/* ------------------------------------------------------------ halos */
+
+/* The neighbours' v planes this rank's rows read: its last -vx_lo planes go
+ * up, its first vx_hi planes go down (packed per component). */
+static void halo_v(hf_engine *e, const hf_fields *x) {
+  const hf_lattice *lat = &e->lat;
+  const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
+  const int lo = -e->vx_lo, hi = e->vx_hi;
+  if (lo) {
+    for (int a = 0; a < 3; a++)
+      memcpy(e->hbuf + (size_t)(a * lo) * plane, x->v[a] + (size_t)(lat->nx - lo) * plane,
+             (size_t)lo * plane * sizeof(double));
+    hf_comm_shift(e->comm, e->hbuf, e->vghost, 3 * (size_t)lo * plane, +1);
+  }
+  if (hi) {
+    for (int a = 0; a < 3; a++)
+      memcpy(e->hbuf + (size_t)(a * hi) * plane, x->v[a], (size_t)hi * plane * sizeof(double));
+    hf_comm_shift(e->comm, e->hbuf, e->vghost + 3 * (size_t)lo * plane, 3 * (size_t)hi * plane, -1);
+  }
+}
+
+/* Before the edge planes are added: the planes only edges write (the
+ * upper halo, and this rank's last planes, whose first part the rank above
+ * holds) start at zero. */
+static void halo_g_clear(hf_engine *e, hf_fields *g) {
+  const hf_lattice *lat = &e->lat;
+  const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
+  const int lo = -e->gx_lo, hi = e->gx_hi;
+  memset(e->gghost + 3 * (size_t)lo * plane, 0, 3 * (size_t)hi * plane * sizeof(double));
+  for (int a = 0; a < 3; a++)
+    memset(g->v[a] + (size_t)(lat->nx - lo) * plane, 0, (size_t)lo * plane * sizeof(double));
+}
+
+/* Sends n planes per component of the gradient halo from gghost + off to
+ * rank + dir, and adds the n planes per component that arrive to this rank's
+ * planes from local plane p0 on. */
+static void return_planes(hf_engine *e, hf_fields *g, size_t off, int n, int dir, int p0) {
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2], m = (size_t)n * plane;
+  hf_comm_shift(e->comm, e->gghost + off, e->hbuf, 3 * m, dir);
+  for (int a = 0; a < 3; a++) {
+    double *restrict dst = g->v[a] + (size_t)p0 * plane;
+    const double *restrict src = e->hbuf + (size_t)a * m;
+    for (size_t i = 0; i < m; i++) dst[i] += src[i];
+  }
+}
+
+/* dE/dv this rank computed for its neighbours' planes goes back to them and
+ * is added there (the adjoint of halo_v): the lower halo to the last planes
+ * of the rank below, the upper halo to the first planes of the rank above. */
+static void halo_g_return(hf_engine *e, hf_fields *g) {
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  const int lo = -e->gx_lo, hi = e->gx_hi;
+  if (lo) return_planes(e, g, 0, lo, -1, e->lat.nx - lo);
+  if (hi) return_planes(e, g, 3 * (size_t)lo * plane, hi, +1, 0);
+}
+
 /* The chunks in parallel (each on its thread's scratch), then the shared
- * dE/dv planes from the edge buffers, then the energies in chunk order. */
+ * dE/dv planes from the edge buffers, then the energies in chunk order;
+ * on several ranks with the halo exchanges around. */
 void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEdeta,
                        hf_energy *E) {
   const int *L = e->lat.L;
@@ -691,22 +795,25 @@ void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *d
   fast_coef fk = e->fk;
   memcpy(fk.Ceff, Ceff, sizeof Ceff);
   const int nt = e->nthreads > 1 ? e->nthreads : 1, nchunk = e->nchunk;
+  if (e->dist && e->ring) halo_v(e, x);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nchunk > 1)
   for (int c = 0; c < nchunk; c++)
     chunk_pass(e, &e->work[hf_thread_id()], x, g, &fk, Ceff, c, &e->part[c]);
   if (e->ring && g && e->ntail) {
     const size_t plane = (size_t)L[1] * (size_t)L[2];
+    if (e->dist) halo_g_clear(e, g);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nchunk > 1)
     for (int c = 0; c < nchunk; c++) {
       const int x1 = chunk_start(e, c + 1);
       for (int k = 0; k < e->ntail; k++)
         for (int a = 0; a < 3; a++) {
-          double *restrict dst = g->v[a] + (size_t)imod(x1 + e->gx_lo + k, L[0]) * plane;
+          double *restrict dst = g_plane(e, g, x1 + e->gx_lo + k, a);
           const double *restrict src =
               e->edge + (((size_t)c * (size_t)e->ntail + (size_t)k) * 3 + (size_t)a) * plane;
           for (size_t i = 0; i < plane; i++) dst[i] += src[i];
         }
     }
+    if (e->dist) halo_g_return(e, g);
   }
   rs_energy re;
   memset(&re, 0, sizeof re);

@@ -41,7 +41,14 @@ typedef struct {
 struct hf_sweep {
   hf_run_config c;
   const hf_model *m;
-  hf_lattice lat;
+  /* ranks (docs/mpi.md): every rank runs the same control flow on its slab
+   * lat of the supercell glat; rank 0 (lead) alone writes files.  The local
+   * table, term energies and VTK take the whole configuration, gathered into
+   * xg on rank 0 (several ranks only). */
+  hf_comm self_comm, *comm;
+  int lead;
+  hf_lattice lat, glat;
+  hf_fields xg;
   hf_engine *eng;
   hf_fields x;
   hf_dyn *dyn;
@@ -53,7 +60,7 @@ struct hf_sweep {
   double last_accept, last_step;
   progress p;
   FILE *table, *terms, *local;
-  hf_timeseries *series; /* MD time series (output: timeseries), or NULL */
+  hf_timeseries *series; /* rank 0: MD time series (output: timeseries), or NULL */
   char table_path[1200], terms_path[1200], local_path[1200], ckpt_path[1200];
   hf_local_acc lacc; /* local structure of this temperature's samples */
   double *etaL[6];
@@ -71,10 +78,18 @@ static const char *method_name(int m) {
   return m == HF_METHOD_MD ? "md" : m == HF_METHOD_HMC ? "hmc" : "mc";
 }
 
+/* Every rank draws the whole supercell's sequence and keeps its slab. */
 static int init_fields(hf_sweep *s, hf_err *err) {
   hf_rng r;
   hf_rng_split(&s->rng, 1, &r); /* a stream of its own: does not shift the sampler's */
   return hf_initial_state(&s->c, &s->lat, &s->x, &r, err);
+}
+
+/* The whole configuration for the diagnostics, on rank 0 (collective). */
+static const hf_fields *whole_config(hf_sweep *s) {
+  if (s->comm->size == 1) return &s->x;
+  hf_comm_gather_fields(s->comm, &s->lat, &s->x, &s->xg);
+  return &s->xg;
 }
 
 /* sigma from the run file's 'occupation' (occupation.h); the result is
@@ -207,8 +222,8 @@ static void schedule_of(const hf_run_config *c, long sched[4]) {
   sched[3] = c->average * 1000003L + c->sample_every;
 }
 
-static int write_checkpoint(hf_sweep *s, hf_err *err) {
-  save_step_sizes(s);
+/* Rank 0: the tables on disk and the checkpoint's first sections. */
+static int begin_checkpoint(hf_sweep *s, hf_ckpt_writer *w, hf_err *err) {
   /* the tables must be on disk up to the lengths the checkpoint records, or a
    * resume after a kill would pad them with zeros */
   FILE *tabs[3] = {s->table, s->terms, s->local};
@@ -219,54 +234,71 @@ static int write_checkpoint(hf_sweep *s, hf_err *err) {
   s->p.terms_bytes = ftell(s->terms);
   s->p.local_bytes = ftell(s->local);
   if (s->series && hf_timeseries_flush(s->series, &s->p.series_bytes, err)) return HF_FAIL;
-  hf_ckpt_writer w;
-  if (hf_ckpt_open_write(&w, s->ckpt_path, err)) return HF_FAIL;
+  if (hf_ckpt_open_write(w, s->ckpt_path, err)) return HF_FAIL;
   int version = CKPT_VERSION;
-  hf_ckpt_put(&w, "version", &version, sizeof version);
-  hf_ckpt_put(&w, "L", s->c.L, sizeof s->c.L);
-  hf_ckpt_put(&w, "seed", &s->c.seed, sizeof s->c.seed);
-  hf_ckpt_put(&w, "method", &s->c.method, sizeof s->c.method);
+  hf_ckpt_put(w, "version", &version, sizeof version);
+  hf_ckpt_put(w, "L", s->c.L, sizeof s->c.L);
+  hf_ckpt_put(w, "seed", &s->c.seed, sizeof s->c.seed);
+  hf_ckpt_put(w, "method", &s->c.method, sizeof s->c.method);
   long sched[4];
   schedule_of(&s->c, sched);
-  hf_ckpt_put(&w, "schedule", sched, sizeof sched);
-  hf_ckpt_put(&w, "progress", &s->p, sizeof s->p);
-  hf_ckpt_put(&w, "rng", &s->rng, sizeof s->rng);
-  hf_md_state_put(&w, &s->x, s->dyn, s->lat.n);
-  hf_ckpt_put(&w, "observables", &s->obs, sizeof s->obs);
-  hf_ckpt_put(&w, "local", &s->lacc, sizeof s->lacc);
-  return hf_ckpt_commit(&w, err);
+  hf_ckpt_put(w, "schedule", sched, sizeof sched);
+  hf_ckpt_put(w, "progress", &s->p, sizeof s->p);
+  hf_ckpt_put(w, "rng", &s->rng, sizeof s->rng);
+  return HF_OK;
 }
 
+/* Collective: rank 0 writes the file (the same for any rank count). */
+static int write_checkpoint(hf_sweep *s, hf_err *err) {
+  save_step_sizes(s);
+  hf_ckpt_writer w, *wp = s->lead ? &w : NULL;
+  int rc = s->lead ? begin_checkpoint(s, &w, err) : HF_OK;
+  if (hf_comm_agree(s->comm, rc, err)) return HF_FAIL;
+  rc = hf_md_state_put(wp, &s->x, s->dyn, &s->lat, s->comm, err);
+  hf_ckpt_put_lead(wp, "observables", &s->obs, sizeof s->obs);
+  hf_ckpt_put_lead(wp, "local", &s->lacc, sizeof s->lacc);
+  if (wp) {
+    w.failed |= rc != 0;
+    const int rc2 = hf_ckpt_commit(&w, err);
+    rc = rc ? rc : rc2;
+  }
+  return hf_comm_agree(s->comm, rc, err);
+}
+
+/* Collective: rank 0 reads, every rank gets the state. */
 static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
-  hf_ckpt_reader r;
-  int exists;
+  hf_ckpt_reader r = {0};
+  int exists = 0;
   *resumed = 0;
-  if (hf_ckpt_open_read(&r, s->ckpt_path, &exists, err)) return HF_FAIL;
+  int rc = s->lead ? hf_ckpt_open_read(&r, s->ckpt_path, &exists, err) : HF_OK;
+  if (hf_comm_agree(s->comm, rc, err)) return HF_FAIL;
+  hf_comm_bcast(s->comm, &exists, sizeof exists);
   if (!exists) return HF_OK;
+  hf_comm *c = s->comm;
   int version, L[3], method;
   unsigned long long seed;
-  int rc = hf_ckpt_get(&r, "version", &version, sizeof version, err);
+  rc = hf_ckpt_get_bcast(&r, "version", &version, sizeof version, c, err);
   if (!rc && version != CKPT_VERSION)
     rc = hf_fail(err, "checkpoint %s has version %d, expected %d", s->ckpt_path, version,
                  CKPT_VERSION);
-  if (!rc) rc = hf_ckpt_get(&r, "L", L, sizeof L, err);
-  if (!rc) rc = hf_ckpt_get(&r, "seed", &seed, sizeof seed, err);
-  if (!rc) rc = hf_ckpt_get(&r, "method", &method, sizeof method, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "L", L, sizeof L, c, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "seed", &seed, sizeof seed, c, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "method", &method, sizeof method, c, err);
   long sched[4], want[4];
   schedule_of(&s->c, want);
-  if (!rc) rc = hf_ckpt_get(&r, "schedule", sched, sizeof sched, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "schedule", sched, sizeof sched, c, err);
   if (!rc && (memcmp(L, s->c.L, sizeof L) || seed != s->c.seed || method != s->c.method ||
               memcmp(sched, want, sizeof want)))
     rc = hf_fail(err,
                  "checkpoint %s belongs to a different run (supercell, seed, method, "
                  "temperatures or steps differ); remove it or use another output directory",
                  s->ckpt_path);
-  if (!rc) rc = hf_ckpt_get(&r, "progress", &s->p, sizeof s->p, err);
-  if (!rc) rc = hf_ckpt_get(&r, "rng", &s->rng, sizeof s->rng, err);
-  if (!rc) rc = hf_md_state_get(&r, &s->x, s->dyn, s->lat.n, err);
-  if (!rc) rc = hf_ckpt_get(&r, "observables", &s->obs, sizeof s->obs, err);
-  if (!rc) rc = hf_ckpt_get(&r, "local", &s->lacc, sizeof s->lacc, err);
-  if (!rc) rc = hf_ckpt_get(&r, "end", NULL, 0, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "progress", &s->p, sizeof s->p, c, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "rng", &s->rng, sizeof s->rng, c, err);
+  if (!rc) rc = hf_md_state_get(s->lead ? &r : NULL, &s->x, s->dyn, &s->lat, c, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "observables", &s->obs, sizeof s->obs, c, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "local", &s->lacc, sizeof s->lacc, c, err);
+  if (!rc) rc = hf_ckpt_get_bcast(&r, "end", NULL, 0, c, err);
   hf_ckpt_close(&r);
   if (rc) return HF_FAIL;
   *resumed = 1;
@@ -303,37 +335,96 @@ static void enter_temperature(hf_sweep *s) {
 
 int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, int resume,
                     int *resumed, hf_err *err) {
+  return hf_sweep_create_comm(out, c, m, resume, resumed, NULL, err);
+}
+
+/* Rank 0: the time series file, when asked for (output: timeseries). */
+static int open_series(hf_sweep *s, int resumed, hf_err *err) {
+  const hf_run_config *c = &s->c;
+  if (c->timeseries <= 0) return HF_OK;
+  char path[1300];
+  snprintf(path, sizeof path, "%s/%s_timeseries.tsv", c->out_dir, c->prefix);
+  /* rows between two flushes: at most one temperature's averaging phase */
+  return hf_timeseries_open(&s->series, path, resumed, s->p.series_bytes,
+                            c->average / c->timeseries + 2, (long)s->glat.n, s->x.w[0] != NULL,
+                            err);
+}
+
+/* Rank 0 opens (and on resume cuts back) the output tables. */
+static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *err) {
+  const hf_run_config *c = &s->c;
+  if (resumed) {
+    s->table = fopen(s->table_path, "r+");
+    s->terms = fopen(s->terms_path, "r+");
+    s->local = fopen(s->local_path, "r+");
+    if (!s->table || !s->terms || !s->local)
+      return hf_fail(err, "cannot reopen the output tables in %s", c->out_dir);
+    if (hf_file_truncate(s->table, s->p.table_bytes, s->table_path, err) ||
+        hf_file_truncate(s->terms, s->p.terms_bytes, s->terms_path, err) ||
+        hf_file_truncate(s->local, s->p.local_bytes, s->local_path, err))
+      return HF_FAIL;
+    return open_series(s, 1, err);
+  }
+  s->table = fopen(s->table_path, "w");
+  s->terms = fopen(s->terms_path, "w");
+  s->local = fopen(s->local_path, "w");
+  if (!s->table || !s->terms || !s->local)
+    return hf_fail(err, "cannot write the output tables in %s", c->out_dir);
+  char extra[512], bc[160] = "";
+  if (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0)
+    snprintf(bc, sizeof bc, ", depolarization beta (%g, %g, %g)", c->depolarization[0],
+             c->depolarization[1], c->depolarization[2]);
+  if (c->has_epitaxial)
+    snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
+             ", epitaxial eta1 = eta2 = %g, eta6 = 0 fixed", c->epitaxial);
+  snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s",
+           c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note);
+  hf_table_header(s->table, s->m, method_name(c->method), extra);
+  hf_terms_header(s->terms, s->m);
+  hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);
+  return open_series(s, 0, err);
+}
+
+int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model *m, int resume,
+                         int *resumed, hf_comm *comm, hf_err *err) {
   *out = NULL;
   *resumed = 0;
   hf_sweep *s = calloc(1, sizeof *s);
   if (!s) return hf_fail(err, "out of memory");
   s->c = *c;
   s->m = m;
-  int rc = hf_lattice_init(&s->lat, c->L, err);
+  s->comm = hf_comm_or_self(comm, &s->self_comm);
+  s->lead = s->comm->rank == 0;
+  const int dist = s->comm->size > 1;
+  int rc = hf_lattice_init(&s->glat, c->L, err);
+  s->lat = s->glat;
+  if (!rc) rc = hf_lattice_distribute(&s->lat, s->comm, err);
   hf_engine_opts eo = {.pressure = pressure_at(c, c->temps[0]),
                        .fftw_flags = c->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE,
                        .threads = c->threads,
-                       .single_precision = c->kspace_single};
+                       .single_precision = c->kspace_single,
+                       .comm = s->comm};
   /* Measured plans depend on timing: keep them as wisdom next to the
    * checkpoint so a resumed run uses the same plans (same numbers). */
   char wisdom[1200];
   snprintf(wisdom, sizeof wisdom, "%s/%s.fftw-wisdom", c->out_dir, c->prefix);
-  if (!rc && c->fft_measure) fftw_import_wisdom_from_filename(wisdom);
+  if (!rc && c->fft_measure) hf_comm_wisdom_import(s->comm, wisdom);
   if (!rc) rc = hf_engine_create(&s->eng, m, &s->lat, &eo, err);
   if (!rc) rc = hf_fields_alloc(&s->x, &s->lat, hf_engine_field_mask(s->eng), err);
+  if (!rc && dist && s->lead)
+    rc = hf_fields_alloc(&s->xg, &s->glat, hf_engine_field_mask(s->eng), err);
+  rc = hf_comm_agree(s->comm, rc, err);
   if (rc) {
     hf_sweep_free(s);
     return HF_FAIL;
   }
   hf_rng_seed(&s->rng, c->seed);
-  if (init_fields(s, err)) {
-    hf_sweep_free(s);
-    return HF_FAIL;
-  }
-  if ((c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0) &&
-      !(m->eps_inf > 0)) {
-    hf_fail(err, "%s: key 'depolarization': the model %s has no eps_inf > 0 to screen it with",
-            c->path, m->name);
+  rc = init_fields(s, err);
+  if (!rc && (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0) &&
+      !(m->eps_inf > 0))
+    rc = hf_fail(err, "%s: key 'depolarization': the model %s has no eps_inf > 0 to screen it with",
+                 c->path, m->name);
+  if (hf_comm_agree(s->comm, rc, err)) {
     hf_sweep_free(s);
     return HF_FAIL;
   }
@@ -361,18 +452,20 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     o.strain_moves = c->mc_strain && (m->dof & HF_DOF_ETA);
     rc = hf_mc_create(&s->mc, s->eng, &s->x, &o, err);
   }
-  if (!rc && (m->dof & HF_DOF_V)) {
+  if (!rc && (m->dof & HF_DOF_V) && s->lead) { /* the diagnostics' local strain */
     hf_sites sites;
     hf_model_sites(m, &sites);
     rc = hf_strain_stencil_init(&s->stencil, &sites, m->a0, err);
-    if (!rc) rc = hf_wraptab_init(&s->wrap, &s->lat, err);
+    if (!rc) rc = hf_wraptab_init(&s->wrap, &s->glat, err);
     for (int l = 0; l < 6 && !rc; l++)
-      if (!(s->etaL[l] = fftw_alloc_real(s->lat.n))) rc = hf_fail(err, "out of memory");
+      if (!(s->etaL[l] = fftw_alloc_real(s->glat.n))) rc = hf_fail(err, "out of memory");
   }
-  if (!rc) rc = hf_mkdir_p(c->out_dir, err);
-  char occ_note[160];
-  if (!rc) rc = init_occupation(s, occ_note, sizeof occ_note, err);
-  if (!rc && c->fft_measure && !fftw_export_wisdom_to_filename(wisdom))
+  if (!rc && s->lead) rc = hf_mkdir_p(c->out_dir, err);
+  rc = hf_comm_agree(s->comm, rc, err);
+  char occ_note[160] = "";
+  if (!rc)
+    rc = init_occupation(s, occ_note, sizeof occ_note, err); /* (no sigma on several ranks) */
+  if (!rc && c->fft_measure && hf_comm_wisdom_export(s->comm, wisdom))
     rc = hf_fail(err, "cannot write FFTW wisdom to %s", wisdom);
   if (rc) {
     hf_sweep_free(s);
@@ -394,54 +487,14 @@ int hf_sweep_create(hf_sweep **out, const hf_run_config *c, const hf_model *m, i
     return HF_FAIL;
   }
   if (*resumed) {
-    s->table = fopen(s->table_path, "r+");
-    s->terms = fopen(s->terms_path, "r+");
-    s->local = fopen(s->local_path, "r+");
-    if (!s->table || !s->terms || !s->local ||
-        hf_file_truncate(s->table, s->p.table_bytes, s->table_path, err) ||
-        hf_file_truncate(s->terms, s->p.terms_bytes, s->terms_path, err) ||
-        hf_file_truncate(s->local, s->p.local_bytes, s->local_path, err)) {
-      if (!err || !err->msg[0]) hf_fail(err, "cannot reopen the output tables in %s", c->out_dir);
-      hf_sweep_free(s);
-      return HF_FAIL;
-    }
     if (s->hmc) hf_hmc_set_dt(s->hmc, s->p.step_size[0]);
     if (s->mc) hf_mc_set_steps(s->mc, s->p.step_size, s->p.step_size[3]);
     sampler_counts(s, s->p.last_tried, s->p.last_acc);
-  } else {
-    s->table = fopen(s->table_path, "w");
-    s->terms = fopen(s->terms_path, "w");
-    s->local = fopen(s->local_path, "w");
-    if (!s->table || !s->terms || !s->local) {
-      hf_fail(err, "cannot write the output tables in %s", c->out_dir);
-      hf_sweep_free(s);
-      return HF_FAIL;
-    }
-    char extra[512];
-    char bc[160] = "";
-    if (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0)
-      snprintf(bc, sizeof bc, ", depolarization beta (%g, %g, %g)", c->depolarization[0],
-               c->depolarization[1], c->depolarization[2]);
-    if (c->has_epitaxial)
-      snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
-               ", epitaxial eta1 = eta2 = %g, eta6 = 0 fixed", c->epitaxial);
-    snprintf(extra, sizeof extra,
-             "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s", c->L[0], c->L[1],
-             c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note);
-    hf_table_header(s->table, m, method_name(c->method), extra);
-    hf_terms_header(s->terms, m);
-    hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);
   }
-  if (c->timeseries > 0) {
-    char path[1300];
-    snprintf(path, sizeof path, "%s/%s_timeseries.tsv", c->out_dir, c->prefix);
-    /* rows between two flushes: at most one temperature's averaging phase */
-    if (hf_timeseries_open(&s->series, path, *resumed, s->p.series_bytes,
-                           c->average / c->timeseries + 2, (long)s->lat.n, s->x.w[0] != NULL,
-                           err)) {
-      hf_sweep_free(s);
-      return HF_FAIL;
-    }
+  rc = s->lead ? open_tables(s, *resumed, occ_note, err) : HF_OK;
+  if (hf_comm_agree(s->comm, rc, err)) {
+    hf_sweep_free(s);
+    return HF_FAIL;
   }
   set_field(s, (double)s->p.units_done * c->md.dt); /* before the forces are refreshed */
   if (s->p.it < c->ntemps) enter_temperature(s);
@@ -459,6 +512,7 @@ void hf_sweep_free(hf_sweep *s) {
   hf_hmc_free(s->hmc);
   hf_mc_free(s->mc);
   hf_fields_free(&s->x);
+  hf_fields_free(&s->xg);
   for (int l = 0; l < 6; l++) fftw_free(s->etaL[l]);
   hf_wraptab_free(&s->wrap);
   hf_engine_free(s->eng);
@@ -492,36 +546,55 @@ static void take_sample(hf_sweep *s) {
   /* per-term energies and the local structure cost passes over the cells
    * comparable to a step: take them on every 10th sample */
   if ((s->obs.samples - 1) % 10 == 0) {
-    hf_local_acc_sample(&s->lacc, &s->lat, &s->x, s->c.phase_threshold);
-    if (s->etaL[0]) hf_local_strain(&s->lat, &s->wrap, &s->stencil, s->x.v, s->etaL);
-    hf_term_energies(s->m, &s->lat, &s->x, s->etaL[0] ? s->etaL : NULL, s->term_e);
-    hf_obs_sample_terms(&s->obs, s->term_e, (long)s->lat.n);
+    const hf_fields *x = whole_config(s);
+    if (s->lead) {
+      hf_local_acc_sample(&s->lacc, &s->glat, x, s->c.phase_threshold);
+      if (s->etaL[0]) hf_local_strain(&s->glat, &s->wrap, &s->stencil, x->v, s->etaL);
+      hf_term_energies(s->m, &s->glat, x, s->etaL[0] ? s->etaL : NULL, s->term_e);
+    }
+    hf_comm_bcast(s->comm, s->term_e, sizeof s->term_e);
+    hf_obs_sample_terms(&s->obs, s->term_e, (long)s->glat.n);
   }
+}
+
+/* A time-series row (collective: the projections need the whole supercell). */
+static void series_row(hf_sweep *s, double T) {
+  const hf_fields *x = whole_config(s);
+  if (s->series)
+    hf_timeseries_sample(s->series, &s->glat, x,
+                         hf_engine_volume(s->eng, s->x.eta) / (double)s->glat.n, s->m->zstar, T,
+                         (double)s->p.step * s->c.md.dt);
 }
 
 static int finish_temperature(hf_sweep *s, hf_err *err) {
   const hf_run_config *c = &s->c;
   double T = c->temps[s->p.it];
-  hf_obs_result_compute(&s->obs, s->m, &s->lat, T, c->phase_threshold, &s->last);
+  hf_obs_result_compute(&s->obs, s->m, &s->glat, T, c->phase_threshold, &s->last);
   s->last_accept = s->p.acc_tried ? (double)s->p.acc_accepted / (double)s->p.acc_tried : 1.0;
   save_step_sizes(s);
   s->last_step = s->dyn ? c->md.dt : s->p.step_size[0];
   double Ef[3];
   for (int a = 0; a < 3; a++) Ef[a] = static_field(c, s->p.it, a);
-  hf_table_row(s->table, &s->last, s->last_accept, s->last_step, pressure_at(c, T), Ef);
-  hf_terms_row(s->terms, &s->last, s->m);
-  hf_local_row(s->local, T, &s->lacc, s->x.sigma != NULL, s->x.w[0] != NULL);
+  if (s->lead) {
+    hf_table_row(s->table, &s->last, s->last_accept, s->last_step, pressure_at(c, T), Ef);
+    hf_terms_row(s->terms, &s->last, s->m);
+    hf_local_row(s->local, T, &s->lacc, s->x.sigma != NULL, s->x.w[0] != NULL);
+  }
   memset(&s->lacc, 0, sizeof s->lacc);
   if (c->vtk) {
     char path[1300], title[128];
     snprintf(path, sizeof path, "%s/%s_T%07.2f.vtk", c->out_dir, c->prefix, T);
     snprintf(title, sizeof title, "heff fields at T = %.2f K", T);
-    if (hf_write_vtk(path, s->m, &s->lat, &s->x, title, err)) return HF_FAIL;
+    const hf_fields *x = whole_config(s);
+    const int rc = s->lead ? hf_write_vtk(path, s->m, &s->glat, x, title, err) : HF_OK;
+    if (hf_comm_agree(s->comm, rc, err)) return HF_FAIL;
   }
   if (c->config) {
     char path[1300];
     snprintf(path, sizeof path, "%s/%s_T%07.2f.config", c->out_dir, c->prefix, T);
-    if (hf_config_write(path, &s->lat, &s->x, err)) return HF_FAIL;
+    const hf_fields *x = whole_config(s);
+    const int rc = s->lead ? hf_config_write(path, &s->glat, x, err) : HF_OK;
+    if (hf_comm_agree(s->comm, rc, err)) return HF_FAIL;
   }
   s->p.it++;
   s->p.stage = STAGE_THERM;
@@ -562,9 +635,7 @@ int hf_sweep_advance(hf_sweep *s, long max_units, hf_err *err) {
       }
     } else {
       if ((s->p.step - 1) % c->sample_every == 0) take_sample(s);
-      if (s->series && s->p.step % c->timeseries == 0)
-        hf_timeseries_sample(s->series, s->eng, &s->x, s->m->zstar, T,
-                             (double)s->p.step * c->md.dt);
+      if (c->timeseries > 0 && s->p.step % c->timeseries == 0) series_row(s, T);
       if (s->p.step >= c->average) {
         if (finish_temperature(s, err)) return HF_FAIL;
         return s->p.it >= c->ntemps ? HF_SWEEP_FINISHED : HF_SWEEP_TEMPERATURE_DONE;

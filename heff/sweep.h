@@ -17,6 +17,11 @@ enum { HF_SWEEP_RUNNING = 0, HF_SWEEP_TEMPERATURE_DONE = 1, HF_SWEEP_FINISHED = 
  * checkpoint when one exists and resume != 0 (*resumed set accordingly). */
 int hf_sweep_create(hf_sweep **s, const hf_run_config *c, const hf_model *m, int resume,
                     int *resumed, hf_err *err);
+/* The same on MPI ranks (comm.h; NULL: serial): every call below is then
+ * collective, rank 0 alone writes the tables, VTK and checkpoint, and the
+ * results equal the one-rank run to round-off (docs/mpi.md). */
+int hf_sweep_create_comm(hf_sweep **s, const hf_run_config *c, const hf_model *m, int resume,
+                         int *resumed, hf_comm *comm, hf_err *err);
 void hf_sweep_free(hf_sweep *s);
 /* Runs at most max_units steps/sweeps; returns HF_SWEEP_* or HF_FAIL. */
 int hf_sweep_advance(hf_sweep *s, long max_units, hf_err *err);

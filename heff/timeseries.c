@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "error.h"
 #include "model.h"
 #include "tilts.h"
 
@@ -74,15 +75,14 @@ void hf_timeseries_close(hf_timeseries *t) {
   free(t);
 }
 
-void hf_timeseries_sample(hf_timeseries *t, const hf_engine *eng, const hf_fields *x, double zstar,
-                          double T, double time) {
+void hf_timeseries_sample(hf_timeseries *t, const hf_lattice *lat, const hf_fields *x,
+                          double vol_cell, double zstar, double T, double time) {
   if (t->rows == t->capacity) {
     t->dropped++;
     return;
   }
   double *row = t->buf + (size_t)t->rows++ * (size_t)t->ncol;
-  const hf_lattice *lat = hf_engine_lattice(eng);
-  const double vol = hf_engine_volume(eng, x->eta) / (double)lat->n;
+  const double vol = vol_cell;
   hf_tilts pu;
   hf_tilts_analyse(lat, x->u, 0, 0, &pu);
   row[COL_T] = T;

@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 
-#include "engine.h"
+#include "fields.h"
 
 typedef struct hf_timeseries hf_timeseries;
 
@@ -24,10 +24,11 @@ int hf_timeseries_open(hf_timeseries **out, const char *path, int resume, long b
                        long ncells, int with_w, hf_err *err);
 void hf_timeseries_close(hf_timeseries *t);
 
-/* Adds the row of configuration x at temperature T (K) and time t (fs);
- * zstar in e.  Rows beyond the capacity are an error at the next flush. */
-void hf_timeseries_sample(hf_timeseries *t, const hf_engine *eng, const hf_fields *x, double zstar,
-                          double T, double time);
+/* Adds the row of configuration x (the whole supercell lat) at temperature T
+ * (K) and time t (fs); vol_cell in Angstrom^3, zstar in e.  Rows beyond the
+ * capacity are an error at the next flush. */
+void hf_timeseries_sample(hf_timeseries *t, const hf_lattice *lat, const hf_fields *x,
+                          double vol_cell, double zstar, double T, double time);
 
 /* Writes the buffered rows and syncs the file; *bytes is its length after. */
 int hf_timeseries_flush(hf_timeseries *t, long *bytes, hf_err *err);

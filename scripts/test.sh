@@ -38,11 +38,31 @@ run_suite() { # dir, label, meson setup options...
   echo "$label: ${ok:-0} ok, ${fail:-?} failed"
 }
 
-run_suite build-test "release -Werror" --buildtype=release
+# Both suites build with MPI (-Dmpi=enabled: a missing MPI is an error) and
+# run the MPI tests under mpirun -np 2 (docs/mpi.md).
+run_suite build-test "release -Werror" --buildtype=release -Dmpi=enabled
 # Sanitizers: -march=native off so the checks see portable code paths too.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-sanitize "address,undefined sanitizers" --buildtype=debugoptimized \
-  -Db_sanitize=address,undefined -Db_lundef=false -Dnative_arch=false
+  -Db_sanitize=address,undefined -Db_lundef=false -Dnative_arch=false -Dmpi=enabled
+
+# The build without MPI must stay clean (-Werror); its code paths are the
+# one-rank ones the suites above run, so building is the check.
+if [ ! -d build-nompi ]; then
+  meson setup build-nompi -Dwerror=true -Dmpi=disabled >build-nompi.setup.log 2>&1 || {
+    cat build-nompi.setup.log
+    failed=$((failed + 1))
+  }
+fi
+if [ -d build-nompi ]; then
+  if ninja -C build-nompi; then
+    passed=$((passed + 1))
+    echo "no-MPI build: ok"
+  else
+    failed=$((failed + 1))
+    echo "no-MPI build: failed"
+  fi
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "occupation.h"
 #include "sweep.h"
+#include "testfile.h"
 #include "testmodels.h"
 
 static char dir[256];
@@ -24,18 +25,6 @@ static void write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
   fputs(text, f);
   fclose(f);
-}
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)n + 1);
-  b[fread(b, 1, (size_t)n, f)] = 0;
-  fclose(f);
-  return b;
 }
 
 /* Writes a run file for method into dir/name.yaml with output in dir/out_tag. */
@@ -89,9 +78,9 @@ static int run(const char *runfile, long chunk, char **table) {
   CHECK(status == HF_SWEEP_FINISHED, "run did not finish (no progress between checkpoints?)");
   char p[1400];
   snprintf(p, sizeof p, "%s/run.tsv", c.out_dir);
-  *table = slurp(p);
+  *table = testfile_read(p);
   snprintf(p, sizeof p, "%s/run_timeseries.tsv", c.out_dir);
-  char *series = c.timeseries ? slurp(p) : NULL;
+  char *series = c.timeseries ? testfile_read(p) : NULL;
   if (series) { /* compared with the table: append it */
     char *both = malloc(strlen(*table) + strlen(series) + 1);
     if (both) sprintf(both, "%s%s", *table, series);
@@ -247,7 +236,7 @@ static int test_alloy(void) {
   hf_occ_measure(&lat, sigma, &x, a);
   CHECK(x == 0.25, "alloy run: composition %g", x);
   snprintf(path, sizeof path, "%s/out_alloy/run_local.tsv", dir);
-  char *local = slurp(path);
+  char *local = testfile_read(path);
   CHECK(local && strstr(local, "s1_frac_R") && strstr(local, "glazer"),
         "local table lacks the species or tilt columns");
   free(local);

@@ -1,0 +1,299 @@
+/* test_mpi.c - MPI ranks against one rank (run under mpirun -np 2; also
+ * passes on one rank, where both sides are the same code):
+ *  - engine energy, dE/du, dE/dv and dE/deta of random u, v, eta on x slabs
+ *    equal the one-rank engine to 1e-12 relative, for BaTiO3 ZVR and for ZVR
+ *    plus a v-v term reaching 2 cells along x (halos of width 2), on slabs of
+ *    unequal size and with several row-pass chunks per rank (on 2 threads
+ *    per rank: hybrid MPI + OpenMP), with an applied field and open-circuit
+ *    depolarization (whose polarization sum spans the ranks);
+ *  - the distributed gradient equals central finite differences of the
+ *    distributed energy on the planes at the slab edges (the halo adjoint);
+ *  - a Langevin NPT trajectory and HMC trajectories on the ranks follow the
+ *    one-rank ones (same noise: blocks in global cell order) to round-off;
+ *  - single-site Metropolis is refused on several ranks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dynamics.h"
+#include "engine.h"
+#include "hmc.h"
+#include "metropolis.h"
+#include "testconfig.h"
+#include "testmpi.h"
+
+static const char *models_dir = "models";
+static hf_comm world, self;
+
+/* This rank's slab of the whole-supercell configuration xg. */
+static void take_slab(hf_fields *x, const hf_fields *xg, const hf_lattice *lat) {
+  const size_t i0 = (size_t)lat->x0 * (size_t)lat->L[1] * (size_t)lat->L[2];
+  for (int c = 0; c < 9; c++)
+    if (hf_fields_comp(x, c))
+      memcpy(hf_fields_comp(x, c), hf_fields_comp(xg, c) + i0, lat->nloc * sizeof(double));
+  memcpy(x->eta, xg->eta, sizeof x->eta);
+}
+
+/* max |a - b| / max |b| over every component of the gathered slabs a (rank
+ * 0 compares; the result is broadcast) */
+static double gathered_diff(const hf_fields *a, const hf_fields *b, const hf_lattice *lat,
+                            const hf_lattice *glat, hf_fields *scratch) {
+  hf_comm_gather_fields(&world, lat, a, scratch);
+  double d[2] = {0, 0};
+  if (world.rank == 0)
+    for (int c = 0; c < 9; c++) {
+      const double *p = hf_fields_comp(scratch, c), *q = hf_fields_comp(b, c);
+      if (!p || !q) continue;
+      for (size_t i = 0; i < glat->n; i++) {
+        d[0] = fmax(d[0], fabs(p[i] - q[i]));
+        d[1] = fmax(d[1], fabs(q[i]));
+      }
+    }
+  hf_comm_bcast(&world, d, sizeof d);
+  return d[1] > 0 ? d[0] / d[1] : d[0];
+}
+
+/* Energy of the distributed engine with component c of cell (x, y, z)
+ * moved by h (on the rank that holds it). */
+static double energy_moved(hf_engine *e, hf_fields *x, const hf_lattice *lat, int c, int cx, int cy,
+                           int cz, double h) {
+  double *a = hf_fields_comp(x, c), keep = 0;
+  const int mine = cx >= lat->x0 && cx < lat->x0 + lat->nx;
+  const size_t i = mine ? hf_index(lat, cx - lat->x0, cy, cz) : 0;
+  if (mine) {
+    keep = a[i];
+    a[i] += h;
+  }
+  hf_energy E;
+  hf_engine_eval(e, x, NULL, NULL, &E);
+  if (mine) a[i] = keep;
+  return E.total;
+}
+
+/* The engine on the ranks (nt threads each) against one rank and one thread. */
+static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *what) {
+  hf_err err = {{0}};
+  hf_lattice glat, lat;
+  hf_engine *e1 = NULL, *en = NULL;
+  hf_fields xg, g1, x, g, scratch;
+  memset(&scratch, 0, sizeof scratch);
+  hf_engine_opts o1 = {.pressure = -4.8, .fftw_flags = FFTW_ESTIMATE, .comm = &self};
+  hf_engine_opts on = o1;
+  on.comm = &world;
+  on.threads = nt;
+  if (hf_lattice_init(&glat, L, &err) || hf_engine_create(&e1, m, &glat, &o1, &err)) {
+    CHECK(0, "%s: %s", what, err.msg);
+    return;
+  }
+  lat = glat;
+  const unsigned mask = hf_engine_field_mask(e1);
+  if (hf_lattice_distribute(&lat, &world, &err) || hf_engine_create(&en, m, &lat, &on, &err) ||
+      hf_fields_alloc(&xg, &glat, mask, &err) || hf_fields_alloc(&g1, &glat, mask, &err) ||
+      hf_fields_alloc(&x, &lat, mask, &err) || hf_fields_alloc(&g, &lat, mask, &err) ||
+      (world.rank == 0 && hf_fields_alloc(&scratch, &glat, mask, &err))) {
+    CHECK(0, "%s: %s", what, err.msg);
+    return;
+  }
+  /* an applied field and open-circuit depolarization: sums over all ranks */
+  const double beta[3] = {0.2, 0, 1}, field[3] = {150, -80, 300};
+  hf_engine_set_depolarization(e1, beta);
+  hf_engine_set_depolarization(en, beta);
+  hf_engine_set_field(e1, field);
+  hf_engine_set_field(en, field);
+  hf_rng r;
+  hf_rng_seed(&r, 4242); /* the same configuration on every rank */
+  testconfig_random(&xg, &glat, &r, 0.15, 0.05, 0, 0.01);
+  take_slab(&x, &xg, &lat);
+  double d1[6], dn[6];
+  hf_energy E1, En;
+  hf_engine_eval(e1, &xg, &g1, d1, &E1);
+  hf_engine_eval(en, &x, &g, dn, &En);
+  char label[300];
+  snprintf(label, sizeof label, "%s %dx%dx%d: energy on %d ranks x %d threads vs 1 (slab %d+%d)",
+           what, L[0], L[1], L[2], world.size, nt, lat.x0, lat.nx);
+  CHECK_CLOSE(En.total, E1.total, 1e-12, 1e-6, label);
+  const double p1[8] = {E1.kspace,    E1.onsite, E1.strain_hom, E1.strain_loc,
+                        E1.elastic_v, E1.pv,     E1.field,      E1.total};
+  const double pn[8] = {En.kspace,    En.onsite, En.strain_hom, En.strain_loc,
+                        En.elastic_v, En.pv,     En.field,      En.total};
+  for (int k = 0; k < 8; k++) {
+    snprintf(label, sizeof label, "%s: energy part %d on %d ranks vs 1", what, k, world.size);
+    CHECK_CLOSE(pn[k], p1[k], 1e-12, 1e-3, label);
+  }
+  for (int l = 0; l < 6; l++) {
+    snprintf(label, sizeof label, "%s: dE/deta%d on %d ranks vs 1", what, l + 1, world.size);
+    CHECK_CLOSE(dn[l], d1[l], 1e-12, 1e-3, label);
+  }
+  const double dg = gathered_diff(&g, &g1, &lat, &glat, &scratch);
+  CHECK(dg <= 1e-12, "%s: gradient on %d ranks vs 1: max diff %.3g of max |g|", what, world.size,
+        dg);
+  /* finite differences on the first and last plane of rank 0's slab and the
+   * first of rank 1's: the rows whose v-v and strain terms cross ranks */
+  const int planes[3] = {lat.x0, lat.x0 + lat.nx - 1, (lat.x0 + lat.nx) % L[0]};
+  double fd_err = 0, gmax = 0;
+  for (int k = 0; k < 3; k++) {
+    int px = planes[k];
+    hf_comm_bcast(&world, &px, sizeof px); /* rank 0's planes */
+    for (int c = 0; c < 6; c++) {
+      const double h = 1e-5;
+      const double ep = energy_moved(en, &x, &lat, c, px, 1, 2, h);
+      const double em = energy_moved(en, &x, &lat, c, px, 1, 2, -h);
+      double an = 0;
+      if (px >= lat.x0 && px < lat.x0 + lat.nx)
+        an = hf_fields_comp(&g, c)[hf_index(&lat, px - lat.x0, 1, 2)];
+      hf_comm_sum(&world, &an, 1); /* from the rank that holds the cell */
+      fd_err = fmax(fd_err, fabs((ep - em) / (2 * h) - an));
+      gmax = fmax(gmax, fabs(an));
+    }
+  }
+  if (world.rank == 0)
+    printf(
+        "%s %dx%dx%d on %d ranks x %d threads vs 1: energy rel diff %.2g, gradient %.2g; edge "
+        "planes vs finite differences %.2g\n",
+        what, L[0], L[1], L[2], world.size, nt, fabs(En.total - E1.total) / fabs(E1.total), dg,
+        fd_err);
+  CHECK(fd_err <= 1e-6 * fmax(gmax, 1.0),
+        "%s: gradient at slab edges vs finite differences: max diff %.3g (max |g| %.3g)", what,
+        fd_err, gmax);
+  hf_fields_free(&xg);
+  hf_fields_free(&g1);
+  hf_fields_free(&x);
+  hf_fields_free(&g);
+  hf_fields_free(&scratch);
+  hf_engine_free(e1);
+  hf_engine_free(en);
+}
+
+/* One sampler on the whole supercell (self) and one on the ranks' slabs,
+ * from the same start and rng: Langevin NPT steps and HMC trajectories. */
+static void dynamics_ranks(const hf_model *m) {
+  hf_err err = {{0}};
+  const int L[3] = {10, 8, 6};
+  hf_lattice glat, lat;
+  hf_engine *e1 = NULL, *en = NULL;
+  hf_fields xg, x, scratch;
+  memset(&scratch, 0, sizeof scratch);
+  hf_engine_opts o1 = {.pressure = -4.8, .fftw_flags = FFTW_ESTIMATE, .comm = &self};
+  hf_engine_opts on = o1;
+  on.comm = &world;
+  hf_lattice_init(&glat, L, &err);
+  lat = glat;
+  if (hf_engine_create(&e1, m, &glat, &o1, &err) || hf_lattice_distribute(&lat, &world, &err) ||
+      hf_engine_create(&en, m, &lat, &on, &err)) {
+    CHECK(0, "dynamics: %s", err.msg);
+    return;
+  }
+  const unsigned mask = hf_engine_field_mask(e1);
+  hf_fields_alloc(&xg, &glat, mask, &err);
+  hf_fields_alloc(&x, &lat, mask, &err);
+  if (world.rank == 0) hf_fields_alloc(&scratch, &glat, mask, &err);
+  hf_rng r;
+  hf_rng_seed(&r, 99);
+  testconfig_random(&xg, &glat, &r, 0.1, 0.02, 0, 0.005);
+  take_slab(&x, &xg, &lat);
+
+  hf_dyn_opts dopt;
+  hf_dyn_opts_default(&dopt);
+  dopt.barostat = 1;
+  dopt.temperature = 250;
+  dopt.friction = 0.02;
+  hf_dyn *d1, *dn;
+  if (hf_dyn_create(&d1, e1, &xg, &dopt, &err) || hf_dyn_create(&dn, en, &x, &dopt, &err)) {
+    CHECK(0, "dynamics: %s", err.msg);
+    return;
+  }
+  hf_rng r1, rn;
+  hf_rng_seed(&r1, 5);
+  hf_rng_seed(&rn, 5);
+  hf_dyn_randomize_velocities(d1, 250, &r1);
+  hf_dyn_randomize_velocities(dn, 250, &rn);
+  CHECK_CLOSE(hf_dyn_kinetic(dn), hf_dyn_kinetic(d1), 1e-13, 1e-9,
+              "initial kinetic energy on the ranks vs 1");
+  for (int s = 0; s < 30; s++) {
+    hf_dyn_step(d1, &r1);
+    hf_dyn_step(dn, &rn);
+  }
+  char label[200];
+  snprintf(label, sizeof label, "Langevin NPT, 30 steps: energy on %d ranks vs 1", world.size);
+  CHECK_CLOSE(hf_dyn_energy(dn)->total, hf_dyn_energy(d1)->total, 1e-10, 1e-3, label);
+  CHECK_CLOSE(hf_dyn_kinetic(dn), hf_dyn_kinetic(d1), 1e-10, 1e-3,
+              "Langevin NPT: kinetic energy on the ranks vs 1");
+  for (int l = 0; l < 6; l++) CHECK_CLOSE(x.eta[l], xg.eta[l], 1e-10, 1e-4, "Langevin NPT: strain");
+  double df = gathered_diff(&x, &xg, &lat, &glat, &scratch);
+  if (world.rank == 0)
+    printf(
+        "Langevin NPT 30 steps on %d ranks vs 1: fields rel diff %.2g, energy %.2g\n", world.size,
+        df,
+        fabs(hf_dyn_energy(dn)->total - hf_dyn_energy(d1)->total) / fabs(hf_dyn_energy(d1)->total));
+  CHECK(df <= 1e-10, "Langevin NPT: fields on %d ranks vs 1: max diff %.3g of max |x|", world.size,
+        df);
+  /* every rank must hold the same replicated state */
+  double eta0[6];
+  memcpy(eta0, x.eta, sizeof eta0);
+  hf_comm_bcast(&world, eta0, sizeof eta0);
+  CHECK(!memcmp(eta0, x.eta, sizeof eta0), "strain bit-identical on every rank");
+  hf_dyn_free(d1);
+  hf_dyn_free(dn);
+
+  hf_hmc_opts ho;
+  hf_hmc_opts_default(&ho);
+  ho.n_steps = 6;
+  ho.dt = 9.0; /* large enough that some trajectories are rejected */
+  hf_hmc *h1, *hn;
+  if (hf_hmc_create(&h1, e1, &xg, &ho, &err) || hf_hmc_create(&hn, en, &x, &ho, &err)) {
+    CHECK(0, "hmc: %s", err.msg);
+    return;
+  }
+  int same = 1, acc = 0;
+  for (int s = 0; s < 6; s++) {
+    const int a1 = hf_hmc_sweep(h1, 250, &r1), an = hf_hmc_sweep(hn, 250, &rn);
+    same &= a1 == an;
+    acc += a1;
+  }
+  CHECK(same, "HMC: the same accept/reject decisions on the ranks as on 1 (%d of 6 accepted)", acc);
+  CHECK(acc > 0 && acc < 6, "HMC: %d of 6 trajectories accepted (both outcomes tested)", acc);
+  df = gathered_diff(&x, &xg, &lat, &glat, &scratch);
+  if (world.rank == 0)
+    printf("HMC 6 trajectories on %d ranks vs 1: %d accepted on both, fields rel diff %.2g\n",
+           world.size, acc, df);
+  CHECK(df <= 1e-10, "HMC: fields after 6 trajectories on %d ranks vs 1: max diff %.3g", world.size,
+        df);
+  CHECK_CLOSE(hf_hmc_energy(hn)->total, hf_hmc_energy(h1)->total, 1e-10, 1e-3, "HMC: energy");
+  hf_hmc_free(h1);
+  hf_hmc_free(hn);
+
+  hf_mc *mc = NULL;
+  const int rc = hf_mc_create(&mc, en, &x, NULL, &err);
+  if (world.size > 1)
+    CHECK(rc && strstr(err.msg, "Metropolis"), "Metropolis refused on %d ranks: '%s'", world.size,
+          err.msg);
+  hf_mc_free(mc);
+  hf_fields_free(&xg);
+  hf_fields_free(&x);
+  hf_fields_free(&scratch);
+  hf_engine_free(e1);
+  hf_engine_free(en);
+}
+
+int main(int argc, char **argv) {
+  testmpi_init(&argc, &argv, &world, &self);
+  if (argc > 1) models_dir = argv[1];
+  hf_err err = {{0}};
+  hf_model zvr, wide;
+  hf_model_init(&zvr);
+  hf_model_init(&wide);
+  char path[512];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models_dir);
+  if (hf_model_load(&zvr, path, &err) || hf_model_load(&wide, path, &err) ||
+      hf_model_add_term(&wide, "v_second_neighbour", 0.7, "vx*vx[2,0,0]", HF_SYM_ORBIT, &err) ||
+      hf_model_add_term(&wide, "v_xy_2", -0.3, "vx*vy[2,1,0]", HF_SYM_ORBIT, &err)) {
+    printf("FAIL: %s\n", err.msg);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  engine_ranks(&zvr, (const int[3]){9, 8, 10}, 1, "ZVR");
+  engine_ranks(&zvr, (const int[3]){32, 6, 5}, 2, "ZVR, 2 chunks per rank");
+  engine_ranks(&wide, (const int[3]){12, 6, 7}, 1, "ZVR + v-v at 2 cells");
+  dynamics_ranks(&zvr);
+  hf_model_free(&zvr);
+  hf_model_free(&wide);
+  return testmpi_done("mpi");
+}

@@ -1,0 +1,181 @@
+/* test_mpi_resume.c - checkpoints across rank counts (run under mpirun -np
+ * 2; rank 0 alone forms the one-rank runs with MPI_COMM_SELF):
+ *  - a sweep (Langevin NPT MD, and HMC) stopped on all ranks after 25 units
+ *    and resumed by one rank, and one stopped on one rank and resumed by all,
+ *    write the table of the uninterrupted one-rank run (to the last printed
+ *    digit: the ranks sum in another order);
+ *  - the checkpoint file has the same size whatever the rank count (one
+ *    format: rank 0 writes the fields in global cell order);
+ *  - the runs start from 180-degree domains (every rank keeps its slab of
+ *    the whole supercell's start) with open-circuit depolarization (a sum
+ *    over all ranks), and the MD one writes a time series (gathered on rank
+ *    0), which must agree as the tables do. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sweep.h"
+#include "testfile.h"
+#include "testmpi.h"
+
+static const char *models_dir = "models";
+static hf_comm world, self;
+
+static void write_run(const char *path, const char *method, const char *out) {
+  FILE *f = fopen(path, "w");
+  fprintf(
+      f,
+      "model: %s/BaTiO3_ZVR1995.yaml\n"
+      "supercell: [8, 6, 6]\nseed: 11\nmethod: %s\npressure: -4.8\n"
+      "temperatures: {start: 300, stop: 250, step: -50}\n"
+      "thermalize: 12\naverage: 20\nsample_every: 2\n"
+      "md: {dt: 1.0, thermostat: langevin, barostat: true}\n"
+      "hmc: {steps: 5, dt: 3.0}\n"
+      "initial: {state: domains, u: [0, 0, 0.12], normal: [1, 0, 0], amplitude: 0.02}\n"
+      "depolarization: [0, 0.5, 1]\n"
+      "output: {dir: %s, prefix: run, vtk: false, checkpoint_every: 10, fft_plan: estimate%s}\n",
+      models_dir, method, out, strcmp(method, "md") ? "" : ", timeseries: 4");
+  fclose(f);
+}
+
+/* Runs the sweep of path on comm, from its checkpoint if resume, for at most
+ * units units (then "killed": what follows the last checkpoint is lost). */
+static int run(const char *path, hf_comm *comm, int resume, long units) {
+  hf_err err = {{0}};
+  hf_run_config c;
+  hf_model m;
+  hf_model_init(&m);
+  if (hf_run_config_load(&c, path, &err) || hf_model_load(&m, c.model_path, &err)) {
+    CHECK(0, "%s: %s", path, err.msg);
+    return 1;
+  }
+  hf_sweep *s;
+  int resumed, status = HF_SWEEP_RUNNING;
+  if (hf_sweep_create_comm(&s, &c, &m, resume, &resumed, comm, &err)) {
+    CHECK(0, "%s: %s", path, err.msg);
+    hf_model_free(&m);
+    return 1;
+  }
+  CHECK(resumed == resume, "%s on %d ranks: resumed %d, expected %d", path, comm->size, resumed,
+        resume);
+  for (long k = 0; k < units && status != HF_SWEEP_FINISHED && status != HF_FAIL; k++)
+    status = hf_sweep_advance(s, 1, &err);
+  CHECK(status != HF_FAIL, "%s: %s", path, err.msg);
+  hf_sweep_free(s);
+  hf_model_free(&m);
+  return status == HF_FAIL;
+}
+
+static long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) ? -1 : (long)st.st_size;
+}
+
+/* Tables a and b agree token by token; numbers to one unit of their last
+ * printed digit.  Returns the number of numbers compared (-1: mismatch). */
+static long tables_agree(const char *a, const char *b, char *why, size_t n) {
+  long count = 0;
+  while (*a && *b) {
+    size_t la = strcspn(a, "\t\n"), lb = strcspn(b, "\t\n");
+    char *ea, *eb;
+    const double x = strtod(a, &ea), y = strtod(b, &eb);
+    if (ea == a + la && eb == b + lb && la > 0) {
+      const char *dot = memchr(a, '.', la), *ex = memchr(a, 'e', la);
+      int dec = dot ? (int)((ex ? ex : a + la) - dot - 1) : 0;
+      double unit = pow(10, -dec) * (ex ? pow(10, atoi(ex + 1)) : 1);
+      if (fabs(x - y) > 1.01 * unit) {
+        snprintf(why, n, "%.*s vs %.*s", (int)la, a, (int)lb, b);
+        return -1;
+      }
+      count++;
+    } else if (la != lb || memcmp(a, b, la)) {
+      snprintf(why, n, "'%.*s' vs '%.*s'", (int)la, a, (int)lb, b);
+      return -1;
+    }
+    a += la + (a[la] != 0);
+    b += lb + (b[lb] != 0);
+  }
+  if (*a || *b) snprintf(why, n, "tables of different length");
+  return *a || *b ? -1 : count;
+}
+
+/* file of the runs ref, ab (ranks -> 1) and ba (1 -> ranks) must agree. */
+static void compare_tables(const char *method, const char *ref, const char *ab, const char *ba,
+                           const char *file) {
+  char p[300], why[300] = "";
+  snprintf(p, sizeof p, "%s/%s", ref, file);
+  char *t_ref = testfile_read(p);
+  snprintf(p, sizeof p, "%s/%s", ab, file);
+  char *t_ab = testfile_read(p);
+  snprintf(p, sizeof p, "%s/%s", ba, file);
+  char *t_ba = testfile_read(p);
+  if (!t_ref || !t_ab || !t_ba) {
+    CHECK(0, "%s: a %s is missing", method, file);
+  } else {
+    long n1 = tables_agree(t_ab, t_ref, why, sizeof why);
+    CHECK(n1 > 0, "%s: %d ranks then 1: %s differs from the uninterrupted run: %s", method,
+          world.size, file, why);
+    long n2 = tables_agree(t_ba, t_ref, why, sizeof why);
+    CHECK(n2 > 0, "%s: 1 rank then %d: %s differs from the uninterrupted run: %s", method,
+          world.size, file, why);
+    printf(
+        "%s: %s of a checkpoint by %d ranks resumed by 1, and by 1 resumed by %d, equals the "
+        "uninterrupted run (%ld and %ld numbers; %s byte for byte)\n",
+        method, file, world.size, world.size, n1, n2,
+        !strcmp(t_ab, t_ref) && !strcmp(t_ba, t_ref) ? "also" : "not");
+  }
+  free(t_ref);
+  free(t_ab);
+  free(t_ba);
+}
+
+static void cross_resume(const char *method) {
+  char ref[64], ab[64], ba[64], pref[128], pab[128], pba[128];
+  snprintf(ref, sizeof ref, "mpi_%s_ref", method);
+  snprintf(ab, sizeof ab, "mpi_%s_2to1", method);
+  snprintf(ba, sizeof ba, "mpi_%s_1to2", method);
+  snprintf(pref, sizeof pref, "%s.yaml", ref);
+  snprintf(pab, sizeof pab, "%s.yaml", ab);
+  snprintf(pba, sizeof pba, "%s.yaml", ba);
+  if (world.rank == 0) {
+    write_run(pref, method, ref);
+    write_run(pab, method, ab);
+    write_run(pba, method, ba);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s %s", ref, ab, ba);
+    CHECK(system(cmd) == 0, "clean up");
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const long all = 1L << 30;
+  /* written on all ranks, resumed on one */
+  run(pab, &world, 0, 25);
+  long size_n = -1, size_1 = -1;
+  if (world.rank == 0) {
+    char p[128];
+    snprintf(p, sizeof p, "%s/run.ckpt", ab);
+    size_n = file_size(p);
+    run(pab, &self, 1, all);
+    run(pref, &self, 0, all);
+    /* written on one rank, resumed on all */
+    run(pba, &self, 0, 25);
+    snprintf(p, sizeof p, "%s/run.ckpt", ba);
+    size_1 = file_size(p);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  run(pba, &world, 1, all);
+  if (world.rank != 0) return;
+  CHECK(size_n > 0 && size_n == size_1,
+        "%s: checkpoint of %d ranks has %ld bytes, of 1 rank %ld bytes", method, world.size, size_n,
+        size_1);
+  printf("%s: checkpoint %ld bytes on %d ranks and on 1\n", method, size_n, world.size);
+  compare_tables(method, ref, ab, ba, "run.tsv");
+  if (!strcmp(method, "md")) compare_tables(method, ref, ab, ba, "run_timeseries.tsv");
+}
+
+int main(int argc, char **argv) {
+  testmpi_init(&argc, &argv, &world, &self);
+  if (argc > 1) models_dir = argv[1];
+  cross_resume("md");
+  cross_resume("hmc");
+  return testmpi_done("mpi_resume");
+}
