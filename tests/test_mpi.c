@@ -8,8 +8,9 @@
  *    depolarization (whose polarization sum spans the ranks);
  *  - the distributed gradient equals central finite differences of the
  *    distributed energy on the planes at the slab edges (the halo adjoint);
- *  - a Langevin NPT trajectory and HMC trajectories on the ranks follow the
- *    one-rank ones (same noise: blocks in global cell order) to round-off;
+ *  - Langevin NPT and Nose-Hoover NPT trajectories and HMC trajectories on
+ *    the ranks follow the one-rank ones (same noise: blocks in global cell
+ *    order) to round-off; an applied field is included in the energies;
  *  - single-site Metropolis is refused on several ranks. */
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,9 @@ static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *
   take_slab(&x, &xg, &lat);
   double d1[6], dn[6];
   hf_energy E1, En;
+  const double field[3] = {40, -25, 10}; /* kV/cm: the field term sums u over the ranks too */
+  hf_engine_set_field(e1, field);
+  hf_engine_set_field(en, field);
   hf_engine_eval(e1, &xg, &g1, d1, &E1);
   hf_engine_eval(en, &x, &g, dn, &En);
   char label[300];
@@ -231,6 +235,30 @@ static void dynamics_ranks(const hf_model *m) {
   memcpy(eta0, x.eta, sizeof eta0);
   hf_comm_bcast(&world, eta0, sizeof eta0);
   CHECK(!memcmp(eta0, x.eta, sizeof eta0), "strain bit-identical on every rank");
+  hf_dyn_free(d1);
+  hf_dyn_free(dn);
+
+  /* Nose-Hoover chain with the barostat: the thermostat reads the kinetic
+   * energy, a sum over the ranks, every half step */
+  dopt.thermostat = HF_THERMO_NHC;
+  if (hf_dyn_create(&d1, e1, &xg, &dopt, &err) || hf_dyn_create(&dn, en, &x, &dopt, &err)) {
+    CHECK(0, "NHC: %s", err.msg);
+    return;
+  }
+  hf_dyn_randomize_velocities(d1, 250, &r1);
+  hf_dyn_randomize_velocities(dn, 250, &rn);
+  for (int s = 0; s < 20; s++) {
+    hf_dyn_step(d1, &r1);
+    hf_dyn_step(dn, &rn);
+  }
+  CHECK_CLOSE(hf_dyn_conserved(dn), hf_dyn_conserved(d1), 1e-10, 1e-3,
+              "NHC NPT, 20 steps: conserved energy on the ranks vs 1");
+  CHECK_CLOSE(hf_dyn_thermostat_energy(dn), hf_dyn_thermostat_energy(d1), 1e-9, 1e-3,
+              "NHC NPT: thermostat energy on the ranks vs 1");
+  df = gathered_diff(&x, &xg, &lat, &glat, &scratch);
+  CHECK(df <= 1e-10, "NHC NPT: fields on %d ranks vs 1: max diff %.3g", world.size, df);
+  if (world.rank == 0)
+    printf("NHC NPT 20 steps on %d ranks vs 1: fields rel diff %.2g\n", world.size, df);
   hf_dyn_free(d1);
   hf_dyn_free(dn);
 
