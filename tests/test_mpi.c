@@ -94,7 +94,7 @@ static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *
     CHECK(0, "%s: %s", what, err.msg);
     return;
   }
-  /* an applied field and open-circuit depolarization: sums over all ranks */
+  /* an applied field (kV/cm) and open-circuit depolarization: sums over all ranks */
   const double beta[3] = {0.2, 0, 1}, field[3] = {150, -80, 300};
   hf_engine_set_depolarization(e1, beta);
   hf_engine_set_depolarization(en, beta);
@@ -106,9 +106,6 @@ static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *
   take_slab(&x, &xg, &lat);
   double d1[6], dn[6];
   hf_energy E1, En;
-  const double field[3] = {40, -25, 10}; /* kV/cm: the field term sums u over the ranks too */
-  hf_engine_set_field(e1, field);
-  hf_engine_set_field(en, field);
   hf_engine_eval(e1, &xg, &g1, d1, &E1);
   hf_engine_eval(en, &x, &g, dn, &En);
   char label[300];
