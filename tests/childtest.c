@@ -91,3 +91,31 @@ double childtest_fd_rows(hf_fp_engine *e, hf_fields *s, const double *y, size_t 
   free(yp);
   return worst;
 }
+
+int childtest_env_init(childtest_env *t, char **args, const char *run, const char *sub,
+                       hf_err *err) {
+  memset(t, 0, sizeof *t);
+  char model_path[4096];
+  static char run_dir[4096]; /* the test's one environment */
+  snprintf(model_path, sizeof model_path, "%s/BaTiO3_ZVR1995.yaml", args[0]);
+  snprintf(run_dir, sizeof run_dir, "%s/%s", run, sub);
+  if (!realpath(args[2], t->runner)) return hf_fail(err, "cannot resolve %s", args[2]);
+  childtest_fresh_dir(run);
+  if (childtest_lj_settings(run, "lj.json", "", t->settings, sizeof t->settings))
+    return hf_fail(err, "cannot write %s/lj.json", run);
+  if (hf_model_load(&t->m, model_path, err) || hf_lattice_init(&t->lat, (int[3]){2, 2, 2}, err))
+    return HF_FAIL;
+  t->n = t->lat.n;
+  t->rows = 1 + 6 * t->n + 6;
+  const char *cmd[] = {args[1], t->runner, "--settings", t->settings, NULL};
+  memcpy(t->argv, cmd, sizeof cmd);
+  t->cfg = (hf_child_config){.argv = t->argv,
+                             .run_dir = run_dir,
+                             .timeout = 120,
+                             .attempts = 1,
+                             .species = {"Ba", "Ti", "O"},
+                             /* the GPAW PBEsol soft mode (docs/dft-bridge.md) */
+                             .xi = {0.006, 1, -1.556, -0.804, -0.804},
+                             .e_ref = NAN};
+  return HF_OK;
+}

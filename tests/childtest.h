@@ -5,7 +5,25 @@
 #ifndef HF_CHILDTEST_H
 #define HF_CHILDTEST_H
 
+#include "child_engine.h"
 #include "fp_engine.h"
+
+/* What both child-engine tests start from: the ZVR model layout on 2x2x2,
+ * the Lennard-Jones settings RUN/lj.json in a fresh RUN, the runner command
+ * and a child configuration (RUN/RUN_SUB, 120 s, 1 attempt, Ba Ti O, the GPAW
+ * soft-mode xi, reference computed). */
+typedef struct {
+  hf_model m;
+  hf_lattice lat;
+  size_t n, rows; /* cells, regression rows */
+  char runner[4096], settings[4096];
+  const char *argv[5];
+  hf_child_config cfg;
+} childtest_env;
+
+/* args: MODELS_DIR PYTHON ASE_RUNNER (the test's argv[1..3]). */
+int childtest_env_init(childtest_env *t, char **args, const char *run, const char *sub,
+                       hf_err *err);
 
 /* Removes path (a tree) and makes it again, empty. */
 void childtest_fresh_dir(const char *path);

@@ -59,38 +59,21 @@ int main(int argc, char **argv) {
     printf("usage: test_child_engine MODELS_DIR PYTHON ASE_RUNNER\n");
     return 1;
   }
-  char model_path[4096], runner[4096], settings[4096];
-  snprintf(model_path, sizeof model_path, "%s/BaTiO3_ZVR1995.yaml", argv[1]);
-  if (!realpath(argv[3], runner)) {
-    printf("FAIL: cannot resolve %s\n", argv[3]);
-    return 1;
-  }
-  childtest_fresh_dir(RUN);
-  if (childtest_lj_settings(RUN, "lj.json", "", settings, sizeof settings)) return 1;
-
   hf_err err;
-  hf_model m;
-  REQUIRE_OK(hf_model_load(&m, model_path, &err), err);
-  hf_lattice lat;
-  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){2, 2, 2}, &err), err);
-  const size_t n = lat.n, rows = 1 + 6 * n + 6;
-  const char *good[] = {argv[2], runner, "--settings", settings, NULL};
-  hf_child_config cfg = {.argv = good,
-                         .run_dir = RUN "/lj",
-                         .timeout = 120,
-                         .attempts = 1,
-                         .species = {"Ba", "Ti", "O"},
-                         /* the GPAW PBEsol soft mode (docs/dft-bridge.md) */
-                         .xi = {0.006, 1, -1.556, -0.804, -0.804},
-                         .e_ref = NAN,
-                         .remove_mean_force = 0};
+  static childtest_env t;
+  REQUIRE_OK(childtest_env_init(&t, argv + 1, RUN, "lj", &err), err);
+  const hf_model *m = &t.m;
+  const hf_lattice *lat = &t.lat;
+  const size_t n = t.n, rows = t.rows;
+  const char *runner = t.runner, *settings = t.settings, *const *good = t.argv;
+  hf_child_config cfg = t.cfg;
   hf_fp_engine e;
-  REQUIRE_OK(hf_child_engine_create(&e, &m, &lat, &cfg, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&e, m, lat, &cfg, &err), err);
   hf_fields s;
-  REQUIRE_OK(hf_fields_alloc(&s, &lat, HF_FIELD_U | HF_FIELD_V, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&s, lat, HF_FIELD_U | HF_FIELD_V, &err), err);
   hf_rng rng;
   hf_rng_seed(&rng, 11);
-  testconfig_random(&s, &lat, &rng, 0.06, 0.04, 0, 0.01);
+  testconfig_random(&s, lat, &rng, 0.06, 0.04, 0, 0.01);
   double *y = malloc(rows * sizeof *y), *yp = malloc(rows * sizeof *yp);
   REQUIRE_OK(e.compute(e.ctx, &s, y, &err), err);
   const double eref = hf_child_engine_eref(&e);
@@ -111,13 +94,13 @@ int main(int argc, char **argv) {
   cfg.e_ref = eref;
   cfg.attempts = 2;
   const char *crash[] = {argv[2], runner, "--settings", settings, "--simulate", "crash", NULL};
-  expect_failure(&m, &lat, cfg, crash, RUN "/crash", &s, yp, "exit code 1: ase_runner: simulated",
+  expect_failure(m, lat, cfg, crash, RUN "/crash", &s, yp, "exit code 1: ase_runner: simulated",
                  "crash (2 attempts)");
   cfg.attempts = 1;
   cfg.timeout = 1.5;
   const char *sleepy[] = {argv[2], runner, "--settings", settings, "--simulate", "sleep:60", NULL};
   const double t0 = childtest_wall();
-  expect_failure(&m, &lat, cfg, sleepy, RUN "/timeout", &s, yp, "timed out after 1.5 s", "timeout");
+  expect_failure(m, lat, cfg, sleepy, RUN "/timeout", &s, yp, "timed out after 1.5 s", "timeout");
   CHECK(childtest_wall() - t0 < 10, "the timeout is kept (%.1f s)", childtest_wall() - t0);
   FILE *pf = fopen(RUN "/timeout/call_0001/sleeping.pid", "r");
   long pid = 0;
@@ -128,15 +111,15 @@ int main(int argc, char **argv) {
   cfg.timeout = 120;
   const char *unconv[] = {argv[2],      runner,        "--settings", settings,
                           "--simulate", "unconverged", NULL};
-  expect_failure(&m, &lat, cfg, unconv, RUN "/unconverged", &s, yp, "SCF not converged",
+  expect_failure(m, lat, cfg, unconv, RUN "/unconverged", &s, yp, "SCF not converged",
                  "unconverged");
   const char *garbage[] = {argv[2], runner, "--settings", settings, "--simulate", "garbage", NULL};
-  expect_failure(&m, &lat, cfg, garbage, RUN "/garbage", &s, yp, "result.txt", "truncated result");
+  expect_failure(m, lat, cfg, garbage, RUN "/garbage", &s, yp, "result.txt", "truncated result");
   const char *missing[] = {RUN "/no-such-program", NULL};
   hf_fp_engine bad;
   cfg.argv = missing;
   cfg.run_dir = RUN "/missing";
-  REQUIRE_OK(hf_child_engine_create(&bad, &m, &lat, &cfg, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&bad, m, lat, &cfg, &err), err);
   const int rc = bad.compute(bad.ctx, &s, yp, &err);
   printf("missing program: %s\n", err.msg);
   CHECK(rc != 0 && strstr(err.msg, "cannot start"), "a missing program is a failed call");
@@ -160,9 +143,9 @@ int main(int argc, char **argv) {
   pc.e_ref = NAN;
   pc.pulay_correction = 1;
   hf_fp_engine ep;
-  REQUIRE_OK(hf_child_engine_create(&ep, &m, &lat, &pc, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&ep, m, lat, &pc, &err), err);
   REQUIRE_OK(ep.compute(ep.ctx, &s, yp, &err), err);
-  const double pref = hf_child_engine_pref(&ep), vol = 8 * pow(m.a0, 3);
+  const double pref = hf_child_engine_pref(&ep), vol = 8 * pow(m->a0, 3);
   printf("Pulay: reference mean normal stress %.6g eV/A^3\n", pref);
   double worst_p = 0;
   for (size_t r = 0; r < rows; r++) {
@@ -175,7 +158,7 @@ int main(int argc, char **argv) {
 
   hf_fp_engine_free(&e);
   hf_fields_free(&s);
-  hf_model_free(&m);
+  hf_model_free(&t.m);
   free(y), free(yp);
   return check_done("child_engine");
 }

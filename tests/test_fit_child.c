@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "childtest.h"
 #include "otf.h"
 
 static char tmp[] = "/tmp/test_fit_child_XXXXXX";
@@ -128,15 +129,6 @@ static void copy_file(const char *from, const char *to) {
   if (o) fclose(o);
 }
 
-static long count_in(const char *path, const char *word) {
-  FILE *f = fopen(path, "r");
-  char line[4096];
-  long n = 0;
-  while (f && fgets(line, sizeof line, f)) n += strstr(line, word) != NULL;
-  if (f) fclose(f);
-  return n;
-}
-
 /* A whole fit, finished. */
 static int run_fit(const char *name, fit_run **r, hf_err *err) {
   if (open_fit(name, 0, r, err)) return HF_FAIL;
@@ -222,7 +214,8 @@ int main(int argc, char **argv) {
   CHECK(s->calls == calls && s->failed == 0, "persistent: %ld calls (file-based %ld), %ld failed",
         s->calls, calls, s->failed);
   CHECK(same_energies("ipi", "persistent"), "persistent: the energies of the file-based fit");
-  CHECK(count_in("ipi/calls/ipi_client_001.stdout.log", "=== heff ipi call") == calls + 1 &&
+  CHECK(childtest_count_lines("ipi/calls/ipi_client_001.stdout.log", "=== heff ipi call") ==
+                calls + 1 &&
             access("ipi/calls/ipi_client_002.stdout.log", F_OK) != 0,
         "persistent: one client answered the reference and all %ld calls", calls);
   fit_run_free(r);
@@ -230,7 +223,7 @@ int main(int argc, char **argv) {
   /* 4. persistent client crashing at its 3rd call */
   REQUIRE_OK(run_fit("crash", &r, &err), err);
   s = fit_run_get_stats(r);
-  const long crashes = count_in("crash/calls/calls.tsv", "simulated crash");
+  const long crashes = childtest_count_lines("crash/calls/calls.tsv", "simulated crash");
   printf("crashing client: %ld calls, %ld failed, %ld crashes logged\n", s->calls, s->failed,
          crashes);
   CHECK(s->calls == calls && s->failed == 0 && crashes >= 2,

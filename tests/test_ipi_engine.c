@@ -108,31 +108,20 @@ int main(int argc, char **argv) {
     printf("usage: test_ipi_engine MODELS_DIR PYTHON ASE_RUNNER\n");
     return 1;
   }
-  char model_path[4096], runner[4096], settings[4096];
-  snprintf(model_path, sizeof model_path, "%s/BaTiO3_ZVR1995.yaml", argv[1]);
-  if (!realpath(argv[3], runner)) return 1;
-  childtest_fresh_dir(RUN);
-  if (childtest_lj_settings(RUN, "lj.json", "", settings, sizeof settings)) return 1;
   hf_err err;
-  hf_model m;
-  REQUIRE_OK(hf_model_load(&m, model_path, &err), err);
-  hf_lattice lat;
-  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){2, 2, 2}, &err), err);
-  const size_t n = lat.n, rows = 1 + 6 * n + 6;
-  const char *cmd[] = {argv[2], runner, "--settings", settings, NULL};
-  hf_child_config cfg = {.argv = cmd,
-                         .run_dir = RUN "/file",
-                         .timeout = 120,
-                         .attempts = 1,
-                         .species = {"Ba", "Ti", "O"},
-                         .xi = {0.006, 1, -1.556, -0.804, -0.804},
-                         .e_ref = NAN};
+  static childtest_env t;
+  REQUIRE_OK(childtest_env_init(&t, argv + 1, RUN, "file", &err), err);
+  const hf_model *m = &t.m;
+  const hf_lattice *lat = &t.lat;
+  const size_t n = t.n, rows = t.rows;
+  const char *runner = t.runner;
+  hf_child_config cfg = t.cfg;
   hf_fp_engine ef, ep;
-  REQUIRE_OK(hf_child_engine_create(&ef, &m, &lat, &cfg, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&ef, m, lat, &cfg, &err), err);
   hf_child_config pc = cfg;
   pc.run_dir = RUN "/ipi";
   pc.persistent = 1;
-  REQUIRE_OK(hf_child_engine_create(&ep, &m, &lat, &pc, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&ep, m, lat, &pc, &err), err);
 
   /* four configurations: random; other modes and strain; positions only; larger */
   enum { NCONF = 4 };
@@ -142,8 +131,8 @@ int main(int argc, char **argv) {
   const double amp[NCONF][2] = {{0.06, 0.04}, {0.05, 0.03}, {0.05, 0.03}, {0.1, 0.06}};
   double *yf[NCONF], *yp = malloc(rows * sizeof *yp), worst = 0;
   for (int k = 0; k < NCONF; k++) {
-    REQUIRE_OK(hf_fields_alloc(&s[k], &lat, HF_FIELD_U | HF_FIELD_V, &err), err);
-    testconfig_random(&s[k], &lat, &rng, amp[k][0], amp[k][1], 0, 0.01);
+    REQUIRE_OK(hf_fields_alloc(&s[k], lat, HF_FIELD_U | HF_FIELD_V, &err), err);
+    testconfig_random(&s[k], lat, &rng, amp[k][0], amp[k][1], 0, 0.01);
     if (k == 2) memcpy(s[k].eta, s[1].eta, sizeof s[k].eta); /* same cell as before */
     yf[k] = malloc(rows * sizeof *yf[k]);
     REQUIRE_OK(ef.compute(ef.ctx, &s[k], yf[k], &err), err);
@@ -179,8 +168,8 @@ int main(int argc, char **argv) {
   CHECK(!childtest_exists(RUN "/ipi", "ipi.sock"), "the socket is removed at the end");
 
   /* failures at the client's 2nd call; the reference energy is given */
-  failure_case fc = {.m = &m,
-                     .lat = &lat,
+  failure_case fc = {.m = m,
+                     .lat = lat,
                      .cfg = cfg,
                      .py = argv[2],
                      .runner = runner,
@@ -207,6 +196,6 @@ int main(int argc, char **argv) {
   hf_fp_engine_free(&ef);
   for (int k = 0; k < NCONF; k++) hf_fields_free(&s[k]), free(yf[k]);
   free(yp);
-  hf_model_free(&m);
+  hf_model_free(&t.m);
   return check_done("ipi_engine");
 }
