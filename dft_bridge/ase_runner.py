@@ -34,8 +34,8 @@ change), and per call: INIT carries the call directory's name, whose
 structure.xyz gives the species (and is checked against the positions that
 follow); the GPAW log goes to that directory's gpaw.txt, a marker line to
 stdout and stderr; POSDATA brings the cell and positions; FORCEREADY returns
-energy, forces, virial -V stress and the extra string (JSON: converged,
-scf_iterations, seconds, reused).  An unconverged SCF is sent with
+energy, forces, virial -V stress and the extra string (JSON: call, converged,
+scf_iterations, seconds, new_calculator, cell_changed).  An unconverged SCF is sent with
 "converged": false.  It exits on EXIT or when the server closes the socket."""
 import argparse
 import json
@@ -202,17 +202,19 @@ class PersistentCalculation:
             with open("sleeping.pid", "w") as f:
                 f.write(f"{os.getpid()}\n")
             time.sleep(float(self.simulate[1]))
-        reused = self.atoms is not None and list(self.atoms.numbers) == list(given.numbers)
-        if not reused:
+        kept = self.atoms is not None and list(self.atoms.numbers) == list(given.numbers)
+        if not kept:
             self.atoms = given
             self.atoms.calc = make_calculator(self.settings)
+        # GPAW keeps its wavefunctions only if the cell stays (bit for bit)
+        cell_changed = not kept or not np.array_equal(self.atoms.cell[:], cell)
         self.atoms.set_cell(cell, scale_atoms=False)
         self.atoms.positions = positions
         calc = self.atoms.calc
         if hasattr(calc, "get_number_of_iterations"):  # GPAW: this call's log here
             calc.set(txt=os.path.join(calldir, "gpaw.txt"))
         t0 = time.time()
-        extra = {"call": name, "reused": reused}
+        extra = {"call": name, "new_calculator": not kept, "cell_changed": cell_changed}
         try:
             try:
                 energy, forces, stress = evaluate(self.atoms)
@@ -223,7 +225,7 @@ class PersistentCalculation:
                 self.atoms.calc = make_calculator(self.settings)
                 calc = self.atoms.calc
                 calc.set(txt=os.path.join(calldir, "gpaw.txt"))
-                extra["reused"] = False
+                extra["new_calculator"] = True
                 energy, forces, stress = evaluate(self.atoms)
         except unconverged_errors() as e:
             print(f"ase_runner: SCF not converged: {e}", file=sys.stderr, flush=True)
