@@ -190,7 +190,8 @@ class PersistentCalculation:
         if world.rank == 0:
             for stream in (sys.stdout, sys.stderr):
                 print(f"=== heff ipi call {self.calls}: {name} "
-                      f"({time.strftime('%Y-%m-%d %H:%M:%S')}) ===", file=stream, flush=True)
+                      f"({time.strftime('%Y-%m-%d %H:%M:%S')}, {world.size} ranks) ===",
+                      file=stream, flush=True)
         given = read("structure.xyz", format="extxyz")
         if (len(given) != len(positions) or np.abs(given.positions - positions).max() > 1e-8
                 or np.abs(given.cell[:] - cell).max() > 1e-8):
@@ -257,6 +258,11 @@ def ipi_client(path, settings, simulate):
     import numpy as np
     from ase.parallel import world
 
+    if settings.get("calculator") == "gpaw":
+        import gpaw  # noqa: F401  (loads _gpaw before ASE picks its MPI world)
+    rank = os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", "0"))
+    if world.size == 1 and rank != "0":
+        return  # an MPI rank of a serial calculator: rank 0 does the work
     calc = PersistentCalculation(settings, simulate)
     if world.rank != 0:  # follow rank 0: a name (empty: stop), cell, positions
         while True:
