@@ -35,7 +35,7 @@ structure.xyz gives the species (and is checked against the positions that
 follow); the GPAW log goes to that directory's gpaw.txt, a marker line to
 stdout and stderr; POSDATA brings the cell and positions; FORCEREADY returns
 energy, forces, virial -V stress and the extra string (JSON: call, converged,
-scf_iterations, seconds, new_calculator, cell_changed).  An unconverged SCF is sent with
+scf_iterations, seconds, cpu_seconds, new_calculator, cell_changed).  An unconverged SCF is sent with
 "converged": false.  It exits on EXIT or when the server closes the socket."""
 import argparse
 import json
@@ -111,6 +111,8 @@ def write_result(path, converged, energy=None, stress=None, forces=None, truncat
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write("# heff child result 1\n")
+        # CPU time of this process (rank 0) so far: start, set-up and SCF
+        f.write(f"# cpu_seconds {time.process_time():.2f}\n")
         f.write(f"converged {'true' if converged else 'false'}\n")
         if converged:
             f.write(f"energy {energy!r}\n")
@@ -172,6 +174,7 @@ class PersistentCalculation:
         self.atoms = None
         self.calls = 0
         self.base = os.getcwd()
+        self.cpu = 0.0  # process CPU time at the end of the last call
 
     def failure(self, kind):
         """Is the simulated failure `kind` due at this call?"""
@@ -234,6 +237,9 @@ class PersistentCalculation:
             return 0.0, np.zeros((len(given), 3)), np.zeros((3, 3)), extra
         extra["converged"] = not self.failure("unconverged")
         extra["seconds"] = round(time.time() - t0, 3)
+        # CPU time since the last call ended (the first: since the process started)
+        extra["cpu_seconds"] = round(time.process_time() - self.cpu, 2)
+        self.cpu = time.process_time()
         if hasattr(calc, "get_number_of_iterations"):
             extra["scf_iterations"] = int(calc.get_number_of_iterations())
         if world.rank == 0:

@@ -4,7 +4,9 @@
 usage: /usr/bin/python3 persistent_compare.py RUN [RUN...]
 
 For every call_NNNN present in both RUN/file and RUN/persistent: the wall
-time of each (RUN/*/calls.tsv, s), GPAW's SCF iterations (gpaw.txt,
+time of each (RUN/*/calls.tsv, s), the client's CPU time (result.txt: the
+whole process in file mode, the call since the previous one ended in
+persistent mode), GPAW's SCF iterations (gpaw.txt,
 "Converged after N iterations"), and the differences of the results
 (result.txt): energy (meV), largest force component (meV/Angstrom), largest
 stress component (GPa).  Prints a markdown table."""
@@ -45,6 +47,16 @@ def seconds(run):
     return out
 
 
+def cpu_seconds(result):
+    """CPU s of the call: file mode '# cpu_seconds X', persistent '"cpu_seconds": X'."""
+    with open(result) as f:
+        for line in f:
+            m = re.search(r'cpu_seconds"?:? ([0-9.]+)', line)
+            if line.startswith("#") and m:
+                return float(m.group(1))
+    return None
+
+
 def iterations(path):
     try:
         with open(path) as f:
@@ -58,8 +70,8 @@ def compare(run):
     fdir, pdir = os.path.join(run, "file"), os.path.join(run, "persistent")
     tf, tp = seconds(fdir), seconds(pdir)
     print(f"\n{run}\n")
-    print("| call | file s | persistent s | SCF iter. file/pers. | dE meV | max dF meV/A | "
-          "max dsigma GPa |")
+    print("| call | wall s file/pers. | CPU s file/pers. | SCF iter. file/pers. | dE meV | "
+          "max dF meV/A | max dsigma GPa |")
     print("|---|---|---|---|---|---|---|")
     for name in sorted(set(tf) & set(tp)):
         ef, sf, ff = read_result(os.path.join(fdir, name, "result.txt"))
@@ -68,7 +80,9 @@ def compare(run):
         ds = max(abs(a - b) for a, b in zip(sf, sp)) * EV_A3_GPA
         it = (iterations(os.path.join(fdir, name, "gpaw.txt")),
               iterations(os.path.join(pdir, name, "gpaw.txt")))
-        print(f"| {name} | {tf[name]:.1f} | {tp[name]:.1f} | {it[0]}/{it[1]} | "
+        cpu = (cpu_seconds(os.path.join(fdir, name, "result.txt")),
+               cpu_seconds(os.path.join(pdir, name, "result.txt")))
+        print(f"| {name} | {tf[name]:.0f}/{tp[name]:.0f} | {cpu[0]}/{cpu[1]} | {it[0]}/{it[1]} | "
               f"{1e3 * abs(ef - ep):.3f} | {1e3 * df:.3f} | {ds:.4f} |")
 
 
