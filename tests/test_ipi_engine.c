@@ -180,7 +180,7 @@ int main(int argc, char **argv) {
   fc.cfg.persistent = 1;
   client_failure(&fc, "crash", "crash@2", 2, 60, "exit code 1");
   const double t0 = childtest_wall();
-  client_failure(&fc, "timeout", "sleep:60@2", 1, 4, "timed out after 4 s");
+  client_failure(&fc, "timeout", "sleep:60@2", 1, 10, "timed out after 10 s");
   printf("timeout case: %.1f s\n", childtest_wall() - t0);
   FILE *pf = fopen(RUN "/timeout/call_0002/sleeping.pid", "r");
   long pid = 0;
