@@ -8,7 +8,8 @@
  * reference energy is taken as 0 (no reference call).  Prints one line per
  * call; the results stay in RUN/file and RUN/persistent (result.txt, and
  * gpaw.txt with the SCF iterations).
- * usage: bench_dft_engine MODEL L SETTINGS RUN NCALLS STRAIN PYTHON RUNNER [RANKS] */
+ * usage: bench_dft_engine MODEL L SETTINGS RUN NCALLS STRAIN PYTHON RUNNER [RANKS [MODES]]
+ * MODES: both (default), file or persistent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,13 @@ static void structure(hf_fields *s, const hf_lattice *lat, int k, int strain) {
 int main(int argc, char **argv) {
   if (argc < 9) {
     fprintf(stderr,
-            "usage: bench_dft_engine MODEL L SETTINGS RUN NCALLS STRAIN PYTHON RUNNER [RANKS]\n");
+            "usage: bench_dft_engine MODEL L SETTINGS RUN NCALLS STRAIN PYTHON RUNNER [RANKS "
+            "[MODES]]\n");
     return 2;
   }
   const int L = atoi(argv[2]), ncalls = atoi(argv[5]), strain = atoi(argv[6]);
   const int ranks = argc > 9 ? atoi(argv[9]) : 1;
+  const char *modes = argc > 10 ? argv[10] : "both";
   hf_err err;
   hf_model m;
   hf_lattice lat;
@@ -58,6 +61,7 @@ int main(int argc, char **argv) {
   double *y = malloc((1 + 6 * lat.n + 6) * sizeof *y);
   printf("# mode\tcall\tseconds\tenergy_eV\n");
   for (int persistent = 0; persistent < 2; persistent++) {
+    if (strcmp(modes, "both") && strcmp(modes, persistent ? "persistent" : "file")) continue;
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/%s", argv[4], persistent ? "persistent" : "file");
     hf_child_config cfg = {.argv = ranks > 1 ? mpi : serial,

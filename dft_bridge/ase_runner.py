@@ -298,7 +298,7 @@ def ipi_client(path, settings, simulate):
                 sock.array(np.float64, 9)  # h^-1
                 n = int(sock.array(np.int32, 1)[0])
                 positions = sock.array(np.float64, 3 * n).reshape(n, 3) * BOHR
-                cell = h.T * BOHR  # h has the cell vectors as columns
+                cell = np.ascontiguousarray(h.T) * BOHR  # h: the cell vectors as columns
                 broadcast_text(name)
                 bcast(cell)
                 bcast(np.array([n], dtype=np.int64))
@@ -328,9 +328,11 @@ def ipi_client(path, settings, simulate):
 
 
 def bcast(a):
+    """rank 0's array a (contiguous) on every rank."""
     from ase.parallel import world
 
-    world.broadcast(a, 0)
+    if world.size > 1:
+        world.broadcast(a, 0)
     return a
 
 
