@@ -242,8 +242,8 @@ class PersistentCalculation:
         self.cpu = time.process_time()
         if hasattr(calc, "get_number_of_iterations"):
             extra["scf_iterations"] = int(calc.get_number_of_iterations())
-        if world.rank == 0:
-            write("result.xyz", self.atoms, format="extxyz")
+        # every rank: ASE's write is collective (rank 0 writes, then broadcasts)
+        write("result.xyz", self.atoms, format="extxyz")
         virial = -self.atoms.get_volume() * voigt_to_3x3(stress)
         return energy, forces, virial, extra
 
@@ -264,8 +264,6 @@ def ipi_client(path, settings, simulate):
     import numpy as np
     from ase.parallel import world
 
-    if settings.get("calculator") == "gpaw":
-        import gpaw  # noqa: F401  (loads _gpaw before ASE picks its MPI world)
     rank = os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", "0"))
     if world.size == 1 and rank != "0":
         return  # an MPI rank of a serial calculator: rank 0 does the work
@@ -365,6 +363,10 @@ def main():
     with open(a.settings) as f:
         settings = json.load(f)
     simulate = a.simulate if a.simulate is not None else settings.get("simulate", "")
+    if settings.get("calculator") == "gpaw":
+        # load _gpaw before ASE's world is first used (ase.io.read uses it): else ASE
+        # takes a serial world and GPAW refuses to run under mpirun
+        import gpaw  # noqa: F401
     if a.ipi:
         ipi_client(a.ipi, settings, simulate)
         return
@@ -390,8 +392,8 @@ def main():
             write_result(a.result, False)
         return
     converged = a.simulate != "unconverged"
+    write("result.xyz", atoms, format="extxyz")  # collective: rank 0 writes
     if world.rank == 0:
-        write("result.xyz", atoms, format="extxyz")
         write_result(a.result, converged, energy, stress, forces, a.simulate == "garbage")
 
 

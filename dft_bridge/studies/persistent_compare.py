@@ -83,7 +83,7 @@ def compare(run):
         cpu = (cpu_seconds(os.path.join(fdir, name, "result.txt")),
                cpu_seconds(os.path.join(pdir, name, "result.txt")))
         print(f"| {name} | {tf[name]:.0f}/{tp[name]:.0f} | {cpu[0]}/{cpu[1]} | {it[0]}/{it[1]} | "
-              f"{1e3 * abs(ef - ep):.3f} | {1e3 * df:.3f} | {ds:.4f} |")
+              f"{1e3 * abs(ef - ep):.2g} | {1e3 * df:.2g} | {ds:.2g} |")
 
 
 if __name__ == "__main__":
