@@ -2,7 +2,8 @@
 (dft_bridge/child_engine.h; protocol in docs/dft-bridge.md).
 
 usage: /usr/bin/python3 ase_runner.py --settings SETTINGS.json
-           [--simulate crash|sleep:SECONDS|unconverged|garbage] STRUCTURE RESULT
+           [--simulate crash|sleep:SECONDS|unconverged|garbage[@K]] STRUCTURE RESULT
+       /usr/bin/python3 ase_runner.py --settings SETTINGS.json [--simulate ...] --ipi SOCKET
 
 Reads STRUCTURE (extended XYZ: species, positions, cell; Angstrom), computes
 energy, forces and stress with the calculator that SETTINGS names, and writes
@@ -20,9 +21,22 @@ RESULT format (one keyword per line; numbers with 17 significant digits):
 
 SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..}
 or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
-"maxiter": 300, "convergence": {...}, "setups": {...}}.  --simulate fakes a
-failure (for the tests): exit 1, sleep first, report an unconverged SCF, or
-write a truncated result."""
+"maxiter": 300, "convergence": {...}, "setups": {...}}; a "simulate" key
+there acts as --simulate.  --simulate fakes a failure (for the tests): exit
+1, sleep first, report an unconverged SCF, or write a truncated result (with
+--ipi: send a bad header); "@K" limits it to the process's K-th call.
+
+With --ipi the runner is the persistent client of heff's i-PI server
+(dft_bridge/ipi_server.h): it connects to SOCKET (relative to its working
+directory, the run directory), keeps one calculator for all calls (GPAW
+starts each SCF from the previous wavefunctions when only positions
+change), and per call: INIT carries the call directory's name, whose
+structure.xyz gives the species (and is checked against the positions that
+follow); the GPAW log goes to that directory's gpaw.txt, a marker line to
+stdout and stderr; POSDATA brings the cell and positions; FORCEREADY returns
+energy, forces, virial -V stress and the extra string (JSON: call, converged,
+scf_iterations, seconds, cpu_seconds, new_calculator, cell_changed).  An unconverged SCF is sent with
+"converged": false.  It exits on EXIT or when the server closes the socket."""
 import argparse
 import json
 import os
@@ -80,10 +94,25 @@ def unconverged_errors():
         return ()
 
 
+# atomic units of the socket: the numbers of dft_bridge/ipi_server.h (CODATA
+# 2018), not ase.units, so that the server's conversion is undone exactly
+BOHR = 0.529177210903  # Angstrom
+HARTREE = 27.211386245988  # eV
+
+
+def parse_simulate(text):
+    """'kind[:arg][@K]' -> (kind, arg, K or None)."""
+    kind, _, at = text.partition("@")
+    kind, _, arg = kind.partition(":")
+    return kind, arg, int(at) if at else None
+
+
 def write_result(path, converged, energy=None, stress=None, forces=None, truncate=False):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write("# heff child result 1\n")
+        # CPU time of this process (rank 0) so far: start, set-up and SCF
+        f.write(f"# cpu_seconds {time.process_time():.2f}\n")
         f.write(f"converged {'true' if converged else 'false'}\n")
         if converged:
             f.write(f"energy {energy!r}\n")
@@ -101,18 +130,249 @@ def write_result(path, converged, energy=None, stress=None, forces=None, truncat
     os.replace(tmp, path)
 
 
+class IpiSocket:
+    """The client end of the i-PI byte stream (rank 0 only)."""
+
+    def __init__(self, path):
+        import socket
+
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+
+    def recv(self, n):
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.s.recv(n - len(buf))
+            if not chunk:
+                raise EOFError("the server closed the connection")
+            buf += chunk
+        return bytes(buf)
+
+    def header(self):
+        return self.recv(12).decode("ascii", "replace").strip()
+
+    def send_header(self, msg):
+        self.s.sendall(msg.encode("ascii").ljust(12))
+
+    def array(self, dtype, count):
+        import numpy as np
+
+        return np.frombuffer(self.recv(np.dtype(dtype).itemsize * count), dtype=dtype).copy()
+
+    def send_array(self, a, dtype):
+        import numpy as np
+
+        self.s.sendall(np.ascontiguousarray(a, dtype=dtype).tobytes())
+
+
+class PersistentCalculation:
+    """One calculator for all calls; GPAW keeps its wavefunctions."""
+
+    def __init__(self, settings, simulate):
+        self.settings = settings
+        self.simulate = parse_simulate(simulate) if simulate else None
+        self.atoms = None
+        self.calls = 0
+        self.base = os.getcwd()
+        self.cpu = 0.0  # process CPU time at the end of the last call
+
+    def failure(self, kind):
+        """Is the simulated failure `kind` due at this call?"""
+        sim = self.simulate
+        return bool(sim) and sim[0] == kind and sim[2] in (None, self.calls)
+
+    def compute(self, name, cell, positions):
+        """Energy, forces, virial (eV, eV/A, eV) and the extra dictionary."""
+        import numpy as np
+        from ase.io import read, write
+        from ase.parallel import world
+
+        self.calls += 1
+        calldir = os.path.join(self.base, name)
+        os.chdir(calldir)
+        if world.rank == 0:
+            for stream in (sys.stdout, sys.stderr):
+                print(f"=== heff ipi call {self.calls}: {name} "
+                      f"({time.strftime('%Y-%m-%d %H:%M:%S')}, {world.size} ranks) ===",
+                      file=stream, flush=True)
+        given = read("structure.xyz", format="extxyz")
+        if (len(given) != len(positions) or np.abs(given.positions - positions).max() > 1e-8
+                or np.abs(given.cell[:] - cell).max() > 1e-8):
+            raise SystemExit(f"ase_runner: {name}: the positions sent differ from structure.xyz")
+        if self.failure("crash"):
+            print("ase_runner: simulated crash", file=sys.stderr, flush=True)
+            sys.exit(1)
+        if self.failure("sleep"):
+            with open("sleeping.pid", "w") as f:
+                f.write(f"{os.getpid()}\n")
+            time.sleep(float(self.simulate[1]))
+        kept = self.atoms is not None and list(self.atoms.numbers) == list(given.numbers)
+        if not kept:
+            self.atoms = given
+            self.atoms.calc = make_calculator(self.settings)
+        # GPAW keeps its wavefunctions only if the cell stays (bit for bit)
+        cell_changed = not kept or not np.array_equal(self.atoms.cell[:], cell)
+        self.atoms.set_cell(cell, scale_atoms=False)
+        self.atoms.positions = positions
+        calc = self.atoms.calc
+        if hasattr(calc, "get_number_of_iterations"):  # GPAW: this call's log here
+            calc.set(txt=os.path.join(calldir, "gpaw.txt"))
+        t0 = time.time()
+        extra = {"call": name, "new_calculator": not kept, "cell_changed": cell_changed}
+        try:
+            try:
+                energy, forces, stress = evaluate(self.atoms)
+            except RuntimeError as e:  # GPAW: lower symmetry than the last structure
+                if "symmetry" not in str(e).lower():
+                    raise
+                print(f"ase_runner: {e}: new calculator", file=sys.stderr, flush=True)
+                self.atoms.calc = make_calculator(self.settings)
+                calc = self.atoms.calc
+                calc.set(txt=os.path.join(calldir, "gpaw.txt"))
+                extra["new_calculator"] = True
+                energy, forces, stress = evaluate(self.atoms)
+        except unconverged_errors() as e:
+            print(f"ase_runner: SCF not converged: {e}", file=sys.stderr, flush=True)
+            extra.update(converged=False, seconds=time.time() - t0)
+            return 0.0, np.zeros((len(given), 3)), np.zeros((3, 3)), extra
+        extra["converged"] = not self.failure("unconverged")
+        extra["seconds"] = round(time.time() - t0, 3)
+        # CPU time since the last call ended (the first: since the process started)
+        extra["cpu_seconds"] = round(time.process_time() - self.cpu, 2)
+        self.cpu = time.process_time()
+        if hasattr(calc, "get_number_of_iterations"):
+            extra["scf_iterations"] = int(calc.get_number_of_iterations())
+        # every rank: ASE's write is collective (rank 0 writes, then broadcasts)
+        write("result.xyz", self.atoms, format="extxyz")
+        virial = -self.atoms.get_volume() * voigt_to_3x3(stress)
+        return energy, forces, virial, extra
+
+
+def evaluate(atoms):
+    return atoms.get_potential_energy(), atoms.get_forces(), atoms.get_stress(voigt=True)
+
+
+def voigt_to_3x3(s):
+    import numpy as np
+
+    xx, yy, zz, yz, xz, xy = s
+    return np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
+
+
+def ipi_client(path, settings, simulate):
+    """The client loop; rank 0 talks, all ranks compute (ASE's world)."""
+    import numpy as np
+    from ase.parallel import world
+
+    rank = os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", "0"))
+    if world.size == 1 and rank != "0":
+        return  # an MPI rank of a serial calculator: rank 0 does the work
+    calc = PersistentCalculation(settings, simulate)
+    if world.rank != 0:  # follow rank 0: a name (empty: stop), cell, positions
+        while True:
+            name = broadcast_text(None)
+            if not name:
+                return
+            cell = bcast(np.zeros((3, 3)))
+            n = int(bcast(np.zeros(1, dtype=np.int64))[0])
+            calc.compute(name, cell, bcast(np.zeros((n, 3))))
+    sock = IpiSocket(path)
+    state, name, result = "NEEDINIT", "", None
+    try:
+        while True:
+            try:
+                msg = sock.header()
+            except EOFError:
+                msg = "EXIT"
+            if msg == "STATUS":
+                sock.send_header(state)
+            elif msg == "INIT":
+                sock.array(np.int32, 1)  # bead index
+                nbytes = int(sock.array(np.int32, 1)[0])
+                name = sock.recv(nbytes).decode("utf-8") if nbytes > 0 else ""
+                state = "READY"
+            elif msg == "POSDATA":
+                h = sock.array(np.float64, 9).reshape(3, 3)
+                sock.array(np.float64, 9)  # h^-1
+                n = int(sock.array(np.int32, 1)[0])
+                positions = sock.array(np.float64, 3 * n).reshape(n, 3) * BOHR
+                cell = np.ascontiguousarray(h.T) * BOHR  # h: the cell vectors as columns
+                broadcast_text(name)
+                bcast(cell)
+                bcast(np.array([n], dtype=np.int64))
+                bcast(positions)
+                result = calc.compute(name, cell, positions)
+                state = "HAVEDATA"
+            elif msg == "GETFORCE":
+                energy, forces, virial, extra = result
+                if calc.failure("garbage"):
+                    sock.send_header("NONSENSE")
+                    continue
+                sock.send_header("FORCEREADY")
+                sock.send_array([energy / HARTREE], np.float64)
+                sock.send_array([len(forces)], np.int32)
+                sock.send_array(np.asarray(forces) * (BOHR / HARTREE), np.float64)
+                sock.send_array((np.asarray(virial) / HARTREE).T, np.float64)
+                text = json.dumps(extra).encode("utf-8")
+                sock.send_array([len(text)], np.int32)
+                sock.s.sendall(text)
+                state = "NEEDINIT"
+            elif msg == "EXIT":
+                return
+            else:
+                raise SystemExit(f"ase_runner: unexpected message {msg!r} from the server")
+    finally:
+        broadcast_text("")  # the other ranks stop
+
+
+def bcast(a):
+    """rank 0's array a (contiguous) on every rank."""
+    from ase.parallel import world
+
+    if world.size > 1:
+        world.broadcast(a, 0)
+    return a
+
+
+def broadcast_text(text):
+    """rank 0's text (<= 255 bytes) on every rank; '' is 'stop'."""
+    import numpy as np
+    from ase.parallel import world
+
+    if world.size == 1:
+        return text
+    buf = np.zeros(256, dtype=np.uint8)
+    if world.rank == 0:
+        raw = text.encode("utf-8")[:255]
+        buf[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    world.broadcast(buf, 0)
+    return bytes(buf).rstrip(b"\0").decode("utf-8")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--settings", required=True)
-    p.add_argument("--simulate", default="")
-    p.add_argument("structure")
-    p.add_argument("result")
+    p.add_argument("--simulate", default=None)
+    p.add_argument("--ipi", metavar="SOCKET")
+    p.add_argument("structure", nargs="?")
+    p.add_argument("result", nargs="?")
     a = p.parse_args()
     from ase.io import read, write
     from ase.parallel import world
 
     with open(a.settings) as f:
         settings = json.load(f)
+    simulate = a.simulate if a.simulate is not None else settings.get("simulate", "")
+    if settings.get("calculator") == "gpaw":
+        # load _gpaw before ASE's world is first used (ase.io.read uses it): else ASE
+        # takes a serial world and GPAW refuses to run under mpirun
+        import gpaw  # noqa: F401
+    if a.ipi:
+        ipi_client(a.ipi, settings, simulate)
+        return
+    if not a.structure or not a.result:
+        p.error("STRUCTURE and RESULT are required without --ipi")
+    a.simulate = simulate
     atoms = read(a.structure, format="extxyz")
     if a.simulate == "crash":
         print("ase_runner: simulated crash", file=sys.stderr)
@@ -132,8 +392,8 @@ def main():
             write_result(a.result, False)
         return
     converged = a.simulate != "unconverged"
+    write("result.xyz", atoms, format="extxyz")  # collective: rank 0 writes
     if world.rank == 0:
-        write("result.xyz", atoms, format="extxyz")
         write_result(a.result, converged, energy, stress, forces, a.simulate == "garbage")
 
 

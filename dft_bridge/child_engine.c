@@ -11,14 +11,17 @@
 
 #include "child_io.h"
 #include "child_spawn.h"
+#include "ipi_client.h"
 #include "mode_map.h"
 
 #define PATH_LEN 4096
 
 typedef struct {
   hf_mode_map mm;
-  char **argv; /* the command, then STRUCTURE, RESULT, NULL */
+  char **argv; /* the command, then STRUCTURE, RESULT (or --ipi SOCKET), NULL */
   int argc;
+  int persistent;    /* one client for all calls (ipi_client.h) */
+  hf_ipi_client ipi; /* persistent: the client */
   char *run_dir;
   double timeout;
   int attempts, remove_mean, next_call;
@@ -68,16 +71,22 @@ static void log_call(const child_ctx *c, const char *dir, int ok, double sec, do
   fclose(f);
 }
 
-/* One attempt in directory dir: structure out, child run, result in. */
-static int attempt(child_ctx *c, const char *dir, const hf_fields *s, hf_child_result *res,
-                   double *sec, hf_err *err) {
-  char path[PATH_LEN], tail[200], what[128];
-  double cell[3][3];
-  const size_t na = hf_mode_map_natoms(&c->mm);
-  *sec = 0;
+/* The call's input, RUN/DIR/structure.xyz, from s; c->r and cell hold it. */
+static int write_structure(child_ctx *c, const char *dir, const hf_fields *s, double cell[3][3],
+                           hf_err *err) {
+  char path[PATH_LEN];
   hf_mode_map_structure(&c->mm, s, c->r, cell);
   snprintf(path, sizeof path, "%s/structure.xyz", dir);
-  if (hf_xyz_write(path, na, c->species, c->r, cell, dir, err)) return HF_FAIL;
+  return hf_xyz_write(path, hf_mode_map_natoms(&c->mm), c->species, c->r, cell, dir, err);
+}
+
+/* A child per call: it writes result.txt itself. */
+static int attempt_spawn(child_ctx *c, const char *dir, const hf_fields *s, double *sec,
+                         hf_err *err) {
+  char path[PATH_LEN], tail[200], what[128];
+  double cell[3][3];
+  *sec = 0;
+  if (write_structure(c, dir, s, cell, err)) return HF_FAIL;
   hf_spawn_status st;
   if (hf_spawn_run((const char *const *)c->argv, dir, c->timeout, &st, err)) return HF_FAIL;
   *sec = st.seconds;
@@ -87,9 +96,65 @@ static int attempt(child_ctx *c, const char *dir, const hf_fields *s, hf_child_r
     hf_spawn_describe(&st, c->timeout, what, sizeof what);
     return hf_fail(err, "%s%s%s", what, tail[0] ? ": " : "", tail);
   }
+  return HF_OK;
+}
+
+/* "converged": false in the client's extra string (JSON) marks an
+ * unconverged SCF; clients that send no such key are taken as converged. */
+static int extra_converged(const char *extra) {
+  const char *p = strstr(extra, "\"converged\"");
+  if (!p) return 1;
+  p += strlen("\"converged\"");
+  p += strspn(p, " \t:");
+  return strncmp(p, "false", 5) != 0;
+}
+
+/* The persistent client: the answer it sends becomes result.txt, written
+ * here in the same format (the virial -V sigma turned into the stress). */
+static int attempt_ipi(child_ctx *c, const char *dir, const hf_fields *s, double *sec,
+                       hf_err *err) {
+  char path[PATH_LEN], tail[200], what[sizeof err->msg];
+  double cell[3][3];
+  *sec = 0;
+  if (write_structure(c, dir, s, cell, err)) return HF_FAIL;
+  const size_t na = hf_mode_map_natoms(&c->mm);
+  const char *name = strrchr(dir, '/') + 1; /* dir is RUN/name */
+  hf_ipi_result ir = {.forces = c->f};
+  hf_spawn_status st;
+  const double t0 = hf_spawn_now();
+  const int rc = hf_ipi_client_call(&c->ipi, name, c->timeout, na, cell, c->r, &ir, &st, err);
+  *sec = hf_spawn_now() - t0;
+  if (rc) {
+    snprintf(path, sizeof path, "%s/%s", c->run_dir, c->ipi.err_log);
+    log_tail(path, tail, sizeof tail);
+    snprintf(what, sizeof what, "%s", err->msg);
+    if (!st.timed_out && (st.exited || st.signal)) {
+      char how[64];
+      hf_spawn_describe(&st, c->timeout, how, sizeof how);
+      return hf_fail(err, "%s; client %s%s%s", what, how, tail[0] ? ": " : "", tail);
+    }
+    return hf_fail(err, "%s%s%s", what, tail[0] ? "; client: " : "", tail);
+  }
+  hf_child_result res = {
+      .converged = extra_converged(ir.extra), .energy = ir.energy, .forces = c->f};
+  hf_voigt_symmetric(ir.virial, -1 / hf_mode_map_volume(&c->mm, s->eta), res.stress);
+  snprintf(path, sizeof path, "%s/result.txt", dir);
+  if (!res.converged) hf_ipi_client_stop(&c->ipi, 0, &st); /* restart from scratch */
+  return hf_child_result_write(path, na, &res, ir.extra, err);
+}
+
+/* One attempt in directory dir: structure out, engine call, RUN/DIR/result.txt in. */
+static int attempt(child_ctx *c, const char *dir, const hf_fields *s, hf_child_result *res,
+                   double *sec, hf_err *err) {
+  char path[PATH_LEN], tail[200];
+  if (c->persistent ? attempt_ipi(c, dir, s, sec, err) : attempt_spawn(c, dir, s, sec, err))
+    return HF_FAIL;
   snprintf(path, sizeof path, "%s/result.txt", dir);
   res->forces = c->f;
-  if (hf_child_result_read(path, na, res, err)) return HF_FAIL;
+  if (hf_child_result_read(path, hf_mode_map_natoms(&c->mm), res, err)) return HF_FAIL;
+  snprintf(path, sizeof path, "%s/%s", c->persistent ? c->run_dir : dir,
+           c->persistent ? c->ipi.err_log : "stderr.log");
+  log_tail(path, tail, sizeof tail);
   if (!res->converged) return hf_fail(err, "SCF not converged%s%s", tail[0] ? ": " : "", tail);
   return HF_OK;
 }
@@ -168,6 +233,7 @@ static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
 static void child_destroy(void *p) {
   child_ctx *c = p;
   if (!c) return;
+  if (c->persistent) hf_ipi_client_free(&c->ipi);
   for (int k = 0; k < c->argc; k++) free(c->argv[k]);
   free(c->argv);
   free(c->run_dir);
@@ -197,12 +263,17 @@ static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const h
   if (!c->argv) return hf_fail(err, "out of memory");
   for (int k = 0; k < c->argc; k++)
     if (!(c->argv[k] = strdup(cfg->argv[k]))) return hf_fail(err, "out of memory");
-  c->argv[c->argc] = "structure.xyz"; /* literals: not freed (argc counts the owned ones) */
-  c->argv[c->argc + 1] = "result.txt";
+  /* literals: not freed (argc counts the owned ones) */
+  c->argv[c->argc] = cfg->persistent ? "--ipi" : "structure.xyz";
+  c->argv[c->argc + 1] = cfg->persistent ? "ipi.sock" : "result.txt";
   c->run_dir = strdup(cfg->run_dir);
   if (!c->run_dir) return hf_fail(err, "out of memory");
   if (mkdir(c->run_dir, 0755) && errno != EEXIST)
     return hf_fail(err, "cannot make %s: %s", c->run_dir, strerror(errno));
+  if (cfg->persistent) {
+    if (hf_ipi_client_init(&c->ipi, (const char *const *)c->argv, c->run_dir, err)) return HF_FAIL;
+    c->persistent = 1; /* from here on destroy closes the socket */
+  }
   c->timeout = cfg->timeout;
   c->attempts = cfg->attempts;
   c->remove_mean = cfg->remove_mean_force;

@@ -7,7 +7,10 @@
  * garbled result or an unconverged SCF is a failed call: logged in
  * RUN_DIR/calls.tsv, retried in a new directory up to `attempts` times, then
  * reported through hf_err.  Every call directory is kept (input, result,
- * stdout.log, stderr.log).  Protocol: docs/dft-bridge.md. */
+ * stdout.log, stderr.log).  With `persistent`, one client process answers
+ * all calls over a socket instead (ipi_client.h), keeping its wavefunctions;
+ * structure.xyz and result.txt are written as above, the client's logs are
+ * RUN_DIR/ipi_client_NNN.*.log.  Protocol: docs/dft-bridge.md. */
 #ifndef HF_CHILD_ENGINE_H
 #define HF_CHILD_ENGINE_H
 
@@ -25,6 +28,9 @@ typedef struct {
                               RUN_DIR/reference (a converged result found there is reused) */
   int remove_mean_force;   /* subtract the mean atomic force (codes whose forces do not sum
                               to zero, e.g. CP2K) */
+  int persistent;          /* one client for all calls, through the i-PI protocol
+                              (ipi_client.h): argv gets "--ipi ipi.sock" instead of
+                              STRUCTURE RESULT and runs in run_dir */
   int pulay_correction;    /* subtract the reference structure's mean normal stress from the
                               normal stresses (plane-wave Pulay stress; a0 must be the
                               engine's equilibrium lattice constant) */

@@ -83,3 +83,31 @@ int hf_child_result_read(const char *path, size_t natoms, hf_child_result *res, 
     return hf_fail(err, "%s: incomplete result (truncated?)", path);
   return HF_OK;
 }
+
+int hf_child_result_write(const char *path, size_t natoms, const hf_child_result *res,
+                          const char *note, hf_err *err) {
+  char tmp[4200];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    return hf_fail(err, "%s: path too long", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return hf_fail(err, "%s: %s", tmp, strerror(errno));
+  fprintf(f, "# heff child result 1\n");
+  if (note && *note) {
+    fputs("# ", f);
+    for (const char *p = note; *p && p < note + 400; p++) /* one line the reader's buffer holds */
+      fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+    fputc('\n', f);
+  }
+  fprintf(f, "converged %s\n", res->converged ? "true" : "false");
+  if (res->converged) {
+    fprintf(f, "energy %.17g\nstress", res->energy);
+    for (int m = 0; m < 6; m++) fprintf(f, " %.17g", res->stress[m]);
+    fprintf(f, "\nnatoms %zu\nforces\n", natoms);
+    for (size_t a = 0; a < natoms; a++)
+      fprintf(f, "%.17g %.17g %.17g\n", res->forces[3 * a], res->forces[3 * a + 1],
+              res->forces[3 * a + 2]);
+    fprintf(f, "end\n");
+  }
+  if (fclose(f) || rename(tmp, path)) return hf_fail(err, "%s: write failed", path);
+  return HF_OK;
+}

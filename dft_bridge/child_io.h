@@ -25,4 +25,11 @@ typedef struct {
  * converged = 0 (and nothing else set). */
 int hf_child_result_read(const char *path, size_t natoms, hf_child_result *res, hf_err *err);
 
+/* Writes res in the format hf_child_result_read reads (numbers to 17
+ * significant digits, so they read back bit for bit), atomically (a
+ * temporary file renamed); `note` (may be NULL; its first 400 characters) goes to a
+ * comment line. */
+int hf_child_result_write(const char *path, size_t natoms, const hf_child_result *res,
+                          const char *note, hf_err *err);
+
 #endif

@@ -12,7 +12,7 @@
 
 extern char **environ;
 
-static double now(void) {
+double hf_spawn_now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
@@ -23,28 +23,28 @@ static void nap(double s) {
   nanosleep(&t, NULL);
 }
 
-/* Has pid exited?  Leaves it a zombie (WNOWAIT), so its pid, and with it
- * the process-group id, cannot be reused while we signal the group. */
-static int exited(pid_t pid) {
+/* Leaves pid a zombie (WNOWAIT), so its pid, and with it the process-group
+ * id, cannot be reused while we signal the group. */
+int hf_spawn_exited(pid_t pid) {
   siginfo_t info;
   memset(&info, 0, sizeof info);
   if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno != EINTR;
   return info.si_pid == pid;
 }
 
-static int wait_until(pid_t pid, double deadline) {
+int hf_spawn_wait(pid_t pid, double seconds) {
+  const double deadline = hf_spawn_now() + seconds;
   double step = 1e-3;
-  while (!exited(pid)) {
-    if (now() >= deadline) return 0;
+  while (!hf_spawn_exited(pid)) {
+    if (hf_spawn_now() >= deadline) return 0;
     nap(step);
     step = step < 0.05 ? 2 * step : 0.05;
   }
   return 1;
 }
 
-int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_spawn_status *st,
-                 hf_err *err) {
-  memset(st, 0, sizeof *st);
+int hf_spawn_start(const char *const argv[], const char *dir, const char *out_log,
+                   const char *err_log, int append, pid_t *pid, hf_err *err) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   if (posix_spawn_file_actions_init(&fa)) return hf_fail(err, "spawn: out of memory");
@@ -57,40 +57,53 @@ int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_s
   sigemptyset(&dflt);
   const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGALRM};
   for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) sigaddset(&dflt, sigs[k]);
+  const int logs = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC);
   int rc = posix_spawn_file_actions_addchdir_np(&fa, dir);
   rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  rc = rc ? rc
-          : posix_spawn_file_actions_addopen(&fa, 1, "stdout.log", O_WRONLY | O_CREAT | O_TRUNC,
-                                             0644);
-  rc = rc ? rc
-          : posix_spawn_file_actions_addopen(&fa, 2, "stderr.log", O_WRONLY | O_CREAT | O_TRUNC,
-                                             0644);
+  rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 1, out_log, logs, 0644);
+  rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 2, err_log, logs, 0644);
   rc = rc ? rc
           : posix_spawnattr_setflags(
                 &at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   rc = rc ? rc : posix_spawnattr_setpgroup(&at, 0); /* own group: a timeout kills all of it */
   rc = rc ? rc : posix_spawnattr_setsigmask(&at, &none);
   rc = rc ? rc : posix_spawnattr_setsigdefault(&at, &dflt);
-  pid_t pid = 0;
-  const double t0 = now();
-  if (!rc) rc = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
+  if (!rc) rc = posix_spawnp(pid, argv[0], &fa, &at, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
   if (rc) return hf_fail(err, "cannot start '%s' in %s: %s", argv[0], dir, strerror(rc));
+  return HF_OK;
+}
 
-  if (!wait_until(pid, t0 + timeout)) {
-    st->timed_out = 1;
-    kill(-pid, SIGTERM);
-    if (!wait_until(pid, now() + 2.0)) kill(-pid, SIGKILL);
-  }
+void hf_spawn_terminate(pid_t pid, double grace) {
+  kill(-pid, SIGTERM);
+  if (!hf_spawn_wait(pid, grace)) kill(-pid, SIGKILL);
+}
+
+int hf_spawn_reap(pid_t pid, hf_spawn_status *st, hf_err *err) {
   kill(-pid, SIGKILL); /* whatever the child left running in its group */
   int status = 0;
   pid_t w;
   while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) continue;
-  if (w != pid) return hf_fail(err, "waiting for '%s': %s", argv[0], strerror(errno));
-  st->seconds = now() - t0;
-  if (WIFEXITED(status)) st->exited = 1, st->code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) st->signal = WTERMSIG(status);
+  if (w != pid) return hf_fail(err, "waiting for child %ld: %s", (long)pid, strerror(errno));
+  st->exited = WIFEXITED(status);
+  st->code = st->exited ? WEXITSTATUS(status) : 0;
+  st->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  return HF_OK;
+}
+
+int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_spawn_status *st,
+                 hf_err *err) {
+  memset(st, 0, sizeof *st);
+  pid_t pid = 0;
+  const double t0 = hf_spawn_now();
+  if (hf_spawn_start(argv, dir, "stdout.log", "stderr.log", 0, &pid, err)) return HF_FAIL;
+  if (!hf_spawn_wait(pid, timeout)) {
+    st->timed_out = 1;
+    hf_spawn_terminate(pid, 2.0);
+  }
+  if (hf_spawn_reap(pid, st, err)) return hf_wrap(err, "'%s'", argv[0]);
+  st->seconds = hf_spawn_now() - t0;
   return HF_OK;
 }
 

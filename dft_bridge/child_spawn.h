@@ -5,6 +5,8 @@
 #ifndef HF_CHILD_SPAWN_H
 #define HF_CHILD_SPAWN_H
 
+#include <sys/types.h>
+
 #include "error.h"
 
 typedef struct {
@@ -20,6 +22,24 @@ typedef struct {
  * otherwise st says how it ended. */
 int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_spawn_status *st,
                  hf_err *err);
+
+/* The parts of hf_spawn_run, for a child that outlives one call (the
+ * persistent engine, ipi_client.h).  Starts argv in dir, stdout and stderr
+ * to out_log and err_log (relative to dir; appended or truncated), in its
+ * own process group. */
+int hf_spawn_start(const char *const argv[], const char *dir, const char *out_log,
+                   const char *err_log, int append, pid_t *pid, hf_err *err);
+/* Has pid exited?  It stays a zombie (its group id is not reused) until reaped. */
+int hf_spawn_exited(pid_t pid);
+/* Waits up to `seconds` for pid to exit; 1 if it did. */
+int hf_spawn_wait(pid_t pid, double seconds);
+/* SIGTERM to the group, SIGKILL `grace` seconds later if pid is still there. */
+void hf_spawn_terminate(pid_t pid, double grace);
+/* SIGKILL to what is left of the group, then reaps pid into st (exited,
+ * code, signal; seconds and timed_out untouched). */
+int hf_spawn_reap(pid_t pid, hf_spawn_status *st, hf_err *err);
+/* Monotonic clock, seconds. */
+double hf_spawn_now(void);
 
 /* Short description of st ("exit code 1", "killed by signal 9", "timed out after 2 s"). */
 void hf_spawn_describe(const hf_spawn_status *st, double timeout, char *buf, int len);

@@ -76,6 +76,10 @@ int hf_mode_map_project(const hf_mode_map *mm, const double *x, hf_fields *s, do
 
 /* eps (3x3, symmetric) from Voigt eta with engineering shears. */
 void hf_strain_tensor(const double eta[6], double eps[3][3]);
+/* v = scale * the symmetric part of t, Voigt order xx yy zz yz zx xy. */
+void hf_voigt_symmetric(const double t[3][3], double scale, double v[6]);
+/* Ai = A^-1 by cofactors; returns det A (Ai is inf/nan when it is 0). */
+double hf_mat3_inverse(const double A[3][3], double Ai[3][3]);
 /* Volume of the strained supercell, Angstrom^3. */
 double hf_mode_map_volume(const hf_mode_map *mm, const double eta[6]);
 /* Eq. 7: dE/deta at fixed modes from an atomic calculation of the structure

@@ -22,6 +22,23 @@ static double det3(const double F[3][3]) {
          F[0][2] * (F[1][0] * F[2][1] - F[1][1] * F[2][0]);
 }
 
+void hf_voigt_symmetric(const double t[3][3], double scale, double v[6]) {
+  for (int m = 0; m < 6; m++) {
+    const int a = voigt[m][0], b = voigt[m][1];
+    v[m] = 0.5 * scale * (t[a][b] + t[b][a]);
+  }
+}
+
+double hf_mat3_inverse(const double A[3][3], double Ai[3][3]) {
+  const double d = det3(A);
+  for (int a = 0; a < 3; a++) /* cofactors */
+    for (int b = 0; b < 3; b++) {
+      const int a1 = (a + 1) % 3, a2 = (a + 2) % 3, b1 = (b + 1) % 3, b2 = (b + 2) % 3;
+      Ai[b][a] = (A[a1][b1] * A[a2][b2] - A[a1][b2] * A[a2][b1]) / d;
+    }
+  return d;
+}
+
 static void deformation(const double eta[6], double F[3][3]) {
   hf_strain_tensor(eta, F);
   for (int a = 0; a < 3; a++) F[a][a] += 1;
@@ -53,14 +70,8 @@ void hf_mode_map_strain_derivative(const hf_mode_map *mm, const double eta[6], c
   for (size_t i = 0; i < na; i++)
     for (int a = 0; a < 3; a++)
       for (int b = 0; b < 3; b++) T[a][b] += f[3 * i + a] * x[3 * i + b];
-  /* F^-1 by cofactors (F is symmetric, so is its inverse) */
-  const double d = det3(F);
   double Fi[3][3];
-  for (int a = 0; a < 3; a++)
-    for (int b = 0; b < 3; b++) {
-      const int a1 = (a + 1) % 3, a2 = (a + 2) % 3, b1 = (b + 1) % 3, b2 = (b + 2) % 3;
-      Fi[b][a] = (F[a1][b1] * F[a2][b2] - F[a1][b2] * F[a2][b1]) / d;
-    }
+  hf_mat3_inverse(F, Fi); /* F is symmetric, so is its inverse */
   double G[3][3];
   for (int a = 0; a < 3; a++)
     for (int c = 0; c < 3; c++)

@@ -31,7 +31,8 @@ static int model_engines(fit_engines *e, const fit_config *c, const hf_model *fi
 }
 
 /* [mpirun -np N] [python] runner --settings S; the child engine appends
- * STRUCTURE RESULT.  The ranks inherit the environment (GPAW_SETUP_PATH, threads). */
+ * STRUCTURE RESULT (or, persistent, --ipi SOCKET).  The ranks inherit the environment
+ * (GPAW_SETUP_PATH, threads). */
 static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fitted,
                         const hf_lattice *lat, hf_err *err) {
   const fit_child_opts *o = &c->child;
@@ -65,7 +66,8 @@ static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fit
                         .species = {o->species[0], o->species[1], o->species[2]},
                         .e_ref = o->e_ref,
                         .remove_mean_force = o->remove_mean_force,
-                        .pulay_correction = o->pulay_correction};
+                        .pulay_correction = o->pulay_correction,
+                        .persistent = o->persistent};
   memcpy(cc.xi, o->xi, sizeof cc.xi);
   return hf_child_engine_create(&e->fp, fitted, lat, &cc, err);
 }

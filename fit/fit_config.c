@@ -119,6 +119,7 @@ enum {
   E_EREF,
   E_MEANF,
   E_PULAY,
+  E_PERSIST,
   E_NK
 };
 #define E_FIRST_CHILD E_SETTINGS
@@ -233,6 +234,8 @@ static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
   if (s[E_PULAY].val &&
       hf_yaml_bool(r, s[E_PULAY].val, w, "pulay_correction", &o->pulay_correction))
     return HF_FAIL;
+  if (s[E_PERSIST].val && hf_yaml_bool(r, s[E_PERSIST].val, w, "persistent", &o->persistent))
+    return HF_FAIL;
   return HF_OK;
 }
 
@@ -255,7 +258,8 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                                    "run_dir",
                                    "e_ref",
                                    "remove_mean_force",
-                                   "pulay_correction"};
+                                   "pulay_correction",
+                                   "persistent"};
   hf_yslot s[E_NK];
   for (int k = 0; k < E_NK; k++) s[k] = (hf_yslot){.key = keys[k]};
   const char *w = "engine: ";

@@ -27,7 +27,8 @@ enum fit_engine_type { FIT_ENGINE_MODEL = 0, FIT_ENGINE_CHILD = 1 };
 
 /* A first-principles code run as a child process per call
  * (dft_bridge/child_engine.h): [mpirun -np ranks] python runner --settings
- * SETTINGS STRUCTURE RESULT in run_dir/call_NNNN. */
+ * SETTINGS STRUCTURE RESULT in run_dir/call_NNNN, or (persistent) one
+ * [mpirun -np ranks] python runner --settings SETTINGS --ipi ipi.sock in run_dir. */
 typedef struct {
   char settings[1024]; /* runner settings (JSON, as dft_bridge/gpaw_pbesol.json) */
   char runner[1024];   /* the child program (default: dft_bridge/ase_runner.py) */
@@ -43,6 +44,8 @@ typedef struct {
   double e_ref;       /* eV, undistorted supercell; NAN: computed once */
   int remove_mean_force;
   int pulay_correction; /* subtract the reference's mean normal stress (child_engine.h) */
+  int persistent;       /* one client for all calls over the i-PI socket (child_engine.h);
+                           how the engine runs, not what it computes: may change on resume */
 } fit_child_opts;
 
 typedef struct {

@@ -21,36 +21,10 @@
 
 #include "check.h"
 #include "child_engine.h"
+#include "childtest.h"
 #include "testconfig.h"
 
 #define RUN "child_engine_run"
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
-}
-
-static int exists(const char *dir, const char *name) {
-  char p[4096];
-  struct stat sb;
-  snprintf(p, sizeof p, "%s/%s", dir, name);
-  return stat(p, &sb) == 0;
-}
-
-static int count_lines(const char *path, const char *word) {
-  FILE *f = fopen(path, "r");
-  char line[2048];
-  int n = 0;
-  while (f && fgets(line, sizeof line, f)) n += strstr(line, word) != NULL;
-  if (f) fclose(f);
-  return n;
-}
-
-static double wall(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* A failing engine: argv of the good one plus extra arguments. */
 static int expect_failure(const hf_model *m, const hf_lattice *lat, hf_child_config cfg,
@@ -61,20 +35,21 @@ static int expect_failure(const hf_model *m, const hf_lattice *lat, hf_child_con
   cfg.argv = argv;
   cfg.run_dir = dir;
   REQUIRE_OK(hf_child_engine_create(&e, m, lat, &cfg, &err), err);
-  const double t0 = wall();
+  const double t0 = childtest_wall();
   const int rc = e.compute(e.ctx, s, y, &err);
-  const double sec = wall() - t0;
+  const double sec = childtest_wall() - t0;
   const char *last = hf_child_engine_last_dir(&e);
   printf("%s: %s after %.2f s: %s\n", label, rc ? "failed" : "succeeded", sec, rc ? err.msg : "");
   CHECK(rc != 0, "%s: the call should fail", label);
   CHECK(strstr(err.msg, want) != NULL, "%s: message should say '%s': %s", label, want, err.msg);
   CHECK(strstr(err.msg, last) != NULL, "%s: message names the call directory", label);
-  CHECK(exists(last, "structure.xyz") && exists(last, "stderr.log") && exists(last, "stdout.log"),
+  CHECK(childtest_exists(last, "structure.xyz") && childtest_exists(last, "stderr.log") &&
+            childtest_exists(last, "stdout.log"),
         "%s: the call directory %s is kept with its input and logs", label, last);
   char log[4096];
   snprintf(log, sizeof log, "%s/calls.tsv", dir);
-  CHECK(count_lines(log, "\tfailed\t") == cfg.attempts, "%s: %d failed attempts logged", label,
-        cfg.attempts);
+  CHECK(childtest_count_lines(log, "\tfailed\t") == cfg.attempts, "%s: %d failed attempts logged",
+        label, cfg.attempts);
   hf_fp_engine_free(&e);
   return 0;
 }
@@ -84,100 +59,49 @@ int main(int argc, char **argv) {
     printf("usage: test_child_engine MODELS_DIR PYTHON ASE_RUNNER\n");
     return 1;
   }
-  char model_path[4096], runner[4096], settings[4096], cwd[4096];
-  snprintf(model_path, sizeof model_path, "%s/BaTiO3_ZVR1995.yaml", argv[1]);
-  if (!realpath(argv[3], runner) || !getcwd(cwd, sizeof cwd)) {
-    printf("FAIL: cannot resolve %s\n", argv[3]);
-    return 1;
-  }
-  nftw(RUN, rm_entry, 16, FTW_DEPTH | FTW_PHYS); /* a fresh run directory */
-  mkdir(RUN, 0755);
-  if (snprintf(settings, sizeof settings, "%s/" RUN "/lj.json", cwd) >= (int)sizeof settings)
-    return 1;
-  FILE *f = fopen(settings, "w");
-  if (!f) return 1;
-  /* sigma puts the LJ minimum near the B-X distance; rc = 5.2 lies between the
-   * neighbour shells at 4.83 and 5.58 Angstrom, so no pair crosses it */
-  fprintf(f, "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2}\n");
-  fclose(f);
-
   hf_err err;
-  hf_model m;
-  REQUIRE_OK(hf_model_load(&m, model_path, &err), err);
-  hf_lattice lat;
-  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){2, 2, 2}, &err), err);
-  const size_t n = lat.n, rows = 1 + 6 * n + 6;
-  const char *good[] = {argv[2], runner, "--settings", settings, NULL};
-  hf_child_config cfg = {.argv = good,
-                         .run_dir = RUN "/lj",
-                         .timeout = 120,
-                         .attempts = 1,
-                         .species = {"Ba", "Ti", "O"},
-                         /* the GPAW PBEsol soft mode (docs/dft-bridge.md) */
-                         .xi = {0.006, 1, -1.556, -0.804, -0.804},
-                         .e_ref = NAN,
-                         .remove_mean_force = 0};
+  static childtest_env t;
+  REQUIRE_OK(childtest_env_init(&t, argv + 1, RUN, "lj", &err), err);
+  const hf_model *m = &t.m;
+  const hf_lattice *lat = &t.lat;
+  const size_t n = t.n, rows = t.rows;
+  const char *runner = t.runner, *settings = t.settings, *const *good = t.argv;
+  hf_child_config cfg = t.cfg;
   hf_fp_engine e;
-  REQUIRE_OK(hf_child_engine_create(&e, &m, &lat, &cfg, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&e, m, lat, &cfg, &err), err);
   hf_fields s;
-  REQUIRE_OK(hf_fields_alloc(&s, &lat, HF_FIELD_U | HF_FIELD_V, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&s, lat, HF_FIELD_U | HF_FIELD_V, &err), err);
   hf_rng rng;
   hf_rng_seed(&rng, 11);
-  testconfig_random(&s, &lat, &rng, 0.06, 0.04, 0, 0.01);
+  testconfig_random(&s, lat, &rng, 0.06, 0.04, 0, 0.01);
   double *y = malloc(rows * sizeof *y), *yp = malloc(rows * sizeof *yp);
   REQUIRE_OK(e.compute(e.ctx, &s, y, &err), err);
   const double eref = hf_child_engine_eref(&e);
   printf("reference energy %.10f eV (%s/reference), E - E_ref = %.6g eV/cell\n", eref, cfg.run_dir,
          y[0]);
-  CHECK(isfinite(eref) && exists(RUN "/lj/reference", "result.txt"), "reference computed");
+  CHECK(isfinite(eref) && childtest_exists(RUN "/lj/reference", "result.txt"),
+        "reference computed");
   int finite = 1;
   for (size_t r = 0; r < rows; r++) finite &= isfinite(y[r]);
   CHECK(finite, "all %zu rows finite", rows);
 
   /* mode forces and -dE/deta/N vs differences of N * y[0] */
-  struct {
-    const char *name;
-    double *var;
-    size_t row;
-    double h;
-  } probes[] = {
-      {"u_x(cell 0)", &s.u[0][0], 1 + 0 * n + 0, 1e-3},
-      {"u_z(cell 5)", &s.u[2][5], 1 + 2 * n + 5, 1e-3},
-      {"v_y(cell 3)", &s.v[1][3], 1 + 4 * n + 3, 1e-3},
-      {"eta1", &s.eta[0], 1 + 6 * n + 0, 1e-4},
-      {"eta4", &s.eta[3], 1 + 6 * n + 3, 1e-4},
-  };
-  double worst = 0;
-  for (size_t p = 0; p < sizeof probes / sizeof *probes; p++) {
-    const double v0 = *probes[p].var, h = probes[p].h;
-    double en[4];
-    for (int q = 0; q < 4; q++) {
-      *probes[p].var = v0 + (q < 2 ? 1 : 2) * (q % 2 ? -h : h);
-      REQUIRE_OK(e.compute(e.ctx, &s, yp, &err), err);
-      en[q] = yp[0] * (double)n;
-    }
-    *probes[p].var = v0;
-    double fd = -(8 * (en[0] - en[1]) - (en[2] - en[3])) / (12 * h);
-    if (probes[p].row > 6 * n) fd /= (double)n; /* stress rows are per cell */
-    const double an = y[probes[p].row], rel = fabs(fd - an) / fmax(fabs(an), 1e-6);
-    worst = fmax(worst, rel);
-    printf("  %-12s row %.10g, finite differences %.10g (rel %.2e)\n", probes[p].name, an, fd, rel);
-    CHECK(rel < 1e-5, "%s: row %.10g vs finite differences %.10g", probes[p].name, an, fd);
-  }
+  const double worst = childtest_fd_rows(&e, &s, y, n, "child");
+  CHECK(worst < 1e-5, "rows vs finite differences: worst rel %.3g", worst);
   printf("child rows vs 5-point differences of the child's energy: worst rel %.2e\n", worst);
 
   /* failures; the reference energy is passed on so that only the call runs */
   cfg.e_ref = eref;
   cfg.attempts = 2;
   const char *crash[] = {argv[2], runner, "--settings", settings, "--simulate", "crash", NULL};
-  expect_failure(&m, &lat, cfg, crash, RUN "/crash", &s, yp, "exit code 1: ase_runner: simulated",
+  expect_failure(m, lat, cfg, crash, RUN "/crash", &s, yp, "exit code 1: ase_runner: simulated",
                  "crash (2 attempts)");
   cfg.attempts = 1;
   cfg.timeout = 1.5;
   const char *sleepy[] = {argv[2], runner, "--settings", settings, "--simulate", "sleep:60", NULL};
-  const double t0 = wall();
-  expect_failure(&m, &lat, cfg, sleepy, RUN "/timeout", &s, yp, "timed out after 1.5 s", "timeout");
-  CHECK(wall() - t0 < 10, "the timeout is kept (%.1f s)", wall() - t0);
+  const double t0 = childtest_wall();
+  expect_failure(m, lat, cfg, sleepy, RUN "/timeout", &s, yp, "timed out after 1.5 s", "timeout");
+  CHECK(childtest_wall() - t0 < 10, "the timeout is kept (%.1f s)", childtest_wall() - t0);
   FILE *pf = fopen(RUN "/timeout/call_0001/sleeping.pid", "r");
   long pid = 0;
   CHECK(pf && fscanf(pf, "%ld", &pid) == 1 && pid > 0, "the sleeping child wrote its pid");
@@ -187,15 +111,15 @@ int main(int argc, char **argv) {
   cfg.timeout = 120;
   const char *unconv[] = {argv[2],      runner,        "--settings", settings,
                           "--simulate", "unconverged", NULL};
-  expect_failure(&m, &lat, cfg, unconv, RUN "/unconverged", &s, yp, "SCF not converged",
+  expect_failure(m, lat, cfg, unconv, RUN "/unconverged", &s, yp, "SCF not converged",
                  "unconverged");
   const char *garbage[] = {argv[2], runner, "--settings", settings, "--simulate", "garbage", NULL};
-  expect_failure(&m, &lat, cfg, garbage, RUN "/garbage", &s, yp, "result.txt", "truncated result");
+  expect_failure(m, lat, cfg, garbage, RUN "/garbage", &s, yp, "result.txt", "truncated result");
   const char *missing[] = {RUN "/no-such-program", NULL};
   hf_fp_engine bad;
   cfg.argv = missing;
   cfg.run_dir = RUN "/missing";
-  REQUIRE_OK(hf_child_engine_create(&bad, &m, &lat, &cfg, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&bad, m, lat, &cfg, &err), err);
   const int rc = bad.compute(bad.ctx, &s, yp, &err);
   printf("missing program: %s\n", err.msg);
   CHECK(rc != 0 && strstr(err.msg, "cannot start"), "a missing program is a failed call");
@@ -206,7 +130,7 @@ int main(int argc, char **argv) {
   double diff = 0;
   for (size_t r = 0; r < rows; r++) diff = fmax(diff, fabs(yp[r] - y[r]));
   CHECK(diff == 0, "a repeated call gives the same rows (max diff %.3g)", diff);
-  CHECK(count_lines(RUN "/lj/calls.tsv", "\tok\t") == 23, "23 successful calls logged");
+  CHECK(childtest_count_lines(RUN "/lj/calls.tsv", "\tok\t") == 23, "23 successful calls logged");
 
   /* Pulay correction: at eta = 0 only the normal stress rows move, by
    * V p_ref / N (the reference's mean normal stress, reused from RUN/lj) */
@@ -219,9 +143,9 @@ int main(int argc, char **argv) {
   pc.e_ref = NAN;
   pc.pulay_correction = 1;
   hf_fp_engine ep;
-  REQUIRE_OK(hf_child_engine_create(&ep, &m, &lat, &pc, &err), err);
+  REQUIRE_OK(hf_child_engine_create(&ep, m, lat, &pc, &err), err);
   REQUIRE_OK(ep.compute(ep.ctx, &s, yp, &err), err);
-  const double pref = hf_child_engine_pref(&ep), vol = 8 * pow(m.a0, 3);
+  const double pref = hf_child_engine_pref(&ep), vol = 8 * pow(m->a0, 3);
   printf("Pulay: reference mean normal stress %.6g eV/A^3\n", pref);
   double worst_p = 0;
   for (size_t r = 0; r < rows; r++) {
@@ -234,7 +158,7 @@ int main(int argc, char **argv) {
 
   hf_fp_engine_free(&e);
   hf_fields_free(&s);
-  hf_model_free(&m);
+  hf_model_free(&t.m);
   free(y), free(yp);
   return check_done("child_engine");
 }

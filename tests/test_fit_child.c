@@ -6,7 +6,16 @@
  *  2. a fit stopped after 4 calls with its checkpoint rolled back to call 2
  *     (a kill between append and checkpoint) resumes and finishes with a
  *     training set byte-identical to the uninterrupted run, and no call
- *     whose result was in train.xyz runs again (no extra call directory).
+ *     whose result was in train.xyz runs again (no extra call directory);
+ *  3. the same fit with `persistent: true` (one client over the i-PI socket)
+ *     makes the same calls with the same energies (to 1e-9 relative: the
+ *     socket carries atomic units), from one client process;
+ *  4. a persistent client that crashes at its 3rd call: each crash is
+ *     logged in calls/calls.tsv, the client restarted, the call retried, and
+ *     the fit ends with the same calls and energies;
+ *  5. a persistent fit stopped after 4 calls and rolled back to call 2 is
+ *     resumed file-based (`persistent` may change on resume) without
+ *     repeating a call, ending with the same energies.
  * usage: test_fit_child MODELS_DIR PYTHON ASE_RUNNER */
 #include <dirent.h>
 #include <stdlib.h>
@@ -14,11 +23,14 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "childtest.h"
 #include "otf.h"
 
 static char tmp[] = "/tmp/test_fit_child_XXXXXX";
 
-static void write_fit(const char *name, const char *models, const char *py, const char *runner) {
+/* engine: extra lines for the engine mapping ("" or e.g. "  persistent: true\n") */
+static void write_fit(const char *name, const char *models, const char *py, const char *runner,
+                      const char *settings, const char *engine) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
   FILE *f = fopen(path, "w");
@@ -26,7 +38,7 @@ static void write_fit(const char *name, const char *models, const char *py, cons
           "reference: %s/BaTiO3_ZVR1995.yaml\n"
           "engine:\n"
           "  type: child\n"
-          "  settings: lj.json\n"
+          "  settings: %s\n"
           "  python: %s\n"
           "  runner: %s\n"
           "  species: [Ba, Ti, O]\n"
@@ -34,13 +46,14 @@ static void write_fit(const char *name, const char *models, const char *py, cons
           "  masses: [137.327, 47.867, 15.999]\n"
           "  timeout: 60\n"
           "  retries: 1\n"
+          "%s"
           "basis: [\"u^2..4\", \"u u@1\", \"v v@0..1\", \"eta^2\", \"eta u^2\"]\n"
           "temperatures: [50]\n"
           "steps: 40\n"
           "initial_amplitude: 0.03\n"
           "threshold: {initial_interval: 4, min_interval: 4}\n"
           "output: {dir: %s, log_every: 5, progress: false}\n",
-          models, py, runner, name);
+          models, settings, py, runner, engine, name);
   fclose(f);
 }
 
@@ -70,6 +83,25 @@ static char *slurp(const char *name, const char *file, long *n) {
   return b;
 }
 
+/* The energies of a run's train.xyz frames (at most max); their number. */
+static long energies(const char *name, double *e, long max) {
+  long n, k = 0;
+  char *b = slurp(name, "train.xyz", &n), *p = b;
+  for (; p && k < max && (p = strstr(p, " energy=")); p++) e[k++] = strtod(p + 8, NULL);
+  free(b);
+  return k;
+}
+
+/* Same number of frames as "full" and energies equal to rel 1e-9. */
+static int same_energies(const char *name, const char *label) {
+  double a[256], b[256];
+  const long na = energies("full", a, 256), nb = energies(name, b, 256);
+  double worst = na == nb ? 0 : INFINITY;
+  for (long k = 0; k < na && k < nb; k++) worst = fmax(worst, fabs(b[k] - a[k]) / fabs(a[k]));
+  printf("%s: %ld frames (full: %ld), energies rel %.2e\n", label, nb, na, worst);
+  return na > 0 && worst < 1e-9;
+}
+
 static long frames(const char *name) {
   long n;
   char *b = slurp(name, "train.xyz", &n), *p = b;
@@ -89,6 +121,23 @@ static int open_fit(const char *name, int resume, fit_run **r, hf_err *err) {
   return fit_config_load(&c, path, err) || fit_run_create(r, &c, resume, &resumed, err);
 }
 
+static void copy_file(const char *from, const char *to) {
+  FILE *i = fopen(from, "rb"), *o = fopen(to, "wb");
+  char buf[65536];
+  for (size_t k; i && o && (k = fread(buf, 1, sizeof buf, i)) > 0;) fwrite(buf, 1, k, o);
+  if (i) fclose(i);
+  if (o) fclose(o);
+}
+
+/* A whole fit, finished. */
+static int run_fit(const char *name, fit_run **r, hf_err *err) {
+  if (open_fit(name, 0, r, err)) return HF_FAIL;
+  int st;
+  while ((st = fit_run_advance(*r, 10, err)) == 0) {
+  }
+  return st == HF_FAIL || fit_run_finish(*r, err) ? HF_FAIL : HF_OK;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4 || !mkdtemp(tmp)) {
     printf("usage: test_fit_child MODELS_DIR PYTHON ASE_RUNNER\n");
@@ -101,19 +150,25 @@ int main(int argc, char **argv) {
   FILE *f = fopen(path, "w");
   fprintf(f, "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2}\n");
   fclose(f);
+  snprintf(path, sizeof path, "%s/crash.json", tmp);
+  f = fopen(path, "w");
+  fprintf(f,
+          "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2, "
+          "\"simulate\": \"crash@3\"}\n");
+  fclose(f);
   if (chdir(tmp)) return 1;
-  write_fit("full", argv[1], argv[2], runner);
-  write_fit("cut", argv[1], argv[2], runner);
+  const char *persistent = "  persistent: true\n";
+  write_fit("full", argv[1], argv[2], runner, "lj.json", "");
+  write_fit("cut", argv[1], argv[2], runner, "lj.json", "");
+  write_fit("ipi", argv[1], argv[2], runner, "lj.json", persistent);
+  write_fit("crash", argv[1], argv[2], runner, "crash.json", persistent);
+  write_fit("switch", argv[1], argv[2], runner, "lj.json", persistent);
   hf_err err;
 
   /* 1. uninterrupted */
   fit_run *r;
-  REQUIRE_OK(open_fit("full", 0, &r, &err), err);
   int st;
-  while ((st = fit_run_advance(r, 10, &err)) == 0) {
-  }
-  REQUIRE_OK(st == HF_FAIL, err);
-  REQUIRE_OK(fit_run_finish(r, &err), err);
+  REQUIRE_OK(run_fit("full", &r, &err), err);
   const fit_stats *s = fit_run_get_stats(r);
   long calls = s->calls;
   printf("full: %ld steps, %ld calls, %ld failed, %ld call directories, %ld frames\n", s->step,
@@ -131,14 +186,7 @@ int main(int argc, char **argv) {
   snprintf(saved, sizeof saved, "%s/cut/fit.ckpt.call2", tmp);
   while (fit_run_get_stats(r)->calls < 4) {
     REQUIRE_OK(fit_run_advance(r, 1, &err) == HF_FAIL, err);
-    if (fit_run_get_stats(r)->calls == 2 && access(saved, F_OK) != 0) {
-      long n;
-      char *b = slurp("cut", "fit.ckpt", &n);
-      FILE *o = fopen(saved, "wb");
-      fwrite(b, 1, (size_t)n, o);
-      fclose(o);
-      free(b);
-    }
+    if (fit_run_get_stats(r)->calls == 2 && access(saved, F_OK) != 0) copy_file(ck, saved);
   }
   fit_run_free(r); /* the "kill" */
   CHECK(rename(saved, ck) == 0, "checkpoint rolled back to call 2");
@@ -158,6 +206,51 @@ int main(int argc, char **argv) {
   CHECK(a && b && n1 == n2 && !memcmp(a, b, (size_t)n1),
         "resumed train.xyz equals the uninterrupted one (%ld vs %ld bytes)", n2, n1);
   free(a), free(b);
+  fit_run_free(r);
+
+  /* 3. persistent */
+  REQUIRE_OK(run_fit("ipi", &r, &err), err);
+  s = fit_run_get_stats(r);
+  CHECK(s->calls == calls && s->failed == 0, "persistent: %ld calls (file-based %ld), %ld failed",
+        s->calls, calls, s->failed);
+  CHECK(same_energies("ipi", "persistent"), "persistent: the energies of the file-based fit");
+  CHECK(childtest_count_lines("ipi/calls/ipi_client_001.stdout.log", "=== heff ipi call") ==
+                calls + 1 &&
+            access("ipi/calls/ipi_client_002.stdout.log", F_OK) != 0,
+        "persistent: one client answered the reference and all %ld calls", calls);
+  fit_run_free(r);
+
+  /* 4. persistent client crashing at its 3rd call */
+  REQUIRE_OK(run_fit("crash", &r, &err), err);
+  s = fit_run_get_stats(r);
+  const long crashes = childtest_count_lines("crash/calls/calls.tsv", "simulated crash");
+  printf("crashing client: %ld calls, %ld failed, %ld crashes logged\n", s->calls, s->failed,
+         crashes);
+  CHECK(s->calls == calls && s->failed == 0 && crashes >= 2,
+        "crashes are logged and retried with a new client; the fit goes on");
+  CHECK(same_energies("crash", "crashing client"), "crashing client: the same energies");
+  fit_run_free(r);
+
+  /* 5. persistent, cut after 4 calls, rolled back to call 2, resumed file-based */
+  REQUIRE_OK(open_fit("switch", 0, &r, &err), err);
+  snprintf(ck, sizeof ck, "%s/switch/fit.ckpt", tmp);
+  snprintf(saved, sizeof saved, "%s/switch/fit.ckpt.call2", tmp);
+  while (fit_run_get_stats(r)->calls < 4) {
+    REQUIRE_OK(fit_run_advance(r, 1, &err) == HF_FAIL, err);
+    if (fit_run_get_stats(r)->calls == 2 && access(saved, F_OK) != 0) copy_file(ck, saved);
+  }
+  fit_run_free(r);
+  CHECK(rename(saved, ck) == 0, "switch: checkpoint rolled back to call 2");
+  write_fit("switch", argv[1], argv[2], runner, "lj.json", "");
+  REQUIRE_OK(open_fit("switch", 1, &r, &err), err);
+  while ((st = fit_run_advance(r, 10, &err)) == 0) {
+  }
+  REQUIRE_OK(st == HF_FAIL, err);
+  REQUIRE_OK(fit_run_finish(r, &err), err);
+  CHECK(count_calls("switch") == calls, "switch: no call repeated (%ld call directories)",
+        count_calls("switch"));
+  CHECK(same_energies("switch", "persistent, resumed file-based"),
+        "switch: the energies of the uninterrupted fit");
   fit_run_free(r);
   return check_done("fit_child");
 }

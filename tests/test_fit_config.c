@@ -116,8 +116,14 @@ int main(int argc, char **argv) {
   CHECK(c.engine == FIT_ENGINE_CHILD && c.child.ranks == 2 && !strcmp(c.child.species[1], "Ti") &&
             c.child.xi[2] == -1.556 && c.child.retries == 1 && c.child.timeout == 3600 &&
             isnan(c.child.e_ref) && strstr(c.child.settings, "dft_bridge/gpaw_pbesol.json") &&
-            strstr(c.child.runner, "dft_bridge/ase_runner.py") && !strcmp(c.child.run_dir, want),
+            strstr(c.child.runner, "dft_bridge/ase_runner.py") && !strcmp(c.child.run_dir, want) &&
+            !c.child.persistent,
         "gpaw engine and its defaults (run_dir %s)", c.child.run_dir);
+  REQUIRE_OK(load_text("engine:\n  type: gpaw\n  species: [Ba, Ti, O]\n"
+                       "  xi: [0.006, 1, -1.556, -0.804, -0.804]\n  persistent: true\n",
+                       &c, &err, path, sizeof path),
+             err);
+  CHECK(c.child.persistent == 1, "persistent: true read");
   const char *child = "engine:\n  type: child\n  settings: s.json\n";
   const bad_case bad_child[] = {
       {"  species: [Ba, Ti]\n  xi: [0, 1, -1, -1, -1]\n", 5,
@@ -129,6 +135,8 @@ int main(int argc, char **argv) {
        "engine: key 'noise' is not used by type child", NULL},
       {"  species: [Ba, Ti, O]\n  xi: [0, 1, -1, -1, -1]\n  retries: -1\n", 7,
        "engine: key 'retries'", NULL},
+      {"  species: [Ba, Ti, O]\n  xi: [0, 1, -1, -1, -1]\n  persistent: sometimes\n", 7,
+       "engine: key 'persistent'", NULL},
   };
   const int nc = (int)(sizeof bad_child / sizeof bad_child[0]);
   for (int i = 0; i < nc; i++) {
