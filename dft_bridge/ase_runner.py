@@ -20,7 +20,8 @@ RESULT format (one keyword per line; numbers with 17 significant digits):
 
 SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..}
 or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
-"maxiter": 300, "convergence": {...}, "setups": {...}}.  --simulate fakes a
+"maxiter": 300, "convergence": {...}, "setups": {...}}, or calculator "cp2k",
+"espresso" or "vasp" (engines/: each module's docstring lists its keys).  --simulate fakes a
 failure (for the tests): exit 1, sleep first, report an unconverged SCF, or
 write a truncated result."""
 import argparse
@@ -67,7 +68,7 @@ def make_calculator(s):
         if "setups" in s:
             kw["setups"] = s["setups"]
         return GPAW(**kw)
-    raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw)")
+    raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw, cp2k, espresso, vasp)")
 
 
 def unconverged_errors():
@@ -101,6 +102,27 @@ def write_result(path, converged, energy=None, stress=None, forces=None, truncat
     os.replace(tmp, path)
 
 
+def run_file_engine(a, settings, atoms):
+    """CP2K, Quantum ESPRESSO, VASP: a module of dft_bridge/engines/ writes the
+    code's input, runs it and reads its output (engines/__init__.py)."""
+    import engines
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    try:
+        r = engines.run(settings["calculator"], atoms, settings)
+    except engines.EngineError as e:
+        raise SystemExit(f"ase_runner: {a.settings}: {e}")
+    if not r.converged:
+        print(f"ase_runner: SCF not converged ({settings['calculator']})", file=sys.stderr)
+        write_result(a.result, False)
+        return
+    atoms.calc = SinglePointCalculator(atoms, energy=r.energy, forces=r.forces, stress=r.stress)
+    write("result.xyz", atoms, format="extxyz")
+    write_result(a.result, a.simulate != "unconverged", r.energy, r.stress, r.forces,
+                 a.simulate == "garbage")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--settings", required=True)
@@ -121,6 +143,8 @@ def main():
         with open("sleeping.pid", "w") as f:
             f.write(f"{os.getpid()}\n")
         time.sleep(float(a.simulate[6:]))
+    if settings.get("calculator") in ("cp2k", "espresso", "vasp"):
+        return run_file_engine(a, settings, atoms)
     atoms.calc = make_calculator(settings)
     try:
         energy = atoms.get_potential_energy()
