@@ -78,6 +78,14 @@ def execute(argv, stdout_path, check=True):
     return code
 
 
+def fresh(*paths):
+    """Removes outputs of an earlier attempt in the same directory (the
+    reference call reruns in place; CP2K appends to an existing -o file)."""
+    for p in paths:
+        if os.path.exists(p):
+            os.remove(p)
+
+
 def remove_mean_force(forces):
     """Subtracts the mean atomic force (codes whose forces do not sum to zero,
     dft.md: CP2K); returns the corrected forces and the mean removed."""

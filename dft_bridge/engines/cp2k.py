@@ -30,7 +30,7 @@ import re
 import numpy as np
 from ase.units import GPa, Bohr, Hartree
 
-from . import EngineError, EngineResult, command, execute, remove_mean_force
+from . import EngineError, EngineResult, command, execute, fresh, remove_mean_force
 
 XC = {
     "PBESOL": "&PBE\n        PARAMETRIZATION PBESOL\n      &END PBE",
@@ -140,6 +140,7 @@ def parse_output(path, natoms):
 
 
 def compute(atoms, s):
+    fresh("cp2k.out", "engine.json")
     write_input("cp2k.inp", atoms, s)
     argv = command(s, ["cp2k"]) + ["-i", "cp2k.inp", "-o", "cp2k.out"]
     execute(argv, "cp2k.stdout")

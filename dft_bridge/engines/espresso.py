@@ -26,7 +26,7 @@ differentiate).  'convergence NOT achieved' is reported as not converged."""
 import numpy as np
 from ase.io.espresso import read_espresso_out, write_espresso_in
 
-from . import EngineError, EngineResult, command, execute, need
+from . import EngineError, EngineResult, command, execute, fresh, need
 
 DEBIAN_PSEUDO = "/usr/share/espresso/pseudo"
 
@@ -54,6 +54,7 @@ def compute(atoms, s):
     missing = sorted(set(atoms.get_chemical_symbols()) - set(pseudos))
     if missing:
         raise EngineError(f"settings: key 'pseudopotentials': no file for {', '.join(missing)}")
+    fresh("espresso.pwo", "engine.json")
     with open("espresso.pwi", "w") as f:
         write_espresso_in(f, atoms, input_data=input_data(s), pseudopotentials=pseudos,
                           kpts=tuple(int(k) for k in s.get("kpts", [1, 1, 1])),

@@ -33,7 +33,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from ase.io import read, write
 
-from . import EngineError, EngineResult, command, execute, need
+from . import EngineError, EngineResult, command, execute, fresh, need
 
 INCAR_DEFAULTS = {"PREC": "Accurate", "ENCUT": 550, "EDIFF": 1e-6, "ISMEAR": 0, "SIGMA": 0.05,
                   "GGA": "PS", "LREAL": False, "NELM": 100, "LWAVE": False, "LCHARG": False,
@@ -124,6 +124,7 @@ def outcar_scf(path):
 def compute(atoms, s):
     need(s, "command", 'the VASP argv, e.g. ["mpirun", "-np", "4", "vasp_std"]')
     argv = command(s, None)
+    fresh("vasprun.xml", "OUTCAR", "engine.json")
     symbols = atoms.get_chemical_symbols()
     species = list(dict.fromkeys(symbols))  # order of first appearance
     perm = sorted(range(len(atoms)), key=lambda i: species.index(symbols[i]))  # stable

@@ -39,26 +39,41 @@ def polar(species, a, amp=0.05, dti=0.0):
     return cell(species, a, d)
 
 
-def result(settings, outdir, name, atoms):
-    d = os.path.join(outdir, name)
+def run_runner(settings, d, atoms, nice=True):
+    """ase_runner.py on atoms in directory d (made; structure.xyz written);
+    returns the CompletedProcess (stderr.log and stdout.log are in d)."""
     os.makedirs(d, exist_ok=True)
-    res = os.path.join(d, "result.txt")
-    if not os.path.exists(res):
-        write(os.path.join(d, "structure.xyz"), atoms, format="extxyz")
-        t = time.time()
-        with open(os.path.join(d, "stdout.log"), "w") as o, \
-                open(os.path.join(d, "stderr.log"), "w") as e:
-            subprocess.run(["nice", "/usr/bin/python3", RUNNER, "--settings", settings,
-                            "structure.xyz", "result.txt"], cwd=d, stdout=o, stderr=e, check=True)
-        print(f"{name}: {time.time() - t:.1f} s", flush=True)
-    lines = open(res).read().splitlines()
+    write(os.path.join(d, "structure.xyz"), atoms, format="extxyz")
+    with open(os.path.join(d, "stdout.log"), "w") as o, \
+            open(os.path.join(d, "stderr.log"), "w") as e:
+        return subprocess.run((["nice"] if nice else []) + ["/usr/bin/python3", RUNNER, "--settings",
+                              os.path.abspath(settings), "structure.xyz", "result.txt"],
+                              cwd=d, stdout=o, stderr=e)
+
+
+def read_result(d, natoms):
+    """(energy eV, forces eV/A, stress eV/A^3 ASE Voigt, engine.json) from d,
+    or None when the child reported an unconverged SCF."""
+    lines = open(os.path.join(d, "result.txt")).read().splitlines()
     if "converged true" not in lines:
-        raise SystemExit(f"{name}: not converged")
+        return None
     e = float(lines[2].split()[1])
     s = np.array(lines[3].split()[1:], float)
-    f = np.array([ln.split() for ln in lines[6:6 + len(atoms)]], float)
-    info = json.load(open(os.path.join(d, "engine.json")))
-    return e, f, s, info
+    f = np.array([ln.split() for ln in lines[6:6 + natoms]], float)
+    return e, f, s, json.load(open(os.path.join(d, "engine.json")))
+
+
+def result(settings, outdir, name, atoms):
+    d = os.path.join(outdir, name)
+    if not os.path.exists(os.path.join(d, "result.txt")):
+        t = time.time()
+        if run_runner(settings, d, atoms).returncode:
+            raise SystemExit(f"{name}: the runner failed: see {d}/stderr.log")
+        print(f"{name}: {time.time() - t:.1f} s", flush=True)
+    r = read_result(d, len(atoms))
+    if r is None:
+        raise SystemExit(f"{name}: not converged")
+    return r
 
 
 def main():
