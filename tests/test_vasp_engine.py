@@ -115,7 +115,8 @@ def main():
 
     d, p = run("outcar", {}, files=["OUTCAR"])
     check(p.returncode == 0, "OUTCAR-only run exits 0")
-    check(json.load(open(os.path.join(d, "engine.json")))["output"] == "OUTCAR", "auto reads OUTCAR")
+    info = json.load(open(os.path.join(d, "engine.json")))
+    check(info["output"] == "OUTCAR", "auto reads OUTCAR")
     check_numbers("OUTCAR", d)
     d, p = run("outcar_forced", {"read": "outcar"})
     check_numbers("read: outcar", d)
@@ -133,14 +134,16 @@ def main():
     check(p.returncode == 1 and "vasprun.xml: VASP wrote no output" in p.stderr,
           "read: vasprun without vasprun.xml -> exit 1")
     d, p = run("stale", {}, atoms=structure(shift=0.1))
-    check(p.returncode == 1 and "positions differ" in p.stderr, "output of another structure -> exit 1")
+    check(p.returncode == 1 and "positions differ" in p.stderr,
+          "output of another structure -> exit 1")
     d, p = run("nsw", {"incar": {"NSW": 5}})
     check(p.returncode == 1 and "settings.json: settings: incar: NSW = 5" in p.stderr,
           f"INCAR NSW 5 -> error naming the file and tag ({p.stderr.strip()[-80:]})")
     d, p = run("shell", {"command": "vasp_std > out"})
     check(p.returncode == 1 and "key 'command'" in p.stderr, "a shell string as command -> error")
     d, p = run("crash", {"command": ["/bin/false"]})
-    check(p.returncode == 1 and "/bin/false failed (exit code 1)" in p.stderr, "VASP crash -> exit 1")
+    check(p.returncode == 1 and "/bin/false failed (exit code 1)" in p.stderr,
+          "VASP crash -> exit 1")
     d, p = run("badpotcar", {"potcars": {"Ba": "Ba_nope"}})
     check(p.returncode == 1 and "POTCAR of Ba" in p.stderr, "missing POTCAR -> error naming it")
 

@@ -84,11 +84,10 @@ def write_input(path, atoms, s):
     for sym, p in zip(atoms.get_chemical_symbols(), atoms.positions):
         L.append(f"      {sym} {p[0]!r} {p[1]!r} {p[2]!r}")
     L.append("    &END COORD")
+    basis, potential = s.get("basis_set", "DZVP-MOLOPT-SR-GTH"), s.get("potential", "GTH-PBE")
     for sym in sorted(set(atoms.get_chemical_symbols())):
-        L += [f"    &KIND {sym}",
-              f"      BASIS_SET {per_element(s.get('basis_set', 'DZVP-MOLOPT-SR-GTH'), sym, 'basis_set')}",
-              f"      POTENTIAL {per_element(s.get('potential', 'GTH-PBE'), sym, 'potential')}",
-              "    &END KIND"]
+        L += [f"    &KIND {sym}", f"      BASIS_SET {per_element(basis, sym, 'basis_set')}",
+              f"      POTENTIAL {per_element(potential, sym, 'potential')}", "    &END KIND"]
     L += ["  &END SUBSYS", "  &PRINT", "    &FORCES ON", "    &END FORCES",
           "    &STRESS_TENSOR ON", "    &END STRESS_TENSOR", "  &END PRINT", "&END FORCE_EVAL"]
     with open(path, "w") as f:

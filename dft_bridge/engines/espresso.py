@@ -68,8 +68,8 @@ def compute(atoms, s):
     if "convergence NOT achieved" in text:
         return EngineResult(False, info=info)
     if code != 0 or "JOB DONE" not in text:
-        raise EngineError(f"pw.x failed (exit code {code}{'' if 'JOB DONE' in text else ', no JOB DONE'});"
-                          f" see espresso.pwo")
+        done = "" if "JOB DONE" in text else ", no JOB DONE"
+        raise EngineError(f"pw.x failed (exit code {code}{done}); see espresso.pwo")
     with open("espresso.pwo") as f:
         out = list(read_espresso_out(f, index=slice(None)))
     if not out:

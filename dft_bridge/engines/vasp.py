@@ -96,7 +96,8 @@ def vasprun_scf(path):
     except ET.ParseError as e:
         raise EngineError(f"{path}: truncated or not XML ({e})") from e
     calcs = root.findall("calculation")
-    if not calcs or calcs[-1].find("energy") is None or calcs[-1].find("varray[@name='forces']") is None:
+    if not calcs or calcs[-1].find("energy") is None or \
+            calcs[-1].find("varray[@name='forces']") is None:
         raise EngineError(f"{path}: no finished <calculation> with energy and forces")
     nelm = root.find(".//parameters//i[@name='NELM']")
     if nelm is None:
@@ -115,7 +116,8 @@ def outcar_scf(path):
         raise EngineError(f"{path}: no final energy ('FREE ENERGIE OF THE ION-ELECTRON SYSTEM')")
     last = steps_text[-2]  # from the previous ionic step's energy to the last one
     steps = sum(1 for ln in last.splitlines() if "Iteration" in ln and "----" in ln)
-    nelm = [ln.split("=")[1].split(";")[0] for ln in text.splitlines() if ln.strip().startswith("NELM")]
+    nelm = [ln.split("=")[1].split(";")[0] for ln in text.splitlines()
+            if ln.strip().startswith("NELM")]
     if not nelm:
         raise EngineError(f"{path}: no NELM line")
     return "aborting loop because EDIFF is reached" in last, steps, int(nelm[0])

@@ -46,9 +46,9 @@ def run_runner(settings, d, atoms, nice=True):
     write(os.path.join(d, "structure.xyz"), atoms, format="extxyz")
     with open(os.path.join(d, "stdout.log"), "w") as o, \
             open(os.path.join(d, "stderr.log"), "w") as e:
-        return subprocess.run((["nice"] if nice else []) + ["/usr/bin/python3", RUNNER, "--settings",
-                              os.path.abspath(settings), "structure.xyz", "result.txt"],
-                              cwd=d, stdout=o, stderr=e)
+        argv = ["/usr/bin/python3", RUNNER, "--settings", os.path.abspath(settings),
+                "structure.xyz", "result.txt"]
+        return subprocess.run((["nice"] if nice else []) + argv, cwd=d, stdout=o, stderr=e)
 
 
 def read_result(d, natoms):
@@ -91,7 +91,8 @@ def main():
     print(f"a0 {a0} {sp}: E_cubic {ec:.6f} eV")
     print(f"pressure from stress  {-np.mean(sc[:3]) / GPa:.4f} GPa,  -dE/dV {-dEdV / GPa:.4f} GPa")
     print(f"dE polar-cubic {1000 * (epo - ec):.3f} meV/f.u.")
-    print(f"F_z Ti {fpo[1, 2]:.5f}  O_apical {fpo[4, 2]:.5f} eV/A;  -dE/dz(Ti) {-(e2 - e1) / (2 * dz):.5f}")
+    print(f"F_z Ti {fpo[1, 2]:.5f}  O_apical {fpo[4, 2]:.5f} eV/A;  "
+          f"-dE/dz(Ti) {-(e2 - e1) / (2 * dz):.5f}")
     print(f"sigma_zz polar - cubic {(spo[2] - sc[2]) / GPa:.4f} GPa")
     if "mean_force_removed_eV_per_A" in info:
         print(f"polar: mean force removed {info['mean_force_removed_eV_per_A']} eV/A")
