@@ -76,7 +76,9 @@ def write_input(path, atoms, s):
         L += ["      ADDED_MOS 10", "      &DIAGONALIZATION", "        ALGORITHM STANDARD",
               "      &END DIAGONALIZATION", "      &MIXING", "        METHOD BROYDEN_MIXING",
               "        ALPHA 0.4", "        NBROYDEN 8", "      &END MIXING"]
-    L += ["    &END SCF", "    &XC", "      &XC_FUNCTIONAL", "      " + XC[xc],
+    # no wavefunction restart files (30 MB per call for 5 atoms with k-points)
+    L += ["      &PRINT", "        &RESTART OFF", "        &END RESTART", "      &END PRINT",
+          "    &END SCF", "    &XC", "      &XC_FUNCTIONAL", "      " + XC[xc],
           "      &END XC_FUNCTIONAL", "    &END XC", "  &END DFT", "  &SUBSYS", "    &CELL"]
     for name, v in zip("ABC", atoms.cell):
         L.append(f"      {name} {v[0]!r} {v[1]!r} {v[2]!r}")

@@ -12,6 +12,7 @@ differences, and F_Ti against -dE/dz by central differences.  A finished
 call (result.txt there) is not run again."""
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -66,10 +67,12 @@ def read_result(d, natoms):
 def result(settings, outdir, name, atoms):
     d = os.path.join(outdir, name)
     if not os.path.exists(os.path.join(d, "result.txt")):
-        t = time.time()
+        t, cpu = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         if run_runner(settings, d, atoms).returncode:
             raise SystemExit(f"{name}: the runner failed: see {d}/stderr.log")
-        print(f"{name}: {time.time() - t:.1f} s", flush=True)
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"{name}: {time.time() - t:.1f} s wall, "
+              f"{ru.ru_utime + ru.ru_stime - cpu.ru_utime - cpu.ru_stime:.1f} s CPU", flush=True)
     r = read_result(d, len(atoms))
     if r is None:
         raise SystemExit(f"{name}: not converged")
