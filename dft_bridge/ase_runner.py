@@ -109,6 +109,12 @@ def run_file_engine(a, settings, atoms):
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.io import write
 
+    # N runners would start N codes: MPI belongs in settings.command (the size
+    # from mpirun's environment: without GPAW, ASE's world is serial)
+    ranks = os.environ.get("OMPI_COMM_WORLD_SIZE") or os.environ.get("PMI_SIZE") or "1"
+    if int(ranks) > 1:
+        raise SystemExit(f"ase_runner: {settings['calculator']} under MPI: run the runner alone "
+                         "(fit: ranks 1) and put mpirun into the settings' command")
     try:
         r = engines.run(settings["calculator"], atoms, settings)
     except engines.EngineError as e:
@@ -143,7 +149,9 @@ def main():
         with open("sleeping.pid", "w") as f:
             f.write(f"{os.getpid()}\n")
         time.sleep(float(a.simulate[6:]))
-    if settings.get("calculator") in ("cp2k", "espresso", "vasp"):
+    import engines  # dft_bridge/engines/: CP2K, pw.x, VASP through their files
+
+    if settings.get("calculator") in engines.ENGINES:
         return run_file_engine(a, settings, atoms)
     atoms.calc = make_calculator(settings)
     try:
