@@ -21,7 +21,9 @@ RESULT format (one keyword per line; numbers with 17 significant digits):
 
 SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..}
 or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
-"maxiter": 300, "convergence": {...}, "setups": {...}}; a "simulate" key
+"maxiter": 300, "convergence": {...}, "setups": {...}}, or calculator "cp2k",
+"espresso" or "vasp" (engines/: each module's docstring lists its keys; file
+mode only); a "simulate" key
 there acts as --simulate.  --simulate fakes a failure (for the tests): exit
 1, sleep first, report an unconverged SCF, or write a truncated result (with
 --ipi: send a bad header); "@K" limits it to the process's K-th call.
@@ -81,7 +83,7 @@ def make_calculator(s):
         if "setups" in s:
             kw["setups"] = s["setups"]
         return GPAW(**kw)
-    raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw)")
+    raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw, cp2k, espresso, vasp)")
 
 
 def unconverged_errors():
@@ -128,6 +130,35 @@ def write_result(path, converged, energy=None, stress=None, forces=None, truncat
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def read_result(path):
+    """What write_result wrote: {'converged', 'energy' (eV), 'stress' (eV/A^3, ASE Voigt),
+    'forces' (list of [fx, fy, fz], eV/A), 'cpu_seconds'}; the Python side of
+    dft_bridge/child_io.c's reader, for studies and tests."""
+    out = {"converged": False, "energy": None, "stress": None, "forces": [], "cpu_seconds": None}
+    inside = False
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if not w:
+                continue
+            if w[0] == "#":
+                if len(w) > 2 and w[1] == "cpu_seconds":
+                    out["cpu_seconds"] = float(w[2])
+            elif inside and w[0] != "end":
+                out["forces"].append([float(x) for x in w[:3]])
+            elif w[0] == "converged":
+                out["converged"] = w[1] == "true"
+            elif w[0] == "energy":
+                out["energy"] = float(w[1])
+            elif w[0] == "stress":
+                out["stress"] = [float(x) for x in w[1:7]]
+            elif w[0] == "forces":
+                inside = True
+            elif w[0] == "end":
+                inside = False
+    return out
 
 
 class IpiSocket:
@@ -349,6 +380,33 @@ def broadcast_text(text):
     return bytes(buf).rstrip(b"\0").decode("utf-8")
 
 
+def run_file_engine(a, settings, atoms):
+    """CP2K, Quantum ESPRESSO, VASP: a module of dft_bridge/engines/ writes the
+    code's input, runs it and reads its output (engines/__init__.py)."""
+    import engines
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    # N runners would start N codes: MPI belongs in settings.command (the size
+    # from mpirun's environment: without GPAW, ASE's world is serial)
+    ranks = os.environ.get("OMPI_COMM_WORLD_SIZE") or os.environ.get("PMI_SIZE") or "1"
+    if int(ranks) > 1:
+        raise SystemExit(f"ase_runner: {settings['calculator']} under MPI: run the runner alone "
+                         "(fit: ranks 1) and put mpirun into the settings' command")
+    try:
+        r = engines.run(settings["calculator"], atoms, settings)
+    except engines.EngineError as e:
+        raise SystemExit(f"ase_runner: {a.settings}: {e}")
+    if not r.converged:
+        print(f"ase_runner: SCF not converged ({settings['calculator']})", file=sys.stderr)
+        write_result(a.result, False)
+        return
+    atoms.calc = SinglePointCalculator(atoms, energy=r.energy, forces=r.forces, stress=r.stress)
+    write("result.xyz", atoms, format="extxyz")
+    write_result(a.result, a.simulate != "unconverged", r.energy, r.stress, r.forces,
+                 a.simulate == "garbage")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--settings", required=True)
@@ -381,6 +439,10 @@ def main():
         with open("sleeping.pid", "w") as f:
             f.write(f"{os.getpid()}\n")
         time.sleep(float(a.simulate[6:]))
+    import engines  # dft_bridge/engines/: CP2K, pw.x, VASP through their files
+
+    if settings.get("calculator") in engines.ENGINES:
+        return run_file_engine(a, settings, atoms)
     atoms.calc = make_calculator(settings)
     try:
         energy = atoms.get_potential_energy()

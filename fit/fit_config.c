@@ -171,15 +171,17 @@ static int read_species(hf_yreader *r, yaml_node_t *n, fit_child_opts *o) {
   return HF_OK;
 }
 
-static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_config *c, int gpaw) {
+/* def: the type's default settings file (NULL: the key is required) */
+static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_config *c,
+                             const char *def) {
   const char *w = "engine: ";
   fit_child_opts *o = &c->child;
   if (s[E_SETTINGS].val) {
     if (hf_yaml_path(r, s[E_SETTINGS].val, "engine: ", "settings", "a runner settings file (JSON)",
                      o->settings, sizeof o->settings))
       return HF_FAIL;
-  } else if (gpaw) {
-    snprintf(o->settings, sizeof o->settings, "%s", HF_DFT_BRIDGE_DIR "/gpaw_pbesol.json");
+  } else if (def) {
+    snprintf(o->settings, sizeof o->settings, "%s", def);
   } else {
     return hf_yaml_need(r, n, w, &s[E_SETTINGS], "the runner settings file (JSON)", "'engine'");
   }
@@ -264,16 +266,23 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   for (int k = 0; k < E_NK; k++) s[k] = (hf_yslot){.key = keys[k]};
   const char *w = "engine: ";
   if (hf_yaml_map(r, n, "", "engine",
-                  "a mapping {type: model, model: FILE, ...} or {type: child|gpaw, settings: "
+                  "a mapping {type: model, model: FILE, ...} or {type: "
+                  "child|gpaw|cp2k|espresso|vasp, settings: "
                   "FILE, species: [A, B, X], xi: [...], ...}",
                   w, s, E_NK))
     return HF_FAIL;
-  static const char *types[] = {"model", "child", "gpaw"};
-  if (hf_yaml_need(r, n, w, &s[E_TYPE], "the engine type (model, child, gpaw)", "'engine'"))
+  /* every type but model is a child engine; they differ in the default settings */
+  static const char *types[] = {"model", "child", "gpaw", "cp2k", "espresso", "vasp"};
+  static const char *settings[] = {
+      NULL, NULL, HF_DFT_BRIDGE_DIR "/gpaw_pbesol.json", HF_DFT_BRIDGE_DIR "/cp2k_pbesol.json",
+      NULL, NULL};
+  if (hf_yaml_need(r, n, w, &s[E_TYPE], "the engine type (model, child, gpaw, cp2k, ...)",
+                   "'engine'"))
     return HF_FAIL;
-  int t = hf_yaml_choice(r, s[E_TYPE].val, w, "type", types, 3,
-                         "model (a hidden model), child (a program per call, dft_bridge) or gpaw "
-                         "(child with GPAW PBEsol)");
+  int t = hf_yaml_choice(r, s[E_TYPE].val, w, "type", types, 6,
+                         "model (a hidden model), child (a program per call, dft_bridge), gpaw "
+                         "or cp2k (child with PBEsol defaults), espresso or vasp (child; "
+                         "settings required)");
   if (t < 0) return HF_FAIL;
   c->engine = t == 0 ? FIT_ENGINE_MODEL : FIT_ENGINE_CHILD;
   /* a key of the other engine type is a mistake worth naming */
@@ -281,7 +290,7 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
     if (s[k].val && (k >= E_FIRST_CHILD) != (t != 0))
       return hf_yaml_fail_at(r, s[k].keynode, "engine: key '%s' is not used by type %s", s[k].key,
                              types[t]);
-  return t == 0 ? read_model_engine(r, n, s, c) : read_child_engine(r, n, s, c, t == 2);
+  return t == 0 ? read_model_engine(r, n, s, c) : read_child_engine(r, n, s, c, settings[t]);
 }
 
 static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {

@@ -124,6 +124,25 @@ int main(int argc, char **argv) {
                        &c, &err, path, sizeof path),
              err);
   CHECK(c.child.persistent == 1, "persistent: true read");
+  /* cp2k has default settings like gpaw; espresso and vasp need a settings file */
+  const char *xi = "  species: [Ba, Ti, O]\n  xi: [0, 1, -1, -1, -1]\n";
+  snprintf(body, sizeof body, "engine:\n  type: cp2k\n%s", xi);
+  REQUIRE_OK(load_text(body, &c, &err, path, sizeof path), err);
+  CHECK(c.engine == FIT_ENGINE_CHILD && strstr(c.child.settings, "dft_bridge/cp2k_pbesol.json") &&
+            strstr(c.child.runner, "dft_bridge/ase_runner.py"),
+        "cp2k engine: default settings %s", c.child.settings);
+  const char *need_settings[] = {"espresso", "vasp"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(body, sizeof body, "engine:\n  type: %s\n%s", need_settings[i], xi);
+    int rc = load_text(body, &c, &err, path, sizeof path);
+    CHECK(rc != 0 && strstr(err.msg, "missing required key 'settings'"),
+          "type %s without settings: got %s", need_settings[i], err.msg);
+    snprintf(body, sizeof body, "engine:\n  type: %s\n  settings: s.json\n%s", need_settings[i],
+             xi);
+    REQUIRE_OK(load_text(body, &c, &err, path, sizeof path), err);
+    CHECK(c.engine == FIT_ENGINE_CHILD && strstr(c.child.settings, "s.json"), "type %s",
+          need_settings[i]);
+  }
   const char *child = "engine:\n  type: child\n  settings: s.json\n";
   const bad_case bad_child[] = {
       {"  species: [Ba, Ti]\n  xi: [0, 1, -1, -1, -1]\n", 5,

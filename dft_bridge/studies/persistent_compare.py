@@ -14,27 +14,15 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import ase_runner  # noqa: E402  (read_result: the child's result file)
+
 EV_A3_GPA = 160.21766208  # eV/Angstrom^3 in GPa
 
 
 def read_result(path):
-    energy, stress, forces, inside = None, None, [], False
-    with open(path) as f:
-        for line in f:
-            words = line.split()
-            if not words or words[0].startswith("#"):
-                continue
-            if words[0] == "energy":
-                energy = float(words[1])
-            elif words[0] == "stress":
-                stress = [float(x) for x in words[1:7]]
-            elif words[0] == "forces":
-                inside = True
-            elif words[0] == "end":
-                inside = False
-            elif inside:
-                forces.extend(float(x) for x in words)
-    return energy, stress, forces
+    r = ase_runner.read_result(path)
+    return r["energy"], r["stress"], [x for f in r["forces"] for x in f]
 
 
 def seconds(run):
