@@ -54,10 +54,19 @@ typedef struct {
   /* omega (w_row): padded rows of the w-w source rows, their pointers and
    * coefficients per nonzero, and the power rows of the on-site monomials */
   double *wpad;
+  const double **wsp; /* start (z = 0) of each source row */
   const double **wwp;
   double *wwc;
   double *wpw;
 } rs_work;
+
+/* The even quartic on-site polynomial of the omega kernels in the squares
+ * s_k = x_k^2 of x = ux uy uz wx wy wz (w^2, w^4 invariants, u^2 w^2):
+ * P = sum_k s_k (A_k + (1/2) sum_l B_kl s_l), so dP/ds_k = A_k + sum_l B_kl s_l
+ * with B symmetric.  Other on-site omega polynomials take onsite_row. */
+typedef struct {
+  double A[6], B[6][6];
+} even_quartic;
 
 typedef struct {
   double on, hom, loc, vv;
@@ -146,11 +155,13 @@ struct hf_engine {
    * row's own cells, so dE/dw needs no reverse halo. */
   int has_w;
   onsite_list won;
+  int won_even; /* won fits even_quartic (wq) */
+  even_quartic wq;
   int has_homw;
   double Chomw[6][6]; /* [strain l][voigt pair p] */
   gather_set ww;
-  int n_wsrc;        /* distinct source rows (dx, dy, component) of the w-w gathers */
-  int (*wsrc)[3];    /* [dx, dy, a] */
+  int n_wsrc;        /* distinct source rows of the w-w gathers */
+  int (*wsrc)[4];    /* [dx, dy, a, padded]: rows read at z offsets are copied with z halos */
   int *wtsrc[3];     /* source row of each nonzero of ww.t[a] */
   int wzlo, wzhi;    /* z halo widths of a padded w row */
   size_t wzoff, wpz; /* z = 0 position and length of a padded w row */

@@ -47,6 +47,33 @@ static void detect_fast(hf_engine *e) {
   e->fast = 1;
 }
 
+/* Sets e->won_even and e->wq if every on-site omega monomial is even in
+ * each variable and of degree 2 or 4 (see even_quartic). */
+static void detect_even_quartic(hf_engine *e) {
+  memset(&e->wq, 0, sizeof e->wq);
+  e->won_even = 0;
+  for (int t = 0; t < e->won.n; t++) {
+    const int *p = e->won.pow[t];
+    int deg = 0, k1 = -1, k2 = -1;
+    for (int k = 0; k < 6; k++) {
+      if (p[k] % 2) return;
+      deg += p[k];
+      for (int h = 0; h < p[k] / 2; h++) *(k1 < 0 ? &k1 : &k2) = k;
+    }
+    const double c = e->won.c[t];
+    if (deg == 2)
+      e->wq.A[k1] += c;
+    else if (deg == 4 && k1 == k2)
+      e->wq.B[k1][k1] += 2 * c; /* d(c s^2)/ds = 2 c s */
+    else if (deg == 4) {
+      e->wq.B[k1][k2] += c;
+      e->wq.B[k2][k1] += c;
+    } else
+      return;
+  }
+  e->won_even = e->won.n > 0;
+}
+
 /* x planes per chunk of the row pass: fixed, so that the chunks and with
  * them every sum are the same for any number of threads */
 #define CHUNK_PLANES 8
@@ -77,8 +104,9 @@ static int work_alloc(const hf_engine *e, rs_work *w, int nmax, int nmaxw) {
     w->wpad = fftw_alloc_real(npad + 1);
     w->wpw = fftw_alloc_real(npw + 1);
     w->wwp = malloc((size_t)nmaxw * sizeof *w->wwp);
+    w->wsp = malloc((size_t)(e->n_wsrc + 1) * sizeof *w->wsp);
     w->wwc = malloc((size_t)nmaxw * sizeof *w->wwc);
-    if (!w->wpad || !w->wpw || !w->wwp || !w->wwc) return HF_FAIL;
+    if (!w->wpad || !w->wpw || !w->wwp || !w->wwc || !w->wsp) return HF_FAIL;
     memset(w->wpad, 0, (npad + 1) * sizeof(double));
     memset(w->wpw, 0, (npw + 1) * sizeof(double));
   }
@@ -106,6 +134,7 @@ void hf_realspace_free(hf_engine *e) {
     fftw_free(w->wpad);
     fftw_free(w->wpw);
     free(w->wwp);
+    free(w->wsp);
     free(w->wwc);
   }
   free(e->work);
@@ -200,13 +229,14 @@ static int omega_setup(hf_engine *e) {
     if (!(e->wtsrc[a] = malloc((size_t)(e->ww.nt[a] + 1) * sizeof(int)))) return 0;
     for (int t = 0; t < e->ww.nt[a]; t++) {
       const vv_term *T = &e->ww.t[a][t];
-      const int key[3] = {T->d[0], T->d[1], T->from};
+      const int key[4] = {T->d[0], T->d[1], T->from, T->d[2] != 0};
       int k = 0;
       while (k < e->n_wsrc && memcmp(e->wsrc[k], key, sizeof key)) k++;
       if (k == e->n_wsrc) memcpy(e->wsrc[e->n_wsrc++], key, sizeof key);
       e->wtsrc[a][t] = k;
     }
   }
+  detect_even_quartic(e);
   e->wzlo = -e->ww.lo[2];
   e->wzhi = e->ww.hi[2];
   e->wzoff = round4((size_t)e->wzlo);
@@ -718,6 +748,55 @@ static double *g_plane(const hf_engine *e, hf_fields *g, int P, int a) {
   return slab_plane(e, g->v, e->gghost, -e->gx_lo, e->gx_hi, P, a);
 }
 
+/* even_quartic for one cell or one block of 4 (T = double or v4d): adds
+ * s_k (A_k + f_k) to *en (twice the energy) and 2 x_k f'_k to the gradient,
+ * f'_k = A_k + sum_l B_kl s_l. */
+#define EVEN_QUARTIC_CELL(T, X, G, EN)                     \
+  do {                                                     \
+    T s_[6], f_[6];                                        \
+    for (int k = 0; k < 6; k++) s_[k] = X[k] * X[k];       \
+    for (int k = 0; k < 6; k++) {                          \
+      T f = q->A[k] + q->B[k][0] * s_[0];                  \
+      for (int l = 1; l < 6; l++) f += q->B[k][l] * s_[l]; \
+      f_[k] = f;                                           \
+      EN += s_[k] * (q->A[k] + f);                         \
+    }                                                      \
+    for (int k = 0; k < 6; k++) G[k] = 2 * X[k] * f_[k];   \
+  } while (0)
+
+/* The even quartic on-site polynomial over a row of n cells: returns its
+ * energy and adds the gradient to g[k] (if g and g[k]).  x[k] may be NULL
+ * (a variable the model has not: zero). */
+static double even_quartic_row(const even_quartic *q, const double *const x[6], double *const g[6],
+                               size_t n) {
+  v4d e4 = {0, 0, 0, 0};
+  size_t z = 0;
+  for (; z + 4 <= n; z += 4) {
+    v4d X[6], G[6];
+    for (int k = 0; k < 6; k++) {
+      X[k] = (v4d){0, 0, 0, 0};
+      if (x[k]) memcpy(&X[k], x[k] + z, sizeof X[k]);
+    }
+    EVEN_QUARTIC_CELL(v4d, X, G, e4);
+    for (int k = 0; g && k < 6; k++) {
+      if (!g[k]) continue;
+      v4d o;
+      memcpy(&o, g[k] + z, sizeof o);
+      o += G[k];
+      memcpy(g[k] + z, &o, sizeof o);
+    }
+  }
+  double en = (e4[0] + e4[1]) + (e4[2] + e4[3]);
+  for (; z < n; z++) {
+    double X[6], G[6];
+    for (int k = 0; k < 6; k++) X[k] = x[k] ? x[k][z] : 0.0;
+    EVEN_QUARTIC_CELL(double, X, G, en);
+    for (int k = 0; g && k < 6; k++)
+      if (g[k]) g[k][z] += G[k];
+  }
+  return 0.5 * en;
+}
+
 /* g_a += dE/dw_a of sum_p C_p w_p (w_p = w_a w_b of Voigt pair p) for one
  * row: the homogeneous strain-w coupling at this evaluation's strain. */
 static void pair_grad_row(const double C[6], const double *const w[3], double *const g[3],
@@ -749,7 +828,12 @@ static void w_row(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fields 
       const double *src =
           slab_plane(e, x->w, e->wghost, -e->ww.lo[0], e->ww.hi[0], ix + s[0], s[2]) +
           (size_t)ywrap(iy + s[1], L[1]) * Lz;
+      if (!s[3]) { /* read at z offset 0 only: straight from the plane */
+        w->wsp[k] = src;
+        continue;
+      }
       double *dst = w->wpad + (size_t)k * e->wpz + e->wzoff;
+      w->wsp[k] = dst;
       memcpy(dst, src, Lz * sizeof(double));
       for (int z = -e->wzlo; z < 0; z++) dst[z] = src[imod(z, L[2])];
       for (int z = L[2]; z < L[2] + e->wzhi; z++) dst[z] = src[imod(z, L[2])];
@@ -757,7 +841,7 @@ static void w_row(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fields 
     for (int a = 0; a < 3; a++) {
       const vv_term *T = e->ww.t[a];
       for (int t = 0; t < e->ww.nt[a]; t++) {
-        w->wwp[t] = w->wpad + (size_t)e->wtsrc[a][t] * e->wpz + e->wzoff + T[t].d[2];
+        w->wwp[t] = w->wsp[e->wtsrc[a][t]] + T[t].d[2];
         w->wwc[t] = T[t].c;
       }
       re->w += 0.5 * gather_row(gw[a], xw[a], w->wwp, w->wwc, e->ww.nt[a], Lz);
@@ -770,7 +854,8 @@ static void w_row(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fields 
       x6[a] = x->u[a] + i0;
       g6[a] = g ? g->u[a] + i0 : NULL;
     }
-    re->w += onsite_row(&e->won, x6, g ? g6 : NULL, w->wpw, e->rs, Lz);
+    re->w += e->won_even ? even_quartic_row(&e->wq, x6, g ? g6 : NULL, Lz)
+                         : onsite_row(&e->won, x6, g ? g6 : NULL, w->wpw, e->rs, Lz);
   }
   if (e->has_homw) {
     usum_row(xw[0], xw[1], xw[2], Lz, re->Wsum);
