@@ -285,14 +285,10 @@ static int omega_model(hf_model *m, const char *path, hf_err *err) {
   const struct {
     const char *name, *expr;
     double c;
-  } t[] = {{"w2", "wx^2+wy^2+wz^2", 2.0},
-           {"w4", "(wx^2+wy^2+wz^2)^2", 10.0},
-           {"w6", "(wx^2+wy^2+wz^2)^3", 4.0},
-           {"uw", "ux^2*wy^2", 1.5},
-           {"etaw", "eta1*wx^2", -3.0},
-           {"etaw_shear", "eta4*wy*wz", 0.8},
-           {"wnn", "wy*wy[1,0,0]", 0.3},
-           {"wxy", "wx*wy[1,1,0]", -0.2},
+  } t[] = {{"w2", "wx^2+wy^2+wz^2", 2.0},     {"w4", "(wx^2+wy^2+wz^2)^2", 10.0},
+           {"w6", "(wx^2+wy^2+wz^2)^3", 4.0}, {"uw", "ux^2*wy^2", 1.5},
+           {"etaw", "eta1*wx^2", -3.0},       {"etaw_shear", "eta4*wy*wz", 0.8},
+           {"wnn", "wy*wy[1,0,0]", 0.3},      {"wxy", "wx*wy[1,1,0]", -0.2},
            {"w2nd", "wx*wx[2,0,0]", 0.1}};
   for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
     if (hf_model_add_term(m, t[k].name, t[k].c, t[k].expr, HF_SYM_ORBIT, err)) return HF_FAIL;
