@@ -486,24 +486,11 @@ static double onsite_row(const onsite_list *L, const double *const x[6], double 
       gt[K++] = g ? g[k] : NULL;
     }
     double *const *gg = g ? gt : NULL;
-    double et = 0;
-    switch (K) {
-      case 1:
-        et = mono_row(1, a, d, cp, gg, n);
-        break;
-      case 2:
-        et = mono_row(2, a, d, cp, gg, n);
-        break;
-      case 3:
-        et = mono_row(3, a, d, cp, gg, n);
-        break;
-      case 4:
-        et = mono_row(4, a, d, cp, gg, n);
-        break;
-      default:
-        et = mono_row(K, a, d, cp, gg, n);
-        break;
-    }
+    /* a constant K per call, so that mono_row unrolls its factor loops */
+    const double et = K == 1   ? mono_row(1, a, d, cp, gg, n)
+                      : K == 2 ? mono_row(2, a, d, cp, gg, n)
+                      : K == 3 ? mono_row(3, a, d, cp, gg, n)
+                               : mono_row(K, a, d, cp, gg, n);
     eon += L->c[t] * et;
   }
   return eon;
