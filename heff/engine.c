@@ -482,10 +482,12 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
   double *dE = dEdeta ? dEdeta : dEloc;
   memset(dE, 0, 6 * sizeof *dE);
   if (g) {
-    /* c2r writes g->u and the row pass's ring writes g->v: clear the rest */
+    /* c2r writes g->u, the row pass's ring writes g->v and w_row clears each
+     * row of g->w before use (in cache): clear the rest */
     for (int c = (e->has_k ? 3 : 0); c < 9; c++) {
       double *a = hf_fields_comp(g, c);
-      if (a && !(e->ring && c >= 3 && c < 6)) memset(a, 0, lat->nloc * sizeof *a);
+      if (a && !(e->ring && c >= 3 && c < 6) && !(e->has_w && c >= 6))
+        memset(a, 0, lat->nloc * sizeof *a);
     }
   }
   const int rpass = (e->mask & (HF_FIELD_U | HF_FIELD_V)) != 0 || e->has_w;

@@ -808,7 +808,10 @@ static void w_row(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fields 
   const size_t Lz = (size_t)L[2];
   const double *xw[3] = {x->w[0] + i0, x->w[1] + i0, x->w[2] + i0};
   double *gw[3] = {NULL, NULL, NULL};
-  for (int a = 0; a < 3 && g; a++) gw[a] = g->w[a] + i0;
+  for (int a = 0; a < 3 && g; a++) {
+    gw[a] = g->w[a] + i0;
+    memset(gw[a], 0, Lz * sizeof(double)); /* hf_engine_eval leaves g->w to this row */
+  }
   if (e->ww.n) {
     for (int k = 0; k < e->n_wsrc; k++) {
       const int *s = e->wsrc[k];
