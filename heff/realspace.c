@@ -754,8 +754,10 @@ static double *g_plane(const hf_engine *e, hf_fields *g, int P, int a) {
 /* The even quartic on-site polynomial over a row of n cells: returns its
  * energy and adds the gradient to g[k] (if g and g[k]).  x[k] may be NULL
  * (a variable the model has not: zero). */
-static double even_quartic_row(const even_quartic *q, const double *const x[6], double *const g[6],
-                               size_t n) {
+static double even_quartic_row(const even_quartic *qin, const double *const x[6],
+                               double *const g[6], size_t n) {
+  /* a local copy: stores through g could otherwise alias *qin (reloads per block) */
+  const even_quartic qv = *qin, *q = &qv;
   v4d e4 = {0, 0, 0, 0};
   size_t z = 0;
   for (; z + 4 <= n; z += 4) {
