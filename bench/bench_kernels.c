@@ -11,6 +11,7 @@
  *   onsite    on-site u polynomial beyond quadratic
  *   vv        bilinear v-v stencil
  *   coupling  homogeneous and local strain x u u (local strain + adjoint)
+ *   omega     omega terms compiled into the row pass (on-site w, u-w, eta w w, w-w)
  *   none      no terms: the fixed cost of an evaluation (clearing g)
  * then one full MD step (velocity Verlet, and Langevin BAOAB; barostat on),
  * whose difference to "all" is the integrator.  Each figure is the fastest
@@ -35,9 +36,9 @@ static double now_s(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-enum { P_ALL, P_KSPACE, P_KSPACE3D, P_ONSITE, P_VV, P_COUPLING, P_NONE, NPART };
+enum { P_ALL, P_KSPACE, P_KSPACE3D, P_ONSITE, P_VV, P_COUPLING, P_OMEGA, P_NONE, NPART };
 static const char *part_name[NPART] = {"all", "kspace",   "kspace3d", "onsite",
-                                       "vv",  "coupling", "none"};
+                                       "vv",  "coupling", "omega",    "none"};
 
 /* Does term t (alone) compile to part p? */
 static int term_in_part(const hf_model *m, int t, int p, const hf_lattice *lat) {
@@ -64,6 +65,8 @@ static int term_in_part(const hf_model *m, int t, int p, const hf_lattice *lat) 
       return c.vv > 0;
     case P_COUPLING:
       return c.hom_uu + c.loc_uu > 0;
+    case P_OMEGA:
+      return c.onsite_w + c.hom_ww + c.ww > 0;
     default:
       return 0;
   }
@@ -75,6 +78,7 @@ static void fill(hf_fields *x, const hf_lattice *lat, hf_rng *r) {
     for (size_t i = 0; i < lat->n; i++) {
       if (x->u[a]) x->u[a][i] = 0.02 * (hf_rng_uniform(r) - 0.5);
       if (x->v[a]) x->v[a][i] = 0.002 * (hf_rng_uniform(r) - 0.5);
+      if (x->w[a]) x->w[a][i] = 0.02 * (hf_rng_uniform(r) - 0.5);
     }
 }
 

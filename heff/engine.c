@@ -19,12 +19,23 @@ static int voigt_of(int a, int b) { return hf_voigt_index(a < b ? a : b, a < b ?
 
 /* ---------------------------------------------------------- classification */
 
-enum kclass { K_KSPACE, K_ONSITE, K_HOM_UU, K_ETA_ONLY, K_LOC_UU, K_VV, K_GENERIC };
+enum kclass {
+  K_KSPACE,
+  K_ONSITE,
+  K_HOM_UU,
+  K_ETA_ONLY,
+  K_LOC_UU,
+  K_VV,
+  K_ONSITE_W, /* u and w of one cell, at least one w */
+  K_HOM_WW,   /* eta_l w_a w_b of one cell */
+  K_WW,       /* w_a(i) w_b(i + d), d != 0 */
+  K_GENERIC
+};
 
 static int all_at_origin(const hf_var *v) { return !v->off[0] && !v->off[1] && !v->off[2]; }
 
 static enum kclass classify(const hf_mono *m) {
-  int nu = 0, nv = 0, neta = 0, netal = 0, other = 0, u_origin = 1;
+  int nu = 0, nv = 0, nw = 0, neta = 0, netal = 0, other = 0, u_origin = 1, w_origin = 1;
   for (int f = 0; f < m->deg; f++) {
     const hf_var *v = &m->f[f];
     switch (v->kind) {
@@ -34,6 +45,10 @@ static enum kclass classify(const hf_mono *m) {
         break;
       case HF_VAR_V:
         nv++;
+        break;
+      case HF_VAR_W:
+        nw++;
+        w_origin &= all_at_origin(v);
         break;
       case HF_VAR_ETA:
         neta++;
@@ -48,6 +63,13 @@ static enum kclass classify(const hf_mono *m) {
     }
   }
   if (other) return K_GENERIC;
+  if (nw) {
+    /* omega families of paper 003; anything else with w stays generic */
+    if (nu + nw == m->deg && u_origin && w_origin) return K_ONSITE_W;
+    if (neta == 1 && nw == 2 && m->deg == 3 && w_origin) return K_HOM_WW;
+    if (nw == 2 && m->deg == 2) return K_WW;
+    return K_GENERIC;
+  }
   if (nu == m->deg && nu == 2) return K_KSPACE;
   if (nu == m->deg && nu > 0 && u_origin) return K_ONSITE;
   if (neta == m->deg) return K_ETA_ONLY;
@@ -82,51 +104,69 @@ static void kspace_add(hf_engine *e, const hf_mono *m, double c) {
   }
 }
 
-static int add_onsite(hf_engine *e, const hf_mono *m, double c) {
-  int pw[3] = {0, 0, 0};
-  for (int f = 0; f < m->deg; f++) pw[m->f[f].comp]++;
-  for (int i = 0; i < e->n_on; i++)
-    if (!memcmp(e->on_pow[i], pw, sizeof pw)) {
-      e->on_c[i] += c;
+/* Adds c prod x_k^pw[k] to an on-site list (x = ux uy uz wx wy wz), merged
+ * with an earlier monomial of the same powers. */
+static int add_onsite(onsite_list *L, const hf_mono *m, double c) {
+  int pw[6] = {0, 0, 0, 0, 0, 0};
+  for (int f = 0; f < m->deg; f++) pw[m->f[f].comp + (m->f[f].kind == HF_VAR_W ? 3 : 0)]++;
+  for (int i = 0; i < L->n; i++)
+    if (!memcmp(L->pow[i], pw, sizeof pw)) {
+      L->c[i] += c;
       return HF_OK;
     }
-  int(*np)[3] = realloc(e->on_pow, (size_t)(e->n_on + 1) * sizeof *np);
+  int(*np)[6] = realloc(L->pow, (size_t)(L->n + 1) * sizeof *np);
   if (!np) return HF_FAIL;
-  e->on_pow = np;
-  double *nc = realloc(e->on_c, (size_t)(e->n_on + 1) * sizeof *nc);
+  L->pow = np;
+  double *nc = realloc(L->c, (size_t)(L->n + 1) * sizeof *nc);
   if (!nc) return HF_FAIL;
-  e->on_c = nc;
-  memcpy(e->on_pow[e->n_on], pw, sizeof pw);
-  e->on_c[e->n_on++] = c;
-  for (int k = 0; k < 3; k++)
-    if (pw[k] > e->on_maxp) e->on_maxp = pw[k];
+  L->c = nc;
+  memcpy(L->pow[L->n], pw, sizeof pw);
+  L->c[L->n++] = c;
+  for (int k = 0; k < 6; k++)
+    if (pw[k] > L->maxp) L->maxp = pw[k];
   return HF_OK;
 }
 
-/* The monomial c v_a(0) v_b(d) has gradient c v_b(i+d) on v_a(i) and
- * c v_a(i-d) on v_b(i): two gathers, merged with others of the same shift. */
-static int add_vv_gather(hf_engine *e, const int d[3], int to, int from, double c) {
-  for (int k = 0; k < e->n_vv; k++)
-    if (!memcmp(e->vv[k].d, d, sizeof e->vv[k].d)) {
-      e->vv[k].M[to][from] += c;
+/* The monomial c f_a(0) f_b(d) of a vector field f (v or w) has gradient
+ * c f_b(i+d) on f_a(i) and c f_a(i-d) on f_b(i): two gathers, merged with
+ * others of the same shift. */
+static int add_gather(gather_set *S, const int d[3], int to, int from, double c) {
+  for (int k = 0; k < S->n; k++)
+    if (!memcmp(S->g[k].d, d, sizeof S->g[k].d)) {
+      S->g[k].M[to][from] += c;
       return HF_OK;
     }
-  vv_gather *n = realloc(e->vv, (size_t)(e->n_vv + 1) * sizeof *n);
+  vv_gather *n = realloc(S->g, (size_t)(S->n + 1) * sizeof *n);
   if (!n) return HF_FAIL;
-  e->vv = n;
-  memset(&e->vv[e->n_vv], 0, sizeof *n);
-  memcpy(e->vv[e->n_vv].d, d, sizeof e->vv[0].d);
-  e->vv[e->n_vv++].M[to][from] = c;
+  S->g = n;
+  memset(&S->g[S->n], 0, sizeof *n);
+  memcpy(S->g[S->n].d, d, sizeof S->g[0].d);
+  S->g[S->n++].M[to][from] = c;
   return HF_OK;
 }
 
-static int add_vv(hf_engine *e, const hf_mono *m, double c) {
+static int add_bilinear(gather_set *S, const hf_mono *m, double c) {
   int a = m->f[0].comp, b = m->f[1].comp, d[3], md[3];
   for (int k = 0; k < 3; k++) {
     d[k] = m->f[1].off[k] - m->f[0].off[k];
     md[k] = -d[k];
   }
-  return add_vv_gather(e, d, a, b, c) || add_vv_gather(e, md, b, a, c);
+  return add_gather(S, d, a, b, c) || add_gather(S, md, b, a, c);
+}
+
+/* s_l f_a f_b (s = eta or etaL as kind says, f = u or w, all of one cell)
+ * into C[l][voigt pair] */
+static void add_strain_pair(double C[6][6], const hf_mono *m, double c, int kind) {
+  int l = -1, a = -1, b = -1;
+  for (int f = 0; f < 3; f++) {
+    if (m->f[f].kind == kind)
+      l = m->f[f].comp;
+    else if (a < 0)
+      a = m->f[f].comp;
+    else
+      b = m->f[f].comp;
+  }
+  C[l][voigt_of(a, b)] += c;
 }
 
 static int compile_terms(hf_engine *e, hf_err *err) {
@@ -143,31 +183,32 @@ static int compile_terms(hf_engine *e, hf_err *err) {
           e->census.kspace++;
           break;
         case K_ONSITE:
-          rc = add_onsite(e, mo, c);
+          rc = add_onsite(&e->on, mo, c);
           e->census.onsite++;
           break;
-        case K_HOM_UU: {
-          int l = mo->f[0].comp, p = voigt_of(mo->f[1].comp, mo->f[2].comp);
-          e->Chom[l][p] += c;
+        case K_HOM_UU:
+          add_strain_pair(e->Chom, mo, c, HF_VAR_ETA);
           e->has_hom = 1;
           e->census.hom_uu++;
           break;
-        }
-        case K_LOC_UU: {
-          int l = -1, a = -1, b = -1;
-          for (int f = 0; f < 3; f++) {
-            if (mo->f[f].kind == HF_VAR_ETAL)
-              l = mo->f[f].comp;
-            else if (a < 0)
-              a = mo->f[f].comp;
-            else
-              b = mo->f[f].comp;
-          }
-          e->Cloc[l][voigt_of(a, b)] += c;
+        case K_ONSITE_W:
+          rc = add_onsite(&e->won, mo, c);
+          e->census.onsite_w++;
+          break;
+        case K_HOM_WW:
+          add_strain_pair(e->Chomw, mo, c, HF_VAR_ETA);
+          e->has_homw = 1;
+          e->census.hom_ww++;
+          break;
+        case K_WW:
+          rc = add_bilinear(&e->ww, mo, c);
+          e->census.ww++;
+          break;
+        case K_LOC_UU:
+          add_strain_pair(e->Cloc, mo, c, HF_VAR_ETAL);
           e->has_loc = 1;
           e->census.loc_uu++;
           break;
-        }
         case K_ETA_ONLY: {
           hf_mono mm = *mo;
           mm.c = c;
@@ -176,7 +217,7 @@ static int compile_terms(hf_engine *e, hf_err *err) {
           break;
         }
         case K_VV:
-          rc = add_vv(e, mo, c);
+          rc = add_bilinear(&e->vv, mo, c);
           e->census.vv++;
           break;
         case K_GENERIC: {
@@ -200,9 +241,8 @@ static int distributed_check(hf_engine *e, hf_err *err) {
                    "model '%s': %d monomials need the generic evaluator, which does not run on "
                    "several MPI ranks (use one rank)",
                    e->model->name, e->census.generic);
-  if (e->mask & (HF_FIELD_W | HF_FIELD_SIGMA))
-    return hf_fail(err, "model '%s': omega and sigma fields do not run on several MPI ranks",
-                   e->model->name);
+  if (e->mask & HF_FIELD_SIGMA)
+    return hf_fail(err, "model '%s': sigma fields do not run on several MPI ranks", e->model->name);
   return HF_OK;
 }
 
@@ -318,10 +358,18 @@ void hf_engine_free(hf_engine *e) {
     fftw_free(e->etaL[l]);
     fftw_free(e->gEtaL[l]);
   }
-  free(e->on_pow);
-  free(e->on_c);
-  free(e->vv);
-  for (int a = 0; a < 3; a++) free(e->vvt[a]);
+  free(e->on.pow);
+  free(e->on.c);
+  free(e->won.pow);
+  free(e->won.c);
+  const gather_set *gs[2] = {&e->vv, &e->ww};
+  for (int k = 0; k < 2; k++) {
+    free(gs[k]->g);
+    for (int a = 0; a < 3; a++) free(gs[k]->t[a]);
+  }
+  free(e->wsrc);
+  for (int a = 0; a < 3; a++) free(e->wtsrc[a]);
+  fftw_free(e->wghost);
   hf_realspace_free(e);
   fftw_free(e->vghost);
   fftw_free(e->gghost);
@@ -434,13 +482,15 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
   double *dE = dEdeta ? dEdeta : dEloc;
   memset(dE, 0, 6 * sizeof *dE);
   if (g) {
-    /* c2r writes g->u and the row pass's ring writes g->v: clear the rest */
+    /* c2r writes g->u, the row pass's ring writes g->v and w_row clears each
+     * row of g->w before use (in cache): clear the rest */
     for (int c = (e->has_k ? 3 : 0); c < 9; c++) {
       double *a = hf_fields_comp(g, c);
-      if (a && !(e->ring && c >= 3 && c < 6)) memset(a, 0, lat->nloc * sizeof *a);
+      if (a && !(e->ring && c >= 3 && c < 6) && !(e->has_w && c >= 6))
+        memset(a, 0, lat->nloc * sizeof *a);
     }
   }
-  const int rpass = (e->mask & (HF_FIELD_U | HF_FIELD_V)) != 0;
+  const int rpass = (e->mask & (HF_FIELD_U | HF_FIELD_V)) != 0 || e->has_w;
   e->defer_c2r = e->has_k && e->fused && g && rpass;
   if (e->has_k) E->kspace = hf_kspace_apply(e, x, g);
   if (rpass) hf_realspace_pass(e, x, g, dE, E);
@@ -453,7 +503,7 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     }
     hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL};
     hf_poly_output out = {g, e->generic_etaL ? e->gEtaL : NULL, dE};
-    E->other = hf_poly_eval(&e->generic, 1.0, &in, &out);
+    E->other += hf_poly_eval(&e->generic, 1.0, &in, &out);
     if (e->generic_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
   }
   if (e->efield[0] != 0 || e->efield[1] != 0 || e->efield[2] != 0 || e->beta[0] != 0 ||

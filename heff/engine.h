@@ -26,7 +26,7 @@ typedef struct {
   double strain_hom; /* homogeneous elastic + homogeneous strain-u coupling */
   double strain_loc; /* local strain-u coupling */
   double elastic_v;  /* bilinear v-v (inhomogeneous elastic) */
-  double other;      /* terms through the generic evaluator */
+  double other;      /* omega terms and terms through the generic evaluator */
   double pv;         /* p V (pressure term) */
   double field;      /* -Z* e E . sum_i u_i (applied electric field) and the
                         depolarization energy (open-circuit boundaries); 0 without */
@@ -100,6 +100,7 @@ int hf_engine_mono_in_kspace(const hf_mono *m);
 /* Number of monomials per kernel (for diagnostics and tests). */
 typedef struct {
   int kspace, onsite, hom_uu, eta_only, loc_uu, vv, generic;
+  int onsite_w, hom_ww, ww; /* omega: on-site w and u-w, eta w w, w-w bilinear */
 } hf_engine_census;
 void hf_engine_get_census(const hf_engine *eng, hf_engine_census *c);
 

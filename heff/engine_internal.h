@@ -51,12 +51,47 @@ typedef struct {
   double *row;                              /* row scratch: */
   double *eL[6], *sL[6], *U[6], *C[6], *pw; /* sL has a 0 before and after */
   double *xr[3]; /* x-row sets (strain_xrow): two in turn, and one of zeros (no local strain) */
+  /* omega (w_row): padded rows of the w-w source rows, their pointers and
+   * coefficients per nonzero, and the power rows of the on-site monomials */
+  double *wpad;
+  const double **wsp; /* start (z = 0) of each source row */
+  const double **wwp;
+  double *wwc;
+  double *wpw;
 } rs_work;
+
+/* The even quartic on-site polynomial of the omega kernels in the squares
+ * s_k = x_k^2 of x = ux uy uz wx wy wz (w^2, w^4 invariants, u^2 w^2):
+ * P = sum_k s_k (A_k + (1/2) sum_l B_kl s_l), so dP/ds_k = A_k + sum_l B_kl s_l
+ * with B symmetric.  Other on-site omega polynomials take onsite_row. */
+typedef struct {
+  double A[6], B[6][6];
+} even_quartic;
 
 typedef struct {
   double on, hom, loc, vv;
   double Usum[6];
+  double w;       /* omega kernels: on-site and w-w */
+  double Wsum[6]; /* sum_i w_a w_b per Voigt pair (homogeneous strain-w coupling) */
 } rs_energy;
+
+/* On-site monomials c prod_k x_k^pow[k] of the six variables ux uy uz wx wy wz
+ * of one cell (the u polynomial uses the first three only). */
+typedef struct {
+  int n, maxp;
+  int (*pow)[6];
+  double *c;
+} onsite_list;
+
+/* Bilinear intersite terms of one vector field as gathers (v-v, w-w): merged
+ * by shift while compiling, then listed as nonzeros per gradient component. */
+typedef struct {
+  int n;
+  vv_gather *g;
+  int nt[3];
+  vv_term *t[3];
+  int lo[3], hi[3]; /* offsets reached, per axis */
+} gather_set;
 
 struct hf_engine {
   const hf_model *model;
@@ -96,9 +131,7 @@ struct hf_engine {
   double *kpart; /* energy per kx plane (3D) or column block (fused) */
 
   /* per-cell local kernel */
-  int n_on, on_maxp;
-  int (*on_pow)[3];
-  double *on_c;
+  onsite_list on; /* u only */
   int has_hom, has_loc;
   double Chom[6][6], Cloc[6][6]; /* [strain l][voigt pair p] */
   int n_loc;                     /* nonzero entries of Cloc, as a list */
@@ -113,10 +146,26 @@ struct hf_engine {
   double *etaL[6], *gEtaL[6];
 
   hf_poly eta_only; /* only homogeneous strain factors */
-  int n_vv;
-  vv_gather *vv; /* merged by shift while compiling */
-  int n_vvt[3];  /* the same as nonzeros per gradient component */
-  vv_term *vvt[3];
+  gather_set vv;
+
+  /* omega (w_row in the row pass): on-site monomials of w and u-w, the
+   * homogeneous strain-w^2 coupling and the w-w gathers; their energies go
+   * to hf_energy.other.  The w-w gathers read w planes x + ww.lo[0] ..
+   * x + ww.hi[0] (halo wghost on several ranks) and write dE/dw only to the
+   * row's own cells, so dE/dw needs no reverse halo. */
+  int has_w;
+  onsite_list won;
+  int won_even; /* won fits even_quartic (wq) */
+  even_quartic wq;
+  int has_homw;
+  double Chomw[6][6]; /* [strain l][voigt pair p] */
+  gather_set ww;
+  int n_wsrc;        /* distinct source rows of the w-w gathers */
+  int (*wsrc)[4];    /* [dx, dy, a, padded]: rows read at z offsets are copied with z halos */
+  int *wtsrc[3];     /* source row of each nonzero of ww.t[a] */
+  int wzlo, wzhi;    /* z halo widths of a padded w row */
+  size_t wzoff, wpz; /* z = 0 position and length of a padded w row */
+  double *wghost;    /* [lo planes x 3 components][hi planes x 3 components] */
   hf_wraptab wrap;
   int generic_etaL; /* generic terms need full local strain arrays */
   hf_poly generic;

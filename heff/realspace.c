@@ -23,14 +23,14 @@ static void detect_fast(hf_engine *e) {
   memset(&e->fk, 0, sizeof e->fk);
   e->fast = 0;
   double A[3] = {0, 0, 0}, B[3] = {0, 0, 0}; /* s_a^2; s_b s_c for the pair opposite a */
-  for (int t = 0; t < e->n_on; t++) {
-    const int *p = e->on_pow[t];
+  for (int t = 0; t < e->on.n; t++) {
+    const int *p = e->on.pow[t];
     if (p[0] % 2 || p[1] % 2 || p[2] % 2 || p[0] + p[1] + p[2] != 4) return;
     int a = p[0] == 4 ? 0 : p[1] == 4 ? 1 : p[2] == 4 ? 2 : -1;
     if (a >= 0)
-      A[a] += e->on_c[t];
+      A[a] += e->on.c[t];
     else
-      B[!p[0] ? 0 : !p[1] ? 1 : 2] += e->on_c[t];
+      B[!p[0] ? 0 : !p[1] ? 1 : 2] += e->on.c[t];
   }
   if (A[1] != A[0] || A[2] != A[0] || B[1] != B[0] || B[2] != B[0]) return;
   const double(*C)[6] = e->Cloc, f = e->stencil.inv4a0;
@@ -47,15 +47,42 @@ static void detect_fast(hf_engine *e) {
   e->fast = 1;
 }
 
+/* Sets e->won_even and e->wq if every on-site omega monomial is even in
+ * each variable and of degree 2 or 4 (see even_quartic). */
+static void detect_even_quartic(hf_engine *e) {
+  memset(&e->wq, 0, sizeof e->wq);
+  e->won_even = 0;
+  for (int t = 0; t < e->won.n; t++) {
+    const int *p = e->won.pow[t];
+    int deg = 0, k1 = -1, k2 = -1;
+    for (int k = 0; k < 6; k++) {
+      if (p[k] % 2) return;
+      deg += p[k];
+      for (int h = 0; h < p[k] / 2; h++) *(k1 < 0 ? &k1 : &k2) = k;
+    }
+    const double c = e->won.c[t];
+    if (deg == 2)
+      e->wq.A[k1] += c;
+    else if (deg == 4 && k1 == k2)
+      e->wq.B[k1][k1] += 2 * c; /* d(c s^2)/ds = 2 c s */
+    else if (deg == 4) {
+      e->wq.B[k1][k2] += c;
+      e->wq.B[k2][k1] += c;
+    } else
+      return;
+  }
+  e->won_even = e->won.n > 0;
+}
+
 /* x planes per chunk of the row pass: fixed, so that the chunks and with
  * them every sum are the same for any number of threads */
 #define CHUNK_PLANES 8
 
 static size_t row_count(const hf_engine *e) {
-  return 24 + 27 + 3 * (size_t)(e->on_maxp + 2); /* 27 rows hold the 3 x-row sets */
+  return 24 + 27 + 3 * (size_t)(e->on.maxp + 2); /* 27 rows hold the 3 x-row sets */
 }
 
-static int work_alloc(const hf_engine *e, rs_work *w, int nmax) {
+static int work_alloc(const hf_engine *e, rs_work *w, int nmax, int nmaxw) {
   const size_t nrow = row_count(e), Ly = (size_t)e->lat.L[1];
   w->row = fftw_alloc_real(nrow * e->rs);
   w->vvp = malloc((size_t)nmax * sizeof *w->vvp);
@@ -72,6 +99,17 @@ static int work_alloc(const hf_engine *e, rs_work *w, int nmax) {
   }
   for (int k = 0; k < 3; k++) w->xr[k] = w->row + (size_t)(24 + 9 * k) * e->rs;
   w->pw = w->row + 51 * e->rs;
+  if (e->has_w) {
+    const size_t npad = (size_t)e->n_wsrc * e->wpz, npw = 6 * (size_t)(e->won.maxp + 2) * e->rs;
+    w->wpad = fftw_alloc_real(npad + 1);
+    w->wpw = fftw_alloc_real(npw + 1);
+    w->wwp = malloc((size_t)nmaxw * sizeof *w->wwp);
+    w->wsp = malloc((size_t)(e->n_wsrc + 1) * sizeof *w->wsp);
+    w->wwc = malloc((size_t)nmaxw * sizeof *w->wwc);
+    if (!w->wpad || !w->wpw || !w->wwp || !w->wwc || !w->wsp) return HF_FAIL;
+    memset(w->wpad, 0, (npad + 1) * sizeof(double));
+    memset(w->wpw, 0, (npw + 1) * sizeof(double));
+  }
   if (e->ring) {
     size_t nv = (size_t)e->nvs * 3 * Ly * e->pz, ng = (size_t)e->ngs * 3 * Ly * e->pz;
     w->vring = fftw_alloc_real(nv);
@@ -93,6 +131,11 @@ void hf_realspace_free(hf_engine *e) {
     free(w->gpl);
     fftw_free(w->vring);
     fftw_free(w->gring);
+    fftw_free(w->wpad);
+    fftw_free(w->wpw);
+    free(w->wwp);
+    free(w->wsp);
+    free(w->wwc);
   }
   free(e->work);
   fftw_free(e->edge);
@@ -102,6 +145,8 @@ void hf_realspace_free(hf_engine *e) {
 size_t hf_realspace_bytes(const hf_engine *e) {
   const size_t nt = (size_t)(e->nthreads > 1 ? e->nthreads : 1), Ly = (size_t)e->lat.L[1];
   size_t b = nt * row_count(e) * e->rs * sizeof(double);
+  if (e->has_w)
+    b += nt * ((size_t)e->n_wsrc * e->wpz + 6 * (size_t)(e->won.maxp + 2) * e->rs) * sizeof(double);
   if (e->ring) b += nt * (size_t)(e->nvs + e->ngs) * 3 * Ly * e->pz * sizeof(double);
   if (e->edge)
     b += (size_t)e->nchunk * (size_t)e->ntail * 3 * Ly * (size_t)e->lat.L[2] * sizeof(double);
@@ -113,20 +158,90 @@ size_t hf_realspace_bytes(const hf_engine *e) {
 static int halo_setup(hf_engine *e, hf_err *err) {
   const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
   const int vlo = -e->vx_lo, vhi = e->vx_hi, glo = -e->gx_lo, ghi = e->gx_hi;
-  int w = vlo > vhi ? vlo : vhi;
-  w = glo > w ? glo : w;
-  w = ghi > w ? ghi : w;
-  if (hf_comm_any(e->comm, e->ring && e->lat.nx < (w > e->ntail ? w : e->ntail)))
+  const int wlo = e->has_w ? -e->ww.lo[0] : 0, whi = e->has_w ? e->ww.hi[0] : 0;
+  int w = 0, need = 0; /* widest halo; planes every rank must hold */
+  const int widths[6] = {vlo, vhi, glo, ghi, e->ntail, 0};
+  for (int k = 0; e->ring && k < 5; k++) w = widths[k] > w ? widths[k] : w;
+  need = w;
+  w = wlo > w ? wlo : w;
+  w = whi > w ? whi : w;
+  need = w > need ? w : need;
+  if (hf_comm_any(e->comm, e->lat.nx < need))
     return hf_fail(err,
                    "the short-range terms reach %d x planes, more than some MPI rank holds "
                    "(%d x planes over %d ranks): use fewer ranks",
-                   w, e->lat.L[0], e->comm->size);
-  if (!e->ring) return HF_OK;
-  e->vghost = fftw_alloc_real(3 * (size_t)(vlo + vhi) * plane + 1);
-  e->gghost = fftw_alloc_real(3 * (size_t)(glo + ghi) * plane + 1);
-  e->hbuf = fftw_alloc_real(3 * (size_t)w * plane + 1);
-  if (!e->vghost || !e->gghost || !e->hbuf) return hf_fail(err, "out of memory for halo planes");
+                   need, e->lat.L[0], e->comm->size);
+  if (e->ring) {
+    e->vghost = fftw_alloc_real(3 * (size_t)(vlo + vhi) * plane + 1);
+    e->gghost = fftw_alloc_real(3 * (size_t)(glo + ghi) * plane + 1);
+    if (!e->vghost || !e->gghost) return hf_fail(err, "out of memory for halo planes");
+  }
+  if (wlo + whi && !(e->wghost = fftw_alloc_real(3 * (size_t)(wlo + whi) * plane + 1)))
+    return hf_fail(err, "out of memory for halo planes");
+  if (w && !(e->hbuf = fftw_alloc_real(3 * (size_t)w * plane + 1)))
+    return hf_fail(err, "out of memory for halo planes");
   return HF_OK;
+}
+
+/* Lists the nonzeros of the gathers of S per gradient component and the
+ * offsets they reach; returns the largest count (at least 1), 0 when out of
+ * memory. */
+static int gather_list(gather_set *S) {
+  int nmax = 1;
+  memset(S->lo, 0, sizeof S->lo);
+  memset(S->hi, 0, sizeof S->hi);
+  for (int a = 0; a < 3; a++) {
+    int n = 0;
+    for (int k = 0; k < S->n; k++)
+      for (int b = 0; b < 3; b++) n += S->g[k].M[a][b] != 0;
+    if (!(S->t[a] = malloc((size_t)(n > 0 ? n : 1) * sizeof(vv_term)))) return 0;
+    S->nt[a] = n;
+    nmax = n > nmax ? n : nmax;
+    n = 0;
+    for (int k = 0; k < S->n; k++)
+      for (int b = 0; b < 3; b++) {
+        const vv_gather *G = &S->g[k];
+        if (G->M[a][b] == 0) continue; /* the matrices are sparse */
+        vv_term *t = &S->t[a][n++];
+        memcpy(t->d, G->d, sizeof t->d);
+        t->from = b;
+        t->c = G->M[a][b];
+        for (int j = 0; j < 3; j++) {
+          S->lo[j] = G->d[j] < S->lo[j] ? G->d[j] : S->lo[j];
+          S->hi[j] = G->d[j] > S->hi[j] ? G->d[j] : S->hi[j];
+        }
+      }
+  }
+  return nmax;
+}
+
+/* The omega layout: w-w nonzeros, their distinct source rows (dx, dy,
+ * component) and the padded w row; returns the largest nonzero count, 0
+ * when out of memory. */
+static int omega_setup(hf_engine *e) {
+  e->has_w = (e->mask & HF_FIELD_W) && (e->won.n || e->has_homw || e->ww.n);
+  const int nmax = gather_list(&e->ww);
+  if (!nmax) return 0;
+  int cap = 1;
+  for (int a = 0; a < 3; a++) cap += e->ww.nt[a];
+  if (!(e->wsrc = malloc((size_t)cap * sizeof *e->wsrc))) return 0;
+  for (int a = 0; a < 3; a++) {
+    if (!(e->wtsrc[a] = malloc((size_t)(e->ww.nt[a] + 1) * sizeof(int)))) return 0;
+    for (int t = 0; t < e->ww.nt[a]; t++) {
+      const vv_term *T = &e->ww.t[a][t];
+      const int key[4] = {T->d[0], T->d[1], T->from, T->d[2] != 0};
+      int k = 0;
+      while (k < e->n_wsrc && memcmp(e->wsrc[k], key, sizeof key)) k++;
+      if (k == e->n_wsrc) memcpy(e->wsrc[e->n_wsrc++], key, sizeof key);
+      e->wtsrc[a][t] = k;
+    }
+  }
+  detect_even_quartic(e);
+  e->wzlo = -e->ww.lo[2];
+  e->wzhi = e->ww.hi[2];
+  e->wzoff = round4((size_t)e->wzlo);
+  e->wpz = round4(e->wzoff + (size_t)e->lat.L[2] + (size_t)e->wzhi);
+  return nmax;
 }
 
 /* Lays out the row pass: the v-v nonzeros per gradient component, the
@@ -135,31 +250,11 @@ int hf_realspace_setup(hf_engine *e, hf_err *err) {
   const int *L = e->lat.L;
   const size_t Lz = (size_t)L[2], Ly = (size_t)L[1];
   const int fused = e->has_loc && (e->mask & HF_FIELD_U);
-  int lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}; /* offsets of the v read, per axis */
-  int nmax = 1;
-  for (int a = 0; a < 3; a++) {
-    int n = 0;
-    for (int k = 0; k < e->n_vv; k++)
-      for (int b = 0; b < 3; b++) n += e->vv[k].M[a][b] != 0;
-    if (!(e->vvt[a] = malloc((size_t)(n > 0 ? n : 1) * sizeof(vv_term))))
-      return hf_fail(err, "out of memory");
-    e->n_vvt[a] = n;
-    nmax = n > nmax ? n : nmax;
-    n = 0;
-    for (int k = 0; k < e->n_vv; k++)
-      for (int b = 0; b < 3; b++) {
-        const vv_gather *G = &e->vv[k];
-        if (G->M[a][b] == 0) continue; /* the matrices are sparse */
-        vv_term *t = &e->vvt[a][n++];
-        memcpy(t->d, G->d, sizeof t->d);
-        t->from = b;
-        t->c = G->M[a][b];
-        for (int j = 0; j < 3; j++) {
-          lo[j] = G->d[j] < lo[j] ? G->d[j] : lo[j];
-          hi[j] = G->d[j] > hi[j] ? G->d[j] : hi[j];
-        }
-      }
-  }
+  const int nmax = gather_list(&e->vv), nmaxw = omega_setup(e);
+  if (!nmax || !nmaxw) return hf_fail(err, "out of memory");
+  int lo[3], hi[3]; /* offsets of the v read, per axis */
+  memcpy(lo, e->vv.lo, sizeof lo);
+  memcpy(hi, e->vv.hi, sizeof hi);
   e->gx_lo = e->gx_hi = 0;
   if (fused) {
     /* corner c sits at sb + (bit k of c) along axis k */
@@ -171,7 +266,7 @@ int hf_realspace_setup(hf_engine *e, hf_err *err) {
     e->gx_lo = e->sb[0] < 0 ? e->sb[0] : 0;
     e->gx_hi = e->sb[0] + 1 > 0 ? e->sb[0] + 1 : 0;
   }
-  e->ring = (e->mask & HF_FIELD_V) && (e->n_vv || fused);
+  e->ring = (e->mask & HF_FIELD_V) && (e->vv.n || fused);
   detect_fast(e);
   e->vx_lo = lo[0];
   e->vx_hi = hi[0];
@@ -185,7 +280,8 @@ int hf_realspace_setup(hf_engine *e, hf_err *err) {
   const int nt = e->nthreads > 1 ? e->nthreads : 1;
   if (!(e->work = calloc((size_t)nt, sizeof *e->work))) return hf_fail(err, "out of memory");
   for (int t = 0; t < nt; t++)
-    if (work_alloc(e, &e->work[t], nmax)) return hf_fail(err, "out of memory for the row pass");
+    if (work_alloc(e, &e->work[t], nmax, nmaxw))
+      return hf_fail(err, "out of memory for the row pass");
   e->ntail = e->gx_hi - e->gx_lo;
   e->nchunk = e->lat.nx / CHUNK_PLANES;
   if (e->nchunk < 1 || e->ntail > CHUNK_PLANES) e->nchunk = 1;
@@ -320,53 +416,99 @@ static void strain_sd_adjoint(double *restrict A, double *restrict B, double *re
   sd_adjoint_body(A, B, C, D, fx, fy, fz, n);
 }
 
+/* One on-site monomial over a row, for K factors (a constant after
+ * inlining): returns sum_z prod_j a_j and adds cp_j d_j prod_{k != j} a_k to
+ * g_j (if g).  a_j = x^p, d_j = x^(p-1) of its variable, cp_j = c p. */
+static inline __attribute__((always_inline)) double mono_row(int K, const double *const *a,
+                                                             const double *const *d,
+                                                             const double *cp, double *const *g,
+                                                             size_t n) {
+  double et = 0;
+#pragma omp simd reduction(+ : et)
+  for (size_t z = 0; z < n; z++) {
+    double pr = a[0][z];
+    for (int j = 1; j < K; j++) pr *= a[j][z];
+    et += pr;
+  }
+  for (int j = 0; g && j < K; j++) {
+    double *restrict gj = g[j];
+    const double *restrict dj = d[j];
+    const double c = cp[j];
+    for (size_t z = 0; z < n; z++) {
+      double q = c * dj[z];
+      for (int k = 0; k < K; k++)
+        if (k != j) q *= a[k][z];
+      gj[z] += q;
+    }
+  }
+  return et;
+}
+
+/* The on-site monomials of L over the n cells of a row of the variables
+ * x[k] (k < 6: ux uy uz wx wy wz; entries a monomial never uses may be
+ * NULL): returns their energy and adds the gradient to g[k] (if g).  pw is
+ * scratch for 6 (L->maxp + 2) rows of stride rs.  Every loop runs over z
+ * innermost, so the work vectorises: powers of each variable per row, then
+ * one product sweep per monomial over its factors only. */
+static double onsite_row(const onsite_list *L, const double *const x[6], double *const g[6],
+                         double *pw, size_t rs, size_t n) {
+  /* P(k, j)[z] = x_k^(j-1), P(k, 0) = 0 */
+  const int np = L->maxp + 2;
+  int used[6] = {0, 0, 0, 0, 0, 0};
+  for (int t = 0; t < L->n; t++)
+    for (int k = 0; k < 6; k++)
+      if (L->pow[t][k] > used[k]) used[k] = L->pow[t][k];
+  for (int k = 0; k < 6; k++) {
+    if (!used[k]) continue;
+    double *p0 = pw + (size_t)(k * np) * rs;
+    for (size_t z = 0; z < n; z++) {
+      p0[z] = 0.0;
+      p0[rs + z] = 1.0;
+    }
+    for (int j = 2; j <= used[k] + 1; j++) {
+      double *pk = p0 + (size_t)j * rs;
+      const double *pm = pk - rs;
+      for (size_t z = 0; z < n; z++) pk[z] = pm[z] * x[k][z];
+    }
+  }
+  double eon = 0;
+  for (int t = 0; t < L->n; t++) {
+    const double *a[6], *d[6];
+    double cp[6];
+    double *gt[6];
+    int K = 0;
+    for (int k = 0; k < 6; k++) {
+      const int p = L->pow[t][k];
+      if (!p) continue;
+      a[K] = pw + (size_t)(k * np + p + 1) * rs;
+      d[K] = a[K] - rs;
+      cp[K] = L->c[t] * p;
+      gt[K++] = g ? g[k] : NULL;
+    }
+    double *const *gg = g ? gt : NULL;
+    /* a constant K per call, so that mono_row unrolls its factor loops */
+    const double et = K == 1   ? mono_row(1, a, d, cp, gg, n)
+                      : K == 2 ? mono_row(2, a, d, cp, gg, n)
+                      : K == 3 ? mono_row(3, a, d, cp, gg, n)
+                               : mono_row(K, a, d, cp, gg, n);
+    eon += L->c[t] * et;
+  }
+  return eon;
+}
+
 /* On-site polynomial, homogeneous and local strain-u couplings for the Lz
- * cells of one row.  Every loop runs over z innermost and every coefficient
- * test sits outside it, so the work vectorises: powers of u per row, then one
- * multiply-add sweep per monomial or nonzero coupling. */
+ * cells of one row (on-site terms through onsite_row, then one multiply-add
+ * sweep per nonzero coupling). */
 static void local_row(const hf_engine *e, const rs_work *w, const double *restrict ux,
                       const double *restrict uy, const double *restrict uz, const double Ceff[6],
                       double *restrict gx, double *restrict gy, double *restrict gz, size_t n,
                       rs_energy *re) {
   const double *u[3] = {ux, uy, uz};
   double *g[3] = {gx, gy, gz};
-  const size_t rs = e->rs;
-  if (e->n_on) {
-    /* P(a, k)[z] = u_a^(k-1), P(a, 0) = 0 */
-    const int np = e->on_maxp + 2;
-    for (int a = 0; a < 3; a++) {
-      double *p0 = w->pw + (size_t)(a * np) * rs;
-      for (size_t z = 0; z < n; z++) {
-        p0[z] = 0.0;
-        p0[rs + z] = 1.0;
-      }
-      for (int k = 2; k < np; k++) {
-        double *pk = p0 + (size_t)k * rs;
-        const double *pm = pk - rs;
-        for (size_t z = 0; z < n; z++) pk[z] = pm[z] * u[a][z];
-      }
-    }
-    double eon = 0;
-    for (int t = 0; t < e->n_on; t++) {
-      const int *p = e->on_pow[t];
-      const double c = e->on_c[t];
-      const double *ax = w->pw + (size_t)(p[0] + 1) * rs;
-      const double *ay = w->pw + (size_t)(np + p[1] + 1) * rs;
-      const double *az = w->pw + (size_t)(2 * np + p[2] + 1) * rs;
-      const double *dx = ax - rs, *dy = ay - rs, *dz = az - rs;
-      const double cx = c * p[0], cy = c * p[1], cz = c * p[2];
-      double et = 0;
-#pragma omp simd reduction(+ : et)
-      for (size_t z = 0; z < n; z++) et += ax[z] * ay[z] * az[z];
-      eon += c * et;
-      if (gx)
-        for (size_t z = 0; z < n; z++) {
-          gx[z] += cx * dx[z] * ay[z] * az[z];
-          gy[z] += cy * ax[z] * dy[z] * az[z];
-          gz[z] += cz * ax[z] * ay[z] * dz[z];
-        }
-    }
-    re->on += eon;
+  if (e->on.n) {
+    const double *x6[6] = {ux, uy, uz, NULL, NULL, NULL};
+    double *g6[6] = {gx, gy, gz, NULL, NULL, NULL};
+    re->on += onsite_row(&e->on, x6, gx ? g6 : NULL, w->pw, e->rs, n);
   }
   if (!e->has_hom && !e->has_loc) return;
   double *const *U = w->U, *const *C = w->C, *const *eL = w->eL, *const *sL = w->sL;
@@ -593,6 +735,126 @@ static double *g_plane(const hf_engine *e, hf_fields *g, int P, int a) {
   return slab_plane(e, g->v, e->gghost, -e->gx_lo, e->gx_hi, P, a);
 }
 
+/* even_quartic for one cell or one block of 4 (T = double or v4d): adds
+ * s_k (A_k + f_k) to *en (twice the energy) and 2 x_k f'_k to the gradient,
+ * f'_k = A_k + sum_l B_kl s_l. */
+#define EVEN_QUARTIC_CELL(T, X, G, EN)                     \
+  do {                                                     \
+    T s_[6], f_[6];                                        \
+    for (int k = 0; k < 6; k++) s_[k] = X[k] * X[k];       \
+    for (int k = 0; k < 6; k++) {                          \
+      T f = q->A[k] + q->B[k][0] * s_[0];                  \
+      for (int l = 1; l < 6; l++) f += q->B[k][l] * s_[l]; \
+      f_[k] = f;                                           \
+      EN += s_[k] * (q->A[k] + f);                         \
+    }                                                      \
+    for (int k = 0; k < 6; k++) G[k] = 2 * X[k] * f_[k];   \
+  } while (0)
+
+/* The even quartic on-site polynomial over a row of n cells: returns its
+ * energy and adds the gradient to g[k] (if g and g[k]).  x[k] may be NULL
+ * (a variable the model has not: zero). */
+static double even_quartic_row(const even_quartic *qin, const double *const x[6],
+                               double *const g[6], size_t n) {
+  /* a local copy: stores through g could otherwise alias *qin (reloads per block) */
+  const even_quartic qv = *qin, *q = &qv;
+  v4d e4 = {0, 0, 0, 0};
+  size_t z = 0;
+  for (; z + 4 <= n; z += 4) {
+    v4d X[6], G[6];
+    for (int k = 0; k < 6; k++) {
+      X[k] = (v4d){0, 0, 0, 0};
+      if (x[k]) memcpy(&X[k], x[k] + z, sizeof X[k]);
+    }
+    EVEN_QUARTIC_CELL(v4d, X, G, e4);
+    for (int k = 0; g && k < 6; k++) {
+      if (!g[k]) continue;
+      v4d o;
+      memcpy(&o, g[k] + z, sizeof o);
+      o += G[k];
+      memcpy(g[k] + z, &o, sizeof o);
+    }
+  }
+  double en = (e4[0] + e4[1]) + (e4[2] + e4[3]);
+  for (; z < n; z++) {
+    double X[6], G[6];
+    for (int k = 0; k < 6; k++) X[k] = x[k] ? x[k][z] : 0.0;
+    EVEN_QUARTIC_CELL(double, X, G, en);
+    for (int k = 0; g && k < 6; k++)
+      if (g[k]) g[k][z] += G[k];
+  }
+  return 0.5 * en;
+}
+
+/* g_a += dE/dw_a of sum_p C_p w_p (w_p = w_a w_b of Voigt pair p) for one
+ * row: the homogeneous strain-w coupling at this evaluation's strain. */
+static void pair_grad_row(const double C[6], const double *const w[3], double *const g[3],
+                          size_t n) {
+  for (int a = 0; a < 3; a++) {
+    const int b = (a + 1) % 3, c = (a + 2) % 3;
+    const double caa = 2 * C[a], cab = C[hf_voigt_index(a < b ? a : b, a < b ? b : a)],
+                 cac = C[hf_voigt_index(a < c ? a : c, a < c ? c : a)];
+    const double *restrict wa = w[a], *restrict wb = w[b], *restrict wc = w[c];
+    double *restrict ga = g[a];
+    for (size_t z = 0; z < n; z++) ga[z] += caa * wa[z] + cab * wb[z] + cac * wc[z];
+  }
+}
+
+/* The omega kernels for the Lz cells of row (ix, iy), ix global: w-w
+ * gathers from padded copies of their source rows, on-site w and u-w
+ * monomials, and the homogeneous strain-w coupling (Cw = sum_l eta_l
+ * Chomw[l]; its energy is formed from Wsum after the pass). */
+static void w_row(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fields *g, int ix, int iy,
+                  size_t i0, const double Cw[6], rs_energy *re) {
+  const int *L = e->lat.L;
+  const size_t Lz = (size_t)L[2];
+  const double *xw[3] = {x->w[0] + i0, x->w[1] + i0, x->w[2] + i0};
+  double *gw[3] = {NULL, NULL, NULL};
+  for (int a = 0; a < 3 && g; a++) {
+    gw[a] = g->w[a] + i0;
+    memset(gw[a], 0, Lz * sizeof(double)); /* hf_engine_eval leaves g->w to this row */
+  }
+  if (e->ww.n) {
+    for (int k = 0; k < e->n_wsrc; k++) {
+      const int *s = e->wsrc[k];
+      const double *src =
+          slab_plane(e, x->w, e->wghost, -e->ww.lo[0], e->ww.hi[0], ix + s[0], s[2]) +
+          (size_t)ywrap(iy + s[1], L[1]) * Lz;
+      if (!s[3]) { /* read at z offset 0 only: straight from the plane */
+        w->wsp[k] = src;
+        continue;
+      }
+      double *dst = w->wpad + (size_t)k * e->wpz + e->wzoff;
+      w->wsp[k] = dst;
+      memcpy(dst, src, Lz * sizeof(double));
+      for (int z = -e->wzlo; z < 0; z++) dst[z] = src[imod(z, L[2])];
+      for (int z = L[2]; z < L[2] + e->wzhi; z++) dst[z] = src[imod(z, L[2])];
+    }
+    for (int a = 0; a < 3; a++) {
+      const vv_term *T = e->ww.t[a];
+      for (int t = 0; t < e->ww.nt[a]; t++) {
+        w->wwp[t] = w->wsp[e->wtsrc[a][t]] + T[t].d[2];
+        w->wwc[t] = T[t].c;
+      }
+      re->w += 0.5 * gather_row(gw[a], xw[a], w->wwp, w->wwc, e->ww.nt[a], Lz);
+    }
+  }
+  if (e->won.n) {
+    const double *x6[6] = {NULL, NULL, NULL, xw[0], xw[1], xw[2]};
+    double *g6[6] = {NULL, NULL, NULL, gw[0], gw[1], gw[2]};
+    for (int a = 0; a < 3 && x->u[0]; a++) {
+      x6[a] = x->u[a] + i0;
+      g6[a] = g ? g->u[a] + i0 : NULL;
+    }
+    re->w += e->won_even ? even_quartic_row(&e->wq, x6, g ? g6 : NULL, Lz)
+                         : onsite_row(&e->won, x6, g ? g6 : NULL, w->wpw, e->rs, Lz);
+  }
+  if (e->has_homw) {
+    usum_row(xw[0], xw[1], xw[2], Lz, re->Wsum);
+    if (g) pair_grad_row(Cw, xw, gw, Lz);
+  }
+}
+
 /* Copies v plane P, with its z halos, into the worker's ring. */
 static void ring_load(const hf_engine *e, rs_work *w, const hf_fields *x, int P) {
   const int *L = e->lat.L;
@@ -649,11 +911,12 @@ static void chunk_flush(const hf_engine *e, rs_work *w, hf_fields *g, int c, int
  * strain arrays are stored.  Planes of v enter the ring as x advances; a
  * plane of dE/dv leaves it when no later row of the chunk writes to it. */
 static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fields *g,
-                       const fast_coef *fk, const double Ceff[6], int c, rs_energy *re) {
+                       const fast_coef *fk, const double Ceff[6], const double Cw[6], int c,
+                       rs_energy *re) {
   const hf_lattice *lat = &e->lat;
   const int *L = lat->L;
   const size_t Lz = (size_t)L[2];
-  const int has_u = (e->mask & HF_FIELD_U) && (e->n_on || e->has_hom || e->has_loc);
+  const int has_u = (e->mask & HF_FIELD_U) && (e->on.n || e->has_hom || e->has_loc);
   const int fused = e->has_loc && has_u;
   const int x0 = chunk_start(e, c), x1 = chunk_start(e, c + 1);
   memset(re, 0, sizeof *re);
@@ -672,16 +935,16 @@ static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fi
       gpl[k] = ring_row(e, w->gring, e->ngs, ix + e->gx_lo + k, 0, 0);
     for (int iy = 0; iy < L[1]; iy++) {
       const size_t i0 = hf_index(lat, ix - lat->x0, iy, 0); /* this rank's arrays */
-      for (int a = 0; a < 3 && e->n_vv; a++) {
-        const vv_term *T = e->vvt[a];
-        for (int t = 0; t < e->n_vvt[a]; t++) {
+      for (int a = 0; a < 3 && e->vv.n; a++) {
+        const vv_term *T = e->vv.t[a];
+        for (int t = 0; t < e->vv.nt[a]; t++) {
           w->vvp[t] = vpl[T[t].d[0] - e->vx_lo] + (size_t)T[t].from * cs +
                       (size_t)ywrap(iy + T[t].d[1], L[1]) * pz + T[t].d[2];
           w->vvc[t] = T[t].c;
         }
         double *out = g ? gpl[-e->gx_lo] + a * cs + (size_t)iy * pz : NULL;
         re->vv += 0.5 * gather_row(out, vpl[-e->vx_lo] + a * cs + (size_t)iy * pz, w->vvp, w->vvc,
-                                   e->n_vvt[a], Lz);
+                                   e->vv.nt[a], Lz);
       }
       const int cx = e->sb[0] - e->vx_lo, gx = e->sb[0] - e->gx_lo;
       size_t cy[2];
@@ -708,6 +971,7 @@ static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fi
         local_row(e, w, x->u[0] + i0, x->u[1] + i0, x->u[2] + i0, Ceff, g ? g->u[0] + i0 : NULL,
                   g ? g->u[1] + i0 : NULL, g ? g->u[2] + i0 : NULL, Lz, re);
       }
+      if (e->has_w) w_row(e, w, x, g, ix, iy, i0, Cw, re);
       if (fused && g) {
         double *gc[4][3];
         for (int r = 0; r < 4; r++)
@@ -728,23 +992,37 @@ static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fi
 
 /* ------------------------------------------------------------ halos */
 
-/* The neighbours' v planes this rank's rows read: its last -vx_lo planes go
- * up, its first vx_hi planes go down (packed per component). */
-static void halo_v(hf_engine *e, const hf_fields *x) {
+/* The neighbours' planes of field f (v or w) this rank's rows read, into
+ * ghost: its last lo planes go up, its first hi planes go down (packed per
+ * component). */
+static void halo_fwd(hf_engine *e, double *const f[3], double *ghost, int lo, int hi) {
   const hf_lattice *lat = &e->lat;
   const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
-  const int lo = -e->vx_lo, hi = e->vx_hi;
   if (lo) {
     for (int a = 0; a < 3; a++)
-      memcpy(e->hbuf + (size_t)(a * lo) * plane, x->v[a] + (size_t)(lat->nx - lo) * plane,
+      memcpy(e->hbuf + (size_t)(a * lo) * plane, f[a] + (size_t)(lat->nx - lo) * plane,
              (size_t)lo * plane * sizeof(double));
-    hf_comm_shift(e->comm, e->hbuf, e->vghost, 3 * (size_t)lo * plane, +1);
+    hf_comm_shift(e->comm, e->hbuf, ghost, 3 * (size_t)lo * plane, +1);
   }
   if (hi) {
     for (int a = 0; a < 3; a++)
-      memcpy(e->hbuf + (size_t)(a * hi) * plane, x->v[a], (size_t)hi * plane * sizeof(double));
-    hf_comm_shift(e->comm, e->hbuf, e->vghost + 3 * (size_t)lo * plane, 3 * (size_t)hi * plane, -1);
+      memcpy(e->hbuf + (size_t)(a * hi) * plane, f[a], (size_t)hi * plane * sizeof(double));
+    hf_comm_shift(e->comm, e->hbuf, ghost + 3 * (size_t)lo * plane, 3 * (size_t)hi * plane, -1);
   }
+}
+
+/* Energy sum_l eta_l sum_p C[l][p] S[p] of a homogeneous strain coupling
+ * to the pair sums S; adds its derivative to dEdeta. */
+static double hom_energy(const double C[6][6], const double S[6], const double eta[6],
+                         double *dEdeta) {
+  double en = 0;
+  for (int l = 0; l < 6; l++) {
+    double sum = 0;
+    for (int p = 0; p < 6; p++) sum += C[l][p] * S[p];
+    en += eta[l] * sum;
+    dEdeta[l] += sum;
+  }
+  return en;
 }
 
 /* Before the edge planes are added: the planes only edges write (the
@@ -792,13 +1070,18 @@ void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *d
   if (e->has_hom)
     for (int l = 0; l < 6; l++)
       for (int p = 0; p < 6; p++) Ceff[p] += x->eta[l] * e->Chom[l][p];
+  double Cw[6] = {0, 0, 0, 0, 0, 0};
+  if (e->has_homw)
+    for (int l = 0; l < 6; l++)
+      for (int p = 0; p < 6; p++) Cw[p] += x->eta[l] * e->Chomw[l][p];
   fast_coef fk = e->fk;
   memcpy(fk.Ceff, Ceff, sizeof Ceff);
   const int nt = e->nthreads > 1 ? e->nthreads : 1, nchunk = e->nchunk;
-  if (e->dist && e->ring) halo_v(e, x);
+  if (e->dist && e->ring) halo_fwd(e, x->v, e->vghost, -e->vx_lo, e->vx_hi);
+  if (e->dist && e->has_w && e->ww.n) halo_fwd(e, x->w, e->wghost, -e->ww.lo[0], e->ww.hi[0]);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nchunk > 1)
   for (int c = 0; c < nchunk; c++)
-    chunk_pass(e, &e->work[hf_thread_id()], x, g, &fk, Ceff, c, &e->part[c]);
+    chunk_pass(e, &e->work[hf_thread_id()], x, g, &fk, Ceff, Cw, c, &e->part[c]);
   if (e->ring && g && e->ntail) {
     const size_t plane = (size_t)L[1] * (size_t)L[2];
     if (e->dist) halo_g_clear(e, g);
@@ -822,16 +1105,14 @@ void hf_realspace_pass(hf_engine *e, const hf_fields *x, hf_fields *g, double *d
     re.on += p->on;
     re.loc += p->loc;
     re.vv += p->vv;
-    for (int k = 0; k < 6; k++) re.Usum[k] += p->Usum[k];
-  }
-  double ehom = 0;
-  if (e->has_hom)
-    for (int l = 0; l < 6; l++) {
-      double sum = 0;
-      for (int p = 0; p < 6; p++) sum += e->Chom[l][p] * re.Usum[p];
-      ehom += x->eta[l] * sum;
-      dEdeta[l] += sum;
+    re.w += p->w;
+    for (int k = 0; k < 6; k++) {
+      re.Usum[k] += p->Usum[k];
+      re.Wsum[k] += p->Wsum[k];
     }
+  }
+  const double ehom = e->has_hom ? hom_energy(e->Chom, re.Usum, x->eta, dEdeta) : 0;
+  E->other = re.w + (e->has_homw ? hom_energy(e->Chomw, re.Wsum, x->eta, dEdeta) : 0);
   E->onsite = re.on;
   E->strain_hom = ehom;
   E->strain_loc = re.loc;

@@ -102,7 +102,7 @@ static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *
   hf_engine_set_field(en, field);
   hf_rng r;
   hf_rng_seed(&r, 4242); /* the same configuration on every rank */
-  testconfig_random(&xg, &glat, &r, 0.15, 0.05, 0, 0.01);
+  testconfig_random(&xg, &glat, &r, 0.15, 0.05, 0.1, 0.01);
   take_slab(&x, &xg, &lat);
   double d1[6], dn[6];
   hf_energy E1, En;
@@ -134,7 +134,8 @@ static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *
   for (int k = 0; k < 3; k++) {
     int px = planes[k];
     hf_comm_bcast(&world, &px, sizeof px); /* rank 0's planes */
-    for (int c = 0; c < 6; c++) {
+    for (int c = 0; c < 9; c++) {
+      if (!hf_fields_comp(&x, c)) continue; /* the same fields on every rank */
       const double h = 1e-5;
       const double ep = energy_moved(en, &x, &lat, c, px, 1, 2, h);
       const double em = energy_moved(en, &x, &lat, c, px, 1, 2, -h);
@@ -299,26 +300,51 @@ static void dynamics_ranks(const hf_model *m) {
   hf_engine_free(en);
 }
 
+/* ZVR plus every compiled omega family: on-site w (even quartic and sextic),
+ * u-w, eta w w and w-w at 1 and 2 cells (the 2-cell term crosses ranks two
+ * planes deep). */
+static int omega_model(hf_model *m, const char *path, hf_err *err) {
+  if (hf_model_load(m, path, err)) return HF_FAIL;
+  m->dof |= HF_DOF_W;
+  m->mass[2] = 64.0;
+  const struct {
+    const char *name, *expr;
+    double c;
+  } t[] = {{"w2", "wx^2+wy^2+wz^2", 2.0},     {"w4", "(wx^2+wy^2+wz^2)^2", 10.0},
+           {"w6", "(wx^2+wy^2+wz^2)^3", 4.0}, {"uw", "ux^2*wy^2", 1.5},
+           {"etaw", "eta1*wx^2", -3.0},       {"etaw_shear", "eta4*wy*wz", 0.8},
+           {"wnn", "wy*wy[1,0,0]", 0.3},      {"wxy", "wx*wy[1,1,0]", -0.2},
+           {"w2nd", "wx*wx[2,0,0]", 0.1}};
+  for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+    if (hf_model_add_term(m, t[k].name, t[k].c, t[k].expr, HF_SYM_ORBIT, err)) return HF_FAIL;
+  return HF_OK;
+}
+
 int main(int argc, char **argv) {
   testmpi_init(&argc, &argv, &world, &self);
   if (argc > 1) models_dir = argv[1];
   hf_err err = {{0}};
-  hf_model zvr, wide;
+  hf_model zvr, wide, omega;
   hf_model_init(&zvr);
   hf_model_init(&wide);
+  hf_model_init(&omega);
   char path[512];
   snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models_dir);
   if (hf_model_load(&zvr, path, &err) || hf_model_load(&wide, path, &err) ||
       hf_model_add_term(&wide, "v_second_neighbour", 0.7, "vx*vx[2,0,0]", HF_SYM_ORBIT, &err) ||
-      hf_model_add_term(&wide, "v_xy_2", -0.3, "vx*vy[2,1,0]", HF_SYM_ORBIT, &err)) {
+      hf_model_add_term(&wide, "v_xy_2", -0.3, "vx*vy[2,1,0]", HF_SYM_ORBIT, &err) ||
+      omega_model(&omega, path, &err)) {
     printf("FAIL: %s\n", err.msg);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   engine_ranks(&zvr, (const int[3]){9, 8, 10}, 1, "ZVR");
   engine_ranks(&zvr, (const int[3]){32, 6, 5}, 2, "ZVR, 2 chunks per rank");
   engine_ranks(&wide, (const int[3]){12, 6, 7}, 1, "ZVR + v-v at 2 cells");
+  engine_ranks(&omega, (const int[3]){10, 5, 6}, 1, "ZVR + omega");
+  engine_ranks(&omega, (const int[3]){32, 4, 5}, 2, "ZVR + omega, 2 chunks per rank");
   dynamics_ranks(&zvr);
   hf_model_free(&zvr);
   hf_model_free(&wide);
+  hf_model_free(&omega);
   return testmpi_done("mpi");
 }

@@ -62,6 +62,14 @@ int testmodel_kitchen_sink(hf_model *m, int with_dipole, hf_err *err) {
       {"wnn", -0.4, "wx*wx[1,0,0]", 2},
       {"uw", 3.3, "ux^2*wx^2", 2},
       {"etaw", -5.1, "eta1*wx^2", 2},
+      /* the other compiled omega families: cross quartic and sextic on-site, odd u-w,
+       * shear strain x w w, off-diagonal w-w and w-w at 2 cells along z */
+      {"w4b", 2.7, "wx^2*wy^2", 2},
+      {"w6", 1.9, "(wx^2+wy^2+wz^2)^3", 0},
+      {"uw_odd", 0.8, "ux*uy*wx*wy", 2},
+      {"etaw_shear", 1.2, "eta4*wy*wz", 2},
+      {"wxy", 0.35, "wx*wy[1,1,0]", 2},
+      {"wz2", -0.15, "wx*wx[0,0,2]", 2},
       {"sigmau", 0.9, "sigma*ux^2", 2},
       {"sigmau_nn", 0.25, "sigma*ux*ux[1,0,0]", 2},
   };
