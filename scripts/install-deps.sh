@@ -12,6 +12,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libyaml-dev
   python3-ase  # reads the fit training set in the tests; drives GPAW in dft_bridge
+  python3-numpy python3-scipy python3-matplotlib # the analysis scripts and their tests
 )
 
 "$(dirname "$0")/apt-install-missing.sh" install-deps "${packages[@]}"
