@@ -37,6 +37,11 @@ struct hf_dyn {
   double kick_due;
   int nt;        /* threads (the engine's) */
   hf_comm *comm; /* ranks (the engine's): kinetic energies are reduced */
+  /* pinned cells (hf_dyn_set_pinned): their forces are zeroed after each
+   * evaluation, their velocities and values reset after each drift; the
+   * hot loops stay as they are */
+  const hf_pin *pin;
+  double *pin_x; /* held values: per field, 3 per pinned cell */
 };
 
 static void apply_kick(hf_dyn *d);
@@ -78,6 +83,20 @@ static void setup_nhc(hf_dyn *d) {
   for (int j = 0; j < d->o.nhc_length; j++) d->Q[j] = (j == 0 ? d->ndof : 1.0) * kT * tau * tau;
 }
 
+/* Mode components that move, plus the free strain components with the
+ * barostat. */
+static double count_ndof(const hf_dyn *d) {
+  double n = 0;
+  for (int f = 0; f < 3; f++)
+    if (d->nfield & (1 << f))
+      n += 3.0 * (double)d->lat->n - (d->pin ? (double)d->pin->ncomp[f] : 0);
+  /* uniform acoustic translation is a zero mode, unless pinned v cells hold it */
+  if ((d->nfield & 2) && !(d->pin && d->pin->ncomp[1])) n -= 3.0;
+  if (d->o.barostat)
+    for (int l = 0; l < 6; l++) n += d->o.strain_free[l] ? 1 : 0;
+  return n;
+}
+
 int hf_dyn_set_opts(hf_dyn *d, const hf_dyn_opts *o, hf_err *err) {
   if (!(o->dt > 0)) return hf_fail(err, "time step dt must be positive (fs)");
   if (o->thermostat == HF_THERMO_NHC && (o->nhc_length < 1 || o->nhc_length > NHC_MAX))
@@ -87,13 +106,7 @@ int hf_dyn_set_opts(hf_dyn *d, const hf_dyn_opts *o, hf_err *err) {
   if (o->temperature < 0) return hf_fail(err, "temperature must be >= 0 K");
   apply_kick(d); /* with the old dt and thermostat */
   d->o = *o;
-  double n = 0;
-  for (int f = 0; f < 3; f++)
-    if (d->nfield & (1 << f)) n += 3.0 * (double)d->lat->n;
-  if (d->nfield & 2) n -= 3.0; /* uniform acoustic translation is a zero mode */
-  if (o->barostat)
-    for (int l = 0; l < 6; l++) n += o->strain_free[l] ? 1 : 0;
-  d->ndof = n;
+  d->ndof = count_ndof(d);
   setup_nhc(d);
   return HF_OK;
 }
@@ -140,6 +153,7 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
 
 void hf_dyn_free(hf_dyn *d) {
   if (!d) return;
+  free(d->pin_x);
   hf_fields_free(&d->vel);
   hf_fields_free(&d->g);
   free(d);
@@ -164,10 +178,59 @@ void hf_dyn_set_temperature(hf_dyn *d, double T) {
 
 const hf_dyn_opts *hf_dyn_get_opts(const hf_dyn *d) { return &d->o; }
 
+/* The pinned components: force zero (so kicks leave their velocity zero). */
+static void pin_forces(hf_dyn *d) {
+  for (int f = 0; f < 3; f++)
+    for (size_t k = 0; k < d->pin->n[f]; k++)
+      for (int a = 0; a < 3; a++) hf_fields_comp(&d->g, 3 * f + a)[d->pin->cell[f][k]] = 0;
+}
+
+/* The pinned components: held value, velocity zero (after a drift, and
+ * after the Langevin noise, which is drawn for every cell so that the
+ * streams do not depend on the set). */
+static void pin_hold(hf_dyn *d) {
+  const double *held = d->pin_x;
+  for (int f = 0; f < 3; f++)
+    for (size_t k = 0; k < d->pin->n[f]; k++, held += 3)
+      for (int a = 0; a < 3; a++) {
+        const size_t i = d->pin->cell[f][k];
+        hf_fields_comp(d->x, 3 * f + a)[i] = held[a];
+        hf_fields_comp(&d->vel, 3 * f + a)[i] = 0;
+      }
+}
+
+int hf_dyn_set_pinned(hf_dyn *d, const hf_pin *p, hf_err *err) {
+  apply_kick(d);
+  free(d->pin_x);
+  d->pin_x = NULL;
+  d->pin = NULL;
+  if (p && hf_pin_components(p)) {
+    size_t n = 0;
+    for (int f = 0; f < 3; f++) {
+      if (p->n[f] && !(d->nfield & (1 << f)))
+        return hf_fail(err, "pinned cells name field %d, which the dynamics does not move", f);
+      n += 3 * p->n[f];
+    }
+    if (n && !(d->pin_x = malloc(n * sizeof *d->pin_x))) return hf_fail(err, "out of memory");
+    double *held = d->pin_x;
+    for (int f = 0; f < 3; f++)
+      for (size_t k = 0; k < p->n[f]; k++)
+        for (int a = 0; a < 3; a++) *held++ = hf_fields_comp(d->x, 3 * f + a)[p->cell[f][k]];
+    d->pin = p;
+    pin_forces(d);
+    pin_hold(d);
+  }
+  d->ndof = count_ndof(d);
+  setup_nhc(d);
+  if (!(d->ndof > 0)) return hf_fail(err, "every degree of freedom is pinned: nothing moves");
+  return HF_OK;
+}
+
 /* (hf_dyn_step calls it right after its first pass, where no kick is due) */
 void hf_dyn_refresh(hf_dyn *d) {
   apply_kick(d);
   hf_engine_eval(d->eng, d->x, &d->g, d->dEdeta, &d->E);
+  if (d->pin) pin_forces(d);
 }
 
 /* Every rank draws the whole supercell's sequence (the serial one, so that
@@ -195,6 +258,7 @@ void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
   for (int l = 0; l < 6; l++)
     d->eta_v[l] = d->o.barostat && d->o.strain_free[l] ? sqrt(kT / d->W) * hf_rng_normal(r) : 0.0;
   for (int j = 0; j < NHC_MAX; j++) d->xi[j] = d->vxi[j] = 0;
+  if (d->pin) pin_hold(d);
 }
 
 /* v -= h g / m for every field, now. */
@@ -353,6 +417,7 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
     }
   }
   if (langevin) hf_rng_u64(r); /* the next step's blocks get new streams */
+  if (d->pin) pin_hold(d);
   if (d->o.barostat)
     for (int l = 0; l < 6; l++) {
       if (!d->o.strain_free[l]) continue;

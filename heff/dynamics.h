@@ -15,6 +15,7 @@
 #define HF_DYNAMICS_H
 
 #include "engine.h"
+#include "pinned.h"
 #include "rng.h"
 
 enum hf_thermostat { HF_THERMO_NONE = 0, HF_THERMO_LANGEVIN = 1, HF_THERMO_NHC = 2 };
@@ -40,6 +41,11 @@ typedef struct hf_dyn hf_dyn;
 int hf_dyn_create(hf_dyn **d, hf_engine *eng, hf_fields *x, const hf_dyn_opts *o, hf_err *err);
 void hf_dyn_free(hf_dyn *d);
 void hf_dyn_set_temperature(hf_dyn *d, double T);
+/* Holds the pinned components of p (pinned.h; p outlives d, NULL: none) at
+ * their current values in x: zero velocity and force, bit-for-bit fixed
+ * values, and ndof counts only the moving components.  The Langevin noise
+ * is drawn for every cell as before (same streams, any rank count). */
+int hf_dyn_set_pinned(hf_dyn *d, const hf_pin *p, hf_err *err);
 /* Continues with another engine (same supercell and fields: e.g. the model
  * refitted by the on-the-fly fitter); forces are recomputed, velocities and
  * the strain mass are kept. */
@@ -62,7 +68,7 @@ double hf_dyn_kinetic(const hf_dyn *d);
 double hf_dyn_strain_kinetic(const hf_dyn *d);
 double hf_dyn_thermostat_energy(const hf_dyn *d);
 double hf_dyn_conserved(const hf_dyn *d);
-/* Degrees of freedom that carry kinetic energy. */
+/* Degrees of freedom that carry kinetic energy (pinned components excluded). */
 double hf_dyn_ndof(const hf_dyn *d);
 /* dE/deta (eV) at the current configuration. */
 const double *hf_dyn_dEdeta(const hf_dyn *d);

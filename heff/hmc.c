@@ -53,6 +53,10 @@ void hf_hmc_free(hf_hmc *h) {
   free(h);
 }
 
+int hf_hmc_set_pinned(hf_hmc *h, const hf_pin *p, hf_err *err) {
+  return hf_dyn_set_pinned(h->dyn, p, err);
+}
+
 int hf_hmc_sweep(hf_hmc *h, double T, hf_rng *r) {
   const hf_lattice *lat = hf_engine_lattice(h->eng);
   hf_fields_copy(&h->saved, h->x, lat);

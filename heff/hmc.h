@@ -25,6 +25,9 @@ typedef struct hf_hmc hf_hmc;
 
 int hf_hmc_create(hf_hmc **h, hf_engine *eng, hf_fields *x, const hf_hmc_opts *o, hf_err *err);
 void hf_hmc_free(hf_hmc *h);
+/* Holds the pinned components of p at their current values (momenta zero,
+ * so they add nothing to the kinetic energy or dH; hf_dyn_set_pinned). */
+int hf_hmc_set_pinned(hf_hmc *h, const hf_pin *p, hf_err *err);
 /* One trajectory at temperature T; returns 1 if accepted. */
 int hf_hmc_sweep(hf_hmc *h, double T, hf_rng *r);
 /* Adjusts dt toward target_accept from the acceptance since the last call.

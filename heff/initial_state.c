@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell_file.h"
+
 /* Which domain cell (x, y, z) is in: the first half of each period of
  * s = h x + k y + l z is the first domain. */
 static int domain_of(const hf_run_config *c, int x, int y, int z) {
@@ -18,57 +20,23 @@ static int domain_of(const hf_run_config *c, int x, int y, int z) {
 static int file_columns(const hf_fields *x) { return 3 + 3 * (1 + !!x->v[0] + !!x->w[0]); }
 
 static int read_file(const char *path, const hf_lattice *lat, hf_fields *x, hf_err *err) {
-  FILE *f = fopen(path, "r");
-  if (!f) return hf_fail(err, "%s: cannot open the configuration file: %s", path, strerror(errno));
+  hf_cell_file cf;
+  if (hf_cell_file_open(&cf, path, "configuration file", lat, err)) return HF_FAIL;
   const int want = file_columns(x);
-  char *seen = calloc(lat->n, 1), line[1024];
-  int rc = seen ? HF_OK : hf_fail(err, "out of memory");
-  long ln = 0;
-  size_t got = 0;
-  while (!rc && fgets(line, sizeof line, f)) {
-    ln++;
-    char *p = line;
-    while (*p == ' ' || *p == '\t') p++;
-    if (*p == '#' || *p == '\n' || !*p) continue;
-    double v[12];
-    int n = 0;
-    for (char *end; n < 13; p = end) {
-      double d = strtod(p, &end);
-      if (end == p) break;
-      if (n < 12) v[n] = d;
-      n++;
-    }
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
-    if (*p || n != want) {
-      rc =
-          hf_fail(err, "%s:%ld: expected %d numbers (x y z, then u%s%s in Angstrom), got %s'%.40s'",
-                  path, ln, want, x->v[0] ? ", v" : "", x->w[0] ? ", w" : "", *p ? "text " : "",
-                  *p ? p : "too few or too many");
-      break;
-    }
-    int c[3];
-    for (int a = 0; a < 3 && !rc; a++) {
-      c[a] = (int)v[a];
-      if (v[a] != c[a] || c[a] < 0 || c[a] >= lat->L[a])
-        rc = hf_fail(err, "%s:%ld: cell index %g outside 0..%d", path, ln, v[a], lat->L[a] - 1);
-    }
-    if (rc) break;
-    size_t i = hf_index(lat, c[0], c[1], c[2]);
-    const size_t i0 = (size_t)lat->x0 * (size_t)lat->L[1] * (size_t)lat->L[2];
-    if (seen[i]) {
-      rc = hf_fail(err, "%s:%ld: cell (%d, %d, %d) given twice", path, ln, c[0], c[1], c[2]);
-      break;
-    }
-    seen[i] = 1;
-    got++;
+  char expect[64];
+  snprintf(expect, sizeof expect, "x y z, then u%s%s in Angstrom", x->v[0] ? ", v" : "",
+           x->w[0] ? ", w" : "");
+  const size_t i0 = (size_t)lat->x0 * (size_t)lat->L[1] * (size_t)lat->L[2];
+  double v[HF_CELL_FILE_MAX];
+  size_t i;
+  int rc;
+  while ((rc = hf_cell_file_next(&cf, want, expect, v, &i, err)) == 1)
     if (i - i0 < lat->nloc) /* this rank's slab (unsigned: i < i0 wraps) */
       for (int k = 3; k < want; k++) hf_fields_comp(x, k - 3)[i - i0] = v[k];
-  }
-  if (!rc && got != lat->n)
-    rc = hf_fail(err, "%s: %zu cells given, the supercell %dx%dx%d has %zu", path, got, lat->L[0],
-                 lat->L[1], lat->L[2], lat->n);
-  free(seen);
-  fclose(f);
+  if (!rc && cf.cells != lat->n)
+    rc = hf_fail(err, "%s: %zu cells given, the supercell %dx%dx%d has %zu", path, cf.cells,
+                 lat->L[0], lat->L[1], lat->L[2], lat->n);
+  hf_cell_file_close(&cf);
   return rc;
 }
 

@@ -86,6 +86,8 @@ struct hf_mc {
   double kdep[3]; /* beta_a e^2 Z*^2 / (eps0 eps_inf V), eV/Angstrom^2 (per sweep) */
   int uniform;    /* any of fz, beta non-zero */
 
+  unsigned char *pinned; /* per cell, bit F: field F is pinned (NULL: none) */
+
   double energy;
   uint64_t trials[4], accepted[4], trials_since[4], accepted_since[4];
 };
@@ -432,8 +434,19 @@ void hf_mc_free(hf_mc *mc) {
   }
   free(mc->sv);
   free(mc->sidx);
+  free(mc->pinned);
   hf_poly_free(&mc->eta_poly);
   free(mc);
+}
+
+int hf_mc_set_pinned(hf_mc *mc, const hf_pin *p, hf_err *err) {
+  free(mc->pinned);
+  mc->pinned = NULL;
+  if (!p || !hf_pin_components(p)) return HF_OK;
+  if (!(mc->pinned = calloc(mc->lat.n, 1))) return hf_fail(err, "out of memory");
+  for (int F = 0; F < 3; F++)
+    for (size_t k = 0; k < p->n[F]; k++) mc->pinned[p->cell[F][k]] |= (unsigned char)(1u << F);
+  return HF_OK;
 }
 
 void hf_mc_refresh(hf_mc *mc) {
@@ -659,8 +672,9 @@ void hf_mc_sweep(hf_mc *mc, double T, hf_rng *r) {
       for (int sz = 0; sz < L[2]; sz++) {
         const int s3[3] = {sx, sy, sz};
         size_t s = hf_index(&mc->lat, sx, sy, sz);
+        const unsigned held = mc->pinned ? mc->pinned[s] : 0;
         for (int F = 0; F < 3; F++)
-          if (mc->moving[F]) field_trial(mc, F, s, s3, beta, arr, r);
+          if (mc->moving[F] && !(held >> F & 1)) field_trial(mc, F, s, s3, beta, arr, r);
       }
   if (!mc->o.strain_moves) return;
   eta_sums(mc);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "pinned.h"
 #include "rng.h"
 
 typedef struct {
@@ -50,6 +51,9 @@ typedef struct hf_mc hf_mc;
  * Computes the caches for the current x (as hf_mc_refresh). */
 int hf_mc_create(hf_mc **mc, hf_engine *eng, hf_fields *x, const hf_mc_opts *o, hf_err *err);
 void hf_mc_free(hf_mc *mc);
+/* No trial moves of the pinned fields of the cells in p (pinned.h; NULL or
+ * empty: none); strain trials stay. */
+int hf_mc_set_pinned(hf_mc *mc, const hf_pin *p, hf_err *err);
 
 /* One sweep at temperature T (K; T <= 0 accepts only moves with dE <= 0). */
 void hf_mc_sweep(hf_mc *mc, double T, hf_rng *r);

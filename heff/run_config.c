@@ -315,6 +315,70 @@ static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   return HF_OK;
 }
 
+/* One region of 'pinned': {box: [[x0, x1], [y0, y1], [z0, z1]]} or
+ * {file: PATH}, optionally with fields: [u, v, w]. */
+static int read_pin_region(hf_yreader *r, yaml_node_t *n, hf_run_config *c, hf_pin_region *g) {
+  enum { BOX, FILE_, FIELDS, NS };
+  hf_yslot s[NS] = {{.key = "box"}, {.key = "file"}, {.key = "fields"}};
+  const char *w = "pinned: ";
+  if (hf_yaml_map(r, n, "", "pinned",
+                  "a list of regions {box: [[x0, x1], [y0, y1], [z0, z1]]} or {file: PATH}", w, s,
+                  NS))
+    return HF_FAIL;
+  if (!s[BOX].val == !s[FILE_].val)
+    return hf_yaml_fail_at(r, n, "key 'pinned': expected a region with either 'box' or 'file'");
+  if (s[FILE_].val &&
+      hf_yaml_path(r, s[FILE_].val, w, "file", "a file of cells 'x y z'", g->file, sizeof g->file))
+    return HF_FAIL;
+  if (s[BOX].val) {
+    yaml_node_t *b = s[BOX].val;
+    const char *what =
+        "three half-open cell ranges [[x0, x1], [y0, y1], [z0, z1]] with "
+        "0 <= start < end <= L";
+    if (b->type != YAML_SEQUENCE_NODE ||
+        b->data.sequence.items.top - b->data.sequence.items.start != 3)
+      return hf_yaml_expected(r, b, w, "box", what);
+    for (int a = 0; a < 3; a++) {
+      yaml_node_t *it = yaml_document_get_node(&r->doc, b->data.sequence.items.start[a]);
+      double v[2];
+      if (hf_yaml_numbers(r, it, w, "box", what, v, 2) < 0) return HF_FAIL;
+      if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || !(v[0] >= 0 && v[0] < v[1]) ||
+          !(v[1] <= c->L[a]))
+        return hf_yaml_fail_at(r, it,
+                               "key 'pinned': box: expected %s; got [%g, %g] along %c, where "
+                               "the supercell has L = %d",
+                               what, v[0], v[1], "xyz"[a], c -> L[a]);
+      g->box[a][0] = (int)v[0];
+      g->box[a][1] = (int)v[1];
+    }
+  }
+  if (s[FIELDS].val) {
+    yaml_node_t *f = s[FIELDS].val;
+    static const char *names[] = {"u", "v", "w"};
+    const char *what = "a list of fields among u, v, w";
+    if (f->type != YAML_SEQUENCE_NODE || f->data.sequence.items.top == f->data.sequence.items.start)
+      return hf_yaml_expected(r, f, w, "fields", what);
+    for (yaml_node_item_t *i = f->data.sequence.items.start; i < f->data.sequence.items.top; i++) {
+      int k = hf_yaml_choice(r, yaml_document_get_node(&r->doc, *i), w, "fields", names, 3, what);
+      if (k < 0) return HF_FAIL;
+      g->fields |= 1u << k; /* HF_FIELD_U, _V, _W */
+    }
+  }
+  return HF_OK;
+}
+
+static int read_pinned(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  const char *what = "a list of regions {box: [[x0, x1], [y0, y1], [z0, z1]]} or {file: PATH}";
+  if (n->type != YAML_SEQUENCE_NODE) return hf_yaml_expected(r, n, "", "pinned", what);
+  for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+    if (c->npin == HF_MAX_PIN_REGIONS)
+      return hf_yaml_fail_at(r, n, "key 'pinned': at most %d regions", HF_MAX_PIN_REGIONS);
+    if (read_pin_region(r, yaml_document_get_node(&r->doc, *i), c, &c->pin[c->npin++]))
+      return HF_FAIL;
+  }
+  return HF_OK;
+}
+
 static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   enum {
     MODEL,
@@ -341,6 +405,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     KPREC,
     DEPOL,
     EPITAX,
+    PINNED,
     NK
   };
   hf_yslot k[NK] = {{.key = "model"},
@@ -366,7 +431,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "threads"},
                     {.key = "kspace_precision"},
                     {.key = "depolarization"},
-                    {.key = "epitaxial"}};
+                    {.key = "epitaxial"},
+                    {.key = "pinned"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -423,6 +489,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
       return HF_FAIL;
   }
   if (k[INIT].val && read_initial(r, k[INIT].val, c)) return HF_FAIL;
+  if (k[PINNED].val && read_pinned(r, k[PINNED].val, c)) return HF_FAIL;
   if (k[OUT].val) {
     hf_yslot s[7] = {
         {.key = "dir"},      {.key = "prefix"},     {.key = "vtk"},   {.key = "checkpoint_every"},

@@ -33,6 +33,7 @@ typedef struct {
 } hf_occ_config;
 
 #define HF_MAX_TEMPS 4096
+#define HF_MAX_PIN_REGIONS 16
 
 typedef struct {
   char path[1024];       /* the run file itself */
@@ -81,6 +82,8 @@ typedef struct {
   double epitaxial;         /* in-plane misfit strain relative to the model's a0 */
   int threads;              /* OpenMP + FFTW threads (1) */
   int kspace_single;        /* 1: k-space part in single precision */
+  int npin;                 /* 'pinned' regions (pinned.h) */
+  hf_pin_region pin[HF_MAX_PIN_REGIONS];
 } hf_run_config;
 
 void hf_run_config_default(hf_run_config *c);

@@ -54,6 +54,7 @@ struct hf_sweep {
   hf_dyn *dyn;
   hf_hmc *hmc;
   hf_mc *mc;
+  hf_pin pin; /* pinned cells (run-file key 'pinned') */
   hf_rng rng;
   hf_obs obs;
   hf_obs_result last;
@@ -189,8 +190,9 @@ static void adapt_steps(hf_sweep *s) {
 }
 
 /* What a checkpoint must agree on besides supercell, seed and method: the
- * number of temperatures, a hash of their values, and the step counts. */
-static void schedule_of(const hf_run_config *c, long sched[4]) {
+ * number of temperatures, a hash of their values (and of the boundary
+ * conditions, pinned cells included), and the step counts. */
+static void schedule_of(const hf_run_config *c, const hf_pin *pin, long sched[4]) {
   uint64_t h = 1469598103934665603ULL;
   for (int i = 0; i < c->ntemps; i++) {
     uint64_t b;
@@ -216,6 +218,8 @@ static void schedule_of(const hf_run_config *c, long sched[4]) {
     memcpy(&b, &bc[k], sizeof b);
     h = (h ^ b) * 1099511628211ULL;
   }
+  if (pin->ncells) /* (no pinned cells: the hash of earlier versions) */
+    h = (h ^ pin->hash ^ hf_pin_components(pin)) * 1099511628211ULL;
   sched[0] = c->ntemps;
   sched[1] = (long)(h >> 1);
   sched[2] = c->thermalize;
@@ -241,7 +245,7 @@ static int begin_checkpoint(hf_sweep *s, hf_ckpt_writer *w, hf_err *err) {
   hf_ckpt_put(w, "seed", &s->c.seed, sizeof s->c.seed);
   hf_ckpt_put(w, "method", &s->c.method, sizeof s->c.method);
   long sched[4];
-  schedule_of(&s->c, sched);
+  schedule_of(&s->c, &s->pin, sched);
   hf_ckpt_put(w, "schedule", sched, sizeof sched);
   hf_ckpt_put(w, "progress", &s->p, sizeof s->p);
   hf_ckpt_put(w, "rng", &s->rng, sizeof s->rng);
@@ -285,13 +289,14 @@ static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
   if (!rc) rc = hf_ckpt_get_bcast(&r, "seed", &seed, sizeof seed, c, err);
   if (!rc) rc = hf_ckpt_get_bcast(&r, "method", &method, sizeof method, c, err);
   long sched[4], want[4];
-  schedule_of(&s->c, want);
+  schedule_of(&s->c, &s->pin, want);
   if (!rc) rc = hf_ckpt_get_bcast(&r, "schedule", sched, sizeof sched, c, err);
   if (!rc && (memcmp(L, s->c.L, sizeof L) || seed != s->c.seed || method != s->c.method ||
               memcmp(sched, want, sizeof want)))
     rc = hf_fail(err,
                  "checkpoint %s belongs to a different run (supercell, seed, method, "
-                 "temperatures or steps differ); remove it or use another output directory",
+                 "temperatures, steps or pinned cells differ); remove it or use another output "
+                 "directory",
                  s->ckpt_path);
   if (!rc) rc = hf_ckpt_get_bcast(&r, "progress", &s->p, sizeof s->p, c, err);
   if (!rc) rc = hf_ckpt_get_bcast(&r, "rng", &s->rng, sizeof s->rng, c, err);
@@ -350,6 +355,9 @@ static int open_series(hf_sweep *s, int resumed, hf_err *err) {
                             err);
 }
 
+/* Vector fields (u, v, w) of x. */
+static int mode_fields(const hf_fields *x) { return !!x->u[0] + !!x->v[0] + !!x->w[0]; }
+
 /* Rank 0 opens (and on resume cuts back) the output tables. */
 static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *err) {
   const hf_run_config *c = &s->c;
@@ -377,6 +385,10 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
   if (c->has_epitaxial)
     snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
              ", epitaxial eta1 = eta2 = %g, eta6 = 0 fixed", c->epitaxial);
+  if (s->pin.ncells)
+    snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
+             ", pinned %zu cells (%zu of %zu mode components)", s->pin.ncells,
+             hf_pin_components(&s->pin), (size_t)s->glat.n * 3 * (size_t)mode_fields(&s->x));
   snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s",
            c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note);
   hf_table_header(s->table, s->m, method_name(c->method), extra);
@@ -419,7 +431,8 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
     return HF_FAIL;
   }
   hf_rng_seed(&s->rng, c->seed);
-  rc = init_fields(s, err);
+  rc = hf_pin_build(&s->pin, c->pin, c->npin, c->path, &s->lat, hf_engine_field_mask(s->eng), err);
+  if (!rc) rc = init_fields(s, err);
   if (!rc && (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0) &&
       !(m->eps_inf > 0))
     rc = hf_fail(err, "%s: key 'depolarization': the model %s has no eps_inf > 0 to screen it with",
@@ -452,6 +465,11 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
     o.strain_moves = c->mc_strain && (m->dof & HF_DOF_ETA);
     rc = hf_mc_create(&s->mc, s->eng, &s->x, &o, err);
   }
+  /* held at the initial state's values */
+  if (!rc && ((s->dyn && hf_dyn_set_pinned(s->dyn, &s->pin, err)) ||
+              (s->hmc && hf_hmc_set_pinned(s->hmc, &s->pin, err)) ||
+              (s->mc && hf_mc_set_pinned(s->mc, &s->pin, err))))
+    rc = hf_wrap(err, "%s: key 'pinned'", c->path);
   if (!rc && (m->dof & HF_DOF_V) && s->lead) { /* the diagnostics' local strain */
     hf_sites sites;
     hf_model_sites(m, &sites);
@@ -511,6 +529,7 @@ void hf_sweep_free(hf_sweep *s) {
   hf_dyn_free(s->dyn);
   hf_hmc_free(s->hmc);
   hf_mc_free(s->mc);
+  hf_pin_free(&s->pin);
   hf_fields_free(&s->x);
   hf_fields_free(&s->xg);
   for (int l = 0; l < 6; l++) fftw_free(s->etaL[l]);
