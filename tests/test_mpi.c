@@ -11,6 +11,9 @@
  *  - Langevin NPT and Nose-Hoover NPT trajectories and HMC trajectories on
  *    the ranks follow the one-rank ones (same noise: blocks in global cell
  *    order) to round-off; an applied field is included in the energies;
+ *  - with pinned cells (a box across the rank boundary: the set is
+ *    distributed like the fields) the Langevin trajectory on the ranks
+ *    follows the one-rank one, and the pinned components stay bit for bit;
  *  - single-site Metropolis is refused on several ranks. */
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +170,65 @@ static void engine_ranks(const hf_model *m, const int L[3], int nt, const char *
 
 /* One sampler on the whole supercell (self) and one on the ranks' slabs,
  * from the same start and rng: Langevin NPT steps and HMC trajectories. */
+/* Langevin NPT with the planes x = 4, 5 pinned in the lower half of z (across
+ * the boundary of 2 ranks) on the ranks and on one. */
+static void pinned_ranks(hf_engine *e1, hf_engine *en, hf_fields *xg, hf_fields *x,
+                         const hf_lattice *glat, const hf_lattice *lat, hf_fields *scratch,
+                         const hf_dyn_opts *o) {
+  hf_err err = {{0}};
+  const hf_pin_region reg = {.box = {{4, 6}, {0, glat->L[1]}, {0, glat->L[2] / 2}}};
+  const unsigned mask = hf_engine_field_mask(e1);
+  hf_pin p1, pn;
+  hf_dyn *d1 = NULL, *dn = NULL;
+  hf_fields x0;
+  take_slab(x, xg, lat); /* the same start to the bit */
+  if (hf_pin_build(&p1, &reg, 1, "(test)", glat, mask, &err) ||
+      hf_pin_build(&pn, &reg, 1, "(test)", lat, mask, &err) ||
+      hf_fields_alloc(&x0, glat, mask, &err) || hf_dyn_create(&d1, e1, xg, o, &err) ||
+      hf_dyn_create(&dn, en, x, o, &err) || hf_dyn_set_pinned(d1, &p1, &err) ||
+      hf_dyn_set_pinned(dn, &pn, &err)) {
+    CHECK(0, "pinned: %s", err.msg);
+    return;
+  }
+  hf_fields_copy(&x0, xg, glat);
+  hf_rng r1, rn;
+  hf_rng_seed(&r1, 8);
+  hf_rng_seed(&rn, 8);
+  hf_dyn_randomize_velocities(d1, 250, &r1);
+  hf_dyn_randomize_velocities(dn, 250, &rn);
+  for (int s = 0; s < 30; s++) {
+    hf_dyn_step(d1, &r1);
+    hf_dyn_step(dn, &rn);
+  }
+  CHECK_CLOSE(hf_dyn_energy(dn)->total, hf_dyn_energy(d1)->total, 1e-10, 1e-3,
+              "pinned Langevin NPT: energy on the ranks vs 1");
+  CHECK_CLOSE(hf_dyn_kinetic(dn), hf_dyn_kinetic(d1), 1e-10, 1e-3,
+              "pinned Langevin NPT: kinetic energy on the ranks vs 1");
+  const double df = gathered_diff(x, xg, lat, glat, scratch);
+  CHECK(df <= 1e-10, "pinned Langevin NPT: fields on %d ranks vs 1: max diff %.3g", world.size, df);
+  long moved[2] = {0, 0}; /* pinned components changed on 1 rank, on the ranks */
+  for (int f = 0; f < 3 && world.rank == 0; f++)
+    for (size_t k = 0; k < p1.n[f]; k++)
+      for (int a = 0; a < 3; a++) {
+        const size_t i = p1.cell[f][k];
+        const double want = hf_fields_comp(&x0, 3 * f + a)[i];
+        moved[0] += hf_fields_comp(xg, 3 * f + a)[i] != want;
+        moved[1] += hf_fields_comp(scratch, 3 * f + a)[i] != want;
+      }
+  CHECK(!moved[0] && !moved[1], "pinned components changed: %ld on 1 rank, %ld on %d ranks",
+        moved[0], moved[1], world.size);
+  if (world.rank == 0)
+    printf(
+        "Langevin NPT 30 steps, %zu of %zu cells pinned, on %d ranks vs 1: fields rel diff "
+        "%.2g; pinned components changed: %ld and %ld\n",
+        p1.ncells, glat->n, world.size, df, moved[1], moved[0]);
+  hf_dyn_free(d1);
+  hf_dyn_free(dn);
+  hf_fields_free(&x0);
+  hf_pin_free(&p1);
+  hf_pin_free(&pn);
+}
+
 static void dynamics_ranks(const hf_model *m) {
   hf_err err = {{0}};
   const int L[3] = {10, 8, 6};
@@ -286,6 +348,8 @@ static void dynamics_ranks(const hf_model *m) {
   CHECK_CLOSE(hf_hmc_energy(hn)->total, hf_hmc_energy(h1)->total, 1e-10, 1e-3, "HMC: energy");
   hf_hmc_free(h1);
   hf_hmc_free(hn);
+  dopt.thermostat = HF_THERMO_LANGEVIN;
+  pinned_ranks(e1, en, &xg, &x, &glat, &lat, &scratch, &dopt);
 
   hf_mc *mc = NULL;
   const int rc = hf_mc_create(&mc, en, &x, NULL, &err);

@@ -9,7 +9,10 @@
  *  - the runs start from 180-degree domains (every rank keeps its slab of
  *    the whole supercell's start) with open-circuit depolarization (a sum
  *    over all ranks), and the MD one writes a time series (gathered on rank
- *    0), which must agree as the tables do. */
+ *    0), which must agree as the tables do;
+ *  - the same with pinned cells (a box across the rank boundary, and u alone
+ *    in the last plane, next to rank 0's first across the periodic edge):
+ *    the pinned set is distributed like the fields, so the runs agree too. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,7 +24,10 @@
 static const char *models_dir = "models";
 static hf_comm world, self;
 
-static void write_run(const char *path, const char *method, const char *out) {
+static const char *pins =
+    "pinned: [{box: [[3, 5], [0, 6], [0, 3]]}, {box: [[7, 8], [2, 4], [0, 6]], fields: [u]}]\n";
+
+static void write_run(const char *path, const char *method, const char *out, int pinned) {
   FILE *f = fopen(path, "w");
   fprintf(
       f,
@@ -32,9 +38,9 @@ static void write_run(const char *path, const char *method, const char *out) {
       "md: {dt: 1.0, thermostat: langevin, barostat: true}\n"
       "hmc: {steps: 5, dt: 3.0}\n"
       "initial: {state: domains, u: [0, 0, 0.12], normal: [1, 0, 0], amplitude: 0.02}\n"
-      "depolarization: [0, 0.5, 1]\n"
+      "depolarization: [0, 0.5, 1]\n%s"
       "output: {dir: %s, prefix: run, vtk: false, checkpoint_every: 10, fft_plan: estimate%s}\n",
-      models_dir, method, out, strcmp(method, "md") ? "" : ", timeseries: 4");
+      models_dir, method, pinned ? pins : "", out, strcmp(method, "md") ? "" : ", timeseries: 4");
   fclose(f);
 }
 
@@ -129,18 +135,21 @@ static void compare_tables(const char *method, const char *ref, const char *ab, 
   free(t_ba);
 }
 
-static void cross_resume(const char *method) {
+static void cross_resume(const char *method, int pinned) {
   char ref[64], ab[64], ba[64], pref[128], pab[128], pba[128];
-  snprintf(ref, sizeof ref, "mpi_%s_ref", method);
-  snprintf(ab, sizeof ab, "mpi_%s_2to1", method);
-  snprintf(ba, sizeof ba, "mpi_%s_1to2", method);
+  const char *tag = pinned ? "_pinned" : "";
+  snprintf(ref, sizeof ref, "mpi_%s%s_ref", method, tag);
+  snprintf(ab, sizeof ab, "mpi_%s%s_2to1", method, tag);
+  snprintf(ba, sizeof ba, "mpi_%s%s_1to2", method, tag);
+  char what[64];
+  snprintf(what, sizeof what, "%s%s", method, pinned ? " with pinned cells" : "");
   snprintf(pref, sizeof pref, "%s.yaml", ref);
   snprintf(pab, sizeof pab, "%s.yaml", ab);
   snprintf(pba, sizeof pba, "%s.yaml", ba);
   if (world.rank == 0) {
-    write_run(pref, method, ref);
-    write_run(pab, method, ab);
-    write_run(pba, method, ba);
+    write_run(pref, method, ref, pinned);
+    write_run(pab, method, ab, pinned);
+    write_run(pba, method, ba, pinned);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s %s %s", ref, ab, ba);
     CHECK(system(cmd) == 0, "clean up");
@@ -165,17 +174,19 @@ static void cross_resume(const char *method) {
   run(pba, &world, 1, all);
   if (world.rank != 0) return;
   CHECK(size_n > 0 && size_n == size_1,
-        "%s: checkpoint of %d ranks has %ld bytes, of 1 rank %ld bytes", method, world.size, size_n,
+        "%s: checkpoint of %d ranks has %ld bytes, of 1 rank %ld bytes", what, world.size, size_n,
         size_1);
-  printf("%s: checkpoint %ld bytes on %d ranks and on 1\n", method, size_n, world.size);
-  compare_tables(method, ref, ab, ba, "run.tsv");
-  if (!strcmp(method, "md")) compare_tables(method, ref, ab, ba, "run_timeseries.tsv");
+  printf("%s: checkpoint %ld bytes on %d ranks and on 1\n", what, size_n, world.size);
+  compare_tables(what, ref, ab, ba, "run.tsv");
+  if (!strcmp(method, "md")) compare_tables(what, ref, ab, ba, "run_timeseries.tsv");
 }
 
 int main(int argc, char **argv) {
   testmpi_init(&argc, &argv, &world, &self);
   if (argc > 1) models_dir = argv[1];
-  cross_resume("md");
-  cross_resume("hmc");
+  cross_resume("md", 0);
+  cross_resume("hmc", 0);
+  cross_resume("md", 1);
+  cross_resume("hmc", 1);
   return testmpi_done("mpi_resume");
 }
