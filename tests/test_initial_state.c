@@ -13,25 +13,15 @@
 #include "check.h"
 #include "checkpoint.h"
 #include "initial_state.h"
+#include "testfile.h"
 
 static const char *dir = "initial_state_tmp";
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  if (f) {
-    fputs(text, f);
-    fclose(f);
-  }
-}
-
-/* Loads a run file with the given 'initial' and supercell. */
+/* Loads a run file with the given 'initial' (line 4) and supercell. */
 static int load(hf_run_config *c, const char *supercell, const char *initial, hf_err *err) {
-  char path[256], text[1024];
-  snprintf(path, sizeof path, "%s/run.yaml", dir);
-  snprintf(text, sizeof text, "model: m.yaml\ntemperatures: [10]\nsupercell: %s\ninitial: %s\n",
-           supercell, initial);
-  write_file(path, text);
-  return hf_run_config_load(c, path, err);
+  char text[1024];
+  snprintf(text, sizeof text, "supercell: %s\ninitial: %s\n", supercell, initial);
+  return testfile_run(c, dir, text, err);
 }
 
 static int test_domains(void) {
@@ -120,7 +110,7 @@ static int test_file_roundtrip(void) {
       {"0 0 0 1 2 3 4 5 6 7 8 9\n", "1 cells given, the supercell 3x4x5 has 60"},
   };
   for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
-    write_file(path, bad[t].text);
+    testfile_write(path, bad[t].text);
     hf_err e = {{0}};
     int rc = hf_initial_state(&c, &lat, &y, &r, &e);
     CHECK(rc == HF_FAIL && strstr(e.msg, path) && strstr(e.msg, bad[t].expect),

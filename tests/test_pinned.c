@@ -34,23 +34,11 @@
 
 static const char *dir = "pinned_tmp";
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  if (f) {
-    fputs(text, f);
-    fclose(f);
-  }
-}
-
 /* Loads a run file (in dir) whose line 4 is 'pinned: <pinned>'. */
-static int load(hf_run_config *c, const char *supercell, const char *pinned, const char *more,
-                hf_err *err) {
-  char path[256], text[2048];
-  snprintf(path, sizeof path, "%s/run.yaml", dir);
-  snprintf(text, sizeof text, "model: m.yaml\ntemperatures: [300]\nsupercell: %s\npinned: %s\n%s",
-           supercell, pinned, more);
-  write_file(path, text);
-  return hf_run_config_load(c, path, err);
+static int load(hf_run_config *c, const char *supercell, const char *pinned, hf_err *err) {
+  char text[1024];
+  snprintf(text, sizeof text, "supercell: %s\npinned: %s\n", supercell, pinned);
+  return testfile_run(c, dir, text, err);
 }
 
 /* ------------------------------------------------- 1. bit-for-bit fixed */
@@ -91,10 +79,10 @@ static int test_held(void) {
   REQUIRE_OK(testmodel_kitchen_sink(&m, 1, &err), err);
   char pins[256];
   snprintf(pins, sizeof pins, "%s/pins.txt", dir);
-  write_file(pins, "# cells with u and omega held\n2 2 2\n  3 1 0 \n\n");
+  testfile_write(pins, "# cells with u and omega held\n2 2 2\n  3 1 0 \n\n");
   hf_run_config c;
   REQUIRE_OK(load(&c, "[4, 4, 4]",
-                  "[{box: [[0, 1], [0, 4], [0, 4]]}, {file: pins.txt, fields: [u, w]}]", "", &err),
+                  "[{box: [[0, 1], [0, 4], [0, 4]]}, {file: pins.txt, fields: [u, w]}]", &err),
              err);
   hf_lattice lat;
   REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
@@ -435,7 +423,7 @@ static void write_run(const char *path, const char *out, const char *pinned) {
            "initial: {state: random, amplitude: 0.2}\npinned: %s\n"
            "output: {dir: %s, prefix: run, vtk: false, checkpoint_every: 7}\n",
            pinned, out);
-  write_file(path, text);
+  testfile_write(path, text);
 }
 
 /* Runs path's sweep with model m for at most units units (from the
@@ -510,7 +498,7 @@ static int test_bad_input(void) {
   for (int t = 0; t < nk; t++) {
     hf_run_config c;
     hf_err err = {{0}};
-    const int rc = load(&c, "[4, 4, 4]", keys[t].pinned, "", &err);
+    const int rc = load(&c, "[4, 4, 4]", keys[t].pinned, &err);
     CHECK(rc == HF_FAIL && strstr(err.msg, "run.yaml:4") && strstr(err.msg, keys[t].expect),
           "key case %d: expected '%s' at run.yaml:4, got '%s'", t, keys[t].expect,
           rc ? err.msg : "success");
@@ -533,11 +521,11 @@ static int test_bad_input(void) {
   snprintf(pins, sizeof pins, "%s/pins.txt", dir);
   for (int t = 0; t <= nf + 1; t++) {
     hf_run_config c;
-    if (t < nf) write_file(pins, files[t].text);
-    if (t < nf) REQUIRE_OK(load(&c, "[4, 4, 4]", "[{file: pins.txt}]", "", &err), err);
-    if (t == nf) REQUIRE_OK(load(&c, "[4, 4, 4]", "[{file: none.txt}]", "", &err), err);
+    if (t < nf) testfile_write(pins, files[t].text);
+    if (t < nf) REQUIRE_OK(load(&c, "[4, 4, 4]", "[{file: pins.txt}]", &err), err);
+    if (t == nf) REQUIRE_OK(load(&c, "[4, 4, 4]", "[{file: none.txt}]", &err), err);
     if (t == nf + 1) /* the harmonic test model has u only */
-      REQUIRE_OK(load(&c, "[4, 4, 4]", "[{file: pins.txt, fields: [u, v]}]", "", &err), err);
+      REQUIRE_OK(load(&c, "[4, 4, 4]", "[{file: pins.txt, fields: [u, v]}]", &err), err);
     const char *expect = t < nf    ? files[t].expect
                          : t == nf ? "none.txt: cannot open the pinned-cell file"
                                    : "region 1 pins field v, which the model lacks";

@@ -21,12 +21,6 @@
 static char dir[256];
 static const char *models_dir = "models";
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  fputs(text, f);
-  fclose(f);
-}
-
 /* Writes a run file for method into dir/name.yaml with output in dir/out_tag. */
 static void make_run_plan(char *path, size_t n, const char *method, const char *tag, int seed,
                           const char *plan) {
@@ -42,7 +36,7 @@ static void make_run_plan(char *path, size_t n, const char *method, const char *
            "output: {dir: out_%s, prefix: run, vtk: false, checkpoint_every: 10, fft_plan: %s%s}\n",
            models_dir, seed, method, tag, plan,
            strcmp(method, "md") ? "" : ", timeseries: 3"); /* MD: the time series too */
-  write_file(path, text);
+  testfile_write(path, text);
 }
 
 static void make_run(char *path, size_t n, const char *method, const char *tag, int seed) {
@@ -200,7 +194,7 @@ static void test_malformed(void) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char path[512];
     snprintf(path, sizeof path, "%s/bad%zu.yaml", dir, i);
-    write_file(path, cases[i].text);
+    testfile_write(path, cases[i].text);
     hf_run_config c;
     hf_err err = {{0}};
     int rc = hf_run_config_load(&c, path, &err);
@@ -224,7 +218,7 @@ static int test_alloy(void) {
            "thermalize: 5\naverage: 10\nmd: {dt: 0.5}\n"
            "occupation: {pattern: random, composition: 0.25}\n"
            "output: {dir: out_alloy, prefix: run, vtk: false}\n");
-  write_file(path, text);
+  testfile_write(path, text);
   char *table = NULL;
   if (run(path, 0, &table)) return 1;
   free(table);
@@ -251,7 +245,7 @@ static int test_alloy(void) {
     snprintf(path, sizeof path, "%s/alloy_bad%d.yaml", dir, k);
     snprintf(text, sizeof text, "%ssupercell: [4, 4, 4]\ntemperatures: [50]\n%s", head,
              k ? "" : "occupation: {pattern: rocksalt}\n");
-    write_file(path, text);
+    testfile_write(path, text);
     hf_run_config c;
     REQUIRE_OK(hf_run_config_load(&c, path, &err), err);
     REQUIRE_OK(hf_model_load(&m, c.model_path, &err), err);
@@ -279,7 +273,7 @@ static int test_epitaxial(void) {
              "md: {dt: 1.0, barostat: true}\nhmc: {steps: 5, dt: 3.0, strain: true}\n"
              "mc: {strain: true}\noutput: {dir: out_epi_%s, prefix: run, vtk: false}\n",
              models_dir, methods[k], methods[k]);
-    write_file(path, text);
+    testfile_write(path, text);
     char *table = NULL;
     if (run(path, 0, &table)) return 1;
     CHECK(strstr(table, "depolarization beta (0, 0, 1), epitaxial eta1 = eta2 = -0.0058"),

@@ -15,3 +15,19 @@ char *testfile_read(const char *path) {
   fclose(f);
   return b;
 }
+
+void testfile_write(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (f) {
+    fputs(text, f);
+    fclose(f);
+  }
+}
+
+int testfile_run(hf_run_config *c, const char *dir, const char *lines, hf_err *err) {
+  char path[512], text[4096];
+  snprintf(path, sizeof path, "%s/run.yaml", dir);
+  snprintf(text, sizeof text, "model: m.yaml\ntemperatures: [10]\n%s", lines);
+  testfile_write(path, text);
+  return hf_run_config_load(c, path, err);
+}

@@ -2,7 +2,14 @@
 #ifndef HF_TESTFILE_H
 #define HF_TESTFILE_H
 
+#include "run_config.h"
+
 /* The whole file as a NUL-terminated string (caller frees), or NULL. */
 char *testfile_read(const char *path);
+/* Writes text to path (a test then fails on what it reads back). */
+void testfile_write(const char *path, const char *text);
+/* Writes dir/run.yaml, "model: m.yaml" and "temperatures: [10]" followed by
+ * lines (so they start at line 3), and loads it into c. */
+int testfile_run(hf_run_config *c, const char *dir, const char *lines, hf_err *err);
 
 #endif
