@@ -465,11 +465,6 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
     o.strain_moves = c->mc_strain && (m->dof & HF_DOF_ETA);
     rc = hf_mc_create(&s->mc, s->eng, &s->x, &o, err);
   }
-  /* held at the initial state's values */
-  if (!rc && ((s->dyn && hf_dyn_set_pinned(s->dyn, &s->pin, err)) ||
-              (s->hmc && hf_hmc_set_pinned(s->hmc, &s->pin, err)) ||
-              (s->mc && hf_mc_set_pinned(s->mc, &s->pin, err))))
-    rc = hf_wrap(err, "%s: key 'pinned'", c->path);
   if (!rc && (m->dof & HF_DOF_V) && s->lead) { /* the diagnostics' local strain */
     hf_sites sites;
     hf_model_sites(m, &sites);
@@ -501,6 +496,16 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
   }
   hf_obs_begin(&s->obs, c->average / c->sample_every, m->nterms);
   if (resume && read_checkpoint(s, resumed, err)) {
+    hf_sweep_free(s);
+    return HF_FAIL;
+  }
+  /* held at the values the run starts from: the initial state's, or on
+   * resume the checkpoint's (the same values: pinned cells never move) */
+  if ((s->dyn && hf_dyn_set_pinned(s->dyn, &s->pin, err)) ||
+      (s->hmc && hf_hmc_set_pinned(s->hmc, &s->pin, err)) ||
+      (s->mc && hf_mc_set_pinned(s->mc, &s->pin, err)))
+    rc = hf_wrap(err, "%s: key 'pinned'", c->path);
+  if (hf_comm_agree(s->comm, rc, err)) {
     hf_sweep_free(s);
     return HF_FAIL;
   }

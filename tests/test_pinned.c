@@ -13,9 +13,11 @@
  *     free u and the mean squared deviation from m_f agree for Metropolis,
  *     Langevin MD and HMC within 4 block-averaged standard errors, and the
  *     Langevin kinetic temperature 2K / (ndof kB) equals the target;
- *  3. a sweep with pinned cells states them in the table header, a run
- *     killed and resumed writes the uninterrupted table byte for byte, and
- *     a checkpoint is not resumed with another pinned set;
+ *  3. sweeps (MD, HMC, MC) with pinned cells state them in the table
+ *     header, a run killed and resumed writes the uninterrupted table byte
+ *     for byte and ends with the pinned cells at the initial state's u to
+ *     the bit (configuration file), and a checkpoint is not resumed with
+ *     another pinned set;
  *  4. malformed 'pinned' keys and pinned-cell files are rejected with the
  *     file, line and what was expected.
  * Usage: test_pinned [models-dir]; exit status 0 = pass. */
@@ -414,20 +416,22 @@ static int test_conditional(int method) {
 
 /* -------------------------------------------------- 3. sweep and resume */
 
-static void write_run(const char *path, const char *out, const char *pinned) {
+static const double u_start[3] = {0.1, -0.2, 0.3}; /* the uniform initial state */
+
+static void write_run(const char *path, const char *method, const char *out, const char *pinned) {
   char text[1024];
   snprintf(text, sizeof text,
-           "model: m.yaml\nsupercell: [4, 4, 4]\nseed: 5\nmethod: md\n"
+           "model: m.yaml\nsupercell: [4, 4, 4]\nseed: 5\nmethod: %s\n"
            "temperatures: [300, 200]\nthermalize: 10\naverage: 20\n"
-           "md: {dt: 1.0, thermostat: langevin}\n"
-           "initial: {state: random, amplitude: 0.2}\npinned: %s\n"
-           "output: {dir: %s, prefix: run, vtk: false, checkpoint_every: 7}\n",
-           pinned, out);
+           "md: {dt: 1.0, thermostat: langevin}\nhmc: {steps: 5, dt: 3.0}\n"
+           "initial: {state: uniform, u: [%g, %g, %g]}\npinned: %s\n"
+           "output: {dir: %s, prefix: run, vtk: false, config: true, checkpoint_every: 7}\n",
+           method, u_start[0], u_start[1], u_start[2], pinned, out);
   testfile_write(path, text);
 }
 
 /* Runs path's sweep with model m for at most units units (from the
- * checkpoint when resume); returns the error message's first characters. */
+ * checkpoint when resume). */
 static int run_sweep(const char *path, const hf_model *m, int resume, long units, hf_err *err) {
   hf_run_config c;
   if (hf_run_config_load(&c, path, err)) return HF_FAIL;
@@ -441,36 +445,72 @@ static int run_sweep(const char *path, const hf_model *m, int resume, long units
   return st == HF_FAIL ? HF_FAIL : HF_OK;
 }
 
-static int test_sweep_resume(void) {
+/* In the configuration file path (x y z ux uy uz): cells of the plane x = 1
+ * whose u is not u_start exactly, and cells elsewhere whose u is. */
+static void count_config(const char *path, int *moved, int *still) {
+  FILE *f = fopen(path, "r");
+  char line[512];
+  *moved = *still = -1;
+  if (!f) return;
+  *moved = *still = 0;
+  while (fgets(line, sizeof line, f)) {
+    int c[3];
+    double u[3];
+    if (sscanf(line, "%d %d %d %lf %lf %lf", &c[0], &c[1], &c[2], &u[0], &u[1], &u[2]) != 6)
+      continue;
+    const int same = u[0] == u_start[0] && u[1] == u_start[1] && u[2] == u_start[2];
+    if (c[0] == 1)
+      *moved += !same;
+    else
+      *still += same;
+  }
+  fclose(f);
+}
+
+static int test_sweep_resume(const char *method) {
   hf_err err = {{0}};
   hf_model m;
   REQUIRE_OK(testmodel_harmonic(&m, 1.0, 20.0, &err), err);
   const char *box = "[{box: [[1, 2], [0, 4], [0, 4]]}]";
-  char ref[256], cut[256];
-  snprintf(ref, sizeof ref, "%s/ref.yaml", dir);
-  snprintf(cut, sizeof cut, "%s/cut.yaml", dir);
-  write_run(ref, "ref", box);
-  write_run(cut, "cut", box);
-  REQUIRE_OK(system("rm -rf pinned_tmp/ref pinned_tmp/cut"), err);
+  char ref[256], cut[256], out[2][64], cmd[300], path[300];
+  snprintf(out[0], sizeof out[0], "ref_%s", method);
+  snprintf(out[1], sizeof out[1], "cut_%s", method);
+  snprintf(ref, sizeof ref, "%s/%s.yaml", dir, out[0]);
+  snprintf(cut, sizeof cut, "%s/%s.yaml", dir, out[1]);
+  write_run(ref, method, out[0], box);
+  write_run(cut, method, out[1], box);
+  snprintf(cmd, sizeof cmd, "rm -rf %s/%s %s/%s", dir, out[0], dir, out[1]);
+  REQUIRE_OK(system(cmd), err);
   REQUIRE_OK(run_sweep(ref, &m, 0, 1L << 30, &err), err);
   REQUIRE_OK(run_sweep(cut, &m, 0, 25, &err), err); /* killed after 25 units */
   REQUIRE_OK(run_sweep(cut, &m, 1, 1L << 30, &err), err);
-  char *a = testfile_read("pinned_tmp/ref/run.tsv"), *b = testfile_read("pinned_tmp/cut/run.tsv");
-  CHECK(a && b && !strcmp(a, b), "resumed table differs from the uninterrupted one");
+  snprintf(path, sizeof path, "%s/%s/run.tsv", dir, out[0]);
+  char *a = testfile_read(path);
+  snprintf(path, sizeof path, "%s/%s/run.tsv", dir, out[1]);
+  char *b = testfile_read(path);
+  CHECK(a && b && !strcmp(a, b), "%s: resumed table differs from the uninterrupted one", method);
   const char *hdr = "pinned 16 cells (48 of 192 mode components)";
-  CHECK(a && strstr(a, hdr), "table header without '%s'", hdr);
-  printf("sweep with 16 of 64 cells pinned: header states '%s'; killed at 25 and resumed: %s\n",
-         hdr, a && b && !strcmp(a, b) ? "identical table" : "DIFFERENT");
+  CHECK(a && strstr(a, hdr), "%s: table header without '%s'", method, hdr);
+  int moved, still;
+  snprintf(path, sizeof path, "%s/%s/run_T0200.00.config", dir, out[1]);
+  count_config(path, &moved, &still);
+  CHECK(moved == 0 && still == 0,
+        "%s: after the resumed run %d of 16 pinned cells moved, %d of 48 free cells did not",
+        method, moved, still);
+  printf(
+      "%s sweep, 16 of 64 cells pinned: header '%s'; killed at 25 and resumed: %s; at the "
+      "end %d pinned cells moved, %d free cells did not\n",
+      method, hdr, a && b && !strcmp(a, b) ? "identical table" : "DIFFERENT", moved, still);
   free(a);
   free(b);
   /* the checkpoint of the cut run must not be resumed with another set */
-  write_run(cut, "cut", "[{box: [[1, 3], [0, 4], [0, 4]]}]");
+  write_run(cut, method, out[1], "[{box: [[1, 3], [0, 4], [0, 4]]}]");
   REQUIRE_OK(run_sweep(cut, &m, 0, 25, &err), err);
-  write_run(cut, "cut", box);
+  write_run(cut, method, out[1], box);
   const int rc = run_sweep(cut, &m, 1, 1, &err);
   CHECK(rc == HF_FAIL && strstr(err.msg, "pinned cells differ"),
         "resume with another pinned set: expected refusal, got '%s'", rc ? err.msg : "success");
-  printf("resume with another pinned set refused: %s\n", err.msg);
+  if (!strcmp(method, "md")) printf("resume with another pinned set refused: %s\n", err.msg);
   hf_model_free(&m);
   return 0;
 }
@@ -546,7 +586,8 @@ int main(void) {
     printf("FAIL %s\n", err.msg);
     return 1;
   }
-  int rc = test_bad_input() | test_held() | test_sweep_resume();
+  int rc = test_bad_input() | test_held() | test_sweep_resume("md") | test_sweep_resume("hmc") |
+           test_sweep_resume("mc");
   for (int method = M_MC; method <= M_HMC; method++) rc |= test_conditional(method);
   return rc ? 1 : check_done("test_pinned");
 }
