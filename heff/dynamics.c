@@ -208,7 +208,8 @@ int hf_dyn_set_pinned(hf_dyn *d, const hf_pin *p, hf_err *err) {
     size_t n = 0;
     for (int f = 0; f < 3; f++) {
       if (p->n[f] && !(d->nfield & (1 << f)))
-        return hf_fail(err, "pinned cells name field %d, which the dynamics does not move", f);
+        return hf_fail(err, "pinned cells name field %c, which the dynamics does not move",
+                       "uvw"[f]);
       n += 3 * p->n[f];
     }
     if (n && !(d->pin_x = malloc(n * sizeof *d->pin_x))) return hf_fail(err, "out of memory");

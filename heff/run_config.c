@@ -342,12 +342,12 @@ static int read_pin_region(hf_yreader *r, yaml_node_t *n, hf_run_config *c, hf_p
       yaml_node_t *it = yaml_document_get_node(&r->doc, b->data.sequence.items.start[a]);
       double v[2];
       if (hf_yaml_numbers(r, it, w, "box", what, v, 2) < 0) return HF_FAIL;
-      if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || !(v[0] >= 0 && v[0] < v[1]) ||
-          !(v[1] <= c->L[a]))
+      const int L = c->L[a];
+      if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || !(v[0] >= 0 && v[0] < v[1]) || !(v[1] <= L))
         return hf_yaml_fail_at(r, it,
                                "key 'pinned': box: expected %s; got [%g, %g] along %c, where "
                                "the supercell has L = %d",
-                               what, v[0], v[1], "xyz"[a], c -> L[a]);
+                               what, v[0], v[1], "xyz"[a], L);
       g->box[a][0] = (int)v[0];
       g->box[a][1] = (int)v[1];
     }
