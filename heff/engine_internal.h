@@ -196,6 +196,9 @@ struct hf_engine {
   rs_energy *part; /* per chunk */
 };
 
+/* (ky, kz) columns per block of the fused k-space pass (a multiple of 4) */
+#define HF_KSPACE_KB 16
+
 /* Plans the reciprocal-space transforms (kspace.c); D and ck exist. */
 int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_err *err);
 void hf_kspace_free(hf_engine *e);

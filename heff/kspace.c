@@ -2,7 +2,7 @@
  * c2r transform of the three u components (see engine.h).
  *
  * Default (fused): the 3D transforms are split into 2D transforms of each x
- * plane and 1D transforms along x.  For a block of KB (ky, kz) columns the
+ * plane and 1D transforms along x.  For a block of HF_KSPACE_KB (ky, kz) columns the
  * forward x transforms of the three components, the product with D and the
  * backward x transforms run back to back while the block is in cache, so
  * the spectrum is swept once between the plane passes instead of four times
@@ -20,8 +20,6 @@
 
 #include "engine_internal.h"
 #include "parallel.h"
-
-#define KB 16 /* (ky, kz) columns per block of the fused pass */
 
 static size_t plane_nc(const hf_lattice *lat) {
   return (size_t)lat->L[1] * (size_t)(lat->L[2] / 2 + 1);
@@ -61,7 +59,7 @@ int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_er
     const size_t nc = plane_nc(lat), plane = (size_t)L[1] * (size_t)L[2];
     /* new-array execution needs every plane as aligned as the planning one */
     const unsigned pf = plane % 4 == 0 && nc % 2 == 0 ? flags : flags | FFTW_UNALIGNED;
-    e->kb = nc < KB ? (int)nc : KB;
+    e->kb = nc < HF_KSPACE_KB ? (int)nc : HF_KSPACE_KB;
     e->nkpart = (int)((nc + (size_t)e->kb - 1) / (size_t)e->kb);
     const int rem = (int)(nc - (size_t)(e->nkpart - 1) * (size_t)e->kb);
     int n = L[0], st = (int)nc;
@@ -154,7 +152,7 @@ static double column_block(const hf_engine *e, int b, int back) {
   const size_t j1 = j0 + (size_t)e->kb < nc ? j0 + (size_t)e->kb : nc;
   const double invN = 1.0 / (double)lat->n;
   for (int a = 0; a < 3; a++) fftw_execute_dft(e->xf[r], e->ck[a] + j0, e->ck[a] + j0);
-  double wk[KB];
+  double wk[HF_KSPACE_KB];
   for (size_t j = j0; j < j1; j++) wk[j - j0] = kz_weight(j % nzh, nzh, even);
   double energy = 0;
   for (size_t kx = 0; kx < (size_t)lat->L[0]; kx++) {
