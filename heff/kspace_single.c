@@ -29,16 +29,17 @@ int hf_kspace_single_setup(hf_engine *e, unsigned flags, hf_err *err) {
   const size_t nc = plane_nc(lat), plane = (size_t)L[1] * (size_t)L[2];
   const int nt = e->nthreads > 1 ? e->nthreads : 1;
   e->fpl = (plane + 15) & ~(size_t)15; /* each thread's buffer 64-byte aligned */
+  e->ncp = hf_kspace_plane_stride(nc, sizeof(fftwf_complex));
   e->Df = fftwf_alloc_real(df_size(e));
   e->fbuf = fftwf_alloc_real((size_t)nt * e->fpl);
-  for (int a = 0; a < 3; a++) e->ckf[a] = fftwf_alloc_complex(lat->nk);
+  for (int a = 0; a < 3; a++) e->ckf[a] = fftwf_alloc_complex((size_t)L[0] * e->ncp);
   if (!e->Df || !e->fbuf || !e->ckf[0] || !e->ckf[1] || !e->ckf[2])
     return hf_fail(err, "out of memory for the single-precision k-space kernel");
-  const unsigned pf = nc % 4 == 0 ? flags : flags | FFTW_UNALIGNED;
+  const unsigned pf = e->ncp % 4 == 0 ? flags : flags | FFTW_UNALIGNED;
   e->r2cf = fftwf_plan_dft_r2c_2d(L[1], L[2], e->fbuf, e->ckf[0], pf);
   e->c2rf = fftwf_plan_dft_c2r_2d(L[1], L[2], e->ckf[0], e->fbuf, pf);
   const int rem = (int)(nc - (size_t)(e->nkpart - 1) * (size_t)e->kb);
-  int n = L[0], st = (int)nc, ok = e->r2cf && e->c2rf;
+  int n = L[0], st = (int)e->ncp, ok = e->r2cf && e->c2rf;
   fftwf_complex *c = e->ckf[0];
   for (int r = 0; r < 2; r++) {
     const int w = r ? rem : e->kb;
@@ -74,25 +75,26 @@ void hf_kspace_single_free(hf_engine *e) {
 
 size_t hf_kspace_single_bytes(const hf_engine *e) {
   const size_t nt = (size_t)(e->nthreads > 1 ? e->nthreads : 1);
-  return (df_size(e) + nt * e->fpl) * sizeof(float) + 3 * e->lat.nk * sizeof(fftwf_complex);
+  return (df_size(e) + nt * e->fpl) * sizeof(float) +
+         3 * (size_t)e->lat.L[0] * e->ncp * sizeof(fftwf_complex);
 }
 
 /* u planes ix to the spectrum (on the calling thread's buffer) */
 void hf_kspace_single_r2c_plane(const hf_engine *e, const hf_fields *x, int ix) {
-  const size_t nc = plane_nc(&e->lat), plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  const size_t ncp = e->ncp, plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
   float *restrict buf = e->fbuf + (size_t)hf_thread_id() * e->fpl;
   for (int a = 0; a < 3; a++) {
     const double *restrict u = x->u[a] + (size_t)ix * plane;
     for (size_t i = 0; i < plane; i++) buf[i] = (float)u[i];
-    fftwf_execute_dft_r2c(e->r2cf, buf, e->ckf[a] + (size_t)ix * nc);
+    fftwf_execute_dft_r2c(e->r2cf, buf, e->ckf[a] + (size_t)ix * ncp);
   }
 }
 
 void hf_kspace_single_c2r_plane(const hf_engine *e, hf_fields *g, int ix) {
-  const size_t nc = plane_nc(&e->lat), plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  const size_t ncp = e->ncp, plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
   float *restrict buf = e->fbuf + (size_t)hf_thread_id() * e->fpl;
   for (int a = 0; a < 3; a++) {
-    fftwf_execute_dft_c2r(e->c2rf, e->ckf[a] + (size_t)ix * nc, buf);
+    fftwf_execute_dft_c2r(e->c2rf, e->ckf[a] + (size_t)ix * ncp, buf);
     double *restrict d = g->u[a] + (size_t)ix * plane;
     for (size_t i = 0; i < plane; i++) d[i] = (double)buf[i];
   }
@@ -152,7 +154,7 @@ double hf_kspace_single_block(const hf_engine *e, int b, int back) {
   const float *D = e->Df + (size_t)b * (size_t)lat->L[0] * 6 * kbs;
   v4d acc = {0, 0, 0, 0};
   for (size_t kx = 0; kx < (size_t)lat->L[0]; kx++, D += 6 * kbs) {
-    const size_t o = 2 * (kx * nc + j0);
+    const size_t o = 2 * (kx * e->ncp + j0);
     for (size_t j = 0; j < w4; j += 4) {
       v8f wj;
       memcpy(&wj, wk + 2 * j, sizeof wj);
