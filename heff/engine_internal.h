@@ -194,6 +194,7 @@ struct hf_engine {
   int nthreads;     /* OpenMP threads and FFTW threads */
   rs_work *work;    /* one per thread */
   int nchunk, ntail;
+  int stream_gv;   /* dE/dv planes leave the ring with non-temporal stores */
   double *edge;    /* nchunk * ntail planes of dE/dv, 3 components, unpadded */
   rs_energy *part; /* per chunk */
 };
