@@ -103,24 +103,26 @@ void hf_kspace_single_c2r_plane(const hf_engine *e, hf_fields *g, int ix) {
 typedef float v8f __attribute__((vector_size(32))); /* 4 complex numbers */
 typedef float v4f __attribute__((vector_size(16)));
 
-/* d0 d1 d2 d3 -> d0 d0 d1 d1 d2 d2 d3 d3: one real D value per complex x */
-static inline v8f twice(v4f d) { return __builtin_shufflevector(d, d, 0, 0, 1, 1, 2, 2, 3, 3); }
+/* d0 d1 d2 d3 -> d0 d0 d1 d1 d2 d2 d3 d3: one real D value per complex x
+ * (a macro: no vector crosses a function boundary, see engine_internal.h) */
+#define TWICE(d) __builtin_shufflevector(d, d, 0, 0, 1, 1, 2, 2, 3, 3)
 
 /* y = D x / N in place on m <= 4 k-points of the spectra from float offset
- * o, D rows at d (kbs apart), kz weights w (twice each); returns the
- * weighted x.y in double, lanes summed in pairs.  A group of fewer than 4
- * (a block's tail) is loaded zero padded, and the padding of Df is 0. */
-static inline v4d group(float *const c[3], size_t o, const float *d, size_t kbs, v8f w, float invN,
-                        int m) {
+ * o, D rows at d (kbs apart), kz weights at wk (twice each); adds the
+ * weighted x.y to *acc in double, lanes summed in pairs.  A group of fewer
+ * than 4 (a block's tail) is loaded zero padded, and the padding of Df is 0. */
+static inline void group(float *const c[3], size_t o, const float *d, size_t kbs, const float *wk,
+                         float invN, int m, v4d *acc) {
   const size_t nb = 2 * sizeof(float) * (size_t)m;
-  v8f x0 = {0}, x1 = {0}, x2 = {0};
+  v8f w, x0 = {0}, x1 = {0}, x2 = {0};
+  memcpy(&w, wk, sizeof w);
   memcpy(&x0, c[0] + o, nb);
   memcpy(&x1, c[1] + o, nb);
   memcpy(&x2, c[2] + o, nb);
   v4f D[6];
   for (int k = 0; k < 6; k++) memcpy(&D[k], d + (size_t)k * kbs, sizeof D[k]);
-  const v8f dxx = twice(D[0]), dyy = twice(D[1]), dzz = twice(D[2]);
-  const v8f dyz = twice(D[3]), dzx = twice(D[4]), dxy = twice(D[5]);
+  const v8f dxx = TWICE(D[0]), dyy = TWICE(D[1]), dzz = TWICE(D[2]);
+  const v8f dyz = TWICE(D[3]), dzx = TWICE(D[4]), dxy = TWICE(D[5]);
   const v8f y0 = dxx * x0 + dxy * x1 + dzx * x2;
   const v8f y1 = dxy * x0 + dyy * x1 + dyz * x2;
   const v8f y2 = dzx * x0 + dyz * x1 + dzz * x2;
@@ -131,7 +133,7 @@ static inline v4d group(float *const c[3], size_t o, const float *d, size_t kbs,
   memcpy(c[2] + o, &z2, nb);
   const v4f lo = __builtin_shufflevector(s, s, 0, 1, 2, 3);
   const v4f hi = __builtin_shufflevector(s, s, 4, 5, 6, 7);
-  return __builtin_convertvector(lo, v4d) + __builtin_convertvector(hi, v4d);
+  *acc += __builtin_convertvector(lo, v4d) + __builtin_convertvector(hi, v4d);
 }
 
 /* Column block b: x transforms, y = D x / N in place, inverse x transforms
@@ -155,16 +157,8 @@ double hf_kspace_single_block(const hf_engine *e, int b, int back) {
   v4d acc = {0, 0, 0, 0};
   for (size_t kx = 0; kx < (size_t)lat->L[0]; kx++, D += 6 * kbs) {
     const size_t o = 2 * (kx * e->ncp + j0);
-    for (size_t j = 0; j < w4; j += 4) {
-      v8f wj;
-      memcpy(&wj, wk + 2 * j, sizeof wj);
-      acc += group(c, o + 2 * j, D + j, kbs, wj, invN, 4);
-    }
-    if (w4 < w) {
-      v8f wj;
-      memcpy(&wj, wk + 2 * w4, sizeof wj);
-      acc += group(c, o + 2 * w4, D + w4, kbs, wj, invN, (int)(w - w4));
-    }
+    for (size_t j = 0; j < w4; j += 4) group(c, o + 2 * j, D + j, kbs, wk + 2 * j, invN, 4, &acc);
+    if (w4 < w) group(c, o + 2 * w4, D + w4, kbs, wk + 2 * w4, invN, (int)(w - w4), &acc);
   }
   if (back)
     for (int a = 0; a < 3; a++) fftwf_execute_dft(e->xbf[r], e->ckf[a] + j0, e->ckf[a] + j0);
