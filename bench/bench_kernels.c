@@ -1,6 +1,6 @@
 /* bench_kernels.c - where the time of one MD step goes, kernel by kernel.
  *
- *   bench_kernels [--model PATH] [--sizes 32,64,128] [--blocks N] [--min-time S]
+ *   bench_kernels [--model PATH] [--sizes 32,64,128] [--blocks N] [--min-time S] [--single]
  *
  * For each cubic supercell L^3 it times hf_engine_eval (energy + gradient +
  * dE/deta) for engines built from subsets of the model's terms, sorted by
@@ -16,7 +16,9 @@
  * then one full MD step (velocity Verlet, and Langevin BAOAB; barostat on),
  * whose difference to "all" is the integrator.  Each figure is the fastest
  * of --blocks blocks of evaluations, in ns per cell: the minimum is the
- * figure least disturbed by other load on a shared machine.
+ * figure least disturbed by other load on a shared machine.  --single: the
+ * k-space part in single precision (every engine but kspace3d, which has no
+ * single-precision path).
  * Not a unit test and not registered as a benchmark; see bench/README.md. */
 #include <fftw3.h>
 #include <stdio.h>
@@ -110,7 +112,7 @@ static double time_min(hf_engine *e, hf_fields *x, hf_fields *g, hf_dyn *d, hf_r
   return best / (double)cells * 1e9;
 }
 
-static int run_size(const hf_model *m, int L, int nb, double min_time) {
+static int run_size(const hf_model *m, int L, int nb, double min_time, int single) {
   hf_err err;
   int LL[3] = {L, L, L};
   hf_lattice lat;
@@ -128,7 +130,10 @@ static int run_size(const hf_model *m, int L, int nb, double min_time) {
       if (term_in_part(m, k, p, &lat)) sel[sub.nterms++] = m->terms[k];
     sub.dipole = (p == P_ALL || p == P_KSPACE || p == P_KSPACE3D) ? m->dipole : 0;
     hf_engine *e;
-    hf_engine_opts o = {.pressure = -4.8, .fftw_flags = 0, .fftw_3d = p == P_KSPACE3D};
+    hf_engine_opts o = {.pressure = -4.8,
+                        .fftw_flags = 0,
+                        .fftw_3d = p == P_KSPACE3D,
+                        .single_precision = single && p != P_KSPACE3D};
     if (hf_engine_create(&e, &sub, &lat, &o, &err)) {
       fprintf(stderr, "bench_kernels: %s\n", err.msg);
       free(sel);
@@ -176,7 +181,7 @@ static int run_size(const hf_model *m, int L, int nb, double min_time) {
 
 int main(int argc, char **argv) {
   const char *model = DEFAULT_MODEL;
-  int sizes[32], ns = 0, nb = 5;
+  int sizes[32], ns = 0, nb = 5, single = 0;
   double min_time = 1.0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -198,10 +203,12 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--min-time") && v) {
       min_time = atof(v);
       i++;
+    } else if (!strcmp(a, "--single")) {
+      single = 1;
     } else {
       fprintf(stderr,
               "usage: bench_kernels [--model PATH] [--sizes 32,64,128] [--blocks N] "
-              "[--min-time S]\n");
+              "[--min-time S] [--single]\n");
       return 2;
     }
   }
@@ -216,13 +223,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_kernels: %s\n", err.msg);
     return 1;
   }
-  printf("bench_kernels: model %s; fastest of %d blocks, ns/cell per evaluation or step\n", model,
-         nb);
+  printf(
+      "bench_kernels: model %s; k space in %s precision; fastest of %d blocks, ns/cell per "
+      "evaluation or step\n",
+      model, single ? "single" : "double", nb);
   printf("%5s", "L");
   for (int p = 0; p < NPART; p++) printf(" %9s", part_name[p]);
   printf(" %9s %9s %9s %9s\n", "step NVE", "step Lgv", "integ NVE", "integ Lgv");
   int rc = 0;
-  for (int s = 0; s < ns && !rc; s++) rc = run_size(&m, sizes[s], nb, min_time);
+  for (int s = 0; s < ns && !rc; s++) rc = run_size(&m, sizes[s], nb, min_time, single);
   hf_model_free(&m);
   return rc;
 }

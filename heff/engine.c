@@ -286,10 +286,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   if (e->has_k) {
     e->D = fftw_alloc_real(6 * lat->nkloc); /* this rank's k slab */
     e->nkd = lat->nkloc;
-    /* double spectra needed here (the MPI path allocates its slabs) */
-    const int dbl = !(opts && opts->single_precision) && !e->dist;
-    for (int a = 0; a < 3 && dbl; a++) e->ck[a] = fftw_alloc_complex(lat->nk);
-    if (!e->D || (dbl && (!e->ck[0] || !e->ck[1] || !e->ck[2]))) {
+    if (!e->D) { /* (the spectra come with the plans, hf_kspace_setup) */
       hf_engine_free(e);
       return hf_fail(err, "out of memory for the reciprocal-space kernel (%zu k-points)", lat->nk);
     }
@@ -450,7 +447,7 @@ double hf_engine_volume(const hf_engine *e, const double eta[6]) {
 size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
   if (e->has_k) b += 6 * e->nkd * sizeof(double);
-  if (e->ck[0]) b += 3 * e->nkd * sizeof(fftw_complex);
+  if (e->ck[0]) b += 3 * e->nck * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.nloc * sizeof(double);
   if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
   if (e->single) b += hf_kspace_single_bytes(e);

@@ -116,7 +116,8 @@ struct hf_engine {
   /* reciprocal space: D[6*q] (xx,yy,zz,yz,zx,xy), prefactors folded in */
   int has_k;
   double *D;
-  fftw_complex *ck[3];
+  fftw_complex *ck[3];    /* spectra: nck complex numbers per component */
+  size_t nck, ncp;        /* ncp: k-points from one kx plane to the next (fused) */
   fftw_plan r2c, c2r;     /* 3D, or 2D on one x plane (fused) */
   int fused;              /* kspace.c: plane transforms + fused column blocks */
   fftw_plan xf[2], xb[2]; /* x transforms of a column block: full width kb, remainder */
@@ -125,6 +126,7 @@ struct hf_engine {
   /* single precision (kspace_single.c): float copies of D and the spectra */
   int single;
   float *Df, *fbuf; /* fbuf: one plane per thread, fpl floats apart */
+  /* (ncp is the spacing of the kx planes of ckf, nck not used) */
   size_t fpl;
   fftwf_complex *ckf[3];
   fftwf_plan r2cf, c2rf, xff[2], xbf[2];
@@ -192,9 +194,16 @@ struct hf_engine {
   int nthreads;     /* OpenMP threads and FFTW threads */
   rs_work *work;    /* one per thread */
   int nchunk, ntail;
+  int stream_gv;   /* dE/dv planes leave the ring with non-temporal stores */
   double *edge;    /* nchunk * ntail planes of dE/dv, 3 components, unpadded */
   rs_energy *part; /* per chunk */
 };
+
+/* (ky, kz) columns per block of the fused k-space pass (a multiple of 4) */
+#define HF_KSPACE_KB 16
+/* Spacing of the kx planes of the fused path's spectra, in complex numbers
+ * of csize bytes, for nc k-points per plane (kspace.c). */
+size_t hf_kspace_plane_stride(size_t nc, size_t csize);
 
 /* Plans the reciprocal-space transforms (kspace.c); D and ck exist. */
 int hf_kspace_setup(hf_engine *e, unsigned flags, int fftw_3d, int single, hf_err *err);

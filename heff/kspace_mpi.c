@@ -26,6 +26,7 @@ int hf_kspace_mpi_setup(hf_engine *e, unsigned flags, hf_err *err) {
   for (int a = 0; a < 3; a++)
     if (!(e->ck[a] = fftw_alloc_complex((size_t)alloc)))
       return hf_fail(err, "out of memory for the k-space slab");
+  e->nck = (size_t)alloc;
   if (e->nthreads > 1 && hf_fftw_threads_init())
     return hf_fail(err, "FFTW could not start its threads");
   if (e->nthreads > 1) fftw_plan_with_nthreads(e->nthreads); /* put back below */

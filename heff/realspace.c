@@ -3,8 +3,12 @@
  * v-v stencil, plane by plane along x and row by row along y with z innermost
  * (see docs/design.md).  Allocates only in hf_realspace_setup. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine_internal.h"
 #include "parallel.h"
@@ -282,6 +286,9 @@ int hf_realspace_setup(hf_engine *e, hf_err *err) {
   for (int t = 0; t < nt; t++)
     if (work_alloc(e, &e->work[t], nmax, nmaxw))
       return hf_fail(err, "out of memory for the row pass");
+  /* dE/dv larger than about half the last-level cache of a small machine
+   * (4 MiB) is written around the caches (stream_row) */
+  e->stream_gv = 3 * e->lat.nloc * sizeof(double) >= ((size_t)4 << 20);
   e->ntail = e->gx_hi - e->gx_lo;
   e->nchunk = e->lat.nx / CHUNK_PLANES;
   if (e->nchunk < 1 || e->ntail > CHUNK_PLANES) e->nchunk = 1;
@@ -869,18 +876,34 @@ static void ring_load(const hf_engine *e, rs_work *w, const hf_fields *x, int P)
     }
 }
 
+/* dst[0, n) = src[0, n) with non-temporal stores: dE/dv is read again
+ * only by the integrator, long after it has left the caches on a large
+ * lattice, so writing it around the caches saves reading every line of it
+ * from memory first.  Readers on other threads need an sfence after it. */
+static void stream_row(double *restrict dst, const double *restrict src, size_t n) {
+  size_t i = 0;
+#ifdef __SSE2__
+  for (; i < n && (uintptr_t)(dst + i) % 16; i++) dst[i] = src[i];
+  for (; i + 2 <= n; i += 2) _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
+#endif
+  for (; i < n; i++) dst[i] = src[i];
+}
+
 /* Writes ring plane P of dE/dv to the plane at dst[a] (one unpadded plane per
- * component), folds the halos back and clears the ring plane. */
-static void ring_flush(const hf_engine *e, rs_work *w, double *const dst3[3], int P) {
+ * component), with the halos folded back, and clears the ring plane. */
+static void ring_flush(const hf_engine *e, rs_work *w, double *const dst3[3], int P, int stream) {
   const int *L = e->lat.L;
   const size_t Lz = (size_t)L[2];
   for (int a = 0; a < 3; a++)
     for (int y = 0; y < L[1]; y++) {
       double *src = ring_row(e, w->gring, e->ngs, P, a, y);
       double *restrict dst = dst3[a] + (size_t)y * Lz;
-      memcpy(dst, src, Lz * sizeof(double));
-      for (int z = -e->zlo; z < 0; z++) dst[imod(z, L[2])] += src[z];
-      for (int z = L[2]; z < L[2] + e->zhi; z++) dst[imod(z, L[2])] += src[z];
+      for (int z = -e->zlo; z < 0; z++) src[imod(z, L[2])] += src[z];
+      for (int z = L[2]; z < L[2] + e->zhi; z++) src[imod(z, L[2])] += src[z];
+      if (stream)
+        stream_row(dst, src, Lz);
+      else
+        memcpy(dst, src, Lz * sizeof(double));
       memset(src - e->zlo, 0, (Lz + (size_t)(e->zlo + e->zhi)) * sizeof(double));
     }
 }
@@ -895,13 +918,13 @@ static int chunk_start(const hf_engine *e, int c) {
 static void chunk_flush(const hf_engine *e, rs_work *w, hf_fields *g, int c, int x1, int P) {
   const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
   double *dst[3];
+  const int edge = P >= x1 + e->gx_lo;
   for (int a = 0; a < 3; a++)
-    dst[a] = P >= x1 + e->gx_lo
-                 ? e->edge + (((size_t)c * (size_t)e->ntail + (size_t)(P - x1 - e->gx_lo)) * 3 +
-                              (size_t)a) *
-                                 plane
-                 : g_plane(e, g, P, a);
-  ring_flush(e, w, dst, P);
+    dst[a] = edge ? e->edge + (((size_t)c * (size_t)e->ntail + (size_t)(P - x1 - e->gx_lo)) * 3 +
+                               (size_t)a) *
+                                  plane
+                  : g_plane(e, g, P, a);
+  ring_flush(e, w, dst, P, e->stream_gv && !edge); /* (edge planes are read soon) */
 }
 
 /* Everything local in real space for the x planes [x0, x1) of chunk c, one z
@@ -988,6 +1011,9 @@ static void chunk_pass(const hf_engine *e, rs_work *w, const hf_fields *x, hf_fi
   }
   if (e->ring && g)
     for (int P = x1 + e->gx_lo; P <= x1 - 1 + e->gx_hi; P++) chunk_flush(e, w, g, c, x1, P);
+#ifdef __SSE2__
+  if (e->stream_gv) _mm_sfence(); /* the streamed planes, before other threads read them */
+#endif
 }
 
 /* ------------------------------------------------------------ halos */
