@@ -453,6 +453,22 @@ int hf_run_config_vacuum_regions(const hf_run_config *c, hf_pin_region *reg, int
   return n;
 }
 
+/* Depolarization factors for the engine.  With vacuum, the factor along
+ * the film normal is the film's: 0 electrodes on its surfaces, 1 open
+ * circuit.  The k-space sum without k = 0 already puts the fraction 1 - f
+ * of the open-circuit field on a uniformly polarized film filling the
+ * fraction f of the supercell (electrodes at the supercell faces), so the
+ * k = 0 term adds (b - (1 - f)) / f of the open-circuit one
+ * (docs/run-format.md). */
+void hf_run_config_engine_depolarization(const hf_run_config *c, double beta[3]) {
+  for (int a = 0; a < 3; a++) beta[a] = c->depolarization[a];
+  const int a = c->vacuum_axis;
+  if (a < 0) return;
+  const double f = 1.0 - (double)hf_run_config_vacuum_cells(c) /
+                             ((double)c->L[0] * (double)c->L[1] * (double)c->L[2]);
+  beta[a] = (c->depolarization[a] - (1.0 - f)) / f;
+}
+
 static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   enum {
     MODEL,

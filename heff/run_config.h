@@ -95,6 +95,11 @@ size_t hf_run_config_vacuum_cells(const hf_run_config *c);
 /* The vacuum layers as pinned regions (every field) appended to reg[n..]:
  * returns the new count. */
 int hf_run_config_vacuum_regions(const hf_run_config *c, hf_pin_region *reg, int n);
+/* The engine's depolarization factors (hf_engine_set_depolarization) for
+ * the run file's: the same without vacuum; with vacuum, the factor along
+ * its axis is the film's (0: electrodes on the film's surfaces, 1: open
+ * circuit), mapped to the supercell's (docs/run-format.md). */
+void hf_run_config_engine_depolarization(const hf_run_config *c, double beta[3]);
 
 void hf_run_config_default(hf_run_config *c);
 /* The 'md' mapping of run and fit files (docs/run-format.md) into o. */

@@ -104,22 +104,6 @@ static void zero_vacuum(hf_sweep *s) {
         }
 }
 
-/* Depolarization factors for the engine.  With vacuum, the factor along
- * the film normal is the film's: 0 electrodes on its surfaces, 1 open
- * circuit.  The k-space sum without k = 0 already puts the fraction 1 - f
- * of the open-circuit field on a uniformly polarized film filling the
- * fraction f of the supercell (electrodes at the supercell faces), so the
- * k = 0 term adds (b - (1 - f)) / f of the open-circuit one
- * (docs/run-format.md). */
-static void engine_depolarization(const hf_run_config *c, double beta[3]) {
-  for (int a = 0; a < 3; a++) beta[a] = c->depolarization[a];
-  const int a = c->vacuum_axis;
-  if (a < 0) return;
-  const double f = 1.0 - (double)hf_run_config_vacuum_cells(c) /
-                             ((double)c->L[0] * (double)c->L[1] * (double)c->L[2]);
-  beta[a] = (c->depolarization[a] - (1.0 - f)) / f;
-}
-
 /* The whole configuration for the diagnostics, on rank 0 (collective). */
 static const hf_fields *whole_config(hf_sweep *s) {
   if (s->comm->size == 1) return &s->x;
@@ -482,7 +466,7 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
                  "keep their sigma terms",
                  c->path);
   double beta[3];
-  engine_depolarization(c, beta);
+  hf_run_config_engine_depolarization(c, beta);
   if (!rc && (beta[0] != 0 || beta[1] != 0 || beta[2] != 0) && !(m->eps_inf > 0))
     rc = hf_fail(err,
                  "%s: key 'depolarization' (or 'vacuum'): the model %s has no eps_inf > 0 to "
