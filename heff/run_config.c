@@ -460,10 +460,10 @@ int hf_run_config_vacuum_regions(const hf_run_config *c, hf_pin_region *reg, int
  * fraction f of the supercell (electrodes at the supercell faces), so the
  * k = 0 term adds (b - (1 - f)) / f of the open-circuit one
  * (docs/run-format.md). */
-void hf_run_config_engine_depolarization(const hf_run_config *c, double beta[3]) {
+void hf_run_config_engine_depolarization(const hf_run_config *c, int dipole, double beta[3]) {
   for (int a = 0; a < 3; a++) beta[a] = c->depolarization[a];
   const int a = c->vacuum_axis;
-  if (a < 0) return;
+  if (a < 0 || !dipole) return; /* (no dipole sum: no field from the k-space part) */
   const double f = 1.0 - (double)hf_run_config_vacuum_cells(c) /
                              ((double)c->L[0] * (double)c->L[1] * (double)c->L[2]);
   beta[a] = (c->depolarization[a] - (1.0 - f)) / f;

@@ -98,8 +98,9 @@ int hf_run_config_vacuum_regions(const hf_run_config *c, hf_pin_region *reg, int
 /* The engine's depolarization factors (hf_engine_set_depolarization) for
  * the run file's: the same without vacuum; with vacuum, the factor along
  * its axis is the film's (0: electrodes on the film's surfaces, 1: open
- * circuit), mapped to the supercell's (docs/run-format.md). */
-void hf_run_config_engine_depolarization(const hf_run_config *c, double beta[3]);
+ * circuit), mapped to the supercell's when the model has the dipole sum
+ * (dipole != 0; docs/run-format.md). */
+void hf_run_config_engine_depolarization(const hf_run_config *c, int dipole, double beta[3]);
 
 void hf_run_config_default(hf_run_config *c);
 /* The 'md' mapping of run and fit files (docs/run-format.md) into o. */

@@ -466,7 +466,7 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
                  "keep their sigma terms",
                  c->path);
   double beta[3];
-  hf_run_config_engine_depolarization(c, beta);
+  hf_run_config_engine_depolarization(c, m->dipole, beta);
   if (!rc && (beta[0] != 0 || beta[1] != 0 || beta[2] != 0) && !(m->eps_inf > 0))
     rc = hf_fail(err,
                  "%s: key 'depolarization' (or 'vacuum'): the model %s has no eps_inf > 0 to "

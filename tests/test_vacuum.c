@@ -133,7 +133,7 @@ static double slab_energy(const hf_model *m, int t, int b, double uz, hf_err *er
   hf_engine_opts o = {.material_cells = lat.n - hf_run_config_vacuum_cells(&c)};
   if (hf_engine_create(&e, m, &lat, &o, err)) return NAN;
   double beta[3];
-  hf_run_config_engine_depolarization(&c, beta);
+  hf_run_config_engine_depolarization(&c, m->dipole, beta);
   hf_engine_set_depolarization(e, beta);
   if (hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), err)) return NAN;
   for (size_t i = 0; i < lat.n; i++) x.u[2][i] = (int)(i % 12) < t ? uz : 0;
