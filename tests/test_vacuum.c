@@ -300,14 +300,11 @@ static int test_bad_input(void) {
   };
   const int nk = (int)(sizeof keys / sizeof keys[0]);
   for (int t = 0; t < nk; t++) {
-    hf_run_config c;
     hf_err err = {{0}};
     char text[256];
     snprintf(text, sizeof text, "supercell: [4, 4, 6]\nvacuum: %s\n", keys[t].key);
-    const int rc = testfile_run(&c, dir, text, &err);
-    CHECK(rc == HF_FAIL && strstr(err.msg, "run.yaml:4") && strstr(err.msg, keys[t].expect),
-          "key case %d: expected '%s' at run.yaml:4, got '%s'", t, keys[t].expect,
-          rc ? err.msg : "success");
+    CHECK(testfile_rejects(dir, text, "run.yaml:4", keys[t].expect, &err),
+          "key case %d: expected '%s' at run.yaml:4, got '%s'", t, keys[t].expect, err.msg);
     if (t == 4 || t == 7) printf("rejected: %s\n", err.msg);
   }
   printf("malformed vacuum keys: %d rejected as expected\n", nk);
