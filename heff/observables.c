@@ -55,7 +55,7 @@ void hf_obs_sample(hf_obs *o, const hf_engine *eng, const hf_fields *x, const hf
                            E->elastic_v, E->other,  E->pv,         E->total};
   for (int k = 0; k < 8; k++) q[OBS_EK + k] = parts[k] / N;
   q[OBS_TKIN] = tkin;
-  q[OBS_VOL] = hf_engine_volume(eng, x->eta) / N;
+  q[OBS_VOL] = hf_engine_material_volume(eng, x->eta) / N;
   long b = o->samples / o->per_block;
   if (b >= HF_NBLOCK) b = HF_NBLOCK - 1;
   for (int k = 0; k < OBS_N; k++) o->sum[b][k] += q[k];

@@ -271,6 +271,12 @@ static int test_film_physics(const hf_model *m) {
         "material cell\n",
         b ? "open circuit" : "electrodes on the film", res[b].P[0], res[b].P[1], res[b].P[2]);
   }
+  /* per material cell: the volume per cell is a0^3 (1 + tr eta), vacuum or not */
+  for (int b = 0; b <= 1; b++) {
+    const double *q = res[b].mean, a3 = m->a0 * m->a0 * m->a0;
+    CHECK_CLOSE(q[OBS_VOL], a3 * (1 + q[OBS_ETA] + q[OBS_ETA + 1] + q[OBS_ETA + 2]), 1e-12, 1e-12,
+                "film: volume per material cell vs a0^3 (1 + tr eta)");
+  }
   const double pin_open = hypot(res[1].P[0], res[1].P[1]);
   CHECK(fabs(res[0].P[2]) > 0.1, "electrodes: P_z %.4f C/m^2, expected > 0.1", res[0].P[2]);
   CHECK(fabs(res[1].P[2]) < 0.1 * pin_open && pin_open > 0.1,
