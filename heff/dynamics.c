@@ -142,7 +142,7 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
       hf_dyn_free(d);
       return HF_FAIL;
     }
-    if (!(k > 0)) k = 100.0 * (double)d->lat->n;
+    if (!(k > 0)) k = 100.0 * (double)hf_engine_material_cells(eng);
     double tp = o->tau_p / (2 * M_PI);
     d->W = k * tp * tp;
   }

@@ -255,6 +255,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   e->lat = *lat;
   e->a0 = m->a0;
   e->pressure = opts ? opts->pressure : 0.0;
+  e->nmat = opts && opts->material_cells ? opts->material_cells : lat->n;
   e->nthreads = opts && opts->threads > 1 ? opts->threads : 1;
   e->comm = hf_comm_or_self(opts ? opts->comm : NULL, &e->self_comm);
   e->dist = e->comm->size > 1;
@@ -267,6 +268,12 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   }
   hf_poly_init(&e->eta_only);
   hf_poly_init(&e->generic);
+  if (e->nmat > lat->n) {
+    hf_engine_free(e);
+    return hf_fail(err, "material cells (%zu) exceed the supercell's %zu", opts->material_cells,
+                   lat->n);
+  }
+
   if (m->dof & HF_DOF_U) e->mask |= HF_FIELD_U;
   if (m->dof & HF_DOF_V) e->mask |= HF_FIELD_V;
   if (m->dof & HF_DOF_W) e->mask |= HF_FIELD_W;
@@ -444,6 +451,11 @@ double hf_engine_volume(const hf_engine *e, const double eta[6]) {
   return v0 * (1.0 + eta[0] + eta[1] + eta[2]);
 }
 
+size_t hf_engine_material_cells(const hf_engine *e) { return e->nmat; }
+double hf_engine_material_volume(const hf_engine *e, const double eta[6]) {
+  return hf_engine_volume(e, eta) * ((double)e->nmat / (double)e->lat.n);
+}
+
 size_t hf_engine_bytes(const hf_engine *e) {
   size_t b = sizeof *e;
   if (e->has_k) b += 6 * e->nkd * sizeof(double);
@@ -456,8 +468,9 @@ size_t hf_engine_bytes(const hf_engine *e) {
 
 /* ---------------------------------------------------------------- kernels */
 
+/* The strain-only terms: N c eta..., N the material cells (vacuum has none). */
 static double eta_only_apply(hf_engine *e, const hf_fields *x, double *dEdeta) {
-  double energy = 0, N = (double)e->lat.n;
+  double energy = 0, N = (double)e->nmat;
   for (int i = 0; i < e->eta_only.n; i++) {
     const hf_mono *m = &e->eta_only.m[i];
     double pre[HF_MAX_DEG + 1], suf[HF_MAX_DEG + 1];
@@ -498,7 +511,7 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
       hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
       for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->nloc * sizeof(double));
     }
-    hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL};
+    hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL, e->nmat};
     hf_poly_output out = {g, e->generic_etaL ? e->gEtaL : NULL, dE};
     E->other += hf_poly_eval(&e->generic, 1.0, &in, &out);
     if (e->generic_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
@@ -508,8 +521,8 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     E->field = field_apply(e, x, g, dE);
   double pv = e->pressure * HF_GPA_A3;
   if (lead) {
-    E->pv = pv * hf_engine_volume(e, x->eta);
-    double v0 = (double)lat->n * e->a0 * e->a0 * e->a0;
+    E->pv = pv * hf_engine_material_volume(e, x->eta);
+    double v0 = (double)e->nmat * e->a0 * e->a0 * e->a0;
     for (int l = 0; l < 3; l++) dE[l] += pv * v0;
   }
   if (e->dist) { /* one reduction of the rank's partial sums */

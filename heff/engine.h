@@ -33,19 +33,23 @@ typedef struct {
 } hf_energy;
 
 typedef struct {
-  double pressure;      /* GPa, > 0 compresses */
-  unsigned fftw_flags;  /* FFTW planner flags (default FFTW_MEASURE) */
-  int threads;          /* OpenMP and FFTW threads (0 or 1: serial); results are the
-                           same for any count (with fftw_3d: up to FFT round-off) */
-  int fftw_3d;          /* 1: FFTW's 3D plans (and threads) instead of plane
-                           transforms fused with the k-space product (kspace.c) */
-  int single_precision; /* 1: the k-space part in float (kspace_single.c); not
-                           with fftw_3d.  Costs energy drift: see bench/README.md */
-  hf_comm *comm;        /* MPI ranks (NULL: serial).  With more than one, the
-                           lattice must come from hf_lattice_distribute, fields
-                           hold this rank's slab, and hf_engine_eval is
-                           collective: every rank gets the total energy and
-                           dE/deta, its slab of the gradient (docs/mpi.md) */
+  double pressure;       /* GPa, > 0 compresses */
+  unsigned fftw_flags;   /* FFTW planner flags (default FFTW_MEASURE) */
+  int threads;           /* OpenMP and FFTW threads (0 or 1: serial); results are the
+                            same for any count (with fftw_3d: up to FFT round-off) */
+  int fftw_3d;           /* 1: FFTW's 3D plans (and threads) instead of plane
+                            transforms fused with the k-space product (kspace.c) */
+  int single_precision;  /* 1: the k-space part in float (kspace_single.c); not
+                            with fftw_3d.  Costs energy drift: see bench/README.md */
+  size_t material_cells; /* cells holding material (0: all): a film in vacuum
+                           (run-file key 'vacuum') counts only its cells in
+                           the strain-only terms and in p V, which would
+                           otherwise see the vacuum as stiff material */
+  hf_comm *comm;         /* MPI ranks (NULL: serial).  With more than one, the
+                            lattice must come from hf_lattice_distribute, fields
+                            hold this rank's slab, and hf_engine_eval is
+                            collective: every rank gets the total energy and
+                            dE/deta, its slab of the gradient (docs/mpi.md) */
 } hf_engine_opts;
 
 typedef struct hf_engine hf_engine;
@@ -85,6 +89,10 @@ void hf_engine_eval(hf_engine *eng, const hf_fields *x, hf_fields *g, double *dE
 
 /* Supercell volume at strain eta, Angstrom^3 (linear in eta: V0 (1+tr eta)). */
 double hf_engine_volume(const hf_engine *eng, const double eta[6]);
+/* Cells holding material (hf_engine_opts.material_cells; all cells without
+ * vacuum) and their volume at strain eta, Angstrom^3 (the V of p V). */
+size_t hf_engine_material_cells(const hf_engine *eng);
+double hf_engine_material_volume(const hf_engine *eng, const double eta[6]);
 
 /* Bytes of scratch and kernels the engine holds (for memory reports). */
 size_t hf_engine_bytes(const hf_engine *eng);

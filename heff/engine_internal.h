@@ -97,6 +97,7 @@ struct hf_engine {
   const hf_model *model;
   hf_lattice lat;
   double a0, pressure;
+  size_t nmat;      /* material cells (hf_engine_opts.material_cells) */
   double efield[3]; /* applied field, kV/cm */
   double beta[3];   /* depolarization factors (hf_engine_set_depolarization) */
   unsigned mask;

@@ -635,14 +635,15 @@ static void field_trial(hf_mc *mc, int F, size_t s, const int s3[3], double beta
 
 /* eta_S[m] = sum over cells of the field part of eta monomial m. */
 static void eta_sums(hf_mc *mc) {
-  hf_poly_input in = {&mc->lat, mc->x, NULL};
+  hf_poly_input in = {&mc->lat, mc->x, NULL, 0};
   for (int i = 0; i < mc->eta_poly.n; i++) {
     const hf_mono *m = &mc->eta_poly.m[i];
     hf_mono fm = {.c = 1.0, .deg = 0};
     for (int f = 0; f < m->deg; f++)
       if (m->f[f].kind != HF_VAR_ETA) fm.f[fm.deg++] = m->f[f];
     hf_poly one = {.n = 1, .cap = 1, .m = &fm};
-    mc->eta_S[i] = fm.deg ? hf_poly_eval(&one, 1.0, &in, NULL) : (double)mc->lat.n;
+    mc->eta_S[i] =
+        fm.deg ? hf_poly_eval(&one, 1.0, &in, NULL) : (double)hf_engine_material_cells(mc->eng);
   }
 }
 
@@ -656,7 +657,8 @@ static double eta_energy(hf_mc *mc) {
       if (m->f[f].kind == HF_VAR_ETA) t *= mc->x->eta[m->f[f].comp];
     e += t;
   }
-  return e + hf_engine_pressure(mc->eng) * HF_GPA_A3 * hf_engine_volume(mc->eng, mc->x->eta) +
+  return e +
+         hf_engine_pressure(mc->eng) * HF_GPA_A3 * hf_engine_material_volume(mc->eng, mc->x->eta) +
          depolarization_energy(mc);
 }
 

@@ -25,7 +25,7 @@ static void sort3(double a[3]) {
 void hf_obs_sample(hf_obs *o, const hf_engine *eng, const hf_fields *x, const hf_energy *E,
                    double tkin) {
   const hf_lattice *lat = hf_engine_lattice(eng);
-  const double N = (double)lat->n;
+  const double N = (double)hf_engine_material_cells(eng); /* per material cell (vacuum: none) */
   double q[OBS_N];
   memset(q, 0, sizeof q);
   if (x->u[0]) {
@@ -55,7 +55,7 @@ void hf_obs_sample(hf_obs *o, const hf_engine *eng, const hf_fields *x, const hf
                            E->elastic_v, E->other,  E->pv,         E->total};
   for (int k = 0; k < 8; k++) q[OBS_EK + k] = parts[k] / N;
   q[OBS_TKIN] = tkin;
-  q[OBS_VOL] = hf_engine_volume(eng, x->eta) / N;
+  q[OBS_VOL] = hf_engine_material_volume(eng, x->eta) / N;
   long b = o->samples / o->per_block;
   if (b >= HF_NBLOCK) b = HF_NBLOCK - 1;
   for (int k = 0; k < OBS_N; k++) o->sum[b][k] += q[k];
@@ -83,8 +83,8 @@ static double chi_of(const double *m, int p, double pref) {
   return pref * (m[OBS_UU + p] - m[OBS_U + pair[p][0]] * m[OBS_U + pair[p][1]]);
 }
 
-void hf_obs_result_compute(const hf_obs *o, const hf_model *m, const hf_lattice *lat, double T,
-                           double thr, hf_obs_result *r) {
+void hf_obs_result_compute(const hf_obs *o, const hf_model *m, size_t ncells, double T, double thr,
+                           hf_obs_result *r) {
   memset(r, 0, sizeof *r);
   r->T = T;
   r->samples = o->samples;
@@ -104,7 +104,7 @@ void hf_obs_result_compute(const hf_obs *o, const hf_model *m, const hf_lattice 
     for (int b = 0; b < nb; b++) v += (bm[b][k] - r->mean[k]) * (bm[b][k] - r->mean[k]);
     r->err[k] = nb > 1 ? sqrt(v / (nb * (nb - 1.0))) : 0;
   }
-  const double N = (double)lat->n;
+  const double N = (double)ncells;
   const double vol = r->mean[OBS_VOL]; /* Angstrom^3 per cell */
   const double kT = HF_KB * T;
   /* P = Z* u / V_cell: e/Angstrom^2 -> C/m^2 */
@@ -132,9 +132,9 @@ void hf_obs_result_compute(const hf_obs *o, const hf_model *m, const hf_lattice 
   r->phase = hf_phase_label(&r->mean[OBS_SORTED], thr);
 }
 
-void hf_term_energies(const hf_model *m, const hf_lattice *lat, const hf_fields *x,
-                      double *const etaL[6], double *out) {
-  hf_poly_input in = {lat, x, etaL};
+void hf_term_energies(const hf_model *m, const hf_lattice *lat, size_t material_cells,
+                      const hf_fields *x, double *const etaL[6], double *out) {
+  hf_poly_input in = {lat, x, etaL, material_cells};
   for (int t = 0; t < m->nterms && t < 64; t++)
     out[t] = hf_poly_eval(&m->terms[t].poly, m->terms[t].coef, &in, NULL);
 }

@@ -54,7 +54,9 @@ void hf_obs_sample(hf_obs *o, const hf_engine *eng, const hf_fields *x, const hf
                    double tkin);
 /* Adds per-term energies (eV per supercell) for this sample (optional, less often). */
 void hf_obs_sample_terms(hf_obs *o, const double *term_energy, long ncells);
-void hf_obs_result_compute(const hf_obs *o, const hf_model *m, const hf_lattice *lat, double T,
+/* Means, errors, P, chi and c_p per cell of the ncells material cells
+ * (hf_engine_material_cells: a film's cells, not its vacuum). */
+void hf_obs_result_compute(const hf_obs *o, const hf_model *m, size_t ncells, double T,
                            double phase_threshold, hf_obs_result *r);
 /* C, T, O, R from sorted |<u_a>| (largest first); the index 0..3 of that
  * letter in "CTOR" (the number of non-zero components). */
@@ -62,7 +64,7 @@ char hf_phase_label(const double sorted[3], double threshold);
 int hf_phase_index(const double sorted[3], double threshold);
 
 /* Per-term energies of configuration x, eV per supercell (generic path). */
-void hf_term_energies(const hf_model *m, const hf_lattice *lat, const hf_fields *x,
-                      double *const etaL[6], double *out);
+void hf_term_energies(const hf_model *m, const hf_lattice *lat, size_t material_cells,
+                      const hf_fields *x, double *const etaL[6], double *out);
 
 #endif

@@ -76,7 +76,7 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
     int nhom = 0;
     for (int f = 0; f < deg; f++) nhom += is_hom[f];
     if (nhom == deg) { /* strain only: the same value in every cell */
-      const double n = (double)lat->n;
+      const double n = (double)(in->strain_cells ? in->strain_cells : lat->n);
       double p = 1.0;
       for (int f = 0; f < deg; f++) p *= hom[f];
       total += c * n * p;

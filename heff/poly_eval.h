@@ -13,6 +13,8 @@ typedef struct {
   const hf_lattice *lat;
   const hf_fields *x;
   double *const *etaL; /* 6 local strain arrays, or NULL if no term needs them */
+  size_t strain_cells; /* cells a strain-only monomial counts (0: all; a film in
+                          vacuum: its material cells) */
 } hf_poly_input;
 
 typedef struct {

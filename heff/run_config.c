@@ -20,6 +20,7 @@ void hf_run_config_default(hf_run_config *c) {
   hf_hmc_opts_default(&c->hmc);
   c->mc_step = 0.05;
   c->mc_strain = 1;
+  c->vacuum_axis = -1;
   c->init = HF_INIT_RANDOM;
   c->init_amp = 0.05;
   snprintf(c->out_dir, sizeof c->out_dir, "heff-out");
@@ -379,6 +380,95 @@ static int read_pinned(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   return HF_OK;
 }
 
+/* 'vacuum': {axis: x|y|z, layers: [k0, k1] or [[k0, k1], ...]}, half-open
+ * ranges of cell layers along the axis, disjoint, leaving some material. */
+static int read_vacuum(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
+  enum { AXIS, LAYERS, NS };
+  hf_yslot s[NS] = {{.key = "axis"}, {.key = "layers"}};
+  const char *w = "vacuum: ";
+  const char *what = "a mapping {axis: x|y|z, layers: [k0, k1] or [[k0, k1], ...]}";
+  if (hf_yaml_map(r, n, "", "vacuum", what, w, s, NS) ||
+      hf_yaml_need(r, n, w, &s[AXIS], "axis: x, y or z (the film normal)", "'vacuum'") ||
+      hf_yaml_need(r, n, w, &s[LAYERS], "layers: [k0, k1], half-open range of cell layers",
+                   "'vacuum'"))
+    return HF_FAIL;
+  static const char *axes[] = {"x", "y", "z"};
+  const int a = hf_yaml_choice(r, s[AXIS].val, w, "axis", axes, 3, "x, y or z (the film normal)");
+  if (a < 0) return HF_FAIL;
+  const char *rwhat = "half-open ranges of cell layers [k0, k1] with 0 <= k0 < k1 <= L";
+  yaml_node_t *l = s[LAYERS].val;
+  if (l->type != YAML_SEQUENCE_NODE || l->data.sequence.items.top == l->data.sequence.items.start)
+    return hf_yaml_expected(r, l, w, "layers", rwhat);
+  yaml_node_t *first = yaml_document_get_node(&r->doc, *l->data.sequence.items.start);
+  const int nested = first->type == YAML_SEQUENCE_NODE;
+  const int nr = nested ? (int)(l->data.sequence.items.top - l->data.sequence.items.start) : 1;
+  if (nr > HF_MAX_VACUUM)
+    return hf_yaml_fail_at(r, l, "key 'vacuum': layers: at most %d ranges, got %d", HF_MAX_VACUUM,
+                           nr);
+  long nvac = 0;
+  for (int k = 0; k < nr; k++) {
+    yaml_node_t *it = nested ? yaml_document_get_node(&r->doc, l->data.sequence.items.start[k]) : l;
+    double v[2];
+    if (hf_yaml_numbers(r, it, w, "layers", rwhat, v, 2) < 0) return HF_FAIL;
+    if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || !(v[0] >= 0 && v[0] < v[1]) ||
+        !(v[1] <= c->L[a]))
+      return hf_yaml_fail_at(r, it,
+                             "key 'vacuum': layers: expected %s; got [%g, %g] along %s, where "
+                             "the supercell has L = %d",
+                             rwhat, v[0], v[1], axes[a], c->L[a]);
+    for (int j = 0; j < k; j++)
+      if (v[0] < c->vacuum[j][1] && c->vacuum[j][0] < v[1])
+        return hf_yaml_fail_at(r, it, "key 'vacuum': layers: [%g, %g] overlaps [%d, %d]", v[0],
+                               v[1], c->vacuum[j][0], c->vacuum[j][1]);
+    nvac += (long)(v[1] - v[0]);
+    c->vacuum[k][0] = (int)v[0];
+    c->vacuum[k][1] = (int)v[1];
+  }
+  if (nvac == c->L[a])
+    return hf_yaml_fail_at(r, l,
+                           "key 'vacuum': layers: expected some layers of material; all %d "
+                           "layers along %s are vacuum",
+                           c->L[a], axes[a]);
+  c->vacuum_axis = a;
+  c->nvacuum = nr;
+  return HF_OK;
+}
+
+size_t hf_run_config_vacuum_cells(const hf_run_config *c) {
+  if (c->vacuum_axis < 0) return 0;
+  const int a = c->vacuum_axis;
+  size_t layers = 0;
+  for (int k = 0; k < c->nvacuum; k++) layers += (size_t)(c->vacuum[k][1] - c->vacuum[k][0]);
+  return layers * (size_t)c->L[(a + 1) % 3] * (size_t)c->L[(a + 2) % 3];
+}
+
+int hf_run_config_vacuum_regions(const hf_run_config *c, hf_pin_region *reg, int n) {
+  for (int k = 0; c->vacuum_axis >= 0 && k < c->nvacuum; k++, n++) {
+    memset(&reg[n], 0, sizeof reg[n]); /* fields 0: every field of the model */
+    for (int b = 0; b < 3; b++) {
+      reg[n].box[b][0] = b == c->vacuum_axis ? c->vacuum[k][0] : 0;
+      reg[n].box[b][1] = b == c->vacuum_axis ? c->vacuum[k][1] : c->L[b];
+    }
+  }
+  return n;
+}
+
+/* Depolarization factors for the engine.  With vacuum, the factor along
+ * the film normal is the film's: 0 electrodes on its surfaces, 1 open
+ * circuit.  The k-space sum without k = 0 already puts the fraction 1 - f
+ * of the open-circuit field on a uniformly polarized film filling the
+ * fraction f of the supercell (electrodes at the supercell faces), so the
+ * k = 0 term adds (b - (1 - f)) / f of the open-circuit one
+ * (docs/run-format.md). */
+void hf_run_config_engine_depolarization(const hf_run_config *c, int dipole, double beta[3]) {
+  for (int a = 0; a < 3; a++) beta[a] = c->depolarization[a];
+  const int a = c->vacuum_axis;
+  if (a < 0 || !dipole) return; /* (no dipole sum: no field from the k-space part) */
+  const double f = 1.0 - (double)hf_run_config_vacuum_cells(c) /
+                             ((double)c->L[0] * (double)c->L[1] * (double)c->L[2]);
+  beta[a] = (c->depolarization[a] - (1.0 - f)) / f;
+}
+
 static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   enum {
     MODEL,
@@ -406,6 +496,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
     DEPOL,
     EPITAX,
     PINNED,
+    VACUUM,
     NK
   };
   hf_yslot k[NK] = {{.key = "model"},
@@ -432,7 +523,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
                     {.key = "kspace_precision"},
                     {.key = "depolarization"},
                     {.key = "epitaxial"},
-                    {.key = "pinned"}};
+                    {.key = "pinned"},
+                    {.key = "vacuum"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of run settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the run file";
@@ -490,6 +582,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
   }
   if (k[INIT].val && read_initial(r, k[INIT].val, c)) return HF_FAIL;
   if (k[PINNED].val && read_pinned(r, k[PINNED].val, c)) return HF_FAIL;
+  if (k[VACUUM].val && read_vacuum(r, k[VACUUM].val, c)) return HF_FAIL;
   if (k[OUT].val) {
     hf_yslot s[7] = {
         {.key = "dir"},      {.key = "prefix"},     {.key = "vtk"},   {.key = "checkpoint_every"},

@@ -34,6 +34,7 @@ typedef struct {
 
 #define HF_MAX_TEMPS 4096
 #define HF_MAX_PIN_REGIONS 16
+#define HF_MAX_VACUUM 8 /* ranges of vacuum layers */
 
 typedef struct {
   char path[1024];       /* the run file itself */
@@ -84,7 +85,22 @@ typedef struct {
   int kspace_single;        /* 1: k-space part in single precision */
   int npin;                 /* 'pinned' regions (pinned.h) */
   hf_pin_region pin[HF_MAX_PIN_REGIONS];
+  int vacuum_axis;              /* 'vacuum': 0, 1, 2 (x, y, z); -1: no vacuum */
+  int nvacuum;                  /* its ranges of cell layers along the axis */
+  int vacuum[HF_MAX_VACUUM][2]; /* [k0, k1), disjoint */
 } hf_run_config;
+
+/* Cells of the supercell in vacuum layers (0 without 'vacuum'). */
+size_t hf_run_config_vacuum_cells(const hf_run_config *c);
+/* The vacuum layers as pinned regions (every field) appended to reg[n..]:
+ * returns the new count. */
+int hf_run_config_vacuum_regions(const hf_run_config *c, hf_pin_region *reg, int n);
+/* The engine's depolarization factors (hf_engine_set_depolarization) for
+ * the run file's: the same without vacuum; with vacuum, the factor along
+ * its axis is the film's (0: electrodes on the film's surfaces, 1: open
+ * circuit), mapped to the supercell's when the model has the dipole sum
+ * (dipole != 0; docs/run-format.md). */
+void hf_run_config_engine_depolarization(const hf_run_config *c, int dipole, double beta[3]);
 
 void hf_run_config_default(hf_run_config *c);
 /* The 'md' mapping of run and fit files (docs/run-format.md) into o. */

@@ -86,6 +86,24 @@ static int init_fields(hf_sweep *s, hf_err *err) {
   return hf_initial_state(&s->c, &s->lat, &s->x, &r, err);
 }
 
+/* Vacuum layers (run-file key 'vacuum') hold no modes: zero there, whatever
+ * the initial state says (they are then pinned at zero). */
+static void zero_vacuum(hf_sweep *s) {
+  const hf_run_config *c = &s->c;
+  const int a = c->vacuum_axis;
+  for (int k = 0; a >= 0 && k < c->nvacuum; k++)
+    for (int x = 0; x < s->lat.nx; x++)
+      for (int y = 0; y < s->lat.L[1]; y++)
+        for (int z = 0; z < s->lat.L[2]; z++) {
+          const int q = a == 0 ? s->lat.x0 + x : a == 1 ? y : z;
+          if (q < c->vacuum[k][0] || q >= c->vacuum[k][1]) continue;
+          for (int f = 0; f < 9; f++) {
+            double *v = hf_fields_comp(&s->x, f);
+            if (v) v[hf_index(&s->lat, x, y, z)] = 0;
+          }
+        }
+}
+
 /* The whole configuration for the diagnostics, on rank 0 (collective). */
 static const hf_fields *whole_config(hf_sweep *s) {
   if (s->comm->size == 1) return &s->x;
@@ -378,7 +396,7 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
   s->local = fopen(s->local_path, "w");
   if (!s->table || !s->terms || !s->local)
     return hf_fail(err, "cannot write the output tables in %s", c->out_dir);
-  char extra[512], bc[160] = "";
+  char extra[640], bc[320] = "";
   if (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0)
     snprintf(bc, sizeof bc, ", depolarization beta (%g, %g, %g)", c->depolarization[0],
              c->depolarization[1], c->depolarization[2]);
@@ -389,6 +407,10 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
     snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
              ", pinned %zu cells (%zu of %zu mode components)", s->pin.ncells,
              hf_pin_components(&s->pin), (size_t)s->glat.n * 3 * (size_t)mode_fields(&s->x));
+  if (c->vacuum_axis >= 0)
+    snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
+             ", vacuum along %c: %zu of %zu cells (P, energies and c_p per material cell)",
+             "xyz"[c->vacuum_axis], hf_run_config_vacuum_cells(c), (size_t)s -> glat.n);
   snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s",
            c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note);
   hf_table_header(s->table, s->m, method_name(c->method), extra);
@@ -415,6 +437,7 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
                        .fftw_flags = c->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE,
                        .threads = c->threads,
                        .single_precision = c->kspace_single,
+                       .material_cells = s->glat.n - hf_run_config_vacuum_cells(c),
                        .comm = s->comm};
   /* Measured plans depend on timing: keep them as wisdom next to the
    * checkpoint so a resumed run uses the same plans (same numbers). */
@@ -431,17 +454,29 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
     return HF_FAIL;
   }
   hf_rng_seed(&s->rng, c->seed);
-  rc = hf_pin_build(&s->pin, c->pin, c->npin, c->path, &s->lat, hf_engine_field_mask(s->eng), err);
+  hf_pin_region reg[HF_MAX_PIN_REGIONS + HF_MAX_VACUUM];
+  memcpy(reg, c->pin, (size_t)c->npin * sizeof *reg);
+  const int nreg = hf_run_config_vacuum_regions(c, reg, c->npin);
+  rc = hf_pin_build(&s->pin, reg, nreg, c->path, &s->lat, hf_engine_field_mask(s->eng), err);
   if (!rc) rc = init_fields(s, err);
-  if (!rc && (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0) &&
-      !(m->eps_inf > 0))
-    rc = hf_fail(err, "%s: key 'depolarization': the model %s has no eps_inf > 0 to screen it with",
+  if (!rc) zero_vacuum(s);
+  if (!rc && c->vacuum_axis >= 0 && s->x.sigma)
+    rc = hf_fail(err,
+                 "%s: key 'vacuum': not with alloy occupations (sigma): vacuum cells would "
+                 "keep their sigma terms",
+                 c->path);
+  double beta[3];
+  hf_run_config_engine_depolarization(c, m->dipole, beta);
+  if (!rc && (beta[0] != 0 || beta[1] != 0 || beta[2] != 0) && !(m->eps_inf > 0))
+    rc = hf_fail(err,
+                 "%s: key 'depolarization' (or 'vacuum'): the model %s has no eps_inf > 0 to "
+                 "screen the depolarization field with",
                  c->path, m->name);
   if (hf_comm_agree(s->comm, rc, err)) {
     hf_sweep_free(s);
     return HF_FAIL;
   }
-  hf_engine_set_depolarization(s->eng, c->depolarization);
+  hf_engine_set_depolarization(s->eng, beta);
   /* epitaxial: the in-plane strains are held at the misfit, the rest moves */
   static const int in_plane[6] = {1, 1, 0, 0, 0, 1};
   if (c->has_epitaxial) {
@@ -574,10 +609,11 @@ static void take_sample(hf_sweep *s) {
     if (s->lead) {
       hf_local_acc_sample(&s->lacc, &s->glat, x, s->c.phase_threshold);
       if (s->etaL[0]) hf_local_strain(&s->glat, &s->wrap, &s->stencil, x->v, s->etaL);
-      hf_term_energies(s->m, &s->glat, x, s->etaL[0] ? s->etaL : NULL, s->term_e);
+      hf_term_energies(s->m, &s->glat, hf_engine_material_cells(s->eng), x,
+                       s->etaL[0] ? s->etaL : NULL, s->term_e);
     }
     hf_comm_bcast(s->comm, s->term_e, sizeof s->term_e);
-    hf_obs_sample_terms(&s->obs, s->term_e, (long)s->glat.n);
+    hf_obs_sample_terms(&s->obs, s->term_e, (long)hf_engine_material_cells(s->eng));
   }
 }
 
@@ -593,7 +629,8 @@ static void series_row(hf_sweep *s, double T) {
 static int finish_temperature(hf_sweep *s, hf_err *err) {
   const hf_run_config *c = &s->c;
   double T = c->temps[s->p.it];
-  hf_obs_result_compute(&s->obs, s->m, &s->glat, T, c->phase_threshold, &s->last);
+  hf_obs_result_compute(&s->obs, s->m, hf_engine_material_cells(s->eng), T, c->phase_threshold,
+                        &s->last);
   s->last_accept = s->p.acc_tried ? (double)s->p.acc_accepted / (double)s->p.acc_tried : 1.0;
   save_step_sizes(s);
   s->last_step = s->dyn ? c->md.dt : s->p.step_size[0];

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *testfile_read(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -30,4 +31,14 @@ int testfile_run(hf_run_config *c, const char *dir, const char *lines, hf_err *e
   snprintf(text, sizeof text, "model: m.yaml\ntemperatures: [10]\n%s", lines);
   testfile_write(path, text);
   return hf_run_config_load(c, path, err);
+}
+
+int testfile_rejects(const char *dir, const char *lines, const char *at, const char *expect,
+                     hf_err *err) {
+  hf_run_config c;
+  if (!testfile_run(&c, dir, lines, err)) {
+    snprintf(err->msg, sizeof err->msg, "success");
+    return 0;
+  }
+  return strstr(err->msg, at) && strstr(err->msg, expect);
 }

@@ -1,0 +1,341 @@
+/* test_vacuum.c - films in vacuum (run-file key 'vacuum', docs/run-format.md),
+ * on the ZVR BaTiO3 model (models/BaTiO3_ZVR1995.yaml: u, v, strain, dipoles):
+ *  1. engine terms: at zero modes the energy and dE/deta of an engine
+ *     counting N_mat material cells are N_mat/N of the bulk engine's (strain
+ *     only terms and p V); for a film state (modes zero in the vacuum) the
+ *     bulk engine exceeds the film engine by exactly the vacuum's share of
+ *     those terms; dE/deta equals central differences of the film energy;
+ *  2. slab electrostatics against continuum theory: a film of t layers with
+ *     uniform u_z in a 4x4x12 supercell.  With the film's electrodes
+ *     (depolarization 0) every cell sees the bulk short-circuit local field
+ *     up to surface terms that do not depend on t; open circuit
+ *     (depolarization 1) adds the plate's P^2 V_film / (2 eps0 eps_inf).  So
+ *     E(t) - (t/12) E_bulk - b P^2 V_film / (2 eps0 eps_inf) is the same for
+ *     t = 2, 4, 6 and b = 0, 1 (to 1e-5 relative; measured 1e-6);
+ *  3. sweeps (Langevin MD with barostat and epitaxial strain, HMC with
+ *     strain moves, Metropolis with strain moves) from a random initial state
+ *     end with u and v of every vacuum cell exactly zero (configuration
+ *     file), the material moved, and the table header says so;
+ *  4. physics: a 4-layer film at -4.8 GPa, in-plane tensile strain 0.01,
+ *     100 K: open circuit suppresses P_z (in-plane P survives), electrodes on
+ *     the film let P_z develop;
+ *  5. malformed 'vacuum' keys are rejected with file, line and expectation.
+ * Usage: test_vacuum models-dir; exit status 0 = pass. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "engine.h"
+#include "initial_state.h"
+#include "sweep.h"
+#include "testconfig.h"
+#include "testfile.h"
+
+static const char *dir = "vacuum_tmp";
+
+/* Sets every field of cells with z >= z1 to zero. */
+static void zero_above(hf_fields *x, const hf_lattice *lat, int z1) {
+  for (size_t i = 0; i < lat->n; i++)
+    if ((int)(i % (size_t)lat->L[2]) >= z1)
+      for (int c = 0; c < 9; c++)
+        if (hf_fields_comp(x, c)) hf_fields_comp(x, c)[i] = 0;
+}
+
+static void eval(hf_engine *e, hf_fields *x, double dE[6], hf_energy *E) {
+  hf_engine_eval(e, x, NULL, dE, E);
+}
+
+/* ------------------------------------------------------- 1. engine terms */
+
+static int test_engine_terms(const hf_model *m) {
+  hf_err err = {{0}};
+  hf_lattice lat;
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){4, 4, 6}, &err), err);
+  const size_t nmat = 4 * 4 * 4; /* vacuum: z = 4, 5 */
+  hf_engine_opts ob = {.pressure = -4.8}, of = {.pressure = -4.8, .material_cells = nmat};
+  hf_engine *bulk, *film;
+  REQUIRE_OK(hf_engine_create(&bulk, m, &lat, &ob, &err), err);
+  REQUIRE_OK(hf_engine_create(&film, m, &lat, &of, &err), err);
+  hf_fields x, z;
+  const unsigned mask = hf_engine_field_mask(film);
+  REQUIRE_OK(hf_fields_alloc(&x, &lat, mask, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&z, &lat, mask, &err), err);
+  const double eta[6] = {0.011, -0.006, 0.021, 0.003, -0.002, 0.004};
+  memcpy(z.eta, eta, sizeof eta);
+  const double f = (double)nmat / (double)lat.n;
+  double db[6], df[6];
+  hf_energy Eb, Ef;
+  eval(bulk, &z, db, &Eb);
+  eval(film, &z, df, &Ef);
+  CHECK_CLOSE(Ef.total, f * Eb.total, 1e-12, 1e-12, "zero modes: film energy vs N_mat/N bulk");
+  for (int l = 0; l < 6; l++)
+    CHECK_CLOSE(df[l], f * db[l], 1e-12, 1e-10, "zero modes: film dE/deta vs N_mat/N bulk");
+  printf("zero modes: film E %.10f eV = %.10f (64/96 of bulk); dE/deta1 %.8f vs %.8f\n", Ef.total,
+         f * Eb.total, df[0], f * db[0]);
+  /* a film state: the bulk engine adds the vacuum's strain-only and p V share */
+  hf_rng r;
+  hf_rng_seed(&r, 3);
+  testconfig_random(&x, &lat, &r, 0.12, 0.02, 0, 0);
+  zero_above(&x, &lat, 4);
+  memcpy(x.eta, eta, sizeof eta);
+  double dbx[6], dfx[6];
+  hf_energy Ebx, Efx;
+  eval(bulk, &x, dbx, &Ebx);
+  eval(film, &x, dfx, &Efx);
+  CHECK_CLOSE(Ebx.total - Efx.total, (1 - f) * Eb.total, 1e-10, 1e-10,
+              "film state: bulk - film engine vs the vacuum's share");
+  for (int l = 0; l < 6; l++)
+    CHECK_CLOSE(dbx[l] - dfx[l], (1 - f) * db[l], 1e-10, 1e-9,
+                "film state: dE/deta bulk - film vs the vacuum's share");
+  /* dE/deta of the film engine vs central differences of its energy */
+  double worst = 0;
+  for (int l = 0; l < 6; l++) {
+    const double h = 1e-5, e0 = x.eta[l];
+    hf_energy Ep, Em;
+    x.eta[l] = e0 + h;
+    eval(film, &x, NULL, &Ep);
+    x.eta[l] = e0 - h;
+    eval(film, &x, NULL, &Em);
+    x.eta[l] = e0;
+    const double fd = (Ep.total - Em.total) / (2 * h);
+    CHECK_CLOSE(dfx[l], fd, 1e-6, 1e-5, "film dE/deta vs central differences");
+    worst = fmax(worst, fabs(dfx[l] - fd) / fmax(fabs(fd), 1e-5));
+  }
+  printf("film state: dE/deta vs central differences, worst relative deviation %.2e\n", worst);
+  hf_fields_free(&x);
+  hf_fields_free(&z);
+  hf_engine_free(bulk);
+  hf_engine_free(film);
+  return 0;
+}
+
+/* ------------------------------------------------- 2. slab electrostatics */
+
+/* Energy of u_z = uz in the cells below layer t (all others zero) of the
+ * 4x4x12 supercell with vacuum above and film depolarization b, through the
+ * run file (so the film factor takes the run file's path to the engine). */
+static double slab_energy(const hf_model *m, int t, int b, double uz, hf_err *err) {
+  char text[256];
+  hf_run_config c;
+  if (t < 12)
+    snprintf(text, sizeof text,
+             "supercell: [4, 4, 12]\nvacuum: {axis: z, layers: [%d, 12]}\n"
+             "depolarization: [0, 0, %d]\n",
+             t, b);
+  else
+    snprintf(text, sizeof text, "supercell: [4, 4, 12]\n");
+  if (testfile_run(&c, dir, text, err)) return NAN;
+  hf_lattice lat;
+  hf_engine *e;
+  hf_fields x;
+  if (hf_lattice_init(&lat, c.L, err)) return NAN;
+  hf_engine_opts o = {.material_cells = lat.n - hf_run_config_vacuum_cells(&c)};
+  if (hf_engine_create(&e, m, &lat, &o, err)) return NAN;
+  double beta[3];
+  hf_run_config_engine_depolarization(&c, m->dipole, beta);
+  hf_engine_set_depolarization(e, beta);
+  if (hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), err)) return NAN;
+  for (size_t i = 0; i < lat.n; i++) x.u[2][i] = (int)(i % 12) < t ? uz : 0;
+  hf_energy E;
+  hf_engine_eval(e, &x, NULL, NULL, &E);
+  hf_fields_free(&x);
+  hf_engine_free(e);
+  return E.total;
+}
+
+static int test_slab(const hf_model *m) {
+  hf_err err = {{0}};
+  const double uz = 0.1, a3 = m->a0 * m->a0 * m->a0;
+  const double ebulk = slab_energy(m, 12, 0, uz, &err);
+  REQUIRE_OK(isnan(ebulk), err);
+  /* open-circuit plate energy per film cell, eV: (Z* e u)^2 / (2 eps0 eps_inf a0^3) */
+  const double eopen = HF_E2_EPS0 * m->zstar * m->zstar * uz * uz / (2 * m->eps_inf * a3);
+  double s_ref = 0;
+  for (int b = 0; b <= 1; b++)
+    for (int t = 2; t <= 6; t += 2) {
+      const double e = slab_energy(m, t, b, uz, &err);
+      REQUIRE_OK(isnan(e), err);
+      const double s = e - t / 12.0 * ebulk - b * eopen * 16 * t;
+      if (b == 0 && t == 2) s_ref = s;
+      printf(
+          "film of %d layers, depolarization %d: E %.8f eV, minus bulk share and plate term: "
+          "%.8f eV\n",
+          t, b, e, s);
+      /* measured: 1.2e-6 eV from t = 2 to 4, 1.5e-7 eV from 4 to 6 (the
+       * layers' short decaying fields across the film); a wrong film factor
+       * would add a share of the plate term, >= 0.28 eV * 16 t / 2 */
+      CHECK_CLOSE(s, s_ref, 1e-5, 1e-5, "surface energy of a uniformly polarized film");
+    }
+  printf("bulk (12 layers, short circuit) E %.8f eV; plate term %.6f eV per film cell\n", ebulk,
+         eopen);
+  return 0;
+}
+
+/* --------------------------------------------------- 3., 4. sweeps */
+
+static void write_run(const char *path, const char *method, const char *out, const char *extra) {
+  char text[1200];
+  snprintf(text, sizeof text,
+           "model: %s\nsupercell: [4, 4, 6]\nseed: 9\nmethod: %s\npressure: -4.8\n"
+           "temperatures: [150]\nthermalize: 6\naverage: 6\n"
+           "md: {dt: 1.0, thermostat: langevin, barostat: true}\n"
+           "hmc: {steps: 8, dt: 3.0, strain: true}\nmc: {strain: true}\n"
+           "initial: {state: random, amplitude: 0.08}\n%s\n"
+           "output: {dir: %s, prefix: run, vtk: false, config: true}\n",
+           "m.yaml", method, extra, out);
+  testfile_write(path, text);
+}
+
+static int run_sweep(const char *path, const hf_model *m, hf_obs_result *res, hf_err *err) {
+  hf_run_config c;
+  if (hf_run_config_load(&c, path, err)) return HF_FAIL;
+  hf_sweep *s;
+  int resumed, st = HF_SWEEP_RUNNING;
+  if (hf_sweep_create(&s, &c, m, 0, &resumed, err)) return HF_FAIL;
+  while (st != HF_SWEEP_FINISHED && st != HF_FAIL) st = hf_sweep_advance(s, 1000, err);
+  if (res) *res = *hf_sweep_last_result(s);
+  hf_sweep_free(s);
+  return st == HF_FAIL ? HF_FAIL : HF_OK;
+}
+
+static int test_sweeps_zero(const hf_model *m) {
+  static const char *methods[] = {"md", "hmc", "mc"};
+  for (int k = 0; k < 3; k++) {
+    hf_err err = {{0}};
+    char path[256], out[64], cfg[300];
+    snprintf(out, sizeof out, "zero_%s", methods[k]);
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, out);
+    write_run(path, methods[k], out,
+              "epitaxial: 0.005\nvacuum: {axis: z, layers: [[0, 1], [5, 6]]}");
+    REQUIRE_OK(run_sweep(path, m, NULL, &err), err);
+    snprintf(cfg, sizeof cfg, "%s/%s/run_T0150.00.config", dir, out);
+    FILE *f = fopen(cfg, "r");
+    CHECK(f != NULL, "%s: no configuration file %s", methods[k], cfg);
+    if (!f) continue;
+    char line[1024];
+    long vac_nonzero = 0, vac = 0, mat = 0, mat_zero = 0;
+    while (fgets(line, sizeof line, f)) {
+      int c[3];
+      double q[6];
+      if (sscanf(line, "%d %d %d %lf %lf %lf %lf %lf %lf", &c[0], &c[1], &c[2], &q[0], &q[1], &q[2],
+                 &q[3], &q[4], &q[5]) != 9)
+        continue;
+      const int in_vac = c[2] == 0 || c[2] == 5;
+      for (int a = 0; a < 6; a++) {
+        vac += in_vac;
+        vac_nonzero += in_vac && q[a] != 0;
+        mat += !in_vac && a < 3; /* (v starts at zero: a move may not take it away) */
+        mat_zero += !in_vac && a < 3 && q[a] == 0;
+      }
+    }
+    fclose(f);
+    CHECK(vac == 32 * 6 && vac_nonzero == 0, "%s: %ld of %ld vacuum components not zero",
+          methods[k], vac_nonzero, vac);
+    CHECK(mat == 64 * 3 && mat_zero == 0, "%s: %ld of %ld material u components zero", methods[k],
+          mat_zero, mat);
+    snprintf(cfg, sizeof cfg, "%s/%s/run.tsv", dir, out);
+    char *tab = testfile_read(cfg);
+    const char *hdr = "vacuum along z: 32 of 96 cells (P, energies and c_p per material cell)";
+    CHECK(tab && strstr(tab, hdr), "%s: table header without '%s'", methods[k], hdr);
+    free(tab);
+    printf(
+        "%s sweep, vacuum z = 0 and 5 from a random start: %ld of %ld vacuum u, v components "
+        "not zero; %ld of %ld material u components zero\n",
+        methods[k], vac_nonzero, vac, mat_zero, mat);
+  }
+  return 0;
+}
+
+static int test_film_physics(const hf_model *m) {
+  hf_obs_result res[2];
+  for (int b = 0; b <= 1; b++) {
+    hf_err err = {{0}};
+    char path[256], out[64], extra[256];
+    snprintf(out, sizeof out, "film_%d", b);
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, out);
+    snprintf(extra, sizeof extra,
+             "epitaxial: 0.01\nvacuum: {axis: z, layers: [4, 8]}\ndepolarization: [0, 0, %d]\n"
+             "initial: {state: uniform, u: [0.05, 0.05, 0.10]}",
+             b);
+    char text[1200];
+    snprintf(text, sizeof text,
+             "model: m.yaml\nsupercell: [8, 8, 8]\nseed: 7\nmethod: hmc\npressure: -4.8\n"
+             "temperatures: [100]\nthermalize: 30\naverage: 30\nhmc: {steps: 20, dt: 4.0, "
+             "strain: true}\n%s\noutput: {dir: %s, prefix: film, vtk: false}\n",
+             extra, out);
+    testfile_write(path, text);
+    REQUIRE_OK(run_sweep(path, m, &res[b], &err), err);
+    printf(
+        "4-layer film, 100 K, eta1 = eta2 = 0.01, %s: P = (%.4f, %.4f, %.4f) C/m^2 per "
+        "material cell\n",
+        b ? "open circuit" : "electrodes on the film", res[b].P[0], res[b].P[1], res[b].P[2]);
+  }
+  /* per material cell: the volume per cell is a0^3 (1 + tr eta), vacuum or not */
+  for (int b = 0; b <= 1; b++) {
+    const double *q = res[b].mean, a3 = m->a0 * m->a0 * m->a0;
+    CHECK_CLOSE(q[OBS_VOL], a3 * (1 + q[OBS_ETA] + q[OBS_ETA + 1] + q[OBS_ETA + 2]), 1e-12, 1e-12,
+                "film: volume per material cell vs a0^3 (1 + tr eta)");
+  }
+  const double pin_open = hypot(res[1].P[0], res[1].P[1]);
+  CHECK(fabs(res[0].P[2]) > 0.1, "electrodes: P_z %.4f C/m^2, expected > 0.1", res[0].P[2]);
+  CHECK(fabs(res[1].P[2]) < 0.1 * pin_open && pin_open > 0.1,
+        "open circuit: P_z %.4f, in-plane |P| %.4f C/m^2; expected |P_z| < 0.1 |P_in-plane|, "
+        "|P_in-plane| > 0.1",
+        res[1].P[2], pin_open);
+  return 0;
+}
+
+/* ----------------------------------------------------------- 5. bad input */
+
+static int test_bad_input(void) {
+  struct {
+    const char *key, *expect;
+  } keys[] = {
+      {"[4, 6]", "key 'vacuum': expected a mapping {axis: x|y|z, layers"},
+      {"{axis: q, layers: [4, 6]}", "key 'axis': expected x, y or z"},
+      {"{layers: [4, 6]}", "axis: x, y or z"},
+      {"{axis: z}", "layers: [k0, k1]"},
+      {"{axis: z, layers: [4, 7]}", "got [4, 7] along z, where the supercell has L = 6"},
+      {"{axis: z, layers: [3, 3]}", "got [3, 3] along z"},
+      {"{axis: z, layers: [2.5, 4]}", "got [2.5, 4] along z"},
+      {"{axis: z, layers: [[0, 2], [1, 3]]}", "layers: [1, 3] overlaps [0, 2]"},
+      {"{axis: z, layers: [0, 6]}", "all 6 layers along z are vacuum"},
+      {"{axis: z, layers: []}", "key 'layers': expected half-open ranges"},
+      {"{axis: z, layers: [4, 6], thick: 2}", "unknown key 'thick'"},
+  };
+  const int nk = (int)(sizeof keys / sizeof keys[0]);
+  for (int t = 0; t < nk; t++) {
+    hf_err err = {{0}};
+    char text[256];
+    snprintf(text, sizeof text, "supercell: [4, 4, 6]\nvacuum: %s\n", keys[t].key);
+    CHECK(testfile_rejects(dir, text, "run.yaml:4", keys[t].expect, &err),
+          "key case %d: expected '%s' at run.yaml:4, got '%s'", t, keys[t].expect, err.msg);
+    if (t == 4 || t == 7) printf("rejected: %s\n", err.msg);
+  }
+  printf("malformed vacuum keys: %d rejected as expected\n", nk);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: test_vacuum models-dir\n");
+    return 2;
+  }
+  hf_err err = {{0}};
+  char path[1024], cmd[1200];
+  snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+  if (system(cmd)) return 1;
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argv[1]);
+  hf_model m;
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  /* the sweeps' run files name m.yaml next to them */
+  char *text = testfile_read(path);
+  snprintf(path, sizeof path, "%s/m.yaml", dir);
+  if (text) testfile_write(path, text);
+  free(text);
+  int rc = test_engine_terms(&m) | test_slab(&m) | test_sweeps_zero(&m) | test_film_physics(&m) |
+           test_bad_input();
+  hf_model_free(&m);
+  return rc ? 1 : check_done("test_vacuum");
+}
