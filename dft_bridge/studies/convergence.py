@@ -248,6 +248,8 @@ def super40(st, ecut, k):
 
 def main():
     args = sys.argv[1:]
+    if not args:
+        raise SystemExit(__doc__)
     outdir = args.pop(0)
     while args and args[0].startswith("--"):
         key, val = args.pop(0), args.pop(0)
