@@ -13,22 +13,48 @@ static void usage(FILE *f) {
   fprintf(
       f,
       "usage: fit [--resume] [--quiet] FIT.yaml\n"
+      "       fit --refit RUN_DIR FIT.yaml\n"
       "  Fits the effective Hamiltonian described by FIT.yaml on the fly (docs/fit-format.md).\n"
       "  --resume  continue from the output directory (no engine call is repeated)\n"
       "  --quiet   no progress line\n"
+      "  --refit   no MD, no engine: regress FIT.yaml's reference (Z*, eps_inf, ...), basis and\n"
+      "            regression settings on the training set RUN_DIR/train.xyz of an earlier or\n"
+      "            running fit; output to FIT.yaml's output.dir (not RUN_DIR)\n"
       "Output in the output directory: model.yaml (fitted, runnable by heff), train.xyz and\n"
       "heldout.xyz (extended XYZ), learning.tsv, calls.tsv, heldout.tsv, coefficients.tsv,\n"
       "parity_*.tsv, summary.txt, fit.ckpt.  Units: eV, Angstrom, fs, K, GPa.\n");
 }
 
+/* fit --refit RUN_DIR FIT.yaml */
+static int refit(const char *dir, const char *path) {
+  hf_err err = {{0}};
+  fit_config c;
+  fit_run *r;
+  if (fit_config_load(&c, path, &err) || fit_refit_create(&r, &c, dir, &err) ||
+      fit_run_finish(r, &err)) {
+    fprintf(stderr, "fit: %s\n", err.msg);
+    return 1;
+  }
+  fputs(fit_run_summary(r), stdout);
+  fit_run_free(r);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  /* The regression's matrices are small (tens of columns): BLAS threads only
+   * spin and take the core from the MD. */
+  openblas_set_num_threads(1);
+  if (argc > 1 && !strcmp(argv[1], "--refit")) {
+    if (argc != 4) {
+      usage(stderr);
+      return 2;
+    }
+    return refit(argv[2], argv[3]);
+  }
   int resume, quiet;
   const char *path;
   int status0 = hf_cli_parse(argc, argv, "fit", usage, &resume, &quiet, &path);
   if (status0 >= 0) return status0;
-  /* The regression's matrices are small (tens of columns): BLAS threads only
-   * spin and take the core from the MD. */
-  openblas_set_num_threads(1);
   hf_err err = {{0}};
   fit_config c;
   fit_run *r;

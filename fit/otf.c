@@ -2,6 +2,7 @@
 #include "otf.h"
 
 #include <fftw3.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,9 +315,10 @@ static int build_model(fit_run *r, hf_err *err) {
   return HF_OK;
 }
 
-int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed, hf_err *err) {
+/* What every run needs: the model and its basis, the regression buffers, the
+ * fields, the data set and the threshold schedule. */
+static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
   *out = NULL;
-  *resumed = 0;
   fit_run *r = calloc(1, sizeof *r);
   if (!r) return hf_fail(err, "out of memory");
   r->c = *c;
@@ -356,7 +358,49 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   if (!rc && hf_thr_init(&r->thr, &c->thr))
     rc = hf_fail(err, "%s: threshold settings out of range", c->path);
   if (!rc) rc = hf_mkdir_p(c->out_dir, err); /* before the engine: its call directories */
-  if (!rc) rc = fit_engines_create(&r->en, c, &r->model, &r->lat, err);
+  if (rc) {
+    fit_run_free(r);
+    return HF_FAIL;
+  }
+  *out = r;
+  return HF_OK;
+}
+
+int fit_refit_create(fit_run **out, const fit_config *c, const char *data_dir, hf_err *err) {
+  char a[PATH_MAX], b[PATH_MAX];
+  if (realpath(data_dir, a) && realpath(c->out_dir, b) && !strcmp(a, b))
+    return hf_fail(err,
+                   "%s: a refit writes into output.dir, which must not be the directory the data "
+                   "come from (%s)",
+                   c->path, data_dir);
+  fit_run *r;
+  if (run_setup(&r, c, err)) return HF_FAIL;
+  snprintf(r->refit_from, sizeof r->refit_from, "%s", data_dir);
+  /* a model engine (no side effects) for its hidden model in the report; a
+   * child engine is not started */
+  int rc = HF_OK;
+  if (c->engine == FIT_ENGINE_MODEL)
+    rc = fit_engines_create(&r->en, c, &r->model, &r->lat, err);
+  else
+    snprintf(r->en.name, sizeof r->en.name, "child");
+  if (!rc) rc = fit_load_all(r, data_dir, err);
+  if (!rc) rc = hf_blr_solve(&r->fit, &r->data, &r->blr, err);
+  r->have_fit = !rc;
+  if (!rc) rc = fit_compile_model(r, err);
+  if (rc) {
+    fit_run_free(r);
+    return hf_wrap(err, "refit from %s", data_dir);
+  }
+  *out = r;
+  return HF_OK;
+}
+
+int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed, hf_err *err) {
+  *resumed = 0;
+  fit_run *r;
+  if (run_setup(&r, c, err)) return HF_FAIL;
+  *out = NULL;
+  int rc = fit_engines_create(&r->en, c, &r->model, &r->lat, err);
   if (rc) {
     fit_run_free(r);
     return HF_FAIL;

@@ -56,6 +56,13 @@ typedef struct fit_run fit_run;
  * Without resume an existing training set is an error (it is never
  * overwritten). */
 int fit_run_create(fit_run **r, const fit_config *c, int resume, int *resumed, hf_err *err);
+/* A refit: the regression of FIT.yaml's reference, basis and regression
+ * settings on every complete frame of data_dir's train.xyz (another run's,
+ * only read; its heldout.xyz for the parity table), no MD and no engine.
+ * For a changed Z*, eps_inf or basis without repeating a DFT call.  The
+ * results go to output.dir, which must not be data_dir; fit_run_finish
+ * writes them. */
+int fit_refit_create(fit_run **r, const fit_config *c, const char *data_dir, hf_err *err);
 void fit_run_free(fit_run *r);
 /* Advances up to nsteps MD steps; returns 1 when the ramp is done. */
 int fit_run_advance(fit_run *r, long nsteps, hf_err *err);

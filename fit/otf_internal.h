@@ -55,6 +55,7 @@ struct fit_run {
   char train_path[1100], held_path[1100], log_path[1100], calls_path[1100], heldlog_path[1100],
       ckpt_path[1100];
   char summary[4096];
+  char refit_from[1024]; /* fit_refit_create: the run directory the data came from */
 };
 
 /* otf.c */
@@ -72,6 +73,9 @@ void fit_pack_config(const fit_run *r, double *out);
 int fit_write_checkpoint(fit_run *r, hf_err *err);
 /* Restores from the output directory: training set, fit, MD state, tables. */
 int fit_resume(fit_run *r, int *resumed, hf_err *err);
+/* Every complete frame of dir's train.xyz into the data set, the held-out
+ * ones counted; the files are only read (another fit may still write them). */
+int fit_load_all(fit_run *r, const char *dir, hf_err *err);
 /* 1 and y filled if the next pending frame of p belongs to this step and
  * configuration; an error if it belongs here but the configuration differs. */
 int fit_replay(fit_run *r, fit_pending *p, double *y, hf_err *err);

@@ -147,9 +147,16 @@ int fit_run_finish(fit_run *r, hf_err *err) {
   const fit_stats *s = &r->st;
   say(r, "fit: %s\n", r->c.path);
   say(r, "model: %s (%d terms; heff runs it as is)\n", path, r->M);
-  say(r, "MD steps %ld; engine calls %ld (%.3f%% of steps), failed %ld, held-out %ld\n", s->step,
-      s->calls, 100.0 * (double)s->calls / (double)(s->step ? s->step : 1), s->failed, s->heldout);
-  if (s->settled_step >= 0) {
+  if (r->refit_from[0])
+    say(r, "refit of the training set of %s: %ld frames, %ld held-out (no MD, no engine)\n",
+        r->refit_from, s->calls, s->heldout);
+  else
+    say(r, "MD steps %ld; engine calls %ld (%.3f%% of steps), failed %ld, held-out %ld\n", s->step,
+        s->calls, 100.0 * (double)s->calls / (double)(s->step ? s->step : 1), s->failed,
+        s->heldout);
+  if (r->refit_from[0]) {
+    /* no threshold history: the data set is another run's */
+  } else if (s->settled_step >= 0) {
     long after = s->step - s->settled_step;
     say(r,
         "threshold set at step %ld (%.4g eV/A now); after that %ld calls in %ld steps = %.3f%%\n",

@@ -1,7 +1,9 @@
 /* otf_state.c - checkpoint, resume and replay of the on-the-fly fitter (see
  * otf.h for the protocol). */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,18 +144,33 @@ static int load_frame(void *p, const hf_fields *x, const double *y, const fit_fr
   return hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err);
 }
 
+/* keep < 0: every frame into the data set, and the file is someone else's
+ * (read only); *n the complete frames. */
 static int load_frames(fit_run *r, const char *path, long keep, fit_pending *pend, int learn,
-                       hf_err *err) {
-  load_ctx c = {.r = r, .keep = keep, .pend = pend, .learn = learn};
-  long n, valid;
-  if (fit_xyz_read(path, &r->model, &r->lat, load_frame, &c, &n, &valid, err)) return HF_FAIL;
-  if (n < keep)
+                       long *n, hf_err *err) {
+  load_ctx c = {.r = r, .keep = keep < 0 ? LONG_MAX : keep, .pend = pend, .learn = learn};
+  long valid;
+  if (fit_xyz_read(path, &r->model, &r->lat, load_frame, &c, n, &valid, err)) return HF_FAIL;
+  if (keep < 0) return HF_OK;
+  if (*n < keep)
     return hf_fail(err, "%s holds %ld frames but the checkpoint counts %ld: the file was cut", path,
-                   n, keep);
+                   *n, keep);
   /* a frame cut short by a kill while writing was never used: drop it */
   if (access(path, F_OK) == 0 && truncate(path, valid))
     return hf_fail(err, "%s: cannot drop an incomplete last frame: %s", path, strerror(errno));
   return HF_OK;
+}
+
+int fit_load_all(fit_run *r, const char *dir, hf_err *err) {
+  snprintf(r->train_path, sizeof r->train_path, "%s/train.xyz", dir);
+  snprintf(r->held_path, sizeof r->held_path, "%s/heldout.xyz", dir);
+  if (access(r->train_path, R_OK))
+    return hf_fail(err, "%s: cannot read the training set: %s", r->train_path, strerror(errno));
+  if (load_frames(r, r->train_path, -1, NULL, 1, &r->st.calls, err)) return HF_FAIL;
+  if (access(r->held_path, R_OK) == 0 &&
+      load_frames(r, r->held_path, -1, NULL, 0, &r->st.heldout, err))
+    return HF_FAIL;
+  return r->st.calls ? HF_OK : hf_fail(err, "%s holds no complete frame", r->train_path);
 }
 
 int fit_resume(fit_run *r, int *resumed, hf_err *err) {
@@ -188,8 +205,9 @@ int fit_resume(fit_run *r, int *resumed, hf_err *err) {
   }
   hf_fields_copy(&keep, &r->x, &r->lat); /* the initial configuration, for a start afresh */
   memcpy(keep.eta, r->x.eta, sizeof keep.eta);
-  rc = load_frames(r, r->train_path, exists ? r->st.calls : 0, &r->pend_train, 1, err);
-  if (!rc) rc = load_frames(r, r->held_path, exists ? r->st.heldout : 0, &r->pend_held, 0, err);
+  long n;
+  rc = load_frames(r, r->train_path, exists ? r->st.calls : 0, &r->pend_train, 1, &n, err);
+  if (!rc) rc = load_frames(r, r->held_path, exists ? r->st.heldout : 0, &r->pend_held, 0, &n, err);
   hf_fields_copy(&r->x, &keep, &r->lat);
   memcpy(r->x.eta, keep.eta, sizeof keep.eta);
   hf_fields_free(&keep);

@@ -13,6 +13,7 @@ packages=(
   libyaml-dev
   python3-ase  # reads the fit training set in the tests; drives GPAW in dft_bridge
   python3-numpy python3-scipy python3-matplotlib # the analysis scripts and their tests
+  python3-yaml # model files in Python (dft_bridge/studies/kpoint_correction.py merge)
 )
 
 "$(dirname "$0")/apt-install-missing.sh" install-deps "${packages[@]}"

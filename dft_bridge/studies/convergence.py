@@ -15,6 +15,8 @@ usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] STAGE...
                   Berry-phase polarization of +-0.01 A z displacements (a = 3.985, GPAW's
                   get_polarization_phase, no symmetry), their acoustic sum and the charge
                   of the local mode Z* = sum_k xi_k Z_k (xi normalised; paper 003 Eq. 3)
+         zstar[:ECUT:K] the local-mode charge directly (paper 003's way): Berry phases
+                  of the cell with the normalised soft mode at u = +-0.01 A along z
 Every calculation is appended to OUTDIR/results.jsonl with its wall time
 and is skipped when already there (so a killed study resumes).  Run with
 Debian's python3 (python3-ase, gpaw); one process, one thread."""
@@ -159,51 +161,81 @@ def phonon(st, ecut, k, h=0.01):
 XI_FIT = np.array([0.011, 1.0, -1.514, -0.786, -0.786])  # the phonon stage's soft mode
 
 
+def berry_phase(st, key, atoms, ecut, k):
+    """The z Berry phase (electronic + ionic, radians) of atoms, stored under key: GPAW
+    without symmetry (the phase needs the full k mesh), wavefunctions dropped after."""
+    if key not in st.done:
+        from gpaw import GPAW, PW
+        from gpaw.berryphase import get_polarization_phase
+
+        gpw = os.path.join(st.outdir, key + ".gpw")
+        atoms.calc = GPAW(mode=PW(ecut), xc="PBEsol", kpts=(k, k, k),
+                          symmetry={"point_group": False, "time_reversal": False},
+                          convergence={"energy": 1e-6, "density": 1e-6},
+                          txt=os.path.join(st.outdir, key + ".txt"))
+        t0 = time.time()
+        atoms.get_potential_energy()
+        atoms.calc.write(gpw, "all")
+        phase = get_polarization_phase(gpw)  # radians per axis
+        os.remove(gpw)  # the wavefunctions are large; the phases are kept
+        r = {"key": key, "phase": phase.tolist(), "seconds": time.time() - t0}
+        with open(st.path, "a") as fh:
+            fh.write(json.dumps(r) + "\n")
+        st.done[key] = r
+        print(f"{key}: phase_z {phase[2]:.6f}, {r['seconds']:.0f} s", flush=True)
+    return st.done[key]["phase"][2]
+
+
+def charge(phases, h):
+    """Z = V dP_z/dz from the phases at +h and -h: P_z = e phi_z a / (2 pi V) in a cubic
+    cell, so Z = a dphi / (2 pi 2h), dphi taken on the branch of the small change."""
+    dphi = phases[0] - phases[1]
+    dphi -= 2 * np.pi * np.round(dphi / (2 * np.pi))
+    return MAT["a_born"] * dphi / (2 * np.pi * 2 * h)
+
+
 def born(st, ecut=600, k=6, h=0.01):
     """Z_zz per inequivalent atom from the Berry phase along z, by central differences."""
-    from gpaw import GPAW, PW
-    from gpaw.berryphase import get_polarization_phase
-
     names = {0: "A", 1: "B", 2: "O_perp", 4: "O_apical"}  # O_y equals O_x by symmetry
     z = {}
     for j, name in names.items():
         ph = []
         for sgn in (1, -1):
-            key = f"born_{ecut}_{k}_{j}_{sgn:+d}"
-            if key not in st.done:
-                d = np.zeros((5, 3))
-                d[j, 2] = sgn * h
-                atoms = cell(MAT["a_born"], d)
-                gpw = os.path.join(st.outdir, key + ".gpw")
-                atoms.calc = GPAW(mode=PW(ecut), xc="PBEsol", kpts=(k, k, k),
-                                  symmetry={"point_group": False, "time_reversal": False},
-                                  convergence={"energy": 1e-6, "density": 1e-6},
-                                  txt=os.path.join(st.outdir, key + ".txt"))
-                t0 = time.time()
-                atoms.get_potential_energy()
-                atoms.calc.write(gpw, "all")
-                phase = get_polarization_phase(gpw)  # electronic + ionic, radians per axis
-                os.remove(gpw)  # the wavefunctions are large; the phases are kept
-                r = {"key": key, "phase": phase.tolist(), "seconds": time.time() - t0}
-                with open(st.path, "a") as fh:
-                    fh.write(json.dumps(r) + "\n")
-                st.done[key] = r
-                print(f"{key}: phase_z {phase[2]:.6f}, {r['seconds']:.0f} s", flush=True)
-            ph.append(st.done[key]["phase"][2])
-        dphi = ph[0] - ph[1]
-        dphi -= 2 * np.pi * np.round(dphi / (2 * np.pi))  # the branch of the small change
-        # P_z = e phi_z a / (2 pi V) for a cubic cell: Z_zz = V dP_z / dz = a dphi / (2 pi 2h)
-        z[name] = MAT["a_born"] * dphi / (2 * np.pi * 2 * h)
+            d = np.zeros((5, 3))
+            d[j, 2] = sgn * h
+            ph.append(berry_phase(st, f"born_{ecut}_{k}_{j}_{sgn:+d}", cell(MAT["a_born"], d),
+                                  ecut, k))
+        z[name] = charge(ph, h)
         print(f"Z_zz({MAT.get(name, name)}) = {z[name]:+.3f} e")
     total = z["A"] + z["B"] + 2 * z["O_perp"] + z["O_apical"]
     print(f"acoustic sum Z_A + Z_B + 2 Z_O_perp + Z_O_apical = {total:+.3f} e (exact 0)")
     zk = np.array([z["A"], z["B"], z["O_perp"], z["O_perp"], z["O_apical"]])
-    if MAT["formula"] == "BaTiO3":  # the documented soft mode, (Ba, Ti, O_apical, O_perp, O_perp)
-        xi = XI_FIT[[0, 1, 3, 4, 2]]
-    else:  # this material's own Gamma soft mode, cell order
-        xi = phonon(st, 600, 6)
-    xi = xi / np.linalg.norm(xi)
+    xi = mode_pattern(st)[[0, 1, 3, 4, 2]]  # cell order A, B, O_x, O_y, O_z; u along z
     print(f"local-mode charge Z* = sum_k xi_k Z_k = {abs(xi @ zk):.3f} e (xi normalised)")
+
+
+def mode_pattern(st):
+    """The soft mode (A, B, O_apical, O_perp, O_perp), normalised: BaTiO3's documented
+    one, else this material's own Gamma soft mode (phonon stage)."""
+    if MAT["formula"] == "BaTiO3":
+        xi = XI_FIT
+    else:
+        x = phonon(st, 600, 6)  # cell order A, B, O_x, O_y, O_z
+        xi = x[[0, 1, 4, 2, 3]]
+    return xi / np.linalg.norm(xi)
+
+
+def zstar(st, ecut=600, k=6, h=0.01):
+    """The local-mode charge as paper 003 gets it: the polarization against the mode
+    amplitude, Z* = V dP_z/du, u moving every atom of the normalised pattern by xi_k u."""
+    xi = mode_pattern(st)
+    ph = []
+    for sgn in (1, -1):
+        d = np.zeros((5, 3))
+        d[:, 2] = sgn * h * xi[[0, 1, 3, 4, 2]]
+        ph.append(berry_phase(st, f"zstar_{ecut}_{k}_{sgn:+d}", cell(MAT["a_born"], d), ecut, k))
+    zs = charge(ph, h)
+    print(f"local-mode charge Z* = V dP/du = {abs(zs):.3f} e (xi normalised, u {h} A)")
 
 
 def super40(st, ecut, k):
@@ -216,6 +248,8 @@ def super40(st, ecut, k):
 
 def main():
     args = sys.argv[1:]
+    if not args:
+        raise SystemExit(__doc__)
     outdir = args.pop(0)
     while args and args[0].startswith("--"):
         key, val = args.pop(0), args.pop(0)
@@ -249,6 +283,8 @@ def main():
             phonon(st, 600, 6)
         elif stage == "born" or stage.startswith("born:"):
             born(st, *(int(x) for x in stage.split(":")[1:3]))
+        elif stage == "zstar" or stage.startswith("zstar:"):
+            zstar(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage.startswith("super"):
             ecut, k = stage.split(":")[1:3]
             super40(st, int(ecut), k if k.endswith("g") else int(k))
