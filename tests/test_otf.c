@@ -77,6 +77,28 @@ static char *slurp(const char *dir, const char *name, long *n) {
   return slurp_path(path, n);
 }
 
+/* 1 if the model.yaml files of runs a and b have the same coefficients and
+ * deviations bit for bit (their notes name the fit files, which differ), 0
+ * if not, -1 if one does not load. */
+static int same_coefficients(const char *a, const char *b) {
+  hf_err err;
+  hf_model ma, mb;
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, a);
+  if (hf_model_load(&ma, path, &err)) return -1;
+  snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, b);
+  if (hf_model_load(&mb, path, &err)) {
+    hf_model_free(&ma);
+    return -1;
+  }
+  int same = ma.nterms == mb.nterms && ma.nterms > 0;
+  for (int k = 0; same && k < ma.nterms; k++)
+    same = ma.terms[k].coef == mb.terms[k].coef && ma.terms[k].stdev == mb.terms[k].stdev;
+  hf_model_free(&ma);
+  hf_model_free(&mb);
+  return same;
+}
+
 static void copy_file(const char *from, const char *to) {
   long n;
   char path[600];
@@ -225,17 +247,8 @@ static int refit(const char *models) {
   REQUIRE_OK(fit_refit_create(&r, &c, data, &err), err);
   REQUIRE_OK(fit_run_finish(r, &err), err);
   fit_run_free(r);
-  hf_model ma, mb;
-  snprintf(path, sizeof path, "%s/clean/model.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&ma, path, &err), err);
-  snprintf(path, sizeof path, "%s/again/model.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&mb, path, &err), err);
-  int same = ma.nterms == mb.nterms && ma.nterms > 0;
-  for (int k = 0; same && k < ma.nterms; k++)
-    same = ma.terms[k].coef == mb.terms[k].coef && ma.terms[k].stdev == mb.terms[k].stdev;
-  CHECK(same, "refit of the clean run with its own settings: the same coefficients bit for bit");
-  hf_model_free(&ma);
-  hf_model_free(&mb);
+  CHECK(same_coefficients("clean", "again") == 1,
+        "refit of the clean run with its own settings: the same coefficients bit for bit");
   /* the output directory must not be the data's */
   snprintf(path, sizeof path, "%s/clean.yaml", tmp);
   REQUIRE_OK(fit_config_load(&c, path, &err), err);
@@ -296,17 +309,7 @@ static int resume_after_kill(const char *models) {
   }
   /* model files: the same coefficients and deviations bit for bit (the notes
    * name the fit file, which differs) */
-  hf_model ma, mb;
-  snprintf(path, sizeof path, "%s/A/model.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&ma, path, &err), err);
-  snprintf(path, sizeof path, "%s/B/model.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&mb, path, &err), err);
-  int same = ma.nterms == mb.nterms && ma.nterms > 0;
-  for (int k = 0; same && k < ma.nterms; k++)
-    same = ma.terms[k].coef == mb.terms[k].coef && ma.terms[k].stdev == mb.terms[k].stdev;
-  CHECK(same, "model.yaml coefficients differ after kill + resume");
-  hf_model_free(&ma);
-  hf_model_free(&mb);
+  CHECK(same_coefficients("A", "B") == 1, "model.yaml coefficients differ after kill + resume");
   /* without --resume an existing training set is refused, never overwritten */
   int rc = run("B", 1, &done, 0, 0, &err);
   CHECK(rc != 0 && strstr(err.msg, "never overwritten"), "restart over a training set: %s",
