@@ -338,10 +338,22 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
         S[(size_t)j * ld + off + i] = srow[t] * R[(size_t)j * n + i];
     off += k;
   }
-  /* column scales: RMS of each normalised feature column */
+  /* column scales: RMS of each normalised feature column.  A column at the
+   * round-off level of the others is a term the training cells cannot see
+   * (in a 2x2x2 supercell some second-shell couplings vanish by symmetry):
+   * scaled up it would be noise with a coefficient of 1e14; it is zeroed
+   * instead, so that its coefficient stays at the prior mean, 0. */
+  double nmax = 0;
   for (int j = 0; j < M; j++) {
-    double nr = cblas_dnrm2(ld, S + (size_t)j * ld, 1) / sqrt((double)N);
-    dcol[j] = (nr > 0 && isfinite(nr)) ? nr : 1.0;
+    dcol[j] = cblas_dnrm2(ld, S + (size_t)j * ld, 1) / sqrt((double)N);
+    if (isfinite(dcol[j]) && dcol[j] > nmax) nmax = dcol[j];
+  }
+  for (int j = 0; j < M; j++) {
+    if (!(dcol[j] > HF_BLR_UNSEEN * nmax) || !isfinite(dcol[j])) {
+      memset(S + (size_t)j * ld, 0, (size_t)ld * sizeof *S);
+      dcol[j] = 1.0;
+      continue;
+    }
     cblas_dscal(ld, 1.0 / dcol[j], S + (size_t)j * ld, 1);
   }
   lapack_int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, ld, n, S, ld, tau);

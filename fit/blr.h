@@ -84,6 +84,11 @@ enum hf_blr_type {
 
 enum hf_blr_method { HF_BLR_BAYES = 0, HF_BLR_LSQ = 1 };
 
+/* A feature column whose RMS (rows normalised) is at most this fraction of
+ * the largest column's is one the data cannot see (round-off of a term that
+ * vanishes on the training cells): its coefficient stays 0. */
+#define HF_BLR_UNSEEN 1e-12
+
 /* ---- data set */
 typedef struct {
   int M;                      /* parameters (columns) */

@@ -1041,6 +1041,40 @@ static void test_prediction(void) {
   free(phi), free(y), free(type);
 }
 
+/* A column at round-off level (a term that vanishes on the training cells
+ * up to 1e-17 noise) is unseen: its coefficient stays exactly 0 and the
+ * others are those of the fit without it; scaled up as a feature it would
+ * fit the noise with a coefficient ~1e15. */
+static void test_unseen_column(void) {
+  printf("7. unseen (round-off) column\n");
+  static rows r4, r3;
+  r4.M = 4, r4.n = 0, r3.M = 3, r3.n = 0;
+  for (int i = 0; i < 40; i++) {
+    double x = -1 + 2 * unif(), p4[4] = {x, x * x, 1e-17 * gauss(), x * x * x};
+    double p3[3] = {p4[0], p4[1], p4[3]}, y = x - 0.5 * x * x + 0.25 * x * x * x + 0.01 * gauss();
+    add_row(&r4, HF_BLR_ENERGY, p4, y);
+    add_row(&r3, HF_BLR_ENERGY, p3, y);
+  }
+  for (int method = HF_BLR_BAYES; method <= HF_BLR_LSQ; method++) {
+    hf_blr_opts o;
+    hf_blr_opts_default(&o);
+    o.method = method;
+    hf_blr_fit f4, f3;
+    hf_blr_fit_init(&f4);
+    hf_blr_fit_init(&f3);
+    if (fit_rows(&r4, &o, 0, &f4) || fit_rows(&r3, &o, 0, &f3)) return;
+    printf("  %s: w = %.6f %.6f %.3g %.6f (without the column: %.6f %.6f %.6f)\n",
+           method == HF_BLR_BAYES ? "bayes" : "lsq", f4.w[0], f4.w[1], f4.w[2], f4.w[3], f3.w[0],
+           f3.w[1], f3.w[2]);
+    CHECK(f4.w[2] == 0, "unseen column: coefficient %g (expected exactly 0)", f4.w[2]);
+    const double w4[3] = {f4.w[0], f4.w[1], f4.w[3]};
+    CHECK(max_rel_diff(3, w4, f3.w) < 1e-9,
+          "the seen coefficients differ from the 3-column fit by %.2g", max_rel_diff(3, w4, f3.w));
+    hf_blr_fit_free(&f4);
+    hf_blr_fit_free(&f3);
+  }
+}
+
 int main(void) {
   test_closed_form();
   test_few_rows();
@@ -1048,5 +1082,6 @@ int main(void) {
   test_rank_deficiency();
   test_normalisation();
   test_prediction();
+  test_unseen_column();
   return check_done("test_blr");
 }
