@@ -107,6 +107,7 @@ int main(int argc, char **argv) {
          methods[c.method], c.seed, c.ntemps, resumed ? ", resumed from checkpoint" : "");
   if (comm.size > 1) printf("# %d MPI ranks (x slabs)\n", comm.size);
   printf("# table: %s\n", hf_sweep_table_path(s));
+  if (hf_sweep_warning(s)[0]) fprintf(stderr, "heff: warning: %s\n", hf_sweep_warning(s));
   printf(
       "#   T_K      |<u>|_A sorted (1st 2nd 3rd)       P_C/m2 (x y z)          eta1+eta2+eta3  "
       "H_eV/cell     accept phase\n");

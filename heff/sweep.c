@@ -19,6 +19,7 @@
 #include "metropolis.h"
 #include "occupation.h"
 #include "output.h"
+#include "strain_stability.h"
 #include "timeseries.h"
 
 #define ADAPT_EVERY 10 /* sweeps between step-size adaptations (HMC, MC) */
@@ -39,6 +40,7 @@ typedef struct {
 } progress;
 
 struct hf_sweep {
+  char warning[320]; /* for the user, set at creation (empty: none) */
   hf_run_config c;
   const hf_model *m;
   /* ranks (docs/mpi.md): every rank runs the same control flow on its slab
@@ -396,7 +398,7 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
   s->local = fopen(s->local_path, "w");
   if (!s->table || !s->terms || !s->local)
     return hf_fail(err, "cannot write the output tables in %s", c->out_dir);
-  char extra[640], bc[320] = "";
+  char extra[1024], bc[320] = "";
   if (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0)
     snprintf(bc, sizeof bc, ", depolarization beta (%g, %g, %g)", c->depolarization[0],
              c->depolarization[1], c->depolarization[2]);
@@ -411,8 +413,10 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
     snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
              ", vacuum along %c: %zu of %zu cells (P, energies and c_p per material cell)",
              "xyz"[c->vacuum_axis], hf_run_config_vacuum_cells(c), (size_t)s -> glat.n);
-  snprintf(extra, sizeof extra, "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s",
-           c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note);
+  snprintf(extra, sizeof extra,
+           "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s%s%s", c->L[0],
+           c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note,
+           s->warning[0] ? "; WARNING: " : "", s->warning);
   hf_table_header(s->table, s->m, method_name(c->method), extra);
   hf_terms_header(s->terms, s->m);
   hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);
@@ -483,14 +487,17 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
     s->x.eta[0] = s->x.eta[1] = c->epitaxial;
     s->x.eta[5] = 0;
   }
+  int moving[6] = {0, 0, 0, 0, 0, 0}; /* strain components the sampler moves */
   if (c->method == HF_METHOD_MD) {
     hf_dyn_opts d = c->md;
     d.temperature = c->temps[0];
     for (int l = 0; l < 6 && c->has_epitaxial; l++) d.strain_free[l] &= !in_plane[l];
+    for (int l = 0; l < 6; l++) moving[l] = d.barostat && d.strain_free[l];
     rc = hf_dyn_create(&s->dyn, s->eng, &s->x, &d, err);
   } else if (c->method == HF_METHOD_HMC) {
     hf_hmc_opts h = c->hmc;
     for (int l = 0; l < 6 && c->has_epitaxial; l++) h.strain_free[l] &= !in_plane[l];
+    for (int l = 0; l < 6; l++) moving[l] = h.strain_moves && h.strain_free[l];
     rc = hf_hmc_create(&s->hmc, s->eng, &s->x, &h, err);
   } else {
     hf_mc_opts o;
@@ -498,8 +505,16 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
     for (int l = 0; l < 6 && c->has_epitaxial; l++) o.strain_free[l] &= !in_plane[l];
     for (int k = 0; k < 3; k++) o.step[k] = c->mc_step;
     o.strain_moves = c->mc_strain && (m->dof & HF_DOF_ETA);
+    for (int l = 0; l < 6; l++) moving[l] = o.strain_moves && o.strain_free[l];
     rc = hf_mc_create(&s->mc, s->eng, &s->x, &o, err);
   }
+  double lowest;
+  if (!rc && !(rc = hf_strain_stability(s->eng, moving, &lowest, err)) && lowest < 0)
+    snprintf(s->warning, sizeof s->warning,
+             "the model's homogeneous elastic energy is unstable: d2E/deta2 at eta = 0 (modes "
+             "zero, over the strain components that move) has the eigenvalue %.4g eV per cell; "
+             "the strain will run away (check the model's eta-only terms)",
+             lowest);
   if (!rc && (m->dof & HF_DOF_V) && s->lead) { /* the diagnostics' local strain */
     hf_sites sites;
     hf_model_sites(m, &sites);
@@ -730,3 +745,4 @@ void hf_sweep_last_accept(const hf_sweep *s, double *accept, double *step) {
 }
 
 const char *hf_sweep_table_path(const hf_sweep *s) { return s->table_path; }
+const char *hf_sweep_warning(const hf_sweep *s) { return s->warning; }

@@ -32,5 +32,8 @@ void hf_sweep_progress(const hf_sweep *s, char *buf, size_t n, double elapsed);
 /* Acceptance and step of the last finished temperature. */
 void hf_sweep_last_accept(const hf_sweep *s, double *accept, double *step);
 const char *hf_sweep_table_path(const hf_sweep *s);
+/* A warning for the user found at creation (e.g. an unstable elastic energy),
+ * or "" when there is none. */
+const char *hf_sweep_warning(const hf_sweep *s);
 
 #endif

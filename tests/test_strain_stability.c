@@ -1,0 +1,64 @@
+/* test_strain_stability.c - the lowest curvature of the homogeneous elastic
+ * energy (heff/strain_stability.h) against the closed form of a cubic
+ * elastic energy E/N = b11 (e1^2 + e2^2 + e3^2) + b12 (e1 e2 + e2 e3 + e3 e1)
+ * + b44 (e4^2 + e5^2 + e6^2): Hessian eigenvalues 2 b11 + 2 b12 (uniform),
+ * 2 b11 - b12 (twice) and 2 b44 (three shears).
+ *  - ZVR BaTiO3 (b11 63, b12 44.9, b44 25.15): lowest 50.3 over all six,
+ *    81.1 over the normal strains, 2 b11 = 126 for eta3 alone, +inf with
+ *    nothing free;
+ *  - b11, b12 of a poorly learned model (22.36, -53.51): lowest
+ *    2 b11 + 2 b12 = -62.3 < 0.
+ * Usage: test_strain_stability models-dir. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "engine.h"
+#include "model.h"
+#include "strain_stability.h"
+
+static double lowest_of(const hf_model *m, const int free_comp[6]) {
+  hf_err err;
+  hf_lattice lat;
+  hf_engine *e;
+  double w = NAN;
+  if (hf_lattice_init(&lat, (int[3]){4, 4, 4}, &err) || hf_engine_create(&e, m, &lat, NULL, &err))
+    return NAN;
+  if (hf_strain_stability(e, free_comp, &w, &err)) w = NAN;
+  hf_engine_free(e);
+  return w;
+}
+
+static void set_coef(hf_model *m, const char *name, double c) {
+  for (int k = 0; k < m->nterms; k++)
+    if (!strcmp(m->terms[k].name, name)) m->terms[k].coef = c;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: test_strain_stability models-dir\n");
+    return 2;
+  }
+  char path[1024];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argv[1]);
+  hf_err err;
+  hf_model m;
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  const int all[6] = {1, 1, 1, 1, 1, 1}, normal[6] = {1, 1, 1, 0, 0, 0};
+  const int e3[6] = {0, 0, 1, 0, 0, 0}, none[6] = {0};
+  const double b11 = 63.0, b12 = 44.9, b44 = 25.15;
+  double w = lowest_of(&m, all);
+  printf("ZVR: lowest %.10g over all (closed form %.10g)\n", w, 2 * b44);
+  CHECK_CLOSE(w, 2 * b44, 1e-9, 1e-9, "ZVR, all six components");
+  CHECK_CLOSE(lowest_of(&m, normal), 2 * b11 - b12, 1e-9, 1e-9, "ZVR, normal strains");
+  CHECK_CLOSE(lowest_of(&m, e3), 2 * b11, 1e-9, 1e-9, "ZVR, eta3 alone");
+  CHECK(isinf(lowest_of(&m, none)), "no free component: +inf");
+  set_coef(&m, "B11", 22.36);
+  set_coef(&m, "B12", -53.51);
+  w = lowest_of(&m, normal);
+  printf("unstable: lowest %.10g (closed form %.10g)\n", w, 2 * 22.36 + 2 * -53.51);
+  CHECK_CLOSE(w, 2 * 22.36 + 2 * -53.51, 1e-9, 1e-9, "unstable model, normal strains");
+  hf_model_free(&m);
+  return check_done("test_strain_stability");
+}
