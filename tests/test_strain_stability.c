@@ -7,16 +7,20 @@
  *    81.1 over the normal strains, 2 b11 = 126 for eta3 alone, +inf with
  *    nothing free;
  *  - b11, b12 of a poorly learned model (22.36, -53.51): lowest
- *    2 b11 + 2 b12 = -62.3 < 0.
+ *    2 b11 + 2 b12 = -62.3 < 0, and a sweep with a barostat warns (without
+ *    the barostat, and for ZVR, it does not).
  * Usage: test_strain_stability models-dir. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "checkpoint.h"
 #include "engine.h"
 #include "model.h"
 #include "strain_stability.h"
+#include "sweep.h"
+#include "testfile.h"
 
 static double lowest_of(const hf_model *m, const int free_comp[6]) {
   hf_err err;
@@ -59,6 +63,34 @@ int main(int argc, char **argv) {
   w = lowest_of(&m, normal);
   printf("unstable: lowest %.10g (closed form %.10g)\n", w, 2 * 22.36 + 2 * -53.51);
   CHECK_CLOSE(w, 2 * 22.36 + 2 * -53.51, 1e-9, 1e-9, "unstable model, normal strains");
+  /* the sweep's warning, with and without the barostat, and for ZVR */
+  const char *dir = "strain_stability_run";
+  REQUIRE_OK(hf_mkdir_p(dir, &err), err);
+  const char *cases[3] = {"method: md\nmd: {barostat: true}\n", "method: md\n",
+                          "method: md\nmd: {barostat: true}\n"};
+  for (int k = 0; k < 3; k++) {
+    if (k == 2) {
+      set_coef(&m, "B11", b11);
+      set_coef(&m, "B12", b12);
+    }
+    snprintf(path, sizeof path, "%s/m.yaml", dir);
+    REQUIRE_OK(hf_model_save(&m, path, &err), err);
+    char lines[256];
+    snprintf(lines, sizeof lines, "%ssupercell: [4, 4, 4]\noutput: {dir: out%d}\n", cases[k], k);
+    hf_run_config c;
+    hf_sweep *s;
+    int resumed;
+    REQUIRE_OK(testfile_run(&c, dir, lines, &err), err);
+    REQUIRE_OK(hf_sweep_create(&s, &c, &m, 0, &resumed, &err), err);
+    const char *w8 = hf_sweep_warning(s);
+    printf("case %d: warning '%s'\n", k, w8);
+    if (k == 0)
+      CHECK(strstr(w8, "unstable") && strstr(w8, "-62.3"), "unstable model with barostat: '%s'",
+            w8);
+    else
+      CHECK(w8[0] == 0, "case %d: no warning expected, got '%s'", k, w8);
+    hf_sweep_free(s);
+  }
   hf_model_free(&m);
   return check_done("test_strain_stability");
 }
