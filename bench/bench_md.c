@@ -17,9 +17,11 @@
  *            CLOCK_MONOTONIC around the whole loop;
  *   floor    the bare transforms one force evaluation needs (3 r2c + 3 c2r of
  *            L^3, out of place, new-array execute, plans made with
- *            FFTW_MEASURE on FFTW-aligned arrays exactly as engine.c does);
+ *            FFTW_MEASURE on FFTW-aligned arrays exactly as engine.c does), in
+ *            the k-space precision of the run (--single: fftwf);
  *   memory   VmRSS after the timed steps and VmHWM, minus VmHWM at the start
  *            of the child (what an empty child holds), per cell.
+ * After the sizes, the memory bandwidth (a triad) on each thread count.
  * With --threads 1,2 every size runs once per thread count, one after the
  * other, and the run prints the speed-up over one thread.
  * Ranks (MPI builds, docs/mpi.md): under mpirun -np N > 1 every size runs in
@@ -337,6 +339,32 @@ static void fill_random(double *a, size_t n, hf_rng *r, double s) {
   for (size_t i = 0; i < n; i++) a[i] = s * (hf_rng_uniform(r) - 0.5);
 }
 
+/* Memory bandwidth on nt threads: the best of 5 triads a = b + s c over
+ * 3 x 256 MiB (far beyond the caches), in GB/s (bytes read and written, no
+ * write-allocate counted); 0 when out of memory.  The step's passes over the
+ * fields are bound by it, so its 2-thread ratio caps their speed-up. */
+static double triad_gbs(int nt) {
+  const size_t n = (size_t)1 << 25;
+  double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+  double best = INFINITY;
+  if (a && b && c) {
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t i = 0; i < n; i++) a[i] = 0, b[i] = 1, c[i] = 2; /* first touch, as used */
+    for (int r = 0; r < 5; r++) {
+      double t0 = now_s();
+#pragma omp parallel for schedule(static) num_threads(nt)
+      for (size_t i = 0; i < n; i++) a[i] = b[i] + 1.5 * c[i];
+      double t = now_s() - t0;
+      best = t < best ? t : best;
+    }
+  }
+  double gbs = a && b && c && a[n - 1] == 4 ? 3e-9 * (double)(n * sizeof *a) / best : 0;
+  free(a);
+  free(b);
+  free(c);
+  return gbs;
+}
+
 /* The slowest rank's seconds: what a step of all ranks takes. */
 static double slowest(hf_comm *c, double t) {
 #ifdef HF_MPI
@@ -401,72 +429,67 @@ static int fft_floor_mpi(const hf_lattice *lat, const bench_opts *o, size_result
 }
 #endif
 
-/* Time 3 r2c + 3 c2r of L^3 exactly as kspace_apply does them. */
-static int fft_floor(const hf_lattice *lat, const bench_opts *o, size_result *res, hf_rng *rng) {
-  if (res->threads > 1) fftw_plan_with_nthreads(res->threads); /* as engine.c plans */
-  double *in[3] = {NULL, NULL, NULL}, *out[3] = {NULL, NULL, NULL};
-  fftw_complex *ck[3] = {NULL, NULL, NULL};
-  int rc = -1;
-  for (int a = 0; a < 3; a++) {
-    in[a] = fftw_alloc_real(lat->n);
-    out[a] = fftw_alloc_real(lat->n);
-    ck[a] = fftw_alloc_complex(lat->nk);
-    if (!in[a] || !out[a] || !ck[a]) {
-      snprintf(res->msg, sizeof res->msg, "FFT floor: out of memory");
-      goto done;
-    }
-    fill_random(in[a], lat->n, rng, 0.2);
+/* Time 3 r2c + 3 c2r of L^3 exactly as kspace_apply does them, in the
+ * precision the k-space part runs in (P: fftw or fftwf, R: its real type;
+ * INIT: nonzero once FFTW threads are initialised, in this forked child). */
+#define DEFINE_FFT_FLOOR(NAME, P, R, INIT)                                                     \
+  static int NAME(const hf_lattice *lat, const bench_opts *o, size_result *res, hf_rng *rng) { \
+    const int thr = res->threads > 1 && (INIT);    /* once per forked child */                 \
+    if (thr) P##_plan_with_nthreads(res->threads); /* as engine.c plans */                     \
+    R *in[3] = {NULL, NULL, NULL}, *out[3] = {NULL, NULL, NULL}, *tmp = NULL;                  \
+    P##_complex *ck[3] = {NULL, NULL, NULL};                                                   \
+    P##_plan r2c = NULL, c2r = NULL;                                                           \
+    int rc = -1;                                                                               \
+    for (int a = 0; a < 3; a++) {                                                              \
+      in[a] = P##_alloc_real(lat->n);                                                          \
+      out[a] = P##_alloc_real(lat->n);                                                         \
+      ck[a] = P##_alloc_complex(lat->nk);                                                      \
+      if (!in[a] || !out[a] || !ck[a]) goto oom;                                               \
+      for (size_t i = 0; i < lat->n; i++) in[a][i] = (R)(0.2 * (hf_rng_uniform(rng) - 0.5));   \
+    }                                                                                          \
+    if (!(tmp = P##_alloc_real(lat->n))) goto oom;                                             \
+    const int *L = lat->L;                                                                     \
+    r2c = P##_plan_dft_r2c_3d(L[0], L[1], L[2], tmp, ck[0], FFTW_MEASURE);                     \
+    c2r = P##_plan_dft_c2r_3d(L[0], L[1], L[2], ck[0], tmp, FFTW_MEASURE);                     \
+    if (thr) P##_plan_with_nthreads(1);                                                        \
+    if (!r2c || !c2r) {                                                                        \
+      snprintf(res->msg, sizeof res->msg, "FFT floor: FFTW could not plan");                   \
+      goto done;                                                                               \
+    }                                                                                          \
+    for (int a = 0; a < 3; a++) P##_execute_dft_r2c(r2c, in[a], ck[a]); /* warm-up */          \
+    for (int a = 0; a < 3; a++) P##_execute_dft_c2r(c2r, ck[a], out[a]);                       \
+    long reps = 0;                                                                             \
+    double t0 = now_s(), c0 = cpu_s(), t = 0;                                                  \
+    do { /* for half of --min-time, at least 5 rounds */                                       \
+      for (int a = 0; a < 3; a++) P##_execute_dft_r2c(r2c, in[a], ck[a]);                      \
+      for (int a = 0; a < 3; a++) P##_execute_dft_c2r(c2r, ck[a], out[a]);                     \
+      t = now_s() - t0;                                                                        \
+    } while (++reps < 5 || t < 0.5 * o->min_time);                                             \
+    res->fft_cpu_s = (cpu_s() - c0) / (double)reps;                                            \
+    if (!isfinite((double)out[0][0])) { /* keep the result alive, and sane */                  \
+      snprintf(res->msg, sizeof res->msg, "FFT floor: non-finite output");                     \
+      goto done;                                                                               \
+    }                                                                                          \
+    res->fft_reps = reps;                                                                      \
+    res->fft_s = t / (double)reps;                                                             \
+    rc = 0;                                                                                    \
+    goto done;                                                                                 \
+  oom:                                                                                         \
+    snprintf(res->msg, sizeof res->msg, "FFT floor: out of memory");                           \
+  done:                                                                                        \
+    if (r2c) P##_destroy_plan(r2c);                                                            \
+    if (c2r) P##_destroy_plan(c2r);                                                            \
+    P##_free(tmp);                                                                             \
+    for (int a = 0; a < 3; a++) {                                                              \
+      P##_free(in[a]);                                                                         \
+      P##_free(out[a]);                                                                        \
+      P##_free(ck[a]);                                                                         \
+    }                                                                                          \
+    return rc;                                                                                 \
   }
-  double *tmp = fftw_alloc_real(lat->n);
-  if (!tmp) {
-    snprintf(res->msg, sizeof res->msg, "FFT floor: out of memory");
-    goto done;
-  }
-  const int *L = lat->L;
-  fftw_plan r2c = fftw_plan_dft_r2c_3d(L[0], L[1], L[2], tmp, ck[0], FFTW_MEASURE);
-  fftw_plan c2r = fftw_plan_dft_c2r_3d(L[0], L[1], L[2], ck[0], tmp, FFTW_MEASURE);
-  fftw_plan_with_nthreads(1);
-  fftw_free(tmp);
-  if (!r2c || !c2r) {
-    snprintf(res->msg, sizeof res->msg, "FFT floor: FFTW could not plan");
-    goto done;
-  }
-  const double invN = 1.0 / (double)lat->n;
-#define FFT_ROUND()                                                       \
-  do {                                                                    \
-    for (int a = 0; a < 3; a++) fftw_execute_dft_r2c(r2c, in[a], ck[a]);  \
-    for (int a = 0; a < 3; a++) fftw_execute_dft_c2r(c2r, ck[a], out[a]); \
-  } while (0)
-  FFT_ROUND(); /* warm-up */
-  double t0 = now_s();
-  FFT_ROUND();
-  double t1 = now_s() - t0;
-  long reps = (long)ceil(0.5 * o->min_time / (t1 > 1e-9 ? t1 : 1e-9));
-  if (reps < 5) reps = 5;
-  t0 = now_s();
-  const double c0 = cpu_s();
-  for (long r = 0; r < reps; r++) FFT_ROUND();
-  double t = now_s() - t0;
-  res->fft_cpu_s = (cpu_s() - c0) / (double)reps;
-#undef FFT_ROUND
-  /* keep the result alive (and sane: a round trip multiplies by N) */
-  if (!isfinite(out[0][0] * invN)) {
-    snprintf(res->msg, sizeof res->msg, "FFT floor: non-finite output");
-    goto done;
-  }
-  res->fft_reps = reps;
-  res->fft_s = t / (double)reps;
-  fftw_destroy_plan(r2c);
-  fftw_destroy_plan(c2r);
-  rc = 0;
-done:
-  for (int a = 0; a < 3; a++) {
-    fftw_free(in[a]);
-    fftw_free(out[a]);
-    fftw_free(ck[a]);
-  }
-  return rc;
-}
+DEFINE_FFT_FLOOR(fft_floor_double, fftw, double, 1) /* the engine ran fftw_init_threads */
+DEFINE_FFT_FLOOR(fft_floor_single, fftwf, float, fftwf_init_threads())
+#undef DEFINE_FFT_FLOOR
 
 /* One size on the ranks of comm (NULL: one, in a forked child). */
 static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_result *res,
@@ -611,8 +634,9 @@ static int run_size(const hf_model *m, int L, int nt, const bench_opts *o, size_
     return 0;
   }
 #endif
-  if (fft_floor(&lat, o, res, &rng)) return -1;
+  if ((o->single ? fft_floor_single : fft_floor_double)(&lat, o, res, &rng)) return -1;
   fftw_cleanup();
+  fftwf_cleanup();
   res->ok = 1;
   return 0;
 }
@@ -832,7 +856,17 @@ static int bench(int argc, char **argv, hf_comm *world) {
         1e-6 * r->sent[HF_SENT_FFT], 1e-6 * r->sent[HF_SENT_HALO], r->sent[HF_SENT_REDUCE]);
     fflush(stdout);
   }
-  printf("\nscaling exponent (least squares, log time/step vs log cells):\n");
+  /* after the sizes: a parent that has run OpenMP threads must not fork (libgomp) */
+  printf("\n");
+  double bw[MAX_THREADS] = {0};
+  if (!dist) {
+    printf("memory bandwidth (triad, 3 x 256 MiB):");
+    for (int t = 0; t < o.nthreads; t++)
+      printf("%s %d thread%s %.1f GB/s", t ? "," : "", o.threads[t], o.threads[t] > 1 ? "s" : "",
+             bw[t] = triad_gbs(o.threads[t]));
+    printf("\n");
+  }
+  printf("scaling exponent (least squares, log time/step vs log cells):\n");
   for (int t = 0; t < o.nthreads; t++)
     printf("  %d thread%s: %.4f  (FFT floor: %.4f)\n", o.threads[t], o.threads[t] > 1 ? "s" : "",
            loglog_slope(res, nrun, o.threads[t], 0), loglog_slope(res, nrun, o.threads[t], 1));
@@ -888,6 +922,12 @@ static int bench(int argc, char **argv, hf_comm *world) {
       double su = r1->step_s / r->step_s;
       printf("  speed-up   %8.2f          >= 1.7    %s  (fastest blocks: %.2f)\n", su,
              su >= 1.7 ? "met" : "MISSED", r1->step_min_s / r->step_min_s);
+      /* the ceiling if the non-FFT rest of the step scaled like the triad */
+      double f1 = r1->fft_s, sf = f1 / r->fft_s, sb = bw[0] > 0 ? bw[t] / bw[0] : NAN;
+      printf(
+          "  (FFT floor %.2fx, memory bandwidth %.2fx: with the rest of the step bound by "
+          "bandwidth, at most %.2fx)\n",
+          sf, sb, r1->step_s / (f1 / sf + (r1->step_s - f1) / sb));
     }
   }
 
