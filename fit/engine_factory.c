@@ -63,7 +63,7 @@ static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fit
                         .run_dir = o->run_dir,
                         .timeout = o->timeout,
                         .attempts = 1 + o->retries,
-                        .species = {o->species[0], o->species[1], o->species[2]},
+                        .species = {o->species[0], o->species[1], o->species[2], o->species[3]},
                         .e_ref = o->e_ref,
                         .remove_mean_force = o->remove_mean_force,
                         .pulay_correction = o->pulay_correction,
