@@ -82,7 +82,7 @@ static int write_structure(child_ctx *c, const char *dir, const hf_fields *s, do
   if (c->alloy_site >= 0) /* host or second species on the alloy sublattice */
     for (size_t i = 0; i < c->mm.lat.n; i++)
       c->species[HF_ATOMS_PER_CELL * i + (size_t)c->alloy_site] =
-          c->symbol[s->sigma[i] > 0.5 ? 3 : c->alloy_site];
+          c->symbol[s->sigma[i] == 1 ? 3 : c->alloy_site];
   snprintf(path, sizeof path, "%s/structure.xyz", dir);
   return hf_xyz_write(path, hf_mode_map_natoms(&c->mm), c->species, c->r, cell, dir, err);
 }
@@ -216,6 +216,12 @@ static int reference(child_ctx *c, const hf_fields *s, hf_err *err) {
 
 static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
   child_ctx *c = p;
+  for (size_t i = 0; c->alloy_site >= 0 && i < c->mm.lat.n; i++)
+    if (s->sigma[i] != 0 && s->sigma[i] != 1)
+      return hf_fail(err,
+                     "child engine: sigma of cell %zu is %g (expected 0 for the host, 1 for "
+                     "the second species)",
+                     i, s->sigma[i]);
   if (c->alloy_site >= 0 &&
       hf_fnv1a(HF_FNV_OFFSET, s->sigma, c->mm.lat.n * sizeof *s->sigma) != c->ref_key)
     c->have_reference = 0; /* another occupation: its own energy zero */
