@@ -388,7 +388,7 @@ static int reference_alloy(hf_yreader *r, yaml_node_t *at, fit_config *c) {
   if (hf_model_load(&m, c->reference, r->err))
     return hf_yaml_fail_at(r, at, "key 'reference': %s", r->err->msg);
   fit_occupation *o = &c->occ;
-  o->on = !!(m.dof & HF_DOF_SIGMA);
+  o->on = o->in_reference = !!(m.dof & HF_DOF_SIGMA);
   o->site = m.sigma_site >= 0 ? m.sigma_site : m.site[0];
   memcpy(o->species, m.alloy_species, sizeof o->species);
   hf_model_free(&m);
@@ -396,18 +396,30 @@ static int reference_alloy(hf_yreader *r, yaml_node_t *at, fit_config *c) {
 }
 
 /* occupation: {composition, every} (docs/fit-format.md, "Alloys"). */
-static int read_occupation(hf_yreader *r, yaml_node_t *key, yaml_node_t *n, fit_config *c) {
+static int read_occupation(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   fit_occupation *o = &c->occ;
-  if (!o->on)
-    return hf_yaml_fail_at(r, key,
-                           "key 'occupation': the reference %s has no sigma in 'dof' (expected "
-                           "it only for alloys)",
-                           c->reference);
-  enum { X, EVERY, NK };
-  hf_yslot s[NK] = {{.key = "composition"}, {.key = "every"}};
+  enum { SITE, X, EVERY, NK };
+  hf_yslot s[NK] = {{.key = "site"}, {.key = "composition"}, {.key = "every"}};
   const char *w = "occupation: ";
-  if (hf_yaml_map(r, n, "", "occupation", "a mapping {composition: x, every: steps}", w, s, NK))
+  if (hf_yaml_map(r, n, "", "occupation", "a mapping {site: A|B, composition: x, every: steps}", w,
+                  s, NK))
     return HF_FAIL;
+  /* a reference without sigma (the parent compound's) becomes an alloy on `site` */
+  static const char *const ab[2] = {"A", "B"};
+  if (!o->on && hf_yaml_need(r, n, w, &s[SITE],
+                             "the alloy sublattice A or B (the reference has no sigma in 'dof')",
+                             "'occupation'"))
+    return HF_FAIL;
+  if (s[SITE].val) {
+    int site = hf_yaml_choice(r, s[SITE].val, w, "site", ab, 2, "A or B");
+    if (site < 0) return HF_FAIL;
+    if (o->on && site != o->site)
+      return hf_yaml_fail_at(r, s[SITE].val,
+                             "occupation: key 'site': %s, but the reference %s puts sigma on %s",
+                             ab[site], c->reference, ab[o->site]);
+    o->site = site;
+    o->on = 1;
+  }
   const char *xw = "the fraction x of alloy sites with the second species (sigma = 1), 0 < x < 1";
   if (hf_yaml_need(r, n, w, &s[X], xw, "'occupation'") ||
       hf_yaml_number(r, s[X].val, w, "composition", xw, &o->composition))
@@ -458,21 +470,22 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
                    sizeof c->reference) ||
       reference_alloy(r, k[REF].val, c))
     return HF_FAIL;
-  if (hf_yaml_need(r, root, "", &k[ENGINE], "the first-principles engine", top) ||
-      read_engine(r, k[ENGINE].val, c))
-    return HF_FAIL;
-  if (k[BASIS].val && read_basis(r, k[BASIS].val, c)) return HF_FAIL;
   if (k[SUPER].val &&
       hf_yaml_supercell(r, k[SUPER].val, 2, 16,
                         "three whole numbers between 2 and 16 (a small fitting cell)", c->L))
     return HF_FAIL;
-  if (k[SEED].val && hf_yaml_seed(r, k[SEED].val, &c->seed)) return HF_FAIL;
+  /* the occupation before the engine: it decides the engine's species list */
   if (c->occ.on && hf_yaml_need(r, root, "", &k[OCC],
                                 "the training occupation {composition: x} (the reference has "
                                 "sigma in 'dof')",
                                 top))
     return HF_FAIL;
-  if (k[OCC].val && read_occupation(r, k[OCC].keynode, k[OCC].val, c)) return HF_FAIL;
+  if (k[OCC].val && read_occupation(r, k[OCC].val, c)) return HF_FAIL;
+  if (hf_yaml_need(r, root, "", &k[ENGINE], "the first-principles engine", top) ||
+      read_engine(r, k[ENGINE].val, c))
+    return HF_FAIL;
+  if (k[BASIS].val && read_basis(r, k[BASIS].val, c)) return HF_FAIL;
+  if (k[SEED].val && hf_yaml_seed(r, k[SEED].val, &c->seed)) return HF_FAIL;
   if (k[PRESS].val &&
       hf_yaml_number(r, k[PRESS].val, "", "pressure", "a pressure in GPa", &c->pressure))
     return HF_FAIL;

@@ -49,13 +49,15 @@ typedef struct {
                            how the engine runs, not what it computes: may change on resume */
 } fit_child_opts;
 
-/* Alloys (a reference with sigma in dof): how the training occupation is
- * drawn.  Random on the alloy sublattice with exactly round(x N) sites of the
- * second species (hf_occ_random), from the fit's own seeded stream, again
- * every `every` MD steps. */
+/* Alloys (a reference with sigma in dof, or `occupation: {site: A|B}` on the
+ * parent compound's reference): how the training occupation is drawn.
+ * Random on the alloy sublattice with exactly round(x N) sites of the second
+ * species (hf_occ_random), from the fit's own seeded stream, again every
+ * `every` MD steps. */
 typedef struct {
-  int on;             /* the reference has sigma */
-  int site;           /* alloy sublattice (enum hf_site), from the reference */
+  int on;             /* an alloy: the reference has sigma, or occupation: site adds it */
+  int in_reference;   /* the reference itself has sigma */
+  int site;           /* alloy sublattice (enum hf_site), from the reference or the key */
   char species[2][8]; /* the reference's alloy_species ("" if it does not name them) */
   double composition; /* x: fraction of sigma = 1 */
   long every;         /* MD steps between re-draws; 0: one arrangement for the whole fit */

@@ -315,6 +315,10 @@ static int build_model(fit_run *r, hf_err *err) {
            "Fitted on the fly by `fit` (%.300s); reference header from %.300s. Coefficients are "
            "posterior means, stdev their posterior standard deviations.",
            r->c.path, r->c.reference);
+  if (r->c.occ.on && !r->c.occ.in_reference) { /* the parent compound's reference */
+    r->model.dof |= HF_DOF_SIGMA;
+    r->model.sigma_site = r->c.occ.site;
+  }
   if (fit_engines_mode_masses(&r->c, &r->model, &r->lat, err)) return HF_FAIL;
   if (r->c.occ.on) {
     /* the species a child engine puts on the alloy sublattice name sigma = 0, 1 */

@@ -327,6 +327,12 @@ static int bad_keys(void) {
        "0], e_ref: -3}\n"
        "occupation: {composition: 0.25}\n",
        2, "key 'e_ref'"},
+      {"reference: hidden.yaml\nengine: {type: model, model: hidden.yaml}\n"
+       "occupation: {site: B, composition: 0.25}\n",
+       3, "the reference"},
+      {"reference: zvr.yaml\nengine: {type: model, model: hidden.yaml}\n"
+       "occupation: {composition: 0.25}\n",
+       3, "key 'site'"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     char path[1200], want[1300];
@@ -341,7 +347,23 @@ static int bad_keys(void) {
     CHECK(rc != 0 && strstr(err.msg, want) && strstr(err.msg, cases[k].want),
           "case %zu: want '%s' and '%s', got: %s", k, want, cases[k].want, err.msg);
   }
-  /* an occupation for a reference without sigma */
+  /* the parent compound's reference made an alloy by the fit file */
+  char path[1200];
+  snprintf(path, sizeof path, "%s/pzt.yaml", tmp);
+  FILE *f = fopen(path, "w");
+  fputs(
+      "reference: zvr.yaml\n"
+      "engine: {type: child, settings: hidden.yaml, species: [Ba, Ti, O, Zr], xi: [0, 1, -1, 0, "
+      "0]}\noccupation: {site: B, composition: 0.25, every: 40}\n",
+      f);
+  fclose(f);
+  fit_config c;
+  hf_err err;
+  REQUIRE_OK(fit_config_load(&c, path, &err), err);
+  CHECK(c.occ.on && !c.occ.in_reference && c.occ.site == HF_SITE_B && c.occ.every == 40 &&
+            !strcmp(c.child.species[3], "Zr"),
+        "occupation on a parent reference: on %d, site %d, every %ld", c.occ.on, c.occ.site,
+        c.occ.every);
   return 0;
 }
 
@@ -354,6 +376,9 @@ int main(int argc, char **argv) {
   if (!realpath(argv[1], absm) || !realpath(argv[2], heff) || !mkdtemp(tmp)) return 1;
   hf_err err;
   REQUIRE_OK(write_hidden(absm, &err), err);
+  char cmd0[2600];
+  snprintf(cmd0, sizeof cmd0, "cp %s/BaTiO3_ZVR1995.yaml %s/zvr.yaml", absm, tmp);
+  if (system(cmd0)) return 1;
   const long steps = 1500, every = 100;
   write_fit("clean",
             "supercell: [3, 3, 3]\nsteps: 1500\nseed: 3\n"
