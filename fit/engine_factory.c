@@ -22,6 +22,14 @@ static int model_engines(fit_engines *e, const fit_config *c, const hf_model *fi
   if (e->truth.dof != fitted->dof)
     return hf_fail(err, "%s: the engine model has other degrees of freedom than the reference %s",
                    c->engine_model, c->reference);
+  hf_sites a, b;
+  hf_model_sites(&e->truth, &a);
+  hf_model_sites(fitted, &b);
+  if (memcmp(&a, &b, sizeof a))
+    return hf_fail(err,
+                   "%s: the engine model puts its fields (u, v, omega, sigma) on other sites "
+                   "than the fit (reference %s and occupation: site)",
+                   c->engine_model, c->reference);
   const hf_noise *nz = &c->noise;
   const int noisy = nz->energy > 0 || nz->force > 0 || nz->stress > 0;
   if (hf_model_engine_create(&e->fp, &e->truth, lat, noisy || nz->fail_every > 0 ? nz : NULL, err))

@@ -162,14 +162,14 @@ static int recovery(void) {
 
 /* ---- 2. occupations of the training frames */
 typedef struct {
-  long frames, exact, distinct;
+  long frames, exact, distinct, periods, every, last_period, consistent;
   long want;
-  uint64_t seen[512];
+  uint64_t seen[512], last_hash;
 } occ_count;
 
 static int count_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
                        hf_err *err) {
-  (void)y, (void)meta, (void)err;
+  (void)y, (void)err;
   occ_count *o = p;
   const size_t n = 27;
   double sum = 0;
@@ -180,6 +180,13 @@ static int count_frame(void *p, const hf_fields *x, const double *y, const fit_f
   long k = 0;
   while (k < o->distinct && o->seen[k] != h) k++;
   if (k == o->distinct && k < 512) o->seen[o->distinct++] = h;
+  /* frames of one re-draw period share its arrangement; a new period has a
+   * new one (888030 arrangements of 7 in 27: a repeat is improbable) */
+  const long period = meta->step / o->every;
+  if (o->frames > 1 && period == o->last_period) o->consistent += h == o->last_hash;
+  if (o->frames > 1 && period != o->last_period) o->consistent += h != o->last_hash;
+  o->periods += o->frames == 1 || period != o->last_period;
+  o->last_period = period, o->last_hash = h;
   return HF_OK;
 }
 
@@ -191,20 +198,23 @@ static int occupations(long steps, long every) {
   snprintf(path, sizeof path, "%s/clean/model.yaml", tmp);
   REQUIRE_OK(hf_model_load(&m, path, &err), err);
   REQUIRE_OK(hf_lattice_init(&lat, (int[3]){3, 3, 3}, &err), err);
-  occ_count o = {.want = lround(0.25 * 27)};
+  occ_count o = {.want = lround(0.25 * 27), .every = every};
   long nf, valid;
   snprintf(path, sizeof path, "%s/clean/train.xyz", tmp);
   REQUIRE_OK(fit_xyz_read(path, &m, &lat, count_frame, &o, &nf, &valid, &err), err);
-  /* the calls are spread over the whole ramp (the threshold keeps calling
-   * while the error stays up), so most re-draw periods hold a call */
   printf(
       "training frames: %ld, with exactly %ld of 27 sites Sr: %ld; distinct arrangements %ld "
-      "(%ld re-draw periods)\n",
-      o.frames, o.want, o.exact, o.distinct, steps / every);
+      "in the %ld re-draw periods (of %ld) that hold frames; %ld of %ld frame pairs as the "
+      "schedule says\n",
+      o.frames, o.want, o.exact, o.distinct, o.periods, steps / every, o.consistent, o.frames - 1);
   CHECK(o.frames > 10 && o.exact == o.frames, "%ld of %ld frames at the composition", o.exact,
         o.frames);
-  CHECK(o.distinct >= steps / every / 2, "only %ld arrangements in %ld re-draw periods", o.distinct,
-        steps / every);
+  CHECK(o.distinct == o.periods && o.periods > 3,
+        "%ld arrangements for %ld re-draw periods with frames", o.distinct, o.periods);
+  CHECK(o.consistent == o.frames - 1,
+        "%ld of %ld consecutive frames keep (same period) or change (new period) the "
+        "arrangement",
+        o.consistent, o.frames - 1);
   hf_model_free(&m);
   return 0;
 }
@@ -364,6 +374,20 @@ static int bad_keys(void) {
             !strcmp(c.child.species[3], "Zr"),
         "occupation on a parent reference: on %d, site %d, every %ld", c.occ.on, c.occ.site,
         c.occ.every);
+  /* the hidden model has sigma on A: a fit with sigma on B is refused */
+  f = fopen(path, "w");
+  fputs(
+      "reference: zvr.yaml\nengine: {type: model, model: hidden.yaml}\n"
+      "occupation: {site: B, composition: 0.25}\noutput: {dir: wrongsite}\n",
+      f);
+  fclose(f);
+  REQUIRE_OK(fit_config_load(&c, path, &err), err);
+  fit_run *r = NULL;
+  int resumed;
+  const int rc = fit_run_create(&r, &c, 0, &resumed, &err);
+  CHECK(rc != 0 && strstr(err.msg, "other sites"), "sigma on B against a hidden model with A: %s",
+        rc ? err.msg : "accepted");
+  if (!rc) fit_run_free(r);
   return 0;
 }
 
