@@ -13,8 +13,14 @@
  *   equal 5-point central differences of the child's energy (rel 1e-5, the
  *   bound of test_child_engine: the differences' truncation and the 17-digit
  *   files).
+ * - a fit with this engine (ZVR layout made a Ba/Sr alloy on A by the fit
+ *   file's occupation: site), stopped and resumed: every call's structure
+ *   carries the species of its training frame's sigma, no call runs twice,
+ *   there is one reference per arrangement met, and the fitted model keeps
+ *   sigma, its site and the species, with spring terms fitted.
  * usage: test_child_alloy MODELS_DIR PYTHON ASE_RUNNER */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +28,9 @@
 #include "child_engine.h"
 #include "childtest.h"
 #include "mode_map.h"
+#include "otf.h"
 #include "testconfig.h"
+#include "training_set.h"
 
 #define RUN "child_alloy_run"
 
@@ -56,6 +64,116 @@ static int species_match(const char *dir, const double *sigma, size_t n, const c
   return 0;
 }
 
+/* ---- a fit with the child engine: Ba/Sr on A of the ZVR layout */
+typedef struct {
+  const char *calls_dir;
+  char (*dirs)[32]; /* the ok call directories in order */
+  long ndirs, frames, matched, distinct;
+  uint64_t seen[64];
+  size_t n;
+} frame_check;
+
+static int check_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
+                       hf_err *err) {
+  (void)y, (void)meta, (void)err;
+  frame_check *fc = p;
+  const uint64_t h = hf_fnv1a(HF_FNV_OFFSET, x->sigma, fc->n * sizeof *x->sigma);
+  long k = 0;
+  while (k < fc->distinct && fc->seen[k] != h) k++;
+  if (k == fc->distinct && k < 64) fc->seen[fc->distinct++] = h;
+  /* the k-th frame is the k-th successful call (docs/dft-bridge.md) */
+  if (fc->frames < fc->ndirs) {
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", fc->calls_dir, fc->dirs[fc->frames]);
+    char(*sp)[8] = calloc(5 * fc->n, sizeof *sp);
+    int ok = read_species(dir, 5 * fc->n, sp) == 0;
+    for (size_t i = 0; ok && i < fc->n; i++)
+      ok = !strcmp(sp[5 * i], x->sigma[i] == 1 ? "Sr" : "Ba") && !strcmp(sp[5 * i + 1], "Ti");
+    fc->matched += ok;
+    free(sp);
+  }
+  fc->frames++;
+  return HF_OK;
+}
+
+static int alloy_fit(const childtest_env *t, const char *settings, const char *models,
+                     const char *python) {
+  char path[4200], calls[2048];
+  snprintf(path, sizeof path, "%s/fit.yaml", RUN);
+  FILE *f = fopen(path, "w");
+  fprintf(f,
+          "reference: %s/BaTiO3_ZVR1995.yaml\n"
+          "occupation: {site: A, composition: 0.25, every: 12}\n"
+          "engine:\n  type: child\n  settings: %s\n  python: %s\n  runner: %s\n"
+          "  species: [Ba, Ti, O, Sr]\n  xi: [0.006, 1, -1.556, -0.804, -0.804]\n"
+          "  masses: [137.327, 47.867, 15.999]\n  timeout: 60\n"
+          "basis: [\"u^2..4\", \"u u@1\", \"v v@0..1\", \"eta^2\", \"eta u^2\", "
+          "\"u^1..2 sigma@1\", \"v sigma@1\"]\n"
+          "temperatures: [50]\nsteps: 40\ninitial_amplitude: 0.03\n"
+          "threshold: {initial_interval: 4, min_interval: 4}\n"
+          "output: {dir: fit_out, log_every: 5, checkpoint_every: 5, progress: false}\n",
+          models, settings, python, t->runner);
+  fclose(f);
+  hf_err err;
+  fit_config c;
+  fit_run *r;
+  int resumed, st = 0;
+  /* stopped after 22 steps, then resumed: no call may run twice */
+  REQUIRE_OK(fit_config_load(&c, path, &err), err);
+  REQUIRE_OK(fit_run_create(&r, &c, 0, &resumed, &err), err);
+  st = fit_run_advance(r, 22, &err);
+  CHECK(st == 0, "first part: %s", err.msg);
+  fit_run_free(r);
+  REQUIRE_OK(fit_run_create(&r, &c, 1, &resumed, &err), err);
+  while (st == 0) st = fit_run_advance(r, 100, &err);
+  CHECK(st == 1, "fit: %s", err.msg);
+  REQUIRE_OK(fit_run_finish(r, &err), err);
+  fit_run_free(r);
+  /* the call directories in order, and the references */
+  snprintf(calls, sizeof calls, "%s/fit_out/calls", RUN);
+  snprintf(path, sizeof path, "%s/calls.tsv", calls);
+  f = fopen(path, "r");
+  char line[1024], dirs[64][32];
+  long nd = 0, nref = 0, ncalls = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    char d[64], status[16];
+    if (line[0] == '#' || sscanf(line, "%63s %15s", d, status) != 2) continue;
+    nref += !strncmp(d, "reference_", 10) && !strcmp(status, "ok");
+    ncalls += !strncmp(d, "call_", 5);
+    if (!strncmp(d, "call_", 5) && !strcmp(status, "ok") && nd < 64)
+      snprintf(dirs[nd++], sizeof dirs[0], "%.31s", d);
+  }
+  if (f) fclose(f);
+  hf_model m;
+  snprintf(path, sizeof path, "%s/fit_out/model.yaml", RUN);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  frame_check fc = {.calls_dir = calls, .dirs = dirs, .ndirs = nd, .n = t->n};
+  long nf, valid;
+  snprintf(path, sizeof path, "%s/fit_out/train.xyz", RUN);
+  REQUIRE_OK(fit_xyz_read(path, &m, &t->lat, check_frame, &fc, &nf, &valid, &err), err);
+  printf(
+      "child fit: %ld frames, %ld call directories (%ld attempts), %ld arrangements, %ld "
+      "references; %ld frames whose call had their species\n",
+      fc.frames, nd, ncalls, fc.distinct, nref, fc.matched);
+  CHECK(fc.frames >= 6 && fc.frames == nd && ncalls == nd,
+        "%ld frames, %ld ok calls, %ld attempts (a call repeated after resume?)", fc.frames, nd,
+        ncalls);
+  CHECK(fc.matched == fc.frames, "%ld of %ld calls had the species of their frame", fc.matched,
+        fc.frames);
+  CHECK(fc.distinct >= 2 && nref == fc.distinct, "%ld arrangements, %ld references", fc.distinct,
+        nref);
+  /* the fitted model: an alloy with its species, spring terms fitted */
+  int springs = 0;
+  for (int k = 0; k < m.nterms; k++)
+    springs += strstr(m.terms[k].name, "sigma") && m.terms[k].coef != 0;
+  CHECK((m.dof & HF_DOF_SIGMA) && m.sigma_site == HF_SITE_A && !strcmp(m.alloy_species[0], "Ba") &&
+            !strcmp(m.alloy_species[1], "Sr") && springs > 0,
+        "fitted model: sigma site %d, species %s/%s, %d fitted spring terms", m.sigma_site,
+        m.alloy_species[0], m.alloy_species[1], springs);
+  hf_model_free(&m);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     printf("usage: test_child_alloy MODELS_DIR PYTHON ASE_RUNNER\n");
@@ -63,6 +181,8 @@ int main(int argc, char **argv) {
   }
   hf_err err;
   static childtest_env t;
+  char models[4096];
+  if (!realpath(argv[1], models)) return 1;
   REQUIRE_OK(childtest_env_init(&t, argv + 1, RUN, "lj", &err), err);
   /* the PZT layout: u on A, v on B, sigma (Zr/Ti) on B */
   t.m.site[0] = HF_SITE_A, t.m.site[1] = HF_SITE_B;
@@ -129,6 +249,13 @@ int main(int argc, char **argv) {
   free(y);
   hf_fields_free(&s);
   hf_fp_engine_free(&e);
+  /* Sr larger and more strongly bound than Ba */
+  char sr[4096];
+  if (childtest_lj_settings(RUN, "lj_sr.json",
+                            "\"species\": {\"Sr\": {\"sigma\": 1.5, \"epsilon\": 0.08}}", sr,
+                            sizeof sr) ||
+      alloy_fit(&t, sr, models, argv[2]))
+    return 1;
   hf_model_free(&t.m);
   return check_done("test_child_alloy");
 }
