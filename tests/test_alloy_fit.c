@@ -28,8 +28,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "otf.h"
-#include "sat.h"
+#include "fittest.h"
 #include "training_set.h"
 
 static char tmp[] = "/tmp/test_alloy_fit_XXXXXX";
@@ -87,18 +86,7 @@ static void write_fit(const char *name, const char *more) {
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  fit_config c;
-  fit_run *r;
-  int resumed;
-  if (fit_config_load(&c, path, err) || fit_run_create(&r, &c, resume, &resumed, err))
-    return HF_FAIL;
-  int st = fit_run_advance(r, first, err);
-  if (st != HF_FAIL && finish) {
-    while (st == 0) st = fit_run_advance(r, 1000, err);
-    if (st != HF_FAIL && fit_run_finish(r, err)) st = HF_FAIL;
-  }
-  fit_run_free(r);
-  return st == HF_FAIL ? HF_FAIL : HF_OK;
+  return fittest_run(path, first, finish, resume, NULL, err);
 }
 
 /* ---- 1. recovery */
@@ -110,22 +98,11 @@ static int recovery(void) {
   REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
   snprintf(path, sizeof path, "%s/hidden.yaml", tmp);
   REQUIRE_OK(hf_model_load(&truth, path, &err), err);
-  hf_sites sites;
-  hf_model_sites(&truth, &sites);
-  hf_sat_request q;
-  hf_sat_request_init(&q);
-  REQUIRE_OK(hf_sat_request_default(&q, truth.dof, &sites, &err), err);
   hf_sat_set s;
-  hf_sat_set_init(&s);
-  REQUIRE_OK(hf_sat_generate(&s, &q, &sites, &err), err);
+  double *w, res;
+  REQUIRE_OK(fittest_truth(&truth, &s, &w, &res, &err), err);
+  CHECK(res < 1e-12, "hidden terms outside the default basis (%.3g)", res);
   CHECK(s.n == fitted.nterms, "basis %d terms, fitted model %d", s.n, fitted.nterms);
-  double *w = calloc((size_t)s.n, sizeof *w), *c = malloc((size_t)s.n * sizeof *c);
-  for (int t = 0; t < truth.nterms; t++) {
-    double res;
-    REQUIRE_OK(hf_sat_decompose(&s, &truth.terms[t].poly, c, &res, &err), err);
-    CHECK(res < 1e-12, "hidden term %s outside the default basis (%.3g)", truth.terms[t].name, res);
-    for (int k = 0; k < s.n; k++) w[k] += truth.terms[t].coef * c[k];
-  }
   int springs = 0, springs_ok = 0, pinned = 0, nonzero = 0;
   for (int k = 0; k < s.n && k < fitted.nterms; k++) {
     const hf_term *t = &fitted.terms[k];
@@ -153,7 +130,6 @@ static int recovery(void) {
         "fitted model: sigma site %d, species %s/%s", fitted.sigma_site, fitted.alloy_species[0],
         fitted.alloy_species[1]);
   free(w);
-  free(c);
   hf_sat_set_free(&s);
   hf_model_free(&fitted);
   hf_model_free(&truth);
@@ -244,16 +220,7 @@ static int heff_runs(const char *heff) {
 static char *slurp(const char *dir, const char *name, long *n) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s/%s", tmp, dir, name);
-  FILE *f = fopen(path, "rb");
-  *n = 0;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)*n + 1);
-  *n = (long)fread(b, 1, (size_t)*n, f);
-  fclose(f);
-  return b;
+  return fittest_slurp(path, n);
 }
 
 static void copy_file(const char *from, const char *to) {

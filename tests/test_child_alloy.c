@@ -27,8 +27,8 @@
 #include "check.h"
 #include "child_engine.h"
 #include "childtest.h"
+#include "fittest.h"
 #include "mode_map.h"
-#include "otf.h"
 #include "testconfig.h"
 #include "training_set.h"
 
@@ -115,20 +115,9 @@ static int alloy_fit(const childtest_env *t, const char *settings, const char *m
           models, settings, python, t->runner);
   fclose(f);
   hf_err err;
-  fit_config c;
-  fit_run *r;
-  int resumed, st = 0;
   /* stopped after 22 steps, then resumed: no call may run twice */
-  REQUIRE_OK(fit_config_load(&c, path, &err), err);
-  REQUIRE_OK(fit_run_create(&r, &c, 0, &resumed, &err), err);
-  st = fit_run_advance(r, 22, &err);
-  CHECK(st == 0, "first part: %s", err.msg);
-  fit_run_free(r);
-  REQUIRE_OK(fit_run_create(&r, &c, 1, &resumed, &err), err);
-  while (st == 0) st = fit_run_advance(r, 100, &err);
-  CHECK(st == 1, "fit: %s", err.msg);
-  REQUIRE_OK(fit_run_finish(r, &err), err);
-  fit_run_free(r);
+  REQUIRE_OK(fittest_run(path, 22, 0, 0, NULL, &err), err);
+  REQUIRE_OK(fittest_run(path, 100, 1, 1, NULL, &err), err);
   /* the call directories in order, and the references */
   snprintf(calls, sizeof calls, "%s/fit_out/calls", RUN);
   snprintf(path, sizeof path, "%s/calls.tsv", calls);
