@@ -455,13 +455,12 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   snprintf(r->heldlog_path, sizeof r->heldlog_path, "%s/heldout.tsv", d);
   snprintf(r->ckpt_path, sizeof r->ckpt_path, "%s/fit.ckpt", d);
   struct stat sb;
-  if (rc) {
-  } else if (!resume && stat(r->train_path, &sb) == 0) {
+  if (!rc && !resume && stat(r->train_path, &sb) == 0) {
     rc = hf_fail(err,
                  "%s exists: a training set is never overwritten; resume with --resume or "
                  "choose another output directory",
                  r->train_path);
-  } else if (resume) {
+  } else if (!rc && resume) {
     rc = fit_resume(r, resumed, err);
   }
   static const char *log_h =
