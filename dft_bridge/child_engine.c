@@ -25,8 +25,11 @@ typedef struct {
   char *run_dir;
   double timeout;
   int attempts, remove_mean, next_call;
-  char symbol[3][8];
+  char symbol[4][8];    /* A, B, X, second species of the alloy site */
+  int alloy_site;       /* atom type (HF_ATOM_A or _B) sigma decides; -1: no alloy */
   const char **species; /* per atom */
+  double e_ref_given;   /* the configured e_ref (NAN: from the reference) */
+  uint64_t ref_key;     /* alloys: hash of the occupation the reference belongs to */
   double e_ref;
   int pulay;          /* subtract p_ref from the normal stresses */
   double p_ref;       /* mean normal stress of the reference, eV/A^3 (NAN: not yet known) */
@@ -76,6 +79,10 @@ static int write_structure(child_ctx *c, const char *dir, const hf_fields *s, do
                            hf_err *err) {
   char path[PATH_LEN];
   hf_mode_map_structure(&c->mm, s, c->r, cell);
+  if (c->alloy_site >= 0) /* host or second species on the alloy sublattice */
+    for (size_t i = 0; i < c->mm.lat.n; i++)
+      c->species[HF_ATOMS_PER_CELL * i + (size_t)c->alloy_site] =
+          c->symbol[s->sigma[i] == 1 ? 3 : c->alloy_site];
   snprintf(path, sizeof path, "%s/structure.xyz", dir);
   return hf_xyz_write(path, hf_mode_map_natoms(&c->mm), c->species, c->r, cell, dir, err);
 }
@@ -185,16 +192,23 @@ static int run(child_ctx *c, const hf_fields *s, const char *fixed, hf_child_res
   return rc;
 }
 
-static int reference(child_ctx *c, hf_err *err) {
+/* The undistorted cell (of s's occupation for an alloy: its energy differs
+ * between arrangements, and the model has no sigma-only terms), computed
+ * once in RUN/reference or RUN/reference_HASH and reused from there. */
+static int reference(child_ctx *c, const hf_fields *s, hf_err *err) {
   hf_child_result res = {.forces = c->f};
-  char path[PATH_LEN];
-  snprintf(path, sizeof path, "%s/reference/result.txt", c->run_dir);
+  char name[64] = "reference", path[PATH_LEN];
+  if (c->alloy_site >= 0) {
+    c->ref_key = hf_fnv1a(HF_FNV_OFFSET, s->sigma, c->mm.lat.n * sizeof *s->sigma);
+    snprintf(name, sizeof name, "reference_%016llx", (unsigned long long)c->ref_key);
+    memcpy(c->zero.sigma, s->sigma, c->mm.lat.n * sizeof *s->sigma);
+  }
+  snprintf(path, sizeof path, "%s/%s/result.txt", c->run_dir, name);
   hf_err ignore;
   if (hf_child_result_read(path, hf_mode_map_natoms(&c->mm), &res, &ignore) || !res.converged) {
-    if (run(c, &c->zero, "reference", &res, err))
-      return hf_wrap(err, "reference structure (energy zero)");
+    if (run(c, &c->zero, name, &res, err)) return hf_wrap(err, "reference structure (energy zero)");
   }
-  if (isnan(c->e_ref)) c->e_ref = res.energy;
+  c->e_ref = isnan(c->e_ref_given) ? res.energy : c->e_ref_given;
   c->p_ref = (res.stress[0] + res.stress[1] + res.stress[2]) / 3;
   c->have_reference = 1;
   return HF_OK;
@@ -202,7 +216,16 @@ static int reference(child_ctx *c, hf_err *err) {
 
 static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
   child_ctx *c = p;
-  if (!c->have_reference && reference(c, err)) return HF_FAIL;
+  for (size_t i = 0; c->alloy_site >= 0 && i < c->mm.lat.n; i++)
+    if (s->sigma[i] != 0 && s->sigma[i] != 1)
+      return hf_fail(err,
+                     "child engine: sigma of cell %zu is %g (expected 0 for the host, 1 for "
+                     "the second species)",
+                     i, s->sigma[i]);
+  if (c->alloy_site >= 0 &&
+      hf_fnv1a(HF_FNV_OFFSET, s->sigma, c->mm.lat.n * sizeof *s->sigma) != c->ref_key)
+    c->have_reference = 0; /* another occupation: its own energy zero */
+  if (!c->have_reference && reference(c, s, err)) return HF_FAIL;
   hf_child_result res = {.forces = c->f};
   if (run(c, s, NULL, &res, err)) return HF_FAIL;
   /* Pulay stress: at a0 (the engine's own equilibrium) the true stress is
@@ -246,16 +269,23 @@ static void child_destroy(void *p) {
 
 static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const hf_child_config *cfg,
                  hf_err *err) {
-  if (m->dof & HF_DOF_SIGMA) return hf_fail(err, "alloys (sigma) are not supported yet");
   if (!cfg->argv || !cfg->argv[0]) return hf_fail(err, "no command");
   if (!(cfg->timeout > 0)) return hf_fail(err, "timeout must be > 0 s");
   if (cfg->attempts < 1) return hf_fail(err, "attempts must be >= 1");
   if (!cfg->run_dir || !cfg->run_dir[0]) return hf_fail(err, "no run directory");
   if (hf_mode_map_from_model(&c->mm, m, lat, cfg->xi, err)) return HF_FAIL;
-  for (int k = 0; k < 3; k++) {
+  c->alloy_site = -1;
+  if (m->dof & HF_DOF_SIGMA) {
+    c->alloy_site =
+        (m->sigma_site >= 0 ? m->sigma_site : m->site[0]) == HF_SITE_A ? HF_ATOM_A : HF_ATOM_B;
+    if (!isnan(cfg->e_ref))
+      return hf_fail(err, "e_ref: not for an alloy (each occupation has its own energy zero)");
+  }
+  for (int k = 0; k < 3 + (c->alloy_site >= 0); k++) {
     if (!cfg->species[k] || !cfg->species[k][0] || strlen(cfg->species[k]) >= sizeof c->symbol[k] ||
         strpbrk(cfg->species[k], " \t\n\""))
-      return hf_fail(err, "species %d: expected an element symbol", k);
+      return hf_fail(err, "species %d: expected an element symbol%s", k,
+                     k == 3 ? " (the second species of the alloy sublattice)" : "");
     snprintf(c->symbol[k], sizeof c->symbol[k], "%s", cfg->species[k]);
   }
   while (cfg->argv[c->argc]) c->argc++;
@@ -277,7 +307,7 @@ static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const h
   c->timeout = cfg->timeout;
   c->attempts = cfg->attempts;
   c->remove_mean = cfg->remove_mean_force;
-  c->e_ref = cfg->e_ref;
+  c->e_ref = c->e_ref_given = cfg->e_ref;
   c->pulay = cfg->pulay_correction;
   c->p_ref = NAN;
   c->have_reference = !isnan(c->e_ref) && !c->pulay;
@@ -292,7 +322,7 @@ static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const h
     c->species[a] = c->symbol[k < 2 ? k : 2];
   }
   if (hf_fields_alloc(&c->fs, lat, c->mm.fields, err) ||
-      hf_fields_alloc(&c->zero, lat, c->mm.fields, err))
+      hf_fields_alloc(&c->zero, lat, c->mm.fields | (c->alloy_site >= 0 ? HF_FIELD_SIGMA : 0), err))
     return HF_FAIL;
   return HF_OK;
 }

@@ -22,10 +22,15 @@ typedef struct {
   const char *run_dir;     /* made if missing (its parent must exist) */
   double timeout;          /* seconds per attempt, > 0 */
   int attempts;            /* tries per call, >= 1 */
-  const char *species[3];  /* element symbols of A, B, X */
+  const char *species[4];  /* element symbols of A, B, X, and for a model with sigma the
+                              second species of the alloy sublattice (the model's sigma site):
+                              it replaces the host where sigma = 1 */
   double xi[5];            /* local-mode eigenvector (hf_mode_map_init) */
   double e_ref;            /* energy of the undistorted supercell, eV; NAN: computed once in
-                              RUN_DIR/reference (a converged result found there is reused) */
+                              RUN_DIR/reference (a converged result found there is reused).
+                              With sigma it must be NAN: each occupation's undistorted cell
+                              is computed in RUN_DIR/reference_HASH (16 hex digits of the
+                              FNV-1a hash of sigma) */
   int remove_mean_force;   /* subtract the mean atomic force (codes whose forces do not sum
                               to zero, e.g. CP2K) */
   int persistent;          /* one client for all calls, through the i-PI protocol
@@ -36,8 +41,10 @@ typedef struct {
                               engine's equilibrium lattice constant) */
 } hf_child_config;
 
-/* The model gives a0, the sites and the fields (u, v, omega; no sigma); rows
- * are in its layout (regression_rows.h). */
+/* The model gives a0, the sites and the fields (u, v, omega, sigma); rows
+ * are in its layout (regression_rows.h).  The structure of a call puts the
+ * species of each alloy site from sigma; the local modes keep one xi for
+ * both species (paper 003). */
 int hf_child_engine_create(hf_fp_engine *e, const hf_model *m, const hf_lattice *lat,
                            const hf_child_config *cfg, hf_err *err);
 /* The reference energy in use (NAN before it is known). */

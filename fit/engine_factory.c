@@ -22,6 +22,14 @@ static int model_engines(fit_engines *e, const fit_config *c, const hf_model *fi
   if (e->truth.dof != fitted->dof)
     return hf_fail(err, "%s: the engine model has other degrees of freedom than the reference %s",
                    c->engine_model, c->reference);
+  hf_sites a, b;
+  hf_model_sites(&e->truth, &a);
+  hf_model_sites(fitted, &b);
+  if (memcmp(&a, &b, sizeof a))
+    return hf_fail(err,
+                   "%s: the engine model puts its fields (u, v, omega, sigma) on other sites "
+                   "than the fit (reference %s and occupation: site)",
+                   c->engine_model, c->reference);
   const hf_noise *nz = &c->noise;
   const int noisy = nz->energy > 0 || nz->force > 0 || nz->stress > 0;
   if (hf_model_engine_create(&e->fp, &e->truth, lat, noisy || nz->fail_every > 0 ? nz : NULL, err))
@@ -63,7 +71,7 @@ static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fit
                         .run_dir = o->run_dir,
                         .timeout = o->timeout,
                         .attempts = 1 + o->retries,
-                        .species = {o->species[0], o->species[1], o->species[2]},
+                        .species = {o->species[0], o->species[1], o->species[2], o->species[3]},
                         .e_ref = o->e_ref,
                         .remove_mean_force = o->remove_mean_force,
                         .pulay_correction = o->pulay_correction,

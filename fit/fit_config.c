@@ -29,6 +29,7 @@ void fit_config_default(fit_config *c) {
   c->log_every = 10;
   c->checkpoint_every = 1000;
   c->progress = 1;
+  c->occ.every = 500; /* docs/fit-format.md, "Alloys": why */
   fit_child_opts *o = &c->child;
   snprintf(o->runner, sizeof o->runner, "%s", HF_DFT_BRIDGE_DIR "/ase_runner.py");
   snprintf(o->python, sizeof o->python, "/usr/bin/python3");
@@ -154,20 +155,34 @@ static int read_model_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
   return HF_OK;
 }
 
-static int read_species(hf_yreader *r, yaml_node_t *n, fit_child_opts *o) {
-  const char *what = "three element symbols [A, B, X], e.g. [Ba, Ti, O]";
+/* [A, B, X], and for an alloy reference [A, B, X, S]: S replaces the host
+ * (A or B) where sigma = 1. */
+static int read_species(hf_yreader *r, yaml_node_t *n, const fit_occupation *occ,
+                        fit_child_opts *o) {
+  const int want = occ->on ? 4 : 3;
+  const char *what = occ->on ? "four element symbols [A, B, X, S] with S the second species of "
+                               "the alloy sublattice (sigma = 1), e.g. [Pb, Ti, O, Zr]"
+                             : "three element symbols [A, B, X], e.g. [Ba, Ti, O]";
   if (n->type != YAML_SEQUENCE_NODE ||
-      n->data.sequence.items.top - n->data.sequence.items.start != 3)
+      n->data.sequence.items.top - n->data.sequence.items.start != want)
     return hf_yaml_expected(r, n, "engine: ", "species", what);
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < want; k++) {
     yaml_node_t *e = yaml_document_get_node(&r->doc, n->data.sequence.items.start[k]);
     const char *v = e->type == YAML_SCALAR_NODE ? hf_yaml_str(e) : "";
-    size_t len = strlen(v);
-    if (len < 1 || len > 3 || v[0] < 'A' || v[0] > 'Z' ||
-        strspn(v + 1, "abcdefghijklmnopqrstuvwxyz") != len - 1)
-      return hf_yaml_expected(r, e, "engine: ", "species", what);
+    if (!hf_element_symbol_ok(v)) return hf_yaml_expected(r, e, "engine: ", "species", what);
     snprintf(o->species[k], sizeof o->species[k], "%s", v);
   }
+  if (!occ->on) return HF_OK;
+  const char *host = o->species[occ->site], *site = occ->site == HF_SITE_A ? "A" : "B";
+  if (!strcmp(host, o->species[3]))
+    return hf_yaml_fail_at(r, n, "engine: key 'species': the second species %s equals the host %s",
+                           host, host);
+  if (occ->species[0][0] &&
+      (strcmp(occ->species[0], host) || strcmp(occ->species[1], o->species[3])))
+    return hf_yaml_fail_at(r, n,
+                           "engine: key 'species': host %s and second species %s on %s differ "
+                           "from the reference's alloy_species [%s, %s]",
+                           host, o->species[3], site, occ->species[0], occ->species[1]);
   return HF_OK;
 }
 
@@ -205,7 +220,7 @@ static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
     o->retries = (int)v;
   }
   if (hf_yaml_need(r, n, w, &s[E_SPECIES], "the element symbols [A, B, X]", "'engine'") ||
-      read_species(r, s[E_SPECIES].val, o))
+      read_species(r, s[E_SPECIES].val, &c->occ, o))
     return HF_FAIL;
   const char *xw = "five numbers: the local mode's A, B, X_par, X_perp, X_perp displacements";
   if (hf_yaml_need(r, n, w, &s[E_XI], "the local-mode eigenvector xi", "'engine'") ||
@@ -227,6 +242,10 @@ static int read_child_engine(hf_yreader *r, yaml_node_t *n, hf_yslot *s, fit_con
   if (s[E_RUNDIR].val && hf_yaml_path(r, s[E_RUNDIR].val, "engine: ", "run_dir", "a directory",
                                       o->run_dir, sizeof o->run_dir))
     return HF_FAIL;
+  if (s[E_EREF].val && c->occ.on)
+    return hf_yaml_fail_at(r, s[E_EREF].keynode,
+                           "engine: key 'e_ref': not for an alloy (the energy zero is the "
+                           "undistorted cell of each occupation, computed per occupation)");
   if (s[E_EREF].val && hf_yaml_number(r, s[E_EREF].val, w, "e_ref",
                                       "the undistorted supercell's energy in eV", &o->e_ref))
     return HF_FAIL;
@@ -362,28 +381,110 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   return HF_OK;
 }
 
+/* The reference's alloy layout (sigma, its sublattice and species), which the
+ * engine and occupation keys are checked against. */
+static int reference_alloy(hf_yreader *r, yaml_node_t *at, fit_config *c) {
+  hf_model m;
+  if (hf_model_load(&m, c->reference, r->err))
+    return hf_yaml_fail_at(r, at, "key 'reference': %s", r->err->msg);
+  fit_occupation *o = &c->occ;
+  o->on = o->in_reference = !!(m.dof & HF_DOF_SIGMA);
+  o->site = m.sigma_site >= 0 ? m.sigma_site : m.site[0];
+  memcpy(o->species, m.alloy_species, sizeof o->species);
+  hf_model_free(&m);
+  return HF_OK;
+}
+
+/* occupation: {composition, every} (docs/fit-format.md, "Alloys"). */
+static int read_occupation(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  fit_occupation *o = &c->occ;
+  enum { SITE, X, EVERY, NK };
+  hf_yslot s[NK] = {{.key = "site"}, {.key = "composition"}, {.key = "every"}};
+  const char *w = "occupation: ";
+  if (hf_yaml_map(r, n, "", "occupation", "a mapping {site: A|B, composition: x, every: steps}", w,
+                  s, NK))
+    return HF_FAIL;
+  /* a reference without sigma (the parent compound's) becomes an alloy on `site` */
+  static const char *const ab[2] = {"A", "B"};
+  if (!o->on && hf_yaml_need(r, n, w, &s[SITE],
+                             "the alloy sublattice A or B (the reference has no sigma in 'dof')",
+                             "'occupation'"))
+    return HF_FAIL;
+  if (s[SITE].val) {
+    int site = hf_yaml_choice(r, s[SITE].val, w, "site", ab, 2, "A or B");
+    if (site < 0) return HF_FAIL;
+    if (o->on && site != o->site)
+      return hf_yaml_fail_at(r, s[SITE].val,
+                             "occupation: key 'site': %s, but the reference %s puts sigma on %s",
+                             ab[site], c->reference, ab[o->site]);
+    o->site = site;
+    o->on = 1;
+  }
+  const char *xw = "the fraction x of alloy sites with the second species (sigma = 1), 0 < x < 1";
+  if (hf_yaml_need(r, n, w, &s[X], xw, "'occupation'") ||
+      hf_yaml_number(r, s[X].val, w, "composition", xw, &o->composition))
+    return HF_FAIL;
+  if (!(o->composition > 0 && o->composition < 1))
+    return hf_yaml_expected(r, s[X].val, w, "composition", xw);
+  const long N = (long)c->L[0] * c->L[1] * c->L[2], k = lround(o->composition * (double)N);
+  if (k < 1 || k > N - 1)
+    return hf_yaml_fail_at(r, s[X].val,
+                           "occupation: key 'composition': x = %g puts round(x N) = %ld of the "
+                           "N = %ld sites of the %dx%dx%d cell on the second species (expected "
+                           "1 to N - 1: an alloy)",
+                           o->composition, k, N, c->L[0], c->L[1], c->L[2]);
+  if (s[EVERY].val && hf_yaml_integer(r, s[EVERY].val, w, "every", 0, 1000000000L, &o->every))
+    return HF_FAIL;
+  return HF_OK;
+}
+
 static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
-  enum { REF, BASIS, SUPER, SEED, PRESS, TEMPS, STEPS, MD, INIT, ENGINE, THR, REGR, HELD, OUT, NK };
+  enum {
+    REF,
+    BASIS,
+    SUPER,
+    SEED,
+    PRESS,
+    TEMPS,
+    STEPS,
+    MD,
+    INIT,
+    ENGINE,
+    THR,
+    REGR,
+    HELD,
+    OUT,
+    OCC,
+    NK
+  };
   hf_yslot k[NK] = {{.key = "reference"},     {.key = "basis"},     {.key = "supercell"},
                     {.key = "seed"},          {.key = "pressure"},  {.key = "temperatures"},
                     {.key = "steps"},         {.key = "md"},        {.key = "initial_amplitude"},
                     {.key = "engine"},        {.key = "threshold"}, {.key = "regression"},
-                    {.key = "heldout_every"}, {.key = "output"}};
+                    {.key = "heldout_every"}, {.key = "output"},    {.key = "occupation"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the fit file";
   if (hf_yaml_need(r, root, "", &k[REF], "the reference model file (a0, Z*, masses, sites)", top) ||
       hf_yaml_path(r, k[REF].val, "", "reference", "a model file path", c->reference,
-                   sizeof c->reference))
+                   sizeof c->reference) ||
+      reference_alloy(r, k[REF].val, c))
     return HF_FAIL;
-  if (hf_yaml_need(r, root, "", &k[ENGINE], "the first-principles engine", top) ||
-      read_engine(r, k[ENGINE].val, c))
-    return HF_FAIL;
-  if (k[BASIS].val && read_basis(r, k[BASIS].val, c)) return HF_FAIL;
   if (k[SUPER].val &&
       hf_yaml_supercell(r, k[SUPER].val, 2, 16,
                         "three whole numbers between 2 and 16 (a small fitting cell)", c->L))
     return HF_FAIL;
+  /* the occupation before the engine: it decides the engine's species list */
+  if (c->occ.on && hf_yaml_need(r, root, "", &k[OCC],
+                                "the training occupation {composition: x} (the reference has "
+                                "sigma in 'dof')",
+                                top))
+    return HF_FAIL;
+  if (k[OCC].val && read_occupation(r, k[OCC].val, c)) return HF_FAIL;
+  if (hf_yaml_need(r, root, "", &k[ENGINE], "the first-principles engine", top) ||
+      read_engine(r, k[ENGINE].val, c))
+    return HF_FAIL;
+  if (k[BASIS].val && read_basis(r, k[BASIS].val, c)) return HF_FAIL;
   if (k[SEED].val && hf_yaml_seed(r, k[SEED].val, &c->seed)) return HF_FAIL;
   if (k[PRESS].val &&
       hf_yaml_number(r, k[PRESS].val, "", "pressure", "a pressure in GPa", &c->pressure))

@@ -35,7 +35,8 @@ typedef struct {
   char python[1024];   /* its interpreter ("" runs the runner itself) */
   char mpirun[1024];
   int ranks;          /* MPI ranks; 1 runs without mpirun */
-  char species[3][8]; /* element symbols of A, B, X */
+  char species[4][8]; /* element symbols of A, B, X, and (alloys) the second species of the
+                         alloy sublattice, where sigma = 1 */
   double xi[5];       /* local-mode eigenvector (docs/dft-bridge.md) */
   double masses[3];   /* atomic masses of A, B, X, amu (0: mode masses from the reference) */
   double timeout;     /* seconds per attempt */
@@ -47,6 +48,20 @@ typedef struct {
   int persistent;       /* one client for all calls over the i-PI socket (child_engine.h);
                            how the engine runs, not what it computes: may change on resume */
 } fit_child_opts;
+
+/* Alloys (a reference with sigma in dof, or `occupation: {site: A|B}` on the
+ * parent compound's reference): how the training occupation is drawn.
+ * Random on the alloy sublattice with exactly round(x N) sites of the second
+ * species (hf_occ_random), from the fit's own seeded stream, again every
+ * `every` MD steps. */
+typedef struct {
+  int on;             /* an alloy: the reference has sigma, or occupation: site adds it */
+  int in_reference;   /* the reference itself has sigma */
+  int site;           /* alloy sublattice (enum hf_site), from the reference or the key */
+  char species[2][8]; /* the reference's alloy_species ("" if it does not name them) */
+  double composition; /* x: fraction of sigma = 1 */
+  long every;         /* MD steps between re-draws; 0: one arrangement for the whole fit */
+} fit_occupation;
 
 typedef struct {
   char path[1024];      /* the fit file itself */
@@ -67,6 +82,7 @@ typedef struct {
   int nextra;
   fit_extra_term extra[FIT_MAX_EXTRA];
   hf_noise noise;
+  fit_occupation occ;
   hf_thr_opts thr;
   hf_blr_opts blr;
   long heldout_every; /* steps between held-out engine calls (0: none) */

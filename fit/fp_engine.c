@@ -17,16 +17,13 @@ typedef struct {
 
 /* FNV-1a over the bytes of the configuration (fields, strain, occupation). */
 static uint64_t config_hash(const model_ctx *c, const hf_fields *x) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = HF_FNV_OFFSET;
   const size_t n = c->lat.n;
   for (int comp = 0; comp < 10; comp++) {
     const double *a = comp < 9 ? hf_fields_comp(x, comp) : x->sigma;
-    const unsigned char *b = (const unsigned char *)a;
-    for (size_t k = 0; a && k < n * sizeof(double); k++) h = (h ^ b[k]) * 1099511628211ull;
+    if (a) h = hf_fnv1a(h, a, n * sizeof(double));
   }
-  const unsigned char *e = (const unsigned char *)x->eta;
-  for (size_t k = 0; k < sizeof x->eta; k++) h = (h ^ e[k]) * 1099511628211ull;
-  return h;
+  return hf_fnv1a(h, x->eta, sizeof x->eta);
 }
 
 static int model_compute(void *p, const hf_fields *x, double *y, hf_err *err) {

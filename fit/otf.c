@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "checkpoint.h"
+#include "occupation.h"
 #include "otf_internal.h"
 
 static double now(void) {
@@ -22,6 +23,13 @@ static void random_start(fit_run *r, hf_rng *ir) {
   for (int a = 0; a < 3; a++)
     for (size_t i = 0; r->x.u[a] && i < r->lat.n; i++)
       r->x.u[a][i] = r->c.init_amp * (2 * hf_rng_uniform(ir) - 1);
+}
+
+int fit_draw_occupation(fit_run *r, hf_err *err) {
+  if (hf_occ_random(&r->lat, r->c.occ.composition, &r->occ_rng, r->x.sigma, err))
+    return hf_wrap(err, "%s: training occupation", r->c.path);
+  if (r->dyn) hf_dyn_refresh(r->dyn); /* forces of the new arrangement */
+  return HF_OK;
 }
 
 void fit_eval_rows(fit_run *r) {
@@ -245,6 +253,12 @@ static int check_sane(const fit_run *r, hf_err *err) {
 int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
   for (long k = 0; k < nsteps && r->st.step < r->c.steps; k++) {
     const double T = fit_config_temperature(&r->c, r->st.step);
+    const fit_occupation *occ = &r->c.occ;
+    /* a new arrangement at the start of the step, so that a checkpoint
+     * (between steps) holds the occupation the next step starts from */
+    if (occ->on && occ->every > 0 && r->st.step > 0 && r->st.step % occ->every == 0 &&
+        fit_draw_occupation(r, err))
+      return HF_FAIL;
     double t0 = now();
     fit_eval_rows(r);
     double t1 = now();
@@ -301,7 +315,26 @@ static int build_model(fit_run *r, hf_err *err) {
            "Fitted on the fly by `fit` (%.300s); reference header from %.300s. Coefficients are "
            "posterior means, stdev their posterior standard deviations.",
            r->c.path, r->c.reference);
+  if (r->c.occ.on && !r->c.occ.in_reference) { /* the parent compound's reference */
+    r->model.dof |= HF_DOF_SIGMA;
+    r->model.sigma_site = r->c.occ.site;
+  }
   if (fit_engines_mode_masses(&r->c, &r->model, &r->lat, err)) return HF_FAIL;
+  if (r->c.occ.on) {
+    /* the species a child engine puts on the alloy sublattice name sigma = 0, 1 */
+    const fit_occupation *o = &r->c.occ;
+    if (r->c.engine == FIT_ENGINE_CHILD) {
+      snprintf(r->model.alloy_species[0], sizeof r->model.alloy_species[0], "%s",
+               r->c.child.species[o->site]);
+      snprintf(r->model.alloy_species[1], sizeof r->model.alloy_species[1], "%s",
+               r->c.child.species[3]);
+    }
+    const size_t len = strlen(r->model.notes);
+    snprintf(r->model.notes + len, sizeof r->model.notes - len,
+             " Trained on random occupations of the %s sublattice at x = %.6g, re-drawn every "
+             "%ld MD steps.",
+             o->site == HF_SITE_A ? "A" : "B", o->composition, o->every);
+  }
   hf_sites sites;
   hf_model_sites(&r->model, &sites);
   hf_sat_request q;
@@ -336,9 +369,10 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
   r->rows = hf_features_rows(r->feat);
   unsigned mask = (r->model.dof & HF_DOF_U ? HF_FIELD_U : 0) |
                   (r->model.dof & HF_DOF_V ? HF_FIELD_V : 0) |
-                  (r->model.dof & HF_DOF_W ? HF_FIELD_W : 0);
+                  (r->model.dof & HF_DOF_W ? HF_FIELD_W : 0) |
+                  (r->model.dof & HF_DOF_SIGMA ? HF_FIELD_SIGMA : 0);
   int nf = !!(mask & HF_FIELD_U) + !!(mask & HF_FIELD_V) + !!(mask & HF_FIELD_W);
-  r->nx = 3 * (size_t)nf * r->lat.n + 6;
+  r->nx = (3 * (size_t)nf + !!(mask & HF_FIELD_SIGMA)) * r->lat.n + 6;
   size_t M = (size_t)r->M;
   r->phi = malloc(r->rows * M * sizeof(double));
   r->ylong = malloc(r->rows * sizeof(double));
@@ -409,6 +443,10 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   hf_rng ir;
   hf_rng_split(&r->rng, 1, &ir); /* initial configuration: its own stream */
   random_start(r, &ir);
+  if (c->occ.on) { /* the occupations: a stream of their own */
+    hf_rng_split(&r->rng, 4, &r->occ_rng);
+    rc = fit_draw_occupation(r, err);
+  }
   const char *d = c->out_dir;
   snprintf(r->train_path, sizeof r->train_path, "%s/train.xyz", d);
   snprintf(r->held_path, sizeof r->held_path, "%s/heldout.xyz", d);
@@ -417,12 +455,12 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   snprintf(r->heldlog_path, sizeof r->heldlog_path, "%s/heldout.tsv", d);
   snprintf(r->ckpt_path, sizeof r->ckpt_path, "%s/fit.ckpt", d);
   struct stat sb;
-  if (!resume && stat(r->train_path, &sb) == 0) {
+  if (!rc && !resume && stat(r->train_path, &sb) == 0) {
     rc = hf_fail(err,
                  "%s exists: a training set is never overwritten; resume with --resume or "
                  "choose another output directory",
                  r->train_path);
-  } else if (resume) {
+  } else if (!rc && resume) {
     rc = fit_resume(r, resumed, err);
   }
   static const char *log_h =

@@ -46,6 +46,7 @@ struct fit_run {
   double strain_mass; /* barostat mass, eV fs^2, fixed when MD starts (checkpointed) */
   hf_fields x;
   hf_rng rng;
+  hf_rng occ_rng; /* alloys: the occupation draws (checkpointed) */
   fit_engines en; /* en.fp the engine; en.clean the noise-free twin of a noisy model engine */
   double *yclean;
   hf_thr thr;
@@ -67,6 +68,10 @@ int fit_compile_model(fit_run *r, hf_err *err);
 /* Appends the rows in r->phi / r->y (minus y_long) and refits; recompiles
  * the model and hands it to MD. */
 int fit_learn(fit_run *r, hf_err *err);
+
+/* Alloys: a new random occupation at the fit's composition (fit_config.h),
+ * from occ_rng; the dynamics (if any) see it at once. */
+int fit_draw_occupation(fit_run *r, hf_err *err);
 
 /* otf_state.c */
 void fit_pack_config(const fit_run *r, double *out);

@@ -22,18 +22,19 @@ void fit_pack_config(const fit_run *r, double *out) {
     memcpy(out + k, a, r->lat.n * sizeof(double));
     k += r->lat.n;
   }
+  if (r->x.sigma) {
+    memcpy(out + k, r->x.sigma, r->lat.n * sizeof(double));
+    k += r->lat.n;
+  }
   memcpy(out + k, r->x.eta, sizeof r->x.eta);
 }
 
-static void fnv(uint64_t *h, const void *p, size_t n) {
-  const unsigned char *b = p;
-  for (size_t k = 0; k < n; k++) *h = (*h ^ b[k]) * 1099511628211ull;
-}
+static void fnv(uint64_t *h, const void *p, size_t n) { *h = hf_fnv1a(*h, p, n); }
 
 /* Hash of every setting that shapes the trajectory or the fit (not the
  * number of steps, which may be extended, nor output settings). */
 static uint64_t config_hash(const fit_config *c) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = HF_FNV_OFFSET;
   fnv(&h, c->reference, strlen(c->reference));
   for (int k = 0; k < c->nspecs; k++) fnv(&h, c->specs[k], strlen(c->specs[k]));
   fnv(&h, c->L, sizeof c->L);
@@ -48,6 +49,7 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, &c->thr, sizeof c->thr);
   fnv(&h, &c->blr, sizeof c->blr);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
+  if (c->occ.on) fnv(&h, &c->occ, sizeof c->occ);
   if (c->engine != FIT_ENGINE_MODEL) { /* what the engine computes; not how it is run */
     const fit_child_opts *o = &c->child;
     fnv(&h, &c->engine, sizeof c->engine);
@@ -77,6 +79,7 @@ int fit_write_checkpoint(fit_run *r, hf_err *err) {
   hf_ckpt_put(&w, "threshold", &r->thr, sizeof r->thr);
   hf_ckpt_put(&w, "rng", &r->rng, sizeof r->rng);
   hf_ckpt_put(&w, "strain_mass", &r->strain_mass, sizeof r->strain_mass);
+  if (r->c.occ.on) hf_ckpt_put(&w, "occ_rng", &r->occ_rng, sizeof r->occ_rng);
   hf_md_state_put(&w, &r->x, r->dyn, &r->lat, NULL, err); /* serial: cannot fail */
   return hf_ckpt_commit(&w, err);
 }
@@ -194,11 +197,15 @@ int fit_resume(fit_run *r, int *resumed, hf_err *err) {
     if (!rc) rc = hf_ckpt_get(&rd, "threshold", &r->thr, sizeof r->thr, err);
     if (!rc) rc = hf_ckpt_get(&rd, "rng", &r->rng, sizeof r->rng, err);
     if (!rc) rc = hf_ckpt_get(&rd, "strain_mass", &r->strain_mass, sizeof r->strain_mass, err);
+    if (!rc && r->c.occ.on) rc = hf_ckpt_get(&rd, "occ_rng", &r->occ_rng, sizeof r->occ_rng, err);
   }
   /* Training frames up to the checkpoint rebuild the data set; the rest
    * (and every frame when there is no checkpoint) are replayed. */
   hf_fields keep;
-  if (!rc) rc = hf_fields_alloc(&keep, &r->lat, HF_FIELD_U | HF_FIELD_V | HF_FIELD_W, err);
+  if (!rc)
+    rc = hf_fields_alloc(&keep, &r->lat,
+                         HF_FIELD_U | HF_FIELD_V | HF_FIELD_W | (r->x.sigma ? HF_FIELD_SIGMA : 0),
+                         err);
   if (rc) {
     if (exists) hf_ckpt_close(&rd);
     return HF_FAIL;

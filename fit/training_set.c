@@ -49,7 +49,8 @@ int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattic
   for (int a = 0; a < 3; a++) /* lattice vector a = F (L_a a0 e_a): column a of F */
     for (int c = 0; c < 3; c++)
       fprintf(f, "%s%.17g", a + c ? " " : "", F[c][a] * lat->L[a] * m->a0);
-  fprintf(f, "\" Properties=species:S:1:pos:R:3");
+  const int alloy = !!(m->dof & HF_DOF_SIGMA);
+  fprintf(f, "\" Properties=species:S:1:pos:R:3%s", alloy ? ":sigma:R:1" : "");
   for (int k = 0; k < nf; k++) fprintf(f, ":%s:R:3:f_%s:R:3", fname[fl[k]], fname[fl[k]]);
   fprintf(f, " energy=%.17g stress=\"", y[0] * (double)n);
   for (int a = 0; a < 9; a++) fprintf(f, "%s%.17g", a ? " " : "", s[a / 3][a % 3]);
@@ -68,6 +69,7 @@ int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattic
         fprintf(f, "X");
         for (int a = 0; a < 3; a++)
           fprintf(f, " %.17g", F[a][0] * R[0] + F[a][1] * R[1] + F[a][2] * R[2]);
+        if (alloy) fprintf(f, " %.17g", x->sigma[i]);
         for (int k = 0; k < nf; k++) {
           for (int a = 0; a < 3; a++) fprintf(f, " %.17g", hf_fields_comp(x, 3 * fl[k] + a)[i]);
           for (int a = 0; a < 3; a++) fprintf(f, " %.17g", y[1 + (size_t)(3 * k + a) * n + i]);
@@ -141,7 +143,9 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
     return hf_fail(err, "%s:%ld: expected the cell count %zu of the %dx%dx%d supercell", path,
                    r->lineno, n, lat->L[0], lat->L[1], lat->L[2]);
   if (!next_line(r)) return HF_OK;
-  char want[160] = "species:S:1:pos:R:3", val[1024];
+  const int alloy = !!(m->dof & HF_DOF_SIGMA);
+  char want[160], val[1024];
+  snprintf(want, sizeof want, "species:S:1:pos:R:3%s", alloy ? ":sigma:R:1" : "");
   for (int k = 0; k < nf; k++)
     snprintf(want + strlen(want), sizeof want - strlen(want), ":%s:R:3:f_%s:R:3", fname[fl[k]],
              fname[fl[k]]);
@@ -167,8 +171,8 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
   if (!get_key(r->line, "heff_step", val, sizeof val) || !parse_numbers(val, &st, 1))
     return hf_fail(err, "%s:%ld: key 'heff_step': expected the MD step", path, r->lineno);
   meta->step = (long)st;
-  double rec[3 + 18];
-  const int nrec = 3 + 6 * nf;
+  double rec[3 + 1 + 18];
+  const int nrec = 3 + alloy + 6 * nf, at = 3 + alloy; /* position, sigma, modes and forces */
   for (int cx = 0; cx < lat->L[0]; cx++)
     for (int cy = 0; cy < lat->L[1]; cy++)
       for (int cz = 0; cz < lat->L[2]; cz++) {
@@ -176,13 +180,18 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
         const char *p = r->line;
         while (*p == ' ') p++;
         if (*p != 'X' || !parse_numbers(p + 1, rec, nrec))
-          return hf_fail(err, "%s:%ld: expected 'X' and %d numbers (position, modes, forces)", path,
-                         r->lineno, nrec);
+          return hf_fail(err, "%s:%ld: expected 'X' and %d numbers (position, %smodes, forces)",
+                         path, r->lineno, nrec, alloy ? "sigma, " : "");
         size_t i = hf_index(lat, cx, cy, cz);
+        if (alloy) {
+          if (rec[3] != 0 && rec[3] != 1)
+            return hf_fail(err, "%s:%ld: sigma must be 0 or 1 (got %g)", path, r->lineno, rec[3]);
+          x->sigma[i] = rec[3];
+        }
         for (int k = 0; k < nf; k++)
           for (int a = 0; a < 3; a++) {
-            hf_fields_comp(x, 3 * fl[k] + a)[i] = rec[3 + 6 * k + a];
-            y[1 + (size_t)(3 * k + a) * n + i] = rec[3 + 6 * k + 3 + a];
+            hf_fields_comp(x, 3 * fl[k] + a)[i] = rec[at + 6 * k + a];
+            y[1 + (size_t)(3 * k + a) * n + i] = rec[at + 6 * k + 3 + a];
           }
       }
   *complete = 1;
@@ -203,7 +212,8 @@ int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit
   double *y = malloc(rows * sizeof *y);
   hf_fields x;
   unsigned mask = (m->dof & HF_DOF_U ? HF_FIELD_U : 0) | (m->dof & HF_DOF_V ? HF_FIELD_V : 0) |
-                  (m->dof & HF_DOF_W ? HF_FIELD_W : 0);
+                  (m->dof & HF_DOF_W ? HF_FIELD_W : 0) |
+                  (m->dof & HF_DOF_SIGMA ? HF_FIELD_SIGMA : 0);
   int rc = HF_OK;
   if (!y || hf_fields_alloc(&x, lat, mask, err)) {
     free(y);

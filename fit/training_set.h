@@ -5,7 +5,8 @@
  *
  * One "atom" per cell (species X, the A-site position a0 (x,y,z) under the
  * homogeneous strain) carrying the mode fields and the forces on them:
- *   Properties=species:S:1:pos:R:3[:u:R:3:f_u:R:3][:v:R:3:f_v:R:3][:w:R:3:f_w:R:3]
+ *   Properties=species:S:1:pos:R:3[:sigma:R:1][:u:R:3:f_u:R:3][:v:R:3:f_v:R:3][:w:R:3:f_w:R:3]
+ * (sigma, 0 or 1, for alloys: the cell's occupation of the alloy sublattice)
  * and in the comment line: Lattice, pbc, energy (eV, supercell), stress
  * (ASE convention: (1/V) dE/d(strain), eV/Angstrom^3, 3x3), and the exact
  * regression rows as heff_* keys: heff_energy_per_cell (eV), heff_stress_rows

@@ -11,6 +11,7 @@ void hf_model_init(hf_model *m) {
   m->site[0] = HF_SITE_B;
   m->site[1] = HF_SITE_A;
   m->site[2] = HF_SITE_B;
+  m->sigma_site = -1;
 }
 
 void hf_model_free(hf_model *m) {
@@ -25,11 +26,18 @@ void hf_model_sites(const hf_model *m, hf_sites *s) {
   for (int k = 0; k < 3; k++)
     for (int b = 0; b < 3; b++) s->s[kinds[k]][b] = m->site[k] == HF_SITE_B ? 0.5 : 0.0;
   for (int b = 0; b < 3; b++) {
-    /* sigma lives on the substituted sublattice: take it as the u site's
-     * unless a later model format says otherwise; local strain at u. */
-    s->s[HF_VAR_SIGMA][b] = s->s[HF_VAR_U][b];
+    /* sigma lives on the substituted sublattice (the u site unless the
+     * model says otherwise: PZT has u on A and Zr/Ti on B); local strain at u. */
+    s->s[HF_VAR_SIGMA][b] =
+        m->sigma_site < 0 ? s->s[HF_VAR_U][b] : (m->sigma_site == HF_SITE_B ? 0.5 : 0.0);
     s->s[HF_VAR_ETAL][b] = s->s[HF_VAR_U][b];
   }
+}
+
+int hf_element_symbol_ok(const char *s) {
+  const size_t len = strlen(s);
+  return len >= 1 && len <= 3 && s[0] >= 'A' && s[0] <= 'Z' &&
+         strspn(s + 1, "abcdefghijklmnopqrstuvwxyz") == len - 1;
 }
 
 static unsigned poly_dof(const hf_poly *p) {

@@ -54,13 +54,15 @@ typedef struct {
   char name[128];
   char citation[512];
   char notes[1024];
-  double a0;      /* Angstrom */
-  double zstar;   /* Born effective charge of the local mode, e */
-  double eps_inf; /* optical dielectric constant */
-  int dipole;     /* 1: include the dipole-dipole term */
-  double mass[3]; /* u, v, w effective masses, amu */
-  int site[3];    /* u, v, w sites (enum hf_site) */
-  unsigned dof;   /* enum hf_dof bitmask */
+  double a0;                /* Angstrom */
+  double zstar;             /* Born effective charge of the local mode, e */
+  double eps_inf;           /* optical dielectric constant */
+  int dipole;               /* 1: include the dipole-dipole term */
+  double mass[3];           /* u, v, w effective masses, amu */
+  int site[3];              /* u, v, w sites (enum hf_site) */
+  int sigma_site;           /* alloy sublattice (enum hf_site); -1: the u site (the default) */
+  char alloy_species[2][8]; /* element symbols for sigma = 0 (host) and 1 ("" unknown) */
+  unsigned dof;             /* enum hf_dof bitmask */
   int nterms;
   hf_term *terms;
 } hf_model;
@@ -79,6 +81,10 @@ int hf_model_add_term(hf_model *m, const char *name, double coef, const char *ex
 
 /* Consistency checks after loading: masses, sites, dof vs terms. */
 int hf_model_validate(const hf_model *m, hf_err *err);
+
+/* 1 if s looks like an element symbol: an upper-case letter and up to two
+ * lower-case ones (Ba, Ti, O, Zr). */
+int hf_element_symbol_ok(const char *s);
 
 /* Dipole prefactor Z*^2 / eps_inf * e^2/(4 pi eps0), eV Angstrom. */
 double hf_model_dipole_prefactor(const hf_model *m);

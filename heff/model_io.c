@@ -173,13 +173,36 @@ enum {
   K_MASSES,
   K_DIPOLE,
   K_TERMS,
+  K_ALLOY,
   K_N
 };
 
+/* alloy_species: [host, second], the element symbols of sigma = 0 and 1. */
+static int read_alloy_species(hf_yreader *r, yaml_node_t *key, yaml_node_t *n, hf_model *m) {
+  const char *what = "two element symbols [host (sigma = 0), second (sigma = 1)], e.g. [Ti, Zr]";
+  if (!(m->dof & HF_DOF_SIGMA))
+    return hf_yaml_fail_at(r, key,
+                           "key 'alloy_species': the model has no sigma in 'dof' (expected it "
+                           "only for alloys)");
+  if (n->type != YAML_SEQUENCE_NODE ||
+      n->data.sequence.items.top - n->data.sequence.items.start != 2)
+    return hf_yaml_expected(r, n, "", "alloy_species", what);
+  for (int k = 0; k < 2; k++) {
+    yaml_node_t *e = yaml_document_get_node(&r->doc, n->data.sequence.items.start[k]);
+    if (e->type != YAML_SCALAR_NODE || !hf_element_symbol_ok(hf_yaml_str(e)))
+      return hf_yaml_expected(r, e, "", "alloy_species", what);
+    snprintf(m->alloy_species[k], sizeof m->alloy_species[k], "%s", hf_yaml_str(e));
+  }
+  if (!strcmp(m->alloy_species[0], m->alloy_species[1]))
+    return hf_yaml_expected(r, n, "", "alloy_species", "two different element symbols");
+  return HF_OK;
+}
+
 static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
-  hf_yslot k[K_N] = {{.key = "name"},      {.key = "citation"}, {.key = "notes"}, {.key = "units"},
-                     {.key = "reference"}, {.key = "dof"},      {.key = "sites"}, {.key = "masses"},
-                     {.key = "dipole"},    {.key = "terms"}};
+  hf_yslot k[K_N] = {{.key = "name"},  {.key = "citation"},     {.key = "notes"},
+                     {.key = "units"}, {.key = "reference"},    {.key = "dof"},
+                     {.key = "sites"}, {.key = "masses"},       {.key = "dipole"},
+                     {.key = "terms"}, {.key = "alloy_species"}};
   const char *top = "the top-level mapping";
   if (hf_yaml_map(r, root, "", NULL, "a mapping of model keys (name, citation, units, ...)", "", k,
                   K_N))
@@ -288,10 +311,20 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
   /* sites (optional per field; defaults from hf_model_init) */
   if (k[K_SITES].val) {
     yaml_node_t *n = k[K_SITES].val;
-    hf_yslot s[3] = {{.key = "u"}, {.key = "v"}, {.key = "omega"}};
-    if (hf_yaml_map(r, n, "", "sites", "a mapping {u: A|B, v: A|B, omega: A|B}", "sites: ", s, 3))
+    hf_yslot s[4] = {{.key = "u"}, {.key = "v"}, {.key = "omega"}, {.key = "sigma"}};
+    if (hf_yaml_map(r, n, "", "sites", "a mapping {u: A|B, v: A|B, omega: A|B, sigma: A|B}",
+                    "sites: ", s, 4))
       return HF_FAIL;
     static const char *const ab[2] = {"A", "B"};
+    if (s[3].val) { /* the alloy sublattice; default the u site */
+      if (!(m->dof & HF_DOF_SIGMA))
+        return hf_yaml_fail_at(r, s[3].keynode,
+                               "sites: key 'sigma': sigma is not a degree of freedom of this "
+                               "model (expected it only with sigma in 'dof')");
+      int c = hf_yaml_choice(r, s[3].val, "sites: ", "sigma", ab, 2, "A or B");
+      if (c < 0) return HF_FAIL;
+      m->sigma_site = c == 0 ? HF_SITE_A : HF_SITE_B;
+    }
     for (int i = 0; i < 3; i++) {
       if (!s[i].val) continue;
       if (!(m->dof & vbit[i]))
@@ -311,6 +344,9 @@ static int read_model(hf_yreader *r, hf_model *m, yaml_node_t *root) {
         "sites: u and v are both on %s (expected one on A and one on B: the local "
         "strain is built from the v's around each u)",
         m->site[0] == HF_SITE_A ? "A" : "B");
+
+  if (k[K_ALLOY].val && read_alloy_species(r, k[K_ALLOY].keynode, k[K_ALLOY].val, m))
+    return HF_FAIL;
 
   /* masses: required for every vector dof present */
   {
@@ -445,6 +481,7 @@ static int check_savable(const hf_model *m, hf_err *err) {
   hf_model_init(&scratch);
   scratch.dof = m->dof;
   memcpy(scratch.site, m->site, sizeof scratch.site);
+  scratch.sigma_site = m->sigma_site;
   int rc = HF_OK;
   for (int i = 0; i < m->nterms && rc == HF_OK; i++) {
     const hf_term *t = &m->terms[i];
@@ -521,12 +558,20 @@ int hf_model_save(const hf_model *m, const char *path, hf_err *err) {
     map_start(&w, YAML_FLOW_MAPPING_STYLE);
     for (int i = 0; i < 3; i++)
       if (m->dof & vbit[i]) put_word(&w, vec[i], m->site[i] == HF_SITE_A ? "A" : "B");
+    if ((m->dof & HF_DOF_SIGMA) && m->sigma_site >= 0)
+      put_word(&w, "sigma", m->sigma_site == HF_SITE_A ? "A" : "B");
     map_end(&w);
     put_key(&w, "masses");
     map_start(&w, YAML_FLOW_MAPPING_STYLE);
     for (int i = 0; i < 3; i++)
       if (m->dof & vbit[i]) put_num(&w, vec[i], m->mass[i]);
     map_end(&w);
+  }
+  if ((m->dof & HF_DOF_SIGMA) && m->alloy_species[0][0]) {
+    put_key(&w, "alloy_species");
+    seq_start(&w, YAML_FLOW_SEQUENCE_STYLE);
+    for (int k = 0; k < 2; k++) put_scalar(&w, m->alloy_species[k], YAML_PLAIN_SCALAR_STYLE);
+    seq_end(&w);
   }
   put_word(&w, "dipole", m->dipole ? "true" : "false");
   put_key(&w, "terms");

@@ -21,6 +21,12 @@ void hf_rng_split(const hf_rng *parent, uint64_t stream, hf_rng *child) {
   hf_rng_seed(child, x);
 }
 
+uint64_t hf_fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t k = 0; k < n; k++) h = (h ^ b[k]) * 1099511628211ull;
+  return h;
+}
+
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 uint64_t hf_rng_u64(hf_rng *r) {

@@ -5,6 +5,7 @@
 #ifndef HF_RNG_H
 #define HF_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -16,6 +17,10 @@ void hf_rng_seed(hf_rng *r, uint64_t seed);
  * advancing the parent. */
 void hf_rng_split(const hf_rng *parent, uint64_t stream, hf_rng *child);
 uint64_t hf_rng_u64(hf_rng *r);
+/* FNV-1a of n bytes continuing from h (start with HF_FNV_OFFSET): a key for
+ * configurations (noise streams, cache names), not a random stream. */
+#define HF_FNV_OFFSET 1469598103934665603ull
+uint64_t hf_fnv1a(uint64_t h, const void *p, size_t n);
 /* Uniform in [0, 1). */
 double hf_rng_uniform(hf_rng *r);
 /* Standard normal (ziggurat). */

@@ -41,4 +41,26 @@ output: {{dir: out, progress: false}}
         assert a.arrays["u"].shape == (n, 3) and a.arrays["f_v"].shape == (n, 3)
         assert a.pbc.all()
     print(f"ASE read {len(frames)} frames = {calls} engine calls; energy/stress mismatches: {bad}")
+    # an alloy (ZVR with Ba/Sr on A): the sigma column, exactly round(x N) = 3 of 12 per frame
+    zvr = open(f"{models}/BaTiO3_ZVR1995.yaml").read()
+    alloy = os.path.join(d, "alloy.yaml")
+    with open(alloy, "w") as f:
+        f.write(zvr.replace("dof: [u, v, eta]", "dof: [u, v, eta, sigma]")
+                .replace("sites: {u: B, v: A}", "sites: {u: B, v: A, sigma: A}"))
+    with open(path, "w") as f:
+        f.write(f"""reference: {models}/BaTiO3_ZVR1995.yaml
+engine: {{type: model, model: {alloy}}}
+occupation: {{site: A, composition: 0.25, every: 20}}
+supercell: [2, 3, 2]
+steps: 60
+pressure: -4.8
+output: {{dir: alloy_out, progress: false}}
+""")
+    subprocess.run([fit, "--quiet", path], check=True, stdout=subprocess.DEVNULL)
+    frames = read(os.path.join(d, "alloy_out", "train.xyz"), index=":")
+    sums = [float(a.arrays["sigma"].sum()) for a in frames]
+    arrangements = {tuple(a.arrays["sigma"]) for a in frames}
+    print(f"alloy: ASE read {len(frames)} frames, Sr per frame {sorted(set(sums))}, "
+          f"{len(arrangements)} arrangements")
+    bad += any(x != 3 for x in sums) + (len(arrangements) < 2)
     sys.exit(1 if bad else 0)

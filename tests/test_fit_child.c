@@ -24,7 +24,7 @@
 
 #include "check.h"
 #include "childtest.h"
-#include "otf.h"
+#include "fittest.h"
 
 static char tmp[] = "/tmp/test_fit_child_XXXXXX";
 
@@ -70,17 +70,7 @@ static long count_calls(const char *name) {
 static char *slurp(const char *name, const char *file, long *n) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s/%s", tmp, name, file);
-  FILE *f = fopen(path, "rb");
-  *n = 0;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)*n + 1);
-  *n = (long)fread(b, 1, (size_t)*n, f);
-  b[*n] = 0;
-  fclose(f);
-  return b;
+  return fittest_slurp(path, n);
 }
 
 /* The energies of a run's train.xyz frames (at most max); their number. */

@@ -88,6 +88,8 @@ static int models_equal(const hf_model *a, const hf_model *b, const char *what) 
       SAME(a->mass[k] == b->mass[k], "mass[%d]", k);
       SAME(a->site[k] == b->site[k], "site[%d]", k);
     }
+  SAME(a->sigma_site == b->sigma_site, "sigma site %d vs %d", a->sigma_site, b->sigma_site);
+  SAME(!memcmp(a->alloy_species, b->alloy_species, sizeof a->alloy_species), "alloy species");
   SAME(a->nterms == b->nterms, "nterms %d vs %d", a->nterms, b->nterms);
   for (int i = 0; i < a->nterms && i < b->nterms; i++) {
     const hf_term *s = &a->terms[i], *t = &b->terms[i];
@@ -545,6 +547,29 @@ static void check_programmatic(void) {
     round_trip(&m, "programmatic");
   }
   hf_model_free(&m);
+  /* an alloy with sigma off the u site (PZT: u on A, Zr/Ti on B) and its species */
+  hf_model_init(&m);
+  snprintf(m.name, sizeof m.name, "pzt");
+  snprintf(m.citation, sizeof m.citation, "test");
+  m.a0 = 4;
+  m.dof = HF_DOF_U | HF_DOF_SIGMA;
+  m.site[0] = HF_SITE_A;
+  m.sigma_site = HF_SITE_B;
+  m.mass[0] = 100;
+  snprintf(m.alloy_species[0], sizeof m.alloy_species[0], "Ti");
+  snprintf(m.alloy_species[1], sizeof m.alloy_species[1], "Zr");
+  /* u on A and sigma on B: the nearest sigma are the 8 B around the A
+   * corner, offsets 0 and -1; with sigma at the u site this orbit would be
+   * another polynomial */
+  rc = hf_model_add_term(&m, "spring", 0.01, "ux*sigma", HF_SYM_ORBIT, &err) ||
+       hf_model_add_term(&m, "spring2", 0.02, "ux^2*sigma", HF_SYM_ORBIT, &err);
+  CHECK(rc == HF_OK, "alloy model: %s", err.msg);
+  if (rc == HF_OK) {
+    CHECK(m.terms[0].poly.n == 24, "u sigma at the 8 B neighbours of an A site: %d monomials",
+          m.terms[0].poly.n);
+    round_trip(&m, "alloy");
+  }
+  hf_model_free(&m);
 }
 
 /* ---- malformed files */
@@ -661,6 +686,16 @@ static const bad_case BAD[] = {
     {9, "sites: {u: B, v: B}", 9, "sites: u and v are both on B (expected one on A and one on B",
      NULL},
     {9, "sites: {v: B}", 9, "sites: u and v are both on B", NULL},
+    {9, "sites: {u: B, v: A, sigma: A}", 9, "sites: key 'sigma': sigma is not a degree of freedom",
+     NULL},
+    {9, "sites: {u: B, v: A}\nalloy_species: [Ti, Zr]", 10,
+     "key 'alloy_species': the model has no sigma", NULL},
+    {8, "dof: [u, v, eta, sigma]\nalloy_species: [Ti]", 9,
+     "key 'alloy_species': expected two element symbols", NULL},
+    {8, "dof: [u, v, eta, sigma]\nalloy_species: [Ti, zr]", 9,
+     "key 'alloy_species': expected two element symbols", NULL},
+    {8, "dof: [u, v, eta, sigma]\nalloy_species: [Ti, Ti]", 9,
+     "key 'alloy_species': expected two different element symbols", NULL},
 };
 
 static void check_malformed(void) {

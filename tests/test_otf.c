@@ -21,8 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "otf.h"
-#include "sat.h"
+#include "fittest.h"
 
 static char tmp[] = "/tmp/test_otf_XXXXXX";
 
@@ -43,38 +42,13 @@ static void write_fit(const char *name, const char *models, const char *extra) {
 static int run(const char *name, long first, long *done, int finish, int resume, hf_err *err) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  fit_config c;
-  fit_run *r;
-  int resumed;
-  if (fit_config_load(&c, path, err) || fit_run_create(&r, &c, resume, &resumed, err))
-    return HF_FAIL;
-  int st = fit_run_advance(r, first, err);
-  *done = fit_run_get_stats(r)->step;
-  if (st != HF_FAIL && finish) {
-    while (st == 0) st = fit_run_advance(r, 1000, err);
-    if (st != HF_FAIL && fit_run_finish(r, err)) st = HF_FAIL;
-  }
-  fit_run_free(r);
-  return st == HF_FAIL ? HF_FAIL : HF_OK;
-}
-
-static char *slurp_path(const char *path, long *n) {
-  FILE *f = fopen(path, "rb");
-  *n = 0;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)*n + 1);
-  *n = (long)fread(b, 1, (size_t)*n, f);
-  fclose(f);
-  return b;
+  return fittest_run(path, first, finish, resume, done, err);
 }
 
 static char *slurp(const char *dir, const char *name, long *n) {
   char path[600];
   snprintf(path, sizeof path, "%s/%s/%s", tmp, dir, name);
-  return slurp_path(path, n);
+  return fittest_slurp(path, n);
 }
 
 /* 1 if the model.yaml files of runs a and b have the same coefficients and
@@ -103,7 +77,7 @@ static void copy_file(const char *from, const char *to) {
   long n;
   char path[600];
   snprintf(path, sizeof path, "%s/%s", tmp, from);
-  char *b = slurp_path(path, &n);
+  char *b = fittest_slurp(path, &n);
   if (!b) return;
   snprintf(path, sizeof path, "%s/%s", tmp, to);
   FILE *f = fopen(path, "wb");
@@ -123,23 +97,11 @@ static int against_truth(const char *path, const char *models, int strict, int *
   char tpath[1200];
   snprintf(tpath, sizeof tpath, "%s/BaTiO3_ZVR1995.yaml", models);
   REQUIRE_OK(hf_model_load(&truth, tpath, &err), err);
-  hf_sites sites;
-  hf_model_sites(&truth, &sites);
-  hf_sat_request q;
-  hf_sat_request_init(&q);
-  REQUIRE_OK(hf_sat_request_default(&q, truth.dof, &sites, &err), err);
   hf_sat_set s;
-  hf_sat_set_init(&s);
-  REQUIRE_OK(hf_sat_generate(&s, &q, &sites, &err), err);
+  double *w, res;
+  REQUIRE_OK(fittest_truth(&truth, &s, &w, &res, &err), err);
+  CHECK(res < 1e-12, "ZVR terms lie outside the default basis (%.3g)", res);
   CHECK(s.n == fitted.nterms, "basis %d terms, fitted model %d", s.n, fitted.nterms);
-  double *w = calloc((size_t)s.n, sizeof *w), *tmpc = malloc((size_t)s.n * sizeof *tmpc);
-  for (int t = 0; t < truth.nterms; t++) {
-    double res;
-    REQUIRE_OK(hf_sat_decompose(&s, &truth.terms[t].poly, tmpc, &res, &err), err);
-    CHECK(res < 1e-12, "ZVR term %s lies outside the default basis (%.3g)", truth.terms[t].name,
-          res);
-    for (int k = 0; k < s.n; k++) w[k] += truth.terms[t].coef * tmpc[k];
-  }
   int pinned = 0;
   *nonzero = 0;
   for (int k = 0; k < s.n && k < fitted.nterms; k++) {
@@ -153,7 +115,6 @@ static int against_truth(const char *path, const char *models, int strict, int *
       CHECK(ok2 || ok3, "%s: fit %.6g +- %.3g, truth %.6g", t->name, t->coef, t->stdev, w[k]);
   }
   free(w);
-  free(tmpc);
   hf_sat_set_free(&s);
   hf_model_free(&fitted);
   hf_model_free(&truth);

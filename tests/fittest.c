@@ -1,0 +1,59 @@
+/* fittest.c - helpers of the fit tests (fittest.h). */
+#include "fittest.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int fittest_run(const char *path, long first, int finish, int resume, long *done, hf_err *err) {
+  fit_config c;
+  fit_run *r;
+  int resumed;
+  if (fit_config_load(&c, path, err) || fit_run_create(&r, &c, resume, &resumed, err))
+    return HF_FAIL;
+  int st = fit_run_advance(r, first, err);
+  if (done) *done = fit_run_get_stats(r)->step;
+  if (st != HF_FAIL && finish) {
+    while (st == 0) st = fit_run_advance(r, 1000, err);
+    if (st != HF_FAIL && fit_run_finish(r, err)) st = HF_FAIL;
+  }
+  fit_run_free(r);
+  return st == HF_FAIL ? HF_FAIL : HF_OK;
+}
+
+char *fittest_slurp(const char *path, long *n) {
+  FILE *f = fopen(path, "rb");
+  *n = 0;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  *n = ftell(f);
+  rewind(f);
+  char *b = malloc((size_t)*n + 1);
+  *n = b ? (long)fread(b, 1, (size_t)*n, f) : 0;
+  if (b) b[*n] = 0;
+  fclose(f);
+  return b;
+}
+
+int fittest_truth(const hf_model *m, hf_sat_set *s, double **w, double *residual, hf_err *err) {
+  hf_sites sites;
+  hf_model_sites(m, &sites);
+  hf_sat_request q;
+  hf_sat_request_init(&q);
+  hf_sat_set_init(s);
+  *w = NULL;
+  *residual = 0;
+  if (hf_sat_request_default(&q, m->dof, &sites, err) || hf_sat_generate(s, &q, &sites, err))
+    return HF_FAIL;
+  *w = calloc((size_t)s->n, sizeof **w);
+  double *c = malloc((size_t)s->n * sizeof *c);
+  int rc = *w && c ? HF_OK : hf_fail(err, "out of memory");
+  for (int t = 0; !rc && t < m->nterms; t++) {
+    double res;
+    rc = hf_sat_decompose(s, &m->terms[t].poly, c, &res, err);
+    *residual = fmax(*residual, res);
+    for (int k = 0; !rc && k < s->n; k++) (*w)[k] += m->terms[t].coef * c[k];
+  }
+  free(c);
+  return rc;
+}

@@ -1,0 +1,24 @@
+/* fittest.h - helpers of the fit tests (test_otf.c, test_alloy_fit.c,
+ * test_fit_child.c, test_child_alloy.c): run a fit file in parts, read a file
+ * whole, and the hidden model's coefficients in the default SAT basis. */
+#ifndef HF_FITTEST_H
+#define HF_FITTEST_H
+
+#include "otf.h"
+#include "sat.h"
+
+/* Loads the fit file at path, creates the run (resume: --resume), advances
+ * `first` steps and with finish runs on to the end and writes the final
+ * files; *done (may be NULL) gets the step reached. */
+int fittest_run(const char *path, long first, int finish, int resume, long *done, hf_err *err);
+
+/* The whole file (NUL-terminated; NULL if it cannot be read); *n its length. */
+char *fittest_slurp(const char *path, long *n);
+
+/* s = paper 003's default basis for m's degrees of freedom and sites, and
+ * w[s->n] = the coefficients of m's terms decomposed in it (an independent
+ * decomposition for recovery tests); *residual the largest relative part of
+ * a term outside the basis.  w is allocated; free it. */
+int fittest_truth(const hf_model *m, hf_sat_set *s, double **w, double *residual, hf_err *err);
+
+#endif
