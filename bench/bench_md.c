@@ -341,8 +341,8 @@ static void fill_random(double *a, size_t n, hf_rng *r, double s) {
 
 /* Memory bandwidth on nt threads: the best of 5 triads a = b + s c over
  * 3 x 256 MiB (far beyond the caches), in GB/s (bytes read and written, no
- * write-allocate counted); 0 when out of memory.  The step's passes over the
- * fields are bound by it, so its 2-thread ratio caps their speed-up. */
+ * write-allocate counted); 0 when out of memory.  Context for the thread
+ * speed-up: what streaming through memory gains from a second core. */
 static double triad_gbs(int nt) {
   const size_t n = (size_t)1 << 25;
   double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
@@ -858,12 +858,11 @@ static int bench(int argc, char **argv, hf_comm *world) {
   }
   /* after the sizes: a parent that has run OpenMP threads must not fork (libgomp) */
   printf("\n");
-  double bw[MAX_THREADS] = {0};
   if (!dist) {
     printf("memory bandwidth (triad, 3 x 256 MiB):");
     for (int t = 0; t < o.nthreads; t++)
       printf("%s %d thread%s %.1f GB/s", t ? "," : "", o.threads[t], o.threads[t] > 1 ? "s" : "",
-             bw[t] = triad_gbs(o.threads[t]));
+             triad_gbs(o.threads[t]));
     printf("\n");
   }
   printf("scaling exponent (least squares, log time/step vs log cells):\n");
@@ -922,12 +921,6 @@ static int bench(int argc, char **argv, hf_comm *world) {
       double su = r1->step_s / r->step_s;
       printf("  speed-up   %8.2f          >= 1.7    %s  (fastest blocks: %.2f)\n", su,
              su >= 1.7 ? "met" : "MISSED", r1->step_min_s / r->step_min_s);
-      /* the ceiling if the non-FFT rest of the step scaled like the triad */
-      double f1 = r1->fft_s, sf = f1 / r->fft_s, sb = bw[0] > 0 ? bw[t] / bw[0] : NAN;
-      printf(
-          "  (FFT floor %.2fx, memory bandwidth %.2fx: with the rest of the step bound by "
-          "bandwidth, at most %.2fx)\n",
-          sf, sb, r1->step_s / (f1 / sf + (r1->step_s - f1) / sb));
     }
   }
 
