@@ -5,7 +5,9 @@ plus an arbitrary translation, in the centre-of-mass gauge of a phonon eigenvect
 reports off-axis motion; (2) the phonon stage, fed the exact forces of a force-constant
 matrix built from chosen modes and frequencies, returns the lowest *polar* mode and its
 order, also when it is stable (SrTiO3: the acoustic mode at 0 and the silent mode lie
-lower) and when the silent mode is the lowest.
+lower) and when the silent mode is the lowest; (3) the 10-atom tilted cell of the afd
+stage: cubic at 0, and at a tilt every B-X bond in the plane turns by exactly the angle,
+in opposite senses on the two B, with the bond lengths equal.
 usage: check_polar_mode.py"""
 import os
 import sys
@@ -87,5 +89,29 @@ for freqs, case in [((40.0, 180.0, 520.0, 260.0), "stable lowest polar 40 cm^-1"
     xi, off = cv.mode_from_displacement(np.outer(x, [0, 0, 1]), m)
     check(np.abs(xi - x).max() < 1e-9 and off < 1e-9,
           f"{case}: the phonon mode is in the centre-of-mass gauge already")
+
+# (3) the R-point tilt cell
+a = 3.9
+cub = cv.afd_cell(a, 0)
+ref = np.vstack([cv.cell(a).positions, cv.cell(a).positions + [a, 0, 0]])
+check(np.abs(cub.positions - ref).max() < 1e-14 and abs(cub.get_volume() - 2 * a ** 3) < 1e-9,
+      "tilt 0: two cubic cells, volume 2 a^3")
+for deg in (3.0, 7.5):
+    at = cv.afd_cell(a, deg)
+    sym = at.get_chemical_symbols()
+    b = [i for i, x in enumerate(sym) if x == "Ti"]
+    worst, lengths = 0.0, []
+    for j in [i for i, x in enumerate(sym) if x == "O"]:
+        for s, i in zip((1, -1), b):
+            v = at.get_distance(i, j, mic=True, vector=True)  # B -> X
+            if abs(v[2]) > 1e-9:
+                continue  # apical: stays on the axis
+            lengths.append(np.linalg.norm(v))
+            axis = np.round(v / np.linalg.norm(v))  # the cubic bond direction, +-x or +-y
+            turn = np.degrees(np.arctan2(np.cross(axis, v)[2], axis @ v))
+            worst = max(worst, abs(turn - s * deg))
+    check(worst < 1e-9 and np.ptp(lengths) < 1e-12 and len(lengths) == 8,
+          f"tilt {deg} deg: the 8 in-plane B-X bonds turn by +-{deg} deg (error {worst:.1e}), "
+          f"equal lengths")
 
 done()

@@ -13,6 +13,8 @@ usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] [--xi phono
                   fixed), its displacement pattern as xi (paper 003 for PbTiO3) and its
                   overlap with the phonon stage's soft mode
          kgamma   the same with Gamma-centred 4x4x4 and 6x6x6 meshes
+         afd[:ECUT:K]  energy vs the R-point octahedral tilt about z (10-atom cell, k x k x k):
+                  the antiferrodistortive double well (SrTiO3)
          super:ECUT:K  one 40-atom 2x2x2 call (K as for calc: n or ng), for timing
          born[:ECUT:K] Born effective charges Z_zz of Ba, Ti, O_perp, O_apical from the
                   Berry-phase polarization of +-0.01 A z displacements (a = 3.985, GPAW's
@@ -314,6 +316,45 @@ def zstar(st, ecut=600, k=6, h=0.01):
     print(f"local-mode charge Z* = V dP/du = {abs(zs):.3f} e (xi normalised, u {h} A)")
 
 
+def afd_cell(a, deg):
+    """The 10-atom cell of the R-point tilt (fcc lattice a (0,1,1), a (1,0,1), a (1,1,0)):
+    the 5-atom cells at 0 and a x, whose octahedra rotate about z by +deg and -deg (the
+    a0a0c- pattern).  Each equatorial X moves by s (a/2) tan(deg) perpendicular to its B-X
+    bond (s the parity of its cell; both B neighbours agree), the apical X stays."""
+    base = np.array([[0, 0, 0], [.5, .5, .5], [0, .5, .5], [.5, 0, .5], [.5, .5, 0]]) * a
+    d = 0.5 * a * np.tan(np.radians(deg))
+    pos, sym = [], []
+    for s, origin in ((1, np.zeros(3)), (-1, np.array([a, 0, 0]))):
+        p = base + origin
+        p[2, 1] -= s * d  # X_x = B - a/2 x: z x (-x) = -y
+        p[3, 0] += s * d  # X_y = B - a/2 y: z x (-y) = +x
+        pos.extend(p)
+        sym.extend([MAT["A"], MAT["B"], "O", "O", "O"])
+    return Atoms(sym, positions=pos, cell=a * np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]]),
+                 pbc=True)
+
+
+def afd(st, ecut=600, k=4, angles=(0, 2, 4, 6, 8)):
+    """Energy per formula unit against the R-point tilt angle about z at the cubic a
+    (the 10-atom cell, k x k x k Monkhorst-Pack in it): a double well where the cubic
+    phase is unstable to octahedral rotations (SrTiO3's 105 K transition)."""
+    e = {x: st.run(f"afd_{ecut}_{k}_{x}", afd_cell(MAT["a"], x), ecut, k)["energy"] / 2
+         for x in angles}
+    for x in angles:
+        print(f"tilt {x:4.1f} deg: E - E(0) = {1e3 * (e[x] - e[0]):8.2f} meV/f.u., "
+              f"{st.done[f'afd_{ecut}_{k}_{x}']['seconds']:.0f} s")
+    # E = c2 t^2 + c4 t^4 through the points (t in degrees): depth and angle of the minimum
+    t = np.array([x for x in angles if x])
+    c2, c4 = np.linalg.lstsq(np.column_stack([t ** 2, t ** 4]),
+                             np.array([e[x] - e[0] for x in t]), rcond=None)[0]
+    if c2 < 0 < c4:
+        tm = np.sqrt(-c2 / (2 * c4))
+        print(f"double well: minimum at {tm:.1f} deg, depth {1e3 * c2 ** 2 / (4 * c4):.2f} meV/f.u."
+              f" (fit E = c2 t^2 + c4 t^4: c2 {1e3 * c2:.3f}, c4 {1e3 * c4:.5f} meV/deg^n)")
+    else:
+        print(f"no double well in this range (c2 {1e3 * c2:.3f}, c4 {1e3 * c4:.5f} meV/deg^n)")
+
+
 def super40(st, ecut, k):
     sc = cell(MAT["a"]).repeat((2, 2, 2))
     rng = np.random.default_rng(1)
@@ -374,6 +415,8 @@ def main():
             born(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage == "zstar" or stage.startswith("zstar:"):
             zstar(st, *(int(x) for x in stage.split(":")[1:3]))
+        elif stage == "afd" or stage.startswith("afd:"):
+            afd(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage.startswith("super"):
             ecut, k = stage.split(":")[1:3]
             super40(st, int(ecut), k if k.endswith("g") else int(k))
