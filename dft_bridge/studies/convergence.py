@@ -3,13 +3,18 @@ BaTiO3 by default, another with --formula (e.g. PbTiO3, SrTiO3, PbZrO3; use one 
 per material) and --a, the lattice constant (Angstrom) its lattice stage gave, for the
 phonon, ecut/kpts and born stages (BaTiO3: 3.99 as dft.md, 3.985 for born).
 
-usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] STAGE...
+usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] [--xi phonon|relax] STAGE...
   STAGE: lattice  E(a) scan (600 eV, 6x6x6 k) and a0 from a cubic fit
          lattice:ECUT:K  the same at other settings
          ecut     energy difference, forces, stress of a polar structure vs cutoff
          kpts     the same vs k-points
          phonon   Gamma-point z force constants by +-0.01 A displacements: soft mode
+         polar_relax  the P4mm phase at the cubic a (internal coordinates relaxed, cell
+                  fixed), its displacement pattern as xi (paper 003 for PbTiO3) and its
+                  overlap with the phonon stage's soft mode
          kgamma   the same with Gamma-centred 4x4x4 and 6x6x6 meshes
+         afd[:ECUT:K]  energy vs the R-point octahedral tilt about z (10-atom cell, k x k x k):
+                  the antiferrodistortive double well (SrTiO3)
          super:ECUT:K  one 40-atom 2x2x2 call (K as for calc: n or ng), for timing
          born[:ECUT:K] Born effective charges Z_zz of Ba, Ti, O_perp, O_apical from the
                   Berry-phase polarization of +-0.01 A z displacements (a = 3.985, GPAW's
@@ -17,6 +22,7 @@ usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] STAGE...
                   of the local mode Z* = sum_k xi_k Z_k (xi normalised; paper 003 Eq. 3)
          zstar[:ECUT:K] the local-mode charge directly (paper 003's way): Berry phases
                   of the cell with the normalised soft mode at u = +-0.01 A along z
+                  (--xi relax: the polar_relax pattern instead of the phonon one)
 Every calculation is appended to OUTDIR/results.jsonl with its wall time
 and is skipped when already there (so a killed study resumes).  Run with
 Debian's python3 (python3-ase, gpaw); one process, one thread."""
@@ -37,7 +43,7 @@ A_REF = 3.99  # dft.md's soft-mode reference
 # soft-mode pattern (Ba, Ti, O_apical, O_perp, O_perp) of dft.md, for the polar structure
 XI = np.array([0.006, 1.0, -1.556, -0.804, -0.804])
 # the material: main() replaces these for --formula / --a
-MAT = {"formula": "BaTiO3", "A": "Ba", "B": "Ti", "a": A_REF, "a_born": 3.985}
+MAT = {"formula": "BaTiO3", "A": "Ba", "B": "Ti", "a": A_REF, "a_born": 3.985, "xi": "phonon"}
 
 
 def cell(a, disp=None):
@@ -127,7 +133,9 @@ def compare(st, tag, settings):
 
 def phonon(st, ecut, k, h=0.01):
     """Force constants for z displacements of A, B, O_x, O_y, O_z at Gamma; returns the
-    displacement pattern of the most unstable (lowest) mode in that order, B = 1."""
+    displacement pattern of the lowest polar mode in that order, B = 1 (the lowest of the
+    modes that are neither the acoustic translation nor the silent O_x - O_y mode, so a
+    stable material such as SrTiO3 gets its soft TO mode, not the zero-frequency acoustic)."""
     order = [MAT["A"], MAT["B"], "O", "O", "O"]
     phi = np.zeros((5, 5))
     for j in (0, 1, 2, 4):  # O_y follows from O_x by the x<->y mirror
@@ -147,15 +155,84 @@ def phonon(st, ecut, k, h=0.01):
     w2, v = np.linalg.eigh(dyn)
     # eV/(A^2 amu) -> cm^-1
     conv = np.sqrt(1.602176634e-19 / 1e-20 / 1.66053906660e-27) / (2 * np.pi * 2.99792458e10)
+    soft = None
     for i in range(5):
         freq = np.sign(w2[i]) * np.sqrt(abs(w2[i])) * conv
+        acoustic = abs(v[:, i] @ np.sqrt(m)) / np.linalg.norm(np.sqrt(m)) > 0.99
+        silent = abs(v[2, i] + v[3, i]) < 1e-6 * np.abs(v[:, i]).max()
+        kind = "acoustic" if acoustic else "silent" if silent else "polar"
         x = v[:, i] / np.sqrt(m)
         x = x / x[1] if abs(x[1]) > 1e-6 else x
-        print(f"{freq:9.1f} cm^-1  eigvec ({MAT['A']}, {MAT['B']}, O_x, O_y, O_z): "
+        print(f"{freq:9.1f} cm^-1 {kind:8s} eigvec ({MAT['A']}, {MAT['B']}, O_x, O_y, O_z): "
               + " ".join(f"{c:7.3f}" for c in x))
-        if i == 0:
+        if kind == "polar" and soft is None:
             soft = x
+            print(f"   lowest polar mode: {freq:.1f} cm^-1 (negative = unstable)")
     return soft
+
+
+def mode_from_displacement(disp, masses):
+    """The polar pattern of a relaxed polar structure along z (paper 003: the local-mode
+    basis fitted to the displacement between the cubic and the tetragonal phase).
+    disp: 5x3 displacements from the cubic positions in cell order A, B, O_x, O_y, O_z;
+    masses: the 5 atomic masses.  The uniform translation (free in a relaxation) is removed
+    by fixing the centre of mass, the gauge of a Gamma phonon eigenvector, so the result
+    compares directly with the phonon stage's.  Returns (xi, offaxis): xi in cell order with
+    B = 1 (O_x, O_y averaged: equal by the 4mm symmetry), and the largest x, y or O_x - O_y
+    difference, which a P4mm structure has none of."""
+    disp = np.asarray(disp, float)
+    m = np.asarray(masses, float)
+    z = disp[:, 2] - (m @ disp[:, 2]) / m.sum()
+    offaxis = max(np.abs(disp[:, :2] - (m @ disp[:, :2]) / m.sum()).max(), abs(z[2] - z[3]))
+    z[2] = z[3] = 0.5 * (z[2] + z[3])
+    return z / z[1], offaxis
+
+
+def polar_relax(st, ecut=600, k=6, fmax=0.005):
+    """The tetragonal (P4mm) polar phase at the cubic a (MAT['a']): internal coordinates
+    relaxed by BFGS from a small polar start along z, the cell fixed.  Returns the
+    displacement pattern (cell order, B = 1) from mode_from_displacement."""
+    key = f"relax_fixed_{ecut}_{k}"
+    a = MAT["a"]
+    if key not in st.done:
+        from ase.optimize import BFGS
+
+        start = np.zeros((5, 3))  # A and B up, O down: any polar start relaxes to P4mm
+        start[:, 2] = [0.10, 0.08, -0.08, -0.04, -0.04]
+        atoms = cell(a, start)
+        atoms.calc = calc(atoms, ecut, k, os.path.join(st.outdir, key + ".txt"))
+        t0 = time.time()
+        opt = BFGS(atoms, maxstep=0.05, logfile=os.path.join(st.outdir, key + ".bfgs"),
+                   trajectory=os.path.join(st.outdir, key + ".traj"))
+        opt.run(fmax=fmax, steps=60)
+        f = atoms.get_forces()
+        r = {"key": key, "ecut": ecut, "k": k, "a": a, "energy": atoms.get_potential_energy(),
+             "positions": atoms.positions.tolist(), "forces": f.tolist(),
+             "stress_GPa": (atoms.get_stress(voigt=True) / 1e9 * 1.602176634e-19 / 1e-30).tolist(),
+             "steps": opt.nsteps, "fmax": float(np.abs(f).max()), "seconds": time.time() - t0}
+        with open(st.path, "a") as fh:
+            fh.write(json.dumps(r) + "\n")
+        st.done[key] = r
+    r = st.done[key]
+    cub = cell(a)
+    disp = np.array(r["positions"]) - cub.positions
+    xi, off = mode_from_displacement(disp, cub.get_masses())
+    e0 = st.run(f"cubic_{ecut}_{k}_{a:.3f}", cell(a), ecut, k)["energy"]
+    zpar = disp[:, 2] - (cub.get_masses() @ disp[:, 2]) / cub.get_masses().sum()
+    print(f"P4mm at a = {a:.3f} (cell fixed): E - E_cubic = {1e3 * (r['energy'] - e0):.1f} meV, "
+          f"{r['steps']} BFGS steps, largest force {r['fmax']:.4f} eV/A, {r['seconds']:.0f} s")
+    print(f"   displacements z, centre of mass fixed ({MAT['A']}, {MAT['B']}, O_x, O_y, O_z): "
+          + " ".join(f"{c:7.4f}" for c in zpar) + f" A; off-axis {off:.1e} A")
+    print("   stress (GPa, Voigt): " + " ".join(f"{c:.2f}" for c in r["stress_GPa"]))
+    print("   pattern (B = 1): " + " ".join(f"{c:7.3f}" for c in xi))
+    return xi
+
+
+def fit_order(x):
+    """Cell order (A, B, O_x, O_y, O_z) of a z pattern -> the fit file's xi order
+    (A, B, X_par, X_perp, X_perp), normalised to unit length."""
+    xi = np.asarray(x, float)[[0, 1, 4, 2, 3]]
+    return xi / np.linalg.norm(xi)
 
 
 XI_FIT = np.array([0.011, 1.0, -1.514, -0.786, -0.786])  # the phonon stage's soft mode
@@ -216,13 +293,12 @@ def born(st, ecut=600, k=6, h=0.01):
 
 def mode_pattern(st):
     """The soft mode (A, B, O_apical, O_perp, O_perp), normalised: BaTiO3's documented
-    one, else this material's own Gamma soft mode (phonon stage)."""
-    if MAT["formula"] == "BaTiO3":
-        xi = XI_FIT
-    else:
-        x = phonon(st, 600, 6)  # cell order A, B, O_x, O_y, O_z
-        xi = x[[0, 1, 4, 2, 3]]
-    return xi / np.linalg.norm(xi)
+    one, else this material's own Gamma soft mode (phonon stage) or, with --xi relax, the
+    pattern of its relaxed P4mm phase (polar_relax stage; paper 003's choice for PbTiO3)."""
+    if MAT["formula"] == "BaTiO3" and MAT["xi"] == "phonon":
+        return XI_FIT / np.linalg.norm(XI_FIT)
+    x = polar_relax(st, 600, 6) if MAT["xi"] == "relax" else phonon(st, 600, 6)
+    return fit_order(x)
 
 
 def zstar(st, ecut=600, k=6, h=0.01):
@@ -233,9 +309,50 @@ def zstar(st, ecut=600, k=6, h=0.01):
     for sgn in (1, -1):
         d = np.zeros((5, 3))
         d[:, 2] = sgn * h * xi[[0, 1, 3, 4, 2]]
-        ph.append(berry_phase(st, f"zstar_{ecut}_{k}_{sgn:+d}", cell(MAT["a_born"], d), ecut, k))
+        src = "" if MAT["xi"] == "phonon" else "_" + MAT["xi"]
+        ph.append(berry_phase(st, f"zstar_{ecut}_{k}{src}_{sgn:+d}", cell(MAT["a_born"], d),
+                              ecut, k))
     zs = charge(ph, h)
     print(f"local-mode charge Z* = V dP/du = {abs(zs):.3f} e (xi normalised, u {h} A)")
+
+
+def afd_cell(a, deg):
+    """The 10-atom cell of the R-point tilt (fcc lattice a (0,1,1), a (1,0,1), a (1,1,0)):
+    the 5-atom cells at 0 and a x, whose octahedra rotate about z by +deg and -deg (the
+    a0a0c- pattern).  Each equatorial X moves by s (a/2) tan(deg) perpendicular to its B-X
+    bond (s the parity of its cell; both B neighbours agree), the apical X stays."""
+    base = np.array([[0, 0, 0], [.5, .5, .5], [0, .5, .5], [.5, 0, .5], [.5, .5, 0]]) * a
+    d = 0.5 * a * np.tan(np.radians(deg))
+    pos, sym = [], []
+    for s, origin in ((1, np.zeros(3)), (-1, np.array([a, 0, 0]))):
+        p = base + origin
+        p[2, 1] -= s * d  # X_x = B - a/2 x: z x (-x) = -y
+        p[3, 0] += s * d  # X_y = B - a/2 y: z x (-y) = +x
+        pos.extend(p)
+        sym.extend([MAT["A"], MAT["B"], "O", "O", "O"])
+    return Atoms(sym, positions=pos, cell=a * np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]]),
+                 pbc=True)
+
+
+def afd(st, ecut=600, k=4, angles=(0, 2, 4, 6, 8)):
+    """Energy per formula unit against the R-point tilt angle about z at the cubic a
+    (the 10-atom cell, k x k x k Monkhorst-Pack in it): a double well where the cubic
+    phase is unstable to octahedral rotations (SrTiO3's 105 K transition)."""
+    e = {x: st.run(f"afd_{ecut}_{k}_{x}", afd_cell(MAT["a"], x), ecut, k)["energy"] / 2
+         for x in angles}
+    for x in angles:
+        print(f"tilt {x:4.1f} deg: E - E(0) = {1e3 * (e[x] - e[0]):8.2f} meV/f.u., "
+              f"{st.done[f'afd_{ecut}_{k}_{x}']['seconds']:.0f} s")
+    # E = c2 t^2 + c4 t^4 through the points (t in degrees): depth and angle of the minimum
+    t = np.array([x for x in angles if x])
+    c2, c4 = np.linalg.lstsq(np.column_stack([t ** 2, t ** 4]),
+                             np.array([e[x] - e[0] for x in t]), rcond=None)[0]
+    if c2 < 0 < c4:
+        tm = np.sqrt(-c2 / (2 * c4))
+        print(f"double well: minimum at {tm:.1f} deg, depth {1e3 * c2 ** 2 / (4 * c4):.2f} meV/f.u."
+              f" (fit E = c2 t^2 + c4 t^4: c2 {1e3 * c2:.3f}, c4 {1e3 * c4:.5f} meV/deg^n)")
+    else:
+        print(f"no double well in this range (c2 {1e3 * c2:.3f}, c4 {1e3 * c4:.5f} meV/deg^n)")
 
 
 def super40(st, ecut, k):
@@ -262,6 +379,10 @@ def main():
             MAT.update(formula=val, A=m.group(1), B=m.group(2))
         elif key == "--a":
             MAT["a"] = MAT["a_born"] = float(val)
+        elif key == "--xi":
+            if val not in ("phonon", "relax"):
+                raise SystemExit(f"--xi {val}: expected phonon or relax")
+            MAT["xi"] = val
         else:
             raise SystemExit(f"unknown option {key}")
     os.makedirs(outdir, exist_ok=True)
@@ -280,11 +401,22 @@ def main():
         elif stage == "kgamma":  # the k-points of a 2x2x2 supercell with 2x2x2 / 3x3x3 meshes
             compare(st, "kg", [(600, "4g"), (600, "6g")])
         elif stage == "phonon":
-            phonon(st, 600, 6)
+            x = phonon(st, 600, 6)
+            print("xi (A, B, X_par, X_perp, X_perp), normalised: "
+                  + " ".join(f"{c:.4f}" for c in fit_order(x)))
+        elif stage == "polar_relax":
+            x = polar_relax(st, 600, 6)
+            xi = fit_order(x)
+            print("xi (A, B, X_par, X_perp, X_perp), normalised: "
+                  + " ".join(f"{c:.4f}" for c in xi))
+            xp = fit_order(phonon(st, 600, 6))
+            print(f"overlap with the Gamma soft mode |xi . xi_phonon| = {abs(xi @ xp):.4f}")
         elif stage == "born" or stage.startswith("born:"):
             born(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage == "zstar" or stage.startswith("zstar:"):
             zstar(st, *(int(x) for x in stage.split(":")[1:3]))
+        elif stage == "afd" or stage.startswith("afd:"):
+            afd(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage.startswith("super"):
             ecut, k = stage.split(":")[1:3]
             super40(st, int(ecut), k if k.endswith("g") else int(k))

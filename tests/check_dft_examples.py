@@ -1,0 +1,77 @@
+"""check_dft_examples.py - every GPAW fit file of examples/dft runs: the file with only
+the engine's settings swapped for ASE's Lennard-Jones (the test calculator of
+ase_runner.py), a short run (20 MD steps), one rank and a temporary output directory,
+so that everything else (reference header, sites, dof with omega, xi, masses, basis,
+pressure, temperatures, md, threshold) is read by `fit` as the real run would.  The
+fitted model must carry the reference's dof and sites, the u mass sum_k m_k xi_k^2 of the
+file's normalised xi (computed here from the file), the v mass m_A + m_B + 3 m_X, the
+reference's omega mass, and omega terms when omega is a degree of freedom.
+usage: check_dft_examples.py FIT_EXE EXAMPLES_DFT_DIR"""
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import check, done  # noqa: E402
+
+fit_exe, exdir = sys.argv[1], os.path.abspath(sys.argv[2])
+LJ = '{"calculator": "lj", "sigma": 1.7, "epsilon": 0.05, "rc": 5.2}\n'
+
+
+def swap(text, key, value):
+    """Replace the value of the first line `  key: ...` (any indent), comments dropped."""
+    out, n = re.subn(rf"(?m)^(\s*{key}:)\s*[^\n]*$", rf"\g<1> {value}", text, count=1)
+    return out if n else None
+
+
+files = sorted(glob.glob(os.path.join(exdir, "*_fit*.yaml")))
+gpaw = [f for f in files if yaml.safe_load(open(f))["engine"].get("type") == "gpaw"]
+check(len(gpaw) >= 3, f"{len(gpaw)} GPAW fit files in {exdir}")
+for path in gpaw:
+    name = os.path.basename(path)
+    spec = yaml.safe_load(open(path))
+    ref = yaml.safe_load(open(os.path.join(exdir, spec["reference"])))
+    with tempfile.TemporaryDirectory() as tmp:
+        lj = os.path.join(tmp, "lj.json")
+        with open(lj, "w") as fh:
+            fh.write(LJ)
+        text = open(path).read()
+        for key, value in (("reference", os.path.join(exdir, spec["reference"])),
+                           ("settings", lj), ("ranks", 1), ("steps", 20),
+                           ("heldout_every", 10), ("dir", os.path.join(tmp, "out"))):
+            new = swap(text, key, value)
+            text = new if new is not None else text
+        fitfile = os.path.join(tmp, name)
+        with open(fitfile, "w") as fh:
+            fh.write(text)
+        run = subprocess.run([fit_exe, "--quiet", fitfile], capture_output=True, text=True,
+                             timeout=300)
+        ok = run.returncode == 0 and os.path.exists(os.path.join(tmp, "out", "model.yaml"))
+        check(ok, f"{name}: fit with Lennard-Jones, 20 steps: exit {run.returncode}"
+              + ("" if ok else ": " + (run.stderr.strip().splitlines() or ["?"])[-1]))
+        if not ok:
+            continue
+        model = yaml.safe_load(open(os.path.join(tmp, "out", "model.yaml")))
+    check(model["dof"] == ref["dof"] and model.get("sites") == ref.get("sites"),
+          f"{name}: dof {model['dof']} and sites {model.get('sites')} are the reference's")
+    m = np.array(spec["engine"]["masses"], float)
+    xi = np.array(spec["engine"]["xi"], float)
+    xi /= np.linalg.norm(xi)
+    mk = m[[0, 1, 2, 2, 2]]
+    want = {"u": mk @ xi ** 2, "v": m[0] + m[1] + 3 * m[2]}
+    if "omega" in ref["dof"]:
+        want["omega"] = ref["masses"]["omega"]
+    worst = max(abs(model["masses"][k] - v) / v for k, v in want.items())
+    check(worst < 1e-12, f"{name}: masses {model['masses']} from xi and the atoms "
+          f"(u {want['u']:.3f} amu), worst rel {worst:.1e}")
+    if "omega" in ref["dof"]:
+        nw = sum(1 for t in model["terms"] if re.search(r"\bw[xyz]", t["expr"]))
+        check(nw > 0, f"{name}: {nw} omega terms in the fitted model")
+
+done()
