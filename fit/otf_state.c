@@ -54,7 +54,10 @@ static uint64_t config_hash(const fit_config *c) {
     const fit_child_opts *o = &c->child;
     fnv(&h, &c->engine, sizeof c->engine);
     fnv(&h, o->settings, strlen(o->settings));
-    fnv(&h, o->species, sizeof o->species);
+    /* A, B, X as before alloys existed (so older checkpoints still resume),
+     * then the alloy's second species when there is one */
+    fnv(&h, o->species, 3 * sizeof o->species[0]);
+    if (o->species[3][0]) fnv(&h, o->species[3], sizeof o->species[3]);
     fnv(&h, o->xi, sizeof o->xi);
     fnv(&h, o->masses, sizeof o->masses);
     fnv(&h, &o->remove_mean_force, sizeof o->remove_mean_force);
