@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "testfile.h"
+
 int fittest_run(const char *path, long first, int finish, int resume, long *done, hf_err *err) {
   fit_config c;
   fit_run *r;
@@ -21,18 +23,10 @@ int fittest_run(const char *path, long first, int finish, int resume, long *done
   return st == HF_FAIL ? HF_FAIL : HF_OK;
 }
 
-char *fittest_slurp(const char *path, long *n) {
-  FILE *f = fopen(path, "rb");
-  *n = 0;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)*n + 1);
-  *n = b ? (long)fread(b, 1, (size_t)*n, f) : 0;
-  if (b) b[*n] = 0;
-  fclose(f);
-  return b;
+char *fittest_slurp(const char *root, const char *dir, const char *name, long *n) {
+  char path[3200];
+  snprintf(path, sizeof path, "%s/%s/%s", root, dir, name);
+  return testfile_read_n(path, n);
 }
 
 int fittest_truth(const hf_model *m, hf_sat_set *s, double **w, double *residual, hf_err *err) {

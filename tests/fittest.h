@@ -1,6 +1,6 @@
 /* fittest.h - helpers of the fit tests (test_otf.c, test_alloy_fit.c,
- * test_fit_child.c, test_child_alloy.c): run a fit file in parts, read a file
- * whole, and the hidden model's coefficients in the default SAT basis. */
+ * test_fit_child.c, test_child_alloy.c): run a fit file in parts, read a run
+ * file whole, and the hidden model's coefficients in the default SAT basis. */
 #ifndef HF_FITTEST_H
 #define HF_FITTEST_H
 
@@ -12,8 +12,9 @@
  * files; *done (may be NULL) gets the step reached. */
 int fittest_run(const char *path, long first, int finish, int resume, long *done, hf_err *err);
 
-/* The whole file (NUL-terminated; NULL if it cannot be read); *n its length. */
-char *fittest_slurp(const char *path, long *n);
+/* The whole file root/dir/name (NUL-terminated; NULL if it cannot be read);
+ * *n its length. */
+char *fittest_slurp(const char *root, const char *dir, const char *name, long *n);
 
 /* s = paper 003's default basis for m's degrees of freedom and sites, and
  * w[s->n] = the coefficients of m's terms decomposed in it (an independent

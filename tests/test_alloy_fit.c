@@ -217,12 +217,6 @@ static int heff_runs(const char *heff) {
 }
 
 /* ---- 4. resume */
-static char *slurp(const char *dir, const char *name, long *n) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s/%s", tmp, dir, name);
-  return fittest_slurp(path, n);
-}
-
 static void copy_file(const char *from, const char *to) {
   char cmd[2600];
   snprintf(cmd, sizeof cmd, "cp %s/%s %s/%s", tmp, from, tmp, to);
@@ -259,7 +253,7 @@ static int resume(void) {
                          "coefficients.tsv"};
   for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
     long na, nb;
-    char *a = slurp("A", files[k], &na), *b = slurp("B", files[k], &nb);
+    char *a = fittest_slurp(tmp, "A", files[k], &na), *b = fittest_slurp(tmp, "B", files[k], &nb);
     const int same = a && b && na == nb && !memcmp(a, b, (size_t)na);
     printf("resume: %-18s %8ld bytes, identical: %s\n", files[k], na, same ? "yes" : "NO");
     CHECK(same, "%s differs after stop, rollback and resume", files[k]);

@@ -67,16 +67,10 @@ static long count_calls(const char *name) {
   return n;
 }
 
-static char *slurp(const char *name, const char *file, long *n) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s/%s", tmp, name, file);
-  return fittest_slurp(path, n);
-}
-
 /* The energies of a run's train.xyz frames (at most max); their number. */
 static long energies(const char *name, double *e, long max) {
   long n, k = 0;
-  char *b = slurp(name, "train.xyz", &n), *p = b;
+  char *b = fittest_slurp(tmp, name, "train.xyz", &n), *p = b;
   for (; p && k < max && (p = strstr(p, " energy=")); p++) e[k++] = strtod(p + 8, NULL);
   free(b);
   return k;
@@ -94,7 +88,7 @@ static int same_energies(const char *name, const char *label) {
 
 static long frames(const char *name) {
   long n;
-  char *b = slurp(name, "train.xyz", &n), *p = b;
+  char *b = fittest_slurp(tmp, name, "train.xyz", &n), *p = b;
   long k = 0;
   for (; p && (p = strstr(p, "heff_step=")); p++) k++; /* one per frame's comment line */
   free(b);
@@ -192,7 +186,8 @@ int main(int argc, char **argv) {
   CHECK(count_calls("cut") == calls, "no call repeated: %ld call directories, %ld calls",
         count_calls("cut"), calls);
   long n1, n2;
-  char *a = slurp("full", "train.xyz", &n1), *b = slurp("cut", "train.xyz", &n2);
+  char *a = fittest_slurp(tmp, "full", "train.xyz", &n1),
+       *b = fittest_slurp(tmp, "cut", "train.xyz", &n2);
   CHECK(a && b && n1 == n2 && !memcmp(a, b, (size_t)n1),
         "resumed train.xyz equals the uninterrupted one (%ld vs %ld bytes)", n2, n1);
   free(a), free(b);

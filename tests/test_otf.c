@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "fittest.h"
+#include "testfile.h"
 
 static char tmp[] = "/tmp/test_otf_XXXXXX";
 
@@ -43,12 +44,6 @@ static int run(const char *name, long first, long *done, int finish, int resume,
   char path[1200];
   snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
   return fittest_run(path, first, finish, resume, done, err);
-}
-
-static char *slurp(const char *dir, const char *name, long *n) {
-  char path[600];
-  snprintf(path, sizeof path, "%s/%s/%s", tmp, dir, name);
-  return fittest_slurp(path, n);
 }
 
 /* 1 if the model.yaml files of runs a and b have the same coefficients and
@@ -77,7 +72,7 @@ static void copy_file(const char *from, const char *to) {
   long n;
   char path[600];
   snprintf(path, sizeof path, "%s/%s", tmp, from);
-  char *b = fittest_slurp(path, &n);
+  char *b = testfile_read_n(path, &n);
   if (!b) return;
   snprintf(path, sizeof path, "%s/%s", tmp, to);
   FILE *f = fopen(path, "wb");
@@ -176,7 +171,7 @@ static int refit(const char *models) {
   fprintf(f, "supercell: [3, 3, 3]\nsteps: 1500\nseed: 3\n");
   fclose(f);
   long n0, n1;
-  char *before = slurp("wrongz", "train.xyz", &n0);
+  char *before = fittest_slurp(tmp, "wrongz", "train.xyz", &n0);
   fit_config c;
   fit_run *r;
   char data[1200];
@@ -187,7 +182,7 @@ static int refit(const char *models) {
   CHECK(strstr(fit_run_summary(r), "refit of the training set") != NULL, "summary: %s",
         fit_run_summary(r));
   fit_run_free(r);
-  char *after = slurp("wrongz", "train.xyz", &n1);
+  char *after = fittest_slurp(tmp, "wrongz", "train.xyz", &n1);
   CHECK(n0 == n1 && before && after && !memcmp(before, after, (size_t)n0),
         "the source training set is left as it was");
   free(before);
@@ -248,7 +243,7 @@ static int resume_after_kill(const char *models) {
   /* roll the checkpoint back behind appended results and leave a torn frame */
   copy_file("B.ckpt.early", "B/fit.ckpt");
   long n;
-  char *train = slurp("B", "train.xyz", &n);
+  char *train = fittest_slurp(tmp, "B", "train.xyz", &n);
   snprintf(path, sizeof path, "%s/B/train.xyz", tmp);
   FILE *f = fopen(path, "ab");
   fwrite(train, 1, 700, f); /* the start of a frame, cut inside a line */
@@ -260,7 +255,7 @@ static int resume_after_kill(const char *models) {
                          "heldout.tsv", "parity_train.tsv", "coefficients.tsv"};
   for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
     long na, nb;
-    char *a = slurp("A", files[k], &na), *b = slurp("B", files[k], &nb);
+    char *a = fittest_slurp(tmp, "A", files[k], &na), *b = fittest_slurp(tmp, "B", files[k], &nb);
     CHECK(a && b && na == nb && !memcmp(a, b, (size_t)na), "%s differs after kill + resume",
           files[k]);
     printf("%-18s %8ld bytes, identical: %s\n", files[k], na,
@@ -296,7 +291,8 @@ static int engine_failures(const char *models) {
   fit_stats s = *fit_run_get_stats(r);
   fit_run_free(r);
   long n;
-  char *calls = slurp("F", "calls.tsv", &n), *train = slurp("F", "train.xyz", &n);
+  char *calls = fittest_slurp(tmp, "F", "calls.tsv", &n),
+       *train = fittest_slurp(tmp, "F", "train.xyz", &n);
   long logged = 0, frames = 0;
   for (char *p = calls; p && (p = strstr(p, "engine call failed")); p++) logged++;
   for (char *p = train; p && (p = strstr(p, "\n8\nLattice")); p++) frames++;

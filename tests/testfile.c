@@ -5,17 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *testfile_read(const char *path) {
+char *testfile_read_n(const char *path, long *n) {
+  long got = 0;
   FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)n + 1);
-  if (b) b[fread(b, 1, (size_t)n, f)] = 0;
-  fclose(f);
+  char *b = NULL;
+  if (f) {
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    if ((b = malloc((size_t)size + 1))) b[got = (long)fread(b, 1, (size_t)size, f)] = 0;
+    fclose(f);
+  }
+  if (n) *n = got;
   return b;
 }
+
+char *testfile_read(const char *path) { return testfile_read_n(path, NULL); }
 
 void testfile_write(const char *path, const char *text) {
   FILE *f = fopen(path, "w");

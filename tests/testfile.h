@@ -6,6 +6,8 @@
 
 /* The whole file as a NUL-terminated string (caller frees), or NULL. */
 char *testfile_read(const char *path);
+/* The same with its length in bytes in *n (0 when it cannot be read). */
+char *testfile_read_n(const char *path, long *n);
 /* Writes text to path (a test then fails on what it reads back). */
 void testfile_write(const char *path, const char *text);
 /* Writes dir/run.yaml, "model: m.yaml" and "temperatures: [10]" followed by
