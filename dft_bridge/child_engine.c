@@ -195,11 +195,11 @@ static int run(child_ctx *c, const hf_fields *s, const char *fixed, hf_child_res
 /* The undistorted cell (of s's occupation for an alloy: its energy differs
  * between arrangements, and the model has no sigma-only terms), computed
  * once in RUN/reference or RUN/reference_HASH and reused from there. */
-static int reference(child_ctx *c, const hf_fields *s, hf_err *err) {
+static int reference(child_ctx *c, const hf_fields *s, uint64_t key, hf_err *err) {
   hf_child_result res = {.forces = c->f};
   char name[64] = "reference", path[PATH_LEN];
   if (c->alloy_site >= 0) {
-    c->ref_key = hf_fnv1a(HF_FNV_OFFSET, s->sigma, c->mm.lat.n * sizeof *s->sigma);
+    c->ref_key = key;
     snprintf(name, sizeof name, "reference_%016llx", (unsigned long long)c->ref_key);
     memcpy(c->zero.sigma, s->sigma, c->mm.lat.n * sizeof *s->sigma);
   }
@@ -222,10 +222,10 @@ static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
                      "child engine: sigma of cell %zu is %g (expected 0 for the host, 1 for "
                      "the second species)",
                      i, s->sigma[i]);
-  if (c->alloy_site >= 0 &&
-      hf_fnv1a(HF_FNV_OFFSET, s->sigma, c->mm.lat.n * sizeof *s->sigma) != c->ref_key)
-    c->have_reference = 0; /* another occupation: its own energy zero */
-  if (!c->have_reference && reference(c, s, err)) return HF_FAIL;
+  const uint64_t key =
+      c->alloy_site >= 0 ? hf_fnv1a(HF_FNV_OFFSET, s->sigma, c->mm.lat.n * sizeof *s->sigma) : 0;
+  if (key != c->ref_key) c->have_reference = 0; /* another occupation: its own energy zero */
+  if (!c->have_reference && reference(c, s, key, err)) return HF_FAIL;
   hf_child_result res = {.forces = c->f};
   if (run(c, s, NULL, &res, err)) return HF_FAIL;
   /* Pulay stress: at a0 (the engine's own equilibrium) the true stress is
