@@ -13,18 +13,26 @@ import numpy as np
 from ase.io import read
 
 fit, models = sys.argv[1], os.path.abspath(sys.argv[2])
-with tempfile.TemporaryDirectory() as d:
-    path = os.path.join(d, "f.yaml")
+
+
+def fit_frames(d, out, engine, extra=""):
+    """Runs a 60-step fit on 2x3x2 cells with the given engine line in d;
+    returns the frames ASE reads from out/train.xyz."""
+    path = os.path.join(d, f"{out}.yaml")
     with open(path, "w") as f:
         f.write(f"""reference: {models}/BaTiO3_ZVR1995.yaml
-engine: {{type: model, model: {models}/BaTiO3_ZVR1995.yaml}}
-supercell: [2, 3, 2]
+engine: {engine}
+{extra}supercell: [2, 3, 2]
 steps: 60
 pressure: -4.8
-output: {{dir: out, progress: false}}
+output: {{dir: {out}, progress: false}}
 """)
     subprocess.run([fit, "--quiet", path], check=True, stdout=subprocess.DEVNULL)
-    frames = read(os.path.join(d, "out", "train.xyz"), index=":")
+    return read(os.path.join(d, out, "train.xyz"), index=":")
+
+
+with tempfile.TemporaryDirectory() as d:
+    frames = fit_frames(d, "out", f"{{type: model, model: {models}/BaTiO3_ZVR1995.yaml}}")
     calls = sum(1 for line in open(os.path.join(d, "out", "calls.tsv")) if not line.startswith("#"))
     bad = 0
     assert len(frames) == calls and calls >= 6, (len(frames), calls)
@@ -47,17 +55,8 @@ output: {{dir: out, progress: false}}
     with open(alloy, "w") as f:
         f.write(zvr.replace("dof: [u, v, eta]", "dof: [u, v, eta, sigma]")
                 .replace("sites: {u: B, v: A}", "sites: {u: B, v: A, sigma: A}"))
-    with open(path, "w") as f:
-        f.write(f"""reference: {models}/BaTiO3_ZVR1995.yaml
-engine: {{type: model, model: {alloy}}}
-occupation: {{site: A, composition: 0.25, every: 20}}
-supercell: [2, 3, 2]
-steps: 60
-pressure: -4.8
-output: {{dir: alloy_out, progress: false}}
-""")
-    subprocess.run([fit, "--quiet", path], check=True, stdout=subprocess.DEVNULL)
-    frames = read(os.path.join(d, "alloy_out", "train.xyz"), index=":")
+    frames = fit_frames(d, "alloy_out", f"{{type: model, model: {alloy}}}",
+                        "occupation: {site: A, composition: 0.25, every: 20}\n")
     sums = [float(a.arrays["sigma"].sum()) for a in frames]
     arrangements = {tuple(a.arrays["sigma"]) for a in frames}
     print(f"alloy: ASE read {len(frames)} frames, Sr per frame {sorted(set(sums))}, "
