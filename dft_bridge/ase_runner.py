@@ -124,6 +124,8 @@ def make_calculator(s):
             kw["convergence"] = s["convergence"]
         if "setups" in s:
             kw["setups"] = s["setups"]
+        if "mixer" in s:  # e.g. {"beta": 0.1, "history": 5, "weight": 50}
+            kw["mixer"] = s["mixer"]
         return GPAW(**kw)
     raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw, cp2k, espresso, vasp)")
 

@@ -36,7 +36,7 @@ void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields
   }
 }
 
-void hf_local_header(FILE *f, int has_sigma, int has_w) {
+void hf_local_header(FILE *f, const hf_model *m, int has_sigma, int has_w) {
   fprintf(f,
           "# heff local structure per temperature (averages over the samples)\n"
           "# units: T K; frac_* fraction of cells whose own u is C/T/O/R (threshold as the main "
@@ -44,6 +44,13 @@ void hf_local_header(FILE *f, int has_sigma, int has_w) {
           "sigma 0/1; uR_*, uM_* mean |R-|, |M-point| amplitude of u Angstrom; R_*, M_* the same "
           "for omega rad; tilt_* degrees "
           "(2 x amplitude, paper 003 Eq. 1)\n");
+  if (has_sigma) {
+    const int site = m->sigma_site >= 0 ? m->sigma_site : m->site[0];
+    fprintf(f, "# alloy species on the %s sites: s0 = %s (sigma 0), s1 = %s (sigma 1)\n",
+            site == HF_SITE_A ? "A" : "B",
+            m->alloy_species[0][0] ? m->alloy_species[0] : "host (unnamed in the model)",
+            m->alloy_species[1][0] ? m->alloy_species[1] : "second species (unnamed in the model)");
+  }
   fprintf(f, "T_K\tsamples\tfrac_C\tfrac_T\tfrac_O\tfrac_R");
   const int ns = has_sigma ? 2 : 1;
   for (int sp = 0; sp < ns; sp++) {

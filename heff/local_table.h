@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "fields.h"
+#include "model.h"
 
 typedef struct {
   long samples;
@@ -26,8 +27,9 @@ typedef struct {
 
 void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields *x,
                          double threshold);
-/* Header lines with units; has_sigma and has_w choose the column groups. */
-void hf_local_header(FILE *f, int has_sigma, int has_w);
+/* Header lines with units; has_sigma and has_w choose the column groups; with
+ * sigma a line names the two alloy species from the model (alloy_species). */
+void hf_local_header(FILE *f, const hf_model *m, int has_sigma, int has_w);
 /* One row of averages at temperature T (Glazer label from the mean
  * amplitudes with zero = 0.25 degree of tilt and equal = 10%). */
 void hf_local_row(FILE *f, double T, const hf_local_acc *a, int has_sigma, int has_w);

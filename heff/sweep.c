@@ -419,7 +419,7 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
            s->warning[0] ? "; WARNING: " : "", s->warning);
   hf_table_header(s->table, s->m, method_name(c->method), extra);
   hf_terms_header(s->terms, s->m);
-  hf_local_header(s->local, s->x.sigma != NULL, s->x.w[0] != NULL);
+  hf_local_header(s->local, s->m, s->x.sigma != NULL, s->x.w[0] != NULL);
   return open_series(s, 0, err);
 }
 

@@ -209,6 +209,8 @@ static int test_alloy(void) {
   hf_model m;
   char mpath[400], path[400], text[1024];
   REQUIRE_OK(testmodel_kitchen_sink(&m, 1, &err), err);
+  snprintf(m.alloy_species[0], sizeof m.alloy_species[0], "Pb");
+  snprintf(m.alloy_species[1], sizeof m.alloy_species[1], "Sr");
   snprintf(mpath, sizeof mpath, "%s/alloy.yaml", dir);
   REQUIRE_OK(hf_model_save(&m, mpath, &err), err);
   hf_model_free(&m);
@@ -233,6 +235,8 @@ static int test_alloy(void) {
   char *local = testfile_read(path);
   CHECK(local && strstr(local, "s1_frac_R") && strstr(local, "glazer"),
         "local table lacks the species or tilt columns");
+  CHECK(local && strstr(local, "s0 = Pb (sigma 0), s1 = Sr (sigma 1)"),
+        "local table does not name the alloy species");
   free(local);
   /* occupation with a model without sigma; a sigma model without occupation */
   const char *bad[2][2] = {
