@@ -22,7 +22,7 @@ RESULT format (one keyword per line; numbers with 17 significant digits):
 SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..[, "species":
 {"Zr": {"sigma": .., "epsilon": ..}}]} (per-element Lennard-Jones, see species_lj)
 or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
-"maxiter": 300, "convergence": {...}, "setups": {...}}, or calculator "cp2k",
+"maxiter": 300, "convergence": {...}, "setups": {...}, "mixer": {...}}, or calculator "cp2k",
 "espresso" or "vasp" (engines/: each module's docstring lists its keys; file
 mode only); a "simulate" key
 there acts as --simulate.  --simulate fakes a failure (for the tests): exit
