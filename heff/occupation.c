@@ -16,22 +16,29 @@ static size_t count_of(const hf_lattice *lat, double x) {
   return (size_t)lround(x * (double)lat->n);
 }
 
-int hf_occ_random(const hf_lattice *lat, double x, hf_rng *r, double *sigma, hf_err *err) {
+int hf_occ_random_in(const hf_lattice *lat, double x, const unsigned char *skip, hf_rng *r,
+                     double *sigma, hf_err *err) {
   if (check_x(x, err)) return HF_FAIL;
-  size_t n = lat->n, k = count_of(lat, x);
-  size_t *idx = malloc(n * sizeof *idx);
+  size_t *idx = malloc(lat->n * sizeof *idx);
   if (!idx) return hf_fail(err, "out of memory");
-  for (size_t i = 0; i < n; i++) idx[i] = i;
+  size_t n = 0; /* the sites that take part, in index order */
+  for (size_t i = 0; i < lat->n; i++)
+    if (!skip || !skip[i]) idx[n++] = i;
+  const size_t k = (size_t)lround(x * (double)n);
   for (size_t i = 0; i < k; i++) { /* partial Fisher-Yates: the first k are a uniform subset */
     size_t j = i + (size_t)(hf_rng_uniform(r) * (double)(n - i));
     size_t t = idx[i];
     idx[i] = idx[j];
     idx[j] = t;
   }
-  memset(sigma, 0, n * sizeof *sigma);
+  memset(sigma, 0, lat->n * sizeof *sigma);
   for (size_t i = 0; i < k; i++) sigma[idx[i]] = 1;
   free(idx);
   return HF_OK;
+}
+
+int hf_occ_random(const hf_lattice *lat, double x, hf_rng *r, double *sigma, hf_err *err) {
+  return hf_occ_random_in(lat, x, NULL, r, sigma, err);
 }
 
 int hf_occ_rocksalt(const hf_lattice *lat, double *sigma, hf_err *err) {

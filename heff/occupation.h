@@ -23,6 +23,11 @@
 
 /* Exactly round(x N) sites of species 1, chosen uniformly (Fisher-Yates). */
 int hf_occ_random(const hf_lattice *lat, double x, hf_rng *r, double *sigma, hf_err *err);
+/* The same over the sites with skip[i] == 0 only (round(x N_taking_part)
+ * of them); skipped sites get sigma = 0 (films: the vacuum).  skip NULL:
+ * hf_occ_random, with the same random numbers. */
+int hf_occ_random_in(const hf_lattice *lat, double x, const unsigned char *skip, hf_rng *r,
+                     double *sigma, hf_err *err);
 /* Rock-salt (G-type) order: sigma = 1 where x + y + z is odd (x = 1/2). */
 int hf_occ_rocksalt(const hf_lattice *lat, double *sigma, hf_err *err);
 /* Layers normal to axis (0, 1, 2): n1 layers of species 1, then n0 of the

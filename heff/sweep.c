@@ -88,22 +88,29 @@ static int init_fields(hf_sweep *s, hf_err *err) {
   return hf_initial_state(&s->c, &s->lat, &s->x, &r, err);
 }
 
-/* Vacuum layers (run-file key 'vacuum') hold no modes: zero there, whatever
- * the initial state says (they are then pinned at zero). */
-static void zero_vacuum(hf_sweep *s) {
-  const hf_run_config *c = &s->c;
+/* 1 if cell (x, y, z) of this rank's slab lies in a vacuum layer (run-file
+ * key 'vacuum'). */
+static int vacuum_cell(const hf_run_config *c, const hf_lattice *lat, int x, int y, int z) {
   const int a = c->vacuum_axis;
-  for (int k = 0; a >= 0 && k < c->nvacuum; k++)
-    for (int x = 0; x < s->lat.nx; x++)
-      for (int y = 0; y < s->lat.L[1]; y++)
-        for (int z = 0; z < s->lat.L[2]; z++) {
-          const int q = a == 0 ? s->lat.x0 + x : a == 1 ? y : z;
-          if (q < c->vacuum[k][0] || q >= c->vacuum[k][1]) continue;
-          for (int f = 0; f < 9; f++) {
-            double *v = hf_fields_comp(&s->x, f);
-            if (v) v[hf_index(&s->lat, x, y, z)] = 0;
-          }
+  if (a < 0) return 0;
+  const int q = a == 0 ? lat->x0 + x : a == 1 ? y : z;
+  for (int k = 0; k < c->nvacuum; k++)
+    if (q >= c->vacuum[k][0] && q < c->vacuum[k][1]) return 1;
+  return 0;
+}
+
+/* Vacuum layers hold no modes: zero there, whatever the initial state says
+ * (they are then pinned at zero). */
+static void zero_vacuum(hf_sweep *s) {
+  for (int x = 0; s->c.vacuum_axis >= 0 && x < s->lat.nx; x++)
+    for (int y = 0; y < s->lat.L[1]; y++)
+      for (int z = 0; z < s->lat.L[2]; z++) {
+        if (!vacuum_cell(&s->c, &s->lat, x, y, z)) continue;
+        for (int f = 0; f < 9; f++) {
+          double *v = hf_fields_comp(&s->x, f);
+          if (v) v[hf_index(&s->lat, x, y, z)] = 0;
         }
+      }
 }
 
 /* The whole configuration for the diagnostics, on rank 0 (collective). */
@@ -113,8 +120,27 @@ static const hf_fields *whole_config(hf_sweep *s) {
   return &s->xg;
 }
 
-/* sigma from the run file's 'occupation' (occupation.h); the result is
- * written next to the tables and summarised in *note. */
+/* Vacuum cells carry sigma = 0 (no species): with modes pinned at zero
+ * there, every monomial holding a vacuum cell's sigma or mode then vanishes.
+ * Generated patterns are cleared there; a file must have them 0. */
+static int clear_vacuum_sigma(hf_sweep *s, const unsigned char *vac, hf_err *err) {
+  for (size_t i = 0; i < s->lat.n; i++) {
+    if (!vac[i] || s->x.sigma[i] == 0) continue;
+    if (s->c.occ.pattern == HF_OCC_FILE) {
+      const size_t Lz = (size_t)s->lat.L[2], Ly = (size_t)s->lat.L[1];
+      return hf_fail(err,
+                     "%s: cell (%zu, %zu, %zu) lies in the vacuum but has sigma %g: expected 0 "
+                     "there (vacuum cells hold no species)",
+                     s->c.occ.file, i / (Ly * Lz), i / Lz % Ly, i % Lz, s->x.sigma[i]);
+    }
+    s->x.sigma[i] = 0;
+  }
+  return HF_OK;
+}
+
+/* sigma from the run file's 'occupation' (occupation.h), on the material
+ * cells when there is vacuum; the result is written next to the tables and
+ * summarised in *note. */
 static int init_occupation(hf_sweep *s, char *note, size_t cap, hf_err *err) {
   const hf_occ_config *o = &s->c.occ;
   const int has = s->x.sigma != NULL;
@@ -127,13 +153,25 @@ static int init_occupation(hf_sweep *s, char *note, size_t cap, hf_err *err) {
                    "%s: the model has alloy occupations (sigma): expected an 'occupation' key "
                    "(random, rocksalt, layered, core_shell, sro or file)",
                    s->c.path);
+  const size_t nvac = hf_run_config_vacuum_cells(&s->c);
+  if (nvac && (o->pattern == HF_OCC_CORE_SHELL || o->pattern == HF_OCC_SRO))
+    return hf_fail(err,
+                   "%s: key 'occupation': pattern %s is not defined on a film with vacuum "
+                   "(expected random, rocksalt, layered or file)",
+                   s->c.path, o->pattern == HF_OCC_SRO ? "sro" : "core_shell");
+  unsigned char *vac = nvac ? malloc(s->lat.n) : NULL;
+  if (nvac && !vac) return hf_fail(err, "out of memory");
+  for (int x = 0; vac && x < s->lat.L[0]; x++)
+    for (int y = 0; y < s->lat.L[1]; y++)
+      for (int z = 0; z < s->lat.L[2]; z++)
+        vac[hf_index(&s->lat, x, y, z)] = (unsigned char)vacuum_cell(&s->c, &s->lat, x, y, z);
   hf_rng r;
   hf_rng_split(&s->rng, 3, &r); /* its own stream */
   double *sg = s->x.sigma, reached = 0;
   int rc;
   switch (o->pattern) {
     case HF_OCC_RANDOM:
-      rc = hf_occ_random(&s->lat, o->composition, &r, sg, err);
+      rc = hf_occ_random_in(&s->lat, o->composition, vac, &r, sg, err);
       break;
     case HF_OCC_ROCKSALT:
       rc = hf_occ_rocksalt(&s->lat, sg, err);
@@ -155,11 +193,17 @@ static int init_occupation(hf_sweep *s, char *note, size_t cap, hf_err *err) {
       rc = hf_occ_read(o->file, &s->lat, sg, err);
       break;
   }
+  if (!rc && vac) rc = clear_vacuum_sigma(s, vac, err);
+  free(vac);
   if (rc) return hf_wrap(err, "%s: occupation", s->c.path);
   double x, a[3];
   hf_occ_measure(&s->lat, sg, &x, a);
-  snprintf(note, cap, ", occupation x %.4f, Warren-Cowley alpha1..3 %.3f %.3f %.3f", x, a[0], a[1],
-           a[2]);
+  if (nvac) /* (Warren-Cowley parameters would count the vacuum as host) */
+    snprintf(note, cap, ", occupation x %.4f of the %zu material cells (vacuum sigma 0)",
+             x * (double)s->lat.n / (double)(s->lat.n - nvac), s->lat.n - nvac);
+  else
+    snprintf(note, cap, ", occupation x %.4f, Warren-Cowley alpha1..3 %.3f %.3f %.3f", x, a[0],
+             a[1], a[2]);
   char path[1300];
   snprintf(path, sizeof path, "%s/%s_occupation.txt", s->c.out_dir, s->c.prefix);
   return hf_occ_write(path, &s->lat, sg, err);
@@ -464,11 +508,6 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
   rc = hf_pin_build(&s->pin, reg, nreg, c->path, &s->lat, hf_engine_field_mask(s->eng), err);
   if (!rc) rc = init_fields(s, err);
   if (!rc) zero_vacuum(s);
-  if (!rc && c->vacuum_axis >= 0 && s->x.sigma)
-    rc = hf_fail(err,
-                 "%s: key 'vacuum': not with alloy occupations (sigma): vacuum cells would "
-                 "keep their sigma terms",
-                 c->path);
   double beta[3];
   hf_run_config_engine_depolarization(c, m->dipole, beta);
   if (!rc && (beta[0] != 0 || beta[1] != 0 || beta[2] != 0) && !(m->eps_inf > 0))

@@ -19,7 +19,15 @@
  *  4. physics: a 4-layer film at -4.8 GPa, in-plane tensile strain 0.01,
  *     100 K: open circuit suppresses P_z (in-plane P survives), electrodes on
  *     the film let P_z develop;
- *  5. malformed 'vacuum' keys are rejected with file, line and expectation.
+ *  5. malformed 'vacuum' keys are rejected with file, line and expectation;
+ *  6. alloy films (sigma with vacuum): on a model with paper-003 spring terms
+ *     (neighbour sigma times own u and v) and sigma x strain, the energy and
+ *     dE/deta of a film do not depend on the vacuum thickness (4 material
+ *     layers + 4 or 8 vacuum layers, no dipoles) when the sweep's occupation
+ *     is used, and do when the vacuum keeps the layered pattern (control);
+ *     a random occupation puts exactly round(x N_mat) second-species sites
+ *     in the material; sro and core_shell patterns, and a file with sigma 1
+ *     in the vacuum, are refused.
  * Usage: test_vacuum models-dir; exit status 0 = pass. */
 #include <math.h>
 #include <stdlib.h>
@@ -28,8 +36,10 @@
 #include "check.h"
 #include "engine.h"
 #include "initial_state.h"
+#include "occupation.h"
 #include "sweep.h"
 #include "testconfig.h"
+#include "testmodels.h"
 #include "testfile.h"
 
 static const char *dir = "vacuum_tmp";
@@ -317,6 +327,163 @@ static int test_bad_input(void) {
   return 0;
 }
 
+/* ------------------------------------------------------ 6. alloy films */
+
+/* A smooth, cell-dependent value in [-1, 1] that does not depend on the
+ * supercell size: the same material state in supercells of any Lz. */
+static double wave(int x, int y, int z, int c) {
+  return sin(1.3 * x + 0.7 * y + 2.1 * z + 0.9 * c) * cos(0.4 * x - 1.1 * y + 0.3 * c);
+}
+
+/* The sweep's occupation of the alloy film run file path (hf_sweep_create
+ * writes it), read back into sigma. */
+static int film_occupation(const char *path, const hf_model *m, const char *out,
+                           const hf_lattice *lat, double *sigma, hf_err *err) {
+  hf_run_config c;
+  hf_sweep *s;
+  int resumed;
+  if (hf_run_config_load(&c, path, err) || hf_sweep_create(&s, &c, m, 0, &resumed, err))
+    return HF_FAIL;
+  hf_sweep_free(s);
+  char occ[300];
+  snprintf(occ, sizeof occ, "%s/%s/run_occupation.txt", dir, out);
+  return hf_occ_read(occ, lat, sigma, err);
+}
+
+static void write_alloy_run(const char *path, int Lz, const char *occ, const char *out) {
+  char text[800];
+  snprintf(text, sizeof text,
+           "model: alloy.yaml\nsupercell: [4, 4, %d]\nseed: 5\nmethod: hmc\n"
+           "temperatures: [50]\nvacuum: {axis: z, layers: [4, %d]}\noccupation: %s\n"
+           "output: {dir: %s, prefix: run, vtk: false}\n",
+           Lz, Lz, occ, out);
+  testfile_write(path, text);
+}
+
+/* Energy and dE/deta of the material state wave() in layers z < 4 of a
+ * 4x4xLz film (vacuum above) with occupation sigma. */
+static double alloy_film_energy(const hf_model *m, int Lz, const double *sigma, double dE[6],
+                                hf_err *err) {
+  hf_lattice lat;
+  hf_engine *e;
+  hf_fields x;
+  if (hf_lattice_init(&lat, (int[3]){4, 4, Lz}, err)) return NAN;
+  hf_engine_opts o = {.pressure = -2.0, .material_cells = 64};
+  if (hf_engine_create(&e, m, &lat, &o, err)) return NAN;
+  if (hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), err)) return NAN;
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++)
+      for (int k = 0; k < Lz; k++) {
+        const size_t q = hf_index(&lat, i, j, k);
+        for (int c = 0; c < 9; c++)
+          if (hf_fields_comp(&x, c))
+            hf_fields_comp(&x, c)[q] = k < 4 ? (c < 3 ? 0.1 : 0.02) * wave(i, j, k, c) : 0;
+        x.sigma[q] = sigma[q];
+      }
+  const double eta[6] = {0.008, -0.004, 0.012, 0.002, -0.003, 0.001};
+  memcpy(x.eta, eta, sizeof eta);
+  hf_energy E;
+  hf_engine_eval(e, &x, NULL, dE, &E);
+  hf_fields_free(&x);
+  hf_engine_free(e);
+  return E.total;
+}
+
+static int test_alloy_film(void) {
+  hf_err err = {{0}};
+  hf_model m;
+  REQUIRE_OK(testmodel_kitchen_sink(&m, 0, &err), err);
+  /* paper 003 Eq. 23 springs (neighbour sigma, own mode) and sigma x strain:
+   * the terms a vacuum cell's sigma would reach across the surface */
+  static const struct {
+    const char *name, *expr;
+    double c;
+  } extra[] = {{"spring_u1", "ux*sigma[1,0,0]", 0.35},
+               {"spring_u2", "ux^2*sigma[1,0,0]", -0.6},
+               {"spring_v1", "vx*sigma[1,0,0]", 0.8},
+               {"sigma_eta", "sigma*eta1", 1.7}};
+  for (int t = 0; t < 4; t++)
+    REQUIRE_OK(hf_model_add_term(&m, extra[t].name, extra[t].c, extra[t].expr, HF_SYM_ORBIT, &err),
+               err);
+  char path[300];
+  snprintf(path, sizeof path, "%s/alloy.yaml", dir);
+  REQUIRE_OK(hf_model_save(&m, path, &err), err);
+  /* layered (sigma 1 on even z) films of 4 material layers, vacuum 4 and 8 */
+  double sig8[128], sig12[192], E[3], dE[3][6];
+  hf_lattice l8, l12;
+  REQUIRE_OK(hf_lattice_init(&l8, (int[3]){4, 4, 8}, &err), err);
+  REQUIRE_OK(hf_lattice_init(&l12, (int[3]){4, 4, 12}, &err), err);
+  const char *layered = "{pattern: layered, axis: z, layers: [1, 1]}";
+  snprintf(path, sizeof path, "%s/alloy8.yaml", dir);
+  write_alloy_run(path, 8, layered, "alloy8");
+  REQUIRE_OK(film_occupation(path, &m, "alloy8", &l8, sig8, &err), err);
+  snprintf(path, sizeof path, "%s/alloy12.yaml", dir);
+  write_alloy_run(path, 12, layered, "alloy12");
+  REQUIRE_OK(film_occupation(path, &m, "alloy12", &l12, sig12, &err), err);
+  long wrong = 0;
+  for (size_t q = 0; q < l12.n; q++) {
+    const int z = (int)(q % 12);
+    wrong += sig12[q] != (z < 4 && z % 2 == 0);
+  }
+  CHECK(wrong == 0, "layered film: %ld of 192 cells with the wrong sigma", wrong);
+  E[0] = alloy_film_energy(&m, 8, sig8, dE[0], &err);
+  E[1] = alloy_film_energy(&m, 12, sig12, dE[1], &err);
+  REQUIRE_OK(isnan(E[0]) || isnan(E[1]), err);
+  CHECK_CLOSE(E[1], E[0], 1e-12, 1e-12, "alloy film energy vs vacuum thickness");
+  for (int l = 0; l < 6; l++)
+    CHECK_CLOSE(dE[1][l], dE[0][l], 1e-12, 1e-11, "alloy film dE/deta vs vacuum thickness");
+  /* control: the layered pattern left in the vacuum changes the energy */
+  for (size_t q = 0; q < l12.n; q++) sig12[q] = (int)(q % 12) % 2 == 0;
+  E[2] = alloy_film_energy(&m, 12, sig12, dE[2], &err);
+  CHECK(fabs(E[2] - E[1]) > 1e-3, "control: sigma in the vacuum changed E by only %.3g eV",
+        E[2] - E[1]);
+  printf(
+      "alloy film, 4 layers: E %.12f eV (4 vacuum layers), %.12f (8); with the pattern left in "
+      "the vacuum %.6f\n",
+      E[0], E[1], E[2]);
+  /* random occupation on the material cells only */
+  snprintf(path, sizeof path, "%s/alloy_rand.yaml", dir);
+  write_alloy_run(path, 8, "{pattern: random, composition: 0.25}", "alloy_rand");
+  REQUIRE_OK(film_occupation(path, &m, "alloy_rand", &l8, sig8, &err), err);
+  long in_mat = 0, in_vac = 0;
+  for (size_t q = 0; q < l8.n; q++) {
+    in_mat += sig8[q] == 1 && q % 8 < 4;
+    in_vac += sig8[q] != 0 && q % 8 >= 4;
+  }
+  CHECK(in_mat == 16 && in_vac == 0, "random x = 0.25: %ld of 64 material, %ld vacuum sites",
+        in_mat, in_vac);
+  snprintf(path, sizeof path, "%s/alloy_rand/run.tsv", dir);
+  char *tab = testfile_read(path);
+  CHECK(tab && strstr(tab, "occupation x 0.2500 of the 64 material cells (vacuum sigma 0)"),
+        "random film: the table header does not give the material composition");
+  free(tab);
+  printf("random film x = 0.25: %ld of 64 material sites species 1, %ld vacuum sites\n", in_mat,
+         in_vac);
+  /* refused: patterns without meaning on a film, a file with sigma in the vacuum */
+  for (size_t q = 0; q < l8.n; q++) sig8[q] = q == 13; /* cell (0, 1, 5): vacuum */
+  snprintf(path, sizeof path, "%s/occ_vac.txt", dir);
+  REQUIRE_OK(hf_occ_write(path, &l8, sig8, &err), err);
+  const char *bad[3][2] = {
+      {"{pattern: sro, composition: 0.3, alpha1: 0.2}", "pattern sro is not defined on a film"},
+      {"{pattern: core_shell, composition: 0.3}", "pattern core_shell is not defined on a film"},
+      {"{pattern: file, file: occ_vac.txt}", "cell (0, 1, 5) lies in the vacuum but has sigma 1"},
+  };
+  for (int k = 0; k < 3; k++) {
+    snprintf(path, sizeof path, "%s/alloy_bad%d.yaml", dir, k);
+    write_alloy_run(path, 8, bad[k][0], "alloy_bad");
+    hf_run_config c;
+    hf_sweep *s;
+    int resumed;
+    REQUIRE_OK(hf_run_config_load(&c, path, &err), err);
+    const int rc = hf_sweep_create(&s, &c, &m, 0, &resumed, &err);
+    CHECK(rc && strstr(err.msg, bad[k][1]), "alloy film case %d: expected '%s', got '%s'", k,
+          bad[k][1], err.msg);
+    if (k == 2) printf("rejected: %s\n", err.msg);
+  }
+  hf_model_free(&m);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: test_vacuum models-dir\n");
@@ -335,7 +502,7 @@ int main(int argc, char **argv) {
   if (text) testfile_write(path, text);
   free(text);
   int rc = test_engine_terms(&m) | test_slab(&m) | test_sweeps_zero(&m) | test_film_physics(&m) |
-           test_bad_input();
+           test_bad_input() | test_alloy_film();
   hf_model_free(&m);
   return rc ? 1 : check_done("test_vacuum");
 }
