@@ -39,8 +39,8 @@
 #include "occupation.h"
 #include "sweep.h"
 #include "testconfig.h"
-#include "testmodels.h"
 #include "testfile.h"
+#include "testmodels.h"
 
 static const char *dir = "vacuum_tmp";
 
