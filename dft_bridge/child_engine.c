@@ -25,6 +25,7 @@ typedef struct {
   char *run_dir;
   double timeout;
   int attempts, remove_mean, next_call;
+  const volatile sig_atomic_t *stop;
   char symbol[4][8];    /* A, B, X, second species of the alloy site */
   int alloy_site;       /* atom type (HF_ATOM_A or _B) sigma decides; -1: no alloy */
   const char **species; /* per atom */
@@ -95,11 +96,12 @@ static int attempt_spawn(child_ctx *c, const char *dir, const hf_fields *s, doub
   *sec = 0;
   if (write_structure(c, dir, s, cell, err)) return HF_FAIL;
   hf_spawn_status st;
-  if (hf_spawn_run((const char *const *)c->argv, dir, c->timeout, &st, err)) return HF_FAIL;
+  if (hf_spawn_run((const char *const *)c->argv, dir, c->timeout, c->stop, &st, err))
+    return HF_FAIL;
   *sec = st.seconds;
   snprintf(path, sizeof path, "%s/stderr.log", dir);
   log_tail(path, tail, sizeof tail);
-  if (st.timed_out || st.signal || st.code) {
+  if (st.stopped || st.timed_out || st.signal || st.code) {
     hf_spawn_describe(&st, c->timeout, what, sizeof what);
     return hf_fail(err, "%s%s%s", what, tail[0] ? ": " : "", tail);
   }
@@ -170,6 +172,7 @@ static int attempt(child_ctx *c, const char *dir, const hf_fields *s, hf_child_r
 static int run(child_ctx *c, const hf_fields *s, const char *fixed, hf_child_result *res,
                hf_err *err) {
   int rc = HF_FAIL;
+  if (c->stop && *c->stop) return hf_fail(err, "child engine: stopped (signal) before the call");
   for (int k = 1; k <= c->attempts && rc; k++) {
     char *dir = c->last_dir;
     if (fixed) {
@@ -188,6 +191,7 @@ static int run(child_ctx *c, const hf_fields *s, const char *fixed, hf_child_res
     rc = attempt(c, dir, s, res, &sec, err);
     log_call(c, dir, rc == HF_OK, sec, rc ? NAN : res->energy, err ? err->msg : "");
     if (rc) hf_wrap(err, "child engine: %s (attempt %d of %d)", dir, k, c->attempts);
+    if (c->stop && *c->stop) break; /* told to stop: no retry */
   }
   return rc;
 }
@@ -306,6 +310,7 @@ static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const h
   }
   c->timeout = cfg->timeout;
   c->attempts = cfg->attempts;
+  c->stop = cfg->stop;
   c->remove_mean = cfg->remove_mean_force;
   c->e_ref = c->e_ref_given = cfg->e_ref;
   c->pulay = cfg->pulay_correction;

@@ -14,6 +14,8 @@
 #ifndef HF_CHILD_ENGINE_H
 #define HF_CHILD_ENGINE_H
 
+#include <signal.h>
+
 #include "fp_engine.h"
 
 typedef struct {
@@ -39,6 +41,10 @@ typedef struct {
   int pulay_correction;    /* subtract the reference structure's mean normal stress from the
                               normal stresses (plane-wave Pulay stress; a0 must be the
                               engine's equilibrium lattice constant) */
+  const volatile sig_atomic_t *stop; /* NULL, or a flag the program's signal handler sets:
+                                        a running child (file mode) is then killed with its
+                                        group and the call fails at once, not retried; the
+                                        persistent client finishes its call first */
 } hf_child_config;
 
 /* The model gives a0, the sites and the fields (u, v, omega, sigma); rows

@@ -32,16 +32,19 @@ int hf_spawn_exited(pid_t pid) {
   return info.si_pid == pid;
 }
 
-int hf_spawn_wait(pid_t pid, double seconds) {
+/* 1 if pid exited within `seconds`, 0 at the deadline or once *stop is set. */
+static int wait_or_stop(pid_t pid, double seconds, const volatile sig_atomic_t *stop) {
   const double deadline = hf_spawn_now() + seconds;
   double step = 1e-3;
   while (!hf_spawn_exited(pid)) {
-    if (hf_spawn_now() >= deadline) return 0;
+    if (hf_spawn_now() >= deadline || (stop && *stop)) return 0;
     nap(step);
     step = step < 0.05 ? 2 * step : 0.05;
   }
   return 1;
 }
+
+int hf_spawn_wait(pid_t pid, double seconds) { return wait_or_stop(pid, seconds, NULL); }
 
 int hf_spawn_start(const char *const argv[], const char *dir, const char *out_log,
                    const char *err_log, int append, pid_t *pid, hf_err *err) {
@@ -92,14 +95,15 @@ int hf_spawn_reap(pid_t pid, hf_spawn_status *st, hf_err *err) {
   return HF_OK;
 }
 
-int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_spawn_status *st,
-                 hf_err *err) {
+int hf_spawn_run(const char *const argv[], const char *dir, double timeout,
+                 const volatile sig_atomic_t *stop, hf_spawn_status *st, hf_err *err) {
   memset(st, 0, sizeof *st);
   pid_t pid = 0;
   const double t0 = hf_spawn_now();
   if (hf_spawn_start(argv, dir, "stdout.log", "stderr.log", 0, &pid, err)) return HF_FAIL;
-  if (!hf_spawn_wait(pid, timeout)) {
-    st->timed_out = 1;
+  if (!wait_or_stop(pid, timeout, stop)) {
+    st->stopped = stop && *stop;
+    st->timed_out = !st->stopped;
     hf_spawn_terminate(pid, 2.0);
   }
   if (hf_spawn_reap(pid, st, err)) return hf_wrap(err, "'%s'", argv[0]);
@@ -108,7 +112,9 @@ int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_s
 }
 
 void hf_spawn_describe(const hf_spawn_status *st, double timeout, char *buf, int len) {
-  if (st->timed_out)
+  if (st->stopped)
+    snprintf(buf, (size_t)len, "stopped: the program was told to stop (signal)");
+  else if (st->timed_out)
     snprintf(buf, (size_t)len, "timed out after %g s", timeout);
   else if (st->signal)
     snprintf(buf, (size_t)len, "killed by signal %d (%s)", st->signal, strsignal(st->signal));

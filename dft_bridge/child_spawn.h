@@ -5,6 +5,7 @@
 #ifndef HF_CHILD_SPAWN_H
 #define HF_CHILD_SPAWN_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -13,15 +14,19 @@ typedef struct {
   int timed_out; /* killed at the timeout */
   int exited;    /* exited normally with exit code `code` */
   int code;
-  int signal; /* terminated by this signal (0 if not) */
+  int signal;  /* terminated by this signal (0 if not) */
+  int stopped; /* killed because *stop became nonzero (the caller caught a signal) */
   double seconds;
 } hf_spawn_status;
 
 /* argv[0] is looked up in PATH unless it holds a '/'; relative paths in argv
  * are relative to dir.  HF_FAIL only if the child could not be started;
- * otherwise st says how it ended. */
-int hf_spawn_run(const char *const argv[], const char *dir, double timeout, hf_spawn_status *st,
-                 hf_err *err);
+ * otherwise st says how it ended.  stop (may be NULL): a flag the program's
+ * signal handler sets; once it is nonzero the child's group is terminated as
+ * at a timeout and st->stopped is set, so that a program told to stop does
+ * not leave its child running. */
+int hf_spawn_run(const char *const argv[], const char *dir, double timeout,
+                 const volatile sig_atomic_t *stop, hf_spawn_status *st, hf_err *err);
 
 /* The parts of hf_spawn_run, for a child that outlives one call (the
  * persistent engine, ipi_client.h).  Starts argv in dir, stdout and stderr
@@ -41,7 +46,8 @@ int hf_spawn_reap(pid_t pid, hf_spawn_status *st, hf_err *err);
 /* Monotonic clock, seconds. */
 double hf_spawn_now(void);
 
-/* Short description of st ("exit code 1", "killed by signal 9", "timed out after 2 s"). */
+/* Short description of st ("exit code 1", "killed by signal 9", "timed out after 2 s",
+ * "stopped: the program was told to stop"). */
 void hf_spawn_describe(const hf_spawn_status *st, double timeout, char *buf, int len);
 
 #endif

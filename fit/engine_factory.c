@@ -75,7 +75,8 @@ static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fit
                         .e_ref = o->e_ref,
                         .remove_mean_force = o->remove_mean_force,
                         .pulay_correction = o->pulay_correction,
-                        .persistent = o->persistent};
+                        .persistent = o->persistent,
+                        .stop = c->stop};
   memcpy(cc.xi, o->xi, sizeof cc.xi);
   return hf_child_engine_create(&e->fp, fitted, lat, &cc, err);
 }

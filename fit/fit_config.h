@@ -5,6 +5,8 @@
 #ifndef FIT_CONFIG_H
 #define FIT_CONFIG_H
 
+#include <signal.h>
+
 #include "blr.h"
 #include "dynamics.h"
 #include "fp_engine.h"
@@ -90,6 +92,10 @@ typedef struct {
   long log_every;
   long checkpoint_every;
   int progress;
+  /* Not from the file: a flag the program's signal handler sets (NULL: none).
+   * Once nonzero the fit stops at the next step boundary with a checkpoint,
+   * and a running child engine call is killed (its result is not used). */
+  const volatile sig_atomic_t *stop;
 } fit_config;
 
 void fit_config_default(fit_config *c);

@@ -2,6 +2,7 @@
  * from a fit file (docs/fit-format.md), resuming from its output directory
  * when asked.  Only this file prints and exits. */
 #include <cblas.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,28 @@ static void usage(FILE *f) {
       "Output in the output directory: model.yaml (fitted, runnable by heff), train.xyz and\n"
       "heldout.xyz (extended XYZ), learning.tsv, calls.tsv, heldout.tsv, coefficients.tsv,\n"
       "parity_*.tsv, summary.txt, fit.ckpt.  Units: eV, Angstrom, fs, K, GPa.\n");
+}
+
+/* SIGINT, SIGTERM, SIGHUP: the run stops at the next step with a checkpoint,
+ * and a running engine call is killed with its process group (otherwise the
+ * DFT child would outlive fit).  A second signal ends fit at once. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) {
+  if (stop_signal) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+  stop_signal = sig;
+}
+
+static void catch_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa, NULL);
 }
 
 /* fit --refit RUN_DIR FIT.yaml */
@@ -59,9 +82,15 @@ int main(int argc, char **argv) {
   fit_config c;
   fit_run *r;
   int resumed;
-  if (fit_config_load(&c, path, &err) || fit_run_create(&r, &c, resume, &resumed, &err)) {
+  if (fit_config_load(&c, path, &err)) {
     fprintf(stderr, "fit: %s\n", err.msg);
     return 1;
+  }
+  c.stop = &stop_signal;
+  catch_stop_signals();
+  if (fit_run_create(&r, &c, resume, &resumed, &err)) {
+    fprintf(stderr, "fit: %s\n", err.msg);
+    return stop_signal ? 128 + stop_signal : 1;
   }
   printf("# fit: %s\n# %dx%dx%d cells, %d basis terms, %ld MD steps, seed %llu, engine %s %s%s\n",
          path, c.L[0], c.L[1], c.L[2], fit_run_nterms(r), c.steps, c.seed,
@@ -84,7 +113,7 @@ int main(int argc, char **argv) {
   if (status == HF_FAIL || fit_run_finish(r, &err)) {
     fprintf(stderr, "fit: %s\n", err.msg);
     fit_run_free(r);
-    return 1;
+    return stop_signal ? 128 + stop_signal : 1; /* (the shell's convention for a signal) */
   }
   fputs(fit_run_summary(r), stdout);
   fit_run_free(r);

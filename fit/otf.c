@@ -145,6 +145,8 @@ static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
   hf_err e;
   int rc = r->en.fp.compute(r->en.fp.ctx, &r->x, r->y, &e);
   r->st.t_engine += now() - t0;
+  if (rc && r->c.stop && *r->c.stop) /* told to stop: the call was killed, not failed */
+    return hf_fail(err, "%s", e.msg);
   if (rc) { /* reported, not fatal: the loop goes on */
     r->st.failed++;
     fprintf(r->calls, "# step %ld: engine call failed: %s\n", r->st.step, e.msg);
@@ -252,6 +254,11 @@ static int check_sane(const fit_run *r, hf_err *err) {
 
 int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
   for (long k = 0; k < nsteps && r->st.step < r->c.steps; k++) {
+    if (r->c.stop && *r->c.stop) { /* (no checkpoint before the first fit: nothing to keep) */
+      if (r->dyn && fit_write_checkpoint(r, err)) return HF_FAIL;
+      return hf_fail(err, "stopped by signal %d at step %ld%s", (int)*r->c.stop, r->st.step,
+                     r->dyn ? " (checkpoint written: fit --resume continues from there)" : "");
+    }
     const double T = fit_config_temperature(&r->c, r->st.step);
     const fit_occupation *occ = &r->c.occ;
     /* a new arrangement at the start of the step, so that a checkpoint
