@@ -22,7 +22,7 @@ RESULT format (one keyword per line; numbers with 17 significant digits):
 SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..[, "species":
 {"Zr": {"sigma": .., "epsilon": ..}}]} (per-element Lennard-Jones, see species_lj)
 or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
-"maxiter": 300, "convergence": {...}, "setups": {...}, "mixer": {...}}, or calculator "cp2k",
+"maxiter": 300, "convergence": {...}, "setups": {...}, "mixer": {...}, "nbands": ..}, or calculator "cp2k",
 "espresso" or "vasp" (engines/: each module's docstring lists its keys; file
 mode only); a "simulate" key
 there acts as --simulate.  --simulate fakes a failure (for the tests): exit
@@ -126,6 +126,8 @@ def make_calculator(s):
             kw["setups"] = s["setups"]
         if "mixer" in s:  # e.g. {"beta": 0.1, "history": 5, "weight": 50}
             kw["mixer"] = s["mixer"]
+        if "nbands" in s:  # an int, or "110%" of the occupied bands (GPAW's default ~120% + 4)
+            kw["nbands"] = s["nbands"]
         return GPAW(**kw)
     raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw, cp2k, espresso, vasp)")
 
