@@ -6,30 +6,21 @@ CALLS_DIR/reference (the Pulay correction the fit applies).  The rule is exact f
 quadratic energy; at MD steps of 10 fs (rms atomic step ~0.006 A) its error is below
 0.5 meV per 40 atoms (checked on a Lennard-Jones child fit), so a larger difference means
 the engine's energies and forces disagree.  Units: meV per supercell.  Used in
-docs/dft-bridge.md ("Energies against forces")."""
+docs/dft-bridge.md ("Energies against forces"); the recomputed structures are in
+consistency/."""
 import os
 import sys
 
 import numpy as np
 from ase.io import read
 
+from compare_results import read_result
+
 
 def load(d):
-    atoms = read(os.path.join(d, "structure.xyz"))
-    energy, stress, forces, in_forces = None, None, [], False
-    for line in open(os.path.join(d, "result.txt")):
-        w = line.split()
-        if not w or w[0].startswith("#"):
-            continue
-        if w[0] == "energy":
-            energy = float(w[1])
-        elif w[0] == "stress":
-            stress = np.array(w[1:7], float)
-        elif w[0] == "forces":
-            in_forces = True
-        elif in_forces and len(w) == 3:
-            forces.append([float(x) for x in w])
-    return atoms, energy, stress, np.array(forces)
+    """structure.xyz and result.txt of call directory d: atoms, energy, stress, forces."""
+    energy, stress, forces = read_result(os.path.join(d, "result.txt"))
+    return read(os.path.join(d, "structure.xyz")), energy, stress, forces
 
 
 def matrix(s):
