@@ -2,7 +2,7 @@
 (dft_bridge/child_engine.h; protocol in docs/dft-bridge.md).
 
 usage: /usr/bin/python3 ase_runner.py --settings SETTINGS.json
-           [--simulate crash|sleep:SECONDS|unconverged|garbage[@K]] STRUCTURE RESULT
+           [--simulate crash|sleep:SECONDS|unconverged|garbage|excess:X[@K]] STRUCTURE RESULT
        /usr/bin/python3 ase_runner.py --settings SETTINGS.json [--simulate ...] --ipi SOCKET
 
 Reads STRUCTURE (extended XYZ: species, positions, cell; Angstrom), computes
@@ -15,9 +15,16 @@ RESULT format (one keyword per line; numbers with 17 significant digits):
     converged true|false
     energy E                      eV, the whole supercell
     stress sxx syy szz syz sxz sxy  eV/Angstrom^3, ASE sign: (1/V) dE/d(strain)
+    basis_excess X                optional: plane-wave basis count over its continuum value
     natoms N
     forces                        then N lines "fx fy fz", eV/Angstrom
     end
+
+basis_excess (GPAW's plane waves; absent for other calculators) is
+sum_k w_k N_k / Nbar - 1: the weighted number of plane waves of the k-points
+against the continuum count Nbar = V (2 Ecut)^(3/2) / (6 pi^2) (atomic units).
+At a fixed cutoff N_k jumps as the cell changes, and with it the energy; the
+child engine removes that jump (docs/dft-bridge.md, "Plane-wave count").
 
 SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..[, "species":
 {"Zr": {"sigma": .., "epsilon": ..}}]} (per-element Lennard-Jones, see species_lj)
@@ -27,7 +34,8 @@ or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
 mode only); a "simulate" key
 there acts as --simulate.  --simulate fakes a failure (for the tests): exit
 1, sleep first, report an unconverged SCF, or write a truncated result (with
---ipi: send a bad header); "@K" limits it to the process's K-th call.
+--ipi: send a bad header); "excess:X" reports basis_excess X for a calculator
+that has no plane-wave basis; "@K" limits it to the process's K-th call.
 
 With --ipi the runner is the persistent client of heff's i-PI server
 (dft_bridge/ipi_server.h): it connects to SOCKET (relative to its working
@@ -38,7 +46,7 @@ structure.xyz gives the species (and is checked against the positions that
 follow); the GPAW log goes to that directory's gpaw.txt, a marker line to
 stdout and stderr; POSDATA brings the cell and positions; FORCEREADY returns
 energy, forces, virial -V stress and the extra string (JSON: call, converged,
-scf_iterations, seconds, cpu_seconds, new_calculator, cell_changed).  An unconverged SCF is sent with
+scf_iterations, seconds, cpu_seconds, new_calculator, cell_changed, basis_excess).  An unconverged SCF is sent with
 "converged": false.  It exits on EXIT or when the server closes the socket."""
 import argparse
 import json
@@ -132,6 +140,26 @@ def make_calculator(s):
     raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw, cp2k, espresso, vasp)")
 
 
+def basis_excess(calc):
+    """GPAW plane-wave mode: sum_k w_k N_k / Nbar - 1 (see the module docstring), from
+    the calculator's own basis (initialised: after a calculation, or calc.initialize);
+    None for anything else."""
+    import numpy as np
+
+    wfs = getattr(calc, "wfs", None)
+    if getattr(wfs, "ng_k", None) is None or getattr(wfs, "pd", None) is None:
+        return None
+    n = float(np.dot(wfs.kd.weight_k, wfs.ng_k)) / float(np.sum(wfs.kd.weight_k))
+    nbar = wfs.gd.volume * (2 * wfs.pd.ecut) ** 1.5 / (6 * np.pi ** 2)  # bohr^3, hartree
+    return n / nbar - 1
+
+
+def simulated_excess(simulate):
+    """--simulate excess:X (tests): report basis_excess X for a calculator without one."""
+    kind, arg, _ = parse_simulate(simulate) if simulate else ("", "", None)
+    return float(arg) if kind == "excess" else None
+
+
 def unconverged_errors():
     """Exceptions that mean 'SCF did not converge' (not a crash)."""
     try:
@@ -155,7 +183,8 @@ def parse_simulate(text):
     return kind, arg, int(at) if at else None
 
 
-def write_result(path, converged, energy=None, stress=None, forces=None, truncate=False):
+def write_result(path, converged, energy=None, stress=None, forces=None, truncate=False,
+                 excess=None):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write("# heff child result 1\n")
@@ -165,6 +194,8 @@ def write_result(path, converged, energy=None, stress=None, forces=None, truncat
         if converged:
             f.write(f"energy {energy!r}\n")
             f.write("stress " + " ".join(repr(float(x)) for x in stress) + "\n")
+            if excess is not None:
+                f.write(f"basis_excess {float(excess)!r}\n")
             f.write(f"natoms {len(forces)}\n")
             f.write("forces\n")
             for i, fr in enumerate(forces):
@@ -180,9 +211,11 @@ def write_result(path, converged, energy=None, stress=None, forces=None, truncat
 
 def read_result(path):
     """What write_result wrote: {'converged', 'energy' (eV), 'stress' (eV/A^3, ASE Voigt),
-    'forces' (list of [fx, fy, fz], eV/A), 'cpu_seconds'}; the Python side of
+    'forces' (list of [fx, fy, fz], eV/A), 'cpu_seconds', 'basis_excess' (None if
+    absent)}; the Python side of
     dft_bridge/child_io.c's reader, for studies and tests."""
-    out = {"converged": False, "energy": None, "stress": None, "forces": [], "cpu_seconds": None}
+    out = {"converged": False, "energy": None, "stress": None, "forces": [], "cpu_seconds": None,
+           "basis_excess": None}
     inside = False
     with open(path) as f:
         for line in f:
@@ -200,6 +233,8 @@ def read_result(path):
                 out["energy"] = float(w[1])
             elif w[0] == "stress":
                 out["stress"] = [float(x) for x in w[1:7]]
+            elif w[0] == "basis_excess":
+                out["basis_excess"] = float(w[1])
             elif w[0] == "forces":
                 inside = True
             elif w[0] == "end":
@@ -319,6 +354,11 @@ class PersistentCalculation:
         self.cpu = time.process_time()
         if hasattr(calc, "get_number_of_iterations"):
             extra["scf_iterations"] = int(calc.get_number_of_iterations())
+        excess = basis_excess(calc)
+        if excess is None and self.failure("excess"):
+            excess = float(self.simulate[1])
+        if excess is not None:
+            extra["basis_excess"] = excess
         # every rank: ASE's write is collective (rank 0 writes, then broadcasts)
         write("result.xyz", self.atoms, format="extxyz")
         virial = -self.atoms.get_volume() * voigt_to_3x3(stress)
@@ -501,8 +541,11 @@ def main():
         return
     converged = a.simulate != "unconverged"
     write("result.xyz", atoms, format="extxyz")  # collective: rank 0 writes
+    excess = basis_excess(atoms.calc)
+    if excess is None:
+        excess = simulated_excess(a.simulate)
     if world.rank == 0:
-        write_result(a.result, converged, energy, stress, forces, a.simulate == "garbage")
+        write_result(a.result, converged, energy, stress, forces, a.simulate == "garbage", excess)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ typedef struct {
   double e_ref_given;   /* the configured e_ref (NAN: from the reference) */
   uint64_t ref_key;     /* alloys: hash of the occupation the reference belongs to */
   double e_ref;
-  int pulay;          /* subtract p_ref from the normal stresses */
+  int pulay;          /* subtract p_ref from the normal stresses, smooth the energy */
   double p_ref;       /* mean normal stress of the reference, eV/A^3 (NAN: not yet known) */
+  double vp_ref;      /* V p_ref of the reference, eV: the energy per relative basis excess */
+  double excess_ref;  /* the reference's basis_excess (NAN: its engine gives none) */
   int have_reference; /* the reference call is done (or not needed) */
   double *r, *f, *x;
   hf_fields fs, zero;
@@ -118,6 +120,17 @@ static int extra_converged(const char *extra) {
   return strncmp(p, "false", 5) != 0;
 }
 
+/* "basis_excess": X in the extra string (NAN when absent). */
+static double extra_excess(const char *extra) {
+  const char *p = strstr(extra, "\"basis_excess\"");
+  if (!p) return NAN;
+  p += strlen("\"basis_excess\"");
+  p += strspn(p, " \t:");
+  char *end;
+  const double x = strtod(p, &end);
+  return end == p ? NAN : x;
+}
+
 /* The persistent client: the answer it sends becomes result.txt, written
  * here in the same format (the virial -V sigma turned into the stress). */
 static int attempt_ipi(child_ctx *c, const char *dir, const hf_fields *s, double *sec,
@@ -144,8 +157,10 @@ static int attempt_ipi(child_ctx *c, const char *dir, const hf_fields *s, double
     }
     return hf_fail(err, "%s%s%s", what, tail[0] ? "; client: " : "", tail);
   }
-  hf_child_result res = {
-      .converged = extra_converged(ir.extra), .energy = ir.energy, .forces = c->f};
+  hf_child_result res = {.converged = extra_converged(ir.extra),
+                         .energy = ir.energy,
+                         .basis_excess = extra_excess(ir.extra),
+                         .forces = c->f};
   hf_voigt_symmetric(ir.virial, -1 / hf_mode_map_volume(&c->mm, s->eta), res.stress);
   snprintf(path, sizeof path, "%s/result.txt", dir);
   if (!res.converged) hf_ipi_client_stop(&c->ipi, 0, &st); /* restart from scratch */
@@ -212,8 +227,11 @@ static int reference(child_ctx *c, const hf_fields *s, uint64_t key, hf_err *err
   if (hf_child_result_read(path, hf_mode_map_natoms(&c->mm), &res, &ignore) || !res.converged) {
     if (run(c, &c->zero, name, &res, err)) return hf_wrap(err, "reference structure (energy zero)");
   }
-  c->e_ref = isnan(c->e_ref_given) ? res.energy : c->e_ref_given;
   c->p_ref = (res.stress[0] + res.stress[1] + res.stress[2]) / 3;
+  c->vp_ref = hf_mode_map_volume(&c->mm, c->zero.eta) * c->p_ref;
+  c->excess_ref = res.basis_excess;
+  const double smooth = c->pulay && isfinite(res.basis_excess) ? c->vp_ref * res.basis_excess : 0;
+  c->e_ref = isnan(c->e_ref_given) ? res.energy + smooth : c->e_ref_given;
   c->have_reference = 1;
   return HF_OK;
 }
@@ -235,6 +253,16 @@ static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
   /* Pulay stress: at a0 (the engine's own equilibrium) the true stress is
    * zero, so the reference's isotropic stress is the basis-set error */
   for (int l = 0; c->pulay && l < 3; l++) res.stress[l] -= c->p_ref;
+  /* The energy that stress belongs to: at a fixed cutoff the plane-wave
+   * count jumps with the cell, by dE/dN = -V p_ref / Nbar per plane wave;
+   * putting the continuum count in its place makes the energy smooth. */
+  if (c->pulay && isfinite(res.basis_excess) != isfinite(c->excess_ref))
+    return hf_fail(err,
+                   "child engine: %s: basis_excess %s but %s in the reference (%s): "
+                   "redo the reference with the same engine",
+                   c->last_dir, isfinite(res.basis_excess) ? "given" : "missing",
+                   isfinite(c->excess_ref) ? "given" : "missing", c->run_dir);
+  if (c->pulay && isfinite(res.basis_excess)) res.energy += c->vp_ref * res.basis_excess;
   const size_t na = hf_mode_map_natoms(&c->mm), n = c->mm.lat.n;
   if (c->remove_mean) {
     double mean[3] = {0, 0, 0};
@@ -314,7 +342,7 @@ static int setup(child_ctx *c, const hf_model *m, const hf_lattice *lat, const h
   c->remove_mean = cfg->remove_mean_force;
   c->e_ref = c->e_ref_given = cfg->e_ref;
   c->pulay = cfg->pulay_correction;
-  c->p_ref = NAN;
+  c->p_ref = c->vp_ref = c->excess_ref = NAN;
   c->have_reference = !isnan(c->e_ref) && !c->pulay;
   const size_t na = hf_mode_map_natoms(&c->mm);
   c->species = malloc(na * sizeof *c->species);

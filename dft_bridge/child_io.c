@@ -41,6 +41,7 @@ int hf_child_result_read(const char *path, size_t natoms, hf_child_result *res, 
   int ln = 0, have = 0, rc = HF_OK;
   enum { CONV = 1, ENERGY = 2, STRESS = 4, NATOMS = 8, FORCES = 16, END = 32 };
   res->converged = 0;
+  res->basis_excess = NAN;
   while (rc == HF_OK && fgets(line, sizeof line, f)) {
     ln++;
     if (line[0] == '#') continue;
@@ -56,6 +57,9 @@ int hf_child_result_read(const char *path, size_t natoms, hf_child_result *res, 
     } else if (!strncmp(line, "stress ", 7)) {
       if (numbers(line + 7, res->stress, 6)) rc = hf_fail(err, "%s:%d: bad stress", path, ln);
       have |= STRESS;
+    } else if (!strncmp(line, "basis_excess ", 13)) {
+      if (numbers(line + 13, &res->basis_excess, 1))
+        rc = hf_fail(err, "%s:%d: bad basis_excess", path, ln);
     } else if (!strncmp(line, "natoms ", 7)) {
       double n;
       if (numbers(line + 7, &n, 1) || n != (double)natoms)
@@ -102,6 +106,7 @@ int hf_child_result_write(const char *path, size_t natoms, const hf_child_result
   if (res->converged) {
     fprintf(f, "energy %.17g\nstress", res->energy);
     for (int m = 0; m < 6; m++) fprintf(f, " %.17g", res->stress[m]);
+    if (isfinite(res->basis_excess)) fprintf(f, "\nbasis_excess %.17g", res->basis_excess);
     fprintf(f, "\nnatoms %zu\nforces\n", natoms);
     for (size_t a = 0; a < natoms; a++)
       fprintf(f, "%.17g %.17g %.17g\n", res->forces[3 * a], res->forces[3 * a + 1],

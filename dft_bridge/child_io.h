@@ -16,10 +16,13 @@ typedef struct {
   int converged;
   double energy;    /* eV, whole supercell */
   double stress[6]; /* eV/Angstrom^3, ASE sign, Voigt xx yy zz yz zx xy */
+  double basis_excess; /* plane-wave count over its continuum value, minus 1 (NAN: not given;
+                          ase_runner.py) */
   double *forces;   /* 3 per atom, eV/Angstrom (caller's array) */
 } hf_child_result;
 
-/* Reads a result for natoms atoms into res (res->forces must hold 3*natoms);
+/* Reads a result for natoms atoms into res (res->forces must hold 3*natoms;
+ * the optional basis_excess line, else NAN);
  * fails, naming the file and line, on a missing or garbled file, a wrong atom
  * count or a non-finite number.  An unconverged result reads fine with
  * converged = 0 (and nothing else set). */

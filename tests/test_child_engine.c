@@ -8,7 +8,11 @@
  * - a crash (exit 1, retried once), a timeout (a sleeping child: the process
  *   is gone afterwards), an unconverged SCF, a truncated result and a
  *   program that does not exist are reported as failures, with their call
- *   directories kept and logged in calls.tsv; the engine works afterwards.
+ *   directories kept and logged in calls.tsv; the engine works afterwards;
+ * - Pulay correction: the normal stress rows move by V p_ref / N, and a
+ *   plane-wave basis excess x (ase_runner --simulate excess:X) moves the
+ *   energy by V p_ref (x - x_ref) / N, a call without x after a reference with
+ *   one is refused.
  * usage: test_child_engine MODELS_DIR PYTHON ASE_RUNNER */
 #include <errno.h>
 #include <ftw.h>
@@ -154,6 +158,41 @@ int main(int argc, char **argv) {
   }
   CHECK(isfinite(pref) && pref != 0 && worst_p < 1e-10,
         "Pulay correction shifts only the normal stress rows by V p_ref / N (worst %.3g)", worst_p);
+
+  /* basis excess: same x in reference and call changes nothing; x = 0.003
+   * against the reference's 0.001 raises E by V p_ref 0.002 / N */
+  const char *ex1[] = {argv[2], runner, "--settings", settings, "--simulate", "excess:0.001", NULL};
+  const char *ex3[] = {argv[2], runner, "--settings", settings, "--simulate", "excess:0.003", NULL};
+  hf_child_config xc = pc;
+  xc.run_dir = RUN "/excess";
+  xc.argv = ex1;
+  hf_fp_engine ex;
+  double *yx = malloc(rows * sizeof *yx);
+  REQUIRE_OK(hf_child_engine_create(&ex, m, lat, &xc, &err), err);
+  REQUIRE_OK(ex.compute(ex.ctx, &s, yx, &err), err);
+  CHECK(fabs(yx[0] - yp[0]) < 1e-12, "equal excess in call and reference: energy row unchanged "
+                                      "(%.3g)", yx[0] - yp[0]);
+  hf_fp_engine_free(&ex);
+  xc.argv = ex3; /* the reference (x = 0.001) is read back from RUN/excess */
+  REQUIRE_OK(hf_child_engine_create(&ex, m, lat, &xc, &err), err);
+  REQUIRE_OK(ex.compute(ex.ctx, &s, yx, &err), err);
+  const double shift = vol * pref * 0.002 / (double)n;
+  printf("basis excess 0.003 vs 0.001: energy row moves %.6g eV/cell (V p_ref 0.002 / N = %.6g)\n",
+         yx[0] - yp[0], shift);
+  double other = 0;
+  for (size_t r = 1; r < rows; r++) other = fmax(other, fabs(yx[r] - yp[r]));
+  CHECK(fabs(yx[0] - yp[0] - shift) < 1e-9 * fabs(shift) + 1e-13 && other == 0,
+        "the energy row moves by V p_ref dx / N, nothing else moves (%.3g, %.3g)",
+        yx[0] - yp[0] - shift, other);
+  hf_fp_engine_free(&ex);
+  xc.argv = good; /* no excess after a reference with one */
+  REQUIRE_OK(hf_child_engine_create(&ex, m, lat, &xc, &err), err);
+  const int rcx = ex.compute(ex.ctx, &s, yx, &err);
+  printf("call without basis_excess: %s\n", rcx ? err.msg : "accepted");
+  CHECK(rcx && strstr(err.msg, "basis_excess missing but given in the reference"),
+        "a call without basis_excess after a reference with one is refused");
+  hf_fp_engine_free(&ex);
+  free(yx);
   hf_fp_engine_free(&ep);
 
   hf_fp_engine_free(&e);

@@ -13,7 +13,10 @@
  * - a client that crashes at its 2nd call is detected, logged, restarted and
  *   the call retried; a hanging client times out (the process is gone), an
  *   unconverged SCF and a protocol error fail the call; after each failure
- *   the next call succeeds with a new client.
+ *   the next call succeeds with a new client;
+ * - the client's basis_excess (extra string) reaches result.txt and the
+ *   Pulay-corrected energy: a client that gives it for the reference only
+ *   has its next call refused.
  * usage: test_ipi_engine MODELS_DIR PYTHON ASE_RUNNER */
 #include <errno.h>
 #include <signal.h>
@@ -192,6 +195,27 @@ int main(int argc, char **argv) {
   CHECK(childtest_count_lines(RUN "/unconverged/call_0002/result.txt", "converged false") == 1,
         "the unconverged result is kept");
   client_failure(&fc, "garbage", "garbage@2", 1, 60, "protocol error");
+
+  /* basis_excess through the extra string: given at call 1 (the reference) only */
+  char xs[4096];
+  if (!childtest_lj_settings(RUN, "excess.json", "\"simulate\": \"excess:0.002@1\"", xs,
+                             sizeof xs)) {
+    const char *xargv[] = {argv[2], runner, "--settings", xs, NULL};
+    hf_child_config xc = cfg;
+    xc.argv = xargv;
+    xc.run_dir = RUN "/excess";
+    xc.persistent = 1;
+    xc.pulay_correction = 1;
+    hf_fp_engine ex;
+    REQUIRE_OK(hf_child_engine_create(&ex, m, lat, &xc, &err), err);
+    const int rcx = ex.compute(ex.ctx, &s[0], yp, &err);
+    printf("persistent, excess at the reference only: %s\n", rcx ? err.msg : "accepted");
+    CHECK(childtest_count_lines(RUN "/excess/reference/result.txt", "basis_excess 0.002") == 1,
+          "the client's basis_excess is written to the reference's result.txt");
+    CHECK(rcx && strstr(err.msg, "basis_excess missing but given in the reference"),
+          "the next call without it is refused");
+    hf_fp_engine_free(&ex);
+  }
 
   hf_fp_engine_free(&ef);
   for (int k = 0; k < NCONF; k++) hf_fields_free(&s[k]), free(yf[k]);

@@ -2,29 +2,21 @@
 heff child result files (dft_bridge/ase_runner.py output) against REF.
 Units: meV per cell, eV/Angstrom, GPa.  Used for the SCF-settings study in
 docs/dft-bridge.md ("SCF settings")."""
+import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+import ase_runner  # noqa: E402
 
 EV_A3_TO_GPA = 160.21766
 
 
 def read_result(path):
-    energy, stress, forces = None, None, []
-    in_forces = False
-    for line in open(path):
-        w = line.split()
-        if not w or w[0].startswith("#"):
-            continue
-        if w[0] == "energy":
-            energy = float(w[1])
-        elif w[0] == "stress":
-            stress = np.array([float(x) for x in w[1:7]])
-        elif w[0] == "forces":
-            in_forces = True
-        elif in_forces and len(w) == 3:
-            forces.append([float(x) for x in w])
-    return energy, stress, np.array(forces)
+    """energy (eV), stress (eV/A^3, Voigt), forces (eV/A) of a result file."""
+    r = ase_runner.read_result(path)
+    return r["energy"], np.array(r["stress"]), np.array(r["forces"])
 
 
 def main():
