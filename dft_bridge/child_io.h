@@ -14,11 +14,11 @@ int hf_xyz_write(const char *path, size_t natoms, const char *const *species, co
 
 typedef struct {
   int converged;
-  double energy;    /* eV, whole supercell */
-  double stress[6]; /* eV/Angstrom^3, ASE sign, Voigt xx yy zz yz zx xy */
+  double energy;       /* eV, whole supercell */
+  double stress[6];    /* eV/Angstrom^3, ASE sign, Voigt xx yy zz yz zx xy */
   double basis_excess; /* plane-wave count over its continuum value, minus 1 (NAN: not given;
                           ase_runner.py) */
-  double *forces;   /* 3 per atom, eV/Angstrom (caller's array) */
+  double *forces;      /* 3 per atom, eV/Angstrom (caller's array) */
 } hf_child_result;
 
 /* Reads a result for natoms atoms into res (res->forces must hold 3*natoms;

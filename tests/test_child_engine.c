@@ -170,8 +170,10 @@ int main(int argc, char **argv) {
   double *yx = malloc(rows * sizeof *yx);
   REQUIRE_OK(hf_child_engine_create(&ex, m, lat, &xc, &err), err);
   REQUIRE_OK(ex.compute(ex.ctx, &s, yx, &err), err);
-  CHECK(fabs(yx[0] - yp[0]) < 1e-12, "equal excess in call and reference: energy row unchanged "
-                                      "(%.3g)", yx[0] - yp[0]);
+  CHECK(fabs(yx[0] - yp[0]) < 1e-12,
+        "equal excess in call and reference: energy row unchanged "
+        "(%.3g)",
+        yx[0] - yp[0]);
   hf_fp_engine_free(&ex);
   xc.argv = ex3; /* the reference (x = 0.001) is read back from RUN/excess */
   REQUIRE_OK(hf_child_engine_create(&ex, m, lat, &xc, &err), err);
