@@ -44,7 +44,7 @@ static void write_fit(const char *name, const char *models, const char *py, cons
           "  species: [Ba, Ti, O]\n"
           "  xi: [0.006, 1, -1.556, -0.804, -0.804]\n"
           "  masses: [137.327, 47.867, 15.999]\n"
-          "  timeout: 60\n"
+          "  timeout: 300\n"
           "  retries: 1\n"
           "%s"
           "basis: [\"u^2..4\", \"u u@1\", \"v v@0..1\", \"eta^2\", \"eta u^2\"]\n"
