@@ -328,17 +328,17 @@ static void nhc_half(hf_dyn *d, double dt) {
 
 static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-/* The rest of one round of hf_rng_normal's ziggurat after its layer test
- * failed (tail or wedge), then further rounds by hf_rng_normal itself. */
+/* The rest of one round of hf_rng_normal256's ziggurat after its layer
+ * test failed (tail or wedge), then further rounds by hf_rng_normal256. */
 static double zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x) {
   double out;
-  return hf_zig_edge(r, hz, iz, x, &out) ? out : hf_rng_normal(r);
+  return hf_zig256_edge(r, hz, iz, x, &out) ? out : hf_rng_normal256(r);
 }
 
 /* The Langevin part of pre_force_pass for n cells (one noise block): kick
  * by s (after the pending kick sp), drift by hd, Ornstein-Uhlenbeck step
  * with noise sig * N(0,1), drift by hd.  The normal deviates are the next n
- * values of hf_rng_normal(r), bit for bit (same ziggurat), but drawn inline
+ * values of hf_rng_normal256(r), bit for bit (same ziggurat), but drawn inline
  * with the generator state in registers; only the ~1% of draws that miss
  * the ziggurat's layer test go to zig_edge.  Drawing the noise is most of
  * the cost: the memory traffic hides behind it. */
@@ -354,10 +354,10 @@ static void ou_pass(hf_rng *r, double *restrict v, double *restrict x, const dou
     s2 ^= t;
     s3 = rotl64(s3, 45);
     const int32_t hz = (int32_t)(uint32_t)(bits >> 32);
-    const uint32_t iz = (uint32_t)bits & 127u;
+    const uint32_t iz = (uint32_t)bits & 255u;
     const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
-    double xi = hz * hf_zig_w[iz];
-    if (!(ahz < hf_zig_k[iz])) {
+    double xi = hz * hf_zig256_w[iz];
+    if (!(ahz < hf_zig256_k[iz])) {
       r->s[0] = s0, r->s[1] = s1, r->s[2] = s2, r->s[3] = s3;
       xi = zig_edge(r, hz, iz, xi);
       s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
@@ -406,7 +406,7 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
       const double sig = c2 * sqrt(kT / (d->mass[f] * HF_MVV2E));
       hf_rng rb;
       hf_rng_split(r, ((uint64_t)c << 32) | (uint64_t)b, &rb);
-      for (size_t k = b * NOISE_BLOCK; k < lo; k++) hf_rng_normal(&rb); /* another rank's */
+      for (size_t k = b * NOISE_BLOCK; k < lo; k++) hf_rng_normal256(&rb); /* another rank's */
       ou_pass(&rb, v, x, g, m, sp, s, hd, c1, sig);
     } else {
       for (size_t i = 0; i < m; i++) {

@@ -48,8 +48,10 @@ double hf_rng_uniform(hf_rng *r) { return (double)(hf_rng_u64(r) >> 11) * 0x1.0p
  * 5(8), 2000): ~99% of draws cost one 32-bit integer, a compare and a multiply,
  * which matters because Langevin dynamics draws one per degree of freedom per
  * step.  Tables: ziggurat_tables.c. */
-int hf_zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x, double *out) {
-  const double R = 3.442619855899;
+/* One slow round of a ziggurat of layers with tables f (R: the base layer's
+ * edge). */
+static inline int zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x, double *out, double R,
+                           const double *f) {
   if (iz == 0) { /* the tail beyond R */
     double t, y;
     do {
@@ -60,9 +62,19 @@ int hf_zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x, double *out) {
     return 1;
   }
   *out = x;
-  return hf_zig_f[iz] + hf_rng_uniform(r) * (hf_zig_f[iz - 1] - hf_zig_f[iz]) < exp(-0.5 * x * x);
+  return f[iz] + hf_rng_uniform(r) * (f[iz - 1] - f[iz]) < exp(-0.5 * x * x);
 }
 
+int hf_zig_edge(hf_rng *r, int32_t hz, uint32_t iz, double x, double *out) {
+  return zig_edge(r, hz, iz, x, out, 3.442619855899, hf_zig_f);
+}
+
+int hf_zig256_edge(hf_rng *r, int32_t hz, uint32_t iz, double x, double *out) {
+  return zig_edge(r, hz, iz, x, out, 3.6541528853610088, hf_zig256_f);
+}
+
+/* The layer is the low 7 (8) bits of a draw, the signed 32-bit abscissa its
+ * high half. */
 double hf_rng_normal(hf_rng *r) {
   for (;;) {
     uint64_t bits = hf_rng_u64(r);
@@ -72,5 +84,17 @@ double hf_rng_normal(hf_rng *r) {
     double x = hz * hf_zig_w[iz], out;
     if (ahz < hf_zig_k[iz]) return x;
     if (hf_zig_edge(r, hz, iz, x, &out)) return out;
+  }
+}
+
+double hf_rng_normal256(hf_rng *r) {
+  for (;;) {
+    uint64_t bits = hf_rng_u64(r);
+    int32_t hz = (int32_t)(uint32_t)(bits >> 32);
+    uint32_t iz = (uint32_t)bits & 255u;
+    uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
+    double x = hz * hf_zig256_w[iz], out;
+    if (ahz < hf_zig256_k[iz]) return x;
+    if (hf_zig256_edge(r, hz, iz, x, &out)) return out;
   }
 }
