@@ -125,7 +125,7 @@ void hf_features_eval(hf_features *f, const hf_fields *x, double *phi, double *y
     const int loc = f->need_etaL && term_uses_etaL(&m->terms[t]); /* the adjoint costs */
     if (loc)
       for (int l = 0; l < 6; l++) memset(f->gEtaL[l], 0, f->lat.n * sizeof(double));
-    hf_poly_input in = {&f->lat, x, f->need_etaL ? f->etaL : NULL, 0};
+    hf_poly_input in = {&f->lat, x, f->need_etaL ? f->etaL : NULL, 0, NULL};
     hf_poly_output out = {&f->g, loc ? f->gEtaL : NULL, dEdeta};
     double e = hf_poly_eval(&m->terms[t].poly, 1.0, &in, &out);
     if (loc) hf_local_strain_adjoint(&f->lat, &f->wrap, &f->st, f->gEtaL, f->g.v);

@@ -169,6 +169,50 @@ static void add_strain_pair(double C[6][6], const hf_mono *m, double c, int kind
   C[l][voigt_of(a, b)] += c;
 }
 
+/* The local strain is linear in v (local_strain.c): etaL_l at cell i is
+ * sum over the cube corners c of h_c,k / (4 a0) v_a(i + d_c) for the
+ * (a, k) pairs of l below.  Several ranks expand a generic monomial's etaL
+ * factors into those v monomials, which the generic evaluator reads through
+ * its halos like any other field (one rank keeps the etaL arrays). */
+static const int etal_comp[6][2] = {{0, -1}, {1, -1}, {2, -1}, {1, 2}, {2, 0}, {0, 1}};
+static const int etal_h[6][2] = {{0, -1}, {1, -1}, {2, -1}, {2, 1}, {0, 2}, {1, 0}};
+
+static int expand_etal(hf_poly *out, const hf_strain_stencil *st, const hf_mono *m, int f,
+                       hf_mono *acc) {
+  if (f == m->deg) return hf_poly_add_mono(out, acc);
+  const hf_var *v = &m->f[f];
+  int rc = HF_OK;
+  if (v->kind != HF_VAR_ETAL) {
+    acc->f[acc->deg++] = *v;
+    rc = expand_etal(out, st, m, f + 1, acc);
+    acc->deg--;
+    return rc;
+  }
+  const double keep = acc->c;
+  for (int c = 0; c < 8 && !rc; c++)
+    for (int k = 0; k < 2 && !rc; k++) {
+      const int a = etal_comp[v->comp][k];
+      if (a < 0) continue;
+      hf_var w = {.kind = HF_VAR_V, .comp = (uint8_t)a};
+      for (int q = 0; q < 3; q++) w.off[q] = (int8_t)(v->off[q] + st->d[c][q]);
+      acc->c = keep * st->h[c][etal_h[v->comp][k]] * st->inv4a0;
+      acc->f[acc->deg++] = w;
+      rc = expand_etal(out, st, m, f + 1, acc);
+      acc->deg--;
+    }
+  acc->c = keep;
+  return rc;
+}
+
+static int add_generic(hf_engine *e, const hf_mono *mm) {
+  int etal = 0;
+  for (int f = 0; f < mm->deg; f++) etal |= mm->f[f].kind == HF_VAR_ETAL;
+  if (!e->dist || !etal) return hf_poly_add_mono(&e->generic, mm);
+  hf_mono acc = {.c = mm->c, .deg = 0};
+  e->generic_expanded = 1;
+  return expand_etal(&e->generic, &e->stencil, mm, 0, &acc);
+}
+
 static int compile_terms(hf_engine *e, hf_err *err) {
   const hf_model *m = e->model;
   for (int t = 0; t < m->nterms; t++) {
@@ -223,7 +267,7 @@ static int compile_terms(hf_engine *e, hf_err *err) {
         case K_GENERIC: {
           hf_mono mm = *mo;
           mm.c = c;
-          rc = hf_poly_add_mono(&e->generic, &mm);
+          rc = add_generic(e, &mm);
           e->census.generic++;
           break;
         }
@@ -231,19 +275,122 @@ static int compile_terms(hf_engine *e, hf_err *err) {
       if (rc) return hf_fail(err, "out of memory compiling term '%s'", term->name);
     }
   }
+  if (e->generic_expanded) hf_poly_canonicalize(&e->generic, 0); /* merges the v monomials */
   return HF_OK;
 }
 
-/* What several ranks cannot do yet, refused in words (docs/mpi.md). */
-static int distributed_check(hf_engine *e, hf_err *err) {
-  if (e->census.generic)
+/* ------------------------------------------- generic terms on several ranks */
+
+static double *slot_array(const hf_fields *f, int s) {
+  return s < 9 ? hf_fields_comp(f, s) : f->sigma;
+}
+
+/* Halo widths of the generic terms per variable (the x offsets they read
+ * off the anchor's plane) and their buffers (engine_internal.h). */
+static int generic_halo_setup(hf_engine *e, hf_err *err) {
+  hf_poly_halo *h = &e->ghalo;
+  memset(h, 0, sizeof *h);
+  h->lead = e->comm->rank == 0;
+  int need = 0;
+  for (int i = 0; i < e->generic.n; i++)
+    for (int f = 0; f < e->generic.m[i].deg; f++) {
+      const hf_var *v = &e->generic.m[i].f[f];
+      const int s = hf_poly_halo_slot(v), o = v->off[0];
+      if (s < 0) continue;
+      if (-o > h->lo[s]) h->lo[s] = -o;
+      if (o > h->hi[s]) h->hi[s] = o;
+      need = -o > need ? -o : o > need ? o : need;
+    }
+  if (hf_comm_any(e->comm, e->lat.nx < need))
     return hf_fail(err,
-                   "model '%s': %d monomials need the generic evaluator, which does not run on "
-                   "several MPI ranks (use one rank)",
-                   e->model->name, e->census.generic);
-  if (e->mask & HF_FIELD_SIGMA)
-    return hf_fail(err, "model '%s': sigma fields do not run on several MPI ranks", e->model->name);
+                   "the generic terms of model '%s' reach %d x planes, more than some MPI rank "
+                   "holds (%d x planes over %d ranks): use fewer ranks",
+                   e->model->name, need, e->lat.L[0], e->comm->size);
+  e->gnlo = e->gnhi = e->gnlo_g = e->gnhi_g = 0;
+  for (int s = 0; s < HF_POLY_HALO_SLOTS; s++) {
+    e->gnlo += h->lo[s];
+    e->gnhi += h->hi[s];
+    e->gnlo_g += s < 9 ? h->lo[s] : 0;
+    e->gnhi_g += s < 9 ? h->hi[s] : 0;
+  }
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  const int nmax = e->gnlo > e->gnhi ? e->gnlo : e->gnhi;
+  const int gmax = e->gnlo_g > e->gnhi_g ? e->gnlo_g : e->gnhi_g;
+  e->gxbuf = fftw_alloc_real((size_t)(e->gnlo + e->gnhi) * plane + 1);
+  e->ggbuf = fftw_alloc_real((size_t)(e->gnlo_g + e->gnhi_g) * plane + 1);
+  e->gsend = fftw_alloc_real((size_t)nmax * plane + 1);
+  e->grecv = fftw_alloc_real((size_t)gmax * plane + 1);
+  if (!e->gxbuf || !e->ggbuf || !e->gsend || !e->grecv)
+    return hf_fail(err, "out of memory for the generic terms' halo planes");
+  /* slot by slot, sigma (slot 9, no gradient) last in each direction */
+  int lo = 0, hi = 0;
+  for (int s = 0; s < HF_POLY_HALO_SLOTS; s++) {
+    if (h->lo[s]) {
+      h->xlo[s] = e->gxbuf + (size_t)lo * plane;
+      if (s < 9) h->glo[s] = e->ggbuf + (size_t)lo * plane;
+      lo += h->lo[s];
+    }
+    if (h->hi[s]) {
+      h->xhi[s] = e->gxbuf + (size_t)(e->gnlo + hi) * plane;
+      if (s < 9) h->ghi[s] = e->ggbuf + (size_t)(e->gnlo_g + hi) * plane;
+      hi += h->hi[s];
+    }
+  }
   return HF_OK;
+}
+
+/* The planes of the neighbours the generic terms read: each rank sends its
+ * last lo[s] planes of every slot up and its first hi[s] planes down, one
+ * message each way for all slots. */
+static void generic_halo_fwd(hf_engine *e, const hf_fields *x) {
+  const hf_poly_halo *h = &e->ghalo;
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  const int nx = e->lat.nx;
+  for (int dir = 0; dir < 2; dir++) { /* 0: lower halos (from below), 1: upper */
+    const int n = dir ? e->gnhi : e->gnlo;
+    if (!n) continue;
+    size_t off = 0;
+    for (int s = 0; s < HF_POLY_HALO_SLOTS; s++) {
+      const int k = dir ? h->hi[s] : h->lo[s];
+      if (!k) continue;
+      const double *a = slot_array(x, s);
+      const size_t m = (size_t)k * plane;
+      if (a)
+        memcpy(e->gsend + off, a + (dir ? 0 : (size_t)(nx - k) * plane), m * sizeof *a);
+      else
+        memset(e->gsend + off, 0, m * sizeof *a);
+      off += m;
+    }
+    hf_comm_shift(e->comm, e->gsend, e->gxbuf + (dir ? (size_t)e->gnlo * plane : 0),
+                  (size_t)n * plane, dir ? -1 : +1);
+  }
+}
+
+/* The adjoint: dE/dx the rank computed for its neighbours' planes goes back
+ * to them and is added there. */
+static void generic_halo_back(hf_engine *e, hf_fields *g) {
+  const hf_poly_halo *h = &e->ghalo;
+  const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+  const int nx = e->lat.nx;
+  for (int dir = 0; dir < 2; dir++) { /* 0: lower halos (to below), 1: upper */
+    const int n = dir ? e->gnhi_g : e->gnlo_g;
+    if (!n) continue;
+    hf_comm_shift(e->comm, e->ggbuf + (dir ? (size_t)e->gnlo_g * plane : 0), e->grecv,
+                  (size_t)n * plane, dir ? +1 : -1);
+    size_t off = 0;
+    for (int s = 0; s < 9; s++) {
+      const int k = dir ? h->hi[s] : h->lo[s];
+      if (!k) continue;
+      double *restrict a = slot_array(g, s);
+      const double *restrict src = e->grecv + off;
+      const size_t m = (size_t)k * plane;
+      if (a) {
+        a += dir ? 0 : (size_t)(nx - k) * plane;
+        for (size_t i = 0; i < m; i++) a[i] += src[i];
+      }
+      off += m;
+    }
+  }
 }
 
 int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
@@ -325,7 +472,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
     return HF_FAIL;
   }
   if (e->single) hf_kspace_single_load_D(e); /* D is complete now */
-  if (e->dist && distributed_check(e, err)) {
+  if (e->dist && e->generic.n && generic_halo_setup(e, err)) {
     hf_engine_free(e);
     return HF_FAIL;
   }
@@ -381,6 +528,10 @@ void hf_engine_free(hf_engine *e) {
   hf_wraptab_free(&e->wrap);
   hf_poly_free(&e->eta_only);
   hf_poly_free(&e->generic);
+  fftw_free(e->gxbuf);
+  fftw_free(e->ggbuf);
+  fftw_free(e->gsend);
+  fftw_free(e->grecv);
   free(e);
 }
 
@@ -461,6 +612,12 @@ size_t hf_engine_bytes(const hf_engine *e) {
   if (e->has_k) b += 6 * e->nkd * sizeof(double);
   if (e->ck[0]) b += 3 * e->nck * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.nloc * sizeof(double);
+  if (e->gxbuf) {
+    const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
+    const int nmax = e->gnlo > e->gnhi ? e->gnlo : e->gnhi;
+    const int gmax = e->gnlo_g > e->gnhi_g ? e->gnlo_g : e->gnhi_g;
+    b += (size_t)(e->gnlo + e->gnhi + e->gnlo_g + e->gnhi_g + nmax + gmax) * plane * sizeof(double);
+  }
   if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
   if (e->single) b += hf_kspace_single_bytes(e);
   return b + hf_realspace_bytes(e);
@@ -511,10 +668,19 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
       hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
       for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->nloc * sizeof(double));
     }
-    hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL, e->nmat};
+    if (e->dist) { /* the planes of the neighbours; their gradient starts at zero */
+      generic_halo_fwd(e, x);
+      if (g)
+        memset(e->ggbuf, 0,
+               (size_t)(e->gnlo_g + e->gnhi_g) * (size_t)lat->L[1] * (size_t)lat->L[2] *
+                   sizeof(double));
+    }
+    hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL, e->nmat,
+                        e->dist ? &e->ghalo : NULL};
     hf_poly_output out = {g, e->generic_etaL ? e->gEtaL : NULL, dE};
     E->other += hf_poly_eval(&e->generic, 1.0, &in, &out);
     if (e->generic_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
+    if (e->dist && g) generic_halo_back(e, g);
   }
   if (e->efield[0] != 0 || e->efield[1] != 0 || e->efield[2] != 0 || e->beta[0] != 0 ||
       e->beta[1] != 0 || e->beta[2] != 0)

@@ -9,6 +9,7 @@
 #include "comm.h"
 #include "engine.h"
 #include "local_strain.h"
+#include "poly_eval.h"
 
 /* g_v(i) += M v(i + d): one gather of the bilinear v-v gradient. */
 typedef struct {
@@ -170,8 +171,19 @@ struct hf_engine {
   size_t wzoff, wpz; /* z = 0 position and length of a padded w row */
   double *wghost;    /* [lo planes x 3 components][hi planes x 3 components] */
   hf_wraptab wrap;
-  int generic_etaL; /* generic terms need full local strain arrays */
+  int generic_etaL;     /* generic terms need full local strain arrays */
+  int generic_expanded; /* etaL factors of generic terms expanded into v (ranks) */
   hf_poly generic;
+  /* generic terms on several ranks (docs/mpi.md): each rank evaluates them
+   * on its anchor cells; the planes of u, v, w, sigma they read off the slab
+   * come in ghalo (per slot lo/hi planes, widths from the terms' x offsets,
+   * packed in gxbuf as [lo planes of every slot][hi planes of every slot]),
+   * and dE/dx for those planes builds up in ggbuf (the same packing over
+   * slots 0..8) and goes back to the owners.  Terms with local strain are
+   * expanded into v monomials (the local strain is linear in v). */
+  hf_poly_halo ghalo;
+  int gnlo, gnhi, gnlo_g, gnhi_g; /* planes per direction: fields, gradients */
+  double *gxbuf, *ggbuf, *gsend, *grecv;
 
   /* Row pass (realspace_pass).  The x planes of v it reads are copied into a
    * ring of nvs padded planes, and dE/dv is accumulated in a ring of ngs

@@ -635,7 +635,7 @@ static void field_trial(hf_mc *mc, int F, size_t s, const int s3[3], double beta
 
 /* eta_S[m] = sum over cells of the field part of eta monomial m. */
 static void eta_sums(hf_mc *mc) {
-  hf_poly_input in = {&mc->lat, mc->x, NULL, 0};
+  hf_poly_input in = {&mc->lat, mc->x, NULL, 0, NULL};
   for (int i = 0; i < mc->eta_poly.n; i++) {
     const hf_mono *m = &mc->eta_poly.m[i];
     hf_mono fm = {.c = 1.0, .deg = 0};

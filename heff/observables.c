@@ -134,7 +134,7 @@ void hf_obs_result_compute(const hf_obs *o, const hf_model *m, size_t ncells, do
 
 void hf_term_energies(const hf_model *m, const hf_lattice *lat, size_t material_cells,
                       const hf_fields *x, double *const etaL[6], double *out) {
-  hf_poly_input in = {lat, x, etaL, material_cells};
+  hf_poly_input in = {lat, x, etaL, material_cells, NULL};
   for (int t = 0; t < m->nterms && t < 64; t++)
     out[t] = hf_poly_eval(&m->terms[t].poly, m->terms[t].coef, &in, NULL);
 }

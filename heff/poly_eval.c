@@ -26,25 +26,69 @@ static inline int wrap_small(int z, int d, int L) {
   return r >= L ? r - L : r < 0 ? r + L : r;
 }
 
+int hf_poly_halo_slot(const hf_var *v) {
+  switch (v->kind) {
+    case HF_VAR_U:
+      return v->comp;
+    case HF_VAR_V:
+      return 3 + v->comp;
+    case HF_VAR_W:
+      return 6 + v->comp;
+    case HF_VAR_SIGMA:
+      return 9;
+    default:
+      return -1;
+  }
+}
+
+/* Start of x plane P (global, unwrapped) of array a of variable v: on one
+ * rank plane P mod Lx of a; on x slabs one of the rank's planes or one of a
+ * halo (xlo/xhi, or glo/ghi for a gradient).  NULL where there is none. */
+static double *plane_of(const hf_poly_input *in, const hf_var *v, double *a, int P, int grad) {
+  const hf_lattice *lat = in->lat;
+  const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
+  if (!a) return NULL;
+  if (!in->halo) return a + (size_t)hf_pbc(P, 0, lat->L[0]) * plane;
+  const int q = P - lat->x0, s = hf_poly_halo_slot(v);
+  if (q >= 0 && q < lat->nx) return a + (size_t)q * plane;
+  const hf_poly_halo *h = in->halo;
+  if (s < 0) return NULL;
+  double *base =
+      q < 0 ? (grad ? h->glo[s] : (double *)h->xlo[s]) : (grad ? h->ghi[s] : (double *)h->xhi[s]);
+  if (!base) return NULL;
+  return base + (size_t)(q < 0 ? q + h->lo[s] : q - lat->nx) * plane;
+}
+
+/* Row (x plane X + off_x, row y + off_y) of a factor, or NULL. */
+static double *row_of(const hf_poly_input *in, const hf_var *v, double *a, int X, int y, int grad) {
+  double *p = plane_of(in, v, a, X + v->off[0], grad);
+  if (!p) return NULL;
+  return p + (size_t)hf_pbc(y, v->off[1], in->lat->L[1]) * (size_t)in->lat->L[2];
+}
+
 /* Bilinear monomial c a[i+oa] b[i+ob] of two lattice fields: the common case
- * (pair terms), with its own loop; returns the sum of a b over cells. */
-static double bilinear(const hf_lattice *lat, const hf_mono *m, const double *a, const double *b,
-                       double *ga, double *gb, double c) {
+ * (pair terms), with its own loop; returns the sum of a b over the anchor
+ * cells. */
+static double bilinear(const hf_poly_input *in, const hf_mono *m, double *a, double *b, double *ga,
+                       double *gb, double c) {
+  const hf_lattice *lat = in->lat;
   const int *L = lat->L;
-  const int8_t *oa = m->f[0].off, *ob = m->f[1].off;
+  const hf_var *fa = &m->f[0], *fb = &m->f[1];
+  const int nx = in->halo ? lat->nx : L[0], X0 = in->halo ? lat->x0 : 0;
+  const int da = hf_pbc(0, fa->off[2], L[2]), db = hf_pbc(0, fb->off[2], L[2]);
   double sum = 0;
-  for (int x = 0; x < L[0]; x++)
+  for (int x = 0; x < nx; x++)
     for (int y = 0; y < L[1]; y++) {
-      const size_t ra = hf_index(lat, hf_pbc(x, oa[0], L[0]), hf_pbc(y, oa[1], L[1]), 0);
-      const size_t rb = hf_index(lat, hf_pbc(x, ob[0], L[0]), hf_pbc(y, ob[1], L[1]), 0);
-      const int da = hf_pbc(0, oa[2], L[2]), db = hf_pbc(0, ob[2], L[2]);
+      const double *ra = row_of(in, fa, a, X0 + x, y, 0), *rb = row_of(in, fb, b, X0 + x, y, 0);
+      double *rga = ga ? row_of(in, fa, ga, X0 + x, y, 1) : NULL;
+      double *rgb = gb ? row_of(in, fb, gb, X0 + x, y, 1) : NULL;
       for (int z = 0; z < L[2]; z++) {
-        const size_t ia = ra + (size_t)wrap_small(z, da, L[2]);
-        const size_t ib = rb + (size_t)wrap_small(z, db, L[2]);
-        const double va = a[ia], vb = b[ib];
+        const size_t ia = (size_t)wrap_small(z, da, L[2]);
+        const size_t ib = (size_t)wrap_small(z, db, L[2]);
+        const double va = ra[ia], vb = rb[ib];
         sum += va * vb;
-        if (ga) ga[ia] += c * vb;
-        if (gb) gb[ib] += c * va;
+        if (rga) rga[ia] += c * vb;
+        if (rgb) rgb[ib] += c * va;
       }
     }
   return sum;
@@ -54,12 +98,13 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
                     const hf_poly_output *out) {
   const hf_lattice *lat = in->lat;
   const int *L = lat->L;
+  const int nx = in->halo ? lat->nx : L[0], X0 = in->halo ? lat->x0 : 0;
   double total = 0.0;
   for (int mi = 0; mi < p->n; mi++) {
     const hf_mono *m = &p->m[mi];
     const int deg = m->deg;
     const double c = coef * m->c;
-    const double *src[HF_MAX_DEG];
+    double *src[HF_MAX_DEG];
     double *dst[HF_MAX_DEG];
     double hom[HF_MAX_DEG];
     int is_hom[HF_MAX_DEG];
@@ -75,7 +120,8 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
     }
     int nhom = 0;
     for (int f = 0; f < deg; f++) nhom += is_hom[f];
-    if (nhom == deg) { /* strain only: the same value in every cell */
+    if (nhom == deg) {                           /* strain only: the same value in every cell */
+      if (in->halo && !in->halo->lead) continue; /* (counted once over the ranks) */
       const double n = (double)(in->strain_cells ? in->strain_cells : lat->n);
       double p = 1.0;
       for (int f = 0; f < deg; f++) p *= hom[f];
@@ -89,17 +135,18 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
       continue;
     }
     if (deg == 2 && !is_hom[0] && !is_hom[1]) {
-      total += c * bilinear(lat, m, src[0], src[1], dst[0], dst[1], c);
+      total += c * bilinear(in, m, src[0], src[1], dst[0], dst[1], c);
       continue;
     }
     double sum = 0.0;
     double dhom[HF_MAX_DEG] = {0};
-    size_t row[HF_MAX_DEG]; /* start of each factor's (x, y) row: wrapped once per row */
-    for (int x = 0; x < L[0]; x++)
+    const double *srow[HF_MAX_DEG]; /* each factor's (x, y) row: wrapped once per row */
+    double *drow[HF_MAX_DEG];
+    for (int x = 0; x < nx; x++)
       for (int y = 0; y < L[1]; y++) {
         for (int f = 0; f < deg; f++) {
-          const int8_t *o = m->f[f].off;
-          row[f] = is_hom[f] ? 0 : hf_index(lat, hf_pbc(x, o[0], L[0]), hf_pbc(y, o[1], L[1]), 0);
+          srow[f] = is_hom[f] ? NULL : row_of(in, &m->f[f], src[f], X0 + x, y, 0);
+          drow[f] = is_hom[f] || !dst[f] ? NULL : row_of(in, &m->f[f], dst[f], X0 + x, y, 1);
         }
         for (int z = 0; z < L[2]; z++) {
           double val[HF_MAX_DEG], pre[HF_MAX_DEG + 1], suf[HF_MAX_DEG + 1];
@@ -109,8 +156,8 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
               val[f] = hom[f];
               idx[f] = 0;
             } else {
-              idx[f] = row[f] + (size_t)hf_pbc(z, m->f[f].off[2], L[2]);
-              val[f] = src[f][idx[f]];
+              idx[f] = (size_t)hf_pbc(z, m->f[f].off[2], L[2]);
+              val[f] = srow[f][idx[f]];
             }
           }
           pre[0] = 1.0;
@@ -123,8 +170,8 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
             double d = c * pre[f] * suf[f + 1];
             if (is_hom[f])
               dhom[f] += d;
-            else if (dst[f])
-              dst[f][idx[f]] += d;
+            else if (drow[f])
+              drow[f][idx[f]] += d;
           }
         }
       }

@@ -122,25 +122,84 @@ static const hf_fields *whole_config(hf_sweep *s) {
 
 /* Vacuum cells carry sigma = 0 (no species): with modes pinned at zero
  * there, every monomial holding a vacuum cell's sigma or mode then vanishes.
- * Generated patterns are cleared there; a file must have them 0. */
-static int clear_vacuum_sigma(hf_sweep *s, const unsigned char *vac, hf_err *err) {
-  for (size_t i = 0; i < s->lat.n; i++) {
-    if (!vac[i] || s->x.sigma[i] == 0) continue;
+ * Generated patterns are cleared there; a file must have them 0.  sg is the
+ * whole supercell's occupation. */
+static int clear_vacuum_sigma(hf_sweep *s, double *sg, const unsigned char *vac, hf_err *err) {
+  for (size_t i = 0; i < s->glat.n; i++) {
+    if (!vac[i] || sg[i] == 0) continue;
     if (s->c.occ.pattern == HF_OCC_FILE) {
-      const size_t Lz = (size_t)s->lat.L[2], Ly = (size_t)s->lat.L[1];
+      const size_t Lz = (size_t)s->glat.L[2], Ly = (size_t)s->glat.L[1];
       return hf_fail(err,
                      "%s: cell (%zu, %zu, %zu) lies in the vacuum but has sigma %g: expected 0 "
                      "there (vacuum cells hold no species)",
-                     s->c.occ.file, i / (Ly * Lz), i / Lz % Ly, i % Lz, s->x.sigma[i]);
+                     s->c.occ.file, i / (Ly * Lz), i / Lz % Ly, i % Lz, sg[i]);
     }
-    s->x.sigma[i] = 0;
+    sg[i] = 0;
   }
   return HF_OK;
 }
 
+/* The whole supercell's occupation into sg (rank 0 alone on several
+ * ranks: the same numbers whatever the rank count), written next to the
+ * tables and summarised in note. */
+static int make_occupation(hf_sweep *s, double *sg, char *note, size_t cap, hf_err *err) {
+  const hf_occ_config *o = &s->c.occ;
+  const hf_lattice *lat = &s->glat;
+  const size_t nvac = hf_run_config_vacuum_cells(&s->c);
+  unsigned char *vac = nvac ? malloc(lat->n) : NULL;
+  if (nvac && !vac) return hf_fail(err, "out of memory");
+  for (int x = 0; vac && x < lat->L[0]; x++)
+    for (int y = 0; y < lat->L[1]; y++)
+      for (int z = 0; z < lat->L[2]; z++)
+        vac[hf_index(lat, x, y, z)] = (unsigned char)vacuum_cell(&s->c, lat, x, y, z);
+  hf_rng r;
+  hf_rng_split(&s->rng, 3, &r); /* its own stream */
+  double reached = 0;
+  int rc;
+  switch (o->pattern) {
+    case HF_OCC_RANDOM:
+      rc = hf_occ_random_in(lat, o->composition, vac, &r, sg, err);
+      break;
+    case HF_OCC_ROCKSALT:
+      rc = hf_occ_rocksalt(lat, sg, err);
+      break;
+    case HF_OCC_LAYERED:
+      rc = hf_occ_layered(lat, o->axis, o->layers[0], o->layers[1], sg, err);
+      break;
+    case HF_OCC_CORE_SHELL:
+      rc = hf_occ_core_shell(lat, o->composition, sg, err);
+      break;
+    case HF_OCC_SRO:
+      rc = hf_occ_sro(lat, o->composition, o->alpha1, o->tolerance, 1000, &r, sg, &reached, err);
+      if (!rc && fabs(reached - o->alpha1) > o->tolerance)
+        rc = hf_fail(err, "%s: occupation: alpha1 = %g not reached (got %.4f)", s->c.path,
+                     o->alpha1, reached);
+      break;
+    default:
+      rc = hf_occ_read(o->file, lat, sg, err);
+      break;
+  }
+  if (!rc && vac) rc = clear_vacuum_sigma(s, sg, vac, err);
+  free(vac);
+  if (rc) return hf_wrap(err, "%s: occupation", s->c.path);
+  double x, a[3];
+  hf_occ_measure(lat, sg, &x, a);
+  if (nvac) /* (Warren-Cowley parameters would count the vacuum as host) */
+    snprintf(note, cap, ", occupation x %.4f of the %zu material cells (vacuum sigma 0)",
+             x * (double)lat->n / (double)(lat->n - nvac), lat->n - nvac);
+  else
+    snprintf(note, cap, ", occupation x %.4f, Warren-Cowley alpha1..3 %.3f %.3f %.3f", x, a[0],
+             a[1], a[2]);
+  char path[1300];
+  snprintf(path, sizeof path, "%s/%s_occupation.txt", s->c.out_dir, s->c.prefix);
+  return hf_occ_write(path, lat, sg, err);
+}
+
 /* sigma from the run file's 'occupation' (occupation.h), on the material
- * cells when there is vacuum; the result is written next to the tables and
- * summarised in *note. */
+ * cells when there is vacuum.  On several ranks rank 0 makes the whole
+ * supercell's occupation (the serial code and random numbers) and every
+ * rank receives its slab, so it does not depend on the rank count
+ * (collective). */
 static int init_occupation(hf_sweep *s, char *note, size_t cap, hf_err *err) {
   const hf_occ_config *o = &s->c.occ;
   const int has = s->x.sigma != NULL;
@@ -153,60 +212,18 @@ static int init_occupation(hf_sweep *s, char *note, size_t cap, hf_err *err) {
                    "%s: the model has alloy occupations (sigma): expected an 'occupation' key "
                    "(random, rocksalt, layered, core_shell, sro or file)",
                    s->c.path);
-  const size_t nvac = hf_run_config_vacuum_cells(&s->c);
-  if (nvac && (o->pattern == HF_OCC_CORE_SHELL || o->pattern == HF_OCC_SRO))
+  if (hf_run_config_vacuum_cells(&s->c) &&
+      (o->pattern == HF_OCC_CORE_SHELL || o->pattern == HF_OCC_SRO))
     return hf_fail(err,
                    "%s: key 'occupation': pattern %s is not defined on a film with vacuum "
                    "(expected random, rocksalt, layered or file)",
                    s->c.path, o->pattern == HF_OCC_SRO ? "sro" : "core_shell");
-  unsigned char *vac = nvac ? malloc(s->lat.n) : NULL;
-  if (nvac && !vac) return hf_fail(err, "out of memory");
-  for (int x = 0; vac && x < s->lat.L[0]; x++)
-    for (int y = 0; y < s->lat.L[1]; y++)
-      for (int z = 0; z < s->lat.L[2]; z++)
-        vac[hf_index(&s->lat, x, y, z)] = (unsigned char)vacuum_cell(&s->c, &s->lat, x, y, z);
-  hf_rng r;
-  hf_rng_split(&s->rng, 3, &r); /* its own stream */
-  double *sg = s->x.sigma, reached = 0;
-  int rc;
-  switch (o->pattern) {
-    case HF_OCC_RANDOM:
-      rc = hf_occ_random_in(&s->lat, o->composition, vac, &r, sg, err);
-      break;
-    case HF_OCC_ROCKSALT:
-      rc = hf_occ_rocksalt(&s->lat, sg, err);
-      break;
-    case HF_OCC_LAYERED:
-      rc = hf_occ_layered(&s->lat, o->axis, o->layers[0], o->layers[1], sg, err);
-      break;
-    case HF_OCC_CORE_SHELL:
-      rc = hf_occ_core_shell(&s->lat, o->composition, sg, err);
-      break;
-    case HF_OCC_SRO:
-      rc =
-          hf_occ_sro(&s->lat, o->composition, o->alpha1, o->tolerance, 1000, &r, sg, &reached, err);
-      if (!rc && fabs(reached - o->alpha1) > o->tolerance)
-        rc = hf_fail(err, "%s: occupation: alpha1 = %g not reached (got %.4f)", s->c.path,
-                     o->alpha1, reached);
-      break;
-    default:
-      rc = hf_occ_read(o->file, &s->lat, sg, err);
-      break;
-  }
-  if (!rc && vac) rc = clear_vacuum_sigma(s, vac, err);
-  free(vac);
-  if (rc) return hf_wrap(err, "%s: occupation", s->c.path);
-  double x, a[3];
-  hf_occ_measure(&s->lat, sg, &x, a);
-  if (nvac) /* (Warren-Cowley parameters would count the vacuum as host) */
-    snprintf(note, cap, ", occupation x %.4f of the %zu material cells (vacuum sigma 0)",
-             x * (double)s->lat.n / (double)(s->lat.n - nvac), s->lat.n - nvac);
-  else
-    snprintf(note, cap, ", occupation x %.4f, Warren-Cowley alpha1..3 %.3f %.3f %.3f", x, a[0],
-             a[1], a[2]);
-  char path[1300];
-  snprintf(path, sizeof path, "%s/%s_occupation.txt", s->c.out_dir, s->c.prefix);
-  return hf_occ_write(path, &s->lat, sg, err);
+  const int dist = s->comm->size > 1;
+  double *sg = dist ? s->xg.sigma : s->x.sigma; /* (xg: rank 0 only) */
+  int rc = s->lead ? make_occupation(s, sg, note, cap, err) : HF_OK;
+  if (hf_comm_agree(s->comm, rc, err)) return HF_FAIL;
+  if (dist) hf_comm_scatter(s->comm, &s->lat, sg, s->x.sigma);
+  return HF_OK;
 }
 
 /* Current cumulative acceptance counters of the sampler, per move kind
@@ -565,8 +582,7 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
   if (!rc && s->lead) rc = hf_mkdir_p(c->out_dir, err);
   rc = hf_comm_agree(s->comm, rc, err);
   char occ_note[160] = "";
-  if (!rc)
-    rc = init_occupation(s, occ_note, sizeof occ_note, err); /* (no sigma on several ranks) */
+  if (!rc) rc = init_occupation(s, occ_note, sizeof occ_note, err);
   if (!rc && c->fft_measure && hf_comm_wisdom_export(s->comm, wisdom))
     rc = hf_fail(err, "cannot write FFTW wisdom to %s", wisdom);
   if (rc) {

@@ -100,7 +100,7 @@ int main(void) {
       hf_wraptab wt;
       REQUIRE_OK(hf_wraptab_init(&wt, &lat, &err), err);
       hf_local_strain(&lat, &wt, &st, x.v, etaL);
-      hf_poly_input in = {&lat, &x, etaL, 0};
+      hf_poly_input in = {&lat, &x, etaL, 0, NULL};
       hf_poly_output out = {&g2, gEtaL, d2};
       double eg = hf_poly_eval(&m.terms[t].poly, m.terms[t].coef, &in, &out);
       hf_local_strain_adjoint(&lat, &wt, &st, gEtaL, g2.v);

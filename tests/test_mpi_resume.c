@@ -15,7 +15,12 @@
  *    the pinned set is distributed like the fields, so the runs agree too;
  *  - the MD run as a film: pinned cells plus vacuum layers along z (every
  *    rank's slab holds vacuum cells; material cell counts in the strain-only
- *    terms and p V are replicated). */
+ *    terms and p V are replicated);
+ *  - MD and HMC of an alloy (random occupation from the seed) whose model
+ *    has terms only the generic evaluator holds (u^3 u@1, u sigma@1,
+ *    v sigma@1, u^2 sigma@2, etaL u u@1): the occupation file written by 2
+ *    ranks equals the one-rank one byte for byte, and the tables agree as
+ *    above. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,12 +35,46 @@ static hf_comm world, self;
 static const char *pins =
     "pinned: [{box: [[3, 5], [0, 6], [0, 3]]}, {box: [[7, 8], [2, 4], [0, 6]], fields: [u]}]\n";
 
-/* pinned: 0 none, 1 the pinned cells, 2 those and vacuum layers along z */
-static void write_run(const char *path, const char *method, const char *out, int pinned) {
+static const char *alloy_model = "mpi_alloy_model.yaml";
+
+/* ZVR with sigma in dof and generic terms (rank 0 writes it). */
+static void write_alloy_model(void) {
+  char p[600];
+  snprintf(p, sizeof p, "%s/BaTiO3_ZVR1995.yaml", models_dir);
+  char *t = testfile_read(p);
+  CHECK(t != NULL, "read %s", p);
+  if (!t) return;
+  char *d = strstr(t, "dof: [u, v, eta]");
+  CHECK(d != NULL, "%s: dof line", p);
+  if (!d) {
+    free(t);
+    return;
+  }
+  FILE *f = fopen(alloy_model, "w");
+  fprintf(f, "%.*sdof: [u, v, eta, sigma]%s", (int)(d - t), t, d + strlen("dof: [u, v, eta]"));
+  fprintf(f,
+          "  - {name: u3u, coef: 0.8, expr: \"ux^3*ux[1,0,0]\", symmetrize: orbit}\n"
+          "  - {name: usig, coef: 0.03, expr: \"ux*sigma[1,0,0]\", symmetrize: orbit}\n"
+          "  - {name: vsig, coef: -0.04, expr: \"vx*sigma[1,0,0]\", symmetrize: orbit}\n"
+          "  - {name: u2sig2, coef: 0.5, expr: \"ux^2*sigma[2,0,0]\", symmetrize: orbit}\n"
+          "  - {name: etaLuu, coef: -0.7, expr: \"etaL1*ux*ux[1,0,0]\", symmetrize: orbit}\n");
+  fclose(f);
+  free(t);
+}
+
+/* pinned: 0 none, 1 the pinned cells, 2 those and vacuum layers along z;
+ * alloy: the model of write_alloy_model with a random occupation */
+static void write_run(const char *path, const char *method, const char *out, int pinned,
+                      int alloy) {
   FILE *f = fopen(path, "w");
+  char model[600];
+  if (alloy)
+    snprintf(model, sizeof model, "%s", alloy_model);
+  else
+    snprintf(model, sizeof model, "%s/BaTiO3_ZVR1995.yaml", models_dir);
   fprintf(
       f,
-      "model: %s/BaTiO3_ZVR1995.yaml\n"
+      "model: %s\n%s"
       "supercell: [8, 6, 6]\nseed: 11\nmethod: %s\npressure: -4.8\n"
       "temperatures: {start: 300, stop: 250, step: -50}\n"
       "thermalize: 12\naverage: 20\nsample_every: 2\n"
@@ -44,8 +83,8 @@ static void write_run(const char *path, const char *method, const char *out, int
       "initial: {state: domains, u: [0, 0, 0.12], normal: [1, 0, 0], amplitude: 0.02}\n"
       "depolarization: [0, 0.5, 1]\n%s%s"
       "output: {dir: %s, prefix: run, vtk: false, checkpoint_every: 10, fft_plan: estimate%s}\n",
-      models_dir, method, pinned ? pins : "",
-      pinned == 2 ? "vacuum: {axis: z, layers: [4, 6]}\n" : "", out,
+      model, alloy ? "occupation: {pattern: random, composition: 0.4}\n" : "", method,
+      pinned ? pins : "", pinned == 2 ? "vacuum: {axis: z, layers: [4, 6]}\n" : "", out,
       strcmp(method, "md") ? "" : ", timeseries: 4");
   fclose(f);
 }
@@ -141,24 +180,25 @@ static void compare_tables(const char *method, const char *ref, const char *ab, 
   free(t_ba);
 }
 
-static void cross_resume(const char *method, int pinned) {
+static void cross_resume(const char *method, int pinned, int alloy) {
   char ref[64], ab[64], ba[64], pref[128], pab[128], pba[128];
-  const char *tag = pinned == 2 ? "_film" : pinned ? "_pinned" : "";
+  const char *tag = alloy ? "_alloy" : pinned == 2 ? "_film" : pinned ? "_pinned" : "";
   snprintf(ref, sizeof ref, "mpi_%s%s_ref", method, tag);
   snprintf(ab, sizeof ab, "mpi_%s%s_2to1", method, tag);
   snprintf(ba, sizeof ba, "mpi_%s%s_1to2", method, tag);
   char what[64];
   snprintf(what, sizeof what, "%s%s", method,
-           pinned == 2 ? " film (vacuum)"
-           : pinned    ? " with pinned cells"
-                       : "");
+           alloy         ? " alloy with generic terms"
+           : pinned == 2 ? " film (vacuum)"
+           : pinned      ? " with pinned cells"
+                         : "");
   snprintf(pref, sizeof pref, "%s.yaml", ref);
   snprintf(pab, sizeof pab, "%s.yaml", ab);
   snprintf(pba, sizeof pba, "%s.yaml", ba);
   if (world.rank == 0) {
-    write_run(pref, method, ref, pinned);
-    write_run(pab, method, ab, pinned);
-    write_run(pba, method, ba, pinned);
+    write_run(pref, method, ref, pinned, alloy);
+    write_run(pab, method, ab, pinned, alloy);
+    write_run(pba, method, ba, pinned, alloy);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s %s %s", ref, ab, ba);
     CHECK(system(cmd) == 0, "clean up");
@@ -188,15 +228,32 @@ static void cross_resume(const char *method, int pinned) {
   printf("%s: checkpoint %ld bytes on %d ranks and on 1\n", what, size_n, world.size);
   compare_tables(what, ref, ab, ba, "run.tsv");
   if (!strcmp(method, "md")) compare_tables(what, ref, ab, ba, "run_timeseries.tsv");
+  if (alloy) { /* made on 2 ranks (ab) and on 1 (ref) */
+    char p[300];
+    snprintf(p, sizeof p, "%s/run_occupation.txt", ref);
+    char *o1 = testfile_read(p);
+    snprintf(p, sizeof p, "%s/run_occupation.txt", ab);
+    char *on = testfile_read(p);
+    CHECK(o1 && on && !strcmp(o1, on),
+          "%s: the occupation made on %d ranks differs from the one-rank one", what, world.size);
+    if (o1 && on && !strcmp(o1, on))
+      printf("%s: occupation file of %d ranks equals the one-rank one byte for byte\n", what,
+             world.size);
+    free(o1);
+    free(on);
+  }
 }
 
 int main(int argc, char **argv) {
   testmpi_init(&argc, &argv, &world, &self);
   if (argc > 1) models_dir = argv[1];
-  cross_resume("md", 0);
-  cross_resume("hmc", 0);
-  cross_resume("md", 1);
-  cross_resume("hmc", 1);
-  cross_resume("md", 2);
+  if (world.rank == 0) write_alloy_model();
+  cross_resume("md", 0, 0);
+  cross_resume("hmc", 0, 0);
+  cross_resume("md", 1, 0);
+  cross_resume("hmc", 1, 0);
+  cross_resume("md", 2, 0);
+  cross_resume("md", 0, 1);
+  cross_resume("hmc", 0, 1);
   return testmpi_done("mpi_resume");
 }

@@ -62,7 +62,7 @@ static void compare(const hf_model *m, const int L[3], hf_rng *r, const char *wh
     double d1[6], d2[6] = {0, 0, 0, 0, 0, 0};
     hf_engine_eval(e, &x, &g, d1, &E);
     hf_fields_zero(&g2, &lat);
-    hf_poly_input in = {&lat, &x, NULL, 0};
+    hf_poly_input in = {&lat, &x, NULL, 0, NULL};
     hf_poly_output out = {&g2, NULL, d2};
     double eg = 0;
     for (int t = 0; t < m->nterms; t++)

@@ -119,7 +119,7 @@ static void terms_vs_generic(const hf_model *m, const hf_lattice *lat, const hf_
     hf_engine_eval(e, x, &g, d1, &E);
     hf_fields_zero(&g2, lat);
     for (int l = 0; l < 6; l++) memset(gEtaL[l], 0, lat->n * sizeof(double));
-    hf_poly_input in = {lat, x, etaL, 0};
+    hf_poly_input in = {lat, x, etaL, 0, NULL};
     hf_poly_output out = {&g2, gEtaL, d2};
     double eg = hf_poly_eval(&m->terms[t].poly, m->terms[t].coef, &in, &out);
     hf_local_strain_adjoint(lat, &wt, &st, gEtaL, g2.v);
