@@ -172,19 +172,11 @@ static int expand_etal(hf_poly *out, const hf_mono *m, double c, const hf_strain
   return rc;
 }
 
+/* u, v, w, sigma: the generic evaluator's halo slots (0..9); eta: 10 + component
+ * (etaL was expanded) */
 static int var_code(const hf_var *v) {
-  switch (v->kind) {
-    case HF_VAR_U:
-      return v->comp;
-    case HF_VAR_V:
-      return 3 + v->comp;
-    case HF_VAR_W:
-      return 6 + v->comp;
-    case HF_VAR_SIGMA:
-      return CODE_SIGMA;
-    default:
-      return CODE_ETA + v->comp; /* HF_VAR_ETA (etaL was expanded) */
-  }
+  const int slot = hf_poly_halo_slot(v);
+  return slot >= 0 ? slot : CODE_ETA + v->comp;
 }
 
 static int find_slot(mc_list *L, int code, const int rel[3], int *cap) {

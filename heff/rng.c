@@ -73,28 +73,23 @@ int hf_zig256_edge(hf_rng *r, int32_t hz, uint32_t iz, double x, double *out) {
   return zig_edge(r, hz, iz, x, out, 3.6541528853610088, hf_zig256_f);
 }
 
-/* The layer is the low 7 (8) bits of a draw, the signed 32-bit abscissa its
- * high half. */
-double hf_rng_normal(hf_rng *r) {
+/* The layer is the low 7 (8) bits of a draw (mask), the signed 32-bit
+ * abscissa its high half. */
+static inline double zig_normal(hf_rng *r, uint32_t mask, const uint32_t *k, const double *w,
+                                int (*edge)(hf_rng *, int32_t, uint32_t, double, double *)) {
   for (;;) {
     uint64_t bits = hf_rng_u64(r);
     int32_t hz = (int32_t)(uint32_t)(bits >> 32);
-    uint32_t iz = (uint32_t)bits & 127u;
+    uint32_t iz = (uint32_t)bits & mask;
     uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
-    double x = hz * hf_zig_w[iz], out;
-    if (ahz < hf_zig_k[iz]) return x;
-    if (hf_zig_edge(r, hz, iz, x, &out)) return out;
+    double x = hz * w[iz], out;
+    if (ahz < k[iz]) return x;
+    if (edge(r, hz, iz, x, &out)) return out;
   }
 }
 
+double hf_rng_normal(hf_rng *r) { return zig_normal(r, 127u, hf_zig_k, hf_zig_w, hf_zig_edge); }
+
 double hf_rng_normal256(hf_rng *r) {
-  for (;;) {
-    uint64_t bits = hf_rng_u64(r);
-    int32_t hz = (int32_t)(uint32_t)(bits >> 32);
-    uint32_t iz = (uint32_t)bits & 255u;
-    uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
-    double x = hz * hf_zig256_w[iz], out;
-    if (ahz < hf_zig256_k[iz]) return x;
-    if (hf_zig256_edge(r, hz, iz, x, &out)) return out;
-  }
+  return zig_normal(r, 255u, hf_zig256_k, hf_zig256_w, hf_zig256_edge);
 }
