@@ -285,6 +285,14 @@ static double *slot_array(const hf_fields *f, int s) {
   return s < 9 ? hf_fields_comp(f, s) : f->sigma;
 }
 
+/* x planes of the generic halo buffers: gxbuf, ggbuf, gsend, grecv. */
+static void generic_halo_planes(const hf_engine *e, int n[4]) {
+  n[0] = e->gnlo + e->gnhi;
+  n[1] = e->gnlo_g + e->gnhi_g;
+  n[2] = e->gnlo > e->gnhi ? e->gnlo : e->gnhi;
+  n[3] = e->gnlo_g > e->gnhi_g ? e->gnlo_g : e->gnhi_g;
+}
+
 /* Halo widths of the generic terms per variable (the x offsets they read
  * off the anchor's plane) and their buffers (engine_internal.h). */
 static int generic_halo_setup(hf_engine *e, hf_err *err) {
@@ -314,12 +322,12 @@ static int generic_halo_setup(hf_engine *e, hf_err *err) {
     e->gnhi_g += s < 9 ? h->hi[s] : 0;
   }
   const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
-  const int nmax = e->gnlo > e->gnhi ? e->gnlo : e->gnhi;
-  const int gmax = e->gnlo_g > e->gnhi_g ? e->gnlo_g : e->gnhi_g;
-  e->gxbuf = fftw_alloc_real((size_t)(e->gnlo + e->gnhi) * plane + 1);
-  e->ggbuf = fftw_alloc_real((size_t)(e->gnlo_g + e->gnhi_g) * plane + 1);
-  e->gsend = fftw_alloc_real((size_t)nmax * plane + 1);
-  e->grecv = fftw_alloc_real((size_t)gmax * plane + 1);
+  int n[4];
+  generic_halo_planes(e, n);
+  e->gxbuf = fftw_alloc_real((size_t)n[0] * plane + 1);
+  e->ggbuf = fftw_alloc_real((size_t)n[1] * plane + 1);
+  e->gsend = fftw_alloc_real((size_t)n[2] * plane + 1);
+  e->grecv = fftw_alloc_real((size_t)n[3] * plane + 1);
   if (!e->gxbuf || !e->ggbuf || !e->gsend || !e->grecv)
     return hf_fail(err, "out of memory for the generic terms' halo planes");
   /* slot by slot, sigma (slot 9, no gradient) last in each direction */
@@ -613,10 +621,10 @@ size_t hf_engine_bytes(const hf_engine *e) {
   if (e->ck[0]) b += 3 * e->nck * sizeof(fftw_complex);
   if (e->generic_etaL) b += 12 * e->lat.nloc * sizeof(double);
   if (e->gxbuf) {
-    const size_t plane = (size_t)e->lat.L[1] * (size_t)e->lat.L[2];
-    const int nmax = e->gnlo > e->gnhi ? e->gnlo : e->gnhi;
-    const int gmax = e->gnlo_g > e->gnhi_g ? e->gnlo_g : e->gnhi_g;
-    b += (size_t)(e->gnlo + e->gnhi + e->gnlo_g + e->gnhi_g + nmax + gmax) * plane * sizeof(double);
+    int n[4];
+    generic_halo_planes(e, n);
+    b += (size_t)(n[0] + n[1] + n[2] + n[3]) * (size_t)e->lat.L[1] * (size_t)e->lat.L[2] *
+         sizeof(double);
   }
   if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
   if (e->single) b += hf_kspace_single_bytes(e);

@@ -2,7 +2,6 @@
 import sys, os, json
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
 os.environ.setdefault("GPAW_SETUP_PATH", os.path.expanduser("~/.local/share/heff/gpaw-setups") + ":/usr/share/gpaw-setups")
-import numpy as np
 from ase.io import read
 import ase_runner
 s = json.load(open(sys.argv[4]))
