@@ -110,22 +110,23 @@ static int attempt_spawn(child_ctx *c, const char *dir, const hf_fields *s, doub
   return HF_OK;
 }
 
-/* "converged": false in the client's extra string (JSON) marks an
- * unconverged SCF; clients that send no such key are taken as converged. */
+/* The value of "key" in the client's extra string (JSON), NULL if absent. */
+static const char *extra_value(const char *extra, const char *key) {
+  const char *p = strstr(extra, key);
+  return p ? p + strlen(key) + strspn(p + strlen(key), " \t:") : NULL;
+}
+
+/* "converged": false in the extra string marks an unconverged SCF; clients
+ * that send no such key are taken as converged. */
 static int extra_converged(const char *extra) {
-  const char *p = strstr(extra, "\"converged\"");
-  if (!p) return 1;
-  p += strlen("\"converged\"");
-  p += strspn(p, " \t:");
-  return strncmp(p, "false", 5) != 0;
+  const char *p = extra_value(extra, "\"converged\"");
+  return !p || strncmp(p, "false", 5) != 0;
 }
 
 /* "basis_excess": X in the extra string (NAN when absent). */
 static double extra_excess(const char *extra) {
-  const char *p = strstr(extra, "\"basis_excess\"");
+  const char *p = extra_value(extra, "\"basis_excess\"");
   if (!p) return NAN;
-  p += strlen("\"basis_excess\"");
-  p += strspn(p, " \t:");
   char *end;
   const double x = strtod(p, &end);
   return end == p ? NAN : x;
