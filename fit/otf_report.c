@@ -184,6 +184,17 @@ int fit_run_finish(fit_run *r, hf_err *err) {
         "%.3g s in all, engine %.3g s\n",
         1e6 * s->t_md / (double)s->n_timed, 1e6 * s->t_bayes / (double)s->n_timed,
         s->t_bayes / s->t_md, s->t_refit, s->t_engine);
+  if (s->n_timed > 0 && !r->refit_from[0]) {
+    /* steps with a call are timed like the others; time lost to a killed
+     * call before a resume is not in t_engine */
+    double steps = (double)s->step * (s->t_md + s->t_bayes) / (double)s->n_timed;
+    double total = s->t_engine + s->t_refit + steps;
+    say(r,
+        "run time %.4g s (%.3g h) over all sessions: engine %.4g s (%.1f%%), refits %.3g s "
+        "(%.2f%%), MD and Bayesian errors %.3g s (%.2f%%)\n",
+        total, total / 3600, s->t_engine, 100 * s->t_engine / total, s->t_refit,
+        100 * s->t_refit / total, steps, 100 * steps / total);
+  }
   const hf_blr_fit *f = &r->fit;
   say(r, "final fit: %ld rows, gamma %.2f of %d, sigma_v %.3g, sigma_w %.3g, log evidence %.6g\n",
       f->nrows, f->gamma, r->M, f->sigma_v, f->sigma_w, f->log_evidence);

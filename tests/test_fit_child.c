@@ -67,6 +67,23 @@ static long count_calls(const char *name) {
   return n;
 }
 
+/* Sum of the "seconds" column of a run's calls/calls.tsv (successful calls). */
+static double engine_seconds(const char *name) {
+  char path[1200], line[4096];
+  snprintf(path, sizeof path, "%s/%s/calls/calls.tsv", tmp, name);
+  FILE *f = fopen(path, "r");
+  double sum = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    char dir[256], status[64];
+    double sec;
+    if (line[0] != '#' && sscanf(line, "%255s %63s %lf", dir, status, &sec) == 3 &&
+        !strcmp(status, "ok"))
+      sum += sec;
+  }
+  if (f) fclose(f);
+  return sum;
+}
+
 /* The energies of a run's train.xyz frames (at most max); their number. */
 static long energies(const char *name, double *e, long max) {
   long n, k = 0;
@@ -161,6 +178,15 @@ int main(int argc, char **argv) {
   CHECK(s->failed == 0, "no failed call (%ld)", s->failed);
   CHECK(frames("full") == calls, "every result in train.xyz (%ld frames)", frames("full"));
   CHECK(count_calls("full") == calls, "one call directory per call (%ld)", count_calls("full"));
+  /* the run-time line of the summary: fit's engine time against the child
+   * engine's own per-call wall times (calls/calls.tsv, the reference too) */
+  double call_sec = engine_seconds("full");
+  printf("engine time: fit %.3f s, calls.tsv %.3f s\n", s->t_engine, call_sec);
+  CHECK(call_sec > 0 && s->t_engine >= call_sec && s->t_engine < call_sec + 0.5 * (calls + 1),
+        "fit's engine time %.3f s covers the calls' %.3f s (plus < 0.5 s per call of file work)",
+        s->t_engine, call_sec);
+  CHECK(strstr(fit_run_summary(r), "run time") && strstr(fit_run_summary(r), "engine"),
+        "summary reports the run time and the engine's share:\n%s", fit_run_summary(r));
   fit_run_free(r);
 
   /* 2. stopped after 4 calls, checkpoint rolled back to call 2, resumed */
