@@ -236,14 +236,9 @@ static void log_row(fit_run *r) {
 }
 
 static int check_sane(const fit_run *r, hf_err *err) {
-  double umax = 0;
-  for (int c = 0; c < 9; c++) {
-    const double *a = hf_fields_comp(&r->x, c);
-    for (size_t i = 0; a && i < r->lat.n; i++) umax = fmax(umax, fabs(a[i]));
-  }
-  double emax = 0;
-  for (int l = 0; l < 6; l++) emax = fmax(emax, fabs(r->x.eta[l]));
-  if (!(umax < 0.5 * r->model.a0) || !(emax < 0.2))
+  double umax, emax;
+  hf_fields_extent(&r->x, &r->lat, &umax, &emax);
+  if (!hf_fields_in_range(umax, emax, r->model.a0))
     return hf_fail(err,
                    "step %ld: the MD left the physical range (largest mode %.3g Angstrom, "
                    "strain %.3g) with the current model; call the engine more often early on "

@@ -2,6 +2,7 @@
 #include "fields.h"
 
 #include <fftw3.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +106,25 @@ void hf_fields_copy(hf_fields *dst, const hf_fields *src, const hf_lattice *lat)
   }
   if (dst->sigma && src->sigma) memcpy(dst->sigma, src->sigma, lat->nloc * sizeof *dst->sigma);
   memcpy(dst->eta, src->eta, sizeof dst->eta);
+}
+
+/* max |a| that keeps a NaN once it has seen one (fmax would drop it) */
+static inline double absmax_nan(double m, double a) {
+  return fabs(a) > m || isnan(a) ? fabs(a) : m;
+}
+
+void hf_fields_extent(const hf_fields *f, const hf_lattice *lat, double *mode_max,
+                      double *strain_max) {
+  double m = 0, e = 0;
+  for (int c = 0; c < 9; c++) {
+    const double *a = hf_fields_comp(f, c);
+    for (size_t i = 0; a && i < lat->nloc; i++) m = absmax_nan(m, a[i]);
+  }
+  for (int l = 0; l < 6; l++) e = absmax_nan(e, f->eta[l]);
+  *mode_max = m;
+  *strain_max = e;
+}
+
+int hf_fields_in_range(double mode_max, double strain_max, double a0) {
+  return mode_max < 0.5 * a0 && strain_max < 0.2; /* (false for NaN too) */
 }

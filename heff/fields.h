@@ -90,4 +90,14 @@ static inline double *hf_fields_comp(const hf_fields *f, int c) {
   return c < 3 ? f->u[c] : c < 6 ? f->v[c - 3] : f->w[c - 6];
 }
 
+/* The largest |component| of u, v and w over this rank's cells (Angstrom;
+ * omega in radians) and the largest |eta_l|: how far a configuration is from
+ * the range where a perovskite model means anything (hf_fields_in_range). */
+void hf_fields_extent(const hf_fields *f, const hf_lattice *lat, double *mode_max,
+                      double *strain_max);
+/* Whether mode_max < 0.5 a0 and strain_max < 0.2: beyond that a model's
+ * polynomial is being evaluated where it was never fitted, and an MD or
+ * Monte Carlo run there is a runaway (an unbounded model, too long a step). */
+int hf_fields_in_range(double mode_max, double strain_max, double a0);
+
 #endif

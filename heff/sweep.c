@@ -696,9 +696,26 @@ static void series_row(hf_sweep *s, double T) {
                          (double)s->p.step * s->c.md.dt);
 }
 
+/* A runaway (an unbounded model, too long a step) stops the sweep before its
+ * numbers reach the tables, every rank together. */
+static int check_range(hf_sweep *s, double T, hf_err *err) {
+  double umax, emax;
+  hf_fields_extent(&s->x, hf_engine_lattice(s->eng), &umax, &emax);
+  const int bad = !hf_fields_in_range(umax, emax, s->m->a0);
+  if (!hf_comm_any(s->comm, bad)) return HF_OK;
+  if (!bad) return hf_fail(err, "T = %.2f K: another rank left the physical range", T);
+  return hf_fail(err,
+                 "T = %.2f K: the run left the physical range of model %s (largest mode "
+                 "component %.3g Angstrom, limit 0.5 a0 = %.3g; largest homogeneous strain %.3g, "
+                 "limit 0.2): the model is unbounded there or the time step is too long; the "
+                 "tables end at the previous temperature",
+                 T, s->m->name, umax, 0.5 * s->m->a0, emax);
+}
+
 static int finish_temperature(hf_sweep *s, hf_err *err) {
   const hf_run_config *c = &s->c;
   double T = c->temps[s->p.it];
+  if (check_range(s, T, err)) return HF_FAIL;
   hf_obs_result_compute(&s->obs, s->m, hf_engine_material_cells(s->eng), T, c->phase_threshold,
                         &s->last);
   s->last_accept = s->p.acc_tried ? (double)s->p.acc_accepted / (double)s->p.acc_tried : 1.0;

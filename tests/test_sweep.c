@@ -8,6 +8,7 @@
  *    the composition is exact, the occupation file and the local-structure
  *    table (per species, tilts) are written; occupation keys that do not fit
  *    the model are refused. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -301,6 +302,76 @@ static int test_epitaxial(void) {
   return 0;
 }
 
+/* A model with a negative quartic (alpha < 0, unbounded below): the sweep
+ * stops with an error naming the temperature and the range instead of
+ * writing rows of a runaway. */
+static int test_runaway(void) {
+  hf_err err = {{0}};
+  hf_model m;
+  char mpath[400], path[400], text[1024];
+  /* the range itself, finite and NaN values (fmax would drop a NaN) */
+  hf_lattice lat;
+  hf_fields x;
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){2, 2, 2}, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U | HF_FIELD_V, &err), err);
+  const double a0 = 4.0;
+  struct {
+    int comp;
+    double value, eta;
+    int in;
+  } cases[] = {{0, 1.9, 0.19, 1}, {4, -2.1, 0, 0}, {2, 0.1, -0.21, 0},
+               {0, NAN, 0, 0},    {5, NAN, 0, 0},  {1, 0.1, NAN, 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hf_fields_zero(&x, &lat);
+    hf_fields_comp(&x, cases[i].comp)[5] = cases[i].value;
+    hf_fields_comp(&x, 0)[7] = 0.3; /* a later, smaller value must not hide a NaN */
+    x.eta[3] = cases[i].eta;
+    double um, em;
+    hf_fields_extent(&x, &lat, &um, &em);
+    CHECK(hf_fields_in_range(um, em, a0) == cases[i].in, "range case %zu: mode %g strain %g", i, um,
+          em);
+  }
+  hf_fields_free(&x);
+  snprintf(mpath, sizeof mpath, "%s/BaTiO3_ZVR1995.yaml", models_dir);
+  REQUIRE_OK(hf_model_load(&m, mpath, &err), err);
+  int k = 0;
+  while (k < m.nterms && strcmp(m.terms[k].name, "alpha")) k++;
+  CHECK(k < m.nterms, "ZVR has no term alpha");
+  if (k == m.nterms) return 1;
+  m.terms[k].coef = -fabs(m.terms[k].coef);
+  snprintf(mpath, sizeof mpath, "%s/unbounded.yaml", dir);
+  REQUIRE_OK(hf_model_save(&m, mpath, &err), err);
+  hf_model_free(&m);
+  snprintf(path, sizeof path, "%s/runaway.yaml", dir);
+  snprintf(text, sizeof text,
+           "model: unbounded.yaml\nsupercell: [4, 4, 4]\nmethod: md\ntemperatures: [300, 250]\n"
+           "thermalize: 400\naverage: 20\nmd: {dt: 1.0}\n"
+           "output: {dir: out_runaway, prefix: run, vtk: false}\n");
+  testfile_write(path, text);
+  hf_run_config c;
+  REQUIRE_OK(hf_run_config_load(&c, path, &err), err);
+  REQUIRE_OK(hf_model_load(&m, c.model_path, &err), err);
+  hf_sweep *s;
+  int resumed, rc;
+  REQUIRE_OK(hf_sweep_create(&s, &c, &m, 0, &resumed, &err), err);
+  while ((rc = hf_sweep_advance(s, 100, &err)) == HF_SWEEP_RUNNING ||
+         rc == HF_SWEEP_TEMPERATURE_DONE) {
+  }
+  printf("runaway: %s\n", rc == HF_FAIL ? err.msg : "(no error)");
+  CHECK(rc == HF_FAIL && strstr(err.msg, "T = 300.00 K") && strstr(err.msg, "physical range"),
+        "the runaway is not reported: rc %d, '%s'", rc, err.msg);
+  hf_sweep_free(s);
+  hf_model_free(&m);
+  snprintf(path, sizeof path, "%s/out_runaway/run.tsv", dir);
+  char *table = testfile_read(path);
+  int rows = 0;
+  for (char *line = table ? strtok(table, "\n") : NULL; line; line = strtok(NULL, "\n"))
+    rows += line[0] != '#' && line[0] != 'T';
+  CHECK(table && rows == 0, "the runaway wrote %d table rows", rows);
+  free(table);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) models_dir = argv[1];
   char cwd[256];
@@ -321,6 +392,7 @@ int main(int argc, char **argv) {
   test_malformed();
   CHECK(test_alloy() == 0, "alloy run failed");
   CHECK(test_epitaxial() == 0, "epitaxial runs failed");
+  CHECK(test_runaway() == 0, "runaway test failed");
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (check_failures == 0 && system(cmd) != 0) printf("note: could not remove %s\n", dir);
