@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""finish_fit.py - from an on-the-fly GPAW fit to transition temperatures, in one command.
+
+Works on a finished run and on one still going (an interim check: only the complete
+frames of train.xyz are used, the running fit is not touched).  Steps, each written
+to OUT (nothing in the run directory changes):
+
+  1. refit   fit --refit RUN FIT.yaml, with FIT.yaml's output directory moved to
+             OUT/refit: model.yaml, summary.txt, parity and coefficient tables
+  2. kcorr   (with --kcorr DIR) the k-point correction terms of DIR added:
+             kpoint_correction.py DIR merge OUT/refit/model.yaml OUT/model.yaml;
+             without it OUT/model.yaml is the refit model
+  3. heat    heff on HEAT.yaml with its model replaced by OUT/model.yaml and its
+             output directory by OUT/heat (supercell, sweep and pressure as in HEAT.yaml,
+             or --supercell L), then the phase transitions of the sweep table
+  4. report  OUT/report.txt: engine calls, run time and the engine's share (from the
+             run's summary.txt when the fit has finished, else from calls/calls.tsv),
+             the refit's residuals and the transition temperatures
+
+usage: /usr/bin/python3 dft_bridge/studies/finish_fit.py FIT.yaml RUN HEAT.yaml OUT
+           [--kcorr DIR] [--supercell L] [--build DIR]
+  FIT.yaml   the fit file of the run (reference, basis and regression settings)
+  RUN        the run's output directory (train.xyz, calls/)
+  HEAT.yaml  a heff run file (a heating sweep)
+  --build    the meson build directory with fit/fit and heff/heff (build)
+Units: K, GPa, eV, Angstrom."""
+import os
+import subprocess
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from transitions import transitions  # noqa: E402
+
+
+def absolute(base_file, path):
+    return path if os.path.isabs(path) else os.path.normpath(
+        os.path.join(os.path.dirname(os.path.abspath(base_file)), path))
+
+
+def rewrite(src, dst, edit):
+    """Loads YAML file src, applies edit(dict), writes dst; relative paths of src
+    that the programs resolve against the file's directory are made absolute."""
+    with open(src) as fh:
+        d = yaml.safe_load(fh)
+    if not isinstance(d, dict):
+        raise SystemExit(f"{src}: expected a mapping at the top level")
+    for key in ("reference", "model"):
+        if isinstance(d.get(key), str):
+            d[key] = absolute(src, d[key])
+    eng = d.get("engine")
+    if isinstance(eng, dict) and isinstance(eng.get("settings"), str):
+        eng["settings"] = absolute(src, eng["settings"])
+    edit(d)
+    with open(dst, "w") as fh:
+        fh.write(f"# {os.path.basename(src)}, rewritten by finish_fit.py\n")
+        yaml.safe_dump(d, fh, sort_keys=False, width=100)
+
+
+def run(cmd, log):
+    print("+", " ".join(cmd), flush=True)
+    with open(log, "w") as fh:
+        p = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
+    if p.returncode:
+        raise SystemExit(f"{cmd[0]} failed (exit {p.returncode}); see {log}")
+
+
+def engine_time(run_dir):
+    """Calls and seconds of the child engine's own log (reference calls included)."""
+    path = os.path.join(run_dir, "calls", "calls.tsv")
+    n, sec = 0, 0.0
+    for line in open(path):
+        f = line.rstrip("\n").split("\t")
+        if line.startswith("#") or len(f) < 3 or f[1] != "ok":
+            continue
+        n += 1
+        sec += float(f[2])
+    return n, sec
+
+
+def main():
+    args = sys.argv[1:]
+    opt = {"kcorr": None, "supercell": None, "build": os.path.join(ROOT, "build")}
+    pos = []
+    while args:
+        a = args.pop(0)
+        if a in ("--kcorr", "--supercell", "--build"):
+            if not args:
+                raise SystemExit(f"{a} needs a value\n\n{__doc__}")
+            opt[a[2:]] = args.pop(0)
+        elif a.startswith("-"):
+            raise SystemExit(f"unknown option {a}\n\n{__doc__}")
+        else:
+            pos.append(a)
+    if len(pos) != 4:
+        raise SystemExit(__doc__)
+    fit_yaml, run_dir, heat_yaml, out = pos
+    os.makedirs(out, exist_ok=True)
+    out = os.path.abspath(out)
+    fit_exe = os.path.join(opt["build"], "fit", "fit")
+    heff_exe = os.path.join(opt["build"], "heff", "heff")
+
+    # 1. refit
+    refit_dir = os.path.join(out, "refit")
+    fit_copy = os.path.join(out, "fit.yaml")
+    rewrite(fit_yaml, fit_copy,
+            lambda d: d.setdefault("output", {}).update({"dir": refit_dir}))
+    run([fit_exe, "--refit", os.path.abspath(run_dir), fit_copy], os.path.join(out, "refit.log"))
+
+    # 2. k-point correction
+    model = os.path.join(out, "model.yaml")
+    if opt["kcorr"]:
+        run(["/usr/bin/python3", os.path.join(HERE, "kpoint_correction.py"), opt["kcorr"],
+             "merge", os.path.join(refit_dir, "model.yaml"), model],
+            os.path.join(out, "kcorr.log"))
+    else:
+        with open(os.path.join(refit_dir, "model.yaml")) as fi, open(model, "w") as fo:
+            fo.write(fi.read())
+
+    # 3. heating sweep
+    heat_dir = os.path.join(out, "heat")
+
+    def heat_edit(d):
+        d["model"] = model
+        d.setdefault("output", {})["dir"] = heat_dir
+        if opt["supercell"]:
+            L = int(opt["supercell"])
+            d["supercell"] = [L, L, L]
+
+    heat_copy = os.path.join(out, "heat.yaml")
+    rewrite(heat_yaml, heat_copy, heat_edit)
+    run([heff_exe, "--quiet", heat_copy], os.path.join(out, "heat.log"))
+    with open(heat_copy) as fh:
+        prefix = (yaml.safe_load(fh).get("output") or {}).get("prefix", "sweep")
+    tr = transitions(os.path.join(heat_dir, prefix + ".tsv"))
+
+    # 4. report
+    lines = [f"fit file: {fit_yaml}; run: {run_dir}; heating run: {heat_yaml}"]
+    summary = os.path.join(run_dir, "summary.txt")
+    if os.path.exists(summary):
+        lines += ["run summary (" + summary + "):"]
+        lines += ["  " + s for s in open(summary).read().splitlines()
+                  if s.startswith(("MD steps", "run time", "threshold set"))]
+    elif os.path.exists(os.path.join(run_dir, "calls", "calls.tsv")):
+        n, sec = engine_time(run_dir)
+        lines.append(f"run still going: {n} engine calls so far (reference calls included), "
+                     f"{sec:.0f} s = {sec / 3600:.2f} h of engine time (calls/calls.tsv)")
+    else:
+        lines.append("run still going (no child-engine log: an in-process engine)")
+    lines += ["refit (" + os.path.join(refit_dir, "summary.txt") + "):"]
+    lines += ["  " + s for s in open(os.path.join(refit_dir, "summary.txt")).read().splitlines()
+              if s.startswith(("refit of", "final fit", "training", "held-out", "coefficients vs"))]
+    lines.append("model: " + model + (" (with the k-point correction of " + opt["kcorr"] + ")"
+                                      if opt["kcorr"] else ""))
+    lines.append("transitions on heating (K): " +
+                 (", ".join(f"{k} {v:.1f}" for k, v in tr.items()) or "none"))
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "report.txt"), "w") as fh:
+        fh.write(text)
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()
