@@ -281,8 +281,61 @@ static int factor_rows(const double *R, int n) {
   return 0;
 }
 
+/* An orthonormal basis of the null space of A D^-1 (A: nc x M row-major):
+ * *out, M x *P column-major, malloc'd.  Singular values below 1e-10 times the
+ * largest count as zero (dependent constraints). */
+static int null_space(const double *A, int nc, int M, const double *dcol, double **out, int *P,
+                      hf_err *err) {
+  const int k = nc < M ? nc : M;
+  double *Ad = malloc((size_t)nc * M * sizeof *Ad), *sv = malloc((size_t)k * sizeof *sv);
+  double *VT = malloc((size_t)M * M * sizeof *VT), *sup = malloc((size_t)k * sizeof *sup);
+  int rc = HF_FAIL;
+  *out = NULL;
+  if (!Ad || !sv || !VT || !sup) {
+    hf_fail(err, "blr: out of memory (constraints)");
+    goto done;
+  }
+  for (int i = 0; i < nc; i++)
+    for (int j = 0; j < M; j++) {
+      if (!isfinite(A[(size_t)i * M + j])) {
+        hf_fail(err, "blr: constraint %d has a non-finite entry (column %d)", i, j);
+        goto done;
+      }
+      Ad[(size_t)j * nc + i] = A[(size_t)i * M + j] / dcol[j];
+    }
+  lapack_int info =
+      LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'A', nc, M, Ad, nc, sv, NULL, 1, VT, M, sup);
+  if (info != 0) {
+    hf_fail(err, "blr: SVD of the constraints failed (info %d)", (int)info);
+    goto done;
+  }
+  int r = 0;
+  while (r < k && sv[r] > 1e-10 * sv[0]) r++;
+  *P = M - r;
+  if (*P == 0) {
+    hf_fail(err, "blr: the constraints leave no coefficient free");
+    goto done;
+  }
+  if (!(*out = malloc((size_t)M * *P * sizeof **out))) {
+    hf_fail(err, "blr: out of memory (constraints)");
+    goto done;
+  }
+  for (int q = 0; q < *P; q++) /* column q = row r + q of V^T */
+    for (int j = 0; j < M; j++) (*out)[(size_t)q * M + j] = VT[(size_t)j * M + r + q];
+  rc = HF_OK;
+done:
+  free(Ad), free(sv), free(VT), free(sup);
+  return rc;
+}
+
 int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_err *err) {
+  return hf_blr_solve_constrained(f, d, o, NULL, 0, err);
+}
+
+int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o,
+                             const double *A, int nc, hf_err *err) {
   const int M = d->M, n = M + 1;
+  if (nc < 0 || (nc > 0 && !A)) return hf_fail(err, "blr: bad constraint matrix");
   if (M < 1) return hf_fail(err, "blr: data set not initialised");
   if (o->method != HF_BLR_BAYES && o->method != HF_BLR_LSQ)
     return hf_fail(err, "blr: unknown method %d", o->method);
@@ -317,8 +370,9 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
   double *w = malloc((size_t)M * sizeof *w), *cov = malloc((size_t)M * M * sizeof *cov);
   double *sd = malloc((size_t)M * sizeof *sd), *dcol = malloc((size_t)M * sizeof *dcol);
   double *L = malloc((size_t)M * (M + PRED_KB) * sizeof *L);
-  if (!work || !w || !cov || !sd || !dcol || !L) {
-    free(work), free(w), free(cov), free(sd), free(dcol), free(L);
+  double *Nc = NULL, *Vf = malloc((size_t)M * M * sizeof *Vf); /* V in the coefficient space */
+  if (!work || !w || !cov || !sd || !dcol || !L || !Vf) {
+    free(work), free(w), free(cov), free(sd), free(dcol), free(L), free(Vf);
     return hf_fail(err, "blr: out of memory (M = %d)", M);
   }
   double *S = work, *tau = S + (size_t)ld * n, *Bm = tau + n, *U = Bm + (size_t)M * M;
@@ -364,29 +418,53 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
   for (int j = 0; j < M; j++)
     for (int i = 0; i < M; i++) Bm[(size_t)j * M + i] = i <= j ? S[(size_t)j * ld + i] : 0.0;
   for (int i = 0; i < M; i++) zt[i] = S[(size_t)M * ld + i];
-  const double rho = S[(size_t)M * ld + M], rho2 = rho * rho;
+  const double rho = S[(size_t)M * ld + M];
+  double rho2 = rho * rho;
 
-  /* B = U diag(s) V^T; S is free again and holds a copy of B for the fallback */
-  memcpy(S, Bm, (size_t)M * M * sizeof *S);
-  info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', M, M, Bm, M, s, U, M, VT, M);
+  /* constraints: w' = Nc z, the fit runs on B Nc (M x P) */
+  int P = M;
+  if (nc > 0) {
+    if (null_space(A, nc, M, dcol, &Nc, &P, err)) goto out;
+    memcpy(S, Bm, (size_t)M * M * sizeof *S);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, M, P, M, 1.0, S, M, Nc, M, 0.0, Bm, M);
+  }
+  /* B Nc = U diag(s) V^T; S is free again and holds a copy for the fallback */
+  memcpy(S, Bm, (size_t)M * P * sizeof *S);
+  info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', M, P, Bm, M, s, U, M, VT, P);
   if (info > 0) {
-    memcpy(Bm, S, (size_t)M * M * sizeof *S);
-    info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', M, M, Bm, M, s, U, M, VT, M, tau);
+    memcpy(Bm, S, (size_t)M * P * sizeof *S);
+    info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', M, P, Bm, M, s, U, M, VT, P, tau);
   }
   if (info != 0) {
     hf_fail(err, "blr: SVD failed (info %d)", (int)info);
     goto out;
   }
-  for (int i = 0; i < M; i++) c[i] = cblas_ddot(M, U + (size_t)i * M, 1, zt, 1);
+  /* Vf[j P + i] = (Nc V)(j, i): V^T is P x P column-major */
+  for (int j = 0; j < M; j++)
+    for (int i = 0; i < P; i++) {
+      double acc = 0;
+      if (!Nc)
+        acc = VT[(size_t)j * P + i];
+      else
+        for (int q = 0; q < P; q++) acc += Nc[(size_t)q * M + j] * VT[(size_t)q * P + i];
+      Vf[(size_t)j * P + i] = acc;
+    }
+  for (int i = 0; i < P; i++) c[i] = cblas_ddot(M, U + (size_t)i * M, 1, zt, 1);
   double yy = rho2;
   for (int i = 0; i < M; i++) yy += zt[i] * zt[i];
   const double yms = yy > 0 ? yy / (double)N : 1.0; /* mean square of the normalised targets */
+  if (Nc) { /* the part of z outside the range of B Nc is residual too */
+    double cc = 0;
+    for (int i = 0; i < P; i++) cc += c[i] * c[i];
+    rho2 = fmax(yy - cc, 0.0);
+  }
   int rank = 0;
-  while (rank < M && s[rank] > o->rcond * s[0]) rank++;
+  while (rank < P && s[rank] > o->rcond * s[0]) rank++;
 
   hf_blr_fit nf;
   memset(&nf, 0, sizeof nf);
   nf.M = M;
+  nf.nfree = P;
   nf.method = o->method;
   nf.nrows = N;
   nf.rank = rank;
@@ -394,7 +472,7 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
   int lcols;
   if (o->method == HF_BLR_LSQ) {
     double ed = rho2;
-    for (int i = 0; i < M; i++) {
+    for (int i = 0; i < P; i++) {
       v[i] = i < rank ? c[i] / s[i] : 0.0;
       if (i >= rank) ed += c[i] * c[i];
     }
@@ -411,16 +489,16 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
     /* start: one term ~ the targets' spread; noise from the least-squares residual.
      * Always the same start, so that a fit depends on the data only. */
     double ed = rho2;
-    for (int i = rank; i < M; i++) ed += c[i] * c[i];
+    for (int i = rank; i < P; i++) ed += c[i] * c[i];
     double a = log(1 / yms);
     double b = N > rank && ed > 0 ? log((double)(N - rank) / ed) : log(100 / yms);
     a = fix_a ? -2 * log(o->sigma_w) : clampd(a, lo, hi);
     b = fix_b ? -2 * log(o->sigma_v) : clampd(b, lo, hi);
     int conv;
-    int it = maximise_evidence(M, N, s, c, rho2, fix_a, fix_b, lo, hi, o->max_iter, o->tol, &a, &b,
+    int it = maximise_evidence(P, N, s, c, rho2, fix_a, fix_b, lo, hi, o->max_iter, o->tol, &a, &b,
                                &conv);
-    evid ev = evidence(M, N, s, c, rho2, a, b, v, dvar);
-    lcols = M;
+    evid ev = evidence(P, N, s, c, rho2, a, b, v, dvar);
+    lcols = P;
     nf.sigma_v = exp(-0.5 * b);
     nf.sigma_w = exp(-0.5 * a);
     nf.gamma = ev.gamma;
@@ -432,13 +510,13 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
   /* back to physical units: w = D^-1 V v;  K = D^-1 V diag(sqrt(dvar)) (M x lcols) */
   for (int j = 0; j < M; j++) {
     double acc = 0;
-    for (int i = 0; i < M; i++) acc += VT[(size_t)j * M + i] * v[i];
+    for (int i = 0; i < P; i++) acc += Vf[(size_t)j * P + i] * v[i];
     w[j] = acc / dcol[j];
   }
   /* K^T (lcols x M) column-major in L: KT(i, j) = V(j, i) sqrt(dvar_i) / d_j */
   for (int j = 0; j < M; j++)
     for (int i = 0; i < lcols; i++)
-      L[(size_t)j * lcols + i] = VT[(size_t)j * M + i] * sqrt(dvar[i]) / dcol[j];
+      L[(size_t)j * lcols + i] = Vf[(size_t)j * P + i] * sqrt(dvar[i]) / dcol[j];
   /* Sigma = K K^T: K is row-major M x lcols in the same storage */
   if (lcols > 0) {
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, M, lcols, 1.0, L, lcols, 0.0, cov, M);
@@ -488,7 +566,7 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
   w = cov = sd = dcol = L = NULL; /* owned by f now */
   rc = HF_OK;
 out:
-  free(work), free(w), free(cov), free(sd), free(dcol), free(L);
+  free(work), free(w), free(cov), free(sd), free(dcol), free(L), free(Nc), free(Vf);
   return rc;
 }
 

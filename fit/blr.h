@@ -129,6 +129,8 @@ void hf_blr_opts_default(hf_blr_opts *o);
 
 typedef struct {
   int M;                          /* parameters; 0 while the object holds no fit */
+  int nfree;                      /* dimension of the coefficient space (M less the
+                                     independent constraints) */
   int method;                     /* method of this fit */
   long nrows;                     /* N: rows used (types with weight > 0) */
   double *w;                      /* [M] posterior mean (LSQ: least-squares solution) */
@@ -154,6 +156,16 @@ void hf_blr_fit_init(hf_blr_fit *f);
 void hf_blr_fit_free(hf_blr_fit *f);
 /* Fits the data set.  On failure f keeps its previous fit. */
 int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_err *err);
+/* The same with exact linear constraints A w = 0 (A: nc x M, row-major, the
+ * units of w; nc = 0: none), e.g. the acoustic sum rule.  The coefficients are
+ * w' = N z (scaled units as above) with N an orthonormal basis of the null
+ * space of A D^-1 (rows of A D^-1 whose singular values are below 1e-10 times
+ * the largest do not count); the prior z ~ N(0, sigma_w^2 I) is the isotropic
+ * prior restricted to that space, the evidence counts its dimension, and
+ * Sigma = D^-1 N Sigma_z N^T D^-1, so predictions vary only within it.
+ * f->nfree is that dimension (M without constraints). */
+int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o,
+                             const double *A, int nc, hf_err *err);
 
 /* ---- prediction (no allocation) */
 /* For m rows phi (m x M row-major): mean[i] = phi_i w and err[i] = the Bayesian

@@ -26,6 +26,7 @@ void fit_config_default(fit_config *c) {
   c->init_amp = 0.05;
   hf_thr_opts_default(&c->thr);
   hf_blr_opts_default(&c->blr);
+  c->acoustic_sum_rule = 1;
   c->log_every = 10;
   c->checkpoint_every = 1000;
   c->progress = 1;
@@ -342,8 +343,12 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, NK };
-  hf_yslot s[NK] = {{.key = "method"}, {.key = "weights"}, {.key = "sigma_v"}, {.key = "sigma_w"}};
+  enum { METHOD, WEIGHTS, SV, SW, ASR, NK };
+  hf_yslot s[NK] = {{.key = "method"},
+                    {.key = "weights"},
+                    {.key = "sigma_v"},
+                    {.key = "sigma_w"},
+                    {.key = "acoustic_sum_rule"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -377,6 +382,8 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
     return HF_FAIL;
   if (s[SW].val && hf_yaml_positive(r, s[SW].val, w, "sigma_w",
                                     "a positive prior width (normalised units)", &o->sigma_w))
+    return HF_FAIL;
+  if (s[ASR].val && hf_yaml_bool(r, s[ASR].val, w, "acoustic_sum_rule", &c->acoustic_sum_rule))
     return HF_FAIL;
   return HF_OK;
 }

@@ -87,6 +87,9 @@ typedef struct {
   fit_occupation occ;
   hf_thr_opts thr;
   hf_blr_opts blr;
+  /* 1 (default): the fitted energy is invariant under a uniform shift of v, a
+   * rigid translation of the crystal (regression: acoustic_sum_rule) */
+  int acoustic_sum_rule;
   long heldout_every; /* steps between held-out engine calls (0: none) */
   char out_dir[1024];
   long log_every;

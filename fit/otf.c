@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "acoustic_sum_rule.h"
 #include "checkpoint.h"
 #include "occupation.h"
 #include "otf_internal.h"
@@ -80,7 +81,7 @@ int fit_compile_model(fit_run *r, hf_err *err) {
 int fit_learn(fit_run *r, hf_err *err) {
   for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
   if (hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err) ||
-      hf_blr_solve(&r->fit, &r->data, &r->blr, err))
+      hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err))
     return hf_wrap(err, "refit after engine call %ld", r->st.calls);
   r->have_fit = 1;
   return fit_compile_model(r, err);
@@ -147,12 +148,19 @@ static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
   r->st.t_engine += now() - t0;
   if (rc && r->c.stop && *r->c.stop) /* told to stop: the call was killed, not failed */
     return hf_fail(err, "%s", e.msg);
-  if (rc) { /* reported, not fatal: the loop goes on */
+  if (rc) { /* reported, not fatal: the loop goes on, unless the engine is broken */
     r->st.failed++;
     fprintf(r->calls, "# step %ld: engine call failed: %s\n", r->st.step, e.msg);
+    r->last_failure = e;
+    if (++r->fail_streak >= FIT_MAX_FAIL_STREAK)
+      return hf_fail(err,
+                     "step %ld: %d engine calls failed in a row, the last with: %s; the MD "
+                     "would go on with a model nobody checks: mend the engine and fit --resume",
+                     r->st.step, r->fail_streak, r->last_failure.msg);
     *ok = 0;
     return HF_OK;
   }
+  r->fail_streak = 0;
   fit_frame_meta meta = {
       .step = r->st.step, .T = fit_config_temperature(&r->c, r->st.step), .pred_err = r->cur.force};
   return fit_xyz_append(heldout ? r->held : r->train, heldout ? r->held_path : r->train_path,
@@ -364,6 +372,7 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
   int rc = hf_lattice_init(&r->lat, c->L, err);
   if (!rc) rc = build_model(r, err);
   if (!rc) rc = hf_features_create(&r->feat, &r->model, &r->lat, err);
+  if (!rc && c->acoustic_sum_rule) rc = fit_asr_constraints(&r->model, &r->asr, &r->nasr, err);
   if (rc) {
     fit_run_free(r);
     return HF_FAIL;
@@ -420,7 +429,7 @@ int fit_refit_create(fit_run **out, const fit_config *c, const char *data_dir, h
   else
     snprintf(r->en.name, sizeof r->en.name, "child");
   if (!rc) rc = fit_load_all(r, data_dir, err);
-  if (!rc) rc = hf_blr_solve(&r->fit, &r->data, &r->blr, err);
+  if (!rc) rc = hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err);
   r->have_fit = !rc;
   if (!rc) rc = fit_compile_model(r, err);
   if (rc) {
@@ -517,6 +526,7 @@ void fit_run_free(fit_run *r) {
   fit_engines_free(&r->en);
   hf_fields_free(&r->x);
   hf_blr_fit_free(&r->fit);
+  free(r->asr);
   hf_blr_data_free(&r->data);
   hf_features_free(r->feat);
   hf_sat_set_free(&r->sats);

@@ -19,6 +19,10 @@
 
 /* Frames already on disk beyond the checkpoint (a kill came after the
  * append): replayed instead of calling the engine again. */
+/* Engine calls failing one after another (each with its retries) that stop
+ * a fit: a broken engine, not an unlucky configuration. */
+#define FIT_MAX_FAIL_STREAK 5
+
 typedef struct {
   long n, next;
   long *step;
@@ -39,7 +43,13 @@ struct fit_run {
   hf_blr_data data;
   hf_blr_opts blr;
   hf_blr_fit fit;
+  double *asr; /* acoustic sum rule: nasr x M constraint rows (acoustic_sum_rule.h) */
+  int nasr;
   int have_fit;
+  /* engine calls failed in a row since the last success (not checkpointed:
+   * a resume starts afresh) and the last failure's message */
+  int fail_streak;
+  hf_err last_failure;
   hf_blr_maxerr cur; /* Bayesian errors at the current configuration */
   hf_engine *eng;
   hf_dyn *dyn;

@@ -198,6 +198,11 @@ int fit_run_finish(fit_run *r, hf_err *err) {
   const hf_blr_fit *f = &r->fit;
   say(r, "final fit: %ld rows, gamma %.2f of %d, sigma_v %.3g, sigma_w %.3g, log evidence %.6g\n",
       f->nrows, f->gamma, r->M, f->sigma_v, f->sigma_w, f->log_evidence);
+  if (r->nasr)
+    say(r, "acoustic sum rule (energy invariant under a uniform v): %d of %d coefficients free\n",
+        f->nfree, r->M);
+  else if (r->model.dof & HF_DOF_V)
+    say(r, "acoustic sum rule not imposed (regression: acoustic_sum_rule: false)\n");
   if (parity(r, r->train_path, "parity_train.tsv", "training", err) ||
       (s->heldout > 0 && parity(r, r->held_path, "parity_heldout.tsv", "held-out", err)) ||
       coefficients(r, err))

@@ -48,6 +48,8 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, c->extra, (size_t)c->nextra * sizeof c->extra[0]);
   fnv(&h, &c->thr, sizeof c->thr);
   fnv(&h, &c->blr, sizeof c->blr);
+  /* hashed only when on: runs started before the option existed had it off */
+  if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
   if (c->occ.on) fnv(&h, &c->occ, sizeof c->occ);
   if (c->engine != FIT_ENGINE_MODEL) { /* what the engine computes; not how it is run */
@@ -223,7 +225,7 @@ int fit_resume(fit_run *r, int *resumed, hf_err *err) {
   hf_fields_free(&keep);
   if (!rc && exists && r->st.calls > 0) {
     double t0 = r->st.t_refit;
-    rc = hf_blr_solve(&r->fit, &r->data, &r->blr, err);
+    rc = hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err);
     r->have_fit = !rc;
     r->st.t_refit = t0;
     if (!rc) rc = fit_compile_model(r, err); /* the dynamics, for the MD state below */

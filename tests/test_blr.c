@@ -30,9 +30,11 @@
  *     Sigma for sparse rows, the max variant agrees with the full one.
  *
  * Usage: test_blr; exit status 0 = pass. */
+#include <lapacke.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#undef I /* complex.h (from lapacke.h): the tests use I as a name */
 
 #include "blr.h"
 #include "check.h"
@@ -1075,6 +1077,98 @@ static void test_unseen_column(void) {
   }
 }
 
+/* Exact linear constraints (hf_blr_solve_constrained).  LSQ against the
+ * constrained least-squares solution from the KKT system (LAPACK dgesv), with
+ * a dependent third constraint; BAYES: the posterior mean and covariance live
+ * in the null space, and a row along a constrained direction has no error. */
+static void test_constraints(void) {
+  enum { M = 6, N = 40, NC = 3 };
+  double X[N * M], y[N], A[NC * M], wt[M];
+  int type[N];
+  for (int j = 0; j < 2 * M; j++) A[j] = gauss();
+  for (int j = 0; j < M; j++) A[2 * M + j] = A[j] - 2 * A[M + j]; /* dependent */
+  /* w_true in the null space: a random vector minus its projection on the rows */
+  for (int j = 0; j < M; j++) wt[j] = gauss();
+  double G[4] = {0}, h[2] = {0};
+  for (int a = 0; a < 2; a++) {
+    for (int b = 0; b < 2; b++) G[a * 2 + b] = dot(M, A + a * M, A + b * M);
+    h[a] = dot(M, A + a * M, wt);
+  }
+  double det = G[0] * G[3] - G[1] * G[2];
+  double l0 = (G[3] * h[0] - G[1] * h[1]) / det, l1 = (G[0] * h[1] - G[2] * h[0]) / det;
+  for (int j = 0; j < M; j++) wt[j] -= l0 * A[j] + l1 * A[M + j];
+  for (int i = 0; i < N; i++) {
+    for (int j = 0; j < M; j++) X[i * M + j] = gauss() * (1 + j); /* unequal column scales */
+    y[i] = dot(M, X + i * M, wt) + 0.01 * gauss();
+    type[i] = HF_BLR_ENERGY;
+  }
+  /* reference: [[X^T X, A12^T], [A12, 0]] [w; mu] = [X^T y; 0] (the two independent rows) */
+  enum { K = M + 2 };
+  double KKT[K * K] = {0}, rhs[K] = {0};
+  lapack_int piv[K];
+  for (int a = 0; a < M; a++) {
+    for (int b = 0; b < M; b++)
+      for (int i = 0; i < N; i++) KKT[a * K + b] += X[i * M + a] * X[i * M + b];
+    for (int i = 0; i < N; i++) rhs[a] += X[i * M + a] * y[i];
+    for (int c = 0; c < 2; c++) KKT[a * K + M + c] = KKT[(M + c) * K + a] = A[c * M + a];
+  }
+  CHECK(LAPACKE_dgesv(LAPACK_ROW_MAJOR, K, 1, KKT, K, piv, rhs, 1) == 0, "KKT solve");
+  hf_err e;
+  hf_blr_data d;
+  hf_blr_fit f;
+  hf_blr_fit_init(&f);
+  CHECK(hf_blr_data_init(&d, M, &e) == HF_OK, "init: %s", e.msg);
+  CHECK(hf_blr_data_append(&d, N, X, y, type, &e) == HF_OK, "append: %s", e.msg);
+  hf_blr_opts o;
+  hf_blr_opts_default(&o);
+  o.method = HF_BLR_LSQ;
+  CHECK(hf_blr_solve_constrained(&f, &d, &o, A, NC, &e) == HF_OK, "LSQ: %s", e.msg);
+  double dev = 0, wn = 0, an = 0;
+  for (int j = 0; j < M; j++) {
+    dev = fmax(dev, fabs(f.w[j] - rhs[j]));
+    wn = fmax(wn, fabs(rhs[j]));
+  }
+  for (int c = 0; c < NC; c++) an = fmax(an, fabs(dot(M, A + c * M, f.w)));
+  printf("constrained LSQ: %d free of %d, |w - w_KKT| %.2e of %.2e, |A w| %.2e\n", f.nfree, M, dev,
+         wn, an);
+  CHECK(f.nfree == M - 2, "free coefficients %d, expected %d (one constraint dependent)", f.nfree,
+        M - 2);
+  CHECK(dev < 1e-10 * wn && an < 1e-12 * wn, "LSQ: KKT %.2e, constraint %.2e", dev, an);
+  o.method = HF_BLR_BAYES;
+  CHECK(hf_blr_solve_constrained(&f, &d, &o, A, NC, &e) == HF_OK, "BAYES: %s", e.msg);
+  double aw = 0, asa = 0, tr = 0, wdev = 0;
+  for (int c = 0; c < NC; c++) {
+    aw = fmax(aw, fabs(dot(M, A + c * M, f.w)));
+    double q = 0; /* a Sigma a^T */
+    for (int a = 0; a < M; a++)
+      for (int b = 0; b < M; b++) q += A[c * M + a] * f.cov[a * M + b] * A[c * M + b];
+    asa = fmax(asa, fabs(q));
+  }
+  for (int j = 0; j < M; j++) {
+    tr += f.cov[j * M + j];
+    wdev = fmax(wdev, fabs(f.w[j] - wt[j]));
+  }
+  double err1;
+  CHECK(hf_blr_predict(&f, 1, A, NULL, &err1, &e) == HF_OK, "predict: %s", e.msg);
+  printf(
+      "constrained BAYES: |A w| %.2e, max a Sigma a^T %.2e (trace %.2e), |w - w_true| %.2e, "
+      "error along a constraint %.2e\n",
+      aw, asa, tr, wdev, err1);
+  CHECK(f.nfree == M - 2 && aw < 1e-12 * wn && asa < 1e-12 * tr && err1 < 1e-6 * sqrt(tr),
+        "BAYES: the posterior leaves the null space");
+  CHECK(wdev < 0.05 * wn, "BAYES: w off w_true by %.3g", wdev);
+  /* an all-zero constraint is no constraint; one row per coefficient leaves none */
+  double Z[M] = {0}, I[M * M] = {0};
+  for (int j = 0; j < M; j++) I[j * M + j] = 1;
+  CHECK(hf_blr_solve_constrained(&f, &d, &o, Z, 1, &e) == HF_OK && f.nfree == M,
+        "zero constraint: nfree %d", f.nfree);
+  CHECK(
+      hf_blr_solve_constrained(&f, &d, &o, I, M, &e) == HF_FAIL && strstr(e.msg, "no coefficient"),
+      "full-rank constraints: '%s'", e.msg);
+  hf_blr_fit_free(&f);
+  hf_blr_data_free(&d);
+}
+
 int main(void) {
   test_closed_form();
   test_few_rows();
@@ -1083,5 +1177,6 @@ int main(void) {
   test_normalisation();
   test_prediction();
   test_unseen_column();
+  test_constraints();
   return check_done("test_blr");
 }

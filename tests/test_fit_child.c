@@ -219,6 +219,32 @@ int main(int argc, char **argv) {
   free(a), free(b);
   fit_run_free(r);
 
+  /* 2b. an engine that breaks after a fit exists (settings file rewritten to
+   * crash, then resumed): the fit stops after FIT_MAX_FAIL_STREAK failures in
+   * a row instead of running the MD on with an unchecked model */
+  snprintf(path, sizeof path, "%s/breaks.json", tmp);
+  f = fopen(path, "w");
+  fprintf(f, "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2}\n");
+  fclose(f);
+  write_fit("breaks", argv[1], argv[2], runner, "breaks.json", "");
+  REQUIRE_OK(open_fit("breaks", 0, &r, &err), err);
+  while (fit_run_get_stats(r)->calls < 2) REQUIRE_OK(fit_run_advance(r, 1, &err) == HF_FAIL, err);
+  fit_run_free(r);
+  f = fopen(path, "w");
+  fprintf(f,
+          "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2, "
+          "\"simulate\": \"crash\"}\n");
+  fclose(f);
+  REQUIRE_OK(open_fit("breaks", 1, &r, &err), err);
+  while ((st = fit_run_advance(r, 1, &err)) == 0) {
+  }
+  printf("broken engine: %s\n", st == HF_FAIL ? err.msg : "(not stopped)");
+  CHECK(st == HF_FAIL && strstr(err.msg, "5 engine calls failed in a row") &&
+            strstr(err.msg, "simulated crash") && fit_run_get_stats(r)->failed == 5,
+        "a broken engine does not stop the fit (%d, %ld failed): %s", st,
+        fit_run_get_stats(r)->failed, err.msg);
+  fit_run_free(r);
+
   /* 3. persistent */
   REQUIRE_OK(run_fit("ipi", &r, &err), err);
   s = fit_run_get_stats(r);

@@ -13,6 +13,8 @@
  *     successful results enter the training set;
  *  4. fit --refit: the training set of a fit with a wrong Z* regressed with
  *     the right reference recovers the hidden model. */
+#include <fftw3.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "engine.h"
 #include "fittest.h"
+#include "rng.h"
 #include "testfile.h"
 
 static char tmp[] = "/tmp/test_otf_XXXXXX";
@@ -307,12 +311,77 @@ static int engine_failures(const char *models) {
   return 0;
 }
 
+/* Energy change per cell of model file PATH (4x4x4, engine as heff runs it)
+ * under a uniform shift of v, at a random configuration: the acoustic sum
+ * rule says zero.  *scale: the configuration's energy per cell. */
+static double uniform_v_change(const char *path, double *scale) {
+  hf_err err;
+  hf_model m;
+  if (hf_model_load(&m, path, &err)) return NAN;
+  hf_lattice lat;
+  hf_fields x;
+  hf_engine *eng;
+  hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
+  hf_lattice_init(&lat, (int[3]){4, 4, 4}, &err);
+  if (hf_fields_alloc(&x, &lat, HF_FIELD_U | HF_FIELD_V, &err) ||
+      hf_engine_create(&eng, &m, &lat, &o, &err)) {
+    hf_model_free(&m);
+    return NAN;
+  }
+  hf_rng r;
+  hf_rng_seed(&r, 11);
+  for (int c = 0; c < 6; c++)
+    for (size_t i = 0; i < lat.n; i++) hf_fields_comp(&x, c)[i] = 0.1 * hf_rng_uniform(&r) - 0.05;
+  hf_energy E0, E1;
+  hf_engine_eval(eng, &x, NULL, NULL, &E0);
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; i < lat.n; i++) x.v[a][i] += 0.03 * (a + 1);
+  hf_engine_eval(eng, &x, NULL, NULL, &E1);
+  *scale = fabs(E0.total) / (double)lat.n;
+  hf_engine_free(eng);
+  hf_fields_free(&x);
+  hf_model_free(&m);
+  return (E1.total - E0.total) / (double)lat.n;
+}
+
+/* The acoustic sum rule (fit/acoustic_sum_rule.h): from noisy data (which
+ * cannot pin the k = 0 stiffness of v), the fitted energy is invariant under a
+ * uniform v with the rule (default) and not without it; heff evaluates both. */
+static int acoustic_sum_rule(const char *models) {
+  const char *noisy = ", noise: {energy: 0.0002, force: 0.005, stress: 0.001}";
+  const char *name[2] = {"asr_on", "asr_off"};
+  double d[2], sc[2];
+  for (int k = 0; k < 2; k++) {
+    write_fit(name[k], models, noisy);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.yaml", tmp, name[k]);
+    FILE *f = fopen(path, "a");
+    fprintf(f, "supercell: [2, 2, 2]\nsteps: 300\nseed: 4\n%s",
+            k ? "regression: {acoustic_sum_rule: false}\n" : "");
+    fclose(f);
+    hf_err err;
+    long done;
+    REQUIRE_OK(run(name[k], 300, &done, 1, 0, &err), err);
+    snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, name[k]);
+    d[k] = uniform_v_change(path, &sc[k]);
+  }
+  printf(
+      "uniform v shift: energy change per cell %.3e eV with the sum rule, %.3e without "
+      "(energy per cell %.3e)\n",
+      d[0], d[1], sc[0]);
+  CHECK(fabs(d[0]) < 1e-12 * sc[0] + 1e-15, "with the sum rule the energy changes by %.3e", d[0]);
+  CHECK(fabs(d[1]) > 1e-6 * sc[1], "without the rule the test cannot tell (%.3e)", d[1]);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
   if (!realpath(models, absm)) return 1;
   if (!mkdtemp(tmp)) return 1;
-  if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm)) return 1;
+  if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm) ||
+      acoustic_sum_rule(absm))
+    return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
   if (!check_failures && system(cmd)) printf("could not remove %s\n", tmp);

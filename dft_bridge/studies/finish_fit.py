@@ -6,7 +6,8 @@ frames of train.xyz are used, the running fit is not touched).  Steps, each writ
 to OUT (nothing in the run directory changes):
 
   1. refit   fit --refit RUN FIT.yaml, with FIT.yaml's output directory moved to
-             OUT/refit: model.yaml, summary.txt, parity and coefficient tables
+             OUT/refit and the acoustic sum rule on (whatever the run used; --no-asr
+             keeps the file's setting): model.yaml, summary.txt, parity and coefficients
   2. kcorr   (with --kcorr DIR) the k-point correction terms of DIR added:
              kpoint_correction.py DIR merge OUT/refit/model.yaml OUT/model.yaml;
              without it OUT/model.yaml is the refit model
@@ -18,7 +19,7 @@ to OUT (nothing in the run directory changes):
              the refit's residuals and the transition temperatures
 
 usage: /usr/bin/python3 dft_bridge/studies/finish_fit.py FIT.yaml RUN HEAT.yaml OUT
-           [--kcorr DIR] [--supercell L] [--build DIR]
+           [--kcorr DIR] [--supercell L] [--build DIR] [--no-asr]
   FIT.yaml   the fit file of the run (reference, basis and regression settings)
   RUN        the run's output directory (train.xyz, calls/)
   HEAT.yaml  a heff run file (a heating sweep)
@@ -83,7 +84,7 @@ def engine_time(run_dir):
 
 def main():
     args = sys.argv[1:]
-    opt = {"kcorr": None, "supercell": None, "build": os.path.join(ROOT, "build")}
+    opt = {"kcorr": None, "supercell": None, "build": os.path.join(ROOT, "build"), "asr": True}
     pos = []
     while args:
         a = args.pop(0)
@@ -91,6 +92,8 @@ def main():
             if not args:
                 raise SystemExit(f"{a} needs a value\n\n{__doc__}")
             opt[a[2:]] = args.pop(0)
+        elif a == "--no-asr":
+            opt["asr"] = False
         elif a.startswith("-"):
             raise SystemExit(f"unknown option {a}\n\n{__doc__}")
         else:
@@ -106,8 +109,14 @@ def main():
     # 1. refit
     refit_dir = os.path.join(out, "refit")
     fit_copy = os.path.join(out, "fit.yaml")
-    rewrite(fit_yaml, fit_copy,
-            lambda d: d.setdefault("output", {}).update({"dir": refit_dir}))
+    def fit_edit(d):
+        d.setdefault("output", {})["dir"] = refit_dir
+        if opt["asr"]:
+            reg = d.get("regression") or {}
+            reg["acoustic_sum_rule"] = True
+            d["regression"] = reg
+
+    rewrite(fit_yaml, fit_copy, fit_edit)
     run([fit_exe, "--refit", os.path.abspath(run_dir), fit_copy], os.path.join(out, "refit.log"))
 
     # 2. k-point correction
@@ -152,7 +161,8 @@ def main():
         lines.append("run still going (no child-engine log: an in-process engine)")
     lines += ["refit (" + os.path.join(refit_dir, "summary.txt") + "):"]
     lines += ["  " + s for s in open(os.path.join(refit_dir, "summary.txt")).read().splitlines()
-              if s.startswith(("refit of", "final fit", "training", "held-out", "coefficients vs"))]
+              if s.startswith(("refit of", "final fit", "acoustic", "training", "held-out",
+                                "coefficients vs"))]
     lines.append("model: " + model + (" (with the k-point correction of " + opt["kcorr"] + ")"
                                       if opt["kcorr"] else ""))
     lines.append("transitions on heating (K): " +
