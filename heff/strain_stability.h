@@ -17,4 +17,11 @@
  * ranks. */
 int hf_strain_stability(hf_engine *e, const int free_comp[6], double *lowest, hf_err *err);
 
+/* The acoustic sum rule: a uniform v is a rigid translation of the crystal, so
+ * a model's energy must not change under it.  *change: the largest |energy
+ * change| per cell (eV) when a uniform v of +-0.01 Angstrom along x, y or z is
+ * added to a uniform u of 0.05 Angstrom along [111] (the u-v and v-v terms
+ * that break the rule both show); 0 for a model without v.  Collective. */
+int hf_translation_check(hf_engine *e, double *change, hf_err *err);
+
 #endif

@@ -40,7 +40,7 @@ typedef struct {
 } progress;
 
 struct hf_sweep {
-  char warning[320]; /* for the user, set at creation (empty: none) */
+  char warning[640]; /* for the user, set at creation (empty: none) */
   hf_run_config c;
   const hf_model *m;
   /* ranks (docs/mpi.md): every rank runs the same control flow on its slab
@@ -571,6 +571,14 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
              "zero, over the strain components that move) has the eigenvalue %.4g eV per cell; "
              "the strain will run away (check the model's eta-only terms)",
              lowest);
+  double vshift;
+  if (!rc && !(rc = hf_translation_check(s->eng, &vshift, err)) && vshift > 1e-9) {
+    const size_t n = strlen(s->warning);
+    snprintf(s->warning + n, sizeof s->warning - n,
+             "%sthe model's energy changes by %.3g meV per cell under a uniform v of 0.01 A (a "
+             "rigid translation: it should not; refit with the acoustic sum rule)",
+             n ? "; " : "", 1e3 * vshift);
+  }
   if (!rc && (m->dof & HF_DOF_V) && s->lead) { /* the diagnostics' local strain */
     hf_sites sites;
     hf_model_sites(m, &sites);

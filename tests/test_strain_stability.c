@@ -91,6 +91,37 @@ int main(int argc, char **argv) {
       CHECK(w8[0] == 0, "case %d: no warning expected, got '%s'", k, w8);
     hf_sweep_free(s);
   }
+  /* the acoustic sum rule: ZVR's v terms are differences (no change under a
+   * uniform v); an on-site c (vx^2 + vy^2 + vz^2) changes the energy per cell by
+   * exactly c (0.01 A)^2, and a sweep warns */
+  hf_lattice lat;
+  hf_engine *e;
+  double dv = NAN;
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){4, 4, 4}, &err), err);
+  REQUIRE_OK(hf_engine_create(&e, &m, &lat, NULL, &err), err);
+  REQUIRE_OK(hf_translation_check(e, &dv, &err), err);
+  hf_engine_free(e);
+  printf("ZVR: energy change under a uniform v %.3g eV per cell\n", dv);
+  CHECK(dv < 1e-12, "ZVR changes by %.3g eV per cell under a uniform v", dv);
+  const double c = 0.5;
+  REQUIRE_OK(hf_model_add_term(&m, "v_onsite", c, "vx^2 + vy^2 + vz^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_engine_create(&e, &m, &lat, NULL, &err), err);
+  REQUIRE_OK(hf_translation_check(e, &dv, &err), err);
+  hf_engine_free(e);
+  printf("on-site v^2 spring: %.10g eV per cell (closed form %.10g)\n", dv, c * 1e-4);
+  CHECK_CLOSE(dv, c * 1e-4, 1e-9, 1e-12, "on-site v^2 spring under a uniform v");
+  snprintf(path, sizeof path, "%s/m.yaml", dir);
+  REQUIRE_OK(hf_model_save(&m, path, &err), err);
+  hf_run_config c5;
+  hf_sweep *s5;
+  int resumed5;
+  REQUIRE_OK(
+      testfile_run(&c5, dir, "method: md\nsupercell: [4, 4, 4]\noutput: {dir: out5}\n", &err), err);
+  REQUIRE_OK(hf_sweep_create(&s5, &c5, &m, 0, &resumed5, &err), err);
+  printf("translation warning: '%s'\n", hf_sweep_warning(s5));
+  CHECK(strstr(hf_sweep_warning(s5), "0.05 meV per cell under a uniform v"),
+        "no translation warning: '%s'", hf_sweep_warning(s5));
+  hf_sweep_free(s5);
   hf_model_free(&m);
   return check_done("test_strain_stability");
 }
