@@ -20,8 +20,9 @@
 /* Frames already on disk beyond the checkpoint (a kill came after the
  * append): replayed instead of calling the engine again. */
 /* Engine calls failing one after another (each with its retries) that stop
- * a fit: a broken engine, not an unlucky configuration. */
-#define FIT_MAX_FAIL_STREAK 5
+ * a fit: a broken engine, not an unlucky configuration (sporadic failures of
+ * one call in three give 10 in a row once in ~60,000 calls). */
+#define FIT_MAX_FAIL_STREAK 10
 
 typedef struct {
   long n, next;

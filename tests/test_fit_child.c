@@ -239,8 +239,8 @@ int main(int argc, char **argv) {
   while ((st = fit_run_advance(r, 1, &err)) == 0) {
   }
   printf("broken engine: %s\n", st == HF_FAIL ? err.msg : "(not stopped)");
-  CHECK(st == HF_FAIL && strstr(err.msg, "5 engine calls failed in a row") &&
-            strstr(err.msg, "simulated crash") && fit_run_get_stats(r)->failed == 5,
+  CHECK(st == HF_FAIL && strstr(err.msg, "10 engine calls failed in a row") &&
+            strstr(err.msg, "simulated crash") && fit_run_get_stats(r)->failed == 10,
         "a broken engine does not stop the fit (%d, %ld failed): %s", st,
         fit_run_get_stats(r)->failed, err.msg);
   fit_run_free(r);
