@@ -25,6 +25,7 @@
 #include "check.h"
 #include "childtest.h"
 #include "fittest.h"
+#include "testfile.h"
 
 static char tmp[] = "/tmp/test_fit_child_XXXXXX";
 
@@ -227,6 +228,17 @@ int main(int argc, char **argv) {
   fprintf(f, "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2}\n");
   fclose(f);
   write_fit("breaks", argv[1], argv[2], runner, "breaks.json", "");
+  { /* enough steps for the streak: 200 instead of 40 */
+    char fp[1200];
+    snprintf(fp, sizeof fp, "%s/breaks.yaml", tmp);
+    char *text = testfile_read(fp), *at = text ? strstr(text, "steps: 40\n") : NULL;
+    CHECK(at != NULL, "breaks.yaml has no 'steps: 40'");
+    if (at) {
+      memcpy(at, "steps: 99", 9); /* same length */
+      testfile_write(fp, text);
+    }
+    free(text);
+  }
   REQUIRE_OK(open_fit("breaks", 0, &r, &err), err);
   while (fit_run_get_stats(r)->calls < 2) REQUIRE_OK(fit_run_advance(r, 1, &err) == HF_FAIL, err);
   fit_run_free(r);
