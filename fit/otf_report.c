@@ -1,12 +1,14 @@
 /* otf_report.c - the final files of a fit: the model, its coefficients
  * (against the hidden truth when the engine is a model), parity tables for
  * the training and held-out sets, and the summary. */
+#include <fftw3.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "otf_internal.h"
+#include "strain_stability.h"
 
 typedef struct {
   fit_run *r;
@@ -138,6 +140,28 @@ static int coefficients(fit_run *r, hf_err *err) {
   return HF_OK;
 }
 
+/* The learned energy under uniform shifts of v and omega (heff's engine on
+ * 4x4x4 cells): neither moves an atom, so the engine's energy does not change. */
+static int invariances(fit_run *r, hf_err *err) {
+  if (!(r->model.dof & (HF_DOF_V | HF_DOF_W))) return HF_OK;
+  hf_lattice lat;
+  hf_engine *e;
+  hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
+  double dv, dw;
+  if (hf_lattice_init(&lat, (int[3]){4, 4, 4}, err) ||
+      hf_engine_create(&e, &r->model, &lat, &o, err))
+    return hf_wrap(err, "invariance check of the fitted model");
+  int rc = hf_uniform_shift_change(e, HF_FIELD_V, &dv, err);
+  if (!rc) rc = hf_uniform_shift_change(e, HF_FIELD_W, &dw, err);
+  hf_engine_free(e);
+  if (rc) return HF_FAIL;
+  say(r, "energy change per cell under a uniform shift of 0.01 (A, rad), 0 for the engine:");
+  if (r->model.dof & HF_DOF_V) say(r, " v %.3g eV", dv);
+  if (r->model.dof & HF_DOF_W) say(r, " omega %.3g eV", dw);
+  say(r, "\n");
+  return HF_OK;
+}
+
 int fit_run_finish(fit_run *r, hf_err *err) {
   r->summary[0] = 0;
   if (!r->have_fit) return hf_fail(err, "no engine call succeeded: nothing was fitted");
@@ -147,6 +171,7 @@ int fit_run_finish(fit_run *r, hf_err *err) {
   const fit_stats *s = &r->st;
   say(r, "fit: %s\n", r->c.path);
   say(r, "model: %s (%d terms; heff runs it as is)\n", path, r->M);
+  if (invariances(r, err)) return HF_FAIL;
   if (r->refit_from[0])
     say(r, "refit of the training set of %s: %ld frames, %ld held-out (no MD, no engine)\n",
         r->refit_from, s->calls, s->heldout);

@@ -37,8 +37,12 @@ int hf_strain_stability(hf_engine *e, const int free_comp[6], double *lowest, hf
 }
 
 int hf_translation_check(hf_engine *e, double *change, hf_err *err) {
+  return hf_uniform_shift_change(e, HF_FIELD_V, change, err);
+}
+
+int hf_uniform_shift_change(hf_engine *e, unsigned field, double *change, hf_err *err) {
   *change = 0;
-  if (!(hf_engine_field_mask(e) & HF_FIELD_V)) return HF_OK;
+  if (!(hf_engine_field_mask(e) & field)) return HF_OK;
   const hf_lattice *lat = hf_engine_lattice(e);
   hf_fields z;
   if (hf_fields_alloc(&z, lat, hf_engine_field_mask(e), err)) return HF_FAIL;
@@ -49,10 +53,11 @@ int hf_translation_check(hf_engine *e, double *change, hf_err *err) {
   hf_engine_eval(e, &z, NULL, NULL, &E0);
   for (int a = 0; a < 3; a++)
     for (int sgn = -1; sgn <= 1; sgn += 2) {
-      for (size_t i = 0; i < lat->nloc; i++) z.v[a][i] = 0.01 * sgn;
+      double *f = field == HF_FIELD_V ? z.v[a] : z.w[a];
+      for (size_t i = 0; i < lat->nloc; i++) f[i] = 0.01 * sgn;
       hf_engine_eval(e, &z, NULL, NULL, &E);
       *change = fmax(*change, fabs(E.total - E0.total) / cells);
-      for (size_t i = 0; i < lat->nloc; i++) z.v[a][i] = 0;
+      for (size_t i = 0; i < lat->nloc; i++) f[i] = 0;
     }
   hf_fields_free(&z);
   return HF_OK;

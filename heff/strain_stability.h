@@ -17,11 +17,14 @@
  * ranks. */
 int hf_strain_stability(hf_engine *e, const int free_comp[6], double *lowest, hf_err *err);
 
-/* The acoustic sum rule: a uniform v is a rigid translation of the crystal, so
- * a model's energy must not change under it.  *change: the largest |energy
- * change| per cell (eV) when a uniform v of +-0.01 Angstrom along x, y or z is
- * added to a uniform u of 0.05 Angstrom along [111] (the u-v and v-v terms
- * that break the rule both show); 0 for a model without v.  Collective. */
+/* The largest |energy change| per cell (eV) when a uniform shift of +-0.01
+ * (Angstrom or radian) along x, y or z is added to field (HF_FIELD_V or
+ * HF_FIELD_W) on top of a uniform u of 0.05 Angstrom along [111]; 0 when the
+ * model lacks the field.  A uniform v is a rigid translation of the crystal
+ * (the acoustic sum rule: the change must be 0); a uniform omega moves no
+ * atom either in paper 003's Eq. 1.  Collective. */
+int hf_uniform_shift_change(hf_engine *e, unsigned field, double *change, hf_err *err);
+/* hf_uniform_shift_change for v. */
 int hf_translation_check(hf_engine *e, double *change, hf_err *err);
 
 #endif

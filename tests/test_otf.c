@@ -364,6 +364,17 @@ static int acoustic_sum_rule(const char *models) {
     REQUIRE_OK(run(name[k], 300, &done, 1, 0, &err), err);
     snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, name[k]);
     d[k] = uniform_v_change(path, &sc[k]);
+    /* the summary's own invariance line says the same */
+    long n;
+    char *sum = fittest_slurp(tmp, name[k], "summary.txt", &n);
+    const char *at =
+        sum ? strstr(sum, "uniform shift of 0.01 (A, rad), 0 for the engine: v ") : NULL;
+    double dv =
+        at ? strtod(at + strlen("uniform shift of 0.01 (A, rad), 0 for the engine: v "), NULL)
+           : NAN;
+    printf("%s: summary: v %.3g eV per cell\n", name[k], dv);
+    CHECK(k ? fabs(dv) > 1e-8 : fabs(dv) < 1e-12, "%s: summary invariance line %.3g", name[k], dv);
+    free(sum);
   }
   printf(
       "uniform v shift: energy change per cell %.3e eV with the sum rule, %.3e without "

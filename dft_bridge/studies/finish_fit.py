@@ -161,8 +161,8 @@ def main():
         lines.append("run still going (no child-engine log: an in-process engine)")
     lines += ["refit (" + os.path.join(refit_dir, "summary.txt") + "):"]
     lines += ["  " + s for s in open(os.path.join(refit_dir, "summary.txt")).read().splitlines()
-              if s.startswith(("refit of", "final fit", "acoustic", "training", "held-out",
-                                "coefficients vs"))]
+              if s.startswith(("refit of", "final fit", "acoustic", "energy change", "training",
+                                "held-out", "coefficients vs"))]
     lines.append("model: " + model + (" (with the k-point correction of " + opt["kcorr"] + ")"
                                       if opt["kcorr"] else ""))
     lines.append("transitions on heating (K): " +
