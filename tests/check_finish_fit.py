@@ -72,6 +72,9 @@ output: {dir: heat, prefix: sweep}
     check(len(rows) == 3, f"heating table: {len(rows)} rows for 150, 250, 350 K")
     head = open(os.path.join(out, "heat", "sweep.tsv")).read()
     check("4x4x4" in head, "the sweep ran on --supercell 4 (header)")
+    png = os.path.join(out, "heat", "sweep_P_T.png")
+    check(os.path.exists(png) and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n",
+          "P(T) picture written (PNG)")
     rep = open(os.path.join(out, "report.txt")).read()
     for key in ("MD steps 200", "run time", "engine", "final fit", "transitions on heating"):
         check(key in rep, f"report names '{key}'")

@@ -13,7 +13,8 @@ to OUT (nothing in the run directory changes):
              without it OUT/model.yaml is the refit model
   3. heat    heff on HEAT.yaml with its model replaced by OUT/model.yaml and its
              output directory by OUT/heat (supercell, sweep and pressure as in HEAT.yaml,
-             or --supercell L), then the phase transitions of the sweep table
+             or --supercell L), then the phase transitions of the sweep table and a
+             picture of P and the phases against T (OUT/heat/sweep_P_T.png)
   4. report  OUT/report.txt: engine calls, run time and the engine's share (from the
              run's summary.txt when the fit has finished, else from calls/calls.tsv),
              the refit's residuals and the transition temperatures
@@ -144,7 +145,11 @@ def main():
     run([heff_exe, "--quiet", heat_copy], os.path.join(out, "heat.log"))
     with open(heat_copy) as fh:
         prefix = (yaml.safe_load(fh).get("output") or {}).get("prefix", "sweep")
-    tr = transitions(os.path.join(heat_dir, prefix + ".tsv"))
+    table = os.path.join(heat_dir, prefix + ".tsv")
+    tr = transitions(table)
+    picture = os.path.join(heat_dir, prefix + "_P_T.png")
+    run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "plot_sweep.py"), picture, table],
+        os.path.join(out, "plot.log"))
 
     # 4. report
     lines = [f"fit file: {fit_yaml}; run: {run_dir}; heating run: {heat_yaml}"]
@@ -165,6 +170,7 @@ def main():
                                 "held-out", "coefficients vs"))]
     lines.append("model: " + model + (" (with the k-point correction of " + opt["kcorr"] + ")"
                                       if opt["kcorr"] else ""))
+    lines.append("polarization and phases against T: " + picture)
     lines.append("transitions on heating (K): " +
                  (", ".join(f"{k} {v:.1f}" for k, v in tr.items()) or "none"))
     text = "\n".join(lines) + "\n"
