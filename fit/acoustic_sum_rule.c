@@ -27,9 +27,6 @@ int fit_asr_constraints(const hf_model *m, double **A, int *nc, hf_err *err) {
   const int M = m->nterms, K = M + 8;
   hf_lattice lat;
   if (hf_lattice_init(&lat, (int[3]){4, 4, 4}, err)) return HF_FAIL;
-  const unsigned mask = (m->dof & HF_DOF_U ? HF_FIELD_U : 0) | HF_FIELD_V |
-                        (m->dof & HF_DOF_W ? HF_FIELD_W : 0) |
-                        (m->dof & HF_DOF_SIGMA ? HF_FIELD_SIGMA : 0);
   hf_features *f = NULL;
   hf_fields x;
   memset(&x, 0, sizeof x);
@@ -38,7 +35,7 @@ int fit_asr_constraints(const hf_model *m, double **A, int *nc, hf_err *err) {
   double *rows = malloc((size_t)K * M * sizeof *rows);
   int rc = (!e0 || !rows) ? hf_fail(err, "out of memory") : HF_OK;
   if (!rc) rc = hf_features_create(&f, m, &lat, err);
-  if (!rc) rc = hf_fields_alloc(&x, &lat, mask, err);
+  if (!rc) rc = hf_fields_alloc(&x, &lat, hf_model_field_mask(m), err);
   if (!rc) {
     size_t nr = hf_features_rows(f);
     phi = malloc(nr * (size_t)M * sizeof *phi);

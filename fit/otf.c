@@ -378,10 +378,7 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
     return HF_FAIL;
   }
   r->rows = hf_features_rows(r->feat);
-  unsigned mask = (r->model.dof & HF_DOF_U ? HF_FIELD_U : 0) |
-                  (r->model.dof & HF_DOF_V ? HF_FIELD_V : 0) |
-                  (r->model.dof & HF_DOF_W ? HF_FIELD_W : 0) |
-                  (r->model.dof & HF_DOF_SIGMA ? HF_FIELD_SIGMA : 0);
+  unsigned mask = hf_model_field_mask(&r->model);
   int nf = !!(mask & HF_FIELD_U) + !!(mask & HF_FIELD_V) + !!(mask & HF_FIELD_W);
   r->nx = (3 * (size_t)nf + !!(mask & HF_FIELD_SIGMA)) * r->lat.n + 6;
   size_t M = (size_t)r->M;

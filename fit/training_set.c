@@ -211,9 +211,7 @@ int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit
   size_t rows = 1 + 3 * lat->n * (size_t)nf + 6;
   double *y = malloc(rows * sizeof *y);
   hf_fields x;
-  unsigned mask = (m->dof & HF_DOF_U ? HF_FIELD_U : 0) | (m->dof & HF_DOF_V ? HF_FIELD_V : 0) |
-                  (m->dof & HF_DOF_W ? HF_FIELD_W : 0) |
-                  (m->dof & HF_DOF_SIGMA ? HF_FIELD_SIGMA : 0);
+  unsigned mask = hf_model_field_mask(m);
   int rc = HF_OK;
   if (!y || hf_fields_alloc(&x, lat, mask, err)) {
     free(y);

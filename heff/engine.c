@@ -429,10 +429,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
                    lat->n);
   }
 
-  if (m->dof & HF_DOF_U) e->mask |= HF_FIELD_U;
-  if (m->dof & HF_DOF_V) e->mask |= HF_FIELD_V;
-  if (m->dof & HF_DOF_W) e->mask |= HF_FIELD_W;
-  if (m->dof & HF_DOF_SIGMA) e->mask |= HF_FIELD_SIGMA;
+  e->mask = hf_model_field_mask(m);
 
   /* Any supercell works, even one smaller than a term's reach (2x2x2 for the
    * fitter): the lattice sums then count every periodic image, as the

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
+
 void hf_model_init(hf_model *m) {
   memset(m, 0, sizeof *m);
   m->site[0] = HF_SITE_B;
@@ -18,6 +20,11 @@ void hf_model_free(hf_model *m) {
   for (int i = 0; i < m->nterms; i++) hf_poly_free(&m->terms[i].poly);
   free(m->terms);
   hf_model_init(m);
+}
+
+unsigned hf_model_field_mask(const hf_model *m) {
+  return (m->dof & HF_DOF_U ? HF_FIELD_U : 0u) | (m->dof & HF_DOF_V ? HF_FIELD_V : 0u) |
+         (m->dof & HF_DOF_W ? HF_FIELD_W : 0u) | (m->dof & HF_DOF_SIGMA ? HF_FIELD_SIGMA : 0u);
 }
 
 void hf_model_sites(const hf_model *m, hf_sites *s) {

@@ -72,6 +72,8 @@ void hf_model_free(hf_model *m);
 
 /* Positions of every variable kind inside the cell, from the model's sites. */
 void hf_model_sites(const hf_model *m, hf_sites *s);
+/* The field arrays (HF_FIELD_*, fields.h) the model's degrees of freedom need. */
+unsigned hf_model_field_mask(const hf_model *m);
 
 /* Adds a term from an expression; checks cubic invariance (symmetrize ==
  * HF_SYM_NONE) or symmetrizes it (HF_SYM_AVERAGE, HF_SYM_ORBIT; see enum
