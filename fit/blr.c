@@ -370,9 +370,9 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
   double *w = malloc((size_t)M * sizeof *w), *cov = malloc((size_t)M * M * sizeof *cov);
   double *sd = malloc((size_t)M * sizeof *sd), *dcol = malloc((size_t)M * sizeof *dcol);
   double *L = malloc((size_t)M * (M + PRED_KB) * sizeof *L);
-  double *Nc = NULL, *Vf = malloc((size_t)M * M * sizeof *Vf); /* V in the coefficient space */
-  if (!work || !w || !cov || !sd || !dcol || !L || !Vf) {
-    free(work), free(w), free(cov), free(sd), free(dcol), free(L), free(Vf);
+  double *Nc = NULL, *Vf = NULL; /* constraints: null-space basis, Nc V */
+  if (!work || !w || !cov || !sd || !dcol || !L) {
+    free(work), free(w), free(cov), free(sd), free(dcol), free(L);
     return hf_fail(err, "blr: out of memory (M = %d)", M);
   }
   double *S = work, *tau = S + (size_t)ld * n, *Bm = tau + n, *U = Bm + (size_t)M * M;
@@ -439,16 +439,17 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
     hf_fail(err, "blr: SVD failed (info %d)", (int)info);
     goto out;
   }
-  /* Vf[j P + i] = (Nc V)(j, i): V^T is P x P column-major */
-  for (int j = 0; j < M; j++)
-    for (int i = 0; i < P; i++) {
-      double acc = 0;
-      if (!Nc)
-        acc = VT[(size_t)j * P + i];
-      else
-        for (int q = 0; q < P; q++) acc += Nc[(size_t)q * M + j] * VT[(size_t)q * P + i];
-      Vf[(size_t)j * P + i] = acc;
+  /* V in the coefficient space, read as V(j, i) = Vc[j P + i]: V itself (V^T
+   * column-major is V row-major) or, with constraints, Nc V (M x P) */
+  const double *Vc = VT;
+  if (Nc) {
+    if (!(Vf = malloc((size_t)M * P * sizeof *Vf))) {
+      hf_fail(err, "blr: out of memory (constraints)");
+      goto out;
     }
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, P, P, 1.0, Nc, M, VT, P, 0.0, Vf, P);
+    Vc = Vf;
+  }
   for (int i = 0; i < P; i++) c[i] = cblas_ddot(M, U + (size_t)i * M, 1, zt, 1);
   double yy = rho2;
   for (int i = 0; i < M; i++) yy += zt[i] * zt[i];
@@ -510,13 +511,13 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
   /* back to physical units: w = D^-1 V v;  K = D^-1 V diag(sqrt(dvar)) (M x lcols) */
   for (int j = 0; j < M; j++) {
     double acc = 0;
-    for (int i = 0; i < P; i++) acc += Vf[(size_t)j * P + i] * v[i];
+    for (int i = 0; i < P; i++) acc += Vc[(size_t)j * P + i] * v[i];
     w[j] = acc / dcol[j];
   }
   /* K^T (lcols x M) column-major in L: KT(i, j) = V(j, i) sqrt(dvar_i) / d_j */
   for (int j = 0; j < M; j++)
     for (int i = 0; i < lcols; i++)
-      L[(size_t)j * lcols + i] = Vf[(size_t)j * P + i] * sqrt(dvar[i]) / dcol[j];
+      L[(size_t)j * lcols + i] = Vc[(size_t)j * P + i] * sqrt(dvar[i]) / dcol[j];
   /* Sigma = K K^T: K is row-major M x lcols in the same storage */
   if (lcols > 0) {
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, M, lcols, 1.0, L, lcols, 0.0, cov, M);

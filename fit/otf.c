@@ -151,12 +151,11 @@ static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
   if (rc) { /* reported, not fatal: the loop goes on, unless the engine is broken */
     r->st.failed++;
     fprintf(r->calls, "# step %ld: engine call failed: %s\n", r->st.step, e.msg);
-    r->last_failure = e;
     if (++r->fail_streak >= FIT_MAX_FAIL_STREAK)
       return hf_fail(err,
                      "step %ld: %d engine calls failed in a row, the last with: %s; the MD "
                      "would go on with a model nobody checks: mend the engine and fit --resume",
-                     r->st.step, r->fail_streak, r->last_failure.msg);
+                     r->st.step, r->fail_streak, e.msg);
     *ok = 0;
     return HF_OK;
   }

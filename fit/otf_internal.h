@@ -17,13 +17,13 @@
 #include "threshold.h"
 #include "training_set.h"
 
-/* Frames already on disk beyond the checkpoint (a kill came after the
- * append): replayed instead of calling the engine again. */
 /* Engine calls failing one after another (each with its retries) that stop
  * a fit: a broken engine, not an unlucky configuration (sporadic failures of
  * one call in three give 10 in a row once in ~60,000 calls). */
 #define FIT_MAX_FAIL_STREAK 10
 
+/* Frames already on disk beyond the checkpoint (a kill came after the
+ * append): replayed instead of calling the engine again. */
 typedef struct {
   long n, next;
   long *step;
@@ -48,9 +48,8 @@ struct fit_run {
   int nasr;
   int have_fit;
   /* engine calls failed in a row since the last success (not checkpointed:
-   * a resume starts afresh) and the last failure's message */
+   * a resume starts afresh) */
   int fail_streak;
-  hf_err last_failure;
   hf_blr_maxerr cur; /* Bayesian errors at the current configuration */
   hf_engine *eng;
   hf_dyn *dyn;

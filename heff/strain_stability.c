@@ -36,10 +36,6 @@ int hf_strain_stability(hf_engine *e, const int free_comp[6], double *lowest, hf
   return HF_OK;
 }
 
-int hf_translation_check(hf_engine *e, double *change, hf_err *err) {
-  return hf_uniform_shift_change(e, HF_FIELD_V, change, err);
-}
-
 int hf_uniform_shift_change(hf_engine *e, unsigned field, double *change, hf_err *err) {
   *change = 0;
   if (!(hf_engine_field_mask(e) & field)) return HF_OK;

@@ -1,4 +1,6 @@
-/* strain_stability.h - is the model's homogeneous elastic energy stable?
+/* strain_stability.h - start-up checks of a model: is its homogeneous
+ * elastic energy stable, and is its energy unchanged by uniform shifts that
+ * move no atom (hf_uniform_shift_change)?
  *
  * A learned model whose strain-only coefficients are poorly determined can
  * have a negative eigenvalue of d2E/deta2 at eta = 0 with the modes at zero:
@@ -24,7 +26,5 @@ int hf_strain_stability(hf_engine *e, const int free_comp[6], double *lowest, hf
  * (the acoustic sum rule: the change must be 0); a uniform omega moves no
  * atom either in paper 003's Eq. 1.  Collective. */
 int hf_uniform_shift_change(hf_engine *e, unsigned field, double *change, hf_err *err);
-/* hf_uniform_shift_change for v. */
-int hf_translation_check(hf_engine *e, double *change, hf_err *err);
 
 #endif

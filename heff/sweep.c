@@ -572,7 +572,7 @@ int hf_sweep_create_comm(hf_sweep **out, const hf_run_config *c, const hf_model 
              "the strain will run away (check the model's eta-only terms)",
              lowest);
   double vshift;
-  if (!rc && !(rc = hf_translation_check(s->eng, &vshift, err)) && vshift > 1e-9) {
+  if (!rc && !(rc = hf_uniform_shift_change(s->eng, HF_FIELD_V, &vshift, err)) && vshift > 1e-9) {
     const size_t n = strlen(s->warning);
     snprintf(s->warning + n, sizeof s->warning - n,
              "%sthe model's energy changes by %.3g meV per cell under a uniform v of 0.01 A (a "

@@ -228,7 +228,7 @@ int main(int argc, char **argv) {
   fprintf(f, "{\"calculator\": \"lj\", \"sigma\": 1.7, \"epsilon\": 0.05, \"rc\": 5.2}\n");
   fclose(f);
   write_fit("breaks", argv[1], argv[2], runner, "breaks.json", "");
-  { /* enough steps for the streak: 200 instead of 40 */
+  { /* enough steps for the streak: 99 instead of 40 */
     char fp[1200];
     snprintf(fp, sizeof fp, "%s/breaks.yaml", tmp);
     char *text = testfile_read(fp), *at = text ? strstr(text, "steps: 40\n") : NULL;

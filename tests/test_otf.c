@@ -367,11 +367,9 @@ static int acoustic_sum_rule(const char *models) {
     /* the summary's own invariance line says the same */
     long n;
     char *sum = fittest_slurp(tmp, name[k], "summary.txt", &n);
-    const char *at =
-        sum ? strstr(sum, "uniform shift of 0.01 (A, rad), 0 for the engine: v ") : NULL;
-    double dv =
-        at ? strtod(at + strlen("uniform shift of 0.01 (A, rad), 0 for the engine: v "), NULL)
-           : NAN;
+    const char *key = "uniform shift of 0.01 (A, rad), 0 for the engine: v ";
+    const char *at = sum ? strstr(sum, key) : NULL;
+    double dv = at ? strtod(at + strlen(key), NULL) : NAN;
     printf("%s: summary: v %.3g eV per cell\n", name[k], dv);
     CHECK(k ? fabs(dv) > 1e-8 : fabs(dv) < 1e-12, "%s: summary invariance line %.3g", name[k], dv);
     free(sum);
