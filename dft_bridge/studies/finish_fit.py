@@ -26,6 +26,7 @@ usage: /usr/bin/python3 dft_bridge/studies/finish_fit.py FIT.yaml RUN HEAT.yaml 
   HEAT.yaml  a heff run file (a heating sweep)
   --build    the meson build directory with fit/fit and heff/heff (build)
 Units: K, GPa, eV, Angstrom."""
+import argparse
 import os
 import subprocess
 import sys
@@ -84,24 +85,20 @@ def engine_time(run_dir):
 
 
 def main():
-    args = sys.argv[1:]
-    opt = {"kcorr": None, "supercell": None, "build": os.path.join(ROOT, "build"), "asr": True}
-    pos = []
-    while args:
-        a = args.pop(0)
-        if a in ("--kcorr", "--supercell", "--build"):
-            if not args:
-                raise SystemExit(f"{a} needs a value\n\n{__doc__}")
-            opt[a[2:]] = args.pop(0)
-        elif a == "--no-asr":
-            opt["asr"] = False
-        elif a.startswith("-"):
-            raise SystemExit(f"unknown option {a}\n\n{__doc__}")
-        else:
-            pos.append(a)
-    if len(pos) != 4:
-        raise SystemExit(__doc__)
-    fit_yaml, run_dir, heat_yaml, out = pos
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("fit_yaml")
+    ap.add_argument("run_dir")
+    ap.add_argument("heat_yaml")
+    ap.add_argument("out")
+    ap.add_argument("--kcorr")
+    ap.add_argument("--supercell", type=int)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--no-asr", dest="asr", action="store_false")
+    a = ap.parse_args()
+    opt = vars(a)
+    fit_yaml, run_dir, heat_yaml, out = a.fit_yaml, a.run_dir, a.heat_yaml, a.out
     os.makedirs(out, exist_ok=True)
     out = os.path.abspath(out)
     fit_exe = os.path.join(opt["build"], "fit", "fit")
@@ -137,8 +134,7 @@ def main():
         d["model"] = model
         d.setdefault("output", {})["dir"] = heat_dir
         if opt["supercell"]:
-            L = int(opt["supercell"])
-            d["supercell"] = [L, L, L]
+            d["supercell"] = [opt["supercell"]] * 3
 
     heat_copy = os.path.join(out, "heat.yaml")
     rewrite(heat_yaml, heat_copy, heat_edit)
