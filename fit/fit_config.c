@@ -462,13 +462,25 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     HELD,
     OUT,
     OCC,
+    INITTRAIN,
     NK
   };
-  hf_yslot k[NK] = {{.key = "reference"},     {.key = "basis"},     {.key = "supercell"},
-                    {.key = "seed"},          {.key = "pressure"},  {.key = "temperatures"},
-                    {.key = "steps"},         {.key = "md"},        {.key = "initial_amplitude"},
-                    {.key = "engine"},        {.key = "threshold"}, {.key = "regression"},
-                    {.key = "heldout_every"}, {.key = "output"},    {.key = "occupation"}};
+  hf_yslot k[NK] = {{.key = "reference"},
+                    {.key = "basis"},
+                    {.key = "supercell"},
+                    {.key = "seed"},
+                    {.key = "pressure"},
+                    {.key = "temperatures"},
+                    {.key = "steps"},
+                    {.key = "md"},
+                    {.key = "initial_amplitude"},
+                    {.key = "engine"},
+                    {.key = "threshold"},
+                    {.key = "regression"},
+                    {.key = "heldout_every"},
+                    {.key = "output"},
+                    {.key = "occupation"},
+                    {.key = "initial_training"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the fit file";
@@ -517,6 +529,11 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
   if (k[REGR].val && read_regression(r, k[REGR].val, c)) return HF_FAIL;
   if (k[HELD].val &&
       hf_yaml_integer(r, k[HELD].val, "", "heldout_every", 0, 1000000000L, &c->heldout_every))
+    return HF_FAIL;
+  if (k[INITTRAIN].val &&
+      hf_yaml_path(r, k[INITTRAIN].val, "", "initial_training",
+                   "the train.xyz of an earlier fit (same reference, engine and supercell)",
+                   c->initial_training, sizeof c->initial_training))
     return HF_FAIL;
   if (k[OUT].val) {
     hf_yslot s[4] = {

@@ -91,6 +91,9 @@ typedef struct {
    * rigid translation of the crystal (regression: acoustic_sum_rule) */
   int acoustic_sum_rule;
   long heldout_every; /* steps between held-out engine calls (0: none) */
+  /* train.xyz of an earlier fit with the same reference, engine and supercell
+   * ("": none): its frames enter the training set before step 0 */
+  char initial_training[1024];
   char out_dir[1024];
   long log_every;
   long checkpoint_every;

@@ -467,8 +467,8 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
                  "%s exists: a training set is never overwritten; resume with --resume or "
                  "choose another output directory",
                  r->train_path);
-  } else if (!rc && resume) {
-    rc = fit_resume(r, resumed, err);
+  } else if (!rc) {
+    rc = fit_resume(r, resume, resumed, err); /* a fresh start resumes from nothing */
   }
   static const char *log_h =
       "# fit learning log, one row every log_every MD steps. Bayesian errors are standard\n"

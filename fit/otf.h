@@ -34,6 +34,7 @@
 typedef struct {
   long step;                               /* next MD step */
   long calls;                              /* training engine calls (results in train.xyz) */
+  long imported;                           /* frames of an earlier fit (initial_training) */
   long failed;                             /* engine calls that failed */
   long heldout;                            /* held-out engine calls */
   long settled_step;                       /* first step with a non-zero threshold (-1: not yet) */

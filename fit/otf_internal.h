@@ -86,8 +86,10 @@ int fit_draw_occupation(fit_run *r, hf_err *err);
 /* otf_state.c */
 void fit_pack_config(const fit_run *r, double *out);
 int fit_write_checkpoint(fit_run *r, hf_err *err);
-/* Restores from the output directory: training set, fit, MD state, tables. */
-int fit_resume(fit_run *r, int *resumed, hf_err *err);
+/* Restores from the output directory: training set, fit, MD state (from the
+ * checkpoint when use_checkpoint), and imports initial_training into a run
+ * that has none of it yet.  A fresh start is a resume from nothing. */
+int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err);
 /* Every complete frame of dir's train.xyz into the data set, the held-out
  * ones counted; the files are only read (another fit may still write them). */
 int fit_load_all(fit_run *r, const char *dir, hf_err *err);

@@ -12,7 +12,7 @@
 #include "md_state.h"
 #include "otf_internal.h"
 
-#define FIT_CKPT_VERSION 2
+#define FIT_CKPT_VERSION 3 /* 3: fit_stats counts imported frames */
 
 void fit_pack_config(const fit_run *r, double *out) {
   size_t k = 0;
@@ -51,6 +51,7 @@ static uint64_t config_hash(const fit_config *c) {
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
+  if (c->initial_training[0]) fnv(&h, c->initial_training, strlen(c->initial_training));
   if (c->occ.on) fnv(&h, &c->occ, sizeof c->occ);
   if (c->engine != FIT_ENGINE_MODEL) { /* what the engine computes; not how it is run */
     const fit_child_opts *o = &c->child;
@@ -129,17 +130,26 @@ int fit_replay(fit_run *r, fit_pending *p, double *y, hf_err *err) {
 
 typedef struct {
   fit_run *r;
-  long keep; /* frames already in the checkpointed state */
-  long seen;
+  long keep; /* this run's frames already in the checkpointed state */
+  long seen; /* this run's frames read */
+  long imported;
   fit_pending *pend;
-  int learn; /* 1: training frames (appended to the data), 0: held-out */
+  int learn;  /* 1: training frames (appended to the data), 0: held-out */
+  FILE *copy; /* initial_training: each frame is also appended here, as imported */
+  const char *copy_path;
 } load_ctx;
 
 static int load_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
                       hf_err *err) {
   load_ctx *c = p;
   fit_run *r = c->r;
-  long k = c->seen++;
+  /* an earlier fit's frames precede this run's; they are data, never replayed */
+  long k = meta->imported || c->copy ? (c->imported++, -1) : c->seen++;
+  if (c->copy) {
+    fit_frame_meta m = *meta;
+    m.imported = 1;
+    if (fit_xyz_append(c->copy, c->copy_path, &r->model, &r->lat, x, y, &m, err)) return HF_FAIL;
+  }
   hf_fields_copy(&r->x, x, &r->lat);
   memcpy(r->x.eta, x->eta, sizeof x->eta);
   if (k >= c->keep) {
@@ -153,12 +163,15 @@ static int load_frame(void *p, const hf_fields *x, const double *y, const fit_fr
 }
 
 /* keep < 0: every frame into the data set, and the file is someone else's
- * (read only); *n the complete frames. */
+ * (read only); *n the complete frames of this run, *imported those of an
+ * earlier one (NULL: not counted). */
 static int load_frames(fit_run *r, const char *path, long keep, fit_pending *pend, int learn,
-                       long *n, hf_err *err) {
+                       long *n, long *imported, hf_err *err) {
   load_ctx c = {.r = r, .keep = keep < 0 ? LONG_MAX : keep, .pend = pend, .learn = learn};
-  long valid;
-  if (fit_xyz_read(path, &r->model, &r->lat, load_frame, &c, n, &valid, err)) return HF_FAIL;
+  long valid, all;
+  if (fit_xyz_read(path, &r->model, &r->lat, load_frame, &c, &all, &valid, err)) return HF_FAIL;
+  *n = c.seen;
+  if (imported) *imported = c.imported;
   if (keep < 0) return HF_OK;
   if (*n < keep)
     return hf_fail(err, "%s holds %ld frames but the checkpoint counts %ld: the file was cut", path,
@@ -174,18 +187,51 @@ int fit_load_all(fit_run *r, const char *dir, hf_err *err) {
   snprintf(r->held_path, sizeof r->held_path, "%s/heldout.xyz", dir);
   if (access(r->train_path, R_OK))
     return hf_fail(err, "%s: cannot read the training set: %s", r->train_path, strerror(errno));
-  if (load_frames(r, r->train_path, -1, NULL, 1, &r->st.calls, err)) return HF_FAIL;
-  if (access(r->held_path, R_OK) == 0 &&
-      load_frames(r, r->held_path, -1, NULL, 0, &r->st.heldout, err))
+  if (load_frames(r, r->train_path, -1, NULL, 1, &r->st.calls, &r->st.imported, err))
     return HF_FAIL;
-  return r->st.calls ? HF_OK : hf_fail(err, "%s holds no complete frame", r->train_path);
+  if (access(r->held_path, R_OK) == 0 &&
+      load_frames(r, r->held_path, -1, NULL, 0, &r->st.heldout, NULL, err))
+    return HF_FAIL;
+  return r->st.calls + r->st.imported ? HF_OK
+                                      : hf_fail(err, "%s holds no complete frame", r->train_path);
 }
 
-int fit_resume(fit_run *r, int *resumed, hf_err *err) {
+/* Copies the frames of initial_training into a new train.xyz (through a
+ * temporary file renamed at the end: a kill leaves either no train.xyz or a
+ * complete import) and adds them to the data set.  this_run: frames of this
+ * run already in train.xyz. */
+static int import_training(fit_run *r, long this_run, hf_err *err) {
+  const char *src = r->c.initial_training;
+  if (this_run > 0)
+    return hf_fail(err,
+                   "%s holds %ld frames of this fit but none of initial_training %s: the key "
+                   "cannot be added to a fit that has started",
+                   r->train_path, this_run, src);
+  char tmp[sizeof r->train_path + 8];
+  snprintf(tmp, sizeof tmp, "%s.import", r->train_path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return hf_fail(err, "%s: cannot create: %s", tmp, strerror(errno));
+  load_ctx c = {.r = r, .keep = LONG_MAX, .learn = 1, .copy = f, .copy_path = tmp};
+  long all, valid;
+  int rc = fit_xyz_read(src, &r->model, &r->lat, load_frame, &c, &all, &valid, err);
+  if (fclose(f) && !rc) rc = hf_fail(err, "%s: cannot write: %s", tmp, strerror(errno));
+  if (!rc && all == 0)
+    rc = hf_fail(err, "initial_training %s holds no complete frame (or does not exist)", src);
+  if (!rc && rename(tmp, r->train_path))
+    rc = hf_fail(err, "cannot rename %s to %s: %s", tmp, r->train_path, strerror(errno));
+  if (rc) {
+    remove(tmp);
+    return hf_wrap(err, "initial_training");
+  }
+  r->st.imported = all;
+  return HF_OK;
+}
+
+int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
   *resumed = 0;
   hf_ckpt_reader rd;
-  int exists, rc = HF_OK;
-  if (hf_ckpt_open_read(&rd, r->ckpt_path, &exists, err)) return HF_FAIL;
+  int exists = 0, rc = HF_OK;
+  if (use_checkpoint && hf_ckpt_open_read(&rd, r->ckpt_path, &exists, err)) return HF_FAIL;
   if (exists) {
     int version;
     uint64_t h, want = config_hash(&r->c);
@@ -218,12 +264,15 @@ int fit_resume(fit_run *r, int *resumed, hf_err *err) {
   hf_fields_copy(&keep, &r->x, &r->lat); /* the initial configuration, for a start afresh */
   memcpy(keep.eta, r->x.eta, sizeof keep.eta);
   long n;
-  rc = load_frames(r, r->train_path, exists ? r->st.calls : 0, &r->pend_train, 1, &n, err);
-  if (!rc) rc = load_frames(r, r->held_path, exists ? r->st.heldout : 0, &r->pend_held, 0, &n, err);
+  rc = load_frames(r, r->train_path, exists ? r->st.calls : 0, &r->pend_train, 1, &n,
+                   &r->st.imported, err);
+  if (!rc && r->c.initial_training[0] && r->st.imported == 0) rc = import_training(r, n, err);
+  if (!rc)
+    rc = load_frames(r, r->held_path, exists ? r->st.heldout : 0, &r->pend_held, 0, &n, NULL, err);
   hf_fields_copy(&r->x, &keep, &r->lat);
   memcpy(r->x.eta, keep.eta, sizeof keep.eta);
   hf_fields_free(&keep);
-  if (!rc && exists && r->st.calls > 0) {
+  if (!rc && (exists || r->st.imported) && r->st.calls + r->st.imported > 0) {
     double t0 = r->st.t_refit;
     rc = hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err);
     r->have_fit = !rc;

@@ -2,6 +2,7 @@
 #include "training_set.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,14 +32,23 @@ static double det3(double a[3][3]) {
          a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
 }
 
+/* Cell vectors (rows: a, b, c) of the strained supercell. */
+static void supercell_vectors(const hf_model *m, const hf_lattice *lat, const double eta[6],
+                              double F[3][3], double lv[3][3]) {
+  double e[3][3];
+  strain_tensor(eta, e);
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++) F[a][b] = (a == b) + e[a][b];
+  for (int a = 0; a < 3; a++) /* lattice vector a = F (L_a a0 e_a): column a of F */
+    for (int c = 0; c < 3; c++) lv[a][c] = F[c][a] * lat->L[a] * m->a0;
+}
+
 int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattice *lat,
                    const hf_fields *x, const double *y, const fit_frame_meta *meta, hf_err *err) {
   int fl[3], nf = field_list(m, fl);
   const size_t n = lat->n;
-  double e[3][3], F[3][3];
-  strain_tensor(x->eta, e);
-  for (int a = 0; a < 3; a++)
-    for (int b = 0; b < 3; b++) F[a][b] = (a == b) + e[a][b];
+  double F[3][3], lv[3][3];
+  supercell_vectors(m, lat, x->eta, F, lv);
   const double V = det3(F) * m->a0 * m->a0 * m->a0 * (double)n;
   const double *ys = y + 1 + 3 * n * (size_t)nf; /* stress rows */
   double s[3][3];                                /* ASE stress: (1/V) dE/deta */
@@ -46,9 +56,8 @@ int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattic
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++) s[a][b] = -ys[voigt[a][b]] * (double)n / V;
   fprintf(f, "%zu\nLattice=\"", n);
-  for (int a = 0; a < 3; a++) /* lattice vector a = F (L_a a0 e_a): column a of F */
-    for (int c = 0; c < 3; c++)
-      fprintf(f, "%s%.17g", a + c ? " " : "", F[c][a] * lat->L[a] * m->a0);
+  for (int a = 0; a < 3; a++)
+    for (int c = 0; c < 3; c++) fprintf(f, "%s%.17g", a + c ? " " : "", lv[a][c]);
   const int alloy = !!(m->dof & HF_DOF_SIGMA);
   fprintf(f, "\" Properties=species:S:1:pos:R:3%s", alloy ? ":sigma:R:1" : "");
   for (int k = 0; k < nf; k++) fprintf(f, ":%s:R:3:f_%s:R:3", fname[fl[k]], fname[fl[k]]);
@@ -56,6 +65,7 @@ int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattic
   for (int a = 0; a < 9; a++) fprintf(f, "%s%.17g", a ? " " : "", s[a / 3][a % 3]);
   fprintf(f, "\" pbc=\"T T T\" heff_step=%ld heff_T=%.17g heff_pred_err=%.17g", meta->step, meta->T,
           meta->pred_err);
+  if (meta->imported) fprintf(f, " heff_imported=1");
   fprintf(f, " heff_energy_per_cell=%.17g heff_eta=\"", y[0]);
   for (int l = 0; l < 6; l++) fprintf(f, "%s%.17g", l ? " " : "", x->eta[l]);
   fprintf(f, "\" heff_stress_rows=\"");
@@ -171,6 +181,21 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
   if (!get_key(r->line, "heff_step", val, sizeof val) || !parse_numbers(val, &st, 1))
     return hf_fail(err, "%s:%ld: key 'heff_step': expected the MD step", path, r->lineno);
   meta->step = (long)st;
+  double imp = 0;
+  if (get_key(r->line, "heff_imported", val, sizeof val) && !parse_numbers(val, &imp, 1))
+    return hf_fail(err, "%s:%ld: key 'heff_imported': expected 1 or 0", path, r->lineno);
+  meta->imported = imp != 0;
+  /* the lattice names a0: frames of a fit with another reference cannot be mixed in */
+  double F[3][3], lv[3][3], got[9];
+  supercell_vectors(m, lat, x->eta, F, lv);
+  if (!get_key(r->line, "Lattice", val, sizeof val) || !parse_numbers(val, got, 9))
+    return hf_fail(err, "%s:%ld: key 'Lattice': expected 9 numbers", path, r->lineno);
+  for (int k = 0; k < 9; k++)
+    if (fabs(got[k] - lv[k / 3][k % 3]) > 1e-9 * m->a0)
+      return hf_fail(err,
+                     "%s:%ld: key 'Lattice' does not match the %dx%dx%d supercell of a0 = %.6g "
+                     "Angstrom under heff_eta (a frame of a fit with another reference?)",
+                     path, r->lineno, lat->L[0], lat->L[1], lat->L[2], m->a0);
   double rec[3 + 1 + 18];
   const int nrec = 3 + alloy + 6 * nf, at = 3 + alloy; /* position, sigma, modes and forces */
   for (int cx = 0; cx < lat->L[0]; cx++)

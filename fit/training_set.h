@@ -12,7 +12,8 @@
  * regression rows as heff_* keys: heff_energy_per_cell (eV), heff_stress_rows
  * (-dE/deta per cell, eV, Voigt with engineering shears), heff_eta (the
  * homogeneous strain), heff_step and heff_T (MD step and temperature of the
- * call), heff_pred_err (largest Bayesian force error before the call, eV/A).
+ * call), heff_pred_err (largest Bayesian force error before the call, eV/A),
+ * and heff_imported=1 on frames copied from an earlier fit (initial_training).
  * Numbers are printed with 17 significant digits, so a frame read back gives
  * bit-identical rows and a resumed fit refits to the same coefficients. */
 #ifndef FIT_TRAINING_SET_H
@@ -27,6 +28,7 @@ typedef struct {
   long step;
   double T;        /* K */
   double pred_err; /* eV/Angstrom; -1 if there was no fit yet */
+  int imported;    /* 1: copied from an earlier fit's training set (heff_imported=1) */
 } fit_frame_meta;
 
 /* Appends one frame: configuration x and engine rows y (layout of
@@ -41,7 +43,8 @@ typedef int (*fit_frame_fn)(void *ctx, const hf_fields *x, const double *y,
  * fn for each with x and y filled.  A frame cut short by a kill during
  * writing ends the read: *valid_bytes is the length of the complete frames
  * (the caller truncates the file to it).  Frames that do not match the model
- * and supercell are errors naming the file and line. */
+ * (fields, a0 through the Lattice) and supercell are errors naming the file
+ * and line. */
 int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit_frame_fn fn,
                  void *ctx, long *nframes, long *valid_bytes, hf_err *err);
 

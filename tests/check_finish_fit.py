@@ -2,7 +2,9 @@
 "DFT" is the ZVR model itself (in-process engine, noise-free, ZVR's terms in the basis):
 the refit model it hands to heff must carry ZVR's coefficients (the independent
 reference: the hidden model's file), the heating sweep must run on it with one row per
-temperature, and the report must give calls, run time and the transitions.
+temperature, and the report must give calls, run time and the transitions; for a second
+fit started on the first one's frames (initial_training) the report names the earlier run
+and the refit counts its frames.
 usage: check_finish_fit.py BUILD_DIR MODELS_DIR FINISH_FIT_PY"""
 import os
 import subprocess
@@ -78,4 +80,22 @@ output: {dir: heat, prefix: sweep}
     rep = open(os.path.join(out, "report.txt")).read()
     for key in ("MD steps 200", "run time", "engine", "final fit", "transitions on heating"):
         check(key in rep, f"report names '{key}'")
+    # a second fit on the first one's frames
+    fit2 = os.path.join(d, "fit2.yaml")
+    with open(fit2, "w") as f:
+        f.write(open(fit_yaml).read().replace("steps: 200", "steps: 30")
+                .replace("dir: run,", "dir: run2,") + "initial_training: run/train.xyz\n")
+    subprocess.run([os.path.join(build, "fit", "fit"), "--quiet", fit2], check=True,
+                   stdout=subprocess.DEVNULL, cwd=d)
+    nfirst = open(os.path.join(d, "run", "train.xyz")).read().count("heff_step=")
+    out2 = os.path.join(d, "finish2")
+    p = subprocess.run(["/usr/bin/python3", script, fit2, os.path.join(d, "run2"), heat_yaml,
+                        out2, "--supercell", "4", "--build", build],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, f"finish_fit.py on the second fit exits 0 ({p.returncode})")
+    rep = open(os.path.join(out2, "report.txt")).read() if p.returncode == 0 else ""
+    check("started from the frames of " + os.path.join(d, "run") in rep,
+          "report names the run the second fit started from")
+    check(f"training set: {nfirst} frames of an earlier fit" in rep,
+          f"the refit counts the {nfirst} imported frames")
 sys.exit(1 if failures else 0)

@@ -12,7 +12,11 @@
  *  3. engine failures are logged and skipped: the loop goes on, and only the
  *     successful results enter the training set;
  *  4. fit --refit: the training set of a fit with a wrong Z* regressed with
- *     the right reference recovers the hidden model. */
+ *     the right reference recovers the hidden model;
+ *  5. initial_training: a fit started on an earlier fit's frames copies them
+ *     (marked imported) ahead of its own, predicts well before its first
+ *     call, resumes from a kill between import and first checkpoint to the
+ *     same files, and refuses frames of another a0. */
 #include <fftw3.h>
 #include <math.h>
 #include <signal.h>
@@ -383,13 +387,124 @@ static int acoustic_sum_rule(const char *models) {
   return 0;
 }
 
+/* Appends lines to the fit file tmp/name.yaml. */
+static void fit_append(const char *name, const char *text) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  FILE *f = fopen(path, "a");
+  fputs(text, f);
+  fclose(f);
+}
+
+/* Number of occurrences of needle in s. */
+static long count_of(const char *s, const char *needle) {
+  long n = 0;
+  for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
+  return n;
+}
+
+/* initial_training: fits that start from the frames of "clean" (recovery). */
+static int initial_training(const char *models) {
+  const char *more =
+      "supercell: [3, 3, 3]\nsteps: 100\nseed: 7\n"
+      "initial_training: clean/train.xyz\n";
+  write_fit("imp", models, "");
+  fit_append("imp", more);
+  write_fit("impk", models, "");
+  fit_append("impk", more);
+  hf_err err;
+  long done, nc, ni;
+  REQUIRE_OK(run("imp", 100, &done, 1, 0, &err), err);
+  /* the earlier frames come first, byte for byte apart from the flag */
+  char *clean = fittest_slurp(tmp, "clean", "train.xyz", &nc);
+  char *imp = fittest_slurp(tmp, "imp", "train.xyz", &ni);
+  if (!clean || !imp) {
+    CHECK(0, "training sets missing");
+    return 1;
+  }
+  const char *flag = " heff_imported=1";
+  long frames = count_of(clean, "heff_step="), flagged = count_of(imp, flag);
+  char *w = imp;
+  for (char *p = imp; *p;) /* drop the flags */
+    if (!strncmp(p, flag, strlen(flag)))
+      p += strlen(flag);
+    else
+      *w++ = *p++;
+  *w = 0;
+  CHECK(flagged == frames && frames > 0, "%ld of the %ld earlier frames flagged", flagged, frames);
+  CHECK((long)strlen(imp) > nc && !memcmp(clean, imp, (size_t)nc),
+        "the earlier frames open the new training set unchanged");
+  free(clean);
+  free(imp);
+  /* the first call is predicted by the model of the earlier frames: a
+   * finite, small true error (a fresh fit has none to give: nan) */
+  char *calls = fittest_slurp(tmp, "imp", "calls.tsv", &nc);
+  const char *row = calls;
+  while (row && *row == '#') row = strchr(row, '\n') + 1;
+  double v[5] = {NAN, NAN, NAN, NAN, NAN}; /* call, step, T, Bayesian, true largest force error */
+  if (row) sscanf(row, "%lf %lf %lf %lf %lf", &v[0], &v[1], &v[2], &v[3], &v[4]);
+  free(calls);
+  printf("initial_training: %ld frames imported; the first call's true force error %.3g eV/A\n",
+         frames, v[4]);
+  CHECK(isfinite(v[4]) && v[4] < 0.01, "true force error at the first call %g eV/A", v[4]);
+  char path[1200];
+  snprintf(path, sizeof path, "%s/imp/model.yaml", tmp);
+  int nonzero, pinned = against_truth(path, models, 1, &nonzero);
+  CHECK(pinned == nonzero, "imported + new frames: %d of %d ZVR coefficients within 2%%", pinned,
+        nonzero);
+  /* killed after the import, before any checkpoint: resumes to the same files */
+  fit_config c;
+  fit_run *r;
+  int resumed;
+  snprintf(path, sizeof path, "%s/impk.yaml", tmp);
+  REQUIRE_OK(fit_config_load(&c, path, &err), err);
+  REQUIRE_OK(fit_run_create(&r, &c, 0, &resumed, &err), err);
+  fit_run_free(r);
+  snprintf(path, sizeof path, "%s/impk/fit.ckpt", tmp);
+  CHECK(access(path, F_OK) != 0, "no checkpoint yet");
+  REQUIRE_OK(run("impk", 100, &done, 1, 1, &err), err);
+  const char *files[] = {"train.xyz", "calls.tsv", "learning.tsv"};
+  for (size_t k = 0; k < 3; k++) {
+    long na, nb;
+    char *a = fittest_slurp(tmp, "imp", files[k], &na),
+         *b = fittest_slurp(tmp, "impk", files[k], &nb);
+    CHECK(a && b && na == nb && !memcmp(a, b, (size_t)na), "%s differs after import + resume",
+          files[k]);
+    free(a);
+    free(b);
+  }
+  CHECK(same_coefficients("imp", "impk") == 1, "model.yaml differs after import + resume");
+  /* frames of a fit with another a0 are refused, naming the key */
+  char line[512];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
+  FILE *in = fopen(path, "r");
+  snprintf(path, sizeof path, "%s/ZVR_other_a0.yaml", tmp);
+  FILE *out = fopen(path, "w");
+  while (fgets(line, sizeof line, in)) fputs(strstr(line, "a0:") ? "  a0: 3.99\n" : line, out);
+  fclose(in);
+  fclose(out);
+  snprintf(path, sizeof path, "%s/impa.yaml", tmp);
+  FILE *f = fopen(path, "w");
+  fprintf(f,
+          "reference: ZVR_other_a0.yaml\nengine: {type: model, model: %s/BaTiO3_ZVR1995.yaml}\n"
+          "%soutput: {dir: impa, progress: false}\n",
+          models, more);
+  fclose(f);
+  int rc = run("impa", 10, &done, 0, 0, &err);
+  CHECK(rc != 0 && strstr(err.msg, "key 'Lattice'") && strstr(err.msg, "clean/train.xyz"),
+        "frames of another a0: %s", err.msg);
+  snprintf(path, sizeof path, "%s/impa/train.xyz", tmp);
+  CHECK(access(path, F_OK) != 0, "a failed import leaves no training set");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
   if (!realpath(models, absm)) return 1;
   if (!mkdtemp(tmp)) return 1;
   if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm) ||
-      acoustic_sum_rule(absm))
+      acoustic_sum_rule(absm) || initial_training(absm))
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);

@@ -160,6 +160,17 @@ def main():
                      f"{sec:.0f} s = {sec / 3600:.2f} h of engine time (calls/calls.tsv)")
     else:
         lines.append("run still going (no child-engine log: an in-process engine)")
+    with open(fit_yaml) as fh:
+        earlier = yaml.safe_load(fh).get("initial_training")
+    if earlier:  # the frames this run started from, and what their calls cost
+        edir = os.path.dirname(os.path.join(os.path.dirname(fit_yaml), earlier))
+        if os.path.exists(os.path.join(edir, "calls", "calls.tsv")):
+            n, sec = engine_time(edir)
+            lines.append(f"started from the frames of {edir} (initial_training): {n} engine "
+                         f"calls there (reference included), {sec:.0f} s = {sec / 3600:.2f} h "
+                         "of engine time")
+        else:
+            lines.append(f"started from the frames of {edir} (initial_training; no engine log)")
     lines += ["refit (" + os.path.join(refit_dir, "summary.txt") + "):"]
     lines += ["  " + s for s in open(os.path.join(refit_dir, "summary.txt")).read().splitlines()
               if s.startswith(("refit of", "final fit", "acoustic", "energy change", "training",
