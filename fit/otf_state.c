@@ -10,6 +10,7 @@
 
 #include "checkpoint.h"
 #include "md_state.h"
+#include "omega_gauge.h"
 #include "otf_internal.h"
 
 #define FIT_CKPT_VERSION 3 /* 3: fit_stats counts imported frames */
@@ -145,13 +146,23 @@ static int load_frame(void *p, const hf_fields *x, const double *y, const fit_fr
   fit_run *r = c->r;
   /* an earlier fit's frames precede this run's; they are data, never replayed */
   long k = meta->imported || c->copy ? (c->imported++, -1) : c->seen++;
-  if (c->copy) {
-    fit_frame_meta m = *meta;
-    m.imported = 1;
-    if (fit_xyz_append(c->copy, c->copy_path, &r->model, &r->lat, x, y, &m, err)) return HF_FAIL;
-  }
   hf_fields_copy(&r->x, x, &r->lat);
   memcpy(r->x.eta, x->eta, sizeof x->eta);
+  if (c->copy) {
+    /* an earlier fit's MD may have left the omega gauge; the projection is
+     * the same structure (the same engine result) in the gauge this fit's
+     * MD keeps (omega_gauge.h) */
+    if (r->x.w[0]) {
+      double work[3 * 16 + 1], *w[3] = {r->x.w[0], r->x.w[1], r->x.w[2]};
+      hf_comm self;
+      hf_comm_init_serial(&self);
+      hf_omega_gauge_project(&r->lat, &self, w, work);
+    }
+    fit_frame_meta m = *meta;
+    m.imported = 1;
+    if (fit_xyz_append(c->copy, c->copy_path, &r->model, &r->lat, &r->x, y, &m, err))
+      return HF_FAIL;
+  }
   if (k >= c->keep) {
     if (pending_push(r, c->pend, meta->step, y)) return hf_fail(err, "out of memory");
     return HF_OK;

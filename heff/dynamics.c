@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "omega_gauge.h"
+
 #define NHC_MAX HF_NHC_MAX
 /* Cells per Langevin noise stream: the noise of block b of a component comes
  * from its own split stream, so blocks can run on any thread and the numbers
@@ -42,9 +44,44 @@ struct hf_dyn {
    * hot loops stay as they are */
   const hf_pin *pin;
   double *pin_x; /* held values: per field, 3 per pinned cell */
+  /* omega moves in the Eq. 2 gauge (omega_gauge.h): its forces are
+   * projected after every evaluation, and values and velocities after the
+   * Langevin noise; off when omega cells are pinned (the pins fix it) */
+  int gauge;
+  int gauge_enter; /* the values are yet to be projected (at the next start of motion) */
+  double *gauge_work;
 };
 
 static void apply_kick(hf_dyn *d);
+
+/* Projects the omega components of f (values, velocities or forces) onto
+ * the gauge, when the dynamics keeps it. */
+static void gauge_project(hf_dyn *d, hf_fields *f) {
+  if (!d->gauge) return;
+  double *w[3] = {f->w[0], f->w[1], f->w[2]};
+  hf_omega_gauge_project(d->lat, d->comm, w, d->gauge_work);
+}
+
+/* Gauge on when omega moves and no omega cell is pinned. */
+static void gauge_setup(hf_dyn *d) {
+  d->gauge = (d->nfield & 4) && d->gauge_work && !(d->pin && d->pin->ncomp[2]);
+  d->gauge_enter = d->gauge;
+}
+
+/* Before the first motion (a step or new velocities) values out of the
+ * gauge by more than round-off enter it: a uniform omega, or one that varies along its own axis
+ * alone, moves no atom, so the structure is the same; the forces follow.  Not at creation, so that
+ * cells pinned afterwards keep the values they had. */
+static void gauge_enter(hf_dyn *d) {
+  if (!d->gauge_enter) return;
+  d->gauge_enter = 0;
+  /* a state already in the gauge (a resumed one) is left bit for bit */
+  const double *w[3] = {d->x->w[0], d->x->w[1], d->x->w[2]};
+  if (hf_omega_gauge_violation(d->lat, d->comm, w, d->gauge_work) < HF_OMEGA_GAUGE_TOL) return;
+  gauge_project(d, d->x);
+  gauge_project(d, &d->vel);
+  hf_dyn_refresh(d);
+}
 
 void hf_dyn_opts_default(hf_dyn_opts *o) {
   memset(o, 0, sizeof *o);
@@ -92,6 +129,7 @@ static double count_ndof(const hf_dyn *d) {
       n += 3.0 * (double)d->lat->n - (d->pin ? (double)d->pin->ncomp[f] : 0);
   /* uniform acoustic translation is a zero mode, unless pinned v cells hold it */
   if ((d->nfield & 2) && !(d->pin && d->pin->ncomp[1])) n -= 3.0;
+  if (d->gauge) n -= (double)hf_omega_gauge_work(d->lat); /* one per layer and component */
   if (d->o.barostat)
     for (int l = 0; l < 6; l++) n += d->o.strain_free[l] ? 1 : 0;
   return n;
@@ -130,6 +168,12 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
     hf_dyn_free(d);
     return HF_FAIL;
   }
+  if ((d->nfield & 4) &&
+      !(d->gauge_work = malloc(hf_omega_gauge_work(d->lat) * sizeof *d->gauge_work))) {
+    hf_dyn_free(d);
+    return hf_fail(err, "out of memory");
+  }
+  gauge_setup(d);
   if (hf_dyn_set_opts(d, o, err)) {
     hf_dyn_free(d);
     return HF_FAIL;
@@ -154,6 +198,7 @@ int hf_dyn_create(hf_dyn **out, hf_engine *eng, hf_fields *x, const hf_dyn_opts 
 void hf_dyn_free(hf_dyn *d) {
   if (!d) return;
   free(d->pin_x);
+  free(d->gauge_work);
   hf_fields_free(&d->vel);
   hf_fields_free(&d->g);
   free(d);
@@ -221,6 +266,7 @@ int hf_dyn_set_pinned(hf_dyn *d, const hf_pin *p, hf_err *err) {
     pin_forces(d);
     pin_hold(d);
   }
+  gauge_setup(d);
   d->ndof = count_ndof(d);
   setup_nhc(d);
   if (!(d->ndof > 0)) return hf_fail(err, "every degree of freedom is pinned: nothing moves");
@@ -231,12 +277,14 @@ int hf_dyn_set_pinned(hf_dyn *d, const hf_pin *p, hf_err *err) {
 void hf_dyn_refresh(hf_dyn *d) {
   apply_kick(d);
   hf_engine_eval(d->eng, d->x, &d->g, d->dEdeta, &d->E);
+  gauge_project(d, &d->g);
   if (d->pin) pin_forces(d);
 }
 
 /* Every rank draws the whole supercell's sequence (the serial one, so that
  * any rank count gives the same velocities) and keeps its slab. */
 void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
+  gauge_enter(d);
   double kT = HF_KB * T;
   d->kick_due = 0; /* every velocity is replaced */
   const size_t n = d->lat->n, nl = d->lat->nloc;
@@ -256,6 +304,7 @@ void hf_dyn_randomize_velocities(hf_dyn *d, double T, hf_rng *r) {
         for (size_t i = 0; i < nl; i++) v[i] -= mean / (double)n;
     }
   }
+  gauge_project(d, &d->vel);
   for (int l = 0; l < 6; l++)
     d->eta_v[l] = d->o.barostat && d->o.strain_free[l] ? sqrt(kT / d->W) * hf_rng_normal(r) : 0.0;
   for (int j = 0; j < NHC_MAX; j++) d->xi[j] = d->vxi[j] = 0;
@@ -418,6 +467,10 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
     }
   }
   if (langevin) hf_rng_u64(r); /* the next step's blocks get new streams */
+  if (langevin) {              /* the noise has components across the gauge */
+    gauge_project(d, &d->vel);
+    gauge_project(d, d->x);
+  }
   if (d->pin) pin_hold(d);
   if (d->o.barostat)
     for (int l = 0; l < 6; l++) {
@@ -433,6 +486,7 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
 }
 
 void hf_dyn_step(hf_dyn *d, hf_rng *r) {
+  gauge_enter(d);
   double dt = d->o.dt;
   switch (d->o.thermostat) {
     case HF_THERMO_LANGEVIN:

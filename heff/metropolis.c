@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "local_strain.h"
+#include "omega_gauge.h"
 #include "poly_eval.h"
 
 /* slot array codes: 0..8 vector components (hf_fields_comp), 9 sigma,
@@ -87,6 +88,11 @@ struct hf_mc {
   int uniform;    /* any of fz, beta non-zero */
 
   unsigned char *pinned; /* per cell, bit F: field F is pinned (NULL: none) */
+  /* omega moves in the Eq. 2 gauge by pair moves (omega_gauge.h), unless
+   * omega cells are pinned; out-of-gauge values are projected at the first
+   * sweep (gauge_enter) */
+  int gauge, gauge_enter;
+  double *gauge_work;
 
   double energy;
   uint64_t trials[4], accepted[4], trials_since[4], accepted_since[4];
@@ -405,9 +411,28 @@ int hf_mc_create(hf_mc **out, hf_engine *eng, hf_fields *x, const hf_mc_opts *o,
     hf_mc_free(mc);
     return HF_FAIL;
   }
+  if (mc->moving[2] &&
+      !(mc->gauge_work = malloc(hf_omega_gauge_work(&mc->lat) * sizeof *mc->gauge_work))) {
+    hf_mc_free(mc);
+    return hf_fail(err, "out of memory");
+  }
+  mc->gauge = mc->gauge_enter = mc->moving[2];
   hf_mc_refresh(mc);
   *out = mc;
   return HF_OK;
+}
+
+/* Values out of the gauge by more than round-off enter it (the same
+ * structure, see omega_gauge.h); the energy follows. */
+static void gauge_enter(hf_mc *mc) {
+  mc->gauge_enter = 0;
+  double *w[3] = {mc->x->w[0], mc->x->w[1], mc->x->w[2]};
+  hf_comm *c = hf_engine_comm(mc->eng);
+  if (hf_omega_gauge_violation(&mc->lat, c, (const double *const *)w, mc->gauge_work) <
+      HF_OMEGA_GAUGE_TOL)
+    return;
+  hf_omega_gauge_project(&mc->lat, c, w, mc->gauge_work);
+  hf_mc_refresh(mc);
 }
 
 void hf_mc_free(hf_mc *mc) {
@@ -427,6 +452,7 @@ void hf_mc_free(hf_mc *mc) {
   free(mc->sv);
   free(mc->sidx);
   free(mc->pinned);
+  free(mc->gauge_work);
   hf_poly_free(&mc->eta_poly);
   free(mc);
 }
@@ -434,10 +460,12 @@ void hf_mc_free(hf_mc *mc) {
 int hf_mc_set_pinned(hf_mc *mc, const hf_pin *p, hf_err *err) {
   free(mc->pinned);
   mc->pinned = NULL;
+  mc->gauge = mc->gauge_enter = mc->moving[2];
   if (!p || !hf_pin_components(p)) return HF_OK;
   if (!(mc->pinned = calloc(mc->lat.n, 1))) return hf_fail(err, "out of memory");
   for (int F = 0; F < 3; F++)
     for (size_t k = 0; k < p->n[F]; k++) mc->pinned[p->cell[F][k]] |= (unsigned char)(1u << F);
+  if (p->n[2]) mc->gauge = mc->gauge_enter = 0; /* pinned omega: single-site moves */
   return HF_OK;
 }
 
@@ -566,15 +594,13 @@ static void update_h(hf_mc *mc, const int s3[3], const double d[3]) {
   }
 }
 
-static void field_trial(hf_mc *mc, int F, size_t s, const int s3[3], double beta,
-                        double *const arr[10], hf_rng *r) {
+/* Moves field F at cell s by d (d becomes the change after rounding) and
+ * returns the energy change; the caller accepts (accept_move) or puts old
+ * back. */
+static double move_delta(hf_mc *mc, int F, size_t s, const int s3[3], double *const arr[10],
+                         double d[3], const double old[3]) {
   const mc_list *L = &mc->list[F];
   double *a[3] = {arr[3 * F], arr[3 * F + 1], arr[3 * F + 2]};
-  double d[3], old[3];
-  for (int c = 0; c < 3; c++) {
-    d[c] = mc->step[F] * (2.0 * hf_rng_uniform(r) - 1.0);
-    old[c] = a[c][s];
-  }
   double dE = 0.0;
   if (L->nvisit) {
     const int R = mc->R, Ly = mc->lat.L[1], Lz = mc->lat.L[2];
@@ -611,18 +637,55 @@ static void field_trial(hf_mc *mc, int F, size_t s, const int s3[3], double beta
   }
   if (F == 0 && mc->uniform)
     for (int c = 0; c < 3; c++) dE += d[c] * (mc->kdep[c] * (mc->usum[c] + 0.5 * d[c]) - mc->fz[c]);
+  return dE;
+}
+
+/* Counts a trial of field F and decides it. */
+static int decide(hf_mc *mc, int F, double dE, double beta, hf_rng *r) {
   mc->trials[F]++;
   mc->trials_since[F]++;
-  if (metropolis(dE, beta, r)) {
-    mc->accepted[F]++;
-    mc->accepted_since[F]++;
-    mc->energy += dE;
+  if (!metropolis(dE, beta, r)) return 0;
+  mc->accepted[F]++;
+  mc->accepted_since[F]++;
+  mc->energy += dE;
+  return 1;
+}
+
+static void field_trial(hf_mc *mc, int F, size_t s, const int s3[3], double beta,
+                        double *const arr[10], hf_rng *r) {
+  double d[3], old[3];
+  for (int c = 0; c < 3; c++) {
+    d[c] = mc->step[F] * (2.0 * hf_rng_uniform(r) - 1.0);
+    old[c] = arr[3 * F + c][s];
+  }
+  double dE = move_delta(mc, F, s, s3, arr, d, old);
+  if (decide(mc, F, dE, beta, r)) {
     if (F == 0 && mc->D) update_h(mc, s3, d);
     if (F == 0)
       for (int c = 0; c < 3; c++) mc->usum[c] += d[c];
   } else {
-    for (int c = 0; c < 3; c++) a[c][s] = old[c];
+    for (int c = 0; c < 3; c++) arr[3 * F + c][s] = old[c];
   }
+}
+
+/* omega in the Eq. 2 gauge (omega_gauge.h): component a moves by +d at s and
+ * by -d at the neighbour s + e_b, b one of the two other axes at random, so
+ * every layer sum of omega_a stays; with b random the pairs connect every
+ * cell of a layer (a fixed b would also keep the sums along b lines). */
+static void omega_pair_trial(hf_mc *mc, size_t s, const int s3[3], int a, double beta,
+                             double *const arr[10], hf_rng *r) {
+  const int b = (a + 1 + (hf_rng_uniform(r) < 0.5)) % 3;
+  int p3[3] = {s3[0], s3[1], s3[2]};
+  p3[b] = (p3[b] + 1) % mc->lat.L[b];
+  const size_t p = hf_index(&mc->lat, p3[0], p3[1], p3[2]);
+  double ds[3] = {0, 0, 0}, dp[3] = {0, 0, 0}, olds[3], oldp[3];
+  for (int c = 0; c < 3; c++) olds[c] = arr[6 + c][s], oldp[c] = arr[6 + c][p];
+  ds[a] = mc->step[2] * (2.0 * hf_rng_uniform(r) - 1.0);
+  double dE = move_delta(mc, 2, s, s3, arr, ds, olds);
+  dp[a] = -ds[a];
+  dE += move_delta(mc, 2, p, p3, arr, dp, oldp);
+  if (!decide(mc, 2, dE, beta, r))
+    for (int c = 0; c < 3; c++) arr[6 + c][s] = olds[c], arr[6 + c][p] = oldp[c];
 }
 
 /* eta_S[m] = sum over cells of the field part of eta monomial m. */
@@ -660,6 +723,7 @@ void hf_mc_sweep(hf_mc *mc, double T, hf_rng *r) {
   for (int c = 0; c < 9; c++) arr[c] = hf_fields_comp(mc->x, c);
   arr[CODE_SIGMA] = mc->x->sigma;
   const int *L = mc->lat.L;
+  if (mc->gauge_enter) gauge_enter(mc);
   uniform_setup(mc);
   for (int sx = 0; sx < L[0]; sx++)
     for (int sy = 0; sy < L[1]; sy++)
@@ -667,8 +731,12 @@ void hf_mc_sweep(hf_mc *mc, double T, hf_rng *r) {
         const int s3[3] = {sx, sy, sz};
         size_t s = hf_index(&mc->lat, sx, sy, sz);
         const unsigned held = mc->pinned ? mc->pinned[s] : 0;
-        for (int F = 0; F < 3; F++)
+        for (int F = 0; F < 2; F++)
           if (mc->moving[F] && !(held >> F & 1)) field_trial(mc, F, s, s3, beta, arr, r);
+        if (mc->moving[2] && mc->gauge)
+          for (int a = 0; a < 3; a++) omega_pair_trial(mc, s, s3, a, beta, arr, r);
+        else if (mc->moving[2] && !(held >> 2 & 1))
+          field_trial(mc, 2, s, s3, beta, arr, r);
       }
   if (!mc->o.strain_moves) return;
   eta_sums(mc);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "dynamics.h"
+#include "omega_gauge.h"
 #include "engine.h"
 #include "hmc.h"
 #include "metropolis.h"
@@ -315,6 +316,17 @@ static void dynamics_ranks(const hf_model *m, const char *what, int both_outcome
         fabs(hf_dyn_energy(dn)->total - hf_dyn_energy(d1)->total) / fabs(hf_dyn_energy(d1)->total));
   CHECK(df <= 1e-10, "Langevin NPT: fields on %d ranks vs 1: max diff %.3g of max |x|", world.size,
         df);
+  if (x.w[0]) { /* the ranks' layer sums of omega (omega_gauge.h) kept the gauge */
+    double work[64], v[2] = {0, 0};
+    const double *wn[3] = {x.w[0], x.w[1], x.w[2]}, *w1[3] = {xg.w[0], xg.w[1], xg.w[2]};
+    v[0] = hf_omega_gauge_violation(&lat, &world, wn, work);
+    v[1] = hf_omega_gauge_violation(&glat, &self, w1, work);
+    if (world.rank == 0)
+      printf("omega layer means after 30 Langevin steps: %.2g on %d ranks, %.2g on 1\n", v[0],
+             world.size, v[1]);
+    CHECK(v[0] < 1e-12 && v[1] < 1e-12, "omega left the gauge: %.3g on the ranks, %.3g on 1", v[0],
+          v[1]);
+  }
   /* every rank must hold the same replicated state */
   double eta0[6];
   memcpy(eta0, x.eta, sizeof eta0);

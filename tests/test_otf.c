@@ -16,7 +16,10 @@
  *  5. initial_training: a fit started on an earlier fit's frames copies them
  *     (marked imported) ahead of its own, predicts well before its first
  *     call, resumes from a kill between import and first checkpoint to the
- *     same files, and refuses frames of another a0. */
+ *     same files, and refuses frames of another a0;
+ *  6. omega: the fit's MD keeps the Eq. 2 gauge (frames with zero layer
+ *     sums), and frames moved out of it by a uniform omega (the same atoms)
+ *     are imported as the originals. */
 #include <fftw3.h>
 #include <math.h>
 #include <signal.h>
@@ -498,13 +501,125 @@ static int initial_training(const char *models) {
   return 0;
 }
 
+/* The omega values (3 per cell, every frame in order) of a train.xyz with
+ * u, v and omega, and the largest |layer mean| of omega_a over the frames
+ * (2x2x2, cells in x, y, z order). */
+static double *xyz_omega(const char *path, long *count, double *worst) {
+  FILE *f = fopen(path, "r");
+  char line[4096];
+  double *w = NULL;
+  long n = 0;
+  *worst = 0;
+  double layer[3][2] = {{0}};
+  int cell = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    if (line[0] != 'X') continue;
+    double v[21];
+    char *p = line + 1, *end;
+    for (int k = 0; k < 21; k++, p = end) v[k] = strtod(p, &end);
+    w = realloc(w, (size_t)(n + 3) * sizeof *w);
+    const int c[3] = {cell / 4, cell / 2 % 2, cell % 2};
+    for (int a = 0; a < 3; a++) {
+      w[n + a] = v[15 + a];
+      layer[a][c[a]] += v[15 + a] / 4;
+    }
+    n += 3;
+    if (++cell == 8) {
+      for (int a = 0; a < 3; a++)
+        for (int l = 0; l < 2; l++) *worst = fmax(*worst, fabs(layer[a][l]));
+      memset(layer, 0, sizeof layer);
+      cell = 0;
+    }
+  }
+  if (f) fclose(f);
+  *count = n;
+  return w;
+}
+
+/* Copies train.xyz with every omega raised by shift (the same atoms). */
+static void shift_omega(const char *from, const char *to, double shift) {
+  FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+  char line[4096];
+  while (in && out && fgets(line, sizeof line, in)) {
+    if (line[0] != 'X') {
+      fputs(line, out);
+      continue;
+    }
+    double v[21];
+    char *p = line + 1, *end;
+    for (int k = 0; k < 21; k++, p = end) v[k] = strtod(p, &end);
+    fputc('X', out);
+    for (int k = 0; k < 21; k++) fprintf(out, " %.17g", v[k] + (k >= 15 && k < 18 ? shift : 0));
+    fputc('\n', out);
+  }
+  if (in) fclose(in);
+  if (out) fclose(out);
+}
+
+static int omega_gauge(const char *models) {
+  char path[1200], line[512];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
+  FILE *in = fopen(path, "r");
+  snprintf(path, sizeof path, "%s/ZVR_omega.yaml", tmp);
+  FILE *out = fopen(path, "w");
+  while (fgets(line, sizeof line, in))
+    fputs(strstr(line, "dof:")      ? "dof: [u, v, omega, eta]\n"
+          : strstr(line, "sites:")  ? "sites: {u: B, v: A, omega: B}\n"
+          : strstr(line, "masses:") ? "masses:\n  omega: 64.0\n"
+                                    : line,
+          out);
+  fclose(in);
+  fclose(out);
+  const char *eng =
+      "engine: {type: model, model: ZVR_omega.yaml, extra_terms: [{name: kw, coef: "
+      "2.0, expr: \"wx^2+wy^2+wz^2\"}]}\n";
+  for (int k = 0; k < 2; k++) {
+    snprintf(path, sizeof path, "%s/%s.yaml", tmp, k ? "wgi" : "wg");
+    FILE *f = fopen(path, "w");
+    fprintf(f,
+            "reference: ZVR_omega.yaml\n%spressure: -4.8\ntemperatures: [200, 300]\nsteps: %d\n"
+            "seed: 9\n%soutput: {dir: %s, progress: false}\n",
+            eng, k ? 10 : 60, k ? "initial_training: wshift.xyz\n" : "", k ? "wgi" : "wg");
+    fclose(f);
+  }
+  hf_err err;
+  long done;
+  REQUIRE_OK(run("wg", 60, &done, 0, 0, &err), err);
+  long n0, n1;
+  double worst0, worst1;
+  snprintf(path, sizeof path, "%s/wg/train.xyz", tmp);
+  double *w0 = xyz_omega(path, &n0, &worst0);
+  char shifted[1200];
+  snprintf(shifted, sizeof shifted, "%s/wshift.xyz", tmp);
+  shift_omega(path, shifted, 0.05);
+  REQUIRE_OK(run("wgi", 10, &done, 0, 0, &err), err);
+  snprintf(path, sizeof path, "%s/wgi/train.xyz", tmp);
+  double *w1 = xyz_omega(path, &n1, &worst1);
+  double d = 0, rms = 0;
+  for (long k = 0; k < n0 && k < n1; k++) {
+    d = fmax(d, fabs(w1[k] - w0[k]));
+    rms += w0[k] * w0[k] / (double)n0;
+  }
+  printf(
+      "omega gauge: %ld frames of the fit's MD, layer means <= %.2g (omega rms %.3g rad); "
+      "shifted by 0.05 rad and imported: off the originals by %.2g\n",
+      n0 / 24, worst0, sqrt(rms), d);
+  CHECK(n0 >= 48 && sqrt(rms) > 1e-3, "the fit made %ld frames with omega rms %.3g", n0 / 24,
+        sqrt(rms));
+  CHECK(worst0 < 1e-12, "the fit's MD left the omega gauge (%.3g)", worst0);
+  CHECK(n1 > n0 && d < 1e-15, "imported shifted frames are the originals (%.3g)", d);
+  free(w0);
+  free(w1);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
   if (!realpath(models, absm)) return 1;
   if (!mkdtemp(tmp)) return 1;
   if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm) ||
-      acoustic_sum_rule(absm) || initial_training(absm))
+      acoustic_sum_rule(absm) || initial_training(absm) || omega_gauge(absm))
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
