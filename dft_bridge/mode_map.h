@@ -31,6 +31,8 @@ typedef struct {
 } hf_mode_link;
 
 #define HF_MODE_MAX_LINKS 21
+/* Cells per axis of a mapped supercell (first-principles cells are far smaller). */
+#define HF_MODE_MAP_MAX_L 64
 
 typedef struct {
   hf_lattice lat;

@@ -6,27 +6,14 @@
 
 #include "mode_map.h"
 
+#include "omega_gauge.h"
+
 void hf_mode_map_gauge(const hf_mode_map *mm, hf_fields *s) {
   if (!(mm->fields & HF_FIELD_W)) return;
-  const hf_lattice *lat = &mm->lat;
-  const int *L = lat->L;
-  for (int a = 0; a < 3; a++) {
-    const int b = (a + 1) % 3, c = (a + 2) % 3;
-    for (int layer = 0; layer < L[a]; layer++) {
-      double sum = 0;
-      for (int pass = 0; pass < 2; pass++)
-        for (int j = 0; j < L[b]; j++)
-          for (int k = 0; k < L[c]; k++) {
-            int q[3];
-            q[a] = layer, q[b] = j, q[c] = k;
-            double *w = &s->w[a][hf_index(lat, q[0], q[1], q[2])];
-            if (pass == 0)
-              sum += *w;
-            else
-              *w -= sum / ((double)L[b] * L[c]);
-          }
-    }
-  }
+  hf_comm self; /* the map holds the whole supercell */
+  hf_comm_init_serial(&self);
+  double work[3 * HF_MODE_MAP_MAX_L], *w[3] = {s->w[0], s->w[1], s->w[2]};
+  hf_omega_gauge_project(&mm->lat, &self, w, work);
 }
 
 /* The present mode components as one vector of length nc * n. */
