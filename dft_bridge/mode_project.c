@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "mode_map.h"
-
 #include "omega_gauge.h"
 
 void hf_mode_map_gauge(const hf_mode_map *mm, hf_fields *s) {
