@@ -1,6 +1,7 @@
 /* bench_kernels.c - where the time of one MD step goes, kernel by kernel.
  *
  *   bench_kernels [--model PATH] [--sizes 32,64,128] [--blocks N] [--min-time S] [--single]
+ *                 [--patient]
  *
  * For each cubic supercell L^3 it times hf_engine_eval (energy + gradient +
  * dE/deta) for engines built from subsets of the model's terms, sorted by
@@ -18,7 +19,8 @@
  * of --blocks blocks of evaluations, in ns per cell: the minimum is the
  * figure least disturbed by other load on a shared machine.  --single: the
  * k-space part in single precision (every engine but kspace3d, which has no
- * single-precision path).
+ * single-precision path).  --patient: FFTW_PATIENT plans instead of
+ * FFTW_MEASURE (longer planning).
  * Not a unit test and not registered as a benchmark; see bench/README.md. */
 #include <fftw3.h>
 #include <stdio.h>
@@ -112,7 +114,7 @@ static double time_min(hf_engine *e, hf_fields *x, hf_fields *g, hf_dyn *d, hf_r
   return best / (double)cells * 1e9;
 }
 
-static int run_size(const hf_model *m, int L, int nb, double min_time, int single) {
+static int run_size(const hf_model *m, int L, int nb, double min_time, int single, unsigned flags) {
   hf_err err;
   int LL[3] = {L, L, L};
   hf_lattice lat;
@@ -131,7 +133,7 @@ static int run_size(const hf_model *m, int L, int nb, double min_time, int singl
     sub.dipole = (p == P_ALL || p == P_KSPACE || p == P_KSPACE3D) ? m->dipole : 0;
     hf_engine *e;
     hf_engine_opts o = {.pressure = -4.8,
-                        .fftw_flags = 0,
+                        .fftw_flags = flags,
                         .fftw_3d = p == P_KSPACE3D,
                         .single_precision = single && p != P_KSPACE3D};
     if (hf_engine_create(&e, &sub, &lat, &o, &err)) {
@@ -182,6 +184,7 @@ static int run_size(const hf_model *m, int L, int nb, double min_time, int singl
 int main(int argc, char **argv) {
   const char *model = DEFAULT_MODEL;
   int sizes[32], ns = 0, nb = 5, single = 0;
+  unsigned flags = FFTW_MEASURE;
   double min_time = 1.0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -205,10 +208,12 @@ int main(int argc, char **argv) {
       i++;
     } else if (!strcmp(a, "--single")) {
       single = 1;
+    } else if (!strcmp(a, "--patient")) {
+      flags = FFTW_PATIENT;
     } else {
       fprintf(stderr,
               "usage: bench_kernels [--model PATH] [--sizes 32,64,128] [--blocks N] "
-              "[--min-time S] [--single]\n");
+              "[--min-time S] [--single] [--patient]\n");
       return 2;
     }
   }
@@ -231,7 +236,7 @@ int main(int argc, char **argv) {
   for (int p = 0; p < NPART; p++) printf(" %9s", part_name[p]);
   printf(" %9s %9s %9s %9s\n", "step NVE", "step Lgv", "integ NVE", "integ Lgv");
   int rc = 0;
-  for (int s = 0; s < ns && !rc; s++) rc = run_size(&m, sizes[s], nb, min_time, single);
+  for (int s = 0; s < ns && !rc; s++) rc = run_size(&m, sizes[s], nb, min_time, single, flags);
   hf_model_free(&m);
   return rc;
 }
