@@ -144,20 +144,32 @@ static int recovery(const char *models) {
   return 0;
 }
 
+/* Writes tmp/name: ZVR's model file with every line containing subst[2k]
+ * replaced by subst[2k + 1] (a NULL-terminated list of pairs). */
+static void zvr_variant(const char *models, const char *name, const char *const *subst) {
+  char path[1200], line[512];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
+  FILE *in = fopen(path, "r");
+  snprintf(path, sizeof path, "%s/%s", tmp, name);
+  FILE *out = fopen(path, "w");
+  while (in && out && fgets(line, sizeof line, in)) {
+    const char *put = line;
+    for (int k = 0; subst[k]; k += 2)
+      if (strstr(line, subst[k])) put = subst[k + 1];
+    fputs(put, out);
+  }
+  if (in) fclose(in);
+  if (out) fclose(out);
+}
+
 /* fit --refit: a fit whose reference has the wrong Z* (9.2 instead of ZVR's
  * 9.956) cannot recover the hidden model; the regression of its training
  * set with the right reference recovers it (the engine data do not depend
  * on Z*), the source directory is only read, and a refit of the clean run
  * with its own settings gives its coefficients bit for bit. */
 static int refit(const char *models) {
-  char path[1200], line[512];
-  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
-  FILE *in = fopen(path, "r");
-  snprintf(path, sizeof path, "%s/ZVR_wrong_zstar.yaml", tmp);
-  FILE *out = fopen(path, "w");
-  while (fgets(line, sizeof line, in)) fputs(strstr(line, "zstar:") ? "  zstar: 9.2\n" : line, out);
-  fclose(in);
-  fclose(out);
+  char path[1200];
+  zvr_variant(models, "ZVR_wrong_zstar.yaml", (const char *[]){"zstar:", "  zstar: 9.2\n", NULL});
   snprintf(path, sizeof path, "%s/wrongz.yaml", tmp);
   FILE *f = fopen(path, "w");
   fprintf(f,
@@ -478,14 +490,7 @@ static int initial_training(const char *models) {
   }
   CHECK(same_coefficients("imp", "impk") == 1, "model.yaml differs after import + resume");
   /* frames of a fit with another a0 are refused, naming the key */
-  char line[512];
-  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
-  FILE *in = fopen(path, "r");
-  snprintf(path, sizeof path, "%s/ZVR_other_a0.yaml", tmp);
-  FILE *out = fopen(path, "w");
-  while (fgets(line, sizeof line, in)) fputs(strstr(line, "a0:") ? "  a0: 3.99\n" : line, out);
-  fclose(in);
-  fclose(out);
+  zvr_variant(models, "ZVR_other_a0.yaml", (const char *[]){"a0:", "  a0: 3.99\n", NULL});
   snprintf(path, sizeof path, "%s/impa.yaml", tmp);
   FILE *f = fopen(path, "w");
   fprintf(f,
@@ -557,19 +562,11 @@ static void shift_omega(const char *from, const char *to, double shift) {
 }
 
 static int omega_gauge(const char *models) {
-  char path[1200], line[512];
-  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
-  FILE *in = fopen(path, "r");
-  snprintf(path, sizeof path, "%s/ZVR_omega.yaml", tmp);
-  FILE *out = fopen(path, "w");
-  while (fgets(line, sizeof line, in))
-    fputs(strstr(line, "dof:")      ? "dof: [u, v, omega, eta]\n"
-          : strstr(line, "sites:")  ? "sites: {u: B, v: A, omega: B}\n"
-          : strstr(line, "masses:") ? "masses:\n  omega: 64.0\n"
-                                    : line,
-          out);
-  fclose(in);
-  fclose(out);
+  char path[1200];
+  zvr_variant(models, "ZVR_omega.yaml",
+              (const char *[]){"dof:", "dof: [u, v, omega, eta]\n",
+                               "sites:", "sites: {u: B, v: A, omega: B}\n",
+                               "masses:", "masses:\n  omega: 64.0\n", NULL});
   const char *eng =
       "engine: {type: model, model: ZVR_omega.yaml, extra_terms: [{name: kw, coef: "
       "2.0, expr: \"wx^2+wy^2+wz^2\"}]}\n";
