@@ -386,7 +386,7 @@ static int acoustic_sum_rule(const char *models) {
     /* the summary's own invariance line says the same */
     long n;
     char *sum = fittest_slurp(tmp, name[k], "summary.txt", &n);
-    const char *key = "uniform shift of 0.01 (A, rad), 0 for the engine: v ";
+    const char *key = "uniform shift of v by 0.01 A, 0 for the engine: ";
     const char *at = sum ? strstr(sum, key) : NULL;
     double dv = at ? strtod(at + strlen(key), NULL) : NAN;
     printf("%s: summary: v %.3g eV per cell\n", name[k], dv);
