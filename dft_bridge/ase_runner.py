@@ -30,7 +30,9 @@ SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..[, "sp
 {"Zr": {"sigma": .., "epsilon": ..}}]} (per-element Lennard-Jones, see species_lj)
 or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
 "maxiter": 300, "convergence": {...}, "setups": {...}, "mixer": {...}, "nbands": ..,
-"gga_gradient": "axial"|"voronoi" (GPAW's own, the default; see use_axial_gga_gradient)},
+"gga_gradient": "axial"|"voronoi" (GPAW's own, the default; see use_axial_gga_gradient),
+"warm_start": true (each converged call leaves its density and wavefunctions in the run
+directory's warm_start.npz, and the next call starts its SCF from them; gpaw_warm_start)},
 or calculator "cp2k",
 "espresso" or "vasp" (engines/: each module's docstring lists its keys; file
 mode only); a "simulate" key
@@ -182,6 +184,110 @@ def make_calculator(s):
             raise SystemExit(f"ase_runner: gga_gradient {gradient!r}: expected axial or voronoi")
         return GPAW(**kw)
     raise SystemExit(f"ase_runner: unknown calculator {kind!r} (lj, gpaw, cp2k, espresso, vasp)")
+
+
+def gpaw_atomic_density(calc):
+    """The superposition of the free atoms' valence pseudo-densities at the current
+    positions, on the density grid (as GPAW's cold start builds it)."""
+    from gpaw.lfc import BasisFunctions
+
+    wfs, d = calc.wfs, calc.density
+    bf = BasisFunctions(wfs.gd, [setup.phit_j for setup in wfs.setups], wfs.kd,
+                        dtype=wfs.dtype, cut=True)
+    bf.set_positions(calc.spos_ac)
+    nt = d.gd.zeros(d.ncomponents)
+    bf.add_to_density(nt, {a: d.get_initial_occupations(a) for a in bf.atom_indices})
+    return nt
+
+
+def gpaw_save_state(calc, path):
+    """Keeps what a later call needs to start its SCF warm (gpaw_warm_start) in PATH
+    (numpy .npz, written atomically): the converged pseudo-density less the parts that
+    follow the atoms (core and free-atom valence), the atomic density matrices D_asp and, on one
+    rank, the plane-wave coefficients of every k-point with their FFT-grid indices.  Nothing
+    is kept under domain decomposition (no rank holds the whole grid)."""
+    import numpy as np
+    from ase.parallel import world
+
+    d, wfs = calc.density, calc.wfs
+    if d.gd.comm.size != 1 or d.D_asp is None or len(d.D_asp) != len(calc.atoms):
+        return
+    # the bonding part: what the atoms do not carry along when they move
+    arrays = {"nt": d.nt_sG - d.nct_G - gpaw_atomic_density(calc), "numbers": calc.atoms.numbers}
+    for a, D in d.D_asp.items():
+        arrays[f"D{a}"] = D
+    if world.size == 1 and wfs.collinear and wfs.nspins == 1:
+        arrays["ibzk"] = wfs.kd.ibzk_kc
+        for kpt in wfs.kpt_u:
+            arrays[f"psit{kpt.k}"] = kpt.psit.array
+            arrays[f"Q{kpt.k}"] = wfs.pd.Q_qG[kpt.q]
+    if world.rank == 0:
+        with open(path + ".tmp", "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(path + ".tmp", path)
+
+
+def gpaw_warm_start(calc, atoms, path):
+    """Starts GPAW's SCF from the state gpaw_save_state kept for another structure of the
+    same atoms and grid: an earlier call of the fit, whose MD moves the atoms by hundredths
+    of an Angstrom and the cell by a few per mil between calls.  The density: the saved
+    bonding part (valence pseudo-density minus the free atoms' at the old positions) on the
+    same grid points (fractional coordinates), plus the free atoms' valence and core parts
+    at the new positions (the atoms carry their own density along), and the saved D_asp.  The wavefunctions (one rank, the same irreducible
+    k-points): the saved coefficient of each plane wave with the same Miller indices, 0 for
+    plane waves that entered the cutoff sphere; GPAW orthonormalises them in the new cell
+    before the first iteration.  This skips the LCAO start and most SCF iterations; the
+    converged result does not depend on the start (to the SCF tolerance).  Returns a note
+    for the log, or None when the saved state does not fit (GPAW then starts as usual)."""
+    import numpy as np
+    from gpaw.wavefunctions.arrays import PlaneWaveExpansionWaveFunctions
+
+    data = np.load(path)
+    if list(data["numbers"]) != list(atoms.numbers):
+        return None
+    calc.initialize(atoms)
+    calc.initialize_positions(atoms)
+    d, ham, wfs = calc.density, calc.hamiltonian, calc.wfs
+    if d.gd.comm.size != 1 or data["nt"].shape != d.gd.zeros(d.ncomponents).shape:
+        return None
+    d.update_atomic_density_matrices(d.setups.empty_atomic_matrix(d.ncomponents,
+                                                                  d.atom_partition))
+    for a in d.D_asp:
+        d.D_asp[a][:] = data[f"D{a}"]
+    d.nt_xG = data["nt"] + gpaw_atomic_density(calc) + d.nct_G
+    d.calculate_normalized_charges_and_mix()
+    ham.update(d)
+    note = f"SCF started from the density of {path}"
+    same_k = ("ibzk" in data and data["ibzk"].shape == wfs.kd.ibzk_kc.shape
+              and np.allclose(data["ibzk"], wfs.kd.ibzk_kc))
+    if same_k and all(f"psit{kpt.k}" in data for kpt in wfs.kpt_u):
+        for kpt in wfs.kpt_u:
+            old, oldQ = data[f"psit{kpt.k}"], data[f"Q{kpt.k}"]
+            newQ = wfs.pd.Q_qG[kpt.q]
+            if old.shape[0] != wfs.bd.nbands:
+                break
+            order = np.argsort(oldQ)
+            at = np.searchsorted(oldQ, newQ, sorter=order).clip(0, len(oldQ) - 1)
+            src = order[at]
+            hit = oldQ[src] == newQ
+            kpt.psit = PlaneWaveExpansionWaveFunctions(
+                wfs.bd.nbands, wfs.pd, wfs.dtype, kpt=kpt.q, dist=(wfs.bd.comm, -1, 1),
+                spin=kpt.s, collinear=True)
+            psit = kpt.psit.array
+            psit[:] = 0.0
+            psit[:, hit] = old[:, src[hit]]
+        else:
+            wfs.set_orthonormalized(False)
+            note += " and the wavefunctions"
+    if wfs.kpt_u[0].psit is None:  # no wavefunctions to reuse: LCAO in the new density
+        nlcao, _ = wfs.initialize(d, ham, calc.spos_ac)
+    for kpt in wfs.kpt_u:
+        if kpt.psit is None:  # (a band-count mismatch after some k-points were set)
+            return None
+    wfs.eigensolver.reset()
+    calc.scf.reset()
+    calc.atoms = atoms.copy()  # so that ASE sees no change left to initialise
+    return note
 
 
 def basis_excess(calc):
@@ -574,6 +680,16 @@ def main():
     if settings.get("calculator") in engines.ENGINES:
         return run_file_engine(a, settings, atoms)
     atoms.calc = make_calculator(settings)
+    state = os.path.join("..", "warm_start.npz")  # the run directory's, from the last call
+    if settings.get("warm_start") and settings.get("calculator") == "gpaw" and os.path.exists(state):
+        try:
+            note = gpaw_warm_start(atoms.calc, atoms, state)
+        except Exception as e:  # a damaged or foreign file must not cost the call
+            note = None
+            print(f"ase_runner: warm start from {state} failed ({e!r})")
+        if note is None:  # a calculator untouched by the attempt
+            atoms.calc = make_calculator(settings)
+        print(f"ase_runner: {note or 'cold start (the saved state does not fit)'}")
     try:
         energy = atoms.get_potential_energy()
         forces = atoms.get_forces()
@@ -588,6 +704,8 @@ def main():
     excess = basis_excess(atoms.calc)
     if excess is None:
         excess = simulated_excess(a.simulate)
+    if converged and settings.get("calculator") == "gpaw" and settings.get("warm_start"):
+        gpaw_save_state(atoms.calc, os.path.join("..", "warm_start.npz"))
     if world.rank == 0:
         write_result(a.result, converged, energy, stress, forces, a.simulate == "garbage", excess)
 
