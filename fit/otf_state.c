@@ -290,6 +290,10 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
     r->st.t_refit = t0;
     if (!rc) rc = fit_compile_model(r, err); /* the dynamics, for the MD state below */
   }
+  /* A fit that starts on an earlier fit's frames has a model at step 0: its
+   * first call waits initial_interval steps like any other (the random start
+   * at step 0 is often the earlier fit's first frame: same seed, same start) */
+  if (!rc && !exists && r->st.imported > 0) r->thr.last_call = 0;
   if (exists) {
     if (!rc) rc = hf_md_state_get(&rd, &r->x, r->dyn, &r->lat, NULL, err);
     if (!rc) rc = hf_ckpt_get(&rd, "end", NULL, 0, err);

@@ -462,6 +462,10 @@ static int initial_training(const char *models) {
   printf("initial_training: %ld frames imported; the first call's true force error %.3g eV/A\n",
          frames, v[4]);
   CHECK(isfinite(v[4]) && v[4] < 0.01, "true force error at the first call %g eV/A", v[4]);
+  CHECK(v[0] == 1 && v[1] == 10,
+        "the first call waits initial_interval steps (step %g; the earlier fit's first frame is "
+        "the same random start)",
+        v[1]);
   char path[1200];
   snprintf(path, sizeof path, "%s/imp/model.yaml", tmp);
   int nonzero, pinned = against_truth(path, models, 1, &nonzero);
@@ -576,7 +580,7 @@ static int omega_gauge(const char *models) {
     fprintf(f,
             "reference: ZVR_omega.yaml\n%spressure: -4.8\ntemperatures: [200, 300]\nsteps: %d\n"
             "seed: 9\n%soutput: {dir: %s, progress: false}\n",
-            eng, k ? 10 : 60, k ? "initial_training: wshift.xyz\n" : "", k ? "wgi" : "wg");
+            eng, k ? 20 : 60, k ? "initial_training: wshift.xyz\n" : "", k ? "wgi" : "wg");
     fclose(f);
   }
   hf_err err;
@@ -589,7 +593,7 @@ static int omega_gauge(const char *models) {
   char shifted[1200];
   snprintf(shifted, sizeof shifted, "%s/wshift.xyz", tmp);
   shift_omega(path, shifted, 0.05);
-  REQUIRE_OK(run("wgi", 10, &done, 0, 0, &err), err);
+  REQUIRE_OK(run("wgi", 20, &done, 0, 0, &err), err);
   snprintf(path, sizeof path, "%s/wgi/train.xyz", tmp);
   double *w1 = xyz_omega(path, &n1, &worst1);
   double d = 0, rms = 0;
