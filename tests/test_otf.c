@@ -15,7 +15,8 @@
  *     the right reference recovers the hidden model;
  *  5. initial_training: a fit started on an earlier fit's frames copies them
  *     (marked imported) ahead of its own, predicts well before its first
- *     call, resumes from a kill between import and first checkpoint to the
+ *     call (made after initial_interval steps, not at step 0), resumes from a
+ *     kill between import and first checkpoint to the
  *     same files, and refuses frames of another a0;
  *  6. omega: the fit's MD keeps the Eq. 2 gauge (frames with zero layer
  *     sums), and frames moved out of it by a uniform omega (the same atoms)
