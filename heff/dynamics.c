@@ -467,9 +467,12 @@ static void pre_force_pass(hf_dyn *d, double hk, double hd, int langevin, hf_rng
     }
   }
   if (langevin) hf_rng_u64(r); /* the next step's blocks get new streams */
-  if (langevin) {              /* the noise has components across the gauge */
-    gauge_project(d, &d->vel);
-    gauge_project(d, d->x);
+  if (langevin && d->gauge) {
+    /* the noise has components across the gauge: the values, in the gauge
+     * before the pass, moved by hd times the new velocities' layer means */
+    double *v[3] = {d->vel.w[0], d->vel.w[1], d->vel.w[2]},
+           *x[3] = {d->x->w[0], d->x->w[1], d->x->w[2]};
+    hf_omega_gauge_project_with(d->lat, d->comm, v, x, hd, d->gauge_work);
   }
   if (d->pin) pin_hold(d);
   if (d->o.barostat)

@@ -29,6 +29,12 @@ static inline size_t hf_omega_gauge_work(const hf_lattice *lat) {
  * a = 0, 1, 2.  work: hf_omega_gauge_work(lat) doubles. */
 void hf_omega_gauge_project(const hf_lattice *lat, hf_comm *comm, double *const w[3], double *work);
 
+/* As hf_omega_gauge_project, and y[a] -= h times the same layer means of
+ * w[a] (y NULL: nothing): one pass for a Langevin step, whose velocity
+ * noise moves the values (in the gauge before) by h times it. */
+void hf_omega_gauge_project_with(const hf_lattice *lat, hf_comm *comm, double *const w[3],
+                                 double *const y[3], double h, double *work);
+
 /* Largest |layer mean of w[a]| over a and the layers (0 in the gauge). */
 double hf_omega_gauge_violation(const hf_lattice *lat, hf_comm *comm, const double *const w[3],
                                 double *work);
