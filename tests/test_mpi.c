@@ -26,11 +26,11 @@
 #include <string.h>
 
 #include "dynamics.h"
-#include "omega_gauge.h"
 #include "engine.h"
 #include "hmc.h"
 #include "metropolis.h"
 #include "occupation.h"
+#include "omega_gauge.h"
 #include "testconfig.h"
 #include "testmpi.h"
 
