@@ -174,14 +174,14 @@ int fit_run_finish(fit_run *r, hf_err *err) {
   if (r->refit_from[0])
     say(r, "refit of the training set of %s: %ld frames, %ld held-out (no MD, no engine)\n",
         r->refit_from, s->calls + s->imported, s->heldout);
-  if (s->imported > 0)
-    say(r,
-        "training set: %ld frames of an earlier fit (initial_training%s%s) and %ld of this one\n",
-        s->imported, r->c.initial_training[0] ? " " : "", r->c.initial_training, s->calls);
   else
     say(r, "MD steps %ld; engine calls %ld (%.3f%% of steps), failed %ld, held-out %ld\n", s->step,
         s->calls, 100.0 * (double)s->calls / (double)(s->step ? s->step : 1), s->failed,
         s->heldout);
+  if (s->imported > 0)
+    say(r,
+        "training set: %ld frames of an earlier fit (initial_training%s%s) and %ld of this one\n",
+        s->imported, r->c.initial_training[0] ? " " : "", r->c.initial_training, s->calls);
   if (r->refit_from[0]) {
     /* no threshold history: the data set is another run's */
   } else if (s->settled_step >= 0) {

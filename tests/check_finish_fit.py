@@ -98,4 +98,7 @@ output: {dir: heat, prefix: sweep}
           "report names the run the second fit started from")
     check(f"training set: {nfirst} frames of an earlier fit" in rep,
           f"the refit counts the {nfirst} imported frames")
+    summary2 = open(os.path.join(d, "run2", "summary.txt")).read()
+    check("MD steps 30;" in summary2 and "refit of" not in summary2,
+          "the second fit's summary gives its MD steps and calls (and is no refit)")
 sys.exit(1 if failures else 0)
