@@ -260,30 +260,23 @@ def gpaw_warm_start(calc, atoms, path):
     note = f"SCF started from the density of {path}"
     same_k = ("ibzk" in data and data["ibzk"].shape == wfs.kd.ibzk_kc.shape
               and np.allclose(data["ibzk"], wfs.kd.ibzk_kc))
-    if same_k and all(f"psit{kpt.k}" in data for kpt in wfs.kpt_u):
+    if same_k and all(f"psit{kpt.k}" in data and data[f"psit{kpt.k}"].shape[0] == wfs.bd.nbands
+                      for kpt in wfs.kpt_u):
         for kpt in wfs.kpt_u:
             old, oldQ = data[f"psit{kpt.k}"], data[f"Q{kpt.k}"]
             newQ = wfs.pd.Q_qG[kpt.q]
-            if old.shape[0] != wfs.bd.nbands:
-                break
             order = np.argsort(oldQ)
-            at = np.searchsorted(oldQ, newQ, sorter=order).clip(0, len(oldQ) - 1)
-            src = order[at]
-            hit = oldQ[src] == newQ
+            src = order[np.searchsorted(oldQ, newQ, sorter=order).clip(0, len(oldQ) - 1)]
+            hit = oldQ[src] == newQ  # the same Miller indices
             kpt.psit = PlaneWaveExpansionWaveFunctions(
                 wfs.bd.nbands, wfs.pd, wfs.dtype, kpt=kpt.q, dist=(wfs.bd.comm, -1, 1),
                 spin=kpt.s, collinear=True)
-            psit = kpt.psit.array
-            psit[:] = 0.0
-            psit[:, hit] = old[:, src[hit]]
-        else:
-            wfs.set_orthonormalized(False)
-            note += " and the wavefunctions"
-    if wfs.kpt_u[0].psit is None:  # no wavefunctions to reuse: LCAO in the new density
-        nlcao, _ = wfs.initialize(d, ham, calc.spos_ac)
-    for kpt in wfs.kpt_u:
-        if kpt.psit is None:  # (a band-count mismatch after some k-points were set)
-            return None
+            kpt.psit.array[:] = 0.0
+            kpt.psit.array[:, hit] = old[:, src[hit]]
+        wfs.set_orthonormalized(False)
+        note += " and the wavefunctions"
+    else:  # no wavefunctions to reuse: LCAO in the new density
+        wfs.initialize(d, ham, calc.spos_ac)
     wfs.eigensolver.reset()
     calc.scf.reset()
     calc.atoms = atoms.copy()  # so that ASE sees no change left to initialise

@@ -490,7 +490,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
       reference_alloy(r, k[REF].val, c))
     return HF_FAIL;
   if (k[SUPER].val &&
-      hf_yaml_supercell(r, k[SUPER].val, 2, 16,
+      hf_yaml_supercell(r, k[SUPER].val, 2, FIT_MAX_L,
                         "three whole numbers between 2 and 16 (a small fitting cell)", c->L))
     return HF_FAIL;
   /* the occupation before the engine: it decides the engine's species list */

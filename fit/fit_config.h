@@ -65,6 +65,9 @@ typedef struct {
   long every;         /* MD steps between re-draws; 0: one arrangement for the whole fit */
 } fit_occupation;
 
+/* Largest fitting cell edge (cells per axis). */
+#define FIT_MAX_L 16
+
 typedef struct {
   char path[1024];      /* the fit file itself */
   char reference[1024]; /* model file giving a0, Z*, eps_inf, masses, sites, dof */

@@ -153,7 +153,7 @@ static int load_frame(void *p, const hf_fields *x, const double *y, const fit_fr
      * the same structure (the same engine result) in the gauge this fit's
      * MD keeps (omega_gauge.h) */
     if (r->x.w[0]) {
-      double work[3 * 16 + 1], *w[3] = {r->x.w[0], r->x.w[1], r->x.w[2]};
+      double work[3 * FIT_MAX_L], *w[3] = {r->x.w[0], r->x.w[1], r->x.w[2]};
       hf_comm self;
       hf_comm_init_serial(&self);
       hf_omega_gauge_project(&r->lat, &self, w, work);
