@@ -17,12 +17,7 @@
 #include <time.h>
 
 #include "child_engine.h"
-
-static double wall(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "wall_clock.h"
 
 static void structure(hf_fields *s, const hf_lattice *lat, int k, int strain) {
   for (size_t i = 0; i < lat->n; i++) {
@@ -79,12 +74,12 @@ int main(int argc, char **argv) {
     }
     for (int k = 0; k < ncalls; k++) {
       structure(&s, &lat, k, strain);
-      const double t0 = wall();
+      const double t0 = hf_wall_seconds();
       if (e.compute(e.ctx, &s, y, &err)) {
         fprintf(stderr, "bench_dft_engine: %s\n", err.msg);
         return 1;
       }
-      printf("%s\t%d\t%.2f\t%.10f\n", persistent ? "persistent" : "file", k + 1, wall() - t0,
+      printf("%s\t%d\t%.2f\t%.10f\n", persistent ? "persistent" : "file", k + 1, hf_wall_seconds() - t0,
              y[0] * (double)lat.n);
       fflush(stdout);
     }

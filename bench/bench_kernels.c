@@ -31,14 +31,9 @@
 #include "dynamics.h"
 #include "engine.h"
 #include "model.h"
+#include "wall_clock.h"
 
 #define DEFAULT_MODEL "models/BaTiO3_ZVR1995.yaml"
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 enum { P_ALL, P_KSPACE, P_KSPACE3D, P_ONSITE, P_VV, P_COUPLING, P_OMEGA, P_NONE, NPART };
 static const char *part_name[NPART] = {"all", "kspace",   "kspace3d", "onsite",
@@ -91,24 +86,24 @@ static double time_min(hf_engine *e, hf_fields *x, hf_fields *g, hf_dyn *d, hf_r
                        double min_time, size_t cells) {
   double dE[6];
   hf_energy E;
-  double t0 = now_s();
+  double t0 = hf_wall_seconds();
   if (d)
     hf_dyn_step(d, r);
   else
     hf_engine_eval(e, x, g, dE, &E);
-  double one = now_s() - t0;
+  double one = hf_wall_seconds() - t0;
   long per = (long)(min_time / nb / (one > 1e-6 ? one : 1e-6));
   if (per < 1) per = 1;
   double best = 1e30;
   for (int b = 0; b < nb; b++) {
-    t0 = now_s();
+    t0 = hf_wall_seconds();
     for (long k = 0; k < per; k++) {
       if (d)
         hf_dyn_step(d, r);
       else
         hf_engine_eval(e, x, g, dE, &E);
     }
-    double t = (now_s() - t0) / (double)per;
+    double t = (hf_wall_seconds() - t0) / (double)per;
     if (t < best) best = t;
   }
   return best / (double)cells * 1e9;

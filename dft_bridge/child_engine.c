@@ -13,6 +13,7 @@
 #include "child_spawn.h"
 #include "ipi_client.h"
 #include "mode_map.h"
+#include "wall_clock.h"
 
 #define PATH_LEN 4096
 
@@ -144,9 +145,9 @@ static int attempt_ipi(child_ctx *c, const char *dir, const hf_fields *s, double
   const char *name = strrchr(dir, '/') + 1; /* dir is RUN/name */
   hf_ipi_result ir = {.forces = c->f};
   hf_spawn_status st;
-  const double t0 = hf_spawn_now();
+  const double t0 = hf_wall_seconds();
   const int rc = hf_ipi_client_call(&c->ipi, name, c->timeout, na, cell, c->r, &ir, &st, err);
-  *sec = hf_spawn_now() - t0;
+  *sec = hf_wall_seconds() - t0;
   if (rc) {
     snprintf(path, sizeof path, "%s/%s", c->run_dir, c->ipi.err_log);
     log_tail(path, tail, sizeof tail);

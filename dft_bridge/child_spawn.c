@@ -1,5 +1,6 @@
 /* child_spawn.c - child processes with posix_spawn and a timeout (child_spawn.h). */
 #include "child_spawn.h"
+#include "wall_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,12 +12,6 @@
 #include <time.h>
 
 extern char **environ;
-
-double hf_spawn_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void nap(double s) {
   struct timespec t = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
@@ -34,10 +29,10 @@ int hf_spawn_exited(pid_t pid) {
 
 /* 1 if pid exited within `seconds`, 0 at the deadline or once *stop is set. */
 static int wait_or_stop(pid_t pid, double seconds, const volatile sig_atomic_t *stop) {
-  const double deadline = hf_spawn_now() + seconds;
+  const double deadline = hf_wall_seconds() + seconds;
   double step = 1e-3;
   while (!hf_spawn_exited(pid)) {
-    if (hf_spawn_now() >= deadline || (stop && *stop)) return 0;
+    if (hf_wall_seconds() >= deadline || (stop && *stop)) return 0;
     nap(step);
     step = step < 0.05 ? 2 * step : 0.05;
   }
@@ -99,7 +94,7 @@ int hf_spawn_run(const char *const argv[], const char *dir, double timeout,
                  const volatile sig_atomic_t *stop, hf_spawn_status *st, hf_err *err) {
   memset(st, 0, sizeof *st);
   pid_t pid = 0;
-  const double t0 = hf_spawn_now();
+  const double t0 = hf_wall_seconds();
   if (hf_spawn_start(argv, dir, "stdout.log", "stderr.log", 0, &pid, err)) return HF_FAIL;
   if (!wait_or_stop(pid, timeout, stop)) {
     st->stopped = stop && *stop;
@@ -107,7 +102,7 @@ int hf_spawn_run(const char *const argv[], const char *dir, double timeout,
     hf_spawn_terminate(pid, 2.0);
   }
   if (hf_spawn_reap(pid, st, err)) return hf_wrap(err, "'%s'", argv[0]);
-  st->seconds = hf_spawn_now() - t0;
+  st->seconds = hf_wall_seconds() - t0;
   return HF_OK;
 }
 

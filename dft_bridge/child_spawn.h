@@ -43,8 +43,6 @@ void hf_spawn_terminate(pid_t pid, double grace);
 /* SIGKILL to what is left of the group, then reaps pid into st (exited,
  * code, signal; seconds and timed_out untouched). */
 int hf_spawn_reap(pid_t pid, hf_spawn_status *st, hf_err *err);
-/* Monotonic clock, seconds. */
-double hf_spawn_now(void);
 
 /* Short description of st ("exit code 1", "killed by signal 9", "timed out after 2 s",
  * "stopped: the program was told to stop"). */

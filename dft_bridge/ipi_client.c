@@ -1,6 +1,7 @@
 /* ipi_client.c - the persistent first-principles client and its
  * process (ipi_client.h). */
 #include "ipi_client.h"
+#include "wall_clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +51,7 @@ int hf_ipi_client_call(hf_ipi_client *c, const char *name, double timeout, size_
                        const double cell[3][3], const double *r, hf_ipi_result *res,
                        hf_spawn_status *st, hf_err *err) {
   memset(st, 0, sizeof *st);
-  const double deadline = hf_spawn_now() + timeout;
+  const double deadline = hf_wall_seconds() + timeout;
   int rc = c->fd < 0 ? start(c, deadline, err) : HF_OK;
   if (!rc) rc = hf_ipi_call(c->fd, deadline, name, natoms, cell, r, res, err);
   if (!rc) return HF_OK;

@@ -13,6 +13,7 @@
 
 #include "child_spawn.h"
 #include "mode_map.h"
+#include "wall_clock.h"
 
 #define HDR 12
 
@@ -37,7 +38,7 @@ int hf_ipi_listen(const char *path, int *fd, hf_err *err) {
 /* Waits until fd has `events` or the deadline passes (HF_FAIL, "timed out"). */
 static int wait_fd(int fd, short events, double deadline, const char *what, hf_err *err) {
   for (;;) {
-    const double left = deadline - hf_spawn_now();
+    const double left = deadline - hf_wall_seconds();
     if (left <= 0) return hf_fail(err, "timed out %s", what);
     struct pollfd p = {.fd = fd, .events = events};
     const int n = poll(&p, 1, left > 1e6 ? 1000000000 : (int)ceil(left * 1e3));
@@ -50,7 +51,7 @@ int hf_ipi_accept(int lfd, pid_t child, double deadline, int *fd, hf_err *err) {
   *fd = -1;
   while (*fd < 0) {
     /* short slices: a client that dies before connecting is noticed */
-    const double slice = fmin(deadline, hf_spawn_now() + 0.2);
+    const double slice = fmin(deadline, hf_wall_seconds() + 0.2);
     hf_err e;
     if (wait_fd(lfd, POLLIN, slice, "", &e) == HF_OK) {
       *fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -58,7 +59,7 @@ int hf_ipi_accept(int lfd, pid_t child, double deadline, int *fd, hf_err *err) {
         return hf_fail(err, "accept: %s", strerror(errno));
     } else if (child > 0 && hf_spawn_exited(child)) {
       return hf_fail(err, "the client exited before connecting");
-    } else if (hf_spawn_now() >= deadline) {
+    } else if (hf_wall_seconds() >= deadline) {
       return hf_fail(err, "timed out waiting for the client to connect");
     }
   }
@@ -187,5 +188,5 @@ int hf_ipi_call(int fd, double deadline, const char *init, size_t natoms, const 
 
 void hf_ipi_exit(int fd) {
   hf_err ignore;
-  send_msg(fd, "EXIT", hf_spawn_now() + 1.0, &ignore);
+  send_msg(fd, "EXIT", hf_wall_seconds() + 1.0, &ignore);
 }

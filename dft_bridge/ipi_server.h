@@ -30,7 +30,7 @@
 /* Binds and listens on a UNIX socket at path (a stale file there is
  * removed); the descriptor is close-on-exec. */
 int hf_ipi_listen(const char *path, int *fd, hf_err *err);
-/* Accepts one connection before `deadline` (hf_spawn_now clock); fails early
+/* Accepts one connection before `deadline` (hf_wall_seconds clock); fails early
  * when process `child` (> 0) exits first. */
 int hf_ipi_accept(int lfd, pid_t child, double deadline, int *fd, hf_err *err);
 

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "otf.h"
+#include "wall_clock.h"
 
 static void usage(FILE *f) {
   fprintf(
@@ -98,15 +99,20 @@ int main(int argc, char **argv) {
          c.engine == FIT_ENGINE_MODEL ? c.engine_model : c.child.run_dir,
          resumed ? " (resumed)" : "");
   fflush(stdout);
+  /* progress: a line rewritten in place on a terminal; in a log (a fit
+   * running in the background) a line every 100 steps, with the wall time */
   int tty = !quiet && c.progress && isatty(fileno(stderr));
+  int logged = !quiet && c.progress && !tty;
+  const double t0 = hf_wall_seconds();
   int status;
   do {
-    status = fit_run_advance(r, 500, &err);
+    status = fit_run_advance(r, tty ? 500 : 100, &err);
     if (status == HF_FAIL) break;
-    if (tty) {
+    if (tty || logged) {
       const fit_stats *s = fit_run_get_stats(r);
-      fprintf(stderr, "\rstep %ld/%ld  T %.0f K  calls %ld  threshold %.3g eV/A   ", s->step,
-              c.steps, fit_config_temperature(&c, s->step), s->calls, fit_run_threshold(r));
+      fprintf(stderr, "%sstep %ld/%ld  T %.0f K  calls %ld  threshold %.3g eV/A  wall %.0f s%s",
+              tty ? "\r" : "", s->step, c.steps, fit_config_temperature(&c, s->step), s->calls,
+              fit_run_threshold(r), hf_wall_seconds() - t0, tty ? "   " : "\n");
     }
   } while (status == 0);
   if (tty) fputc('\n', stderr);

@@ -13,12 +13,7 @@
 #include "checkpoint.h"
 #include "occupation.h"
 #include "otf_internal.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "wall_clock.h"
 
 static void random_start(fit_run *r, hf_rng *ir) {
   for (int a = 0; a < 3; a++)
@@ -142,10 +137,10 @@ static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
   *ok = 1;
   if (rep < 0) return HF_FAIL;
   if (rep) return HF_OK;
-  double t0 = now();
+  double t0 = hf_wall_seconds();
   hf_err e;
   int rc = r->en.fp.compute(r->en.fp.ctx, &r->x, r->y, &e);
-  r->st.t_engine += now() - t0;
+  r->st.t_engine += hf_wall_seconds() - t0;
   if (rc && r->c.stop && *r->c.stop) /* told to stop: the call was killed, not failed */
     return hf_fail(err, "%s", e.msg);
   if (rc) { /* reported, not fatal: the loop goes on, unless the engine is broken */
@@ -207,9 +202,9 @@ static int training_call(fit_run *r, hf_err *err) {
   true_err t = true_errors(r, r->y), tm;
   if (model_error(r, &t, &tm, err)) return HF_FAIL;
   if (r->have_fit) track_correlation(r, r->cur.force, tm.fmax);
-  double t0 = now();
+  double t0 = hf_wall_seconds();
   if (fit_learn(r, err)) return HF_FAIL;
-  r->st.t_refit += now() - t0;
+  r->st.t_refit += hf_wall_seconds() - t0;
   r->st.calls++;
   if (r->st.settled_step >= 0) r->st.calls_settled++;
   hf_thr_record(&r->thr, r->st.step, r->cur.force);
@@ -268,9 +263,9 @@ int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
     if (occ->on && occ->every > 0 && r->st.step > 0 && r->st.step % occ->every == 0 &&
         fit_draw_occupation(r, err))
       return HF_FAIL;
-    double t0 = now();
+    double t0 = hf_wall_seconds();
     fit_eval_rows(r);
-    double t1 = now();
+    double t1 = hf_wall_seconds();
     if (r->dyn) hf_dyn_set_temperature(r->dyn, T);
     if (r->c.heldout_every > 0 && r->st.step > 0 && r->st.step % r->c.heldout_every == 0 &&
         r->have_fit && heldout_point(r, err))
@@ -279,9 +274,9 @@ int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
     if (called && training_call(r, err)) return HF_FAIL;
     if (!r->dyn) continue; /* the first call failed: again from a new start */
     if (r->st.step % r->c.log_every == 0) log_row(r);
-    double t2 = now();
+    double t2 = hf_wall_seconds();
     hf_dyn_step(r->dyn, &r->rng);
-    double t3 = now();
+    double t3 = hf_wall_seconds();
     if (!called) { /* steps without engine work time the fitter's own cost */
       r->st.t_bayes += t1 - t0;
       r->st.t_md += t3 - t2;

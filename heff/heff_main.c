@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "sweep.h"
+#include "wall_clock.h"
 
 #ifdef HF_MPI
 #include <fftw3-mpi.h>
@@ -25,12 +26,6 @@ static void usage(FILE *f) {
           "  --quiet   no progress line\n"
           "Output: <dir>/<prefix>.tsv (table with units), <prefix>_terms.tsv, VTK fields,\n"
           "<prefix>.ckpt (checkpoint).  Units: eV, Angstrom, fs, K, amu, GPa.\n");
-}
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* The ranks of the run: MPI_COMM_WORLD in MPI builds, else one. */
@@ -113,7 +108,7 @@ int main(int argc, char **argv) {
       "H_eV/cell     accept phase\n");
   fflush(stdout);
   int tty = !quiet && isatty(fileno(stderr));
-  double t0 = now(), last = 0;
+  double t0 = hf_wall_seconds(), last = 0;
   int status;
   for (;;) {
     status = hf_sweep_advance(s, 1, &err);
@@ -134,7 +129,7 @@ int main(int argc, char **argv) {
       fflush(stdout);
     }
     if (status == HF_SWEEP_FINISHED) break;
-    double t = now();
+    double t = hf_wall_seconds();
     if (tty && t - last > 0.5) {
       char line[200];
       hf_sweep_progress(s, line, sizeof line, t - t0);
@@ -146,6 +141,6 @@ int main(int argc, char **argv) {
   hf_sweep_free(s);
   hf_model_free(&m);
   if (status == HF_FAIL) return stop_ranks(1);
-  printf("# done in %.1f s\n", now() - t0);
+  printf("# done in %.1f s\n", hf_wall_seconds() - t0);
   return stop_ranks(0);
 }

@@ -1,5 +1,6 @@
 /* childtest.c - helpers of the child-engine tests (childtest.h). */
 #include "childtest.h"
+#include "wall_clock.h"
 
 #include <ftw.h>
 #include <math.h>
@@ -34,12 +35,6 @@ int childtest_count_lines(const char *path, const char *word) {
   while (f && fgets(line, sizeof line, f)) n += strstr(line, word) != NULL;
   if (f) fclose(f);
   return n;
-}
-
-double childtest_wall(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 int childtest_lj_settings(const char *dir, const char *name, const char *extra, char *out,

@@ -30,7 +30,6 @@ void childtest_fresh_dir(const char *path);
 int childtest_exists(const char *dir, const char *name);
 /* Lines of path that contain word. */
 int childtest_count_lines(const char *path, const char *word);
-double childtest_wall(void);
 /* dir/lj.json: ASE's Lennard-Jones for 2x2x2 BaTiO3 (sigma at the B-X
  * distance, rc between the neighbour shells at 4.83 and 5.58 Angstrom), with
  * `extra` (e.g. "\"simulate\": \"crash@2\"", or "") as further keys; its

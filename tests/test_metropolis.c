@@ -22,17 +22,12 @@
 #include "metropolis.h"
 #include "testconfig.h"
 #include "testmodels.h"
+#include "wall_clock.h"
 
 static double eval_total(hf_engine *e, const hf_fields *x) {
   hf_energy E;
   hf_engine_eval(e, x, NULL, NULL, &E);
   return E.total;
-}
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* Mean of u_a^2 over cells and components. */
@@ -416,7 +411,7 @@ static int bench(void) {
   REQUIRE_OK(testmodel_kitchen_sink(&m, 1, &err), err);
   hf_lattice lat;
   REQUIRE_OK(hf_lattice_init(&lat, (int[3]){12, 12, 12}, &err), err);
-  double t0 = now();
+  double t0 = hf_wall_seconds();
   hf_engine *e;
   REQUIRE_OK(hf_engine_create(&e, &m, &lat, NULL, &err), err);
   hf_fields x;
@@ -428,21 +423,21 @@ static int bench(void) {
   hf_mc_opts_default(&o);
   o.strain_moves = 1;
   hf_mc *mc;
-  double t1 = now();
+  double t1 = hf_wall_seconds();
   REQUIRE_OK(hf_mc_create(&mc, e, &x, &o, &err), err);
-  double t2 = now();
+  double t2 = hf_wall_seconds();
   for (int s = 0; s < 20; s++) {
     hf_mc_sweep(mc, 300.0, &r);
     if (s % 5 == 4) hf_mc_adapt(mc);
   }
   const int ns = 20;
-  double t3 = now();
+  double t3 = hf_wall_seconds();
   for (int s = 0; s < ns; s++) hf_mc_sweep(mc, 300.0, &r);
-  double t4 = now();
+  double t4 = hf_wall_seconds();
   hf_energy E;
-  double t5 = now();
+  double t5 = hf_wall_seconds();
   for (int s = 0; s < 10; s++) hf_engine_eval(e, &x, NULL, NULL, &E);
-  double t6 = now();
+  double t6 = hf_wall_seconds();
   hf_mc_stats st;
   hf_mc_get_stats(mc, &st);
   printf(
@@ -459,15 +454,15 @@ static int bench(void) {
 }
 
 int main(int argc, char **argv) {
-  double t0 = now();
+  double t0 = hf_wall_seconds();
   if (test_exact_energy() || test_small_cells()) return 1;
-  double t1 = now();
+  double t1 = hf_wall_seconds();
   if (test_harmonic()) return 1;
-  double t2 = now();
+  double t2 = hf_wall_seconds();
   if (test_coupled()) return 1;
-  double t3 = now();
+  double t3 = hf_wall_seconds();
   if (test_reproducible()) return 1;
-  double t4 = now();
+  double t4 = hf_wall_seconds();
   printf("times: exact energy %.1f s, harmonic %.1f s, coupled %.1f s, reproducibility %.1f s\n",
          t1 - t0, t2 - t1, t3 - t2, t4 - t3);
   for (int i = 1; i < argc; i++)
