@@ -79,8 +79,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_dft_engine: %s\n", err.msg);
         return 1;
       }
-      printf("%s\t%d\t%.2f\t%.10f\n", persistent ? "persistent" : "file", k + 1, hf_wall_seconds() - t0,
-             y[0] * (double)lat.n);
+      printf("%s\t%d\t%.2f\t%.10f\n", persistent ? "persistent" : "file", k + 1,
+             hf_wall_seconds() - t0, y[0] * (double)lat.n);
       fflush(stdout);
     }
     hf_fp_engine_free(&e);

@@ -1,6 +1,5 @@
 /* child_spawn.c - child processes with posix_spawn and a timeout (child_spawn.h). */
 #include "child_spawn.h"
-#include "wall_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+
+#include "wall_clock.h"
 
 extern char **environ;
 

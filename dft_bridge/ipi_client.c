@@ -1,11 +1,12 @@
 /* ipi_client.c - the persistent first-principles client and its
  * process (ipi_client.h). */
 #include "ipi_client.h"
-#include "wall_clock.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "wall_clock.h"
 
 int hf_ipi_client_init(hf_ipi_client *c, const char *const *argv, const char *run_dir,
                        hf_err *err) {

@@ -1,6 +1,5 @@
 /* childtest.c - helpers of the child-engine tests (childtest.h). */
 #include "childtest.h"
-#include "wall_clock.h"
 
 #include <ftw.h>
 #include <math.h>
@@ -10,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "wall_clock.h"
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
   (void)sb, (void)flag, (void)ftw;
