@@ -7,7 +7,10 @@ pressure, temperatures, md, threshold) is read by `fit` as the real run would; a
 meaningless next to Lennard-Jones data) is dropped.  The
 fitted model must carry the reference's dof and sites, the u mass sum_k m_k xi_k^2 of the
 file's normalised xi (computed here from the file), the v mass m_A + m_B + 3 m_X, the
-reference's omega mass, and omega terms when omega is a degree of freedom.
+reference's omega mass, and omega terms when omega is a degree of freedom.  Every heating
+file (*_heating.yaml, the sweeps finish_fit.py runs on a learned model) runs in heff with
+its model, which exists only once its fit has finished, replaced by a published model of
+the same compound (models/) on 4^3 cells for 2 temperatures, so that its keys are checked.
 usage: check_dft_examples.py FIT_EXE EXAMPLES_DFT_DIR"""
 import glob
 import os
@@ -83,5 +86,37 @@ for path in gpaw:
     if "omega" in ref["dof"]:
         nw = sum(1 for t in model["terms"] if re.search(r"\bw[xyz]", t["expr"]))
         check(nw > 0, f"{name}: {nw} omega terms in the fitted model")
+
+# the heating sweeps: every key as in the file, the model a stand-in with the same sites
+heff_exe = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(fit_exe))), "heff", "heff")
+models = os.path.join(os.path.dirname(os.path.dirname(exdir)), "models")
+stand_in = {"BaTiO3": "BaTiO3_ZVR1995.yaml", "PbTiO3": "PbTiO3_feram.yaml"}
+heating = sorted(glob.glob(os.path.join(exdir, "*_heating.yaml")))
+check(len(heating) >= 2, f"{len(heating)} heating files in {exdir}")
+for path in heating:
+    name = os.path.basename(path)
+    compound = name.split("_")[0]
+    if compound not in stand_in:
+        check(False, f"{name}: no stand-in model for {compound}")
+        continue
+    spec = yaml.safe_load(open(path))
+    t = spec["temperatures"]
+    with tempfile.TemporaryDirectory() as tmp:
+        spec.update(model=os.path.join(models, stand_in[compound]), supercell=[4, 4, 4],
+                    thermalize=2, average=2,
+                    temperatures={"start": t["start"], "stop": t["start"] + t["step"],
+                                  "step": t["step"]})
+        spec["output"] = dict(spec["output"], dir=os.path.join(tmp, "heat"))
+        run_file = os.path.join(tmp, name)
+        with open(run_file, "w") as fh:
+            yaml.safe_dump(spec, fh)
+        run = subprocess.run([heff_exe, "--quiet", run_file], capture_output=True, text=True,
+                             timeout=120)
+        table = os.path.join(tmp, "heat", spec["output"].get("prefix", "sweep") + ".tsv")
+        rows = [ln for ln in open(table) if ln[0] not in "#T"] if os.path.exists(table) else []
+        check(run.returncode == 0 and len(rows) == 2,
+              f"{name}: heff on {stand_in[compound]}, 4^3, 2 temperatures: exit "
+              f"{run.returncode}, {len(rows)} rows"
+              + ("" if run.returncode == 0 else ": " + (run.stderr.strip().splitlines() or ["?"])[-1]))
 
 done()
