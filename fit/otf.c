@@ -28,6 +28,14 @@ int fit_draw_occupation(fit_run *r, hf_err *err) {
   return HF_OK;
 }
 
+/* Forces on omega are eV/rad; the force errors the threshold compares and
+ * the tables report are eV/Angstrom: an omega row counts as the force on
+ * an oxygen per Angstrom it moves, a rotation of 1 rad moving it by a0/2
+ * (paper 003 Eq. 1), i.e. eV/rad times 2/a0. */
+static double force_row_scale(const fit_run *r, int type) {
+  return type == HF_BLR_FORCE_W ? 2.0 / r->model.a0 : 1.0;
+}
+
 void fit_eval_rows(fit_run *r) {
   hf_features_eval(r->feat, &r->x, r->phi, r->ylong, r->type);
   memset(&r->cur, 0, sizeof r->cur);
@@ -35,6 +43,9 @@ void fit_eval_rows(fit_run *r) {
   if (r->have_fit) {
     hf_err e;
     hf_blr_predict_max(&r->fit, (int)r->rows, r->phi, r->type, &r->cur, &e);
+    r->cur.force = 0;
+    for (int t = HF_BLR_FORCE_U; t <= HF_BLR_FORCE_W; t++)
+      r->cur.force = fmax(r->cur.force, r->cur.err[t] * force_row_scale(r, t));
   }
 }
 
@@ -95,8 +106,8 @@ static true_err true_errors(fit_run *r, const double *ref) {
   hf_blr_predict(&r->fit, (int)r->rows, r->phi, r->mean, r->berr, &e);
   long nf = 0;
   for (size_t i = 0; i < r->rows; i++) {
-    double d = fabs(r->mean[i] + r->ylong[i] - ref[i]);
     int ty = r->type[i];
+    double d = fabs(r->mean[i] + r->ylong[i] - ref[i]) * force_row_scale(r, ty);
     if (ty == HF_BLR_ENERGY) t.energy = d;
     if (ty == HF_BLR_STRESS) t.smax = fmax(t.smax, d);
     if (ty >= HF_BLR_FORCE_U && ty <= HF_BLR_FORCE_W) {
@@ -468,6 +479,7 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   static const char *log_h =
       "# fit learning log, one row every log_every MD steps. Bayesian errors are standard\n"
       "# deviations of the prediction (largest over rows of the type); -1: no fit yet.\n"
+      "# Force errors in eV/A; omega's (eV/rad) count times 2/a0 (the oxygen's lever arm).\n"
       "# step\tT_K\tE_model_eV_per_cell\tbayes_force_max_eV_A\tbayes_energy_eV_per_cell\t"
       "bayes_stress_max_eV_per_cell\tthreshold_eV_A\tcalls\tu_mean_x_A\tu_mean_y_A\tu_mean_z_A\t"
       "eta1\teta2\teta3\n";
@@ -476,6 +488,7 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
       "# the call - engine|; rmse_*: training residuals after the refit; noise_force_u: fitted\n"
       "# noise level of u forces; sigma_v, sigma_w: hyperparameters (normalised units);\n"
       "# model_*: against the noise-free engine (= true_* when the engine has no noise).\n"
+      "# Force errors in eV/A; omega's (eV/rad) count times 2/a0 (the oxygen's lever arm).\n"
       "# call\tstep\tT_K\tbayes_force_max_eV_A\ttrue_force_max_eV_A\ttrue_force_rms_eV_A\t"
       "bayes_energy_eV_per_cell\ttrue_energy_eV_per_cell\tbayes_stress_max_eV_per_cell\t"
       "true_stress_max_eV_per_cell\tthreshold_eV_A\trmse_energy_eV_per_cell\trmse_force_u_eV_A\t"
@@ -484,6 +497,7 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   static const char *held_h =
       "# fit held-out points: Bayesian vs true errors of the model at that moment;\n"
       "# model_*: against the noise-free engine (= true_* when the engine has no noise)\n"
+      "# Force errors in eV/A; omega's (eV/rad) count times 2/a0 (the oxygen's lever arm).\n"
       "# step\tT_K\tbayes_force_max_eV_A\ttrue_force_max_eV_A\ttrue_force_rms_eV_A\t"
       "bayes_energy_eV_per_cell\ttrue_energy_eV_per_cell\tbayes_stress_max_eV_per_cell\t"
       "true_stress_max_eV_per_cell\tmodel_force_max_eV_A\n";

@@ -20,7 +20,11 @@
  *     same files, and refuses frames of another a0;
  *  6. omega: the fit's MD keeps the Eq. 2 gauge (frames with zero layer
  *     sums), and frames moved out of it by a uniform omega (the same atoms)
- *     are imported as the originals. */
+ *     are imported as the originals;
+ *  7. force errors in eV/Angstrom: a held-out point's true force error is
+ *     the largest |model - engine| over the u and v forces (eV/A) and the
+ *     omega forces times 2/a0 (eV/rad to eV per Angstrom of oxygen motion),
+ *     recomputed here from the held-out frame and the fitted model file. */
 #include <fftw3.h>
 #include <math.h>
 #include <signal.h>
@@ -35,6 +39,7 @@
 #include "fittest.h"
 #include "rng.h"
 #include "testfile.h"
+#include "training_set.h"
 
 static char tmp[] = "/tmp/test_otf_XXXXXX";
 
@@ -616,13 +621,120 @@ static int omega_gauge(const char *models) {
   return 0;
 }
 
+typedef struct {
+  hf_fields x;
+  double *y;
+  size_t rows;
+  long n;
+} frame_copy;
+
+static int keep_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
+                      hf_err *err) {
+  (void)meta, (void)err;
+  frame_copy *c = p;
+  hf_lattice lat;
+  hf_lattice_init(&lat, (int[3]){2, 2, 2}, err);
+  hf_fields_copy(&c->x, x, &lat);
+  memcpy(c->x.eta, x->eta, sizeof x->eta);
+  memcpy(c->y, y, c->rows * sizeof *y);
+  c->n++;
+  return HF_OK;
+}
+
+/* Last value of column col (0-based) of a TSV file's data rows. */
+static double last_column(const char *path, int col) {
+  FILE *f = fopen(path, "r");
+  char line[4096];
+  double v = NAN;
+  while (f && fgets(line, sizeof line, f)) {
+    if (line[0] == '#') continue;
+    char *p = line;
+    for (int k = 0; k < col && p; k++) p = strchr(p, '\t') ? strchr(p, '\t') + 1 : NULL;
+    if (p) v = strtod(p, NULL);
+  }
+  if (f) fclose(f);
+  return v;
+}
+
+static int omega_force_units(void) { /* (after omega_gauge: its ZVR_omega.yaml) */
+  /* the engine: ZVR with omega and a sixth-order omega term no basis term
+   * holds, so that the omega forces carry most of the model's error */
+  const char *eng =
+      "engine: {type: model, model: ZVR_omega.yaml, extra_terms: [{name: kw6, coef: "
+      "3.0e4, expr: \"wx^6+wy^6+wz^6\"}]}\n";
+  char path[1200];
+  snprintf(path, sizeof path, "%s/wu.yaml", tmp);
+  FILE *f = fopen(path, "w");
+  fprintf(f,
+          "reference: ZVR_omega.yaml\n%ssupercell: [2, 2, 2]\npressure: -4.8\n"
+          "temperatures: [300, 300]\nsteps: 36\nseed: 4\ninitial_amplitude: 0.05\n"
+          "heldout_every: 35\noutput: {dir: wu, progress: false}\n",
+          eng);
+  fclose(f);
+  hf_err err;
+  long done;
+  REQUIRE_OK(run("wu", 36, &done, 1, 0, &err), err);
+  /* the held-out frame (step 35, after the last call at step 30: the fitted
+   * model is the one that predicted it) */
+  hf_model ref, fitted;
+  hf_lattice lat;
+  snprintf(path, sizeof path, "%s/ZVR_omega.yaml", tmp);
+  REQUIRE_OK(hf_model_load(&ref, path, &err), err);
+  snprintf(path, sizeof path, "%s/wu/model.yaml", tmp);
+  REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){2, 2, 2}, &err), err);
+  const unsigned mask = HF_FIELD_U | HF_FIELD_V | HF_FIELD_W;
+  frame_copy c = {.rows = 1 + 9 * lat.n + 6};
+  c.y = calloc(c.rows, sizeof *c.y);
+  hf_fields g;
+  REQUIRE_OK(hf_fields_alloc(&c.x, &lat, mask, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&g, &lat, mask, &err), err);
+  long all, valid;
+  snprintf(path, sizeof path, "%s/wu/heldout.xyz", tmp);
+  REQUIRE_OK(fit_xyz_read(path, &ref, &lat, keep_frame, &c, &all, &valid, &err), err);
+  CHECK(c.n == 1, "one held-out frame (%ld)", c.n);
+  hf_engine *e;
+  REQUIRE_OK(hf_engine_create(&e, &fitted, &lat, NULL, &err), err);
+  double dEdeta[6];
+  hf_energy E;
+  hf_engine_eval(e, &c.x, &g, dEdeta, &E);
+  double uv = 0, w = 0;
+  size_t r = 1;
+  for (int comp = 0; comp < 9; comp++)
+    for (size_t i = 0; i < lat.n; i++, r++) {
+      const double d = fabs(-hf_fields_comp(&g, comp)[i] - c.y[r]);
+      if (comp < 6)
+        uv = fmax(uv, d);
+      else
+        w = fmax(w, d);
+    }
+  const double want = fmax(uv, w * 2.0 / ref.a0), unscaled = fmax(uv, w);
+  snprintf(path, sizeof path, "%s/wu/heldout.tsv", tmp);
+  const double got = last_column(path, 3);
+  printf(
+      "force units: held-out true force error %.6g eV/A; recomputed: u, v %.6g eV/A, omega "
+      "%.6g eV/rad x 2/a0 = %.6g eV/A (unscaled maximum %.6g)\n",
+      got, uv, w, w * 2.0 / ref.a0, unscaled);
+  CHECK(fabs(got - want) < 1e-6 * want, "held-out true force error %.9g, want %.9g", got, want);
+  CHECK(fabs(unscaled - want) > 0.05 * want,
+        "the omega forces do not decide the maximum (%.3g vs %.3g): the test shows nothing",
+        unscaled, want);
+  hf_engine_free(e);
+  hf_fields_free(&g);
+  hf_fields_free(&c.x);
+  free(c.y);
+  hf_model_free(&ref);
+  hf_model_free(&fitted);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
   if (!realpath(models, absm)) return 1;
   if (!mkdtemp(tmp)) return 1;
   if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm) ||
-      acoustic_sum_rule(absm) || initial_training(absm) || omega_gauge(absm))
+      acoustic_sum_rule(absm) || initial_training(absm) || omega_gauge(absm) || omega_force_units())
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
