@@ -66,31 +66,94 @@ static double *row_of(const hf_poly_input *in, const hf_var *v, double *a, int X
   return p + (size_t)hf_pbc(y, v->off[1], in->lat->L[1]) * (size_t)in->lat->L[2];
 }
 
-/* Bilinear monomial c a[i+oa] b[i+ob] of two lattice fields: the common case
- * (pair terms), with its own loop; returns the sum of a b over the anchor
- * cells. */
-static double bilinear(const hf_poly_input *in, const hf_mono *m, double *a, double *b, double *ga,
-                       double *gb, double c) {
-  const hf_lattice *lat = in->lat;
-  const int *L = lat->L;
-  const hf_var *fa = &m->f[0], *fb = &m->f[1];
-  const int nx = in->halo ? lat->nx : L[0], X0 = in->halo ? lat->x0 : 0;
-  const int da = hf_pbc(0, fa->off[2], L[2]), db = hf_pbc(0, fb->off[2], L[2]);
-  double sum = 0;
-  for (int x = 0; x < nx; x++)
-    for (int y = 0; y < L[1]; y++) {
-      const double *ra = row_of(in, fa, a, X0 + x, y, 0), *rb = row_of(in, fb, b, X0 + x, y, 0);
-      double *rga = ga ? row_of(in, fa, ga, X0 + x, y, 1) : NULL;
-      double *rgb = gb ? row_of(in, fb, gb, X0 + x, y, 1) : NULL;
-      for (int z = 0; z < L[2]; z++) {
-        const size_t ia = (size_t)wrap_small(z, da, L[2]);
-        const size_t ib = (size_t)wrap_small(z, db, L[2]);
-        const double va = ra[ia], vb = rb[ib];
-        sum += va * vb;
-        if (rga) rga[ia] += c * vb;
-        if (rgb) rgb[ib] += c * va;
+/* A monomial of 2-4 lattice-field factors (no strain factor) over one row:
+ * s[f] and d[f] point at factor f's value and gradient for the row's first
+ * cell of the span, n cells.  Values, partial products and the energy go
+ * through short buffers so that every loop is a plain vectorisable stream,
+ * and each factor's gradient is added in a loop of its own (two factors may
+ * share an array).  Returns the sum of the monomial's value over the span. */
+#define ROW_CHUNK 256
+static double field_span(int deg, const double *const *s, double *const *d, double c, int n) {
+  double t[4][ROW_CHUNK], e[ROW_CHUNK], sum = 0;
+  for (int k0 = 0; k0 < n; k0 += ROW_CHUNK) {
+    const int m = n - k0 < ROW_CHUNK ? n - k0 : ROW_CHUNK;
+    const double *restrict a = s[0] + k0, *restrict b = s[1] + k0;
+    if (deg == 2) {
+      for (int k = 0; k < m; k++) {
+        e[k] = a[k] * b[k];
+        t[0][k] = b[k];
+        t[1][k] = a[k];
+      }
+    } else if (deg == 3) {
+      const double *restrict q = s[2] + k0;
+      for (int k = 0; k < m; k++) {
+        const double ab = a[k] * b[k];
+        e[k] = ab * q[k];
+        t[0][k] = b[k] * q[k];
+        t[1][k] = a[k] * q[k];
+        t[2][k] = ab;
+      }
+    } else {
+      const double *restrict q = s[2] + k0, *restrict r = s[3] + k0;
+      for (int k = 0; k < m; k++) {
+        const double ab = a[k] * b[k], qr = q[k] * r[k];
+        e[k] = ab * qr;
+        t[0][k] = b[k] * qr;
+        t[1][k] = a[k] * qr;
+        t[2][k] = ab * r[k];
+        t[3][k] = ab * q[k];
       }
     }
+    for (int k = 0; k < m; k++) sum += e[k];
+    for (int f = 0; f < deg; f++) {
+      if (!d[f]) continue;
+      double *restrict g = d[f] + k0;
+      const double *restrict tf = t[f];
+      for (int k = 0; k < m; k++) g[k] += c * tf[k];
+    }
+  }
+  return sum;
+}
+
+/* One row of a field monomial (2-4 factors, z offsets dz[f] in (-L, L)):
+ * the cells where no factor wraps around z go through field_span, the few
+ * at the ends one at a time.  Returns the sum of the monomial's values. */
+static double field_row(int deg, const double *const *srow, double *const *drow, const int *dz,
+                        double c, int L) {
+  int zlo = 0, zhi = L;
+  for (int f = 0; f < deg; f++) {
+    if (-dz[f] > zlo) zlo = -dz[f];
+    if (L - dz[f] < zhi) zhi = L - dz[f];
+  }
+  double sum = 0;
+  if (zhi > zlo) {
+    const double *s[4];
+    double *d[4];
+    for (int f = 0; f < deg; f++) {
+      s[f] = srow[f] + zlo + dz[f];
+      d[f] = drow[f] ? drow[f] + zlo + dz[f] : NULL;
+    }
+    sum += field_span(deg, s, d, c, zhi - zlo);
+  } else {
+    zlo = zhi = L; /* every cell wraps: all at the ends */
+  }
+  for (int z = 0; z < L; z++) {
+    if (z == zlo) z = zhi;
+    if (z >= L) break;
+    double val[4], pre[5], suf[5];
+    int idx[4];
+    for (int f = 0; f < deg; f++) {
+      idx[f] = wrap_small(z, dz[f], L);
+      val[f] = srow[f][idx[f]];
+    }
+    pre[0] = 1.0;
+    for (int f = 0; f < deg; f++) pre[f + 1] = pre[f] * val[f];
+    sum += pre[deg];
+    suf[deg] = 1.0;
+    for (int f = deg - 1; f >= 0; f--) suf[f] = suf[f + 1] * val[f];
+    for (int f = 0; f < deg; f++)
+      if (drow[f]) drow[f][idx[f]] += c * pre[f] * suf[f + 1];
+  }
   return sum;
 }
 
@@ -134,8 +197,21 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
         }
       continue;
     }
-    if (deg == 2 && !is_hom[0] && !is_hom[1]) {
-      total += c * bilinear(in, m, src[0], src[1], dst[0], dst[1], c);
+    if (nhom == 0 && deg >= 2 && deg <= 4) { /* lattice fields only: vectorised rows */
+      int dz[4];
+      const double *srow4[4];
+      double *drow4[4];
+      for (int f = 0; f < deg; f++) dz[f] = m->f[f].off[2] % L[2];
+      double sum = 0.0;
+      for (int x = 0; x < nx; x++)
+        for (int y = 0; y < L[1]; y++) {
+          for (int f = 0; f < deg; f++) {
+            srow4[f] = row_of(in, &m->f[f], src[f], X0 + x, y, 0);
+            drow4[f] = dst[f] ? row_of(in, &m->f[f], dst[f], X0 + x, y, 1) : NULL;
+          }
+          sum += field_row(deg, srow4, drow4, dz, c, L[2]);
+        }
+      total += c * sum;
       continue;
     }
     double sum = 0.0;
