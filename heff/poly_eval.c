@@ -157,15 +157,69 @@ static double field_row(int deg, const double *const *srow, double *const *drow,
   return sum;
 }
 
+/* A monomial field_row handles: 2-4 factors, every one a lattice field. */
+static int is_field_mono(const hf_mono *m) {
+  if (m->deg < 2 || m->deg > 4) return 0;
+  for (int f = 0; f < m->deg; f++)
+    if (m->f[f].kind == HF_VAR_ETA || m->f[f].kind == HF_VAR_ETAL) return 0;
+  return 1;
+}
+
+/* The field monomials of p in batches of up to FIELD_BATCH, each batch row by
+ * row (all its monomials on one row before the next row), so that the rows
+ * the monomials share stay in the first-level cache.  No allocation: the
+ * batch's factor pointers live on the stack. */
+#define FIELD_BATCH 64
+static double field_monos(const hf_poly *p, double coef, const hf_poly_input *in,
+                          const hf_poly_output *out) {
+  const hf_lattice *lat = in->lat;
+  const int *L = lat->L;
+  const int nx = in->halo ? lat->nx : L[0], X0 = in->halo ? lat->x0 : 0;
+  double total = 0.0;
+  const hf_mono *batch[FIELD_BATCH];
+  double *src[FIELD_BATCH][4], *dst[FIELD_BATCH][4], sums[FIELD_BATCH];
+  int dz[FIELD_BATCH][4];
+  for (int mi = 0; mi < p->n;) {
+    int nb = 0;
+    for (; mi < p->n && nb < FIELD_BATCH; mi++) {
+      const hf_mono *m = &p->m[mi];
+      if (!is_field_mono(m)) continue;
+      for (int f = 0; f < m->deg; f++) {
+        const hf_var *v = &m->f[f];
+        src[nb][f] = var_array(in->x, NULL, v);
+        dst[nb][f] = out && v->kind != HF_VAR_SIGMA ? var_array(out->g, NULL, v) : NULL;
+        dz[nb][f] = v->off[2] % L[2];
+      }
+      sums[nb] = 0;
+      batch[nb++] = m;
+    }
+    for (int x = 0; x < nx; x++)
+      for (int y = 0; y < L[1]; y++)
+        for (int b = 0; b < nb; b++) {
+          const hf_mono *m = batch[b];
+          const double *srow[4];
+          double *drow[4];
+          for (int f = 0; f < m->deg; f++) {
+            srow[f] = row_of(in, &m->f[f], src[b][f], X0 + x, y, 0);
+            drow[f] = dst[b][f] ? row_of(in, &m->f[f], dst[b][f], X0 + x, y, 1) : NULL;
+          }
+          sums[b] += field_row(m->deg, srow, drow, dz[b], coef * m->c, L[2]);
+        }
+    for (int b = 0; b < nb; b++) total += coef * batch[b]->c * sums[b];
+  }
+  return total;
+}
+
 double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
                     const hf_poly_output *out) {
   const hf_lattice *lat = in->lat;
   const int *L = lat->L;
   const int nx = in->halo ? lat->nx : L[0], X0 = in->halo ? lat->x0 : 0;
-  double total = 0.0;
+  double total = field_monos(p, coef, in, out);
   for (int mi = 0; mi < p->n; mi++) {
     const hf_mono *m = &p->m[mi];
     const int deg = m->deg;
+    if (is_field_mono(m)) continue; /* (field_monos) */
     const double c = coef * m->c;
     double *src[HF_MAX_DEG];
     double *dst[HF_MAX_DEG];
@@ -195,23 +249,6 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
           for (int k = 0; k < deg; k++) q *= k == f ? 1.0 : hom[k];
           out->dEdeta[m->f[f].comp] += c * n * q;
         }
-      continue;
-    }
-    if (nhom == 0 && deg >= 2 && deg <= 4) { /* lattice fields only: vectorised rows */
-      int dz[4];
-      const double *srow4[4];
-      double *drow4[4];
-      for (int f = 0; f < deg; f++) dz[f] = m->f[f].off[2] % L[2];
-      double sum = 0.0;
-      for (int x = 0; x < nx; x++)
-        for (int y = 0; y < L[1]; y++) {
-          for (int f = 0; f < deg; f++) {
-            srow4[f] = row_of(in, &m->f[f], src[f], X0 + x, y, 0);
-            drow4[f] = dst[f] ? row_of(in, &m->f[f], dst[f], X0 + x, y, 1) : NULL;
-          }
-          sum += field_row(deg, srow4, drow4, dz, c, L[2]);
-        }
-      total += c * sum;
       continue;
     }
     double sum = 0.0;
