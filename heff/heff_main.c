@@ -3,6 +3,7 @@
  * run's checkpoint when asked.  Only this file prints and exits.  Under
  * mpirun (MPI builds) the ranks share the supercell and rank 0 prints
  * (docs/mpi.md). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "soft_modes.h"
 #include "sweep.h"
 #include "wall_clock.h"
 
@@ -21,11 +23,55 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: heff [--resume] [--quiet] RUN.yaml\n"
           "       mpirun -np N heff [--resume] [--quiet] RUN.yaml   (MPI builds)\n"
+          "       heff --soft-modes MODEL.yaml [L]\n"
           "  Runs the temperature sweep described by RUN.yaml (docs/run-format.md).\n"
           "  --resume  continue from the checkpoint in the output directory, if any\n"
           "  --quiet   no progress line\n"
           "Output: <dir>/<prefix>.tsv (table with units), <prefix>_terms.tsv, VTK fields,\n"
-          "<prefix>.ckpt (checkpoint).  Units: eV, Angstrom, fs, K, amu, GPa.\n");
+          "<prefix>.ckpt (checkpoint).  Units: eV, Angstrom, fs, K, amu, GPa.\n"
+          "--soft-modes: where the model's polar instability lies: the lowest eigenvalue of\n"
+          "  its harmonic u matrix D(q) (on-site u^2, u-u pairs, dipole; eV/A^2) at Gamma,\n"
+          "  X, M, R and its minimum over the q grid of an L^3 supercell (default 12).\n");
+}
+
+/* heff --soft-modes MODEL.yaml [L] (soft_modes.h). */
+static int soft_modes_main(int argc, char **argv) {
+  if (argc < 3 || argc > 4) {
+    usage(stderr);
+    return 2;
+  }
+  char *end = NULL;
+  const long L = argc == 4 ? strtol(argv[3], &end, 10) : 12;
+  if (argc == 4 && (*end || end == argv[3])) {
+    fprintf(stderr, "heff: --soft-modes: expected a grid size L, got '%s'\n", argv[3]);
+    return 2;
+  }
+  hf_err err = {{0}};
+  hf_model m;
+  hf_model_init(&m);
+  hf_soft_modes s;
+  if (hf_model_load(&m, argv[2], &err) || hf_soft_modes_find(&m, (int)L, &s, &err)) {
+    fprintf(stderr, "heff: %s\n", err.msg);
+    hf_model_free(&m);
+    return 1;
+  }
+  printf("# heff --soft-modes: model %s (%s), q grid %ld^3\n", m.name, argv[2], L);
+  printf(
+      "# lowest eigenvalue of the harmonic u matrix D(q), eV/A^2 (E = (1/2N) sum_q u(q)^+ D(q)\n"
+      "# u(q): on-site u^2, u-u pairs, dipole; strain couplings left out)\n");
+  printf("Gamma\t%.6f\nX\t%.6f\nM\t%.6f\nR\t%.6f\n", s.gamma, s.x, s.m, s.r);
+  printf("lowest\t%.6f\tat q = (%d,%d,%d)/%ld\n", s.lmin, s.qmin[0], s.qmin[1], s.qmin[2], L);
+  const int at_gamma = !s.qmin[0] && !s.qmin[1] && !s.qmin[2];
+  if (at_gamma)
+    printf("softest polar mode: at Gamma (a uniform polarization)\n");
+  else
+    printf(
+        "softest polar mode: away from Gamma, %.3g eV/A^2 (%.1f%% of |Gamma|) below it: a\n"
+        "modulated order competes with a uniform polarization; strain and anharmonic\n"
+        "terms decide if the difference is small\n",
+        s.gamma - s.lmin, 100 * (s.gamma - s.lmin) / fabs(s.gamma));
+  hf_model_free(&m);
+  return 0;
 }
 
 /* The ranks of the run: MPI_COMM_WORLD in MPI builds, else one. */
@@ -66,6 +112,7 @@ int main(int argc, char **argv) {
    * variable when it loads, hence the re-exec. */
   if (!getenv("OMP_WAIT_POLICY") && !setenv("OMP_WAIT_POLICY", "passive", 1))
     execv("/proc/self/exe", argv); /* on failure: go on as we are */
+  if (argc > 1 && !strcmp(argv[1], "--soft-modes")) return soft_modes_main(argc, argv);
   int resume, quiet;
   const char *path;
   int status0 = hf_cli_parse(argc, argv, "heff", usage, &resume, &quiet, &path);

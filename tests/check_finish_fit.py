@@ -2,7 +2,8 @@
 "DFT" is the ZVR model itself (in-process engine, noise-free, ZVR's terms in the basis):
 the refit model it hands to heff must carry ZVR's coefficients (the independent
 reference: the hidden model's file), the heating sweep must run on it with one row per
-temperature, and the report must give calls, run time and the transitions; for a second
+temperature, and the report must give calls, run time, the transitions and the softest
+polar mode (ZVR's is at Gamma); for a second
 fit started on the first one's frames (initial_training) the report names the earlier run
 and the refit counts its frames.
 usage: check_finish_fit.py BUILD_DIR MODELS_DIR FINISH_FIT_PY"""
@@ -80,6 +81,9 @@ output: {dir: heat, prefix: sweep}
     rep = open(os.path.join(out, "report.txt")).read()
     for key in ("MD steps 200", "run time", "engine", "final fit", "transitions on heating"):
         check(key in rep, f"report names '{key}'")
+    # the refit model is ZVR's, whose polar instability is at the zone centre
+    check("softest polar mode: at Gamma" in rep,
+          "report: the refit ZVR model's softest polar mode at Gamma (heff --soft-modes)")
     # a second fit on the first one's frames
     fit2 = os.path.join(d, "fit2.yaml")
     with open(fit2, "w") as f:

@@ -15,7 +15,11 @@ to OUT (nothing in the run directory changes):
              output directory by OUT/heat (supercell, sweep and pressure as in HEAT.yaml,
              or --supercell L), then the phase transitions of the sweep table and a
              picture of P and the phases against T (OUT/heat/sweep_P_T.png)
-  4. report  OUT/report.txt: engine calls, run time and the engine's share (from the
+             (before it, heff --soft-modes OUT/model.yaml: the lowest eigenvalue of the
+             harmonic u matrix D(q) at Gamma, X, M, R and over a 12^3 q grid, in
+             OUT/soft_modes.txt: a minimum well away from Gamma means a modulated order)
+  4. report  OUT/report.txt (also when the sweep fails, which then ends the script with an
+             error): engine calls, run time and the engine's share (from the
              run's summary.txt when the fit has finished, else from calls/calls.tsv),
              the refit's residuals and the transition temperatures
 
@@ -63,12 +67,18 @@ def rewrite(src, dst, edit):
         yaml.safe_dump(d, fh, sort_keys=False, width=100)
 
 
-def run(cmd, log):
+def run(cmd, log, must=True):
+    """Runs cmd with its output in log; a failure ends the script (must) or
+    returns the last line of the log (else None on success)."""
     print("+", " ".join(cmd), flush=True)
     with open(log, "w") as fh:
         p = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
     if p.returncode:
-        raise SystemExit(f"{cmd[0]} failed (exit {p.returncode}); see {log}")
+        if must:
+            raise SystemExit(f"{cmd[0]} failed (exit {p.returncode}); see {log}")
+        tail = open(log).read().strip().splitlines()
+        return tail[-1] if tail else f"exit {p.returncode}"
+    return None
 
 
 def engine_time(run_dir):
@@ -127,6 +137,12 @@ def main():
         with open(os.path.join(refit_dir, "model.yaml")) as fi, open(model, "w") as fo:
             fo.write(fi.read())
 
+    # where the model's harmonic polar instability lies (heff --soft-modes): a
+    # minimum of D(q) well away from Gamma means a modulated order, not a uniform P
+    soft_log = os.path.join(out, "soft_modes.txt")
+    run([heff_exe, "--soft-modes", model, "12"], soft_log)
+    soft = [ln for ln in open(soft_log).read().splitlines() if not ln.startswith("#")]
+
     # 3. heating sweep
     heat_dir = os.path.join(out, "heat")
 
@@ -138,14 +154,15 @@ def main():
 
     heat_copy = os.path.join(out, "heat.yaml")
     rewrite(heat_yaml, heat_copy, heat_edit)
-    run([heff_exe, "--quiet", heat_copy], os.path.join(out, "heat.log"))
+    heat_failed = run([heff_exe, "--quiet", heat_copy], os.path.join(out, "heat.log"), must=False)
     with open(heat_copy) as fh:
         prefix = (yaml.safe_load(fh).get("output") or {}).get("prefix", "sweep")
     table = os.path.join(heat_dir, prefix + ".tsv")
-    tr = transitions(table)
+    tr = transitions(table) if os.path.exists(table) else {}
     picture = os.path.join(heat_dir, prefix + "_P_T.png")
-    run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "plot_sweep.py"), picture, table],
-        os.path.join(out, "plot.log"))
+    if not heat_failed:
+        run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "plot_sweep.py"), picture, table],
+            os.path.join(out, "plot.log"))
 
     # 4. report
     lines = [f"fit file: {fit_yaml}; run: {run_dir}; heating run: {heat_yaml}"]
@@ -177,13 +194,20 @@ def main():
                                 "held-out", "coefficients vs"))]
     lines.append("model: " + model + (" (with the k-point correction of " + opt["kcorr"] + ")"
                                       if opt["kcorr"] else ""))
-    lines.append("polarization and phases against T: " + picture)
+    lines += ["harmonic u matrix D(q), lowest eigenvalue (eV/A^2; heff --soft-modes, " +
+              soft_log + "):"] + ["  " + ln for ln in soft]
+    if heat_failed:
+        lines.append("heating sweep FAILED (" + os.path.join(out, "heat.log") + "): " + heat_failed)
+    else:
+        lines.append("polarization and phases against T: " + picture)
     lines.append("transitions on heating (K): " +
                  (", ".join(f"{k} {v:.1f}" for k, v in tr.items()) or "none"))
     text = "\n".join(lines) + "\n"
     with open(os.path.join(out, "report.txt"), "w") as fh:
         fh.write(text)
     print(text, end="")
+    if heat_failed:
+        raise SystemExit(f"{heff_exe} failed on the heating sweep; see {os.path.join(out, 'heat.log')}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+/* test_soft_modes.c - hf_soft_modes_find against exact cases:
+ *  1. one longitudinal nearest-neighbour pair c u_a(i) u_a(i + e_a) (no dipole):
+ *     D_aa(q) = 2c cos(2 pi q_a) exactly, so Gamma = +2c and X, M, R and the
+ *     minimum = -2c; with c < 0 the minimum is at Gamma (2c);
+ *  2. ZVR 1995 BaTiO3: its polar instability is at the zone centre (the
+ *     published model is ferroelectric, soft mode at Gamma);
+ *  3. on-site u^2 (kappa) shifts every q by 2 kappa;
+ *  4. a model without quadratic u terms and dipole is refused with a message. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "soft_modes.h"
+#include "testmodels.h"
+
+static int pair_model(hf_model *m, double c, hf_err *err) {
+  hf_model_init(m);
+  snprintf(m->name, sizeof m->name, "pair");
+  m->a0 = 4.0;
+  m->mass[0] = 40.0;
+  m->dof = HF_DOF_U;
+  return hf_model_add_term(m, "jl", c, "ux*ux[1,0,0]", HF_SYM_ORBIT, err);
+}
+
+int main(int argc, char **argv) {
+  hf_err err;
+  hf_model m;
+  hf_soft_modes s;
+  for (int sign = -1; sign <= 1; sign += 2) {
+    const double c = 0.7 * sign;
+    REQUIRE_OK(pair_model(&m, c, &err), err);
+    REQUIRE_OK(hf_soft_modes_find(&m, 8, &s, &err), err);
+    printf("pair c = %+.1f: Gamma %.12f X %.12f M %.12f R %.12f lowest %.12f at (%d,%d,%d)/8\n", c,
+           s.gamma, s.x, s.m, s.r, s.lmin, s.qmin[0], s.qmin[1], s.qmin[2]);
+    CHECK(fabs(s.gamma - 2 * c) < 1e-12, "Gamma %.15g, want 2c = %.15g", s.gamma, 2 * c);
+    /* X and M have components with q_a = 1/2 (-2c) and with q_a = 0 (2c); at R all are at 1/2 */
+    CHECK(fabs(s.x + 2 * fabs(c)) < 1e-12 && fabs(s.m + 2 * fabs(c)) < 1e-12 &&
+              fabs(s.r + 2 * c) < 1e-12,
+          "X %.15g M %.15g R %.15g, want %.15g, %.15g, %.15g", s.x, s.m, s.r, -2 * fabs(c),
+          -2 * fabs(c), -2 * c);
+    CHECK(fabs(s.lmin + 2 * fabs(c)) < 1e-12, "lowest %.15g, want -2|c| = %.15g", s.lmin,
+          -2 * fabs(c));
+    const int at_gamma = !s.qmin[0] && !s.qmin[1] && !s.qmin[2];
+    CHECK(at_gamma == (c < 0), "c = %g: the minimum %s at Gamma", c, at_gamma ? "is" : "is not");
+    hf_model_free(&m);
+  }
+  REQUIRE_OK(testmodel_harmonic(&m, 1.3, 40.0, &err), err);
+  m.dipole = 0;
+  REQUIRE_OK(hf_soft_modes_find(&m, 4, &s, &err), err);
+  CHECK(fabs(s.gamma - 2.6) < 1e-12 && fabs(s.r - 2.6) < 1e-12 && fabs(s.lmin - 2.6) < 1e-12,
+        "on-site kappa 1.3: Gamma %.15g R %.15g lowest %.15g, want 2.6", s.gamma, s.r, s.lmin);
+  hf_model_free(&m);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argc > 1 ? argv[1] : "models");
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  REQUIRE_OK(hf_soft_modes_find(&m, 12, &s, &err), err);
+  printf("ZVR: Gamma %.4f X %.4f M %.4f R %.4f lowest %.4f at (%d,%d,%d)/12\n", s.gamma, s.x, s.m,
+         s.r, s.lmin, s.qmin[0], s.qmin[1], s.qmin[2]);
+  CHECK(!s.qmin[0] && !s.qmin[1] && !s.qmin[2] && s.lmin < 0,
+        "ZVR's softest polar mode at Gamma and unstable (%.4f at (%d,%d,%d))", s.lmin, s.qmin[0],
+        s.qmin[1], s.qmin[2]);
+  hf_model_free(&m);
+  hf_model_init(&m); /* u, no term, no dipole */
+  m.a0 = 4.0;
+  m.mass[0] = 40.0;
+  m.dof = HF_DOF_U;
+  m.dipole = 0;
+  CHECK(hf_soft_modes_find(&m, 4, &s, &err) != HF_OK && strstr(err.msg, "no dipole"),
+        "a model without u-u terms is refused (%s)", err.msg);
+  hf_model_free(&m);
+  return check_done("test_soft_modes");
+}
