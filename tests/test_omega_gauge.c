@@ -21,6 +21,7 @@
 #include "hmc.h"
 #include "metropolis.h"
 #include "omega_gauge.h"
+#include "testmodels.h"
 
 static const double KAPPA = 1.0; /* eV/rad^2 */
 
@@ -94,12 +95,8 @@ static int projection(const int L[3]) {
 }
 
 static int harmonic(hf_model *m, hf_err *err) {
-  hf_model_init(m);
-  snprintf(m->name, sizeof m->name, "omega-harmonic");
-  m->a0 = 4.0;
-  m->mass[2] = 64.0;
-  m->dof = HF_DOF_W;
-  return hf_model_add_term(m, "kappa_w", KAPPA, "wx^2+wy^2+wz^2", HF_SYM_NONE, err);
+  return testmodel_one_term(m, "omega-harmonic", 2, 64.0, "kappa_w", KAPPA, "wx^2+wy^2+wz^2",
+                            HF_SYM_NONE, err);
 }
 
 /* Mean of omega_a^2 per cell and component, and the layer means. */

@@ -13,22 +13,14 @@
 #include "soft_modes.h"
 #include "testmodels.h"
 
-static int pair_model(hf_model *m, double c, hf_err *err) {
-  hf_model_init(m);
-  snprintf(m->name, sizeof m->name, "pair");
-  m->a0 = 4.0;
-  m->mass[0] = 40.0;
-  m->dof = HF_DOF_U;
-  return hf_model_add_term(m, "jl", c, "ux*ux[1,0,0]", HF_SYM_ORBIT, err);
-}
-
 int main(int argc, char **argv) {
   hf_err err;
   hf_model m;
   hf_soft_modes s;
   for (int sign = -1; sign <= 1; sign += 2) {
     const double c = 0.7 * sign;
-    REQUIRE_OK(pair_model(&m, c, &err), err);
+    REQUIRE_OK(testmodel_one_term(&m, "pair", 0, 40.0, "jl", c, "ux*ux[1,0,0]", HF_SYM_ORBIT, &err),
+               err);
     REQUIRE_OK(hf_soft_modes_find(&m, 8, &s, &err), err);
     printf("pair c = %+.1f: Gamma %.12f X %.12f M %.12f R %.12f lowest %.12f at (%d,%d,%d)/8\n", c,
            s.gamma, s.x, s.m, s.r, s.lmin, s.qmin[0], s.qmin[1], s.qmin[2]);

@@ -76,11 +76,18 @@ int testmodel_kitchen_sink(hf_model *m, int with_dipole, hf_err *err) {
   return add_all(m, s, (int)(sizeof s / sizeof s[0]), err);
 }
 
-int testmodel_harmonic(hf_model *m, double kappa, double mass, hf_err *err) {
+int testmodel_one_term(hf_model *m, const char *name, int field, double mass, const char *term,
+                       double coef, const char *expr, int symmetrize, hf_err *err) {
+  static const int dof[3] = {HF_DOF_U, HF_DOF_V, HF_DOF_W};
   hf_model_init(m);
-  snprintf(m->name, sizeof m->name, "harmonic");
+  snprintf(m->name, sizeof m->name, "%s", name);
   m->a0 = 4.0;
-  m->mass[0] = mass;
-  m->dof = HF_DOF_U;
-  return hf_model_add_term(m, "kappa", kappa, "ux^2+uy^2+uz^2", 0, err);
+  m->mass[field] = mass;
+  m->dof = dof[field];
+  return hf_model_add_term(m, term, coef, expr, symmetrize, err);
+}
+
+int testmodel_harmonic(hf_model *m, double kappa, double mass, hf_err *err) {
+  return testmodel_one_term(m, "harmonic", 0, mass, "kappa", kappa, "ux^2+uy^2+uz^2", HF_SYM_NONE,
+                            err);
 }

@@ -10,5 +10,9 @@
 int testmodel_kitchen_sink(hf_model *m, int with_dipole, hf_err *err);
 /* E = kappa sum_i |u_i|^2 only (mass mu). */
 int testmodel_harmonic(hf_model *m, double kappa, double mass, hf_err *err);
+/* A model (a0 = 4 A, no dipole unless set after) of one field, u, v or omega (field
+ * 0, 1, 2) with mass `mass`, and one term coef * expr (symmetrize: enum hf_symmetrize). */
+int testmodel_one_term(hf_model *m, const char *name, int field, double mass, const char *term,
+                       double coef, const char *expr, int symmetrize, hf_err *err);
 
 #endif
