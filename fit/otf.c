@@ -143,6 +143,7 @@ static void track_correlation(fit_run *r, double bayes, double truth) {
 /* Engine result for the current configuration into r->y: replayed from the
  * file or computed and appended.  *ok = 0 on an engine failure. */
 static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
+  if (fit_guard_outputs(r, err)) return HF_FAIL;
   fit_pending *p = heldout ? &r->pend_held : &r->pend_train;
   int rep = fit_replay(r, p, r->y, err);
   *ok = 1;

@@ -67,7 +67,12 @@ struct fit_run {
       ckpt_path[1100];
   char summary[4096];
   char refit_from[1024]; /* fit_refit_create: the run directory the data came from */
+  int st_restored;       /* output files put back after being deleted under the fit */
 };
+
+/* otf_state.c: puts back any output file deleted or replaced under the
+ * running fit (see guard_file); called before each engine call and checkpoint. */
+int fit_guard_outputs(fit_run *r, hf_err *err);
 
 /* otf.c */
 /* Regression rows of the current configuration; Bayesian errors if fitted. */

@@ -182,6 +182,11 @@ int fit_run_finish(fit_run *r, hf_err *err) {
     say(r,
         "training set: %ld frames of an earlier fit (initial_training%s%s) and %ld of this one\n",
         s->imported, r->c.initial_training[0] ? " " : "", r->c.initial_training, s->calls);
+  if (r->st_restored > 0)
+    say(r,
+        "output files deleted or replaced under the running fit and put back: %d (this "
+        "session)\n",
+        r->st_restored);
   if (r->refit_from[0]) {
     /* no threshold history: the data set is another run's */
   } else if (s->settled_step >= 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -70,7 +71,56 @@ static uint64_t config_hash(const fit_config *c) {
   return h;
 }
 
+/* An output file the running fit holds open was deleted or replaced (a `git
+ * stash` or checkout of a committed run directory does that: git writes new
+ * files): the fit would go on appending to the unlinked one and its results
+ * would vanish with the process.  The open file's whole content (read back
+ * through /proc/self/fd) goes back to its path, atomically, and the fit
+ * appends there from now on.  *healed counts the files put back. */
+static int guard_file(FILE **f, const char *path, const char *mode, int *healed, hf_err *err) {
+  struct stat st;
+  if (!*f || fstat(fileno(*f), &st) || st.st_nlink > 0) return HF_OK;
+  if (fflush(*f)) return hf_fail(err, "%s: cannot flush", path);
+  char fd_path[64], tmp[1200];
+  snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%d", fileno(*f));
+  snprintf(tmp, sizeof tmp, "%s.restore", path);
+  FILE *in = fopen(fd_path, "r"), *out = in ? fopen(tmp, "w") : NULL;
+  int rc = in && out ? HF_OK
+                     : hf_fail(err,
+                               "%s was deleted under the fit and cannot be restored "
+                               "from %s: %s",
+                               path, fd_path, strerror(errno));
+  char buf[65536];
+  size_t n;
+  while (!rc && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, n, out) != n) rc = hf_fail(err, "%s: cannot write", tmp);
+  if (in) fclose(in);
+  if (out && (fflush(out) || fsync(fileno(out)) || fclose(out)) && !rc)
+    rc = hf_fail(err, "%s: cannot write", tmp);
+  if (!rc && rename(tmp, path)) rc = hf_fail(err, "cannot rename %s to %s", tmp, path);
+  if (rc) return rc;
+  FILE *nf = fopen(path, mode);
+  if (!nf || fseek(nf, 0, SEEK_END)) return hf_fail(err, "%s: cannot reopen", path);
+  fclose(*f);
+  *f = nf;
+  (*healed)++;
+  return HF_OK;
+}
+
+int fit_guard_outputs(fit_run *r, hf_err *err) {
+  int healed = 0;
+  if (guard_file(&r->train, r->train_path, "a", &healed, err) ||
+      guard_file(&r->held, r->held_path, "a", &healed, err) ||
+      guard_file(&r->log, r->log_path, "r+", &healed, err) ||
+      guard_file(&r->calls, r->calls_path, "r+", &healed, err) ||
+      guard_file(&r->heldlog, r->heldlog_path, "r+", &healed, err))
+    return HF_FAIL;
+  r->st_restored += healed;
+  return HF_OK;
+}
+
 int fit_write_checkpoint(fit_run *r, hf_err *err) {
+  if (fit_guard_outputs(r, err)) return HF_FAIL;
   if (fflush(r->log) || fflush(r->calls) || fflush(r->heldlog))
     return hf_fail(err, "cannot write the tables in %s", r->c.out_dir);
   r->st.log_bytes = ftell(r->log);
