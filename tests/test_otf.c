@@ -62,6 +62,20 @@ static void write_fit(const char *name, const char *models, const char *extra) {
   fclose(f);
 }
 
+/* Two fit files a and b with the same settings: write_fit's plus the lines
+ * of more (two runs to compare). */
+static void write_fit_pair(const char *a, const char *b, const char *models, const char *extra,
+                           const char *more) {
+  char path[1200];
+  for (int k = 0; k < 2; k++) {
+    write_fit(k ? b : a, models, extra);
+    snprintf(path, sizeof path, "%s/%s.yaml", tmp, k ? b : a);
+    FILE *f = fopen(path, "a");
+    fputs(more, f);
+    fclose(f);
+  }
+}
+
 static int run(const char *name, long first, long *done, int finish, int resume, hf_err *err) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
@@ -253,14 +267,7 @@ static int resume_after_kill(const char *models) {
   const char *noisy = ", noise: {energy: 0.0002, force: 0.005, stress: 0.001}";
   const char *more = "supercell: [2, 2, 2]\nsteps: 700\nseed: 5\nheldout_every: 60\n";
   char path[1200];
-  write_fit("A", models, noisy);
-  write_fit("B", models, noisy);
-  for (int k = 0; k < 2; k++) {
-    snprintf(path, sizeof path, "%s/%s.yaml", tmp, k ? "B" : "A");
-    FILE *f = fopen(path, "a");
-    fputs(more, f);
-    fclose(f);
-  }
+  write_fit_pair("A", "B", models, noisy, more);
   hf_err err;
   long done;
   REQUIRE_OK(run("A", 700, &done, 1, 0, &err), err);
@@ -747,14 +754,7 @@ static void replace_with(const char *dir, const char *name, const char *old) {
 static int replaced_outputs(const char *models) {
   const char *more = "supercell: [2, 2, 2]\nsteps: 120\nseed: 6\n";
   char path[1200];
-  write_fit("G", models, "");
-  write_fit("H", models, "");
-  for (int k = 0; k < 2; k++) {
-    snprintf(path, sizeof path, "%s/%s.yaml", tmp, k ? "H" : "G");
-    FILE *f = fopen(path, "a");
-    fputs(more, f);
-    fclose(f);
-  }
+  write_fit_pair("G", "H", models, "", more);
   hf_err err;
   REQUIRE_OK(run("G", 120, NULL, 1, 0, &err), err);
   fit_config c;
