@@ -532,7 +532,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     return HF_FAIL;
   if (k[INITTRAIN].val &&
       hf_yaml_path(r, k[INITTRAIN].val, "", "initial_training",
-                   "the train.xyz of an earlier fit (same reference, engine and supercell)",
+                   "the train.xyz of an earlier fit (same reference and engine, any supercell)",
                    c->initial_training, sizeof c->initial_training))
     return HF_FAIL;
   if (k[OUT].val) {

@@ -402,6 +402,16 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
       !r->type || !r->yclean)
     rc = hf_fail(err, "out of memory");
   if (!rc) rc = hf_fields_alloc(&r->x, &r->lat, mask, err);
+  r->cells.own = (fit_cell){.lat = r->lat,
+                            .feat = r->feat,
+                            .rows = r->rows,
+                            .phi = r->phi,
+                            .ylong = r->ylong,
+                            .target = r->target,
+                            .mean = r->mean,
+                            .berr = r->berr,
+                            .type = r->type,
+                            .x = &r->x};
   if (!rc) rc = hf_blr_data_init(&r->data, r->M, err);
   if (!rc && hf_thr_init(&r->thr, &c->thr))
     rc = hf_fail(err, "%s: threshold settings out of range", c->path);
@@ -535,6 +545,7 @@ void fit_run_free(fit_run *r) {
   free(r->asr);
   hf_blr_data_free(&r->data);
   hf_features_free(r->feat);
+  fit_cells_free(&r->cells);
   hf_sat_set_free(&r->sats);
   hf_model_free(&r->model);
   fit_pending_free(&r->pend_train);

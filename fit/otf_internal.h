@@ -14,6 +14,7 @@
 #include "otf.h"
 #include "regression_rows.h"
 #include "sat.h"
+#include "supercell_rows.h"
 #include "threshold.h"
 #include "training_set.h"
 
@@ -41,6 +42,7 @@ struct fit_run {
   int M;
   double *phi, *ylong, *y, *target, *mean, *berr, *xpack;
   int *type;
+  fit_cells cells; /* the rows of frames on other supercells; cells.own aliases the above */
   hf_blr_data data;
   hf_blr_opts blr;
   hf_blr_fit fit;

@@ -18,19 +18,22 @@ typedef struct {
   long n[HF_BLR_NTYPES];
 } parity_ctx;
 
-static int parity_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
-                        hf_err *err) {
+static int parity_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                        const fit_frame_meta *meta, hf_err *err) {
   parity_ctx *c = p;
   fit_run *r = c->r;
-  hf_features_eval(r->feat, x, r->phi, r->ylong, r->type);
-  if (hf_blr_predict(&r->fit, (int)r->rows, r->phi, r->mean, r->berr, err)) return HF_FAIL;
-  for (size_t i = 0; i < r->rows; i++) {
-    double pred = r->mean[i] + r->ylong[i], d = pred - y[i];
-    int t = r->type[i];
+  fit_cell *cell;
+  if (fit_cells_get(&r->cells, &r->model, r->M, lat, &cell, err)) return HF_FAIL;
+  hf_features_eval(cell->feat, x, cell->phi, cell->ylong, cell->type);
+  if (hf_blr_predict(&r->fit, (int)cell->rows, cell->phi, cell->mean, cell->berr, err))
+    return HF_FAIL;
+  for (size_t i = 0; i < cell->rows; i++) {
+    double pred = cell->mean[i] + cell->ylong[i], d = pred - y[i];
+    int t = cell->type[i];
     c->se[t] += d * d;
     c->n[t]++;
-    fprintf(c->f, "%ld\t%ld\t%s\t%zu\t%.10e\t%.10e\t%.4e\n", c->frame, meta->step,
-            hf_blr_type_name(t), i, y[i], pred, r->berr[i]);
+    fprintf(c->f, "%ld\t%ld\t%dx%dx%d\t%s\t%zu\t%.10e\t%.10e\t%.4e\n", c->frame, meta->step,
+            lat->L[0], lat->L[1], lat->L[2], hf_blr_type_name(t), i, y[i], pred, cell->berr[i]);
   }
   c->frame++;
   return HF_OK;
@@ -53,10 +56,10 @@ static int parity(fit_run *r, const char *src, const char *name, const char *lab
   fprintf(c.f,
           "# parity of the final model on the %s set: engine value vs prediction (E_long "
           "included)\n# units: energy eV/cell, force_* eV/Angstrom, stress eV/cell (-dE/deta "
-          "per cell)\n# frame\tstep\ttype\trow\tengine\tpredicted\tbayes_err\n",
+          "per cell)\n# frame\tstep\tsupercell\ttype\trow\tengine\tpredicted\tbayes_err\n",
           label);
   long nf, valid;
-  int rc = fit_xyz_read(src, &r->model, &r->lat, parity_frame, &c, &nf, &valid, err);
+  int rc = fit_xyz_read(src, &r->model, parity_frame, &c, &nf, &valid, err);
   fclose(c.f);
   if (rc) return HF_FAIL;
   say(r, "%-8s set: %ld frames; RMSE", label, nf);

@@ -188,39 +188,52 @@ typedef struct {
   int learn;  /* 1: training frames (appended to the data), 0: held-out */
   FILE *copy; /* initial_training: each frame is also appended here, as imported */
   const char *copy_path;
+  const char *path; /* the file read */
 } load_ctx;
 
-static int load_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
-                      hf_err *err) {
+static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                      const fit_frame_meta *meta, hf_err *err) {
   load_ctx *c = p;
   fit_run *r = c->r;
+  for (int a = 0; a < 3; a++)
+    if (lat->L[a] > FIT_MAX_L)
+      return hf_fail(err, "%s: a frame on a %dx%dx%d supercell (at most %d cells along an axis)",
+                     c->path, lat->L[0], lat->L[1], lat->L[2], FIT_MAX_L);
+  fit_cell *cell;
+  if (fit_cells_get(&r->cells, &r->model, r->M, lat, &cell, err)) return HF_FAIL;
   /* an earlier fit's frames precede this run's; they are data, never replayed */
-  long k = meta->imported || c->copy ? (c->imported++, -1) : c->seen++;
-  hf_fields_copy(&r->x, x, &r->lat);
-  memcpy(r->x.eta, x->eta, sizeof x->eta);
+  const int earlier = meta->imported || c->copy;
+  if (!earlier && cell != &r->cells.own && c->pend) /* would be replayed */
+    return hf_fail(err,
+                   "%s: frame %ld of this fit is on a %dx%dx%d supercell, the fit runs on "
+                   "%dx%dx%d (only frames of an earlier fit, initial_training, may differ)",
+                   c->path, c->seen + 1, lat->L[0], lat->L[1], lat->L[2], r->lat.L[0], r->lat.L[1],
+                   r->lat.L[2]);
+  long k = earlier ? (c->imported++, -1) : c->seen++;
+  hf_fields_copy(cell->x, x, lat);
+  memcpy(cell->x->eta, x->eta, sizeof x->eta);
   if (c->copy) {
     /* an earlier fit's MD may have left the omega gauge; the projection is
      * the same structure (the same engine result) in the gauge this fit's
      * MD keeps (omega_gauge.h) */
-    if (r->x.w[0]) {
-      double work[3 * FIT_MAX_L], *w[3] = {r->x.w[0], r->x.w[1], r->x.w[2]};
+    if (cell->x->w[0]) {
+      double work[3 * FIT_MAX_L], *w[3] = {cell->x->w[0], cell->x->w[1], cell->x->w[2]};
       hf_comm self;
       hf_comm_init_serial(&self);
-      hf_omega_gauge_project(&r->lat, &self, w, work);
+      hf_omega_gauge_project(lat, &self, w, work);
     }
     fit_frame_meta m = *meta;
     m.imported = 1;
-    if (fit_xyz_append(c->copy, c->copy_path, &r->model, &r->lat, &r->x, y, &m, err))
-      return HF_FAIL;
+    if (fit_xyz_append(c->copy, c->copy_path, &r->model, lat, cell->x, y, &m, err)) return HF_FAIL;
   }
   if (k >= c->keep) {
     if (pending_push(r, c->pend, meta->step, y)) return hf_fail(err, "out of memory");
     return HF_OK;
   }
   if (!c->learn) return HF_OK;
-  hf_features_eval(r->feat, &r->x, r->phi, r->ylong, r->type);
-  for (size_t i = 0; i < r->rows; i++) r->target[i] = y[i] - r->ylong[i];
-  return hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err);
+  hf_features_eval(cell->feat, cell->x, cell->phi, cell->ylong, cell->type);
+  for (size_t i = 0; i < cell->rows; i++) cell->target[i] = y[i] - cell->ylong[i];
+  return hf_blr_data_append(&r->data, (int)cell->rows, cell->phi, cell->target, cell->type, err);
 }
 
 /* keep < 0: every frame into the data set, and the file is someone else's
@@ -228,9 +241,10 @@ static int load_frame(void *p, const hf_fields *x, const double *y, const fit_fr
  * earlier one (NULL: not counted). */
 static int load_frames(fit_run *r, const char *path, long keep, fit_pending *pend, int learn,
                        long *n, long *imported, hf_err *err) {
-  load_ctx c = {.r = r, .keep = keep < 0 ? LONG_MAX : keep, .pend = pend, .learn = learn};
+  load_ctx c = {
+      .r = r, .keep = keep < 0 ? LONG_MAX : keep, .pend = pend, .learn = learn, .path = path};
   long valid, all;
-  if (fit_xyz_read(path, &r->model, &r->lat, load_frame, &c, &all, &valid, err)) return HF_FAIL;
+  if (fit_xyz_read(path, &r->model, load_frame, &c, &all, &valid, err)) return HF_FAIL;
   *n = c.seen;
   if (imported) *imported = c.imported;
   if (keep < 0) return HF_OK;
@@ -272,9 +286,9 @@ static int import_training(fit_run *r, long this_run, hf_err *err) {
   snprintf(tmp, sizeof tmp, "%s.import", r->train_path);
   FILE *f = fopen(tmp, "w");
   if (!f) return hf_fail(err, "%s: cannot create: %s", tmp, strerror(errno));
-  load_ctx c = {.r = r, .keep = LONG_MAX, .learn = 1, .copy = f, .copy_path = tmp};
+  load_ctx c = {.r = r, .keep = LONG_MAX, .learn = 1, .copy = f, .copy_path = tmp, .path = src};
   long all, valid;
-  int rc = fit_xyz_read(src, &r->model, &r->lat, load_frame, &c, &all, &valid, err);
+  int rc = fit_xyz_read(src, &r->model, load_frame, &c, &all, &valid, err);
   if (fclose(f) && !rc) rc = hf_fail(err, "%s: cannot write: %s", tmp, strerror(errno));
   if (!rc && all == 0)
     rc = hf_fail(err, "initial_training %s holds no complete frame (or does not exist)", src);

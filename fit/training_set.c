@@ -32,13 +32,18 @@ static double det3(double a[3][3]) {
          a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
 }
 
-/* Cell vectors (rows: a, b, c) of the strained supercell. */
-static void supercell_vectors(const hf_model *m, const hf_lattice *lat, const double eta[6],
-                              double F[3][3], double lv[3][3]) {
+/* Deformation gradient F = 1 + eta (symmetric strain tensor). */
+static void deformation(const double eta[6], double F[3][3]) {
   double e[3][3];
   strain_tensor(eta, e);
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++) F[a][b] = (a == b) + e[a][b];
+}
+
+/* Cell vectors (rows: a, b, c) of the strained supercell. */
+static void supercell_vectors(const hf_model *m, const hf_lattice *lat, const double eta[6],
+                              double F[3][3], double lv[3][3]) {
+  deformation(eta, F);
   for (int a = 0; a < 3; a++) /* lattice vector a = F (L_a a0 e_a): column a of F */
     for (int c = 0; c < 3; c++) lv[a][c] = F[c][a] * lat->L[a] * m->a0;
 }
@@ -141,17 +146,71 @@ static int next_line(reader *r) {
   return 1;
 }
 
-static int read_frame(reader *r, const char *path, const hf_model *m, const hf_lattice *lat,
-                      hf_fields *x, double *y, fit_frame_meta *meta, int *complete, hf_err *err) {
+/* Supercell of a frame from its Lattice key: lattice vector a is
+ * F (L_a a0 e_a) under the strain eta (fit_xyz_append), so F^-1 applied to it
+ * must give an integer multiple of a0 along axis a. 0 if it does not. */
+static int frame_supercell(const hf_model *m, const double eta[6], const double got[9], int L[3]) {
+  double F[3][3], inv[3][3];
+  deformation(eta, F);
+  const double d = det3(F);
+  if (!(fabs(d) > 1e-6)) return 0;
+  for (int a = 0; a < 3; a++) /* inverse by cofactors */
+    for (int b = 0; b < 3; b++) {
+      int a1 = (b + 1) % 3, a2 = (b + 2) % 3, b1 = (a + 1) % 3, b2 = (a + 2) % 3;
+      inv[a][b] = (F[a1][b1] * F[a2][b2] - F[a1][b2] * F[a2][b1]) / d;
+    }
+  for (int a = 0; a < 3; a++) {
+    double c[3];
+    for (int k = 0; k < 3; k++)
+      c[k] = (inv[k][0] * got[3 * a] + inv[k][1] * got[3 * a + 1] + inv[k][2] * got[3 * a + 2]) /
+             m->a0;
+    double l = round(c[a]);
+    if (l < 1 || l > 4096) return 0;
+    for (int k = 0; k < 3; k++)
+      if (fabs(c[k] - (k == a ? l : 0)) > 1e-9 * l) return 0;
+    L[a] = (int)l;
+  }
+  return 1;
+}
+
+/* The buffers of one frame; reallocated when a frame of another supercell
+ * comes (a fit may learn from frames of several, fit_frame_fn). */
+typedef struct {
+  hf_lattice lat;
+  hf_fields x;
+  double *y;
+  int ready;
+} frame_buf;
+
+static void frame_buf_free(frame_buf *b) {
+  if (b->ready) hf_fields_free(&b->x);
+  free(b->y);
+  b->y = NULL;
+  b->ready = 0;
+}
+
+static int frame_buf_fit(frame_buf *b, const hf_model *m, const int L[3], hf_err *err) {
+  if (b->ready && !memcmp(b->lat.L, L, sizeof b->lat.L)) return HF_OK;
+  frame_buf_free(b);
   int fl[3], nf = field_list(m, fl);
-  const size_t n = lat->n;
+  if (hf_lattice_init(&b->lat, L, err)) return HF_FAIL;
+  b->y = malloc((1 + 3 * b->lat.n * (size_t)nf + 6) * sizeof *b->y);
+  if (!b->y) return hf_fail(err, "out of memory");
+  if (hf_fields_alloc(&b->x, &b->lat, hf_model_field_mask(m), err)) return HF_FAIL;
+  b->ready = 1;
+  return HF_OK;
+}
+
+static int read_frame(reader *r, const char *path, const hf_model *m, frame_buf *b,
+                      fit_frame_meta *meta, int *complete, hf_err *err) {
+  int fl[3], nf = field_list(m, fl);
   *complete = 0;
   if (!next_line(r)) return HF_OK;
   char *end;
-  long natoms = strtol(r->line, &end, 10);
-  if (end == r->line || natoms != (long)n)
-    return hf_fail(err, "%s:%ld: expected the cell count %zu of the %dx%dx%d supercell", path,
-                   r->lineno, n, lat->L[0], lat->L[1], lat->L[2]);
+  long natoms = strtol(r->line, &end, 10), count_line = r->lineno;
+  if (end == r->line || natoms < 1)
+    return hf_fail(err, "%s:%ld: expected the cell count of the frame's supercell", path,
+                   r->lineno);
   if (!next_line(r)) return HF_OK;
   const int alloy = !!(m->dof & HF_DOF_SIGMA);
   char want[160], val[1024];
@@ -162,13 +221,36 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
   if (!get_key(r->line, "Properties", val, sizeof val) || strcmp(val, want))
     return hf_fail(err, "%s:%ld: key 'Properties': expected %s (the model's fields)", path,
                    r->lineno, want);
+  /* the lattice names a0 and the supercell: frames of a fit with another
+   * reference cannot be mixed in */
+  double eta[6], got[9];
+  int L[3];
+  if (!get_key(r->line, "heff_eta", val, sizeof val) || !parse_numbers(val, eta, 6))
+    return hf_fail(err, "%s:%ld: key 'heff_eta': expected 6 numbers", path, r->lineno);
+  if (!get_key(r->line, "Lattice", val, sizeof val) || !parse_numbers(val, got, 9))
+    return hf_fail(err, "%s:%ld: key 'Lattice': expected 9 numbers", path, r->lineno);
+  if (!frame_supercell(m, eta, got, L))
+    return hf_fail(err,
+                   "%s:%ld: key 'Lattice' is not a supercell of a0 = %.6g Angstrom under heff_eta "
+                   "(a frame of a fit with another reference?)",
+                   path, r->lineno, m->a0);
+  if ((long)L[0] * L[1] * L[2] != natoms)
+    return hf_fail(err,
+                   "%s:%ld: the cell count %ld does not match the %dx%dx%d supercell of key "
+                   "'Lattice' on the next line",
+                   path, count_line, natoms, L[0], L[1], L[2]);
+  if (frame_buf_fit(b, m, L, err)) return HF_FAIL;
+  const hf_lattice *lat = &b->lat;
+  const size_t n = lat->n;
+  hf_fields *x = &b->x;
+  double *y = b->y;
+  memcpy(x->eta, eta, sizeof eta);
   const double *ys = y + 1 + 3 * n * (size_t)nf;
   struct {
     const char *key;
     double *dst;
     int count;
   } keys[] = {{"heff_energy_per_cell", y, 1},
-              {"heff_eta", x->eta, 6},
               {"heff_stress_rows", (double *)ys, 6},
               {"heff_T", &meta->T, 1},
               {"heff_pred_err", &meta->pred_err, 1}};
@@ -185,17 +267,6 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
   if (get_key(r->line, "heff_imported", val, sizeof val) && !parse_numbers(val, &imp, 1))
     return hf_fail(err, "%s:%ld: key 'heff_imported': expected 1 or 0", path, r->lineno);
   meta->imported = imp != 0;
-  /* the lattice names a0: frames of a fit with another reference cannot be mixed in */
-  double F[3][3], lv[3][3], got[9];
-  supercell_vectors(m, lat, x->eta, F, lv);
-  if (!get_key(r->line, "Lattice", val, sizeof val) || !parse_numbers(val, got, 9))
-    return hf_fail(err, "%s:%ld: key 'Lattice': expected 9 numbers", path, r->lineno);
-  for (int k = 0; k < 9; k++)
-    if (fabs(got[k] - lv[k / 3][k % 3]) > 1e-9 * m->a0)
-      return hf_fail(err,
-                     "%s:%ld: key 'Lattice' does not match the %dx%dx%d supercell of a0 = %.6g "
-                     "Angstrom under heff_eta (a frame of a fit with another reference?)",
-                     path, r->lineno, lat->L[0], lat->L[1], lat->L[2], m->a0);
   double rec[3 + 1 + 18];
   const int nrec = 3 + alloy + 6 * nf, at = 3 + alloy; /* position, sigma, modes and forces */
   for (int cx = 0; cx < lat->L[0]; cx++)
@@ -223,8 +294,8 @@ static int read_frame(reader *r, const char *path, const hf_model *m, const hf_l
   return HF_OK;
 }
 
-int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit_frame_fn fn,
-                 void *ctx, long *nframes, long *valid_bytes, hf_err *err) {
+int fit_xyz_read(const char *path, const hf_model *m, fit_frame_fn fn, void *ctx, long *nframes,
+                 long *valid_bytes, hf_err *err) {
   *nframes = 0;
   *valid_bytes = 0;
   reader r = {.f = fopen(path, "r")};
@@ -232,30 +303,19 @@ int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit
     if (errno == ENOENT) return HF_OK;
     return hf_fail(err, "%s: cannot open: %s", path, strerror(errno));
   }
-  int fl[3], nf = field_list(m, fl);
-  size_t rows = 1 + 3 * lat->n * (size_t)nf + 6;
-  double *y = malloc(rows * sizeof *y);
-  hf_fields x;
-  unsigned mask = hf_model_field_mask(m);
+  frame_buf b = {.ready = 0};
   int rc = HF_OK;
-  if (!y || hf_fields_alloc(&x, lat, mask, err)) {
-    free(y);
-    fclose(r.f);
-    return y ? HF_FAIL : hf_fail(err, "out of memory");
-  }
   for (;;) {
     fit_frame_meta meta;
     int complete;
-    memset(x.eta, 0, sizeof x.eta);
-    if ((rc = read_frame(&r, path, m, lat, &x, y, &meta, &complete, err))) break;
+    if ((rc = read_frame(&r, path, m, &b, &meta, &complete, err))) break;
     if (!complete) break;
     (*nframes)++;
     *valid_bytes = ftell(r.f);
-    if ((rc = fn(ctx, &x, y, &meta, err))) break;
+    if ((rc = fn(ctx, &b.lat, &b.x, b.y, &meta, err))) break;
   }
   free(r.line);
-  free(y);
-  hf_fields_free(&x);
+  frame_buf_free(&b);
   fclose(r.f);
   return rc;
 }

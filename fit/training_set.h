@@ -36,16 +36,20 @@ typedef struct {
 int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattice *lat,
                    const hf_fields *x, const double *y, const fit_frame_meta *meta, hf_err *err);
 
-typedef int (*fit_frame_fn)(void *ctx, const hf_fields *x, const double *y,
+/* One frame: its supercell lat (the frame's own: a fit may learn from
+ * frames of several supercells, as paper 003 trains on 2x2x2 and 2x4x4 in
+ * turn), configuration x and engine rows y. */
+typedef int (*fit_frame_fn)(void *ctx, const hf_lattice *lat, const hf_fields *x, const double *y,
                             const fit_frame_meta *meta, hf_err *err);
 
 /* Reads every complete frame of path (which may not exist: 0 frames), calling
- * fn for each with x and y filled.  A frame cut short by a kill during
- * writing ends the read: *valid_bytes is the length of the complete frames
- * (the caller truncates the file to it).  Frames that do not match the model
- * (fields, a0 through the Lattice) and supercell are errors naming the file
- * and line. */
-int fit_xyz_read(const char *path, const hf_model *m, const hf_lattice *lat, fit_frame_fn fn,
-                 void *ctx, long *nframes, long *valid_bytes, hf_err *err);
+ * fn for each with its supercell, x and y filled.  The supercell comes from
+ * the frame's Lattice under heff_eta, which must be an integer multiple of
+ * a0 along each axis.  A frame cut short by a kill during writing ends the
+ * read: *valid_bytes is the length of the complete frames (the caller
+ * truncates the file to it).  Frames that do not match the model (fields, a0
+ * through the Lattice) are errors naming the file and line. */
+int fit_xyz_read(const char *path, const hf_model *m, fit_frame_fn fn, void *ctx, long *nframes,
+                 long *valid_bytes, hf_err *err);
 
 #endif

@@ -29,7 +29,8 @@ char *fittest_slurp(const char *root, const char *dir, const char *name, long *n
   return testfile_read_n(path, n);
 }
 
-int fittest_truth(const hf_model *m, hf_sat_set *s, double **w, double *residual, hf_err *err) {
+int fittest_truth(const hf_model *m, const char *extra, hf_sat_set *s, double **w, double *residual,
+                  hf_err *err) {
   hf_sites sites;
   hf_model_sites(m, &sites);
   hf_sat_request q;
@@ -37,7 +38,8 @@ int fittest_truth(const hf_model *m, hf_sat_set *s, double **w, double *residual
   hf_sat_set_init(s);
   *w = NULL;
   *residual = 0;
-  if (hf_sat_request_default(&q, m->dof, &sites, err) || hf_sat_generate(s, &q, &sites, err))
+  if (hf_sat_request_default(&q, m->dof, &sites, err) ||
+      (extra && hf_sat_request_add(&q, extra, err)) || hf_sat_generate(s, &q, &sites, err))
     return HF_FAIL;
   *w = calloc((size_t)s->n, sizeof **w);
   double *c = malloc((size_t)s->n * sizeof *c);

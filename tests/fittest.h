@@ -16,10 +16,12 @@ int fittest_run(const char *path, long first, int finish, int resume, long *done
  * *n its length. */
 char *fittest_slurp(const char *root, const char *dir, const char *name, long *n);
 
-/* s = paper 003's default basis for m's degrees of freedom and sites, and
- * w[s->n] = the coefficients of m's terms decomposed in it (an independent
- * decomposition for recovery tests); *residual the largest relative part of
- * a term outside the basis.  w is allocated; free it. */
-int fittest_truth(const hf_model *m, hf_sat_set *s, double **w, double *residual, hf_err *err);
+/* s = paper 003's default basis for m's degrees of freedom and sites, plus
+ * the family extra (NULL: none), and w[s->n] = the coefficients of m's terms
+ * decomposed in it (an independent decomposition for recovery tests);
+ * *residual the largest relative part of a term outside the basis.  w is
+ * allocated; free it. */
+int fittest_truth(const hf_model *m, const char *extra, hf_sat_set *s, double **w, double *residual,
+                  hf_err *err);
 
 #endif

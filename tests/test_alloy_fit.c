@@ -99,7 +99,7 @@ static int recovery(void) {
   REQUIRE_OK(hf_model_load(&truth, path, &err), err);
   hf_sat_set s;
   double *w, res;
-  REQUIRE_OK(fittest_truth(&truth, &s, &w, &res, &err), err);
+  REQUIRE_OK(fittest_truth(&truth, NULL, &s, &w, &res, &err), err);
   CHECK(res < 1e-12, "hidden terms outside the default basis (%.3g)", res);
   CHECK(s.n == fitted.nterms, "basis %d terms, fitted model %d", s.n, fitted.nterms);
   int springs = 0, springs_ok = 0, pinned = 0, nonzero = 0;
@@ -145,9 +145,9 @@ typedef struct {
   uint64_t seen[512], last_hash;
 } occ_count;
 
-static int count_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
-                       hf_err *err) {
-  (void)y, (void)err;
+static int count_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                       const fit_frame_meta *meta, hf_err *err) {
+  (void)lat, (void)y, (void)err;
   occ_count *o = p;
   const size_t n = 27;
   double sum = 0;
@@ -179,7 +179,7 @@ static int occupations(long steps, long every) {
   occ_count o = {.want = lround(0.25 * 27), .every = every};
   long nf, valid;
   snprintf(path, sizeof path, "%s/clean/train.xyz", tmp);
-  REQUIRE_OK(fit_xyz_read(path, &m, &lat, count_frame, &o, &nf, &valid, &err), err);
+  REQUIRE_OK(fit_xyz_read(path, &m, count_frame, &o, &nf, &valid, &err), err);
   printf(
       "training frames: %ld, with exactly %ld of 27 sites Sr: %ld; distinct arrangements %ld "
       "in the %ld re-draw periods (of %ld) that hold frames; %ld of %ld frame pairs as the "

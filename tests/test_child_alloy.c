@@ -73,9 +73,9 @@ typedef struct {
   size_t n;
 } frame_check;
 
-static int check_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
-                       hf_err *err) {
-  (void)y, (void)meta, (void)err;
+static int check_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                       const fit_frame_meta *meta, hf_err *err) {
+  (void)lat, (void)y, (void)meta, (void)err;
   frame_check *fc = p;
   const uint64_t h = hf_fnv1a(HF_FNV_OFFSET, x->sigma, fc->n * sizeof *x->sigma);
   long k = 0;
@@ -139,7 +139,7 @@ static int alloy_fit(const childtest_env *t, const char *settings, const char *m
   frame_check fc = {.calls_dir = calls, .dirs = dirs, .ndirs = nd, .n = t->n};
   long nf, valid;
   snprintf(path, sizeof path, "%s/fit_out/train.xyz", RUN);
-  REQUIRE_OK(fit_xyz_read(path, &m, &t->lat, check_frame, &fc, &nf, &valid, &err), err);
+  REQUIRE_OK(fit_xyz_read(path, &m, check_frame, &fc, &nf, &valid, &err), err);
   printf(
       "child fit: %ld frames, %ld call directories (%ld attempts), %ld arrangements, %ld "
       "references; %ld frames whose call had their species\n",

@@ -29,7 +29,8 @@
  *     checkout of a committed run directory does: new files with older
  *     content) are put back from the open files at the next engine call:
  *     train.xyz, calls.tsv and learning.tsv end byte for byte as those of an
- *     undisturbed run. */
+ *     undisturbed run;
+ *  9. frames of several supercells in one regression (supercells()). */
 #include <fftw3.h>
 #include <math.h>
 #include <signal.h>
@@ -121,17 +122,16 @@ static void copy_file(const char *from, const char *to) {
  * basis (independently here): the number within 2% of the non-zero ones
  * (*nonzero); with strict, every one must be within 2% or 3 posterior
  * sigma. */
-static int against_truth(const char *path, const char *models, int strict, int *nonzero) {
+static int against_model(const char *path, const char *tpath, const char *extra, int strict,
+                         int *nonzero) {
   hf_err err;
   hf_model fitted, truth;
   REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
-  char tpath[1200];
-  snprintf(tpath, sizeof tpath, "%s/BaTiO3_ZVR1995.yaml", models);
   REQUIRE_OK(hf_model_load(&truth, tpath, &err), err);
   hf_sat_set s;
   double *w, res;
-  REQUIRE_OK(fittest_truth(&truth, &s, &w, &res, &err), err);
-  CHECK(res < 1e-12, "ZVR terms lie outside the default basis (%.3g)", res);
+  REQUIRE_OK(fittest_truth(&truth, extra, &s, &w, &res, &err), err);
+  CHECK(res < 1e-12, "the hidden model's terms lie outside the basis (%.3g)", res);
   CHECK(s.n == fitted.nterms, "basis %d terms, fitted model %d", s.n, fitted.nterms);
   int pinned = 0;
   *nonzero = 0;
@@ -150,6 +150,12 @@ static int against_truth(const char *path, const char *models, int strict, int *
   hf_model_free(&fitted);
   hf_model_free(&truth);
   return pinned;
+}
+
+static int against_truth(const char *path, const char *models, int strict, int *nonzero) {
+  char tpath[1200];
+  snprintf(tpath, sizeof tpath, "%s/BaTiO3_ZVR1995.yaml", models);
+  return against_model(path, tpath, NULL, strict, nonzero);
 }
 
 static int recovery(const char *models) {
@@ -640,13 +646,12 @@ typedef struct {
   long n;
 } frame_copy;
 
-static int keep_frame(void *p, const hf_fields *x, const double *y, const fit_frame_meta *meta,
-                      hf_err *err) {
+static int keep_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                      const fit_frame_meta *meta, hf_err *err) {
   (void)meta, (void)err;
   frame_copy *c = p;
-  hf_lattice lat;
-  hf_lattice_init(&lat, (int[3]){2, 2, 2}, err);
-  hf_fields_copy(&c->x, x, &lat);
+  if (lat->n != 8) return hf_fail(err, "a frame of %zu cells, expected 2x2x2", lat->n);
+  hf_fields_copy(&c->x, x, lat);
   memcpy(c->x.eta, x->eta, sizeof x->eta);
   memcpy(c->y, y, c->rows * sizeof *y);
   c->n++;
@@ -703,7 +708,7 @@ static int omega_force_units(void) { /* (after omega_gauge: its ZVR_omega.yaml) 
   REQUIRE_OK(hf_fields_alloc(&g, &lat, mask, &err), err);
   long all, valid;
   snprintf(path, sizeof path, "%s/wu/heldout.xyz", tmp);
-  REQUIRE_OK(fit_xyz_read(path, &ref, &lat, keep_frame, &c, &all, &valid, &err), err);
+  REQUIRE_OK(fit_xyz_read(path, &ref, keep_frame, &c, &all, &valid, &err), err);
   CHECK(c.n == 1, "one held-out frame (%ld)", c.n);
   hf_engine *e;
   REQUIRE_OK(hf_engine_create(&e, &fitted, &lat, NULL, &err), err);
@@ -799,6 +804,92 @@ static int replaced_outputs(const char *models) {
   return 0;
 }
 
+/* 9. frames of several supercells in one regression.  The hidden model is
+ * ZVR plus a fourth-shell u-u pair (a0(2,0,0)), which a 2x2x2 cell folds
+ * onto the on-site u^2 term: a fit on 2x2x2 alone cannot separate them,
+ * whatever it samples (nor the off-diagonal second-shell pairs, whose
+ * sign(d_a d_b) pattern cancels along an axis of length 2).  A second fit on
+ * 2x4x4 (paper 003's second cell) that imports those frames
+ * (initial_training) builds each frame's rows on its own supercell and
+ * recovers every coefficient; its parity table names each frame's
+ * supercell; a refit of the mixed set gives the same coefficients bit for
+ * bit; and a fit's own frames on another supercell are refused. */
+static int supercells(const char *models) {
+  const char *basis =
+      "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"eta^2\", \"eta u^2\", "
+      "\"etaL u^2\", \"u u@4\"]\n";
+  zvr_variant(models, "ZVR_j200.yaml", (const char *[]){NULL});
+  char hidden[1200], path[1200];
+  snprintf(hidden, sizeof hidden, "%s/ZVR_j200.yaml", tmp);
+  FILE *f = fopen(hidden, "a");
+  fputs(
+      "  - name: j200L\n    coef: 0.35\n    expr: \"ux*ux[2,0,0]\"\n    symmetrize: orbit\n"
+      "  - name: j200T\n    coef: -0.25\n    expr: \"uy*uy[2,0,0]\"\n    symmetrize: orbit\n",
+      f);
+  fclose(f);
+  /* sc222, sc244 (importing sc222), sc244r (refit of sc244), sc244x (a
+   * 2x4x4 fit whose output directory holds 2x2x2 frames of its own) */
+  static const char *name[4] = {"sc222", "sc244", "sc244r", "sc244x"};
+  for (int k = 0; k < 4; k++) {
+    snprintf(path, sizeof path, "%s/%s.yaml", tmp, name[k]);
+    f = fopen(path, "w");
+    fprintf(f,
+            "reference: %s/BaTiO3_ZVR1995.yaml\n"
+            "engine: {type: model, model: %s}\n%s"
+            "pressure: -4.8\ntemperatures: [100, 300]\nseed: %d\n"
+            "supercell: [2, %d, %d]\nsteps: %d\n%s"
+            "output: {dir: %s, checkpoint_every: 100, log_every: 10, progress: false}\n",
+            models, hidden, basis, k ? 6 : 5, k ? 4 : 2, k ? 4 : 2, k ? 200 : 600,
+            k == 1 || k == 2 ? "initial_training: sc222/train.xyz\n" : "", name[k]);
+    fclose(f);
+  }
+  hf_err err;
+  long done;
+  int nonzero[2], pinned[2];
+  for (int k = 0; k < 2; k++) {
+    REQUIRE_OK(run(name[k], k ? 200 : 600, &done, 1, 0, &err), err);
+    snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, name[k]);
+    pinned[k] = against_model(path, hidden, "u u@4", k, &nonzero[k]);
+  }
+  printf("supercells: 2x2x2 alone pins %d of %d coefficients; with 2x4x4 frames %d of %d\n",
+         pinned[0], nonzero[0], pinned[1], nonzero[1]);
+  CHECK(pinned[0] < nonzero[0], "2x2x2 alone pinned all %d coefficients (the pair is folded)",
+        nonzero[0]);
+  CHECK(pinned[1] == nonzero[1], "2x2x2 + 2x4x4: %d of %d coefficients within 2%%", pinned[1],
+        nonzero[1]);
+  long n;
+  char *par = fittest_slurp(tmp, name[1], "parity_train.tsv", &n);
+  CHECK(par && strstr(par, "\t2x2x2\t") && strstr(par, "\t2x4x4\t"),
+        "the parity table names both supercells");
+  free(par);
+  /* the refit reads the mixed training set as the fit did */
+  fit_config c;
+  fit_run *r = NULL;
+  char data[1200];
+  snprintf(data, sizeof data, "%s/%s", tmp, name[1]);
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name[2]);
+  REQUIRE_OK(fit_config_load(&c, path, &err), err);
+  REQUIRE_OK(fit_refit_create(&r, &c, data, &err), err);
+  REQUIRE_OK(fit_run_finish(r, &err), err);
+  fit_run_free(r);
+  CHECK(same_coefficients(name[1], name[2]) == 1,
+        "refit of the mixed training set: the same coefficients bit for bit");
+  /* frames of this run on another supercell (no checkpoint: they would be
+   * replayed) */
+  snprintf(path, sizeof path, "%s/%s", tmp, name[3]);
+  mkdir(path, 0755);
+  copy_file("sc222/train.xyz", "sc244x/train.xyz");
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name[3]);
+  r = NULL;
+  int resumed, rc = fit_config_load(&c, path, &err);
+  if (!rc) rc = fit_run_create(&r, &c, 1, &resumed, &err);
+  fit_run_free(r);
+  CHECK(rc && strstr(err.msg, "on a 2x2x2 supercell, the fit runs on 2x4x4"),
+        "a fit's own frames on another supercell: rc %d, '%s'", rc, err.msg);
+  printf("message: %s\n", err.msg);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
@@ -806,7 +897,7 @@ int main(int argc, char **argv) {
   if (!mkdtemp(tmp)) return 1;
   if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm) ||
       acoustic_sum_rule(absm) || initial_training(absm) || omega_gauge(absm) ||
-      omega_force_units() || replaced_outputs(absm))
+      omega_force_units() || replaced_outputs(absm) || supercells(absm))
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
