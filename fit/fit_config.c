@@ -314,12 +314,9 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { INIT, MIN, HIST, FACTOR, STAB, NK };
-  hf_yslot s[NK] = {{.key = "initial_interval"},
-                    {.key = "min_interval"},
-                    {.key = "history"},
-                    {.key = "factor"},
-                    {.key = "stability"}};
+  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, NK };
+  hf_yslot s[NK] = {{.key = "initial_interval"}, {.key = "min_interval"}, {.key = "history"},
+                    {.key = "factor"},           {.key = "stability"},    {.key = "extrapolation"}};
   const char *w = "threshold: ";
   if (hf_yaml_map(r, n, "", "threshold", "a mapping of threshold settings", w, s, NK))
     return HF_FAIL;
@@ -339,6 +336,17 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
       hf_yaml_positive(r, s[STAB].val, w, "stability",
                        "a positive bound on std/mean of the error history", &o->stability))
     return HF_FAIL;
+  if (s[EXTRA].val) {
+    if (hf_yaml_positive(r, s[EXTRA].val, w, "extrapolation",
+                         "a factor above 1 on the training set's largest mode component",
+                         &c->extrapolation))
+      return HF_FAIL;
+    if (c->extrapolation <= 1)
+      return hf_yaml_fail_at(r, s[EXTRA].val,
+                             "threshold: key 'extrapolation': expected a factor above 1 on the "
+                             "training set's largest mode component, got %g",
+                             c->extrapolation);
+  }
   return HF_OK;
 }
 

@@ -89,6 +89,10 @@ typedef struct {
   hf_noise noise;
   fit_occupation occ;
   hf_thr_opts thr;
+  /* threshold: extrapolation (0: off): a call is also made when a mode
+   * component of u, v or omega exceeds this factor times the largest of that
+   * field in the training set (at most every min_interval steps) */
+  double extrapolation;
   hf_blr_opts blr;
   /* 1 (default): the fitted energy is invariant under a uniform shift of v, a
    * rigid translation of the crystal (regression: acoustic_sum_rule) */

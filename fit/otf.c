@@ -84,7 +84,34 @@ int fit_compile_model(fit_run *r, hf_err *err) {
   return HF_OK;
 }
 
+void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat) {
+  for (int c = 0; c < 9; c++) {
+    const double *a = hf_fields_comp(x, c);
+    for (size_t i = 0; a && i < lat->n; i++)
+      r->train_max[c / 3] = fmax(r->train_max[c / 3], fabs(a[i]));
+  }
+}
+
+/* threshold: extrapolation: the field (0 u, 1 v, 2 omega) whose largest
+ * component exceeds the factor times the training set's largest, or -1. */
+static int extrapolating(const fit_run *r, double *now) {
+  if (!(r->c.extrapolation > 0) || !r->have_fit ||
+      r->st.step - r->thr.last_call < r->thr.o.min_interval)
+    return -1;
+  for (int c = 0; c < 9; c++) {
+    const double *a = hf_fields_comp(&r->x, c);
+    const double lim = r->c.extrapolation * r->train_max[c / 3];
+    for (size_t i = 0; a && lim > 0 && i < r->lat.n; i++)
+      if (fabs(a[i]) > lim) {
+        *now = fabs(a[i]);
+        return c / 3;
+      }
+  }
+  return -1;
+}
+
 int fit_learn(fit_run *r, hf_err *err) {
+  fit_track_extent(r, &r->x, &r->lat);
   for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
   if (hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err) ||
       hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err))
@@ -283,6 +310,16 @@ int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
         r->have_fit && heldout_point(r, err))
       return HF_FAIL;
     int called = hf_thr_decide(&r->thr, r->st.step, r->cur.force);
+    double now;
+    const int far = called ? -1 : extrapolating(r, &now);
+    if (far >= 0) {
+      static const char *field[3] = {"u", "v", "omega"};
+      fprintf(r->log,
+              "# step %ld: call for extrapolation: a %s component of %.4g beyond %g x the "
+              "training set's largest (%.4g)\n",
+              r->st.step, field[far], now, r->c.extrapolation, r->train_max[far]);
+      called = 1;
+    }
     if (called && training_call(r, err)) return HF_FAIL;
     if (!r->dyn) continue; /* the first call failed: again from a new start */
     if (r->st.step % r->c.log_every == 0) log_row(r);

@@ -42,7 +42,8 @@ struct fit_run {
   int M;
   double *phi, *ylong, *y, *target, *mean, *berr, *xpack;
   int *type;
-  fit_cells cells; /* the rows of frames on other supercells; cells.own aliases the above */
+  fit_cells cells;     /* the rows of frames on other supercells; cells.own aliases the above */
+  double train_max[3]; /* largest |component| of u, v, omega over the training frames */
   hf_blr_data data;
   hf_blr_opts blr;
   hf_blr_fit fit;
@@ -85,6 +86,8 @@ int fit_compile_model(fit_run *r, hf_err *err);
 /* Appends the rows in r->phi / r->y (minus y_long) and refits; recompiles
  * the model and hands it to MD. */
 int fit_learn(fit_run *r, hf_err *err);
+/* r->train_max grows to cover configuration x (a frame entering the data). */
+void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);
 
 /* Alloys: a new random occupation at the fit's composition (fit_config.h),
  * from occ_rng; the dynamics (if any) see it at once. */

@@ -49,6 +49,7 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, &c->noise, sizeof c->noise);
   fnv(&h, c->extra, (size_t)c->nextra * sizeof c->extra[0]);
   fnv(&h, &c->thr, sizeof c->thr);
+  if (c->extrapolation > 0) fnv(&h, &c->extrapolation, sizeof c->extrapolation);
   fnv(&h, &c->blr, sizeof c->blr);
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
@@ -231,6 +232,7 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
     return HF_OK;
   }
   if (!c->learn) return HF_OK;
+  fit_track_extent(r, cell->x, lat);
   hf_features_eval(cell->feat, cell->x, cell->phi, cell->ylong, cell->type);
   for (size_t i = 0; i < cell->rows; i++) cell->target[i] = y[i] - cell->ylong[i];
   return hf_blr_data_append(&r->data, (int)cell->rows, cell->phi, cell->target, cell->type, err);

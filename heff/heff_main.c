@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "frozen_patterns.h"
 #include "soft_modes.h"
 #include "sweep.h"
 #include "wall_clock.h"
@@ -31,7 +32,9 @@ static void usage(FILE *f) {
           "<prefix>.ckpt (checkpoint).  Units: eV, Angstrom, fs, K, amu, GPa.\n"
           "--soft-modes: where the model's polar instability lies: the lowest eigenvalue of\n"
           "  its harmonic u matrix D(q) (on-site u^2, u-u pairs, dipole; eV/A^2) at Gamma,\n"
-          "  X, M, R and its minimum over the q grid of an L^3 supercell (default 12).\n");
+          "  X, M, R and its minimum over the q grid of an L^3 supercell (default 12); and\n"
+          "  whether the energy is bounded along frozen Gamma, X, M, R patterns of u up to\n"
+          "  1 Angstrom (frozen_patterns.h).\n");
 }
 
 /* heff --soft-modes MODEL.yaml [L] (soft_modes.h). */
@@ -70,6 +73,37 @@ static int soft_modes_main(int argc, char **argv) {
         "modulated order competes with a uniform polarization; strain and anharmonic\n"
         "terms decide if the difference is small\n",
         s.gamma - s.lmin, 100 * (s.gamma - s.lmin) / fabs(s.gamma));
+  hf_patterns p;
+  if (hf_patterns_eval(&m, &p, &err)) {
+    fprintf(stderr, "heff: %s\n", err.msg);
+    hf_model_free(&m);
+    return 1;
+  }
+  printf(
+      "# frozen patterns u_i = A e cos(2 pi q.R_i) (v = 0, eta = 0): energy per cell, eV, the\n"
+      "# minimum over A = 0.05..1.00 Angstrom and at A = 1 Angstrom\n"
+      "# q\tdirection\tE_min_eV\tA_min_A\tE(1A)_eV\tverdict\n");
+  int unbounded = 0;
+  for (int q = 0; q < HF_PATTERN_NQ; q++)
+    for (int d = 0; d < HF_PATTERN_NDIR; d++) {
+      int kmin = 0;
+      for (int k = 1; k < HF_PATTERN_NAMP; k++)
+        if (p.e[q][d][k] < p.e[q][d][kmin]) kmin = k;
+      const int bad = hf_pattern_unbounded(&p, q, d);
+      unbounded += bad;
+      printf("%s\t%s\t%.6f\t%.2f\t%.6f\t%s\n", hf_pattern_q_names[q], hf_pattern_dir_names[d],
+             p.e[q][d][kmin] < 0 ? p.e[q][d][kmin] : 0.0,
+             p.e[q][d][kmin] < 0 ? hf_pattern_amplitude(kmin) : 0.0, p.e[q][d][HF_PATTERN_NAMP - 1],
+             bad ? "UNBOUNDED (still falling at 1 A)" : "bounded");
+    }
+  if (unbounded)
+    printf(
+        "bounded: no: the energy still falls at 1 Angstrom along %d of %d patterns; MD and\n"
+        "Monte Carlo leave the physical range there\n",
+        unbounded, HF_PATTERN_NQ * HF_PATTERN_NDIR);
+  else
+    printf("bounded: yes, along all %d patterns up to 1 Angstrom\n",
+           HF_PATTERN_NQ * HF_PATTERN_NDIR);
   hf_model_free(&m);
   return 0;
 }

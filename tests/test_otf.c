@@ -30,7 +30,8 @@
  *     content) are put back from the open files at the next engine call:
  *     train.xyz, calls.tsv and learning.tsv end byte for byte as those of an
  *     undisturbed run;
- *  9. frames of several supercells in one regression (supercells()). */
+ *  9. frames of several supercells in one regression (supercells());
+ * 10. calls for extrapolation (extrapolation()). */
 #include <fftw3.h>
 #include <math.h>
 #include <signal.h>
@@ -890,6 +891,89 @@ static int supercells(const char *models) {
   return 0;
 }
 
+/* 10. threshold: extrapolation: with the Bayesian threshold set high
+ * (factor 1000, once three calls are recorded), every call a fit logs as an
+ * extrapolation call holds a mode component beyond 1.1 x the largest of the
+ * training set before it, checked here from train.xyz itself (the frame's
+ * largest |u| and |v| against all earlier frames'), and the fit makes such
+ * calls while its MD heats from 100 to 300 K; the same fit without the key
+ * logs none. */
+typedef struct {
+  long n;
+  long step[512];
+  double umax[512], vmax[512];
+} extent_list;
+
+static int frame_extent(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                        const fit_frame_meta *meta, hf_err *err) {
+  (void)y, (void)err;
+  extent_list *e = p;
+  if (e->n == 512) return HF_OK;
+  double um = 0, vm = 0;
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; i < lat->n; i++) {
+      um = fmax(um, fabs(x->u[a][i]));
+      vm = fmax(vm, fabs(x->v[a][i]));
+    }
+  e->step[e->n] = meta->step;
+  e->umax[e->n] = um;
+  e->vmax[e->n++] = vm;
+  return HF_OK;
+}
+
+static int extrapolation(const char *models) {
+  const char *more[2] = {
+      "supercell: [2, 2, 2]\nsteps: 600\nseed: 9\n"
+      "threshold: {factor: 1000, history: 3, stability: 100, "
+      "extrapolation: 1.1}\n",
+      "supercell: [2, 2, 2]\nsteps: 600\nseed: 9\n"
+      "threshold: {factor: 1000, history: 3, stability: 100}\n"};
+  static const char *name[2] = {"extra", "noextra"};
+  hf_err err;
+  long done, n;
+  for (int k = 0; k < 2; k++) {
+    write_fit(name[k], models, "");
+    fit_append(name[k], more[k]);
+    REQUIRE_OK(run(name[k], 600, &done, 1, 0, &err), err);
+  }
+  static extent_list e;
+  hf_model ref;
+  char path[1200];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
+  REQUIRE_OK(hf_model_load(&ref, path, &err), err);
+  long all, valid;
+  snprintf(path, sizeof path, "%s/%s/train.xyz", tmp, name[0]);
+  REQUIRE_OK(fit_xyz_read(path, &ref, frame_extent, &e, &all, &valid, &err), err);
+  hf_model_free(&ref);
+  char *log = fittest_slurp(tmp, name[0], "learning.tsv", &n);
+  long logged = 0, beyond = 0;
+  const char *mark = "call for extrapolation";
+  for (char *p = log; p && (p = strstr(p, "# step ")); p++) {
+    long step = strtol(p + 7, NULL, 10);
+    const char *eol = strchr(p, '\n');
+    const char *m = strstr(p, mark);
+    if (!m || (eol && m > eol)) continue;
+    logged++;
+    long f = 0;
+    while (f < e.n && e.step[f] != step) f++;
+    double um = 0, vm = 0;
+    for (long g = 0; g < f && f < e.n; g++) um = fmax(um, e.umax[g]), vm = fmax(vm, e.vmax[g]);
+    beyond += f < e.n && (e.umax[f] > 1.1 * um || e.vmax[f] > 1.1 * vm);
+  }
+  free(log);
+  log = fittest_slurp(tmp, name[1], "learning.tsv", &n);
+  long without = log ? count_of(log, mark) : -1;
+  free(log);
+  printf(
+      "extrapolation: %ld of %ld frames were calls for extrapolation, %ld of them beyond 1.1 x "
+      "every earlier frame; without the key %ld\n",
+      logged, e.n, beyond, without);
+  CHECK(logged > 0 && beyond == logged,
+        "%ld calls for extrapolation, %ld of them beyond 1.1 x the training set", logged, beyond);
+  CHECK(without == 0, "without the key %ld calls for extrapolation", without);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
@@ -897,7 +981,7 @@ int main(int argc, char **argv) {
   if (!mkdtemp(tmp)) return 1;
   if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm) ||
       acoustic_sum_rule(absm) || initial_training(absm) || omega_gauge(absm) ||
-      omega_force_units() || replaced_outputs(absm) || supercells(absm))
+      omega_force_units() || replaced_outputs(absm) || supercells(absm) || extrapolation(absm))
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);

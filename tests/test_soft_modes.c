@@ -5,11 +5,20 @@
  *  2. ZVR 1995 BaTiO3: its polar instability is at the zone centre (the
  *     published model is ferroelectric, soft mode at Gamma);
  *  3. on-site u^2 (kappa) shifts every q by 2 kappa;
- *  4. a model without quadratic u terms and dipole is refused with a message. */
+ *  4. a model without quadratic u terms and dipole is refused with a message;
+ *  5. frozen patterns (frozen_patterns.h): on-site alpha |u|^4 plus the
+ *     anharmonic pair c (ux^3 ux[1,0,0] and its cubic images), the energy per
+ *     cell of u_i = A s_i e is (alpha + 2c sum_a rho_a e_a^4) A^4 exactly
+ *     (rho_a = s(i + e_a)/s(i) = +-1); with alpha = 1, c = 1 the X [100]
+ *     pattern (antiparallel neighbours along the mode) is unbounded and Gamma
+ *     is not; ZVR is bounded along every pattern. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "frozen_patterns.h"
 #include "soft_modes.h"
 #include "testmodels.h"
 
@@ -59,6 +68,58 @@ int main(int argc, char **argv) {
   m.dipole = 0;
   CHECK(hf_soft_modes_find(&m, 4, &s, &err) != HF_OK && strstr(err.msg, "no dipole"),
         "a model without u-u terms is refused (%s)", err.msg);
+  hf_model_free(&m);
+
+  /* 5. frozen patterns */
+  char file[] = "/tmp/test_frozen_patterns_XXXXXX";
+  int fd = mkstemp(file);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  CHECK(f != NULL, "temporary model file");
+  if (!f) return check_done("test_soft_modes");
+  fputs(
+      "name: quartic-pair\ncitation: test\nnotes: test\nunits: {energy: eV, length: Angstrom, "
+      "mass: amu}\n"
+      "reference: {a0: 4.0, zstar: 1.0, eps_inf: 1.0}\ndof: [u]\nsites: {u: B}\n"
+      "masses: {u: 40.0}\ndipole: false\nterms:\n"
+      "  - name: alpha\n    coef: 1.0\n    expr: \"(ux^2 + uy^2 + uz^2)^2\"\n"
+      "  - name: pair\n    coef: 1.0\n    expr: \"ux^3*ux[1,0,0]\"\n    symmetrize: orbit\n",
+      f);
+  fclose(f);
+  REQUIRE_OK(hf_model_load(&m, file, &err), err);
+  unlink(file);
+  hf_patterns p;
+  REQUIRE_OK(hf_patterns_eval(&m, &p, &err), err);
+  static const int qv[4][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 1, 1}};
+  static const int dv[7][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 0},
+                               {0, 1, 1}, {1, 0, 1}, {1, 1, 1}};
+  double worst = 0;
+  for (int q = 0; q < HF_PATTERN_NQ; q++)
+    for (int d = 0; d < HF_PATTERN_NDIR; d++) {
+      double n2 = dv[d][0] + dv[d][1] + dv[d][2], c4 = 1;
+      for (int a = 0; a < 3; a++) c4 += 2 * (qv[q][a] ? -1 : 1) * dv[d][a] / (n2 * n2);
+      for (int k = 0; k < HF_PATTERN_NAMP; k++) {
+        double A = hf_pattern_amplitude(k), want = c4 * A * A * A * A;
+        worst = fmax(worst, fabs(p.e[q][d][k] - want));
+      }
+      CHECK(hf_pattern_unbounded(&p, q, d) == (c4 < 0), "%s %s: coefficient %g, verdict %d",
+            hf_pattern_q_names[q], hf_pattern_dir_names[d], c4, hf_pattern_unbounded(&p, q, d));
+    }
+  printf(
+      "frozen patterns: largest deviation from (alpha + 2c sum rho e^4) A^4: %.3g eV; "
+      "X [100] %s, Gamma [100] %s\n",
+      worst, hf_pattern_unbounded(&p, 1, 0) ? "unbounded" : "bounded",
+      hf_pattern_unbounded(&p, 0, 0) ? "unbounded" : "bounded");
+  CHECK(worst < 1e-12, "frozen-pattern energies off by %.3g eV", worst);
+  CHECK(hf_pattern_unbounded(&p, 1, 0) && !hf_pattern_unbounded(&p, 0, 0),
+        "X [100] unbounded, Gamma [100] bounded");
+  hf_model_free(&m);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  REQUIRE_OK(hf_patterns_eval(&m, &p, &err), err);
+  int bad = 0;
+  for (int q = 0; q < HF_PATTERN_NQ; q++)
+    for (int d = 0; d < HF_PATTERN_NDIR; d++) bad += hf_pattern_unbounded(&p, q, d);
+  printf("ZVR: Gamma [111] minimum %.5f eV/cell; %d unbounded patterns\n", p.e[0][6][1], bad);
+  CHECK(bad == 0, "ZVR unbounded along %d patterns", bad);
   hf_model_free(&m);
   return check_done("test_soft_modes");
 }

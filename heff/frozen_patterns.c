@@ -1,0 +1,60 @@
+/* frozen_patterns.c - energies along frozen polar patterns (frozen_patterns.h). */
+#include "frozen_patterns.h"
+
+#include <fftw3.h>
+#include <math.h>
+
+#include "engine.h"
+#include "fields.h"
+
+const char *const hf_pattern_q_names[HF_PATTERN_NQ] = {"Gamma", "X", "M", "R"};
+const char *const hf_pattern_dir_names[HF_PATTERN_NDIR] = {"[100]", "[010]", "[001]", "[110]",
+                                                           "[011]", "[101]", "[111]"};
+
+static const int qvec[HF_PATTERN_NQ][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 1, 1}};
+static const int dirs[HF_PATTERN_NDIR][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 0},
+                                             {0, 1, 1}, {1, 0, 1}, {1, 1, 1}};
+
+int hf_patterns_eval(const hf_model *m, hf_patterns *out, hf_err *err) {
+  if (!(m->dof & HF_DOF_U)) return hf_fail(err, "frozen patterns: the model has no u");
+  hf_lattice lat;
+  if (hf_lattice_init(&lat, (int[3]){2, 2, 2}, err)) return HF_FAIL;
+  hf_engine *eng;
+  hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
+  if (hf_engine_create(&eng, m, &lat, &o, err)) return HF_FAIL;
+  hf_fields x;
+  if (hf_fields_alloc(&x, &lat, hf_engine_field_mask(eng), err)) {
+    hf_engine_free(eng);
+    return HF_FAIL;
+  }
+  /* occupations (alloys) stay 0: the first species everywhere */
+  hf_energy E;
+  hf_engine_eval(eng, &x, NULL, NULL, &E);
+  const double e0 = E.total;
+  for (int q = 0; q < HF_PATTERN_NQ; q++)
+    for (int d = 0; d < HF_PATTERN_NDIR; d++) {
+      const double norm =
+          sqrt(dirs[d][0] * dirs[d][0] + dirs[d][1] * dirs[d][1] + dirs[d][2] * dirs[d][2]);
+      for (int k = 0; k < HF_PATTERN_NAMP; k++) {
+        const double A = hf_pattern_amplitude(k);
+        for (int cx = 0; cx < 2; cx++)
+          for (int cy = 0; cy < 2; cy++)
+            for (int cz = 0; cz < 2; cz++) {
+              /* cos(pi (q . R)) for q in units of 2 pi: +-1 */
+              const int s = (qvec[q][0] * cx + qvec[q][1] * cy + qvec[q][2] * cz) % 2 ? -1 : 1;
+              const size_t i = hf_index(&lat, cx, cy, cz);
+              for (int a = 0; a < 3; a++) x.u[a][i] = s * A * dirs[d][a] / norm;
+            }
+        hf_engine_eval(eng, &x, NULL, NULL, &E);
+        out->e[q][d][k] = (E.total - e0) / (double)lat.n;
+      }
+    }
+  hf_fields_free(&x);
+  hf_engine_free(eng);
+  return HF_OK;
+}
+
+int hf_pattern_unbounded(const hf_patterns *p, int q, int d) {
+  const double *e = p->e[q][d];
+  return e[HF_PATTERN_NAMP - 1] < e[HF_PATTERN_NAMP - 2] && e[HF_PATTERN_NAMP - 1] < 0;
+}
