@@ -80,21 +80,29 @@ static int soft_modes_main(int argc, char **argv) {
     return 1;
   }
   printf(
-      "# frozen patterns u_i = A e cos(2 pi q.R_i) (v = 0, eta = 0): energy per cell, eV, the\n"
-      "# minimum over A = 0.05..1.00 Angstrom and at A = 1 Angstrom\n"
-      "# q\tdirection\tE_min_eV\tA_min_A\tE(1A)_eV\tverdict\n");
+      "# frozen patterns u_i = A e cos(2 pi q.R_i) (v = 0, eta = 0): energy per cell, eV; the\n"
+      "# minimum over A = 0.05..1.00 Angstrom, the value at 1 Angstrom and, where the energy\n"
+      "# still falls there, the barrier before the fall (its height and amplitude)\n"
+      "# q\tdirection\tE_min_eV\tA_min_A\tE(1A)_eV\tbarrier_eV\tA_barrier_A\tverdict\n");
   int unbounded = 0;
   for (int q = 0; q < HF_PATTERN_NQ; q++)
     for (int d = 0; d < HF_PATTERN_NDIR; d++) {
-      int kmin = 0;
-      for (int k = 1; k < HF_PATTERN_NAMP; k++)
-        if (p.e[q][d][k] < p.e[q][d][kmin]) kmin = k;
+      const double *e = p.e[q][d];
+      int kmin = 0, kmax = 0;
+      for (int k = 1; k < HF_PATTERN_NAMP; k++) {
+        if (e[k] < e[kmin]) kmin = k;
+        if (e[k] > e[kmax]) kmax = k;
+      }
       const int bad = hf_pattern_unbounded(&p, q, d);
       unbounded += bad;
-      printf("%s\t%s\t%.6f\t%.2f\t%.6f\t%s\n", hf_pattern_q_names[q], hf_pattern_dir_names[d],
-             p.e[q][d][kmin] < 0 ? p.e[q][d][kmin] : 0.0,
-             p.e[q][d][kmin] < 0 ? hf_pattern_amplitude(kmin) : 0.0, p.e[q][d][HF_PATTERN_NAMP - 1],
-             bad ? "UNBOUNDED (still falling at 1 A)" : "bounded");
+      printf("%s\t%s\t%.6f\t%.2f\t%.6f\t", hf_pattern_q_names[q], hf_pattern_dir_names[d],
+             e[kmin] < 0 ? e[kmin] : 0.0, e[kmin] < 0 ? hf_pattern_amplitude(kmin) : 0.0,
+             e[HF_PATTERN_NAMP - 1]);
+      if (bad)
+        printf("%.6f\t%.2f\tUNBOUNDED (still falling at 1 A)\n", fmax(e[kmax], 0.0),
+               e[kmax] > 0 ? hf_pattern_amplitude(kmax) : 0.0);
+      else
+        printf("-\t-\tbounded\n");
     }
   if (unbounded)
     printf(
