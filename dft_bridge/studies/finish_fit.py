@@ -141,7 +141,10 @@ def main():
     # minimum of D(q) well away from Gamma means a modulated order, not a uniform P
     soft_log = os.path.join(out, "soft_modes.txt")
     run([heff_exe, "--soft-modes", model, "12"], soft_log)
-    soft = [ln for ln in open(soft_log).read().splitlines() if not ln.startswith("#")]
+    # D(q) at Gamma, X, M, R and its minimum; of the frozen patterns only the
+    # unbounded ones and the verdict
+    soft = [ln for ln in open(soft_log).read().splitlines()
+            if not ln.startswith("#") and not ln.endswith("\tbounded")]
 
     # 3. heating sweep
     heat_dir = os.path.join(out, "heat")
