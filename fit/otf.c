@@ -111,6 +111,7 @@ static int extrapolating(const fit_run *r, double *now) {
 }
 
 int fit_learn(fit_run *r, hf_err *err) {
+  r->cells.own.frames++;
   fit_track_extent(r, &r->x, &r->lat);
   for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
   if (hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err) ||

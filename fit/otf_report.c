@@ -181,10 +181,23 @@ int fit_run_finish(fit_run *r, hf_err *err) {
     say(r, "MD steps %ld; engine calls %ld (%.3f%% of steps), failed %ld, held-out %ld\n", s->step,
         s->calls, 100.0 * (double)s->calls / (double)(s->step ? s->step : 1), s->failed,
         s->heldout);
-  if (s->imported > 0)
+  if (s->imported > 0 && r->refit_from[0])
+    say(r, "training set: %ld frames imported from an earlier fit and %ld of the run itself\n",
+        s->imported, s->calls);
+  else if (s->imported > 0)
     say(r,
         "training set: %ld frames of an earlier fit (initial_training%s%s) and %ld of this one\n",
         s->imported, r->c.initial_training[0] ? " " : "", r->c.initial_training, s->calls);
+  if (r->cells.nother > 0) {
+    const fit_cell *own = &r->cells.own;
+    say(r, "supercells of the training frames: %dx%dx%d %ld", own->lat.L[0], own->lat.L[1],
+        own->lat.L[2], own->frames);
+    for (int k = 0; k < r->cells.nother; k++) {
+      const fit_cell *c = &r->cells.other[k];
+      say(r, ", %dx%dx%d %ld", c->lat.L[0], c->lat.L[1], c->lat.L[2], c->frames);
+    }
+    say(r, "\n");
+  }
   if (r->st_restored > 0)
     say(r,
         "output files deleted or replaced under the running fit and put back: %d (this "

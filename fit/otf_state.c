@@ -232,6 +232,7 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
     return HF_OK;
   }
   if (!c->learn) return HF_OK;
+  cell->frames++;
   fit_track_extent(r, cell->x, lat);
   hf_features_eval(cell->feat, cell->x, cell->phi, cell->ylong, cell->type);
   for (size_t i = 0; i < cell->rows; i++) cell->target[i] = y[i] - cell->ylong[i];

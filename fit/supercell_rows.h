@@ -22,6 +22,7 @@ typedef struct {
   hf_fields *x;   /* a frame's configuration, as the caller changes it */
   hf_fields xbuf; /* what x points to in an owned cell */
   int owned;      /* 0: the pointers alias the fit's own buffers */
+  long frames;    /* training frames of this supercell in the data set */
 } fit_cell;
 
 typedef struct {

@@ -863,6 +863,14 @@ static int supercells(const char *models) {
   CHECK(par && strstr(par, "\t2x2x2\t") && strstr(par, "\t2x4x4\t"),
         "the parity table names both supercells");
   free(par);
+  char *t222 = fittest_slurp(tmp, name[0], "train.xyz", &n);
+  char *t244 = fittest_slurp(tmp, name[1], "train.xyz", &n);
+  char *sum = fittest_slurp(tmp, name[1], "summary.txt", &n), want[120];
+  const long f222 = t222 ? count_of(t222, "heff_step=") : -1;
+  snprintf(want, sizeof want, "supercells of the training frames: 2x4x4 %ld, 2x2x2 %ld\n",
+           (t244 ? count_of(t244, "heff_step=") : 0) - f222, f222);
+  CHECK(sum && strstr(sum, want), "summary lacks '%s'", want);
+  free(t222), free(t244), free(sum);
   /* the refit reads the mixed training set as the fit did */
   fit_config c;
   fit_run *r = NULL;
