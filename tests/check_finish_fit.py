@@ -100,7 +100,7 @@ output: {dir: heat, prefix: sweep}
     rep = open(os.path.join(out2, "report.txt")).read() if p.returncode == 0 else ""
     check("started from the frames of " + os.path.join(d, "run") in rep,
           "report names the run the second fit started from")
-    check(f"training set: {nfirst} frames of an earlier fit" in rep,
+    check(f"training set: {nfirst} frames imported from an earlier fit" in rep,
           f"the refit counts the {nfirst} imported frames")
     summary2 = open(os.path.join(d, "run2", "summary.txt")).read()
     check("MD steps 30;" in summary2 and "refit of" not in summary2,
