@@ -196,10 +196,6 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
                       const fit_frame_meta *meta, hf_err *err) {
   load_ctx *c = p;
   fit_run *r = c->r;
-  for (int a = 0; a < 3; a++)
-    if (lat->L[a] > FIT_MAX_L)
-      return hf_fail(err, "%s: a frame on a %dx%dx%d supercell (at most %d cells along an axis)",
-                     c->path, lat->L[0], lat->L[1], lat->L[2], FIT_MAX_L);
   fit_cell *cell;
   if (fit_cells_get(&r->cells, &r->model, r->M, lat, &cell, err)) return HF_FAIL;
   /* an earlier fit's frames precede this run's; they are data, never replayed */
@@ -218,6 +214,11 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
      * the same structure (the same engine result) in the gauge this fit's
      * MD keeps (omega_gauge.h) */
     if (cell->x->w[0]) {
+      if (lat->L[0] + lat->L[1] + lat->L[2] > 3 * FIT_MAX_L)
+        return hf_fail(err,
+                       "%s: an omega frame on a %dx%dx%d supercell (at most %d cells along "
+                       "an axis)",
+                       c->path, lat->L[0], lat->L[1], lat->L[2], FIT_MAX_L);
       double work[3 * FIT_MAX_L], *w[3] = {cell->x->w[0], cell->x->w[1], cell->x->w[2]};
       hf_comm self;
       hf_comm_init_serial(&self);

@@ -84,6 +84,18 @@ static int run(const char *name, long first, long *done, int finish, int resume,
   return fittest_run(path, first, finish, resume, done, err);
 }
 
+/* Loads tmp/name.yaml and creates its run (resume: --resume); *r NULL on
+ * failure. */
+static int create_run(const char *name, int resume, fit_run **r, hf_err *err) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  fit_config c;
+  int resumed;
+  *r = NULL;
+  if (fit_config_load(&c, path, err)) return HF_FAIL;
+  return fit_run_create(r, &c, resume, &resumed, err);
+}
+
 /* 1 if the model.yaml files of runs a and b have the same coefficients and
  * deviations bit for bit (their notes name the fit files, which differ), 0
  * if not, -1 if one does not load. */
@@ -330,11 +342,9 @@ static int engine_failures(const char *models) {
   fputs("supercell: [2, 2, 2]\nsteps: 400\nseed: 8\n", f);
   fclose(f);
   hf_err err;
-  fit_config c;
   fit_run *r;
-  int resumed, st = 0;
-  REQUIRE_OK(fit_config_load(&c, path, &err), err);
-  REQUIRE_OK(fit_run_create(&r, &c, 0, &resumed, &err), err);
+  int st = 0;
+  REQUIRE_OK(create_run("F", 0, &r, &err), err);
   while (st == 0) st = fit_run_advance(r, 100, &err);
   CHECK(st == 1, "run with failing engine stopped: %s", err.msg);
   fit_stats s = *fit_run_get_stats(r);
@@ -498,12 +508,8 @@ static int initial_training(const char *models) {
   CHECK(pinned == nonzero, "imported + new frames: %d of %d ZVR coefficients within 2%%", pinned,
         nonzero);
   /* killed after the import, before any checkpoint: resumes to the same files */
-  fit_config c;
   fit_run *r;
-  int resumed;
-  snprintf(path, sizeof path, "%s/impk.yaml", tmp);
-  REQUIRE_OK(fit_config_load(&c, path, &err), err);
-  REQUIRE_OK(fit_run_create(&r, &c, 0, &resumed, &err), err);
+  REQUIRE_OK(create_run("impk", 0, &r, &err), err);
   fit_run_free(r);
   snprintf(path, sizeof path, "%s/impk/fit.ckpt", tmp);
   CHECK(access(path, F_OK) != 0, "no checkpoint yet");
@@ -759,16 +765,11 @@ static void replace_with(const char *dir, const char *name, const char *old) {
 
 static int replaced_outputs(const char *models) {
   const char *more = "supercell: [2, 2, 2]\nsteps: 120\nseed: 6\n";
-  char path[1200];
   write_fit_pair("G", "H", models, "", more);
   hf_err err;
   REQUIRE_OK(run("G", 120, NULL, 1, 0, &err), err);
-  fit_config c;
   fit_run *r;
-  int resumed;
-  snprintf(path, sizeof path, "%s/H.yaml", tmp);
-  REQUIRE_OK(fit_config_load(&c, path, &err), err);
-  REQUIRE_OK(fit_run_create(&r, &c, 0, &resumed, &err), err);
+  REQUIRE_OK(create_run("H", 0, &r, &err), err);
   int st = fit_run_advance(r, 35, &err);
   static const char *const names[3] = {"train.xyz", "calls.tsv", "learning.tsv"};
   for (int k = 0; k < 3; k++) { /* the state a commit at step 35 would hold */
@@ -888,10 +889,7 @@ static int supercells(const char *models) {
   snprintf(path, sizeof path, "%s/%s", tmp, name[3]);
   mkdir(path, 0755);
   copy_file("sc222/train.xyz", "sc244x/train.xyz");
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name[3]);
-  r = NULL;
-  int resumed, rc = fit_config_load(&c, path, &err);
-  if (!rc) rc = fit_run_create(&r, &c, 1, &resumed, &err);
+  int rc = create_run(name[3], 1, &r, &err);
   fit_run_free(r);
   CHECK(rc && strstr(err.msg, "on a 2x2x2 supercell, the fit runs on 2x4x4"),
         "a fit's own frames on another supercell: rc %d, '%s'", rc, err.msg);
