@@ -31,6 +31,7 @@ SETTINGS (JSON): {"calculator": "lj", "sigma": .., "epsilon": .., "rc": ..[, "sp
 or {"calculator": "gpaw", "ecut": 600, "kpts": [2, 2, 2], "xc": "PBEsol",
 "maxiter": 300, "convergence": {...}, "setups": {...}, "mixer": {...}, "nbands": ..,
 "gga_gradient": "axial"|"voronoi" (GPAW's own, the default; see use_axial_gga_gradient),
+"parallel": {"domain": 2} (GPAW's parallelisation over the ranks of mpirun),
 "warm_start": true (each converged call leaves its density and wavefunctions in the run
 directory's warm_start.npz, and the next call starts its SCF from them; gpaw_warm_start)},
 or calculator "cp2k",
@@ -177,6 +178,8 @@ def make_calculator(s):
             kw["mixer"] = s["mixer"]
         if "nbands" in s:  # an int, or "110%" of the occupied bands (GPAW's default ~120% + 4)
             kw["nbands"] = s["nbands"]
+        if "parallel" in s:  # GPAW's own, e.g. {"domain": 2}
+            kw["parallel"] = s["parallel"]
         gradient = s.get("gga_gradient", "voronoi")
         if gradient == "axial":
             use_axial_gga_gradient()
@@ -200,27 +203,51 @@ def gpaw_atomic_density(calc):
     return nt
 
 
+def gpaw_atomic_matrices(d):
+    """All atoms' density matrices D_asp on every rank of the grid communicator (the
+    atoms are spread over its ranks under domain decomposition): {a: array}."""
+    import numpy as np
+
+    comm = d.gd.comm
+    shapes = [(d.ncomponents, s.ni * (s.ni + 1) // 2) for s in d.setups]
+    offsets = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+    flat = np.zeros(offsets[-1])
+    for a, D in d.D_asp.items():
+        flat[offsets[a]:offsets[a + 1]] = D.ravel()
+    comm.sum(flat)  # each atom has one owner: the sum is a gather
+    return {a: flat[offsets[a]:offsets[a + 1]].reshape(shapes[a]) for a in range(len(shapes))}
+
+
 def gpaw_save_state(calc, path):
     """Keeps what a later call needs to start its SCF warm (gpaw_warm_start) in PATH
-    (numpy .npz, written atomically): the converged pseudo-density less the parts that
-    follow the atoms (core and free-atom valence), the atomic density matrices D_asp and, on one
-    rank, the plane-wave coefficients of every k-point with their FFT-grid indices.  Nothing
-    is kept under domain decomposition (no rank holds the whole grid)."""
+    (numpy .npz, written atomically by rank 0): the converged pseudo-density less the parts
+    that follow the atoms (core and free-atom valence), the atomic density matrices D_asp and
+    the plane-wave coefficients of every k-point with their FFT-grid indices.  Under domain
+    decomposition the grid, the atoms and the plane waves are gathered from the ranks
+    (collective); the coefficients are kept only when no rank splits the k-points or bands."""
     import numpy as np
     from ase.parallel import world
 
     d, wfs = calc.density, calc.wfs
-    if d.gd.comm.size != 1 or d.D_asp is None or len(d.D_asp) != len(calc.atoms):
+    if d.D_asp is None or len(d.setups) != len(calc.atoms):
         return
     # the bonding part: what the atoms do not carry along when they move
-    arrays = {"nt": d.nt_sG - d.nct_G - gpaw_atomic_density(calc), "numbers": calc.atoms.numbers}
-    for a, D in d.D_asp.items():
+    nt = d.gd.collect(d.nt_sG - d.nct_G - gpaw_atomic_density(calc))
+    arrays = {"nt": nt, "numbers": calc.atoms.numbers}
+    for a, D in gpaw_atomic_matrices(d).items():
         arrays[f"D{a}"] = D
-    if world.size == 1 and wfs.collinear and wfs.nspins == 1:
+    if wfs.kd.comm.size == 1 and wfs.bd.comm.size == 1 and wfs.collinear and wfs.nspins == 1:
         arrays["ibzk"] = wfs.kd.ibzk_kc
         for kpt in wfs.kpt_u:
-            arrays[f"psit{kpt.k}"] = kpt.psit.array
-            arrays[f"Q{kpt.k}"] = wfs.pd.Q_qG[kpt.q]
+            psit = kpt.psit.array  # complex view even for real (gamma-point) coefficients
+            rows = np.empty((psit.shape[0], len(wfs.pd.Q_qG[kpt.q])), complex)
+            for n in range(psit.shape[0]):  # gather returns its own buffer: copy each band
+                row = wfs.pd.gather(np.ascontiguousarray(psit[n]), kpt.q)
+                if row is not None:
+                    rows[n] = row
+            if world.rank == 0:
+                arrays[f"psit{kpt.k}"] = rows
+                arrays[f"Q{kpt.k}"] = wfs.pd.Q_qG[kpt.q]
     if world.rank == 0:
         with open(path + ".tmp", "wb") as f:
             np.savez(f, **arrays)
@@ -233,12 +260,15 @@ def gpaw_warm_start(calc, atoms, path):
     of an Angstrom and the cell by a few per mil between calls.  The density: the saved
     bonding part (valence pseudo-density minus the free atoms' at the old positions) on the
     same grid points (fractional coordinates), plus the free atoms' valence and core parts
-    at the new positions (the atoms carry their own density along), and the saved D_asp.  The wavefunctions (one rank, the same irreducible
-    k-points): the saved coefficient of each plane wave with the same Miller indices, 0 for
-    plane waves that entered the cutoff sphere; GPAW orthonormalises them in the new cell
-    before the first iteration.  This skips the LCAO start and most SCF iterations; the
-    converged result does not depend on the start (to the SCF tolerance).  Returns a note
-    for the log, or None when the saved state does not fit (GPAW then starts as usual)."""
+    at the new positions (the atoms carry their own density along), and the saved D_asp.
+    The wavefunctions (the same irreducible k-points): the saved coefficient of each plane
+    wave with the same Miller indices, 0 for plane waves that entered the cutoff sphere;
+    GPAW orthonormalises them in the new cell before the first iteration.  Under domain
+    decomposition every rank reads its own part of the grid, its atoms and its plane waves
+    from the file (the ranks agree before anything is changed).  This skips the LCAO start
+    and most SCF iterations; the converged result does not depend on the start (to the SCF
+    tolerance).  Returns a note for the log, or None when the saved state does not fit
+    (GPAW then starts as usual)."""
     import numpy as np
     from gpaw.wavefunctions.arrays import PlaneWaveExpansionWaveFunctions
 
@@ -248,31 +278,47 @@ def gpaw_warm_start(calc, atoms, path):
     calc.initialize(atoms)
     calc.initialize_positions(atoms)
     d, ham, wfs = calc.density, calc.hamiltonian, calc.wfs
-    if d.gd.comm.size != 1 or data["nt"].shape != d.gd.zeros(d.ncomponents).shape:
+    gd = d.gd
+    if data["nt"].shape != (d.ncomponents,) + tuple(gd.N_c):
+        return None
+    same_k = ("ibzk" in data and data["ibzk"].shape == wfs.kd.ibzk_kc.shape
+              and np.allclose(data["ibzk"], wfs.kd.ibzk_kc)
+              and all(f"psit{kpt.k}" in data and data[f"psit{kpt.k}"].shape[0] == wfs.bd.nbands
+                      for kpt in wfs.kpt_u))
+    local = (slice(None),) + tuple(slice(b, e) for b, e in zip(gd.beg_c, gd.end_c))
+    try:  # this rank's part, read before anything changes
+        nt = np.array(data["nt"][local])
+        D = {a: data[f"D{a}"] for a in range(len(atoms))}
+        psit = {}
+        for kpt in wfs.kpt_u if same_k else []:
+            old, oldQ = data[f"psit{kpt.k}"], data[f"Q{kpt.k}"]
+            newQ = wfs.pd.myQ_qG[kpt.q]  # this rank's plane waves
+            order = np.argsort(oldQ)
+            src = order[np.searchsorted(oldQ, newQ, sorter=order).clip(0, len(oldQ) - 1)]
+            hit = oldQ[src] == newQ  # the same Miller indices
+            psit[kpt.k] = (hit, old[:, src[hit]])
+        ok = 1
+    except Exception as e:  # a damaged file: every rank must take the same way
+        print(f"ase_runner: reading {path} failed ({e!r})")
+        ok = 0
+    if gd.comm.sum(ok) != gd.comm.size:
         return None
     d.update_atomic_density_matrices(d.setups.empty_atomic_matrix(d.ncomponents,
                                                                   d.atom_partition))
     for a in d.D_asp:
-        d.D_asp[a][:] = data[f"D{a}"]
-    d.nt_xG = data["nt"] + gpaw_atomic_density(calc) + d.nct_G
+        d.D_asp[a][:] = D[a]
+    d.nt_xG = nt + gpaw_atomic_density(calc) + d.nct_G
     d.calculate_normalized_charges_and_mix()
     ham.update(d)
     note = f"SCF started from the density of {path}"
-    same_k = ("ibzk" in data and data["ibzk"].shape == wfs.kd.ibzk_kc.shape
-              and np.allclose(data["ibzk"], wfs.kd.ibzk_kc))
-    if same_k and all(f"psit{kpt.k}" in data and data[f"psit{kpt.k}"].shape[0] == wfs.bd.nbands
-                      for kpt in wfs.kpt_u):
+    if same_k:
         for kpt in wfs.kpt_u:
-            old, oldQ = data[f"psit{kpt.k}"], data[f"Q{kpt.k}"]
-            newQ = wfs.pd.Q_qG[kpt.q]
-            order = np.argsort(oldQ)
-            src = order[np.searchsorted(oldQ, newQ, sorter=order).clip(0, len(oldQ) - 1)]
-            hit = oldQ[src] == newQ  # the same Miller indices
+            hit, coefficients = psit[kpt.k]
             kpt.psit = PlaneWaveExpansionWaveFunctions(
                 wfs.bd.nbands, wfs.pd, wfs.dtype, kpt=kpt.q, dist=(wfs.bd.comm, -1, 1),
                 spin=kpt.s, collinear=True)
             kpt.psit.array[:] = 0.0
-            kpt.psit.array[:, hit] = old[:, src[hit]]
+            kpt.psit.array[:, hit] = coefficients
         wfs.set_orthonormalized(False)
         note += " and the wavefunctions"
     else:  # no wavefunctions to reuse: LCAO in the new density

@@ -42,16 +42,21 @@ def polar(species, a, amp=0.05, dti=0.0):
     return cell(species, a, d)
 
 
-def run_runner(settings, d, atoms, nice=True):
-    """ase_runner.py on atoms in directory d (made; structure.xyz written);
-    returns the CompletedProcess (stderr.log and stdout.log are in d)."""
+def run_runner(settings, d, atoms, nice=True, ranks=1):
+    """ase_runner.py on atoms in directory d (made; structure.xyz written), under
+    mpirun when ranks > 1; returns the CompletedProcess (stderr.log and stdout.log
+    are in d)."""
     os.makedirs(d, exist_ok=True)
     write(os.path.join(d, "structure.xyz"), atoms, format="extxyz")
     with open(os.path.join(d, "stdout.log"), "w") as o, \
             open(os.path.join(d, "stderr.log"), "w") as e:
         argv = ["/usr/bin/python3", RUNNER, "--settings", os.path.abspath(settings),
                 "structure.xyz", "result.txt"]
-        return subprocess.run((["nice"] if nice else []) + argv, cwd=d, stdout=o, stderr=e)
+        if ranks > 1:
+            argv = ["mpirun", "--oversubscribe", "-np", str(ranks)] + argv
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        return subprocess.run((["nice"] if nice else []) + argv, cwd=d, stdout=o, stderr=e,
+                              env=env)
 
 
 def read_result(d, natoms):
