@@ -212,15 +212,26 @@ static int read_frame(reader *r, const char *path, const hf_model *m, frame_buf 
     return hf_fail(err, "%s:%ld: expected the cell count of the frame's supercell", path,
                    r->lineno);
   if (!next_line(r)) return HF_OK;
-  const int alloy = !!(m->dof & HF_DOF_SIGMA);
-  char want[160], val[1024];
-  snprintf(want, sizeof want, "species:S:1:pos:R:3%s", alloy ? ":sigma:R:1" : "");
-  for (int k = 0; k < nf; k++)
+  const int model_alloy = !!(m->dof & HF_DOF_SIGMA);
+  char want[160], host[160], val[1024];
+  snprintf(want, sizeof want, "species:S:1:pos:R:3%s", model_alloy ? ":sigma:R:1" : "");
+  snprintf(host, sizeof host, "species:S:1:pos:R:3");
+  for (int k = 0; k < nf; k++) {
     snprintf(want + strlen(want), sizeof want - strlen(want), ":%s:R:3:f_%s:R:3", fname[fl[k]],
              fname[fl[k]]);
-  if (!get_key(r->line, "Properties", val, sizeof val) || strcmp(val, want))
+    snprintf(host + strlen(host), sizeof host - strlen(host), ":%s:R:3:f_%s:R:3", fname[fl[k]],
+             fname[fl[k]]);
+  }
+  if (!get_key(r->line, "Properties", val, sizeof val))
     return hf_fail(err, "%s:%ld: key 'Properties': expected %s (the model's fields)", path,
                    r->lineno, want);
+  /* an alloy fit also reads frames of its host compound (no sigma column):
+   * every site holds the host species, sigma = 0 */
+  const int alloy = model_alloy && strcmp(val, host) != 0;
+  if (strcmp(val, alloy ? want : host))
+    return hf_fail(err, "%s:%ld: key 'Properties': expected %s (the model's fields)%s%s", path,
+                   r->lineno, want, model_alloy ? " or, for a frame of the host compound, " : "",
+                   model_alloy ? host : "");
   /* the lattice names a0 and the supercell: frames of a fit with another
    * reference cannot be mixed in */
   double eta[6], got[9];
@@ -243,6 +254,7 @@ static int read_frame(reader *r, const char *path, const hf_model *m, frame_buf 
   const hf_lattice *lat = &b->lat;
   const size_t n = lat->n;
   hf_fields *x = &b->x;
+  if (model_alloy && !alloy) memset(x->sigma, 0, n * sizeof *x->sigma);
   double *y = b->y;
   memcpy(x->eta, eta, sizeof eta);
   const double *ys = y + 1 + 3 * n * (size_t)nf;

@@ -18,7 +18,10 @@
  *     before a re-draw and behind appended results, resumes to the files of
  *     an uninterrupted run, byte for byte (the occupation and its random
  *     stream come from the checkpoint);
- *  5. bad occupation and species keys are refused with file, line and key. */
+ *  5. bad occupation and species keys are refused with file, line and key;
+ *  6. an alloy fit imports the frames of a fit of its host compound (no sigma
+ *     column: sigma 0 at every site) with initial_training and still recovers
+ *     the springs exactly; a host model refuses alloy frames. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,11 +92,11 @@ static int run(const char *name, long first, int finish, int resume, hf_err *err
 }
 
 /* ---- 1. recovery */
-static int recovery(void) {
+static int recovery(const char *dir) {
   hf_err err;
   hf_model fitted, truth;
   char path[1200];
-  snprintf(path, sizeof path, "%s/clean/model.yaml", tmp);
+  snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, dir);
   REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
   snprintf(path, sizeof path, "%s/hidden.yaml", tmp);
   REQUIRE_OK(hf_model_load(&truth, path, &err), err);
@@ -121,9 +124,9 @@ static int recovery(void) {
     nonzero += w[k] != 0;
   }
   printf(
-      "recovery on 3x3x3: %d of %d spring coefficients within 1e-8; %d of %d non-zero within "
-      "2%% in all\n",
-      springs_ok, springs, pinned, nonzero);
+      "recovery on 3x3x3 (%s): %d of %d spring coefficients within 1e-8; %d of %d non-zero "
+      "within 2%% in all\n",
+      dir, springs_ok, springs, pinned, nonzero);
   CHECK(springs >= 6, "only %d spring terms in the hidden model", springs);
   /* 3. the header a heff run needs */
   CHECK(fitted.dof & HF_DOF_SIGMA, "fitted model lost sigma");
@@ -265,6 +268,64 @@ static int resume(void) {
   return 0;
 }
 
+/* ---- 6. frames of the host compound (no sigma column) */
+typedef struct {
+  long frames, imported, host; /* host: imported frames with sigma 0 everywhere */
+} host_count;
+
+static int count_host(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                      const fit_frame_meta *meta, hf_err *err) {
+  (void)y, (void)err;
+  host_count *c = p;
+  double sum = 0;
+  for (size_t i = 0; x->sigma && i < lat->n; i++) sum += x->sigma[i];
+  c->frames++;
+  c->imported += meta->imported;
+  c->host += meta->imported && sum == 0;
+  return HF_OK;
+}
+
+static int host_frames(void) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/host.yaml", tmp);
+  FILE *f = fopen(path, "w");
+  fprintf(f, "reference: zvr.yaml\nengine: {type: model, model: zvr.yaml}\npressure: -4.8\n"
+             "temperatures: [100, 300]\nsupercell: [3, 3, 3]\nsteps: 300\nseed: 7\n"
+             "output: {dir: host, checkpoint_every: 100, log_every: 10, progress: false}\n");
+  fclose(f);
+  hf_err err;
+  REQUIRE_OK(run("host", 300, 1, 0, &err), err);
+  write_fit("mixed", "supercell: [3, 3, 3]\nsteps: 600\nseed: 3\n"
+                     "occupation: {composition: 0.25, every: 100}\n"
+                     "initial_training: host/train.xyz\n");
+  REQUIRE_OK(run("mixed", 600, 1, 0, &err), err);
+  hf_model m, zvr;
+  snprintf(path, sizeof path, "%s/mixed/model.yaml", tmp);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  snprintf(path, sizeof path, "%s/zvr.yaml", tmp);
+  REQUIRE_OK(hf_model_load(&zvr, path, &err), err);
+  host_count h = {0}, own = {0};
+  long nf, valid;
+  snprintf(path, sizeof path, "%s/host/train.xyz", tmp);
+  REQUIRE_OK(fit_xyz_read(path, &zvr, count_host, &own, &nf, &valid, &err), err);
+  snprintf(path, sizeof path, "%s/mixed/train.xyz", tmp);
+  REQUIRE_OK(fit_xyz_read(path, &m, count_host, &h, &nf, &valid, &err), err);
+  printf("host frames: %ld in the host fit; the alloy fit holds %ld imported (%ld with sigma 0 "
+         "everywhere) and %ld of its own\n",
+         own.frames, h.imported, h.host, h.frames - h.imported);
+  CHECK(own.frames > 5 && h.imported == own.frames && h.host == own.frames,
+        "%ld host frames, %ld imported, %ld of them pure host", own.frames, h.imported, h.host);
+  CHECK(h.frames > h.imported, "the alloy fit made no call of its own");
+  /* a host model does not read alloy frames */
+  snprintf(path, sizeof path, "%s/clean/train.xyz", tmp);
+  const int rc = fit_xyz_read(path, &zvr, count_host, &own, &nf, &valid, &err);
+  CHECK(rc != HF_OK && strstr(err.msg, "'Properties'"), "a host model read alloy frames (%s)",
+        rc ? err.msg : "no error");
+  hf_model_free(&m);
+  hf_model_free(&zvr);
+  return recovery("mixed");
+}
+
 /* ---- 5. bad keys */
 static int bad_keys(void) {
   struct {
@@ -371,7 +432,8 @@ int main(int argc, char **argv) {
             "supercell: [3, 3, 3]\nsteps: 1500\nseed: 3\n"
             "occupation: {composition: 0.25, every: 100}\n");
   REQUIRE_OK(run("clean", steps, 1, 0, &err), err);
-  if (recovery() || occupations(steps, every) || heff_runs(heff) || resume() || bad_keys())
+  if (recovery("clean") || occupations(steps, every) || heff_runs(heff) || resume() ||
+      bad_keys() || host_frames())
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
