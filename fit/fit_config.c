@@ -314,9 +314,10 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, NK };
-  hf_yslot s[NK] = {{.key = "initial_interval"}, {.key = "min_interval"}, {.key = "history"},
-                    {.key = "factor"},           {.key = "stability"},    {.key = "extrapolation"}};
+  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, PROBE, NK };
+  hf_yslot s[NK] = {
+      {.key = "initial_interval"}, {.key = "min_interval"},  {.key = "history"}, {.key = "factor"},
+      {.key = "stability"},        {.key = "extrapolation"}, {.key = "probe"}};
   const char *w = "threshold: ";
   if (hf_yaml_map(r, n, "", "threshold", "a mapping of threshold settings", w, s, NK))
     return HF_FAIL;
@@ -346,6 +347,14 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                              "threshold: key 'extrapolation': expected a factor above 1 on the "
                              "training set's largest mode component, got %g",
                              c->extrapolation);
+  }
+  if (s[PROBE].val) {
+    const char *want =
+        "an amplitude in Angstrom, above 0 and at most 1 (the frozen patterns' range)";
+    if (hf_yaml_positive(r, s[PROBE].val, w, "probe", want, &c->probe)) return HF_FAIL;
+    if (c->probe > 1)
+      return hf_yaml_fail_at(r, s[PROBE].val, "threshold: key 'probe': expected %s, got %g", want,
+                             c->probe);
   }
   return HF_OK;
 }

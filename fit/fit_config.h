@@ -93,6 +93,11 @@ typedef struct {
    * component of u, v or omega exceeds this factor times the largest of that
    * field in the training set (at most every min_interval steps) */
   double extrapolation;
+  /* threshold: probe (0: off): the amplitude in Angstrom up to which the model
+   * must rise along every frozen Gamma/X/M/R polar pattern the supercell holds
+   * (fit/probe.h); where it turns down first, the next call computes that
+   * pattern instead of the MD configuration */
+  double probe;
   hf_blr_opts blr;
   /* 1 (default): the fitted energy is invariant under a uniform shift of v, a
    * rigid translation of the crystal (regression: acoustic_sum_rule) */

@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "occupation.h"
 #include "otf_internal.h"
+#include "probe.h"
 #include "wall_clock.h"
 
 static void random_start(fit_run *r, hf_rng *ir) {
@@ -81,6 +82,7 @@ int fit_compile_model(fit_run *r, hf_err *err) {
   }
   hf_engine_free(r->eng);
   r->eng = eng;
+  fit_probe_plan(r);
   return HF_OK;
 }
 
@@ -118,6 +120,11 @@ int fit_learn(fit_run *r, hf_err *err) {
       hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err))
     return hf_wrap(err, "refit after engine call %ld", r->st.calls);
   r->have_fit = 1;
+  if (r->restore) { /* a probe: the dynamics go on from the MD configuration */
+    hf_fields_copy(&r->x, r->restore, &r->lat);
+    memcpy(r->x.eta, r->restore->eta, sizeof r->x.eta);
+    r->restore = NULL;
+  }
   return fit_compile_model(r, err);
 }
 
@@ -224,7 +231,7 @@ static int heldout_point(fit_run *r, hf_err *err) {
   return HF_OK;
 }
 
-static int training_call(fit_run *r, hf_err *err) {
+int fit_training_call(fit_run *r, int probe, hf_err *err) {
   int ok;
   if (engine_result(r, 0, &ok, err)) return HF_FAIL;
   if (!ok) {
@@ -247,7 +254,10 @@ static int training_call(fit_run *r, hf_err *err) {
   r->st.t_refit += hf_wall_seconds() - t0;
   r->st.calls++;
   if (r->st.settled_step >= 0) r->st.calls_settled++;
-  hf_thr_record(&r->thr, r->st.step, r->cur.force);
+  if (probe) /* the error at a probe says nothing about the MD's */
+    r->thr.last_call = r->st.step, r->thr.calls++;
+  else
+    hf_thr_record(&r->thr, r->st.step, r->cur.force);
   if (r->thr.threshold > 0 && r->st.settled_step < 0) r->st.settled_step = r->st.step;
   hf_blr_maxerr before = r->cur;
   fit_eval_rows(r); /* the log shows the error after the refit */
@@ -310,7 +320,8 @@ int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
     if (r->c.heldout_every > 0 && r->st.step > 0 && r->st.step % r->c.heldout_every == 0 &&
         r->have_fit && heldout_point(r, err))
       return HF_FAIL;
-    int called = hf_thr_decide(&r->thr, r->st.step, r->cur.force);
+    const int probing = fit_probe_due(r);
+    int called = probing || hf_thr_decide(&r->thr, r->st.step, r->cur.force);
     double now;
     const int far = called ? -1 : extrapolating(r, &now);
     if (far >= 0) {
@@ -321,7 +332,7 @@ int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
               r->st.step, field[far], now, r->c.extrapolation, r->train_max[far]);
       called = 1;
     }
-    if (called && training_call(r, err)) return HF_FAIL;
+    if (probing ? fit_probe_call(r, err) : called && fit_training_call(r, 0, err)) return HF_FAIL;
     if (!r->dyn) continue; /* the first call failed: again from a new start */
     if (r->st.step % r->c.log_every == 0) log_row(r);
     double t2 = hf_wall_seconds();
@@ -440,6 +451,8 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
       !r->type || !r->yclean)
     rc = hf_fail(err, "out of memory");
   if (!rc) rc = hf_fields_alloc(&r->x, &r->lat, mask, err);
+  r->probe_q = -1;
+  if (!rc && c->probe > 0) rc = hf_fields_alloc(&r->xsave, &r->lat, mask, err);
   r->cells.own = (fit_cell){.lat = r->lat,
                             .feat = r->feat,
                             .rows = r->rows,
@@ -579,6 +592,7 @@ void fit_run_free(fit_run *r) {
   hf_engine_free(r->eng);
   fit_engines_free(&r->en);
   hf_fields_free(&r->x);
+  if (r->c.probe > 0) hf_fields_free(&r->xsave);
   hf_blr_fit_free(&r->fit);
   free(r->asr);
   hf_blr_data_free(&r->data);

@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "engine_factory.h"
 #include "fp_engine.h"
+#include "frozen_patterns.h"
 #include "otf.h"
 #include "regression_rows.h"
 #include "sat.h"
@@ -71,6 +72,15 @@ struct fit_run {
   char summary[4096];
   char refit_from[1024]; /* fit_refit_create: the run directory the data came from */
   int st_restored;       /* output files put back after being deleted under the fit */
+  /* threshold: probe (probe.h): the due pattern (probe_q < 0: none), the
+   * amplitude index already probed per pattern plus one (checkpointed), the
+   * MD configuration kept during a probe and, while set, the one fit_learn
+   * puts back into x before the dynamics see the new model */
+  int probe_q, probe_d, probe_k;
+  int probed[HF_PATTERN_NQ][HF_PATTERN_NDIR];
+  hf_patterns pat;
+  hf_fields xsave;
+  const hf_fields *restore;
 };
 
 /* otf_state.c: puts back any output file deleted or replaced under the
@@ -86,6 +96,10 @@ int fit_compile_model(fit_run *r, hf_err *err);
 /* Appends the rows in r->phi / r->y (minus y_long) and refits; recompiles
  * the model and hands it to MD. */
 int fit_learn(fit_run *r, hf_err *err);
+/* One training call on the configuration in r->x: the engine result (or its
+ * replay), the refit and the tables; probe: a call of probe.h (not in the
+ * threshold's history). */
+int fit_training_call(fit_run *r, int probe, hf_err *err);
 /* r->train_max grows to cover configuration x (a frame entering the data). */
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);
 

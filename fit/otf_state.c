@@ -50,6 +50,7 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, c->extra, (size_t)c->nextra * sizeof c->extra[0]);
   fnv(&h, &c->thr, sizeof c->thr);
   if (c->extrapolation > 0) fnv(&h, &c->extrapolation, sizeof c->extrapolation);
+  if (c->probe > 0) fnv(&h, &c->probe, sizeof c->probe);
   fnv(&h, &c->blr, sizeof c->blr);
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
@@ -138,6 +139,7 @@ int fit_write_checkpoint(fit_run *r, hf_err *err) {
   hf_ckpt_put(&w, "rng", &r->rng, sizeof r->rng);
   hf_ckpt_put(&w, "strain_mass", &r->strain_mass, sizeof r->strain_mass);
   if (r->c.occ.on) hf_ckpt_put(&w, "occ_rng", &r->occ_rng, sizeof r->occ_rng);
+  if (r->c.probe > 0) hf_ckpt_put(&w, "probed", r->probed, sizeof r->probed);
   hf_md_state_put(&w, &r->x, r->dyn, &r->lat, NULL, err); /* serial: cannot fail */
   return hf_ckpt_commit(&w, err);
 }
@@ -328,6 +330,7 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
     if (!rc) rc = hf_ckpt_get(&rd, "rng", &r->rng, sizeof r->rng, err);
     if (!rc) rc = hf_ckpt_get(&rd, "strain_mass", &r->strain_mass, sizeof r->strain_mass, err);
     if (!rc && r->c.occ.on) rc = hf_ckpt_get(&rd, "occ_rng", &r->occ_rng, sizeof r->occ_rng, err);
+    if (!rc && r->c.probe > 0) rc = hf_ckpt_get(&rd, "probed", r->probed, sizeof r->probed, err);
   }
   /* Training frames up to the checkpoint rebuild the data set; the rest
    * (and every frame when there is no checkpoint) are replayed. */

@@ -289,15 +289,17 @@ static int host_frames(void) {
   char path[1200];
   snprintf(path, sizeof path, "%s/host.yaml", tmp);
   FILE *f = fopen(path, "w");
-  fprintf(f, "reference: zvr.yaml\nengine: {type: model, model: zvr.yaml}\npressure: -4.8\n"
-             "temperatures: [100, 300]\nsupercell: [3, 3, 3]\nsteps: 300\nseed: 7\n"
-             "output: {dir: host, checkpoint_every: 100, log_every: 10, progress: false}\n");
+  fprintf(f,
+          "reference: zvr.yaml\nengine: {type: model, model: zvr.yaml}\npressure: -4.8\n"
+          "temperatures: [100, 300]\nsupercell: [3, 3, 3]\nsteps: 300\nseed: 7\n"
+          "output: {dir: host, checkpoint_every: 100, log_every: 10, progress: false}\n");
   fclose(f);
   hf_err err;
   REQUIRE_OK(run("host", 300, 1, 0, &err), err);
-  write_fit("mixed", "supercell: [3, 3, 3]\nsteps: 600\nseed: 3\n"
-                     "occupation: {composition: 0.25, every: 100}\n"
-                     "initial_training: host/train.xyz\n");
+  write_fit("mixed",
+            "supercell: [3, 3, 3]\nsteps: 600\nseed: 3\n"
+            "occupation: {composition: 0.25, every: 100}\n"
+            "initial_training: host/train.xyz\n");
   REQUIRE_OK(run("mixed", 600, 1, 0, &err), err);
   hf_model m, zvr;
   snprintf(path, sizeof path, "%s/mixed/model.yaml", tmp);
@@ -310,9 +312,10 @@ static int host_frames(void) {
   REQUIRE_OK(fit_xyz_read(path, &zvr, count_host, &own, &nf, &valid, &err), err);
   snprintf(path, sizeof path, "%s/mixed/train.xyz", tmp);
   REQUIRE_OK(fit_xyz_read(path, &m, count_host, &h, &nf, &valid, &err), err);
-  printf("host frames: %ld in the host fit; the alloy fit holds %ld imported (%ld with sigma 0 "
-         "everywhere) and %ld of its own\n",
-         own.frames, h.imported, h.host, h.frames - h.imported);
+  printf(
+      "host frames: %ld in the host fit; the alloy fit holds %ld imported (%ld with sigma 0 "
+      "everywhere) and %ld of its own\n",
+      own.frames, h.imported, h.host, h.frames - h.imported);
   CHECK(own.frames > 5 && h.imported == own.frames && h.host == own.frames,
         "%ld host frames, %ld imported, %ld of them pure host", own.frames, h.imported, h.host);
   CHECK(h.frames > h.imported, "the alloy fit made no call of its own");
@@ -432,8 +435,8 @@ int main(int argc, char **argv) {
             "supercell: [3, 3, 3]\nsteps: 1500\nseed: 3\n"
             "occupation: {composition: 0.25, every: 100}\n");
   REQUIRE_OK(run("clean", steps, 1, 0, &err), err);
-  if (recovery("clean") || occupations(steps, every) || heff_runs(heff) || resume() ||
-      bad_keys() || host_frames())
+  if (recovery("clean") || occupations(steps, every) || heff_runs(heff) || resume() || bad_keys() ||
+      host_frames())
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);

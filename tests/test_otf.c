@@ -31,7 +31,8 @@
  *     train.xyz, calls.tsv and learning.tsv end byte for byte as those of an
  *     undisturbed run;
  *  9. frames of several supercells in one regression (supercells());
- * 10. calls for extrapolation (extrapolation()). */
+ * 10. calls for extrapolation (extrapolation());
+ * 11. probes along frozen patterns where the model turns down (probes()). */
 #include <fftw3.h>
 #include <math.h>
 #include <signal.h>
@@ -44,6 +45,8 @@
 #include "check.h"
 #include "engine.h"
 #include "fittest.h"
+#include "frozen_patterns.h"
+#include "otf_internal.h"
 #include "rng.h"
 #include "testfile.h"
 #include "training_set.h"
@@ -980,6 +983,145 @@ static int extrapolation(const char *models) {
   return 0;
 }
 
+/* 11. threshold: probe: a fit with a noisy engine (ZVR + 0.05 eV/A on the
+ * forces) and the anharmonic u^3-u pair in its basis, whose early models
+ * put their lowest state along some frozen pattern beyond a barrier:
+ *  - it probes (the test's premise), and every probe frame in train.xyz is
+ *    that pattern, u = +-A e/|e| on every cell as the log names it, v = 0;
+ *  - the final model, evaluated here along every pattern up to 1 A
+ *    (hf_patterns_eval), has no maximum followed by a lower energy;
+ *  - stopped after the first probe and resumed, it ends with the files of
+ *    the uninterrupted run, byte for byte;
+ *  - a probe amplitude beyond the patterns' 1 A is refused. */
+typedef struct {
+  long n, step[64], q[64], d[64];
+  double A[64];
+  long checked, exact;
+} probe_list;
+
+static int probe_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                       const fit_frame_meta *meta, hf_err *err) {
+  (void)y, (void)err;
+  static const int qv[4][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 1, 1}};
+  static const int dv[7][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 0},
+                               {0, 1, 1}, {1, 0, 1}, {1, 1, 1}};
+  probe_list *l = p;
+  long k = 0;
+  while (k < l->n && l->step[k] != meta->step) k++;
+  if (k == l->n) return HF_OK;
+  l->checked++;
+  const int *q = qv[l->q[k]], *e = dv[l->d[k]];
+  const double norm = sqrt((double)(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]));
+  double dev = 0;
+  for (int cx = 0; cx < lat->L[0]; cx++)
+    for (int cy = 0; cy < lat->L[1]; cy++)
+      for (int cz = 0; cz < lat->L[2]; cz++) {
+        const size_t i = hf_index(lat, cx, cy, cz);
+        const double s = (q[0] * cx + q[1] * cy + q[2] * cz) % 2 ? -1 : 1;
+        for (int a = 0; a < 3; a++) {
+          dev = fmax(dev, fabs(x->u[a][i] - s * l->A[k] * e[a] / norm));
+          dev = fmax(dev, fabs(x->v[a][i]));
+        }
+      }
+  l->exact += dev < 1e-12;
+  return HF_OK;
+}
+
+static int lowest_beyond_barrier(const hf_patterns *pt, int *qq, int *dd) {
+  for (int q = 0; q < HF_PATTERN_NQ; q++)
+    for (int d = 0; d < HF_PATTERN_NDIR; d++) {
+      const double *e = pt->e[q][d];
+      double low = 0;
+      for (int k = 0; k + 1 < HF_PATTERN_NAMP; k++) {
+        low = fmin(low, e[k]);
+        if (e[k] > (k ? e[k - 1] : 0) && e[k + 1] < e[k])
+          for (int j = k + 1; j < HF_PATTERN_NAMP; j++)
+            if (e[j] < low) {
+              *qq = q, *dd = d;
+              return 1;
+            }
+      }
+    }
+  return 0;
+}
+
+static int probes(const char *models) {
+  const char *more =
+      "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\", "
+      "\"eta u^2\", \"u^3 u@1\"]\n"
+      "supercell: [2, 2, 2]\nsteps: 300\nseed: 4\nthreshold: {probe: 1.0}\n";
+  write_fit_pair("probe", "probe_r", models, ", noise: {force: 0.1}", more);
+  hf_err err;
+  long done, n;
+  REQUIRE_OK(run("probe", 300, &done, 1, 0, &err), err);
+  char *log = fittest_slurp(tmp, "probe", "learning.tsv", &n);
+  static probe_list l;
+  for (char *p = log; p && (p = strstr(p, "# step ")) && l.n < 64; p++) {
+    char qn[16], dn[16];
+    long step;
+    double A;
+    if (sscanf(p, "# step %ld: probe: u along %15s %15s at %lf", &step, qn, dn, &A) != 4) continue;
+    int q = 0, d = 0;
+    while (q < HF_PATTERN_NQ && strcmp(qn, hf_pattern_q_names[q])) q++;
+    while (d < HF_PATTERN_NDIR && strcmp(dn, hf_pattern_dir_names[d])) d++;
+    CHECK(q < HF_PATTERN_NQ && d < HF_PATTERN_NDIR, "probe pattern %s %s unknown", qn, dn);
+    l.step[l.n] = step, l.q[l.n] = q, l.d[l.n] = d, l.A[l.n++] = A;
+  }
+  free(log);
+  hf_model m;
+  char path[1200];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  long all, valid;
+  snprintf(path, sizeof path, "%s/probe/train.xyz", tmp);
+  REQUIRE_OK(fit_xyz_read(path, &m, probe_frame, &l, &all, &valid, &err), err);
+  hf_model_free(&m);
+  printf("probes: %ld logged, %ld frames of those steps, %ld of them the logged pattern to 1e-12\n",
+         l.n, l.checked, l.exact);
+  CHECK(l.n > 0, "no probe: the test's premise (an early model unbounded somewhere) failed");
+  CHECK(l.checked == l.n && l.exact == l.n, "%ld of %ld probe frames are their pattern", l.exact,
+        l.n);
+  snprintf(path, sizeof path, "%s/probe/model.yaml", tmp);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  static hf_patterns pt;
+  REQUIRE_OK(hf_patterns_eval(&m, &pt, &err), err);
+  hf_model_free(&m);
+  int q, d;
+  const int bad = lowest_beyond_barrier(&pt, &q, &d);
+  CHECK(!bad, "the final model's lowest state along %s %s lies beyond a barrier",
+        bad ? hf_pattern_q_names[q] : "", bad ? hf_pattern_dir_names[d] : "");
+  /* stopped after the first probe (checkpoint written after every call), resumed */
+  REQUIRE_OK(run("probe_r", l.step[0] + 3, &done, 0, 0, &err), err);
+  fit_run *r;
+  REQUIRE_OK(create_run("probe_r", 1, &r, &err), err);
+  const int want = (int)lround(l.A[0] / 0.05); /* amplitude index + 1 */
+  CHECK(r->probed[l.q[0]][l.d[0]] == want,
+        "the resumed run's record of the first probe: %d, expected %d (the checkpoint)",
+        r->probed[l.q[0]][l.d[0]], want);
+  fit_run_free(r);
+  REQUIRE_OK(run("probe_r", 300, &done, 1, 1, &err), err);
+  const char *files[] = {"train.xyz", "learning.tsv", "calls.tsv"};
+  for (int k = 0; k < 3; k++) {
+    long na, nb;
+    char *a = fittest_slurp(tmp, "probe", files[k], &na),
+         *b = fittest_slurp(tmp, "probe_r", files[k], &nb);
+    CHECK(a && b && na == nb && !memcmp(a, b, (size_t)na),
+          "%s after a stop at step %ld and --resume differs from the uninterrupted run", files[k],
+          l.step[0] + 3);
+    free(a);
+    free(b);
+  }
+  write_fit("probe_bad", models, "");
+  fit_append("probe_bad", "threshold: {probe: 1.5}\n");
+  fit_config c;
+  snprintf(path, sizeof path, "%s/probe_bad.yaml", tmp);
+  const int rc = fit_config_load(&c, path, &err);
+  printf("probe: 1.5: %s\n", rc ? err.msg : "accepted");
+  CHECK(rc && strstr(err.msg, "'probe'") && strstr(err.msg, "at most 1"),
+        "probe: 1.5 not refused as expected");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   char absm[1024];
@@ -987,7 +1129,8 @@ int main(int argc, char **argv) {
   if (!mkdtemp(tmp)) return 1;
   if (recovery(absm) || refit(absm) || resume_after_kill(absm) || engine_failures(absm) ||
       acoustic_sum_rule(absm) || initial_training(absm) || omega_gauge(absm) ||
-      omega_force_units() || replaced_outputs(absm) || supercells(absm) || extrapolation(absm))
+      omega_force_units() || replaced_outputs(absm) || supercells(absm) || extrapolation(absm) ||
+      probes(absm))
     return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);

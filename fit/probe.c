@@ -1,0 +1,116 @@
+/* probe.c - training frames along the frozen patterns where the model turns
+ * down (probe.h). */
+#include "probe.h"
+
+#include <math.h>
+#include <string.h>
+
+static const int pattern_q[HF_PATTERN_NQ][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 1, 1}};
+static const int pattern_dir[HF_PATTERN_NDIR][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 0},
+                                                    {0, 1, 1}, {1, 0, 1}, {1, 1, 1}};
+
+/* The supercell holds the pattern when every axis the wave vector halves is even. */
+static int commensurate(const hf_lattice *lat, int q) {
+  for (int a = 0; a < 3; a++)
+    if (pattern_q[q][a] && lat->L[a] % 2) return 0;
+  return 1;
+}
+
+/* Index k of the first amplitude where the energy, after rising into it,
+ * falls to the next amplitude (a maximum at A_k) and, within the probe
+ * amplitude, on below everything before the maximum (E(0) = 0 included):
+ * the lowest state along the pattern lies beyond a barrier, where MD heads
+ * once it crosses.  -1 when there is none.  A secondary minimum above the
+ * first well is left alone, and so is a well that falls from A = 0 (a
+ * polar instability). */
+static int turning_down(const double *e, double amax) {
+  int n = 0; /* amplitudes within the probe range */
+  while (n < HF_PATTERN_NAMP && hf_pattern_amplitude(n) <= amax + 1e-12) n++;
+  double low = 0.0; /* lowest energy up to A_k */
+  for (int k = 0; k + 1 < n; k++) {
+    const double before = k ? e[k - 1] : 0.0;
+    low = fmin(low, e[k]);
+    if (!(e[k] > before && e[k + 1] < e[k])) continue;
+    for (int j = k + 1; j < n; j++)
+      if (e[j] < low) return k;
+  }
+  return -1;
+}
+
+/* Symmetric twins of a pattern (M [100] and [010], the three R axes...) have
+ * the same energy curve in a cubic model: one probe serves them all. */
+static int same_curve(const double *a, const double *b) {
+  for (int k = 0; k < HF_PATTERN_NAMP; k++)
+    if (fabs(a[k] - b[k]) > 1e-9 * (fabs(a[k]) + fabs(b[k])) + 1e-12) return 0;
+  return 1;
+}
+
+void fit_probe_plan(fit_run *r) {
+  r->probe_q = -1;
+  if (!(r->c.probe > 0) || !r->have_fit) return;
+  hf_err e;
+  if (hf_patterns_eval(&r->model, &r->pat, &e)) return; /* (a model without u: nothing to do) */
+  int best = HF_PATTERN_NAMP;
+  for (int q = 0; q < HF_PATTERN_NQ; q++)
+    for (int d = 0; d < HF_PATTERN_NDIR; d++) {
+      if (!commensurate(&r->lat, q)) continue;
+      const int k = turning_down(r->pat.e[q][d], r->c.probe);
+      if (k >= 0 && k >= r->probed[q][d] && k < best) {
+        best = k;
+        r->probe_q = q, r->probe_d = d, r->probe_k = k;
+      }
+    }
+}
+
+int fit_probe_due(const fit_run *r) {
+  return r->probe_q >= 0 && r->dyn && r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval;
+}
+
+/* u = A e cos(2 pi q . R) on every cell, v and omega 0; strain and
+ * occupation stay the MD's. */
+static void set_pattern(fit_run *r, int q, int d, double A) {
+  const hf_lattice *lat = &r->lat;
+  const int *e = pattern_dir[d];
+  const double norm = sqrt((double)(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]));
+  for (int c = 3; c < 9; c++) {
+    double *f = hf_fields_comp(&r->x, c);
+    if (f) memset(f, 0, lat->n * sizeof *f);
+  }
+  for (int cx = 0; cx < lat->L[0]; cx++)
+    for (int cy = 0; cy < lat->L[1]; cy++)
+      for (int cz = 0; cz < lat->L[2]; cz++) {
+        const int s = (pattern_q[q][0] * cx + pattern_q[q][1] * cy + pattern_q[q][2] * cz) % 2;
+        const size_t i = hf_index(lat, cx, cy, cz);
+        for (int a = 0; a < 3; a++) r->x.u[a][i] = (s ? -A : A) * e[a] / norm;
+      }
+}
+
+int fit_probe_call(fit_run *r, hf_err *err) {
+  const int q = r->probe_q, d = r->probe_d, k = r->probe_k;
+  const double A = hf_pattern_amplitude(k);
+  fprintf(r->log,
+          "# step %ld: probe: u along %s %s at %.2f Angstrom, where the model's energy turns "
+          "down (%.4g eV/cell, %.4g at %.2f)\n",
+          r->st.step, hf_pattern_q_names[q], hf_pattern_dir_names[d], A, r->pat.e[q][d][k],
+          r->pat.e[q][d][k + 1], hf_pattern_amplitude(k + 1));
+  /* recorded before the refit plans the next probe (a failed call counts too) */
+  for (int q2 = 0; q2 < HF_PATTERN_NQ; q2++)
+    for (int d2 = 0; d2 < HF_PATTERN_NDIR; d2++)
+      if (commensurate(&r->lat, q2) && same_curve(r->pat.e[q][d], r->pat.e[q2][d2]))
+        r->probed[q2][d2] = k + 1;
+  hf_fields_copy(&r->xsave, &r->x, &r->lat);
+  memcpy(r->xsave.eta, r->x.eta, sizeof r->xsave.eta);
+  set_pattern(r, q, d, A);
+  fit_eval_rows(r);
+  r->restore = &r->xsave; /* fit_learn puts the MD configuration back */
+  const int rc = fit_training_call(r, 1, err);
+  if (r->restore) { /* no refit (the call failed): put it back here */
+    hf_fields_copy(&r->x, &r->xsave, &r->lat);
+    memcpy(r->x.eta, r->xsave.eta, sizeof r->x.eta);
+    r->restore = NULL;
+    fit_probe_plan(r);
+  }
+  if (rc) return HF_FAIL;
+  fit_eval_rows(r);
+  return HF_OK;
+}

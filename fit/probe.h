@@ -1,0 +1,33 @@
+/* probe.h - training frames where the model is unbounded (fit key
+ * threshold: probe).  A fitted anharmonic pair (u^3-u) can outweigh the
+ * on-site quartic for antiparallel neighbours, so the model's energy turns
+ * down along X, M or R patterns at amplitudes that MD frames never hold:
+ * MD at a higher temperature then leaves the physical range.  After each
+ * refit the model's energy along the frozen Gamma/X/M/R polar patterns of
+ * heff/frozen_patterns.h (those the supercell holds) is scanned up to the
+ * probe amplitude; a pattern whose energy rises to a maximum and then falls
+ * below everything before it has its lowest state beyond a barrier, and the
+ * one whose maximum comes at the smallest amplitude is due: the next call
+ * (min_interval after the last) computes the
+ * supercell with u in that pattern at the amplitude of the model's maximum
+ * there (v = 0, omega = 0, the MD's strain and occupation) instead of the
+ * MD configuration, and MD goes on from where it was.  Each pattern (and its
+ * symmetric twins: the same energy curve) is probed at most once per
+ * amplitude; the record is checkpointed.  The decisions depend on the model
+ * alone, so a resumed fit makes them again at the same steps. */
+#ifndef FIT_PROBE_H
+#define FIT_PROBE_H
+
+#include "otf_internal.h"
+
+/* After the model's coefficients changed: which pattern, if any, is due. */
+void fit_probe_plan(fit_run *r);
+
+/* 1 when a probe is due and a call may be made at this step. */
+int fit_probe_due(const fit_run *r);
+
+/* The due probe: the engine call on the pattern, logged and learned as a
+ * training call; r->x is the MD configuration again afterwards. */
+int fit_probe_call(fit_run *r, hf_err *err);
+
+#endif
