@@ -4,7 +4,7 @@ ase_runner.py), a short run (20 MD steps), one rank and a temporary output direc
 so that everything else (reference header, sites, dof with omega, xi, masses, basis,
 pressure, temperatures, md, threshold) is read by `fit` as the real run would; an
 `initial_training` line (GPAW frames of an earlier run, absent from a clean checkout and
-meaningless next to Lennard-Jones data) is dropped.  The
+meaningless next to Lennard-Jones data) and an `e_ref` line (a GPAW energy) are dropped.  The
 fitted model must carry the reference's dof and sites, the u mass sum_k m_k xi_k^2 of the
 file's normalised xi (computed here from the file), the v mass m_A + m_B + 3 m_X, the
 reference's omega mass, and omega terms when omega is a degree of freedom.  Every heating
@@ -53,6 +53,7 @@ for path in gpaw:
             new = swap(text, key, value)
             text = new if new is not None else text
         text = re.sub(r"(?m)^initial_training:[^\n]*\n", "", text)
+        text = re.sub(r"(?m)^\s*e_ref:[^\n]*\n", "", text)  # a GPAW energy, not Lennard-Jones
         fitfile = os.path.join(tmp, name)
         with open(fitfile, "w") as fh:
             fh.write(text)
