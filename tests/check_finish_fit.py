@@ -102,6 +102,20 @@ output: {dir: heat, prefix: sweep}
           "report names the run the second fit started from")
     check(f"training set: {nfirst} frames imported from an earlier fit" in rep,
           f"the refit counts the {nfirst} imported frames")
+    # a third on the second one's: the report follows the chain back to the first run
+    fit3 = os.path.join(d, "fit3.yaml")
+    with open(fit3, "w") as f:
+        f.write(open(fit2).read().replace("dir: run2,", "dir: run3,")
+                .replace("initial_training: run/train.xyz", "initial_training: run2/train.xyz"))
+    subprocess.run([os.path.join(build, "fit", "fit"), "--quiet", fit3], check=True,
+                   stdout=subprocess.DEVNULL, cwd=d)
+    out3 = os.path.join(d, "finish3")
+    p = subprocess.run(["/usr/bin/python3", script, fit3, os.path.join(d, "run3"), heat_yaml,
+                        out3, "--supercell", "4", "--build", build],
+                       capture_output=True, text=True)
+    rep = open(os.path.join(out3, "report.txt")).read() if p.returncode == 0 else ""
+    check(all("started from the frames of " + os.path.join(d, r) in rep for r in ("run2", "run")),
+          "the third fit's report names both earlier runs (initial_training, then theirs)")
     summary2 = open(os.path.join(d, "run2", "summary.txt")).read()
     check("MD steps 30;" in summary2 and "refit of" not in summary2,
           "the second fit's summary gives its MD steps and calls (and is no refit)")

@@ -31,6 +31,7 @@ usage: /usr/bin/python3 dft_bridge/studies/finish_fit.py FIT.yaml RUN HEAT.yaml 
   --build    the meson build directory with fit/fit and heff/heff (build)
 Units: K, GPa, eV, Angstrom."""
 import argparse
+import glob
 import os
 import subprocess
 import sys
@@ -92,6 +93,39 @@ def engine_time(run_dir):
         n += 1
         sec += float(f[2])
     return n, sec
+
+
+def earlier_runs(fit_yaml):
+    """The run directories whose frames fit_yaml's run imported (initial_training), then
+    theirs in turn: an earlier run's own fit file is found among the fit files next to
+    fit_yaml by its output.dir."""
+    def load(path):
+        with open(path) as fh:
+            return yaml.safe_load(fh) or {}
+
+    def out_dir(path, doc):
+        d = (doc.get("output") or {}).get("dir")
+        return os.path.realpath(os.path.join(os.path.dirname(path), d)) if d else None
+
+    by_dir = {}
+    for f in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(fit_yaml)), "*.yaml"))):
+        try:
+            doc = load(f)
+        except yaml.YAMLError:
+            continue
+        if isinstance(doc, dict) and "engine" in doc:  # a fit file
+            d = out_dir(f, doc)
+            if d:
+                by_dir.setdefault(d, (f, doc))
+    runs, path, doc = [], fit_yaml, load(fit_yaml)
+    while doc.get("initial_training"):
+        edir = os.path.realpath(os.path.dirname(os.path.join(os.path.dirname(path),
+                                                             doc["initial_training"])))
+        if edir in runs:
+            break
+        runs.append(edir)
+        path, doc = by_dir.get(edir, (None, {}))
+    return runs
 
 
 def main():
@@ -180,10 +214,7 @@ def main():
                      f"{sec:.0f} s = {sec / 3600:.2f} h of engine time (calls/calls.tsv)")
     else:
         lines.append("run still going (no child-engine log: an in-process engine)")
-    with open(fit_yaml) as fh:
-        earlier = yaml.safe_load(fh).get("initial_training")
-    if earlier:  # the frames this run started from, and what their calls cost
-        edir = os.path.dirname(os.path.join(os.path.dirname(fit_yaml), earlier))
+    for edir in earlier_runs(fit_yaml):  # the frames this run started from, and their cost
         if os.path.exists(os.path.join(edir, "calls", "calls.tsv")):
             n, sec = engine_time(edir)
             lines.append(f"started from the frames of {edir} (initial_training): {n} engine "
