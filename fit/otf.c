@@ -248,7 +248,8 @@ int fit_training_call(fit_run *r, int probe, hf_err *err) {
   }
   true_err t = true_errors(r, r->y), tm;
   if (model_error(r, &t, &tm, err)) return HF_FAIL;
-  if (r->have_fit) track_correlation(r, r->cur.force, tm.fmax);
+  if (r->have_fit && !probe) /* the correlation of MD configurations only */
+    track_correlation(r, r->cur.force, tm.fmax);
   double t0 = hf_wall_seconds();
   if (fit_learn(r, err)) return HF_FAIL;
   r->st.t_refit += hf_wall_seconds() - t0;
