@@ -83,16 +83,20 @@ def run(cmd, log, must=True):
 
 
 def engine_time(run_dir):
-    """Calls and seconds of the child engine's own log (reference calls included)."""
+    """Calls and seconds of the child engine's own log (reference calls included), and
+    the seconds of attempts that gave no result (killed at a stop, crashed, unconverged)."""
     path = os.path.join(run_dir, "calls", "calls.tsv")
-    n, sec = 0, 0.0
+    n, sec, lost = 0, 0.0, 0.0
     for line in open(path):
         f = line.rstrip("\n").split("\t")
-        if line.startswith("#") or len(f) < 3 or f[1] != "ok":
+        if line.startswith("#") or len(f) < 3:
             continue
-        n += 1
-        sec += float(f[2])
-    return n, sec
+        if f[1] == "ok":
+            n += 1
+            sec += float(f[2])
+        else:
+            lost += float(f[2])
+    return n, sec, lost
 
 
 def earlier_runs(fit_yaml):
@@ -209,17 +213,18 @@ def main():
         lines += ["  " + s for s in open(summary).read().splitlines()
                   if s.startswith(("MD steps", "run time", "threshold set"))]
     elif os.path.exists(os.path.join(run_dir, "calls", "calls.tsv")):
-        n, sec = engine_time(run_dir)
+        n, sec, lost = engine_time(run_dir)
         lines.append(f"run still going: {n} engine calls so far (reference calls included), "
-                     f"{sec:.0f} s = {sec / 3600:.2f} h of engine time (calls/calls.tsv)")
+                     f"{sec:.0f} s = {sec / 3600:.2f} h of engine time (calls/calls.tsv), and "
+                     f"{lost / 3600:.2f} h in attempts without a result")
     else:
         lines.append("run still going (no child-engine log: an in-process engine)")
     for edir in earlier_runs(fit_yaml):  # the frames this run started from, and their cost
         if os.path.exists(os.path.join(edir, "calls", "calls.tsv")):
-            n, sec = engine_time(edir)
+            n, sec, lost = engine_time(edir)
             lines.append(f"started from the frames of {edir} (initial_training): {n} engine "
                          f"calls there (reference included), {sec:.0f} s = {sec / 3600:.2f} h "
-                         "of engine time")
+                         f"of engine time, and {lost / 3600:.2f} h in attempts without a result")
         else:
             lines.append(f"started from the frames of {edir} (initial_training; no engine log)")
     lines += ["refit (" + os.path.join(refit_dir, "summary.txt") + "):"]
