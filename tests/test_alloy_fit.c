@@ -31,6 +31,7 @@
 
 #include "check.h"
 #include "fittest.h"
+#include "testfile.h"
 #include "training_set.h"
 
 static char tmp[] = "/tmp/test_alloy_fit_XXXXXX";
@@ -288,12 +289,10 @@ static int count_host(void *p, const hf_lattice *lat, const hf_fields *x, const 
 static int host_frames(void) {
   char path[1200];
   snprintf(path, sizeof path, "%s/host.yaml", tmp);
-  FILE *f = fopen(path, "w");
-  fprintf(f,
-          "reference: zvr.yaml\nengine: {type: model, model: zvr.yaml}\npressure: -4.8\n"
-          "temperatures: [100, 300]\nsupercell: [3, 3, 3]\nsteps: 300\nseed: 7\n"
-          "output: {dir: host, checkpoint_every: 100, log_every: 10, progress: false}\n");
-  fclose(f);
+  testfile_write(path,
+                 "reference: zvr.yaml\nengine: {type: model, model: zvr.yaml}\npressure: -4.8\n"
+                 "temperatures: [100, 300]\nsupercell: [3, 3, 3]\nsteps: 300\nseed: 7\n"
+                 "output: {dir: host, checkpoint_every: 100, log_every: 10, progress: false}\n");
   hf_err err;
   REQUIRE_OK(run("host", 300, 1, 0, &err), err);
   write_fit("mixed",
