@@ -219,6 +219,11 @@ def main():
                      f"{lost / 3600:.2f} h in attempts without a result")
     else:
         lines.append("run still going (no child-engine log: an in-process engine)")
+    learning = os.path.join(run_dir, "learning.tsv")
+    if os.path.exists(learning):  # why the calls were made, beyond the threshold's
+        text = open(learning).read()
+        lines.append(f"calls for extrapolation: {text.count(': call for extrapolation')}; "
+                     f"probes along frozen patterns: {text.count(': probe: ')} (learning.tsv)")
     for edir in earlier_runs(fit_yaml):  # the frames this run started from, and their cost
         if os.path.exists(os.path.join(edir, "calls", "calls.tsv")):
             n, sec, lost = engine_time(edir)
