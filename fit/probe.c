@@ -16,27 +16,6 @@ static int commensurate(const hf_lattice *lat, int q) {
   return 1;
 }
 
-/* Index k of the first amplitude where the energy, after rising into it,
- * falls to the next amplitude (a maximum at A_k) and, within the probe
- * amplitude, on below everything before the maximum (E(0) = 0 included):
- * the lowest state along the pattern lies beyond a barrier, where MD heads
- * once it crosses.  -1 when there is none.  A secondary minimum above the
- * first well is left alone, and so is a well that falls from A = 0 (a
- * polar instability). */
-static int turning_down(const double *e, double amax) {
-  int n = 0; /* amplitudes within the probe range */
-  while (n < HF_PATTERN_NAMP && hf_pattern_amplitude(n) <= amax + 1e-12) n++;
-  double low = 0.0; /* lowest energy up to A_k */
-  for (int k = 0; k + 1 < n; k++) {
-    const double before = k ? e[k - 1] : 0.0;
-    low = fmin(low, e[k]);
-    if (!(e[k] > before && e[k + 1] < e[k])) continue;
-    for (int j = k + 1; j < n; j++)
-      if (e[j] < low) return k;
-  }
-  return -1;
-}
-
 /* Symmetric twins of a pattern (M [100] and [010], the three R axes...) have
  * the same energy curve in a cubic model: one probe serves them all. */
 static int same_curve(const double *a, const double *b) {
@@ -54,7 +33,7 @@ void fit_probe_plan(fit_run *r) {
   for (int q = 0; q < HF_PATTERN_NQ; q++)
     for (int d = 0; d < HF_PATTERN_NDIR; d++) {
       if (!commensurate(&r->lat, q)) continue;
-      const int k = turning_down(r->pat.e[q][d], r->c.probe);
+      const int k = hf_pattern_beyond_barrier(&r->pat, q, d, r->c.probe);
       if (k >= 0 && k >= r->probed[q][d] && k < best) {
         best = k;
         r->probe_q = q, r->probe_d = d, r->probe_k = k;

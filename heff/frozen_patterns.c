@@ -58,3 +58,18 @@ int hf_pattern_unbounded(const hf_patterns *p, int q, int d) {
   const double *e = p->e[q][d];
   return e[HF_PATTERN_NAMP - 1] < e[HF_PATTERN_NAMP - 2] && e[HF_PATTERN_NAMP - 1] < 0;
 }
+
+int hf_pattern_beyond_barrier(const hf_patterns *p, int q, int d, double amax) {
+  const double *e = p->e[q][d];
+  int n = 0; /* amplitudes within amax */
+  while (n < HF_PATTERN_NAMP && hf_pattern_amplitude(n) <= amax + 1e-12) n++;
+  double low = 0.0; /* lowest energy up to A_k */
+  for (int k = 0; k + 1 < n; k++) {
+    const double before = k ? e[k - 1] : 0.0;
+    low = fmin(low, e[k]);
+    if (!(e[k] > before && e[k + 1] < e[k])) continue;
+    for (int j = k + 1; j < n; j++)
+      if (e[j] < low) return k;
+  }
+  return -1;
+}

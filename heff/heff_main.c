@@ -82,7 +82,9 @@ static int soft_modes_main(int argc, char **argv) {
   printf(
       "# frozen patterns u_i = A e cos(2 pi q.R_i) (v = 0, eta = 0): energy per cell, eV; the\n"
       "# minimum over A = 0.05..1.00 Angstrom, the value at 1 Angstrom and, where the energy\n"
-      "# still falls there, the barrier before the fall (its height and amplitude)\n"
+      "# still falls there, the barrier before the fall (its height and amplitude); a bounded\n"
+      "# pattern whose lowest state lies beyond a barrier (a maximum, then lower than before\n"
+      "# it) names that barrier's amplitude: MD heads there once it crosses (fit's probes)\n"
       "# q\tdirection\tE_min_eV\tA_min_A\tE(1A)_eV\tbarrier_eV\tA_barrier_A\tverdict\n");
   int unbounded = 0;
   for (int q = 0; q < HF_PATTERN_NQ; q++)
@@ -94,6 +96,7 @@ static int soft_modes_main(int argc, char **argv) {
         if (e[k] > e[kmax]) kmax = k;
       }
       const int bad = hf_pattern_unbounded(&p, q, d);
+      int kb;
       unbounded += bad;
       printf("%s\t%s\t%.6f\t%.2f\t%.6f\t", hf_pattern_q_names[q], hf_pattern_dir_names[d],
              e[kmin] < 0 ? e[kmin] : 0.0, e[kmin] < 0 ? hf_pattern_amplitude(kmin) : 0.0,
@@ -101,6 +104,9 @@ static int soft_modes_main(int argc, char **argv) {
       if (bad)
         printf("%.6f\t%.2f\tUNBOUNDED (still falling at 1 A)\n", fmax(e[kmax], 0.0),
                e[kmax] > 0 ? hf_pattern_amplitude(kmax) : 0.0);
+      else if ((kb = hf_pattern_beyond_barrier(&p, q, d, 1.0)) >= 0)
+        printf("%.6f\t%.2f\tbounded, lowest state beyond the barrier\n", e[kb],
+               hf_pattern_amplitude(kb));
       else
         printf("-\t-\tbounded\n");
     }

@@ -11,7 +11,12 @@
  *     cell of u_i = A s_i e is (alpha + 2c sum_a rho_a e_a^4) A^4 exactly
  *     (rho_a = s(i + e_a)/s(i) = +-1); with alpha = 1, c = 1 the X [100]
  *     pattern (antiparallel neighbours along the mode) is unbounded and Gamma
- *     is not; ZVR is bounded along every pattern. */
+ *     is not; ZVR is bounded along every pattern, with no lowest state beyond
+ *     a barrier;
+ *  6. hf_pattern_beyond_barrier (fit's probes) on constructed energy curves: a
+ *     rise then a fall below zero, the same with the fall beyond the range, a
+ *     double well from A = 0, a secondary minimum above the first well, and a
+ *     second well deeper than the first. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,19 @@
 #include "frozen_patterns.h"
 #include "soft_modes.h"
 #include "testmodels.h"
+
+/* Energy curves along a pattern for the probe criterion (6.), eV against A. */
+static double curve_runaway(double A) { return A < 0.2 + 1e-9 ? A : 0.4 - A; } /* max at 0.20 */
+static double curve_well(double A) { return -A * A + 4 * A * A * A * A; }
+static double bump(double A, double c) { return exp(-pow((A - c) / 0.05, 2)); }
+/* the well of curve_well, a barrier at 0.50 and a secondary minimum at 0.60 (+0.012 eV)
+ * above the first well's -0.0625 */
+static double curve_second(double A) {
+  return curve_well(A) + 0.2 * bump(A, 0.5) - 0.15 * bump(A, 0.6);
+}
+/* the well of curve_well up to 0.50 (E = 0 there), then falling: below the first well
+ * from 0.60 on */
+static double curve_deeper(double A) { return A < 0.5 + 1e-9 ? curve_well(A) : 0.5 - A; }
 
 int main(int argc, char **argv) {
   hf_err err;
@@ -118,8 +136,39 @@ int main(int argc, char **argv) {
   int bad = 0;
   for (int q = 0; q < HF_PATTERN_NQ; q++)
     for (int d = 0; d < HF_PATTERN_NDIR; d++) bad += hf_pattern_unbounded(&p, q, d);
-  printf("ZVR: Gamma [111] minimum %.5f eV/cell; %d unbounded patterns\n", p.e[0][6][1], bad);
-  CHECK(bad == 0, "ZVR unbounded along %d patterns", bad);
+  int behind = 0;
+  for (int q = 0; q < HF_PATTERN_NQ; q++)
+    for (int d = 0; d < HF_PATTERN_NDIR; d++)
+      behind += hf_pattern_beyond_barrier(&p, q, d, 1.0) >= 0;
+  printf(
+      "ZVR: Gamma [111] minimum %.5f eV/cell; %d unbounded patterns, %d with the lowest "
+      "state beyond a barrier\n",
+      p.e[0][6][1], bad, behind);
+  CHECK(bad == 0 && behind == 0,
+        "ZVR unbounded along %d patterns, lowest state beyond a "
+        "barrier along %d",
+        bad, behind);
   hf_model_free(&m);
+
+  /* 6. the probe criterion on constructed curves (A = 0.05 k + 0.05) */
+  static const struct {
+    double (*f)(double);
+    double amax;
+    int want;
+    const char *what;
+  } cases[] = {
+      {curve_runaway, 1.0, 3, "rises to 0.20 A, then falls below 0"},
+      {curve_runaway, 0.5, 3, "the same, within 0.5 A"},
+      {curve_runaway, 0.25, -1, "the fall lies beyond 0.25 A"},
+      {curve_well, 1.0, -1, "a double well falling from A = 0"},
+      {curve_second, 1.0, -1, "a secondary minimum above the first well"},
+      {curve_deeper, 1.0, 9, "a second well deeper than the first, beyond a barrier"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int k = 0; k < HF_PATTERN_NAMP; k++) p.e[2][3][k] = cases[c].f(hf_pattern_amplitude(k));
+    const int got = hf_pattern_beyond_barrier(&p, 2, 3, cases[c].amax);
+    printf("beyond a barrier, %s: %d (expected %d)\n", cases[c].what, got, cases[c].want);
+    CHECK(got == cases[c].want, "%s: %d, expected %d", cases[c].what, got, cases[c].want);
+  }
   return check_done("test_soft_modes");
 }
