@@ -5,17 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-static const int pattern_q[HF_PATTERN_NQ][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 1, 1}};
-static const int pattern_dir[HF_PATTERN_NDIR][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 0},
-                                                    {0, 1, 1}, {1, 0, 1}, {1, 1, 1}};
-
-/* The supercell holds the pattern when every axis the wave vector halves is even. */
-static int commensurate(const hf_lattice *lat, int q) {
-  for (int a = 0; a < 3; a++)
-    if (pattern_q[q][a] && lat->L[a] % 2) return 0;
-  return 1;
-}
-
 /* Symmetric twins of a pattern (M [100] and [010], the three R axes...) have
  * the same energy curve in a cubic model: one probe serves them all. */
 static int same_curve(const double *a, const double *b) {
@@ -32,7 +21,7 @@ void fit_probe_plan(fit_run *r) {
   int best = HF_PATTERN_NAMP;
   for (int q = 0; q < HF_PATTERN_NQ; q++)
     for (int d = 0; d < HF_PATTERN_NDIR; d++) {
-      if (!commensurate(&r->lat, q)) continue;
+      if (!hf_pattern_commensurate(&r->lat, q)) continue;
       const int k = hf_pattern_beyond_barrier(&r->pat, q, d, r->c.probe);
       if (k >= 0 && k >= r->probed[q][d] && k < best) {
         best = k;
@@ -48,20 +37,11 @@ int fit_probe_due(const fit_run *r) {
 /* u = A e cos(2 pi q . R) on every cell, v and omega 0; strain and
  * occupation stay the MD's. */
 static void set_pattern(fit_run *r, int q, int d, double A) {
-  const hf_lattice *lat = &r->lat;
-  const int *e = pattern_dir[d];
-  const double norm = sqrt((double)(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]));
   for (int c = 3; c < 9; c++) {
     double *f = hf_fields_comp(&r->x, c);
-    if (f) memset(f, 0, lat->n * sizeof *f);
+    if (f) memset(f, 0, r->lat.n * sizeof *f);
   }
-  for (int cx = 0; cx < lat->L[0]; cx++)
-    for (int cy = 0; cy < lat->L[1]; cy++)
-      for (int cz = 0; cz < lat->L[2]; cz++) {
-        const int s = (pattern_q[q][0] * cx + pattern_q[q][1] * cy + pattern_q[q][2] * cz) % 2;
-        const size_t i = hf_index(lat, cx, cy, cz);
-        for (int a = 0; a < 3; a++) r->x.u[a][i] = (s ? -A : A) * e[a] / norm;
-      }
+  hf_pattern_fill(&r->lat, q, d, A, r->x.u);
 }
 
 int fit_probe_call(fit_run *r, hf_err *err) {
@@ -75,7 +55,7 @@ int fit_probe_call(fit_run *r, hf_err *err) {
   /* recorded before the refit plans the next probe (a failed call counts too) */
   for (int q2 = 0; q2 < HF_PATTERN_NQ; q2++)
     for (int d2 = 0; d2 < HF_PATTERN_NDIR; d2++)
-      if (commensurate(&r->lat, q2) && same_curve(r->pat.e[q][d], r->pat.e[q2][d2]))
+      if (hf_pattern_commensurate(&r->lat, q2) && same_curve(r->pat.e[q][d], r->pat.e[q2][d2]))
         r->probed[q2][d2] = k + 1;
   hf_fields_copy(&r->xsave, &r->x, &r->lat);
   memcpy(r->xsave.eta, r->x.eta, sizeof r->xsave.eta);

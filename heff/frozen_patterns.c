@@ -15,6 +15,25 @@ static const int qvec[HF_PATTERN_NQ][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 
 static const int dirs[HF_PATTERN_NDIR][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 0},
                                              {0, 1, 1}, {1, 0, 1}, {1, 1, 1}};
 
+int hf_pattern_commensurate(const hf_lattice *lat, int q) {
+  for (int a = 0; a < 3; a++)
+    if (qvec[q][a] && lat->L[a] % 2) return 0;
+  return 1;
+}
+
+void hf_pattern_fill(const hf_lattice *lat, int q, int d, double A, double *const u[3]) {
+  const double norm =
+      sqrt((double)(dirs[d][0] * dirs[d][0] + dirs[d][1] * dirs[d][1] + dirs[d][2] * dirs[d][2]));
+  for (int cx = 0; cx < lat->L[0]; cx++)
+    for (int cy = 0; cy < lat->L[1]; cy++)
+      for (int cz = 0; cz < lat->L[2]; cz++) {
+        /* cos(pi (q . R)) for q in units of 2 pi: +-1 */
+        const int s = (qvec[q][0] * cx + qvec[q][1] * cy + qvec[q][2] * cz) % 2 ? -1 : 1;
+        const size_t i = hf_index(lat, cx, cy, cz);
+        for (int a = 0; a < 3; a++) u[a][i] = s * A * dirs[d][a] / norm;
+      }
+}
+
 int hf_patterns_eval(const hf_model *m, hf_patterns *out, hf_err *err) {
   if (!(m->dof & HF_DOF_U)) return hf_fail(err, "frozen patterns: the model has no u");
   hf_lattice lat;
@@ -32,23 +51,12 @@ int hf_patterns_eval(const hf_model *m, hf_patterns *out, hf_err *err) {
   hf_engine_eval(eng, &x, NULL, NULL, &E);
   const double e0 = E.total;
   for (int q = 0; q < HF_PATTERN_NQ; q++)
-    for (int d = 0; d < HF_PATTERN_NDIR; d++) {
-      const double norm =
-          sqrt(dirs[d][0] * dirs[d][0] + dirs[d][1] * dirs[d][1] + dirs[d][2] * dirs[d][2]);
+    for (int d = 0; d < HF_PATTERN_NDIR; d++)
       for (int k = 0; k < HF_PATTERN_NAMP; k++) {
-        const double A = hf_pattern_amplitude(k);
-        for (int cx = 0; cx < 2; cx++)
-          for (int cy = 0; cy < 2; cy++)
-            for (int cz = 0; cz < 2; cz++) {
-              /* cos(pi (q . R)) for q in units of 2 pi: +-1 */
-              const int s = (qvec[q][0] * cx + qvec[q][1] * cy + qvec[q][2] * cz) % 2 ? -1 : 1;
-              const size_t i = hf_index(&lat, cx, cy, cz);
-              for (int a = 0; a < 3; a++) x.u[a][i] = s * A * dirs[d][a] / norm;
-            }
+        hf_pattern_fill(&lat, q, d, hf_pattern_amplitude(k), x.u);
         hf_engine_eval(eng, &x, NULL, NULL, &E);
         out->e[q][d][k] = (E.total - e0) / (double)lat.n;
       }
-    }
   hf_fields_free(&x);
   hf_engine_free(eng);
   return HF_OK;

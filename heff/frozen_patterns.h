@@ -10,6 +10,7 @@
 #define HF_FROZEN_PATTERNS_H
 
 #include "error.h"
+#include "fields.h"
 #include "model.h"
 
 #define HF_PATTERN_NQ 4
@@ -25,6 +26,12 @@ extern const char *const hf_pattern_dir_names[HF_PATTERN_NDIR];
 
 /* Amplitude of index k, Angstrom. */
 static inline double hf_pattern_amplitude(int k) { return 0.05 * (k + 1); }
+
+/* 1 when the supercell holds pattern q (every axis its wave vector halves is even). */
+int hf_pattern_commensurate(const hf_lattice *lat, int q);
+
+/* u = A e_d cos(2 pi q . R) on every cell of lat (q commensurate). */
+void hf_pattern_fill(const hf_lattice *lat, int q, int d, double A, double *const u[3]);
 
 /* Fails when the model has no u. */
 int hf_patterns_eval(const hf_model *m, hf_patterns *out, hf_err *err);
