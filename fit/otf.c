@@ -255,10 +255,12 @@ int fit_training_call(fit_run *r, int probe, hf_err *err) {
   r->st.t_refit += hf_wall_seconds() - t0;
   r->st.calls++;
   if (r->st.settled_step >= 0) r->st.calls_settled++;
-  if (probe) /* the error at a probe says nothing about the MD's */
-    r->thr.last_call = r->st.step, r->thr.calls++;
-  else
+  if (probe) { /* the error at a probe says nothing about the MD's */
+    r->thr.last_call = r->st.step;
+    r->thr.calls++;
+  } else {
     hf_thr_record(&r->thr, r->st.step, r->cur.force);
+  }
   if (r->thr.threshold > 0 && r->st.settled_step < 0) r->st.settled_step = r->st.step;
   hf_blr_maxerr before = r->cur;
   fit_eval_rows(r); /* the log shows the error after the refit */

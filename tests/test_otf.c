@@ -1027,21 +1027,16 @@ static int probe_frame(void *p, const hf_lattice *lat, const hf_fields *x, const
   return HF_OK;
 }
 
+/* 1 and the pattern when the model's lowest state along it lies beyond a
+ * barrier within 1 A (the criterion test_soft_modes checks on constructed
+ * curves). */
 static int lowest_beyond_barrier(const hf_patterns *pt, int *qq, int *dd) {
   for (int q = 0; q < HF_PATTERN_NQ; q++)
-    for (int d = 0; d < HF_PATTERN_NDIR; d++) {
-      const double *e = pt->e[q][d];
-      double low = 0;
-      for (int k = 0; k + 1 < HF_PATTERN_NAMP; k++) {
-        low = fmin(low, e[k]);
-        if (e[k] > (k ? e[k - 1] : 0) && e[k + 1] < e[k])
-          for (int j = k + 1; j < HF_PATTERN_NAMP; j++)
-            if (e[j] < low) {
-              *qq = q, *dd = d;
-              return 1;
-            }
+    for (int d = 0; d < HF_PATTERN_NDIR; d++)
+      if (hf_pattern_beyond_barrier(pt, q, d, 1.0) >= 0) {
+        *qq = q, *dd = d;
+        return 1;
       }
-    }
   return 0;
 }
 
