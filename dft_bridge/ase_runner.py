@@ -229,7 +229,7 @@ def gpaw_save_state(calc, path):
     from ase.parallel import world
 
     d, wfs = calc.density, calc.wfs
-    if d.D_asp is None or len(d.setups) != len(calc.atoms):
+    if d.D_asp is None:  # no converged density
         return
     # the bonding part: what the atoms do not carry along when they move
     nt = d.gd.collect(d.nt_sG - d.nct_G - gpaw_atomic_density(calc))
