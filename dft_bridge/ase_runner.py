@@ -218,13 +218,58 @@ def gpaw_atomic_matrices(d):
     return {a: flat[offsets[a]:offsets[a + 1]].reshape(shapes[a]) for a in range(len(shapes))}
 
 
+def gpaw_gather_wavefunctions(wfs):
+    """{"psitK": coefficients (bands x plane waves), "QK": their FFT-grid indices} of every
+    irreducible k-point K on world rank 0 ({} elsewhere): each k-point's plane waves are
+    gathered over the grid's ranks (domain decomposition) to its group's first rank, which
+    sends them over the k-point communicator to rank 0 (k-point parallelisation, GPAW's
+    choice for 2 ranks and several irreducible k-points).  Collective."""
+    import numpy as np
+
+    kd, gd = wfs.kd, wfs.gd
+    out, local = {}, {}
+    for kpt in wfs.kpt_u:
+        psit = kpt.psit.array  # complex view even for real (gamma-point) coefficients
+        rows = np.empty((psit.shape[0], len(wfs.pd.Q_qG[kpt.q])), complex)
+        for n in range(psit.shape[0]):  # gather returns its own buffer: copy each band
+            row = wfs.pd.gather(np.ascontiguousarray(psit[n]), kpt.q)
+            if row is not None:
+                rows[n] = row
+        local[kpt.k] = (rows, np.ascontiguousarray(wfs.pd.Q_qG[kpt.q], dtype=np.int64))
+    if gd.comm.rank != 0:  # the grid's first rank of each k-point group holds them now
+        return out
+    # who has which k-point, and its plane-wave count (each k-point has one owner)
+    owner = np.zeros(kd.nibzkpts, int)
+    count = np.zeros(kd.nibzkpts, int)
+    for k, (rows, Q) in local.items():
+        owner[k], count[k] = kd.comm.rank, len(Q)
+    kd.comm.sum(owner)
+    kd.comm.sum(count)
+    nbands = wfs.bd.nbands
+    for k in range(kd.nibzkpts):
+        if owner[k] == 0 and kd.comm.rank == 0:
+            out[f"psit{k}"], out[f"Q{k}"] = local[k]
+        elif kd.comm.rank == owner[k]:
+            rows, Q = local[k]
+            kd.comm.send(Q, 0, tag=2 * k)
+            kd.comm.send(np.ascontiguousarray(rows), 0, tag=2 * k + 1)
+        elif kd.comm.rank == 0:
+            Q = np.empty(count[k], np.int64)
+            rows = np.empty((nbands, count[k]), complex)
+            kd.comm.receive(Q, owner[k], tag=2 * k)
+            kd.comm.receive(rows, owner[k], tag=2 * k + 1)
+            out[f"psit{k}"], out[f"Q{k}"] = rows, Q
+    return out
+
+
 def gpaw_save_state(calc, path):
     """Keeps what a later call needs to start its SCF warm (gpaw_warm_start) in PATH
     (numpy .npz, written atomically by rank 0): the converged pseudo-density less the parts
     that follow the atoms (core and free-atom valence), the atomic density matrices D_asp and
     the plane-wave coefficients of every k-point with their FFT-grid indices.  Under domain
-    decomposition the grid, the atoms and the plane waves are gathered from the ranks
-    (collective); the coefficients are kept only when no rank splits the k-points or bands."""
+    decomposition the grid, the atoms and the plane waves are gathered from the ranks, and
+    under k-point parallelisation the k-points (collective); the coefficients are kept
+    only when no rank splits the bands."""
     import numpy as np
     from ase.parallel import world
 
@@ -236,18 +281,9 @@ def gpaw_save_state(calc, path):
     arrays = {"nt": nt, "numbers": calc.atoms.numbers}
     for a, D in gpaw_atomic_matrices(d).items():
         arrays[f"D{a}"] = D
-    if wfs.kd.comm.size == 1 and wfs.bd.comm.size == 1 and wfs.collinear and wfs.nspins == 1:
+    if wfs.bd.comm.size == 1 and wfs.collinear and wfs.nspins == 1:
         arrays["ibzk"] = wfs.kd.ibzk_kc
-        for kpt in wfs.kpt_u:
-            psit = kpt.psit.array  # complex view even for real (gamma-point) coefficients
-            rows = np.empty((psit.shape[0], len(wfs.pd.Q_qG[kpt.q])), complex)
-            for n in range(psit.shape[0]):  # gather returns its own buffer: copy each band
-                row = wfs.pd.gather(np.ascontiguousarray(psit[n]), kpt.q)
-                if row is not None:
-                    rows[n] = row
-            if world.rank == 0:
-                arrays[f"psit{kpt.k}"] = rows
-                arrays[f"Q{kpt.k}"] = wfs.pd.Q_qG[kpt.q]
+        arrays.update(gpaw_gather_wavefunctions(wfs))
     if world.rank == 0:
         with open(path + ".tmp", "wb") as f:
             np.savez(f, **arrays)
@@ -265,7 +301,8 @@ def gpaw_warm_start(calc, atoms, path):
     wave with the same Miller indices, 0 for plane waves that entered the cutoff sphere;
     GPAW orthonormalises them in the new cell before the first iteration.  Under domain
     decomposition every rank reads its own part of the grid, its atoms and its plane waves
-    from the file (the ranks agree before anything is changed).  This skips the LCAO start
+    from the file, under k-point parallelisation its own k-points (the ranks agree before
+    anything is changed).  This skips the LCAO start
     and most SCF iterations; the converged result does not depend on the start (to the SCF
     tolerance).  Returns a note for the log, or None when the saved state does not fit
     (GPAW then starts as usual)."""
@@ -301,8 +338,11 @@ def gpaw_warm_start(calc, atoms, path):
     except Exception as e:  # a damaged file: every rank must take the same way
         print(f"ase_runner: reading {path} failed ({e!r})")
         ok = 0
-    if gd.comm.sum(ok) != gd.comm.size:
+    world = wfs.world  # every rank must take the same way (k-points: each reads its own)
+    if world.sum(ok) != world.size:
         return None
+    if world.sum(int(bool(same_k))) != world.size:  # called on every rank
+        psit, same_k = {}, False
     d.update_atomic_density_matrices(d.setups.empty_atomic_matrix(d.ncomponents,
                                                                   d.atom_partition))
     for a in d.D_asp:
