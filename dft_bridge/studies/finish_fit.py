@@ -13,9 +13,9 @@ to OUT (nothing in the run directory changes):
              without it OUT/model.yaml is the refit model
   3. heat    heff on HEAT.yaml with its model replaced by OUT/model.yaml and its
              output directory by OUT/heat (supercell, sweep and pressure as in HEAT.yaml,
-             or --supercell L; --threads N: heff's threads), then the phase transitions of
-             the sweep table and a picture of P and the phases against T
-             (OUT/heat/sweep_P_T.png)
+             or --supercell L; --threads N: heff's threads; --ranks N: under mpirun),
+             then the phase transitions of the sweep table and a picture of P and the
+             phases against T (OUT/heat/sweep_P_T.png)
              (before it, heff --soft-modes OUT/model.yaml: the lowest eigenvalue of the
              harmonic u matrix D(q) at Gamma, X, M, R and over a 12^3 q grid, in
              OUT/soft_modes.txt: a minimum well away from Gamma means a modulated order)
@@ -25,7 +25,7 @@ to OUT (nothing in the run directory changes):
              the refit's residuals and the transition temperatures
 
 usage: /usr/bin/python3 dft_bridge/studies/finish_fit.py FIT.yaml RUN HEAT.yaml OUT
-           [--kcorr DIR] [--supercell L] [--threads N] [--build DIR] [--no-asr]
+           [--kcorr DIR] [--supercell L] [--threads N] [--ranks N] [--build DIR] [--no-asr]
   FIT.yaml   the fit file of the run (reference, basis and regression settings)
   RUN        the run's output directory (train.xyz, calls/)
   HEAT.yaml  a heff run file (a heating sweep)
@@ -144,6 +144,7 @@ def main():
     ap.add_argument("--kcorr")
     ap.add_argument("--supercell", type=int)
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--ranks", type=int, default=1)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--no-asr", dest="asr", action="store_false")
     a = ap.parse_args()
@@ -199,7 +200,14 @@ def main():
 
     heat_copy = os.path.join(out, "heat.yaml")
     rewrite(heat_yaml, heat_copy, heat_edit)
-    heat_failed = run([heff_exe, "--quiet", heat_copy], os.path.join(out, "heat.log"), must=False)
+    mpi = []
+    if opt["ranks"] > 1:  # the same numbers as one rank, to round-off (docs/mpi.md)
+        mpi = ["mpirun", "-np", str(opt["ranks"])]
+        if os.geteuid() == 0:
+            os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    heat_failed = run(mpi + [heff_exe, "--quiet", heat_copy], os.path.join(out, "heat.log"),
+                      must=False)
     with open(heat_copy) as fh:
         prefix = (yaml.safe_load(fh).get("output") or {}).get("prefix", "sweep")
     table = os.path.join(heat_dir, prefix + ".tsv")
