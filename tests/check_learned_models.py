@@ -1,0 +1,65 @@
+"""check_learned_models.py - every model in models/ learned from DFT is what its committed
+training data give: `fit --refit` of the run's train.xyz with its fit file, plus the
+k-point correction terms, must reproduce each coefficient of the shipped file (the
+provenance its header states), and heff must find the shipped model bounded along every
+frozen u pattern with its polar instability at Gamma (heff --soft-modes).
+usage: check_learned_models.py BUILD_DIR SOURCE_ROOT
+Units: eV, Angstrom."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+build, root = (os.path.abspath(a) for a in sys.argv[1:3])
+sys.path.insert(0, os.path.join(root, "dft_bridge", "studies"))
+from finish_fit import rewrite  # noqa: E402
+
+# shipped model, its fit file, its run directory, the k-point correction it carries
+LEARNED = [("models/BaTiO3_GPAW_PBEsol_k2.yaml", "examples/dft/BaTiO3_gpaw_fit_k2_hot.yaml",
+            "models/training/BaTiO3_gpaw_k2_hot", "dft_bridge/studies/kcorr")]
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    print(("ok   " if ok else "FAIL ") + what)
+    failures += not ok
+
+
+def coefficients(path):
+    with open(path) as fh:
+        return {t["name"]: t["coef"] for t in yaml.safe_load(fh)["terms"]}
+
+
+for shipped, fit_file, run_dir, kcorr in LEARNED:
+    shipped, fit_file, run_dir, kcorr = (os.path.join(root, p)
+                                         for p in (shipped, fit_file, run_dir, kcorr))
+    with tempfile.TemporaryDirectory() as d:
+        fit_copy = os.path.join(d, "fit.yaml")
+
+        def edit(doc):  # as finish_fit.py does
+            doc.setdefault("output", {})["dir"] = os.path.join(d, "refit")
+            doc.setdefault("regression", {})["acoustic_sum_rule"] = True
+
+        rewrite(fit_file, fit_copy, edit)
+        subprocess.run([os.path.join(build, "fit", "fit"), "--refit", run_dir, fit_copy],
+                       check=True, stdout=subprocess.DEVNULL)
+        merged = os.path.join(d, "model.yaml")
+        subprocess.run(["/usr/bin/python3", os.path.join(root, "dft_bridge", "studies",
+                                                         "kpoint_correction.py"),
+                        kcorr, "merge", os.path.join(d, "refit", "model.yaml"), merged],
+                       check=True, stdout=subprocess.DEVNULL)
+        want, got = coefficients(shipped), coefficients(merged)
+        worst = max((abs(got[k] - c) / max(abs(c), 1e-12) for k, c in want.items() if k in got),
+                    default=1.0)
+        check(sorted(want) == sorted(got) and worst < 1e-6,  # BLAS round-off of other CPUs
+              f"{os.path.basename(shipped)}: {len(want)} coefficients from the committed "
+              f"frames, worst relative difference {worst:.1e}")
+    soft = subprocess.run([os.path.join(build, "heff", "heff"), "--soft-modes", shipped, "12"],
+                          check=True, capture_output=True, text=True).stdout
+    check("bounded: yes" in soft, f"{os.path.basename(shipped)}: bounded along every pattern")
+    check("softest polar mode: at Gamma" in soft,
+          f"{os.path.basename(shipped)}: the polar instability at Gamma")
+sys.exit(1 if failures else 0)
