@@ -7,8 +7,8 @@
 set -euo pipefail
 [ $# -gt 0 ] || { sed -n '2,6p' "$0"; exit 2; }
 # the session ids of running fits: each was started by setsid, so its GPAW
-# children (mpirun, python3) share the fit's session
-sids=$(pgrep -x fit | xargs -r -n1 ps -o sid= -p | sort -u | tr -d ' ')
+# children (mpirun, python3) share the fit's session; none running: nothing to pause
+sids=$({ pgrep -x fit || true; } | xargs -r -n1 ps -o sid= -p | sort -u | tr -d ' ')
 signal() { for s in $sids; do pkill "-$1" -s "$s" || true; done; }
 trap 'signal CONT' EXIT
 signal STOP
