@@ -14,7 +14,7 @@ import yaml
 
 build, root = (os.path.abspath(a) for a in sys.argv[1:3])
 sys.path.insert(0, os.path.join(root, "dft_bridge", "studies"))
-from finish_fit import rewrite  # noqa: E402
+from finish_fit import refit_model  # noqa: E402
 
 # shipped model, its fit file, its run directory, the k-point correction it carries
 LEARNED = [("models/BaTiO3_GPAW_PBEsol_k2.yaml", "examples/dft/BaTiO3_gpaw_fit_k2_hot.yaml",
@@ -36,21 +36,8 @@ def coefficients(path):
 for shipped, fit_file, run_dir, kcorr in LEARNED:
     shipped, fit_file, run_dir, kcorr = (os.path.join(root, p)
                                          for p in (shipped, fit_file, run_dir, kcorr))
-    with tempfile.TemporaryDirectory() as d:
-        fit_copy = os.path.join(d, "fit.yaml")
-
-        def edit(doc):  # as finish_fit.py does
-            doc.setdefault("output", {})["dir"] = os.path.join(d, "refit")
-            doc.setdefault("regression", {})["acoustic_sum_rule"] = True
-
-        rewrite(fit_file, fit_copy, edit)
-        subprocess.run([os.path.join(build, "fit", "fit"), "--refit", run_dir, fit_copy],
-                       check=True, stdout=subprocess.DEVNULL)
-        merged = os.path.join(d, "model.yaml")
-        subprocess.run(["/usr/bin/python3", os.path.join(root, "dft_bridge", "studies",
-                                                         "kpoint_correction.py"),
-                        kcorr, "merge", os.path.join(d, "refit", "model.yaml"), merged],
-                       check=True, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as d:  # finish_fit.py's steps 1 and 2
+        merged = refit_model(fit_file, run_dir, d, kcorr, os.path.join(build, "fit", "fit"))
         want, got = coefficients(shipped), coefficients(merged)
         worst = max((abs(got[k] - c) / max(abs(c), 1e-12) for k, c in want.items() if k in got),
                     default=1.0)

@@ -133,6 +133,34 @@ def earlier_runs(fit_yaml):
     return runs
 
 
+def refit_model(fit_yaml, run_dir, out, kcorr, fit_exe, asr=True):
+    """Steps 1 and 2: fit --refit of run_dir's frames with fit_yaml (output in OUT/refit,
+    the acoustic sum rule on when asr), plus kcorr's k-point correction terms when given;
+    returns OUT/model.yaml.  Also what tests/check_learned_models.py checks a shipped
+    model against."""
+    refit_dir = os.path.join(out, "refit")
+    fit_copy = os.path.join(out, "fit.yaml")
+
+    def fit_edit(d):
+        d.setdefault("output", {})["dir"] = refit_dir
+        if asr:
+            reg = d.get("regression") or {}
+            reg["acoustic_sum_rule"] = True
+            d["regression"] = reg
+
+    rewrite(fit_yaml, fit_copy, fit_edit)
+    run([fit_exe, "--refit", os.path.abspath(run_dir), fit_copy], os.path.join(out, "refit.log"))
+    model = os.path.join(out, "model.yaml")
+    if kcorr:
+        run(["/usr/bin/python3", os.path.join(HERE, "kpoint_correction.py"), kcorr,
+             "merge", os.path.join(refit_dir, "model.yaml"), model],
+            os.path.join(out, "kcorr.log"))
+    else:
+        with open(os.path.join(refit_dir, "model.yaml")) as fi, open(model, "w") as fo:
+            fo.write(fi.read())
+    return model
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -155,28 +183,9 @@ def main():
     fit_exe = os.path.join(opt["build"], "fit", "fit")
     heff_exe = os.path.join(opt["build"], "heff", "heff")
 
-    # 1. refit
+    # 1. refit and 2. k-point correction
     refit_dir = os.path.join(out, "refit")
-    fit_copy = os.path.join(out, "fit.yaml")
-    def fit_edit(d):
-        d.setdefault("output", {})["dir"] = refit_dir
-        if opt["asr"]:
-            reg = d.get("regression") or {}
-            reg["acoustic_sum_rule"] = True
-            d["regression"] = reg
-
-    rewrite(fit_yaml, fit_copy, fit_edit)
-    run([fit_exe, "--refit", os.path.abspath(run_dir), fit_copy], os.path.join(out, "refit.log"))
-
-    # 2. k-point correction
-    model = os.path.join(out, "model.yaml")
-    if opt["kcorr"]:
-        run(["/usr/bin/python3", os.path.join(HERE, "kpoint_correction.py"), opt["kcorr"],
-             "merge", os.path.join(refit_dir, "model.yaml"), model],
-            os.path.join(out, "kcorr.log"))
-    else:
-        with open(os.path.join(refit_dir, "model.yaml")) as fi, open(model, "w") as fo:
-            fo.write(fi.read())
+    model = refit_model(fit_yaml, run_dir, out, opt["kcorr"], fit_exe, opt["asr"])
 
     # where the model's harmonic polar instability lies (heff --soft-modes): a
     # minimum of D(q) well away from Gamma means a modulated order, not a uniform P
