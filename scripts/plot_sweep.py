@@ -3,7 +3,10 @@
 the averaged local mode |<u_a>| (Angstrom) and the polarization components
 (C/m^2) against temperature, with the phase of each temperature as coloured
 bands (C cubic, T tetragonal, O orthorhombic, R rhombohedral).  Several
-tables are drawn side by side (e.g. two models or seeds).
+tables are drawn side by side (e.g. two models or seeds).  For a model with
+omega a third row shows the octahedral tilt angles (degrees, R- or M-point
+pattern per axis) of the local table next to each sweep table, with the
+Glazer label where it changes.
 Needs Debian's python3-matplotlib (pulled in by python3-ase).
 usage: scripts/plot_sweep.py OUT.png sweep.tsv [sweep2.tsv ...] [--labels A,B]"""
 import sys
@@ -13,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from heff_table import floats, read_table  # noqa: E402
+from transitions import local_table  # noqa: E402
 
 COLORS = {"C": "#dddddd", "T": "#c6dbef", "O": "#c7e9c0", "R": "#fdd0a2"}
 
@@ -24,7 +28,20 @@ def read(path):
         "u": [floats(c, f"u{k}_sorted_A") for k in (1, 2, 3)],
         "P": [floats(c, f"P{a}_C/m2") for a in "xyz"],
         "phase": c["phase"],
+        "tilts": read_tilts(local_table(path)),
     }
+
+
+def read_tilts(path):
+    """T, tilt angles per axis (degrees) and Glazer labels of a local table, or None."""
+    try:
+        c = read_table(path)
+    except OSError:
+        return None
+    if "glazer" not in c:
+        return None
+    return {"T": floats(c, "T_K"), "angle": [floats(c, f"tilt_{a}_deg") for a in "xyz"],
+            "glazer": c["glazer"]}
 
 
 def bands(ax, d):
@@ -45,10 +62,11 @@ def main(argv):
         sys.exit(__doc__)
     out, paths = argv[0], argv[1:]
     labels = labels or paths
-    fig, axes = plt.subplots(2, len(paths), figsize=(5.2 * len(paths), 6.5), squeeze=False,
-                             sharex="col")
-    for j, (p, lab) in enumerate(zip(paths, labels)):
-        d = read(p)
+    data = [read(p) for p in paths]
+    rows = 3 if any(d["tilts"] for d in data) else 2
+    fig, axes = plt.subplots(rows, len(paths), figsize=(5.2 * len(paths), 3.25 * rows),
+                             squeeze=False, sharex="col")
+    for j, (d, lab) in enumerate(zip(data, labels)):
         for ax in axes[:, j]:
             bands(ax, d)
         for k, mark in enumerate("o^s"):
@@ -58,9 +76,19 @@ def main(argv):
         axes[0, j].set_title(lab, fontsize=9)
         axes[0, j].set_ylabel("|<u_a>| sorted (Angstrom)")
         axes[1, j].set_ylabel("P (C/m$^2$)")
-        axes[1, j].set_xlabel("T (K)")
         axes[0, j].legend(fontsize=7, loc="upper right")
         axes[1, j].legend(fontsize=7, loc="upper right")
+        if d["tilts"]:
+            tl = d["tilts"]
+            for k, comp in enumerate("xyz"):
+                axes[2, j].plot(tl["T"], tl["angle"][k], "o-", ms=3, label=f"tilt about {comp}")
+            for i, g in enumerate(tl["glazer"]):  # the label where it changes
+                if i == 0 or g != tl["glazer"][i - 1]:
+                    axes[2, j].annotate(g, (tl["T"][i], max(a[i] for a in tl["angle"])),
+                                        fontsize=7, rotation=60)
+            axes[2, j].set_ylabel("tilt angle (degrees)")
+            axes[2, j].legend(fontsize=7, loc="upper right")
+        axes[rows - 1, j].set_xlabel("T (K)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS.values()]
     fig.legend(handles, list(COLORS), loc="lower center", ncol=4, fontsize=8,
                title="phase bands", title_fontsize=8)

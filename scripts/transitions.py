@@ -5,7 +5,11 @@ For each sweep.tsv given, prints the temperature of every change of the
 phase label (C, T, O, R) in the order the sweep visited the temperatures:
 the midpoint of the interval where the label changes, in K.  With several
 tables (seeds), also the mean and standard error of each transition.
+For a model with omega, also every change of the Glazer tilt label of the
+local table next to each sweep table (<prefix>_local.tsv: a0a0a0 -> a0a0c-,
+the antiferrodistortive transition), written "tilt a0a0c- -> a0a0a0".
 usage: scripts/transitions.py runs/A/sweep.tsv [runs/B/sweep.tsv ...]"""
+import os
 import statistics
 import sys
 
@@ -22,8 +26,32 @@ def transitions(path):
     return out
 
 
+def local_table(sweep_path):
+    """The local table heff writes next to a sweep table (sweep.tsv -> sweep_local.tsv)."""
+    root, ext = os.path.splitext(sweep_path)
+    return root + "_local" + ext
+
+
+def tilt_transitions(sweep_path):
+    """Changes of the Glazer tilt label, midpoints in K, from the local table next to
+    sweep_path; {} when there is none or the model has no omega."""
+    path = local_table(sweep_path)
+    if not os.path.exists(path):
+        return {}
+    cols = read_table(path)
+    if "glazer" not in cols:
+        return {}
+    rows = list(zip(floats(cols, "T_K"), cols["glazer"]))
+    out = {}
+    for (t0, g0), (t1, g1) in zip(rows, rows[1:]):
+        key = f"tilt {g0} -> {g1}"
+        if g0 != g1 and key not in out:
+            out[key] = 0.5 * (t0 + t1)
+    return out
+
+
 def main(paths):
-    found = [transitions(p) for p in paths]
+    found = [{**transitions(p), **tilt_transitions(p)} for p in paths]
     for p, tr in zip(paths, found):
         print(f"{p}: " + ", ".join(f"{k} {v:.1f} K" for k, v in tr.items()))
     if len(paths) > 1:

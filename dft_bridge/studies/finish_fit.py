@@ -14,8 +14,9 @@ to OUT (nothing in the run directory changes):
   3. heat    heff on HEAT.yaml with its model replaced by OUT/model.yaml and its
              output directory by OUT/heat (supercell, sweep and pressure as in HEAT.yaml,
              or --supercell L; --threads N: heff's threads; --ranks N: under mpirun),
-             then the phase transitions of the sweep table and a picture of P and the
-             phases against T (OUT/heat/sweep_P_T.png)
+             then the phase transitions of the sweep table (and, with omega, the changes
+             of the Glazer tilt label) and a picture of P, the phases and the tilt
+             angles against T (OUT/heat/sweep_P_T.png)
              (before it, heff --soft-modes OUT/model.yaml: the lowest eigenvalue of the
              harmonic u matrix D(q) at Gamma, X, M, R and over a 12^3 q grid, in
              OUT/soft_modes.txt: a minimum well away from Gamma means a modulated order)
@@ -42,7 +43,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from transitions import transitions  # noqa: E402
+from transitions import tilt_transitions, transitions  # noqa: E402
 
 
 def absolute(base_file, path):
@@ -220,7 +221,7 @@ def main():
     with open(heat_copy) as fh:
         prefix = (yaml.safe_load(fh).get("output") or {}).get("prefix", "sweep")
     table = os.path.join(heat_dir, prefix + ".tsv")
-    tr = transitions(table) if os.path.exists(table) else {}
+    tr = {**transitions(table), **tilt_transitions(table)} if os.path.exists(table) else {}
     picture = os.path.join(heat_dir, prefix + "_P_T.png")
     if not heat_failed:
         run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "plot_sweep.py"), picture, table],
