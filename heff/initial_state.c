@@ -58,6 +58,21 @@ int hf_initial_state(const hf_run_config *c, const hf_lattice *lat, hf_fields *x
       const double u = base + (noisy ? c->init_amp * (2 * hf_rng_uniform(r) - 1) : 0);
       if (i - i0 < lat->nloc) x->u[a][i - i0] = u; /* (unsigned: i < i0 wraps) */
     }
+  if (c->init_w_set) {
+    if (!x->w[0])
+      return hf_fail(err, "initial: key 'w' gives omega, but the model has no omega (dof)");
+    /* R: omega_a alternates along all three axes (anti-phase tilt about a, Glazer a-);
+     * M: it alternates in the plane normal to a and repeats along a (in phase, a+) */
+    for (size_t j = 0; j < lat->nloc; j++) {
+      const size_t i = i0 + j;
+      const int r3[3] = {(int)(i / ((size_t)Ly * Lz)), (int)(i / Lz % Ly), (int)(i % Lz)};
+      for (int a = 0; a < 3; a++) {
+        const int parity =
+            c->init_w_point ? r3[(a + 1) % 3] + r3[(a + 2) % 3] : r3[0] + r3[1] + r3[2];
+        x->w[a][j] = parity & 1 ? -c->init_w[a] : c->init_w[a];
+      }
+    }
+  }
   return HF_OK;
 }
 

@@ -252,9 +252,10 @@ static int read_field_loop(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
 
 /* The 'initial' mapping: random, uniform, domains or file (docs/run-format.md). */
 static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
-  enum { STATE, AMP, U, U2, NORMAL, PERIOD, FILE_, NS };
-  hf_yslot s[NS] = {{.key = "state"},  {.key = "amplitude"}, {.key = "u"},   {.key = "u2"},
-                    {.key = "normal"}, {.key = "period"},    {.key = "file"}};
+  enum { STATE, AMP, U, U2, NORMAL, PERIOD, FILE_, W, TILT, NS };
+  hf_yslot s[NS] = {{.key = "state"}, {.key = "amplitude"}, {.key = "u"},
+                    {.key = "u2"},    {.key = "normal"},    {.key = "period"},
+                    {.key = "file"},  {.key = "w"},         {.key = "tilt"}};
   const char *w = "initial: ";
   if (hf_yaml_map(r, n, "", "initial", "a mapping {state: random|uniform|domains|file, ...}", w, s,
                   NS))
@@ -313,6 +314,23 @@ static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
     return HF_FAIL;
   if (c->init == HF_INIT_FILE && !s[FILE_].val)
     return hf_yaml_need(r, n, w, &s[FILE_], "file: the configuration file", "'initial'");
+  /* an octahedral tilt pattern on top of any state but a file */
+  if (s[W].val) {
+    if (c->init == HF_INIT_FILE)
+      return hf_yaml_fail_at(r, s[W].val, "key 'w': not with state: file (the file gives omega)");
+    if (hf_yaml_numbers(r, s[W].val, w, "w", "three tilt amplitudes in radians", c->init_w, 3) < 0)
+      return HF_FAIL;
+    c->init_w_set = 1;
+  }
+  if (s[TILT].val) {
+    static const char *pt[] = {"R", "M"};
+    int m = hf_yaml_choice(r, s[TILT].val, w, "tilt", pt, 2,
+                           "R (anti-phase tilts) or M (in-phase tilts)");
+    if (m < 0) return HF_FAIL;
+    if (!s[W].val)
+      return hf_yaml_need(r, n, w, &s[W], "w: the tilt amplitudes in radians", "'initial'");
+    c->init_w_point = m;
+  }
   return HF_OK;
 }
 

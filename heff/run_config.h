@@ -60,6 +60,9 @@ typedef struct {
   int init_normal[3];   /* domains: the walls are the planes h x + k y + l z = const */
   int init_period;      /* domains: cells of h x + k y + l z per pair of domains */
   char init_file[1024]; /* file: the configuration file, resolved */
+  int init_w_set;       /* initial omega given ('w'): models with omega only */
+  double init_w[3];     /* rad: initial omega amplitude per component */
+  int init_w_point;     /* 0: R point (anti-phase tilts, a-), 1: M point (in-phase, a+) */
   char out_dir[1024];   /* resolved relative to the run file */
   char prefix[128];
   int vtk;                /* write fields at the end of each temperature */

@@ -10,11 +10,14 @@ file's normalised xi (computed here from the file), the v mass m_A + m_B + 3 m_X
 reference's omega mass, and omega terms when omega is a degree of freedom.  Every heating
 file (*_heating.yaml, the sweeps finish_fit.py runs on a learned model) runs in heff with
 its model, which exists only once its fit has finished, replaced by a published model of
-the same compound (models/) on 4^3 cells for 2 temperatures, so that its keys are checked.
+the same compound (models/), or where there is none (SrTiO3, with omega) by the model the
+Lennard-Jones run of the compound's fit file gave, on 4^3 cells for 2 temperatures, so that
+its keys (an omega tilt start among them) are checked.
 usage: check_dft_examples.py FIT_EXE EXAMPLES_DFT_DIR"""
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +41,8 @@ def swap(text, key, value):
 files = sorted(glob.glob(os.path.join(exdir, "*_fit*.yaml")))
 gpaw = [f for f in files if yaml.safe_load(open(f))["engine"].get("type") == "gpaw"]
 check(len(gpaw) >= 3, f"{len(gpaw)} GPAW fit files in {exdir}")
+keep = tempfile.mkdtemp()  # the Lennard-Jones models of pure compounds, per compound
+fitted = {}
 for path in gpaw:
     name = os.path.basename(path)
     spec = yaml.safe_load(open(path))
@@ -65,6 +70,10 @@ for path in gpaw:
         if not ok:
             continue
         model = yaml.safe_load(open(os.path.join(tmp, "out", "model.yaml")))
+        compound = name.split("_")[0]
+        if "occupation" not in spec and compound not in fitted:
+            fitted[compound] = shutil.copy(os.path.join(tmp, "out", "model.yaml"),
+                                           os.path.join(keep, compound + ".yaml"))
     # an alloy fit (occupation:) of a parent compound adds sigma on its site
     want_dof, want_sites = list(ref["dof"]), dict(ref.get("sites") or {})
     occ = spec.get("occupation")
@@ -97,13 +106,15 @@ check(len(heating) >= 2, f"{len(heating)} heating files in {exdir}")
 for path in heating:
     name = os.path.basename(path)
     compound = name.split("_")[0]
-    if compound not in stand_in:
+    model_file = (os.path.join(models, stand_in[compound]) if compound in stand_in
+                  else fitted.get(compound))
+    if not model_file:
         check(False, f"{name}: no stand-in model for {compound}")
         continue
     spec = yaml.safe_load(open(path))
     t = spec["temperatures"]
     with tempfile.TemporaryDirectory() as tmp:
-        spec.update(model=os.path.join(models, stand_in[compound]), supercell=[4, 4, 4],
+        spec.update(model=model_file, supercell=[4, 4, 4],
                     thermalize=2, average=2,
                     temperatures={"start": t["start"], "stop": t["start"] + t["step"],
                                   "step": t["step"]})
@@ -116,8 +127,9 @@ for path in heating:
         table = os.path.join(tmp, "heat", spec["output"].get("prefix", "sweep") + ".tsv")
         rows = [ln for ln in open(table) if ln[0] not in "#T"] if os.path.exists(table) else []
         check(run.returncode == 0 and len(rows) == 2,
-              f"{name}: heff on {stand_in[compound]}, 4^3, 2 temperatures: exit "
+              f"{name}: heff on {os.path.basename(model_file)}, 4^3, 2 temperatures: exit "
               f"{run.returncode}, {len(rows)} rows"
               + ("" if run.returncode == 0 else ": " + (run.stderr.strip().splitlines() or ["?"])[-1]))
 
+shutil.rmtree(keep)
 done()

@@ -5,7 +5,10 @@
  *  2. a configuration file written by hf_config_write and read back through
  *     'initial: {state: file}' gives every field bit for bit;
  *  3. malformed run keys and configuration files are rejected with the
- *     file, line and what was expected.
+ *     file, line and what was expected;
+ *  4. tilt starts ('w' with 'tilt: R|M'): each cell's omega against the
+ *     sign a direct count gives, and the Glazer label hf_tilts_analyse
+ *     finds (a0a0c-, a0a0c+, a-a-a-); refused for a model without omega.
  * Usage: test_initial_state [models-dir]; exit status 0 = pass. */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include "checkpoint.h"
 #include "initial_state.h"
 #include "testfile.h"
+#include "tilts.h"
 
 static const char *dir = "initial_state_tmp";
 
@@ -122,6 +126,61 @@ static int test_file_roundtrip(void) {
   return 0;
 }
 
+static int test_tilt_starts(void) {
+  struct {
+    const char *initial, *glazer;
+    int m_point;
+  } cases[] = {
+      {"{state: uniform, u: [0, 0, 0.1], w: [0, 0, 0.06]}", "a0a0c-", 0},
+      {"{state: uniform, u: [0, 0, 0], w: [0, 0, 0.06], tilt: M}", "a0a0c+", 1},
+      {"{state: random, amplitude: 0.02, w: [0.05, 0.05, 0.05], tilt: R}", "a-a-a-", 0},
+  };
+  for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+    hf_run_config c;
+    hf_err err = {{0}};
+    REQUIRE_OK(load(&c, "[4, 6, 4]", cases[t].initial, &err), err);
+    hf_lattice lat;
+    hf_fields x;
+    REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
+    REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U | HF_FIELD_W, &err), err);
+    hf_rng r;
+    hf_rng_seed(&r, 3);
+    REQUIRE_OK(hf_initial_state(&c, &lat, &x, &r, &err), err);
+    int bad = 0;
+    for (int ix = 0; ix < lat.L[0]; ix++)
+      for (int iy = 0; iy < lat.L[1]; iy++)
+        for (int iz = 0; iz < lat.L[2]; iz++) {
+          const int r3[3] = {ix, iy, iz};
+          for (int a = 0; a < 3; a++) {
+            int n = 0; /* R: all three coordinates; M: the two normal to the axis a */
+            for (int b = 0; b < 3; b++) n += (b != a || !cases[t].m_point) ? r3[b] : 0;
+            const double want = n % 2 ? -c.init_w[a] : c.init_w[a];
+            bad += x.w[a][hf_index(&lat, ix, iy, iz)] != want;
+          }
+        }
+    hf_tilts tl;
+    hf_tilts_analyse(&lat, x.w, 1e-6, 0.1, &tl);
+    CHECK(!bad && !strcmp(tl.glazer, cases[t].glazer), "tilt case %zu: %d cells off, label %s (%s)",
+          t, bad, tl.glazer, cases[t].glazer);
+    printf("tilt start %s: %s\n", cases[t].initial, tl.glazer);
+    hf_fields_free(&x);
+  }
+  /* a model without omega cannot take a tilt start */
+  hf_run_config c;
+  hf_err err = {{0}};
+  REQUIRE_OK(load(&c, "[4, 4, 4]", "{state: uniform, u: [0, 0, 0.1], w: [0, 0, 0.06]}", &err), err);
+  hf_lattice lat;
+  hf_fields x;
+  REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U, &err), err);
+  hf_rng r;
+  hf_rng_seed(&r, 3);
+  int rc = hf_initial_state(&c, &lat, &x, &r, &err);
+  CHECK(rc == HF_FAIL && strstr(err.msg, "no omega"), "w without omega: '%s'", err.msg);
+  hf_fields_free(&x);
+  return 0;
+}
+
 static int test_bad_keys(void) {
   struct {
     const char *supercell, *initial, *expect;
@@ -133,6 +192,9 @@ static int test_bad_keys(void) {
       {"[8, 4, 4]", "{state: domains, u: [0, 0, 1], normal: [1, 0.5, 0]}", "three whole numbers"},
       {"[8, 4, 4]", "{state: file}", "missing required key 'file'"},
       {"[8, 4, 4]", "{state: stripes}", "expected random, uniform, domains or file"},
+      {"[8, 4, 4]", "{state: uniform, u: [0, 0, 0], tilt: M}", "missing required key 'w'"},
+      {"[8, 4, 4]", "{state: uniform, u: [0, 0, 0], w: [0, 0, 1], tilt: X}", "R (anti-phase"},
+      {"[8, 4, 4]", "{state: file, file: a.txt, w: [0, 0, 1]}", "not with state: file"},
   };
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
     hf_run_config c;
@@ -151,6 +213,6 @@ int main(void) {
     printf("FAIL %s\n", err.msg);
     return 1;
   }
-  int rc = test_domains() | test_file_roundtrip() | test_bad_keys();
+  int rc = test_domains() | test_file_roundtrip() | test_tilt_starts() | test_bad_keys();
   return rc ? 1 : check_done("test_initial_state");
 }
