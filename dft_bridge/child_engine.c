@@ -13,6 +13,7 @@
 #include "child_spawn.h"
 #include "ipi_client.h"
 #include "mode_map.h"
+#include "occupation.h"
 #include "wall_clock.h"
 
 #define PATH_LEN 4096
@@ -215,7 +216,9 @@ static int run(child_ctx *c, const hf_fields *s, const char *fixed, hf_child_res
 
 /* The undistorted cell (of s's occupation for an alloy: its energy differs
  * between arrangements, and the model has no sigma-only terms), computed
- * once in RUN/reference or RUN/reference_HASH and reused from there. */
+ * once in RUN/reference or RUN/reference_HASH and reused from there; HASH is
+ * the occupation's class (hf_occ_class_key), so symmetry-equivalent
+ * arrangements (2 Zr in a 2x2x2 cell: 28 arrangements, 3 classes) share it. */
 static int reference(child_ctx *c, const hf_fields *s, uint64_t key, hf_err *err) {
   hf_child_result res = {.forces = c->f};
   char name[64] = "reference", path[PATH_LEN];
@@ -246,8 +249,10 @@ static int child_compute(void *p, const hf_fields *s, double *y, hf_err *err) {
                      "child engine: sigma of cell %zu is %g (expected 0 for the host, 1 for "
                      "the second species)",
                      i, s->sigma[i]);
-  const uint64_t key =
-      c->alloy_site >= 0 ? hf_fnv1a(HF_FNV_OFFSET, s->sigma, c->mm.lat.n * sizeof *s->sigma) : 0;
+  /* arrangements related by a translation or a cubic operation share one energy zero */
+  uint64_t key = 0;
+  if (c->alloy_site >= 0 && hf_occ_class_key(&c->mm.lat, s->sigma, &key, err))
+    return hf_wrap(err, "child engine");
   if (key != c->ref_key) c->have_reference = 0; /* another occupation: its own energy zero */
   if (!c->have_reference && reference(c, s, key, err)) return HF_FAIL;
   hf_child_result res = {.forces = c->f};

@@ -130,6 +130,44 @@ static double alpha_of(const hf_lattice *lat, long unlike, int s, double x) {
   return 1.0 - (double)unlike / (2.0 * bonds * x * (1 - x));
 }
 
+int hf_occ_class_key(const hf_lattice *lat, const double *sigma, uint64_t *key, hf_err *err) {
+  const int *L = lat->L;
+  const size_t n = (size_t)L[0] * (size_t)L[1] * (size_t)L[2];
+  unsigned char *best = malloc(n), *cand = malloc(n);
+  int *img = malloc(n * 3 * sizeof *img);
+  if (!best || !cand || !img) {
+    free(best), free(cand), free(img);
+    return hf_fail(err, "occupation class: out of memory for %zu sites", n);
+  }
+  static const int perm[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  int have = 0;
+  for (int p = 0; p < 6; p++) {
+    if (L[perm[p][0]] != L[0] || L[perm[p][1]] != L[1] || L[perm[p][2]] != L[2]) continue;
+    for (int sg = 0; sg < 8; sg++) {
+      /* the image of every site under the point operation: r'_a = +-r_{perm[a]} */
+      for (size_t i = 0; i < n; i++) {
+        const int r[3] = {(int)(i / ((size_t)L[1] * L[2])), (int)(i / L[2] % L[1]),
+                          (int)(i % L[2])};
+        for (int a = 0; a < 3; a++)
+          img[3 * i + a] = sg >> a & 1 ? (L[a] - r[perm[p][a]]) % L[a] : r[perm[p][a]];
+      }
+      for (size_t t = 0; t < n; t++) { /* then every translation */
+        const int tr[3] = {(int)(t / ((size_t)L[1] * L[2])), (int)(t / L[2] % L[1]),
+                           (int)(t % L[2])};
+        for (size_t i = 0; i < n; i++) {
+          const int *q = img + 3 * i;
+          cand[((size_t)((q[0] + tr[0]) % L[0]) * L[1] + (size_t)((q[1] + tr[1]) % L[1])) * L[2] +
+               (size_t)((q[2] + tr[2]) % L[2])] = sigma[i] != 0;
+        }
+        if (!have || memcmp(cand, best, n) < 0) memcpy(best, cand, n), have = 1;
+      }
+    }
+  }
+  *key = hf_fnv1a(HF_FNV_OFFSET, best, n);
+  free(best), free(cand), free(img);
+  return HF_OK;
+}
+
 void hf_occ_measure(const hf_lattice *lat, const double *sigma, double *x, double alpha[3]) {
   double c = 0;
   for (size_t i = 0; i < lat->n; i++) c += sigma[i];

@@ -48,6 +48,15 @@ int hf_occ_sro(const hf_lattice *lat, double x, double alpha1, double tol, int m
  * (x = 0 or 1). */
 void hf_occ_measure(const hf_lattice *lat, const double *sigma, double *x, double alpha[3]);
 
+/* A key of the occupation's class: equal for arrangements that a lattice
+ * translation of the supercell and a cubic point operation mapping the supercell
+ * onto itself (axis permutations between equal lengths, reflections) carry into
+ * each other, different otherwise (up to 64-bit hash collisions).  Such
+ * arrangements have the same undistorted-cell energy and mean stress, so a fit
+ * computes one reference per class.  sigma: the whole supercell (0 or 1 per
+ * site); cost 48 N^2 at most, for small fit cells. */
+int hf_occ_class_key(const hf_lattice *lat, const double *sigma, uint64_t *key, hf_err *err);
+
 /* Text file: a header "# occupation Lx Ly Lz" then one line "x y z sigma" per
  * cell (any order, each cell once; sigma 0 or 1). */
 int hf_occ_write(const char *path, const hf_lattice *lat, const double *sigma, hf_err *err);
