@@ -81,6 +81,18 @@ with tempfile.TemporaryDirectory() as tmp:
     c = np.array([t["coef"] for t in frag["terms"]])
     check(np.abs(c - c_true).max() < 1e-6 * np.abs(c_true).max(),
           f"coefficients recovered from exact differences (worst {np.abs(c - c_true).max():.1e})")
+    # --scale 2.5 (PbTiO3's amplitudes): the configurations reach 0.45 A, the fit recovers
+    seen = []
+    kc.deltas = lambda st, opt, configs: seen.extend(configs) or synthetic(st, opt, configs)
+    kc.fit(st, dict(opt, scale=2.5))
+    c = np.array([t["coef"] for t in yaml.safe_load(
+        open(os.path.join(tmp, "kpoint_correction.yaml")))["terms"]])
+    umax = max(np.linalg.norm(u) for _, u, _ in seen)
+    check(abs(umax - 0.45) < 1e-12 and np.abs(c - c_true).max() < 1e-6 * np.abs(c_true).max(),
+          f"--scale 2.5: largest |u| {umax:.3f} A (0.45), coefficients recovered "
+          f"(worst {np.abs(c - c_true).max():.1e})")
+    kc.deltas = synthetic
+    kc.fit(st, opt)
     # (4) merge into the ZVR model and run heff on it
     out = os.path.join(tmp, "corrected.yaml")
     kc.merge(st, os.path.join(models, "BaTiO3_ZVR1995.yaml"), out)

@@ -24,6 +24,8 @@ usage: /usr/bin/python3 kpoint_correction.py OUTDIR [options] run|fit|merge MODE
   --a A          lattice constant of the fit's reference (Angstrom, 3.985)
   --xi 5 numbers the fit's soft-mode pattern (A, B, X_par, X_perp, X_perp; any scale)
   --formula ABO3 (BaTiO3)   --ecut EV (600)   --coarse N (4)   --fine N (8)
+  --scale S      the configurations' mode amplitudes times S (1: up to 0.18 A, BaTiO3's
+                 range; PbTiO3's ground state is ~0.44 A of its normalised mode: 2.5)
   run    the GPAW calculations (resumable: OUTDIR/results.jsonl)
   fit    least squares of Delta on the training configurations, check on held-out ones,
          write OUTDIR/kpoint_correction.yaml (the terms, with provenance)
@@ -161,8 +163,14 @@ def key(name, k):
     return f"kc_{name}_k{k}"
 
 
+def scaled(configs, opt):
+    """configs with every u times opt["scale"] (the material's amplitude range)."""
+    s = opt.get("scale", 1.0)
+    return [(name, tuple(s * np.asarray(u, float)), eta) for name, u, eta in configs]
+
+
 def run(st, opt):
-    for name, u, eta in TRAIN + HELDOUT:
+    for name, u, eta in scaled(TRAIN + HELDOUT, opt):
         for k in (opt["coarse"], opt["fine"]):
             at, _ = structure(opt["a"], opt["pat"], u, eta)
             st.run(key(name, k), at, opt["ecut"], k)
@@ -204,7 +212,7 @@ def weights(e):
 def fit(st, opt):
     import yaml
 
-    train = deltas(st, opt, TRAIN)
+    train = deltas(st, opt, scaled(TRAIN, opt))
     A = np.vstack([term_rows(u, e) * weights(e)[:, None] for _, u, e, _, _ in train])
     y = np.concatenate([d * weights(e) for _, _, e, d, _ in train])
     c, *_ = np.linalg.lstsq(A, y, rcond=None)
@@ -215,7 +223,7 @@ def fit(st, opt):
     print("config   |u| (A)  eta            dE fine-coarse (meV)  fitted  | max dF_u (eV/A) "
           "fitted | max d(dE/deta) (eV) fitted")
     report = []
-    for tag, rows in (("train", train), ("held-out", deltas(st, opt, HELDOUT))):
+    for tag, rows in (("train", train), ("held-out", deltas(st, opt, scaled(HELDOUT, opt)))):
         for name, u, e, d, fine in rows:
             p = term_rows(u, e) @ c
             line = (f"{name:8s} {np.linalg.norm(u):.3f}  {tag:8s} {1e3 * d[0]:9.3f} "
@@ -235,7 +243,8 @@ def fit(st, opt):
         "provenance": (
             f"dft_bridge/studies/kpoint_correction.py: GPAW PBEsol {opt['ecut']} eV, 5-atom "
             f"{opt['formula']} at a = {opt['a']}, uniform modes along xi = "
-            f"{[round(float(x), 4) for x in opt['pat'].xi]} (normalised); Delta = "
+            f"{[round(float(x), 4) for x in opt['pat'].xi]} (normalised), amplitudes up to "
+            f"{0.18 * opt.get('scale', 1.0):.2f} A; Delta = "
             f"E({opt['fine']}^3 MP) - E({opt['coarse']}^3 MP), fitted on {len(train)} "
             "configurations (energies, mode forces, strain derivatives)"),
         "terms": [{"name": n, "coef": float(v), "expr": x} for (n, x), v in zip(TERMS, c)],
@@ -276,12 +285,12 @@ def main():
         raise SystemExit(__doc__)
     outdir = args.pop(0)
     opt = {"a": 3.985, "xi": [0.011, 1.0, -1.514, -0.786, -0.786], "formula": "BaTiO3",
-           "ecut": 600, "coarse": 4, "fine": 8}
+           "ecut": 600, "coarse": 4, "fine": 8, "scale": 1.0}
     while args and args[0].startswith("--"):
         k = args.pop(0)[2:]
         if k == "xi":
             opt["xi"] = [float(args.pop(0)) for _ in range(5)]
-        elif k in ("a",):
+        elif k in ("a", "scale"):
             opt[k] = float(args.pop(0))
         elif k in ("ecut", "coarse", "fine"):
             opt[k] = int(args.pop(0))
