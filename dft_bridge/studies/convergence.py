@@ -3,7 +3,12 @@ BaTiO3 by default, another with --formula (e.g. PbTiO3, SrTiO3, PbZrO3; use one 
 per material) and --a, the lattice constant (Angstrom) its lattice stage gave, for the
 phonon, ecut/kpts and born stages (BaTiO3: 3.99 as dft.md, 3.985 for born).
 
-usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] [--xi phonon|relax] STAGE...
+usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] [--xi phonon|relax]
+           [--alloy EL:c1,c2,...] STAGE...
+  --alloy  the lattice stages on the 2x2x2 supercell (40 atoms) with element EL on the
+           B sites of cells c1, c2, ... (cell index 4x + 2y + z, heff's order), e.g.
+           PbZr0.75Ti0.25O3: --formula PbTiO3 --alloy Zr:1,2,3,4,5,6 (Ti along the body
+           diagonal); K then samples the supercell (2: the fits' 2x2x2 mesh)
   STAGE: lattice  E(a) scan (600 eV, 6x6x6 k) and a0 from a cubic fit
          lattice:ECUT:K  the same at other settings
          ecut     energy difference, forces, stress of a polar structure vs cutoff
@@ -43,7 +48,8 @@ A_REF = 3.99  # dft.md's soft-mode reference
 # soft-mode pattern (Ba, Ti, O_apical, O_perp, O_perp) of dft.md, for the polar structure
 XI = np.array([0.006, 1.0, -1.556, -0.804, -0.804])
 # the material: main() replaces these for --formula / --a
-MAT = {"formula": "BaTiO3", "A": "Ba", "B": "Ti", "a": A_REF, "a_born": 3.985, "xi": "phonon"}
+MAT = {"formula": "BaTiO3", "A": "Ba", "B": "Ti", "a": A_REF, "a_born": 3.985, "xi": "phonon",
+       "alloy": None}
 
 
 def cell(a, disp=None):
@@ -53,6 +59,20 @@ def cell(a, disp=None):
     if disp is not None:
         pos = pos + disp
     return Atoms(MAT["formula"], positions=pos, cell=[a, a, a], pbc=True)
+
+
+def lattice_cell(a):
+    """The cell of the lattice stages: the 5-atom cell, or with --alloy the 2x2x2
+    supercell with the alloy element on the B sites of the listed cells."""
+    if not MAT["alloy"]:
+        return cell(a)
+    el, cells = MAT["alloy"]
+    sc = cell(a).repeat((2, 2, 2))  # cell 4x + 2y + z holds atoms 5c .. 5c + 4, B at 5c + 1
+    sym = sc.get_chemical_symbols()
+    for c in cells:
+        sym[5 * c + 1] = el
+    sc.set_chemical_symbols(sym)
+    return sc
 
 
 def polar(a, amp):
@@ -106,7 +126,9 @@ def lattice(st, ecut=600, k=6):
     else:  # +-1.5% around the guess
         a = np.round(MAT["a"] * np.array([0.985, 0.9925, 1.0, 1.0075, 1.015]), 3)
     tag = "lat" if (ecut, k) == (600, 6) else f"lat_{ecut}_{k}"
-    e = np.array([st.run(f"{tag}_{x:.3f}", cell(x), ecut, k)["energy"] for x in a])
+    if MAT["alloy"]:
+        tag = f"alloy_{MAT['alloy'][0]}_{'-'.join(map(str, MAT['alloy'][1]))}_{tag}"
+    e = np.array([st.run(f"{tag}_{x:.3f}", lattice_cell(x), ecut, k)["energy"] for x in a])
     p = np.polyfit(a ** 3, e, 3)  # E(V), cubic polynomial
     v = np.roots(np.polyder(p))
     v = v[np.isreal(v)].real
@@ -379,6 +401,15 @@ def main():
             MAT.update(formula=val, A=m.group(1), B=m.group(2))
         elif key == "--a":
             MAT["a"] = MAT["a_born"] = float(val)
+        elif key == "--alloy":
+            el, _, cells = val.partition(":")
+            try:
+                cs = sorted({int(c) for c in cells.split(",")})
+            except ValueError:
+                cs = []
+            if not el or not cs or not all(0 <= c < 8 for c in cs):
+                raise SystemExit(f"--alloy {val}: expected EL:c1,c2,... with cells 0..7")
+            MAT["alloy"] = (el, cs)
         elif key == "--xi":
             if val not in ("phonon", "relax"):
                 raise SystemExit(f"--xi {val}: expected phonon or relax")
