@@ -8,10 +8,11 @@ meaningless next to Lennard-Jones data) and an `e_ref` line (a GPAW energy) are 
 fitted model must carry the reference's dof and sites, the u mass sum_k m_k xi_k^2 of the
 file's normalised xi (computed here from the file), the v mass m_A + m_B + 3 m_X, the
 reference's omega mass, and omega terms when omega is a degree of freedom.  Every heating
-file (*_heating.yaml, the sweeps finish_fit.py runs on a learned model) runs in heff with
+or cooling file (*_heating.yaml, *_cooling.yaml: the sweeps finish_fit.py runs on a learned
+model) runs in heff with
 its model, which exists only once its fit has finished, replaced by a published model of
-the same compound (models/), or where there is none (SrTiO3, with omega) by the model the
-Lennard-Jones run of the compound's fit file gave, on 4^3 cells for 2 temperatures, so that
+the same compound (models/), or where there is none (SrTiO3 with omega, the alloys with
+sigma) by the model the Lennard-Jones run of the compound's fit file gave, on 4^3 cells for 2 temperatures, so that
 its keys (an omega tilt start among them) are checked.
 usage: check_dft_examples.py FIT_EXE EXAMPLES_DFT_DIR"""
 import glob
@@ -71,7 +72,7 @@ for path in gpaw:
             continue
         model = yaml.safe_load(open(os.path.join(tmp, "out", "model.yaml")))
         compound = name.split("_")[0]
-        if "occupation" not in spec and compound not in fitted:
+        if compound not in fitted:
             fitted[compound] = shutil.copy(os.path.join(tmp, "out", "model.yaml"),
                                            os.path.join(keep, compound + ".yaml"))
     # an alloy fit (occupation:) of a parent compound adds sigma on its site
@@ -101,8 +102,9 @@ for path in gpaw:
 heff_exe = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(fit_exe))), "heff", "heff")
 models = os.path.join(os.path.dirname(os.path.dirname(exdir)), "models")
 stand_in = {"BaTiO3": "BaTiO3_ZVR1995.yaml", "PbTiO3": "PbTiO3_feram.yaml"}
-heating = sorted(glob.glob(os.path.join(exdir, "*_heating.yaml")))
-check(len(heating) >= 2, f"{len(heating)} heating files in {exdir}")
+heating = sorted(glob.glob(os.path.join(exdir, "*_heating.yaml")) +
+                 glob.glob(os.path.join(exdir, "*_cooling.yaml")))
+check(len(heating) >= 2, f"{len(heating)} heating and cooling files in {exdir}")
 for path in heating:
     name = os.path.basename(path)
     compound = name.split("_")[0]
