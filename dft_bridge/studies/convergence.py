@@ -3,8 +3,11 @@ BaTiO3 by default, another with --formula (e.g. PbTiO3, SrTiO3, PbZrO3; use one 
 per material) and --a, the lattice constant (Angstrom) its lattice stage gave, for the
 phonon, ecut/kpts and born stages (BaTiO3: 3.99 as dft.md, 3.985 for born).
 
-usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A] [--xi phonon|relax]
-           [--alloy EL:c1,c2,...] STAGE...
+usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A]
+           [--xi phonon|relax|A,B,X_par,X_perp,X_perp] [--alloy EL:c1,c2,...] STAGE...
+  --xi     the local-mode pattern of zstar: this material's Gamma soft mode (phonon), its
+           relaxed P4mm pattern (relax), or five numbers (another material's, e.g. PbTiO3's
+           on PbZrO3 for the Z* of PZT)
   --alloy  the lattice stages on the 2x2x2 supercell (40 atoms) with element EL on the
            B sites of cells c1, c2, ... (cell index 4x + 2y + z, heff's order), e.g.
            PbZr0.75Ti0.25O3: --formula PbTiO3 --alloy Zr:1,2,3,4,5,6 (Ti along the body
@@ -316,7 +319,10 @@ def born(st, ecut=600, k=6, h=0.01):
 def mode_pattern(st):
     """The soft mode (A, B, O_apical, O_perp, O_perp), normalised: BaTiO3's documented
     one, else this material's own Gamma soft mode (phonon stage) or, with --xi relax, the
-    pattern of its relaxed P4mm phase (polar_relax stage; paper 003's choice for PbTiO3)."""
+    pattern of its relaxed P4mm phase (polar_relax stage; paper 003's choice for PbTiO3),
+    or the five numbers given with --xi (another material's pattern)."""
+    if isinstance(MAT["xi"], np.ndarray):
+        return MAT["xi"] / np.linalg.norm(MAT["xi"])
     if MAT["formula"] == "BaTiO3" and MAT["xi"] == "phonon":
         return XI_FIT / np.linalg.norm(XI_FIT)
     x = polar_relax(st, 600, 6) if MAT["xi"] == "relax" else phonon(st, 600, 6)
@@ -331,7 +337,9 @@ def zstar(st, ecut=600, k=6, h=0.01):
     for sgn in (1, -1):
         d = np.zeros((5, 3))
         d[:, 2] = sgn * h * xi[[0, 1, 3, 4, 2]]
-        src = "" if MAT["xi"] == "phonon" else "_" + MAT["xi"]
+        src = ("_xi" + "_".join(f"{v:.4f}" for v in xi) if isinstance(MAT["xi"], np.ndarray)
+               else "" if MAT["xi"] == "phonon" else "_" + MAT["xi"])
+        src += f"_a{MAT['a_born']:.3f}" if isinstance(MAT["xi"], np.ndarray) else ""
         ph.append(berry_phase(st, f"zstar_{ecut}_{k}{src}_{sgn:+d}", cell(MAT["a_born"], d),
                               ecut, k))
     zs = charge(ph, h)
@@ -411,9 +419,14 @@ def main():
                 raise SystemExit(f"--alloy {val}: expected EL:c1,c2,... with cells 0..7")
             MAT["alloy"] = (el, cs)
         elif key == "--xi":
-            if val not in ("phonon", "relax"):
-                raise SystemExit(f"--xi {val}: expected phonon or relax")
-            MAT["xi"] = val
+            try:
+                vals = [float(v) for v in val.split(",")]
+            except ValueError:
+                vals = []
+            if val not in ("phonon", "relax") and len(vals) != 5:
+                raise SystemExit(f"--xi {val}: expected phonon, relax or five numbers "
+                                 "A,B,X_par,X_perp,X_perp")
+            MAT["xi"] = np.array(vals) if len(vals) == 5 else val
         else:
             raise SystemExit(f"unknown option {key}")
     os.makedirs(outdir, exist_ok=True)
