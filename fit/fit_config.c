@@ -314,10 +314,15 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, PROBE, NK };
-  hf_yslot s[NK] = {
-      {.key = "initial_interval"}, {.key = "min_interval"},  {.key = "history"}, {.key = "factor"},
-      {.key = "stability"},        {.key = "extrapolation"}, {.key = "probe"}};
+  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, PROBE, DEPTH, NK };
+  hf_yslot s[NK] = {{.key = "initial_interval"},
+                    {.key = "min_interval"},
+                    {.key = "history"},
+                    {.key = "factor"},
+                    {.key = "stability"},
+                    {.key = "extrapolation"},
+                    {.key = "probe"},
+                    {.key = "probe_depth"}};
   const char *w = "threshold: ";
   if (hf_yaml_map(r, n, "", "threshold", "a mapping of threshold settings", w, s, NK))
     return HF_FAIL;
@@ -355,6 +360,15 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
     if (c->probe > 1)
       return hf_yaml_fail_at(r, s[PROBE].val, "threshold: key 'probe': expected %s, got %g", want,
                              c->probe);
+  }
+  if (s[DEPTH].val) {
+    if (!s[PROBE].val)
+      return hf_yaml_fail_at(r, s[DEPTH].val, "threshold: key 'probe_depth': needs 'probe'");
+    if (hf_yaml_positive(r, s[DEPTH].val, w, "probe_depth",
+                         "a positive energy in eV per cell (how far a pattern must fall "
+                         "beyond its barrier to be probed)",
+                         &c->probe_depth))
+      return HF_FAIL;
   }
   return HF_OK;
 }

@@ -98,6 +98,9 @@ typedef struct {
    * (fit/probe.h); where it turns down first, the next call computes that
    * pattern instead of the MD configuration */
   double probe;
+  /* threshold: probe_depth (eV per cell, 0: any): how far beyond its barrier a
+   * pattern must fall below the energy before it to be probed */
+  double probe_depth;
   hf_blr_opts blr;
   /* 1 (default): the fitted energy is invariant under a uniform shift of v, a
    * rigid translation of the crystal (regression: acoustic_sum_rule) */

@@ -51,6 +51,7 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, &c->thr, sizeof c->thr);
   if (c->extrapolation > 0) fnv(&h, &c->extrapolation, sizeof c->extrapolation);
   if (c->probe > 0) fnv(&h, &c->probe, sizeof c->probe);
+  if (c->probe_depth > 0) fnv(&h, &c->probe_depth, sizeof c->probe_depth);
   fnv(&h, &c->blr, sizeof c->blr);
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);

@@ -22,7 +22,7 @@ void fit_probe_plan(fit_run *r) {
   for (int q = 0; q < HF_PATTERN_NQ; q++)
     for (int d = 0; d < HF_PATTERN_NDIR; d++) {
       if (!hf_pattern_commensurate(&r->lat, q)) continue;
-      const int k = hf_pattern_beyond_barrier(&r->pat, q, d, r->c.probe);
+      const int k = hf_pattern_beyond_barrier(&r->pat, q, d, r->c.probe, r->c.probe_depth);
       if (k >= 0 && k >= r->probed[q][d] && k < best) {
         best = k;
         r->probe_q = q, r->probe_d = d, r->probe_k = k;

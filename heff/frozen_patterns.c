@@ -67,7 +67,7 @@ int hf_pattern_unbounded(const hf_patterns *p, int q, int d) {
   return e[HF_PATTERN_NAMP - 1] < e[HF_PATTERN_NAMP - 2] && e[HF_PATTERN_NAMP - 1] < 0;
 }
 
-int hf_pattern_beyond_barrier(const hf_patterns *p, int q, int d, double amax) {
+int hf_pattern_beyond_barrier(const hf_patterns *p, int q, int d, double amax, double depth) {
   const double *e = p->e[q][d];
   int n = 0; /* amplitudes within amax */
   while (n < HF_PATTERN_NAMP && hf_pattern_amplitude(n) <= amax + 1e-12) n++;
@@ -77,7 +77,7 @@ int hf_pattern_beyond_barrier(const hf_patterns *p, int q, int d, double amax) {
     low = fmin(low, e[k]);
     if (!(e[k] > before && e[k + 1] < e[k])) continue;
     for (int j = k + 1; j < n; j++)
-      if (e[j] < low) return k;
+      if (e[j] < low - depth) return k;
   }
   return -1;
 }

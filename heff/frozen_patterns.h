@@ -42,10 +42,11 @@ int hf_pattern_unbounded(const hf_patterns *p, int q, int d);
 
 /* Index k of the first amplitude where the energy, after rising into it,
  * falls to the next amplitude (a maximum at A_k) and, within amax Angstrom,
- * on below everything before the maximum (E(0) = 0 included): the lowest
- * state along the pattern lies beyond a barrier, where MD heads once it
- * crosses.  -1 when there is none; a well that falls from A = 0 (a polar
- * instability) and a secondary minimum above the first well do not count. */
-int hf_pattern_beyond_barrier(const hf_patterns *p, int q, int d, double amax);
+ * on below everything before the maximum (E(0) = 0 included) by more than
+ * depth (eV per cell; 0: any amount): the lowest state along the pattern lies
+ * beyond a barrier, where MD heads once it crosses.  -1 when there is none; a
+ * well that falls from A = 0 (a polar instability) and a secondary minimum
+ * above the first well do not count. */
+int hf_pattern_beyond_barrier(const hf_patterns *p, int q, int d, double amax, double depth);
 
 #endif

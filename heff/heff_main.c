@@ -104,7 +104,7 @@ static int soft_modes_main(int argc, char **argv) {
       if (bad)
         printf("%.6f\t%.2f\tUNBOUNDED (still falling at 1 A)\n", fmax(e[kmax], 0.0),
                e[kmax] > 0 ? hf_pattern_amplitude(kmax) : 0.0);
-      else if ((kb = hf_pattern_beyond_barrier(&p, q, d, 1.0)) >= 0)
+      else if ((kb = hf_pattern_beyond_barrier(&p, q, d, 1.0, 0.0)) >= 0)
         printf("%.6f\t%.2f\tbounded, lowest state beyond the barrier\n", e[kb],
                hf_pattern_amplitude(kb));
       else

@@ -1033,7 +1033,7 @@ static int probe_frame(void *p, const hf_lattice *lat, const hf_fields *x, const
 static int lowest_beyond_barrier(const hf_patterns *pt, int *qq, int *dd) {
   for (int q = 0; q < HF_PATTERN_NQ; q++)
     for (int d = 0; d < HF_PATTERN_NDIR; d++)
-      if (hf_pattern_beyond_barrier(pt, q, d, 1.0) >= 0) {
+      if (hf_pattern_beyond_barrier(pt, q, d, 1.0, 0.0) >= 0) {
         *qq = q, *dd = d;
         return 1;
       }

@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
   int behind = 0;
   for (int q = 0; q < HF_PATTERN_NQ; q++)
     for (int d = 0; d < HF_PATTERN_NDIR; d++)
-      behind += hf_pattern_beyond_barrier(&p, q, d, 1.0) >= 0;
+      behind += hf_pattern_beyond_barrier(&p, q, d, 1.0, 0.0) >= 0;
   printf(
       "ZVR: Gamma [111] minimum %.5f eV/cell; %d unbounded patterns, %d with the lowest "
       "state beyond a barrier\n",
@@ -153,20 +153,22 @@ int main(int argc, char **argv) {
   /* 6. the probe criterion on constructed curves (A = 0.05 k + 0.05) */
   static const struct {
     double (*f)(double);
-    double amax;
+    double amax, depth;
     int want;
     const char *what;
   } cases[] = {
-      {curve_runaway, 1.0, 3, "rises to 0.20 A, then falls below 0"},
-      {curve_runaway, 0.5, 3, "the same, within 0.5 A"},
-      {curve_runaway, 0.25, -1, "the fall lies beyond 0.25 A"},
-      {curve_well, 1.0, -1, "a double well falling from A = 0"},
-      {curve_second, 1.0, -1, "a secondary minimum above the first well"},
-      {curve_deeper, 1.0, 9, "a second well deeper than the first, beyond a barrier"},
+      {curve_runaway, 1.0, 0, 3, "rises to 0.20 A, then falls below 0"},
+      {curve_runaway, 0.5, 0, 3, "the same, within 0.5 A"},
+      {curve_runaway, 0.25, 0, -1, "the fall lies beyond 0.25 A"},
+      {curve_runaway, 0.5, 0.08, 3, "within 0.5 A it falls to -0.10 eV, below depth 0.08"},
+      {curve_runaway, 0.5, 0.12, -1, "within 0.5 A it falls to -0.10 eV, not below depth 0.12"},
+      {curve_well, 1.0, 0, -1, "a double well falling from A = 0"},
+      {curve_second, 1.0, 0, -1, "a secondary minimum above the first well"},
+      {curve_deeper, 1.0, 0, 9, "a second well deeper than the first, beyond a barrier"},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     for (int k = 0; k < HF_PATTERN_NAMP; k++) p.e[2][3][k] = cases[c].f(hf_pattern_amplitude(k));
-    const int got = hf_pattern_beyond_barrier(&p, 2, 3, cases[c].amax);
+    const int got = hf_pattern_beyond_barrier(&p, 2, 3, cases[c].amax, cases[c].depth);
     printf("beyond a barrier, %s: %d (expected %d)\n", cases[c].what, got, cases[c].want);
     CHECK(got == cases[c].want, "%s: %d, expected %d", cases[c].what, got, cases[c].want);
   }
