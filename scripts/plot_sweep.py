@@ -82,10 +82,12 @@ def main(argv):
             tl = d["tilts"]
             for k, comp in enumerate("xyz"):
                 axes[2, j].plot(tl["T"], tl["angle"][k], "o-", ms=3, label=f"tilt about {comp}")
+            top = max(max(a) for a in tl["angle"])
             for i, g in enumerate(tl["glazer"]):  # the label where it changes
                 if i == 0 or g != tl["glazer"][i - 1]:
                     axes[2, j].annotate(g, (tl["T"][i], max(a[i] for a in tl["angle"])),
-                                        fontsize=7, rotation=60)
+                                        xytext=(2, 4), textcoords="offset points", fontsize=7)
+            axes[2, j].set_ylim(bottom=0, top=1.3 * top + 0.2)  # room for the labels
             axes[2, j].set_ylabel("tilt angle (degrees)")
             axes[2, j].legend(fontsize=7, loc="upper right")
         axes[rows - 1, j].set_xlabel("T (K)")
