@@ -314,7 +314,7 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, PROBE, DEPTH, NK };
+  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, PROBE, DEPTH, EXTRA_INT, NK };
   hf_yslot s[NK] = {{.key = "initial_interval"},
                     {.key = "min_interval"},
                     {.key = "history"},
@@ -322,7 +322,8 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                     {.key = "stability"},
                     {.key = "extrapolation"},
                     {.key = "probe"},
-                    {.key = "probe_depth"}};
+                    {.key = "probe_depth"},
+                    {.key = "extrapolation_interval"}};
   const char *w = "threshold: ";
   if (hf_yaml_map(r, n, "", "threshold", "a mapping of threshold settings", w, s, NK))
     return HF_FAIL;
@@ -352,6 +353,14 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                              "threshold: key 'extrapolation': expected a factor above 1 on the "
                              "training set's largest mode component, got %g",
                              c->extrapolation);
+  }
+  if (s[EXTRA_INT].val) {
+    if (!s[EXTRA].val)
+      return hf_yaml_fail_at(r, s[EXTRA_INT].val,
+                             "threshold: key 'extrapolation_interval': needs 'extrapolation'");
+    if (hf_yaml_integer(r, s[EXTRA_INT].val, w, "extrapolation_interval", 1, 1000000, &v))
+      return HF_FAIL;
+    c->extrapolation_interval = (int)v;
   }
   if (s[PROBE].val) {
     const char *want =

@@ -93,6 +93,10 @@ typedef struct {
    * component of u, v or omega exceeds this factor times the largest of that
    * field in the training set (at most every min_interval steps) */
   double extrapolation;
+  /* threshold: extrapolation_interval (0: min_interval): fewest steps between an
+   * engine call and an extrapolation call (a runaway can leave the physical
+   * range within min_interval of the refit that opened it) */
+  int extrapolation_interval;
   /* threshold: probe (0: off): the amplitude in Angstrom up to which the model
    * must rise along every frozen Gamma/X/M/R polar pattern the supercell holds
    * (fit/probe.h); where it turns down first, the next call computes that

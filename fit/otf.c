@@ -97,9 +97,9 @@ void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat) {
 /* threshold: extrapolation: the field (0 u, 1 v, 2 omega) whose largest
  * component exceeds the factor times the training set's largest, or -1. */
 static int extrapolating(const fit_run *r, double *now) {
-  if (!(r->c.extrapolation > 0) || !r->have_fit ||
-      r->st.step - r->thr.last_call < r->thr.o.min_interval)
-    return -1;
+  const long gap =
+      r->c.extrapolation_interval > 0 ? r->c.extrapolation_interval : r->thr.o.min_interval;
+  if (!(r->c.extrapolation > 0) || !r->have_fit || r->st.step - r->thr.last_call < gap) return -1;
   for (int c = 0; c < 9; c++) {
     const double *a = hf_fields_comp(&r->x, c);
     const double lim = r->c.extrapolation * r->train_max[c / 3];

@@ -52,6 +52,8 @@ static uint64_t config_hash(const fit_config *c) {
   if (c->extrapolation > 0) fnv(&h, &c->extrapolation, sizeof c->extrapolation);
   if (c->probe > 0) fnv(&h, &c->probe, sizeof c->probe);
   if (c->probe_depth > 0) fnv(&h, &c->probe_depth, sizeof c->probe_depth);
+  if (c->extrapolation_interval > 0)
+    fnv(&h, &c->extrapolation_interval, sizeof c->extrapolation_interval);
   fnv(&h, &c->blr, sizeof c->blr);
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);

@@ -73,6 +73,8 @@ int main(int argc, char **argv) {
       {"basis: [\"u^2..\"]\n", 3, "key 'basis':", NULL},
       {"threshold: {history: 100}\n", 3, "threshold: key 'history'", NULL},
       {"threshold: {probe_depth: 0.002}\n", 3, "threshold: key 'probe_depth': needs 'probe'", NULL},
+      {"threshold: {extrapolation_interval: 2}\n", 3,
+       "threshold: key 'extrapolation_interval': needs 'extrapolation'", NULL},
       {"threshold: {probe: 0.6, probe_depth: -1}\n", 3,
        "threshold: key 'probe_depth': expected a positive", NULL},
       {"temperatures: [0]\n", 3, "key 'temperatures': expected temperatures > 0 K", NULL},

@@ -980,6 +980,37 @@ static int extrapolation(const char *models) {
   CHECK(logged > 0 && beyond == logged,
         "%ld calls for extrapolation, %ld of them beyond 1.1 x the training set", logged, beyond);
   CHECK(without == 0, "without the key %ld calls for extrapolation", without);
+
+  /* extrapolation_interval: with min_interval 40 the extrapolation calls keep 40
+   * steps from the call before; with extrapolation_interval 2 they may come sooner */
+  static const char *gapname[2] = {"extra_min40", "extra_gap2"};
+  long least[2];
+  for (int k = 0; k < 2; k++) {
+    write_fit(gapname[k], models, "");
+    fit_append(gapname[k], k ? "supercell: [2, 2, 2]\nsteps: 600\nseed: 9\n"
+                               "threshold: {factor: 1000, history: 3, stability: 100, "
+                               "min_interval: 40, extrapolation: 1.1, extrapolation_interval: 2}\n"
+                             : "supercell: [2, 2, 2]\nsteps: 600\nseed: 9\n"
+                               "threshold: {factor: 1000, history: 3, stability: 100, "
+                               "min_interval: 40, extrapolation: 1.1}\n");
+    REQUIRE_OK(run(gapname[k], 600, &done, 1, 0, &err), err);
+    static extent_list g;
+    g.n = 0;
+    snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
+    REQUIRE_OK(hf_model_load(&ref, path, &err), err);
+    snprintf(path, sizeof path, "%s/%s/train.xyz", tmp, gapname[k]);
+    REQUIRE_OK(fit_xyz_read(path, &ref, frame_extent, &g, &all, &valid, &err), err);
+    hf_model_free(&ref);
+    least[k] = 1000000;
+    for (long f = 4; f < g.n; f++) /* after the 3 calls that set the threshold */
+      least[k] = g.step[f] - g.step[f - 1] < least[k] ? g.step[f] - g.step[f - 1] : least[k];
+    printf("extrapolation_interval %s: %ld frames, closest calls %ld steps apart\n",
+           k ? "2" : "unset (min_interval 40)", g.n, least[k]);
+  }
+  CHECK(least[0] >= 40 && least[0] < 1000000, "min_interval 40: closest calls %ld steps apart",
+        least[0]);
+  CHECK(least[1] < 40, "extrapolation_interval 2: closest calls %ld steps apart (below 40)",
+        least[1]);
   return 0;
 }
 
