@@ -170,6 +170,16 @@ void hf_mode_map_apply(const hf_mode_map *mm, const hf_fields *s, double *x) {
     if (mm->fields & (1u << f)) pass(mm, f, s, x, 0);
 }
 
+double hf_mode_map_max_displacement(const hf_mode_map *mm, const hf_fields *s, double *x) {
+  hf_mode_map_apply(mm, s, x);
+  double m = 0;
+  for (size_t k = 0; k < hf_mode_map_natoms(mm); k++) {
+    const double *d = x + 3 * k, r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    if (!(r <= m)) m = r; /* NaN propagates */
+  }
+  return m;
+}
+
 void hf_mode_map_transpose(const hf_mode_map *mm, const double *fx, hf_fields *fs) {
   for (int f = 0; f < 3; f++) {
     if (!(mm->fields & (1u << f))) continue;

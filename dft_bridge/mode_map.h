@@ -64,6 +64,11 @@ void hf_mode_map_reference(const hf_mode_map *mm, double *R0);
 void hf_mode_map_apply(const hf_mode_map *mm, const hf_fields *s, double *x);
 /* fs = M^T f (Eq. 5); writes every field present in mm->fields. */
 void hf_mode_map_transpose(const hf_mode_map *mm, const double *f, hf_fields *fs);
+/* The largest |displacement| of an atom from its ideal site, Angstrom, that the
+ * modes of s put there (x = M s, strain left out; x: a buffer of 3 per atom).
+ * A large mode amplitude can be a small atomic one: a u pattern alternating
+ * from cell to cell cancels on every atom two cells share. */
+double hf_mode_map_max_displacement(const hf_mode_map *mm, const hf_fields *s, double *x);
 /* Eq. 6: positions r (3 per atom) and cell rows (cell[i] = i-th lattice vector). */
 void hf_mode_map_structure(const hf_mode_map *mm, const hf_fields *s, double *r, double cell[3][3]);
 

@@ -78,6 +78,10 @@ static int child_engine(fit_engines *e, const fit_config *c, const hf_model *fit
                         .persistent = o->persistent,
                         .stop = c->stop};
   memcpy(cc.xi, o->xi, sizeof cc.xi);
+  if (hf_mode_map_from_model(&e->map, fitted, lat, o->xi, err)) return HF_FAIL;
+  e->atoms = malloc(3 * hf_mode_map_natoms(&e->map) * sizeof *e->atoms);
+  if (!e->atoms) return hf_fail(err, "out of memory (atom buffer of the mode map)");
+  e->has_map = 1;
   return hf_child_engine_create(&e->fp, fitted, lat, &cc, err);
 }
 
@@ -97,6 +101,7 @@ void fit_engines_free(fit_engines *e) {
   hf_fp_engine_free(&e->fp);
   hf_fp_engine_free(&e->clean);
   hf_model_free(&e->truth);
+  free(e->atoms);
   memset(e, 0, sizeof *e);
 }
 
@@ -112,4 +117,8 @@ int fit_engines_mode_masses(const fit_config *c, hf_model *fitted, const hf_latt
   for (int k = 0; k < 2; k++)
     if (mm.fields & (1u << k)) fitted->mass[k] = mass[k];
   return HF_OK;
+}
+
+double fit_engines_atom_extent(const fit_engines *e, const hf_fields *x) {
+  return e->has_map ? hf_mode_map_max_displacement(&e->map, x, e->atoms) : -1;
 }

@@ -7,6 +7,7 @@
 #define FIT_ENGINE_FACTORY_H
 
 #include "fit_config.h"
+#include "mode_map.h"
 
 typedef struct {
   hf_fp_engine fp;    /* the engine the fit calls */
@@ -15,6 +16,11 @@ typedef struct {
   hf_model truth; /* model type: the hidden model (decomposed in coefficients.tsv) */
   int has_truth;
   char name[64]; /* "model", "child", for reports */
+  /* child type: the engine's map from modes to atoms and a buffer of 3 per
+   * atom, for fit_engines_atom_extent */
+  int has_map;
+  hf_mode_map map;
+  double *atoms;
 } fit_engines;
 
 /* fitted gives the layout (a0, sites, dof).  The record holds the truth the
@@ -28,5 +34,10 @@ void fit_engines_free(fit_engines *e);
  * engine sees; otherwise leaves the reference's. */
 int fit_engines_mode_masses(const fit_config *c, hf_model *fitted, const hf_lattice *lat,
                             hf_err *err);
+
+/* Child type: hf_mode_map_max_displacement of x through the engine's map
+ * (Angstrom), which, not the mode amplitude, says whether a configuration is
+ * physical; -1 for the model type. */
+double fit_engines_atom_extent(const fit_engines *e, const hf_fields *x);
 
 #endif

@@ -290,16 +290,42 @@ static void log_row(fit_run *r) {
       r->st.calls, um[0], um[1], um[2], r->x.eta[0], r->x.eta[1], r->x.eta[2]);
 }
 
+/* Beyond this largest atomic displacement (a fraction of a0: about 1 Angstrom,
+ * half a B-X bond) the engine would be asked about a broken crystal. */
+#define FIT_ATOM_RANGE 0.25
+
 static int check_sane(const fit_run *r, hf_err *err) {
   double umax, emax;
   hf_fields_extent(&r->x, &r->lat, &umax, &emax);
-  if (!hf_fields_in_range(umax, emax, r->model.a0))
-    return hf_fail(err,
-                   "step %ld: the MD left the physical range (largest mode %.3g Angstrom, "
-                   "strain %.3g) with the current model; call the engine more often early on "
-                   "(threshold: initial_interval) or start colder",
-                   r->st.step, umax, emax);
-  return HF_OK;
+  /* with a map to atoms (child engines) the atoms decide: a large alternating
+   * u moves only the atoms no two cells share (fit_engines_atom_extent) */
+  const double amax = fit_engines_atom_extent(&r->en, &r->x);
+  const int ok = amax >= 0 ? amax < FIT_ATOM_RANGE * r->model.a0 && emax < 0.2
+                           : hf_fields_in_range(umax, emax, r->model.a0);
+  if (ok) return HF_OK;
+  /* name the component that ran away and its uniform part (a uniform v is a
+   * rigid shift, so a drifting centre of mass shows there) */
+  int cmax = 0;
+  size_t imax = 0;
+  double big = -1, mean = 0;
+  for (int c = 0; c < 9; c++) {
+    const double *a = hf_fields_comp(&r->x, c);
+    for (size_t i = 0; a && i < r->lat.n; i++)
+      if (!(fabs(a[i]) <= big)) big = fabs(a[i]), cmax = c, imax = i;
+  }
+  const double *a = hf_fields_comp(&r->x, cmax);
+  for (size_t i = 0; a && i < r->lat.n; i++) mean += a[i] / (double)r->lat.n;
+  static const char *field[3] = {"u", "v", "omega"};
+  char atoms[96] = "";
+  if (amax >= 0)
+    snprintf(atoms, sizeof atoms, "an atom %.3g Angstrom from its site (limit %.3g), ", amax,
+             FIT_ATOM_RANGE * r->model.a0);
+  return hf_fail(err,
+                 "step %ld: the MD left the physical range (%slargest mode %.3g: %s_%c = %.3g "
+                 "at cell %zu, mean over cells %.3g; strain %.3g) with the current model; call "
+                 "the engine more often early on (threshold: initial_interval) or start colder",
+                 r->st.step, atoms, umax, field[cmax / 3], "xyz"[cmax % 3], a ? a[imax] : 0.0,
+                 imax, mean, emax);
 }
 
 int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {

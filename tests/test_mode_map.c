@@ -148,6 +148,22 @@ static int check_conventions(const hf_mode_map *mm, hf_fields *s, double *x) {
   }
   CHECK(bad < 1e-14, "uniform u_x: atoms move by xi (defect %.3g)", bad);
   CHECK_CLOSE(ke / (double)n, mass[0], 1e-13, 1, "u mass = kinetic energy of uniform u");
+  const double xmax =
+      fmax(fmax(fabs(mm->xi[0]), fabs(mm->xi[1])), fmax(fabs(mm->xi[2]), fabs(mm->xi[3])));
+  CHECK_CLOSE(hf_mode_map_max_displacement(mm, s, x), xmax, 1e-14, 1,
+              "largest atomic displacement of uniform u_x = max |xi|");
+  /* u_x alternating in all three directions (R point): every atom two cells
+   * share cancels, only the atom at the mode's own site moves, by its xi */
+  const int *L = mm->lat.L;
+  if (L[0] % 2 == 0 && L[1] % 2 == 0 && L[2] % 2 == 0) {
+    for (int cx = 0; cx < L[0]; cx++)
+      for (int cy = 0; cy < L[1]; cy++)
+        for (int cz = 0; cz < L[2]; cz++)
+          s->u[0][hf_index(&mm->lat, cx, cy, cz)] = (cx + cy + cz) % 2 ? -2 : 2;
+    const double own = fabs(mm->xi[mm->site_u == HF_SITE_A ? 0 : 1]);
+    CHECK_CLOSE(hf_mode_map_max_displacement(mm, s, x), 2 * own, 1e-14, 1,
+                "R-point u_x of 2 Angstrom moves only the own-site atom, by 2 |xi|");
+  }
   printf("site u %c: normalised xi %.4f %.4f %.4f %.4f, m_u %.3f amu\n", "AB"[mm->site_u],
          mm -> xi[0], mm -> xi[1], mm -> xi[2], mm -> xi[3], mass[0]);
 
