@@ -324,8 +324,8 @@ static int check_sane(const fit_run *r, hf_err *err) {
                  "step %ld: the MD left the physical range (%slargest mode %.3g: %s_%c = %.3g "
                  "at cell %zu, mean over cells %.3g; strain %.3g) with the current model; call "
                  "the engine more often early on (threshold: initial_interval) or start colder",
-                 r->st.step, atoms, umax, field[cmax / 3], "xyz"[cmax % 3], a ? a[imax] : 0.0,
-                 imax, mean, emax);
+                 r->st.step, atoms, umax, field[cmax / 3], "xyz"[cmax % 3], a ? a[imax] : 0.0, imax,
+                 mean, emax);
 }
 
 int fit_run_advance(fit_run *r, long nsteps, hf_err *err) {
