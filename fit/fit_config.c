@@ -314,7 +314,7 @@ static int read_engine(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, PROBE, DEPTH, EXTRA_INT, NK };
+  enum { INIT, MIN, HIST, FACTOR, STAB, EXTRA, PROBE, DEPTH, EXTRA_INT, DESCENT, NK };
   hf_yslot s[NK] = {{.key = "initial_interval"},
                     {.key = "min_interval"},
                     {.key = "history"},
@@ -323,7 +323,8 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                     {.key = "extrapolation"},
                     {.key = "probe"},
                     {.key = "probe_depth"},
-                    {.key = "extrapolation_interval"}};
+                    {.key = "extrapolation_interval"},
+                    {.key = "descent"}};
   const char *w = "threshold: ";
   if (hf_yaml_map(r, n, "", "threshold", "a mapping of threshold settings", w, s, NK))
     return HF_FAIL;
@@ -379,6 +380,12 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                          &c->probe_depth))
       return HF_FAIL;
   }
+  if (s[DESCENT].val &&
+      hf_yaml_positive(r, s[DESCENT].val, w, "descent",
+                       "a positive factor on the threshold (the Bayesian force error where "
+                       "a relaxation of the model stops to be probed)",
+                       &c->descent))
+    return HF_FAIL;
   return HF_OK;
 }
 

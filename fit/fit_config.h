@@ -105,6 +105,12 @@ typedef struct {
   /* threshold: probe_depth (eV per cell, 0: any): how far beyond its barrier a
    * pattern must fall below the energy before it to be probed */
   double probe_depth;
+  /* threshold: descent (a factor, 0: off): after each refit the model is
+   * relaxed (fields and strain, at the fit's pressure) from uniform polar and
+   * tilted starts (fit/probe.h); where its Bayesian force error first exceeds
+   * this factor times the threshold on the way down, the next call computes
+   * that configuration */
+  double descent;
   hf_blr_opts blr;
   /* 1 (default): the fitted energy is invariant under a uniform shift of v, a
    * rigid translation of the crystal (regression: acoustic_sum_rule) */

@@ -37,17 +37,28 @@ static double force_row_scale(const fit_run *r, int type) {
   return type == HF_BLR_FORCE_W ? 2.0 / r->model.a0 : 1.0;
 }
 
-void fit_eval_rows(fit_run *r) {
-  hf_features_eval(r->feat, &r->x, r->phi, r->ylong, r->type);
-  memset(&r->cur, 0, sizeof r->cur);
-  r->cur.force = -1; /* no prediction without a fit */
+/* Rows of x into phi/ylong/type and the Bayesian errors there into *out
+ * (out->force: the largest force error, omega's scaled; -1 without a fit). */
+static void eval_rows_at(const fit_run *r, const hf_fields *x, double *phi, double *ylong,
+                         int *type, hf_blr_maxerr *out) {
+  hf_features_eval(r->feat, x, phi, ylong, type);
+  memset(out, 0, sizeof *out);
+  out->force = -1; /* no prediction without a fit */
   if (r->have_fit) {
     hf_err e;
-    hf_blr_predict_max(&r->fit, (int)r->rows, r->phi, r->type, &r->cur, &e);
-    r->cur.force = 0;
+    hf_blr_predict_max(&r->fit, (int)r->rows, phi, type, out, &e);
+    out->force = 0;
     for (int t = HF_BLR_FORCE_U; t <= HF_BLR_FORCE_W; t++)
-      r->cur.force = fmax(r->cur.force, r->cur.err[t] * force_row_scale(r, t));
+      out->force = fmax(out->force, out->err[t] * force_row_scale(r, t));
   }
+}
+
+void fit_eval_rows(fit_run *r) { eval_rows_at(r, &r->x, r->phi, r->ylong, r->type, &r->cur); }
+
+double fit_bayes_force_at(fit_run *r, const hf_fields *x) {
+  hf_blr_maxerr m;
+  eval_rows_at(r, x, r->phi_desc, r->ylong_desc, r->type_desc, &m);
+  return m.force;
 }
 
 int fit_compile_model(fit_run *r, hf_err *err) {
@@ -290,10 +301,6 @@ static void log_row(fit_run *r) {
       r->st.calls, um[0], um[1], um[2], r->x.eta[0], r->x.eta[1], r->x.eta[2]);
 }
 
-/* Beyond this largest atomic displacement (a fraction of a0: about 1 Angstrom,
- * half a B-X bond) the engine would be asked about a broken crystal. */
-#define FIT_ATOM_RANGE 0.25
-
 static int check_sane(const fit_run *r, hf_err *err) {
   double umax, emax;
   hf_fields_extent(&r->x, &r->lat, &umax, &emax);
@@ -481,7 +488,18 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
     rc = hf_fail(err, "out of memory");
   if (!rc) rc = hf_fields_alloc(&r->x, &r->lat, mask, err);
   r->probe_q = -1;
-  if (!rc && c->probe > 0) rc = hf_fields_alloc(&r->xsave, &r->lat, mask, err);
+  r->desc_due = -1;
+  if (!rc && (c->probe > 0 || c->descent > 0)) rc = hf_fields_alloc(&r->xsave, &r->lat, mask, err);
+  if (!rc && c->descent > 0) {
+    rc = hf_fields_alloc(&r->xdesc, &r->lat, mask, err) ||
+         hf_fields_alloc(&r->gdesc, &r->lat, mask, err) ||
+         hf_fields_alloc(&r->vdesc, &r->lat, mask, err);
+    r->phi_desc = malloc(r->rows * M * sizeof(double));
+    r->ylong_desc = malloc(r->rows * sizeof(double));
+    r->type_desc = malloc(r->rows * sizeof(int));
+    if (!rc && (!r->phi_desc || !r->ylong_desc || !r->type_desc))
+      rc = hf_fail(err, "out of memory");
+  }
   r->cells.own = (fit_cell){.lat = r->lat,
                             .feat = r->feat,
                             .rows = r->rows,
@@ -621,7 +639,11 @@ void fit_run_free(fit_run *r) {
   hf_engine_free(r->eng);
   fit_engines_free(&r->en);
   hf_fields_free(&r->x);
-  if (r->c.probe > 0) hf_fields_free(&r->xsave);
+  if (r->c.probe > 0 || r->c.descent > 0) hf_fields_free(&r->xsave);
+  if (r->c.descent > 0) {
+    hf_fields_free(&r->xdesc), hf_fields_free(&r->gdesc), hf_fields_free(&r->vdesc);
+    free(r->phi_desc), free(r->ylong_desc), free(r->type_desc);
+  }
   hf_blr_fit_free(&r->fit);
   free(r->asr);
   hf_blr_data_free(&r->data);

@@ -24,6 +24,15 @@
  * one call in three give 10 in a row once in ~60,000 calls). */
 #define FIT_MAX_FAIL_STREAK 10
 
+/* threshold: descent: the starts of the relaxations (probe.c) and the
+ * probes each may make (a model that never learns its minimum stops there) */
+#define FIT_DESCENT_NSTART 6
+#define FIT_DESCENT_MAX 4
+
+/* Beyond this largest atomic displacement (a fraction of a0: about 1 Angstrom,
+ * half a B-X bond) an engine with atoms would be asked about a broken crystal. */
+#define FIT_ATOM_RANGE 0.25
+
 /* Frames already on disk beyond the checkpoint (a kill came after the
  * append): replayed instead of calling the engine again. */
 typedef struct {
@@ -78,6 +87,15 @@ struct fit_run {
    * puts back into x before the dynamics see the new model */
   int probe_q, probe_d, probe_k;
   int probed[HF_PATTERN_NQ][HF_PATTERN_NDIR];
+  /* threshold: descent (probe.h): the due start (desc_due < 0: none) and its
+   * configuration (xdesc with its eta), the probes made per start
+   * (checkpointed), the relaxation's scratch and rows of its own */
+  int desc_due;
+  double desc_err; /* the Bayesian force error where the due relaxation stopped */
+  int descended[FIT_DESCENT_NSTART];
+  hf_fields xdesc, gdesc, vdesc;
+  double *phi_desc, *ylong_desc;
+  int *type_desc;
   hf_patterns pat;
   hf_fields xsave;
   const hf_fields *restore;
@@ -90,6 +108,9 @@ int fit_guard_outputs(fit_run *r, hf_err *err);
 /* otf.c */
 /* Regression rows of the current configuration; Bayesian errors if fitted. */
 void fit_eval_rows(fit_run *r);
+/* The largest Bayesian force error at configuration x (eV/A, omega's scaled
+ * as in calls.tsv), through the descent's own rows (threshold: descent). */
+double fit_bayes_force_at(fit_run *r, const hf_fields *x);
 /* Sets the model's coefficients from the fit, compiles it and hands it to
  * MD (creating the dynamics on the first fit). */
 int fit_compile_model(fit_run *r, hf_err *err);

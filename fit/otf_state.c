@@ -52,6 +52,7 @@ static uint64_t config_hash(const fit_config *c) {
   if (c->extrapolation > 0) fnv(&h, &c->extrapolation, sizeof c->extrapolation);
   if (c->probe > 0) fnv(&h, &c->probe, sizeof c->probe);
   if (c->probe_depth > 0) fnv(&h, &c->probe_depth, sizeof c->probe_depth);
+  if (c->descent > 0) fnv(&h, &c->descent, sizeof c->descent);
   if (c->extrapolation_interval > 0)
     fnv(&h, &c->extrapolation_interval, sizeof c->extrapolation_interval);
   fnv(&h, &c->blr, sizeof c->blr);
@@ -143,6 +144,7 @@ int fit_write_checkpoint(fit_run *r, hf_err *err) {
   hf_ckpt_put(&w, "strain_mass", &r->strain_mass, sizeof r->strain_mass);
   if (r->c.occ.on) hf_ckpt_put(&w, "occ_rng", &r->occ_rng, sizeof r->occ_rng);
   if (r->c.probe > 0) hf_ckpt_put(&w, "probed", r->probed, sizeof r->probed);
+  if (r->c.descent > 0) hf_ckpt_put(&w, "descended", r->descended, sizeof r->descended);
   hf_md_state_put(&w, &r->x, r->dyn, &r->lat, NULL, err); /* serial: cannot fail */
   return hf_ckpt_commit(&w, err);
 }
@@ -334,6 +336,8 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
     if (!rc) rc = hf_ckpt_get(&rd, "strain_mass", &r->strain_mass, sizeof r->strain_mass, err);
     if (!rc && r->c.occ.on) rc = hf_ckpt_get(&rd, "occ_rng", &r->occ_rng, sizeof r->occ_rng, err);
     if (!rc && r->c.probe > 0) rc = hf_ckpt_get(&rd, "probed", r->probed, sizeof r->probed, err);
+    if (!rc && r->c.descent > 0)
+      rc = hf_ckpt_get(&rd, "descended", r->descended, sizeof r->descended, err);
   }
   /* Training frames up to the checkpoint rebuild the data set; the rest
    * (and every frame when there is no checkpoint) are replayed. */

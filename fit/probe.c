@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "relax.h"
+
 /* Symmetric twins of a pattern (M [100] and [010], the three R axes...) have
  * the same energy curve in a cubic model: one probe serves them all. */
 static int same_curve(const double *a, const double *b) {
@@ -13,7 +15,10 @@ static int same_curve(const double *a, const double *b) {
   return 1;
 }
 
+static void descent_plan(fit_run *r);
+
 void fit_probe_plan(fit_run *r) {
+  descent_plan(r);
   r->probe_q = -1;
   if (!(r->c.probe > 0) || !r->have_fit) return;
   hf_err e;
@@ -31,7 +36,80 @@ void fit_probe_plan(fit_run *r) {
 }
 
 int fit_probe_due(const fit_run *r) {
-  return r->probe_q >= 0 && r->dyn && r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval;
+  return (r->probe_q >= 0 || r->desc_due >= 0) && r->dyn &&
+         r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval;
+}
+
+/* ---- threshold: descent ---- */
+
+static const char *const start_names[FIT_DESCENT_NSTART] = {"u Gamma [001]", "u Gamma [110]",
+                                                            "u Gamma [111]", "omega R [001]",
+                                                            "omega R [111]", "omega M [001]"};
+
+/* Start s of the relaxations into r->xdesc: u uniform along [001], [110],
+ * [111] (0.1 A), omega at R along [001], [111] and at M along [001] (a0a0c-,
+ * a-a-a-, a0a0c+; 0.05 rad); v = 0, eta = 0, the MD's occupation.  0 when the
+ * model or the supercell cannot hold it. */
+static int start_fill(fit_run *r, int s) {
+  hf_fields *x = &r->xdesc;
+  const hf_lattice *lat = &r->lat;
+  hf_fields_zero(x, lat);
+  if (x->sigma) memcpy(x->sigma, r->x.sigma, lat->n * sizeof *x->sigma);
+  if (s < 3) {
+    if (!x->u[0]) return 0;
+    hf_pattern_fill(lat, 0, s == 0 ? 2 : s == 1 ? 3 : 6, 0.1, x->u);
+    return 1;
+  }
+  if (!x->w[0] || !hf_pattern_commensurate(lat, s < 5 ? 3 : 2)) return 0;
+  /* frozen patterns fill u-like arrays; omega takes the same cos(2 pi q.R) */
+  hf_pattern_fill(lat, s < 5 ? 3 : 2, s == 4 ? 6 : 2, 0.05, x->w);
+  return 1;
+}
+
+enum { WATCH_UNCERTAIN = 1, WATCH_ATOMS = 2 };
+typedef struct {
+  fit_run *r;
+  int why;
+  double err;
+} descent_watch;
+
+/* Stops the relaxation where the model stops knowing (its Bayesian force
+ * error above threshold: descent) or, for an engine with atoms, where an atom
+ * would leave the physical range first. */
+static int watch(void *ctx, const hf_fields *x) {
+  descent_watch *d = ctx;
+  d->err = fit_bayes_force_at(d->r, x);
+  if (d->err > d->r->c.descent * d->r->thr.threshold) return d->why = WATCH_UNCERTAIN;
+  const double amax = fit_engines_atom_extent(&d->r->en, x);
+  if (amax >= 0 && !(amax < FIT_ATOM_RANGE * d->r->model.a0)) return d->why = WATCH_ATOMS;
+  return 0;
+}
+
+/* The first start (in order) whose relaxation meets an uncertain model on
+ * the way down is due; it depends on the model, the threshold and the counts
+ * (all checkpointed), so a resumed fit plans the same.  None before the
+ * threshold exists (its history of calls): early models are uncertain
+ * everywhere, and MD calls teach them more per call. */
+static void descent_plan(fit_run *r) {
+  r->desc_due = -1;
+  if (!(r->c.descent > 0) || !r->have_fit || !r->eng || !(r->thr.threshold > 0)) return;
+  hf_relax_opts o;
+  hf_relax_opts_default(&o);
+  o.strain = 1;
+  o.watch = watch;
+  o.watch_every = 10;
+  for (int s = 0; s < FIT_DESCENT_NSTART; s++) {
+    if (r->descended[s] >= FIT_DESCENT_MAX || !start_fill(r, s)) continue;
+    descent_watch d = {r, 0, 0};
+    o.watch_ctx = &d;
+    hf_relax_result res;
+    hf_relax(r->eng, &r->xdesc, &r->gdesc, &r->vdesc, &o, &res);
+    if (res.status == HF_RELAX_WATCHED && d.why == WATCH_UNCERTAIN) {
+      r->desc_due = s;
+      r->desc_err = d.err;
+      return;
+    }
+  }
 }
 
 /* u = A e cos(2 pi q . R) on every cell, v and omega 0; strain and
@@ -44,22 +122,15 @@ static void set_pattern(fit_run *r, int q, int d, double A) {
   hf_pattern_fill(&r->lat, q, d, A, r->x.u);
 }
 
-int fit_probe_call(fit_run *r, hf_err *err) {
-  const int q = r->probe_q, d = r->probe_d, k = r->probe_k;
-  const double A = hf_pattern_amplitude(k);
-  fprintf(r->log,
-          "# step %ld: probe: u along %s %s at %.2f Angstrom, where the model's energy turns "
-          "down (%.4g eV/cell, %.4g at %.2f)\n",
-          r->st.step, hf_pattern_q_names[q], hf_pattern_dir_names[d], A, r->pat.e[q][d][k],
-          r->pat.e[q][d][k + 1], hf_pattern_amplitude(k + 1));
-  /* recorded before the refit plans the next probe (a failed call counts too) */
-  for (int q2 = 0; q2 < HF_PATTERN_NQ; q2++)
-    for (int d2 = 0; d2 < HF_PATTERN_NDIR; d2++)
-      if (hf_pattern_commensurate(&r->lat, q2) && same_curve(r->pat.e[q][d], r->pat.e[q2][d2]))
-        r->probed[q2][d2] = k + 1;
+/* A probe call replaces the MD configuration for one call: save_md keeps it,
+ * the caller puts the probe's configuration into r->x, call_and_restore makes
+ * the training call, after which MD goes on from the kept configuration. */
+static void save_md(fit_run *r) {
   hf_fields_copy(&r->xsave, &r->x, &r->lat);
   memcpy(r->xsave.eta, r->x.eta, sizeof r->xsave.eta);
-  set_pattern(r, q, d, A);
+}
+
+static int call_and_restore(fit_run *r, hf_err *err) {
   fit_eval_rows(r);
   r->restore = &r->xsave; /* fit_learn puts the MD configuration back */
   const int rc = fit_training_call(r, 1, err);
@@ -72,4 +143,46 @@ int fit_probe_call(fit_run *r, hf_err *err) {
   if (rc) return HF_FAIL;
   fit_eval_rows(r);
   return HF_OK;
+}
+
+static int descent_call(fit_run *r, hf_err *err) {
+  const int s = r->desc_due;
+  double um[3] = {0}, wm = 0;
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; i < r->lat.n; i++) {
+      if (r->xdesc.u[a]) um[a] += r->xdesc.u[a][i] / (double)r->lat.n;
+      if (r->xdesc.w[a]) wm = fmax(wm, fabs(r->xdesc.w[a][i]));
+    }
+  const double *e = r->xdesc.eta;
+  fprintf(
+      r->log,
+      "# step %ld: descent probe: relaxing from %s the model meets a Bayesian force error "
+      "of %.4g eV/A (above %g x %.4g): mean u (%.4f %.4f %.4f) A, largest |omega| %.4f rad, eta "
+      "(%.5f %.5f %.5f %.5f %.5f %.5f)\n",
+      r->st.step, start_names[s], r->desc_err, r->c.descent, r->thr.threshold, um[0], um[1], um[2],
+      wm, e[0], e[1], e[2], e[3], e[4], e[5]);
+  r->descended[s]++; /* before the refit plans the next one (a failed call counts too) */
+  save_md(r);
+  hf_fields_copy(&r->x, &r->xdesc, &r->lat);
+  memcpy(r->x.eta, r->xdesc.eta, sizeof r->x.eta);
+  return call_and_restore(r, err);
+}
+
+int fit_probe_call(fit_run *r, hf_err *err) {
+  if (r->probe_q < 0) return descent_call(r, err);
+  const int q = r->probe_q, d = r->probe_d, k = r->probe_k;
+  const double A = hf_pattern_amplitude(k);
+  fprintf(r->log,
+          "# step %ld: probe: u along %s %s at %.2f Angstrom, where the model's energy turns "
+          "down (%.4g eV/cell, %.4g at %.2f)\n",
+          r->st.step, hf_pattern_q_names[q], hf_pattern_dir_names[d], A, r->pat.e[q][d][k],
+          r->pat.e[q][d][k + 1], hf_pattern_amplitude(k + 1));
+  /* recorded before the refit plans the next probe (a failed call counts too) */
+  for (int q2 = 0; q2 < HF_PATTERN_NQ; q2++)
+    for (int d2 = 0; d2 < HF_PATTERN_NDIR; d2++)
+      if (hf_pattern_commensurate(&r->lat, q2) && same_curve(r->pat.e[q][d], r->pat.e[q2][d2]))
+        r->probed[q2][d2] = k + 1;
+  save_md(r);
+  set_pattern(r, q, d, A);
+  return call_and_restore(r, err);
 }

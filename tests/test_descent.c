@@ -1,0 +1,206 @@
+/* test_descent.c - fit's descent probes (threshold: descent, fit/probe.h).
+ * A fit of the ZVR BaTiO3 model (forces with 0.05 eV/A of noise, 2x2x2,
+ * 100 -> 300 K at -4.8 GPa) with descent 0.5:
+ *  - it makes descent probes (the test's premise) and no start more than
+ *    FIT_DESCENT_MAX times;
+ *  - every descent-probe frame in train.xyz is the logged relaxation end:
+ *    u the same in every cell (to 1e-12) along the start's direction, its
+ *    mean and eta as logged (to the log's digits);
+ *  - relaxing the final model and the hidden model from [001] at -4.8 GPa
+ *    (heff/relax.h) gives the same tetragonal state to 3% in u and eta3;
+ *  - stopped right after its first descent probe and resumed, it ends with
+ *    the files of the uninterrupted run byte for byte (the plan depends on
+ *    the checkpointed threshold and counts);
+ *  - descent: 0 is refused. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "engine.h"
+#include "fittest.h"
+#include "otf_internal.h"
+#include "relax.h"
+#include "training_set.h"
+
+static char tmp[] = "/tmp/test_descent_XXXXXX";
+
+static void write_fit(const char *name, const char *models, const char *threshold) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  FILE *f = fopen(path, "w");
+  fprintf(f,
+          "reference: %s/BaTiO3_ZVR1995.yaml\n"
+          "engine: {type: model, model: %s/BaTiO3_ZVR1995.yaml, noise: {force: 0.05}}\n"
+          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: 300\n"
+          "seed: 4\nthreshold: {%s}\n"
+          "output: {dir: %s, checkpoint_every: 100, log_every: 10, progress: false}\n",
+          models, models, threshold, name);
+  fclose(f);
+}
+
+static int run(const char *name, long first, int finish, int resume, hf_err *err) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  long done;
+  return fittest_run(path, first, finish, resume, &done, err);
+}
+
+typedef struct {
+  long n, step[64];
+  int start[64];
+  double um[64][3], eta[64][6];
+  long checked, exact;
+} probe_list;
+
+static const char *const starts[3] = {"u Gamma [001]", "u Gamma [110]", "u Gamma [111]"};
+static const double dirs[3][3] = {{0, 0, 1}, {1, 1, 0}, {1, 1, 1}};
+
+static int probe_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                       const fit_frame_meta *meta, hf_err *err) {
+  (void)y, (void)err;
+  probe_list *l = p;
+  long k = 0;
+  while (k < l->n && l->step[k] != meta->step) k++;
+  if (k == l->n) return HF_OK;
+  l->checked++;
+  const double *e = dirs[l->start[k]];
+  double spread = 0, off = 0, mean[3] = {0};
+  for (size_t i = 0; i < lat->n; i++)
+    for (int a = 0; a < 3; a++) {
+      spread = fmax(spread, fabs(x->u[a][i] - x->u[a][0]));
+      mean[a] += x->u[a][i] / (double)lat->n;
+    }
+  /* u along e: its components where e is 0 vanish, the others are equal */
+  for (int a = 0; a < 3; a++) {
+    if (e[a] == 0) off = fmax(off, fabs(mean[a]));
+    for (int b = 0; b < 3; b++)
+      if (e[a] != 0 && e[b] != 0) off = fmax(off, fabs(mean[a] - mean[b]));
+  }
+  double dm = 0, de = 0;
+  for (int a = 0; a < 3; a++) dm = fmax(dm, fabs(mean[a] - l->um[k][a]));
+  for (int c = 0; c < 6; c++) de = fmax(de, fabs(x->eta[c] - l->eta[k][c]));
+  const int ok = spread < 1e-12 && off < 1e-12 && dm <= 5.1e-5 && de <= 5.1e-6;
+  if (!ok)
+    printf(
+        "descent frame at step %ld: spread %.3g, off-axis %.3g, |mean - log| %.3g, "
+        "|eta - log| %.3g\n",
+        meta->step, spread, off, dm, de);
+  l->exact += ok;
+  return HF_OK;
+}
+
+/* uz and eta3 of the tetragonal state: model relaxed from uniform u_z = 0.1 A */
+static int tetragonal(const hf_model *m, double *uz, double *eta3, hf_err *err) {
+  hf_lattice lat;
+  if (hf_lattice_init(&lat, (int[3]){2, 2, 2}, err)) return HF_FAIL;
+  hf_engine *eng;
+  hf_engine_opts eo = {.pressure = -4.8};
+  if (hf_engine_create(&eng, m, &lat, &eo, err)) return HF_FAIL;
+  hf_fields x, g, v;
+  const unsigned mask = hf_engine_field_mask(eng);
+  int rc = hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
+           hf_fields_alloc(&v, &lat, mask, err);
+  if (!rc) {
+    for (size_t i = 0; i < lat.n; i++) x.u[2][i] = 0.1;
+    hf_relax_opts o;
+    hf_relax_opts_default(&o);
+    o.strain = 1, o.ftol = 1e-7, o.max_steps = 20000;
+    hf_relax_result res;
+    hf_relax(eng, &x, &g, &v, &o, &res);
+    if (res.status != HF_RELAX_CONVERGED)
+      rc = hf_fail(err, "%s: relaxation from [001] did not converge (status %d)", m->name,
+                   res.status);
+    *uz = x.u[2][0], *eta3 = x.eta[2];
+  }
+  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
+  hf_engine_free(eng);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  const char *models = argc > 1 ? argv[1] : "models";
+  char absm[1024], path[1200];
+  if (!realpath(models, absm) || !mkdtemp(tmp)) return 1;
+  hf_err err;
+  write_fit("desc", absm, "descent: 0.5");
+  write_fit("desc_r", absm, "descent: 0.5");
+  REQUIRE_OK(run("desc", 300, 1, 0, &err), err);
+
+  long n;
+  char *log = fittest_slurp(tmp, "desc", "learning.tsv", &n);
+  static probe_list l;
+  int per_start[3] = {0};
+  for (char *p = log; p && (p = strstr(p, "# step ")) && l.n < 64; p++) {
+    long step;
+    char *from = strstr(p, "relaxing from "), *u = strstr(p, "mean u ("), *e = strstr(p, "eta (");
+    if (sscanf(p, "# step %ld: descent probe:", &step) != 1 || !from || !u || !e) continue;
+    int s = 0;
+    while (s < 3 && strncmp(from + 14, starts[s], strlen(starts[s]))) s++;
+    CHECK(s < 3, "descent probe at step %ld from an unknown start", step);
+    if (s == 3) continue;
+    per_start[s]++;
+    double *um = l.um[l.n], *eta = l.eta[l.n];
+    if (sscanf(u, "mean u (%lf %lf %lf)", &um[0], &um[1], &um[2]) != 3 ||
+        sscanf(e, "eta (%lf %lf %lf %lf %lf %lf)", &eta[0], &eta[1], &eta[2], &eta[3], &eta[4],
+               &eta[5]) != 6)
+      continue;
+    l.step[l.n] = step, l.start[l.n++] = s;
+  }
+  free(log);
+  printf("descent probes: %ld (per start %d %d %d)\n", l.n, per_start[0], per_start[1],
+         per_start[2]);
+  CHECK(l.n > 0, "no descent probe: the test's premise failed");
+  for (int s = 0; s < 3; s++)
+    CHECK(per_start[s] <= FIT_DESCENT_MAX, "start %s probed %d times", starts[s], per_start[s]);
+
+  hf_model truth, fitted;
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", absm);
+  REQUIRE_OK(hf_model_load(&truth, path, &err), err);
+  long all, valid;
+  snprintf(path, sizeof path, "%s/desc/train.xyz", tmp);
+  REQUIRE_OK(fit_xyz_read(path, &truth, probe_frame, &l, &all, &valid, &err), err);
+  printf("descent frames: %ld of %ld found, %ld as logged\n", l.checked, l.n, l.exact);
+  CHECK(l.checked == l.n && l.exact == l.n, "%ld of %ld descent frames are as logged", l.exact,
+        l.n);
+
+  snprintf(path, sizeof path, "%s/desc/model.yaml", tmp);
+  REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
+  double uz_t, e3_t, uz_f, e3_f;
+  REQUIRE_OK(tetragonal(&truth, &uz_t, &e3_t, &err), err);
+  REQUIRE_OK(tetragonal(&fitted, &uz_f, &e3_f, &err), err);
+  printf("tetragonal state at -4.8 GPa: hidden model uz %.5f A eta3 %.5f, fitted %.5f %.5f\n", uz_t,
+         e3_t, uz_f, e3_f);
+  CHECK_CLOSE(uz_f, uz_t, 0.03, 0, "fitted tetragonal uz");
+  CHECK_CLOSE(e3_f, e3_t, 0.03, 0, "fitted tetragonal eta3");
+  hf_model_free(&truth), hf_model_free(&fitted);
+
+  /* stopped after the first descent probe (checkpoint after every call), resumed */
+  REQUIRE_OK(run("desc_r", l.step[0] + 1, 0, 0, &err), err);
+  REQUIRE_OK(run("desc_r", 300, 1, 1, &err), err);
+  const char *files[] = {"train.xyz", "learning.tsv", "calls.tsv"};
+  for (int k = 0; k < 3; k++) {
+    long na, nb;
+    char *a = fittest_slurp(tmp, "desc", files[k], &na),
+         *b = fittest_slurp(tmp, "desc_r", files[k], &nb);
+    CHECK(a && b && na == nb && !memcmp(a, b, (size_t)na),
+          "%s after a stop at step %ld and --resume differs from the uninterrupted run", files[k],
+          l.step[0] + 1);
+    free(a), free(b);
+  }
+
+  write_fit("desc_bad", absm, "descent: 0");
+  fit_config c;
+  snprintf(path, sizeof path, "%s/desc_bad.yaml", tmp);
+  const int rc = fit_config_load(&c, path, &err);
+  printf("descent: 0: %s\n", rc ? err.msg : "accepted");
+  CHECK(rc && strstr(err.msg, "'descent'") && strstr(err.msg, "factor"),
+        "descent: 0 not refused as expected");
+
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+  if (!check_failures && system(cmd)) printf("could not remove %s\n", tmp);
+  return check_done("descent");
+}

@@ -1,0 +1,115 @@
+/* test_relax.c - zero-temperature relaxation (heff/relax.h) against closed forms.
+ * Model per cell (a0 = 4 A, u and strain, no dipole):
+ *   E/N = a |u|^2 + b |u|^4 + c (e1^2 + e2^2 + e3^2) + B (e1 ux^2 + e2 uy^2 + e3 uz^2)
+ * plus the engine's p V = p V0 (1 + e1 + e2 + e3) per cell.  Along [001] with
+ * the strain relaxed: e1 = e2 = -p V0 / (2c), e3 = -(B uz^2 + p V0) / (2c) and
+ *   uz^2 = (-a + B p V0 / (2c)) / (2b - B^2 / (2c));
+ * with the strain held at 0: uz^2 = -a / (2b).
+ *  1. both minima from uz = 0.1 A on 3x3x3 (to 1e-6 A and 1e-7 in strain);
+ *  2. a watch that stops at uz > 0.3 A ends the relaxation there (status WATCHED);
+ *  3. with b < 0 (unbounded) the relaxation reports RUNAWAY. */
+#include <math.h>
+#include <stdio.h>
+
+#include "check.h"
+#include "engine.h"
+#include "relax.h"
+#include "testmodels.h"
+
+static const double a = -0.4, b = 0.6, c = 50, B = -3.0, p = -2.0;
+
+static int build(hf_model *m, double bq, hf_err *err) {
+  if (testmodel_one_term(m, "relax", 0, 40.0, "a", a, "ux^2+uy^2+uz^2", 0, err)) return HF_FAIL;
+  m->dof |= HF_DOF_ETA;
+  return hf_model_add_term(m, "b", bq, "(ux^2+uy^2+uz^2)^2", 0, err) ||
+         hf_model_add_term(m, "c", c, "eta1^2+eta2^2+eta3^2", 0, err) ||
+         hf_model_add_term(m, "B", B, "eta1*ux^2+eta2*uy^2+eta3*uz^2", 0, err);
+}
+
+static double mean_uz(const hf_fields *x, const hf_lattice *lat) {
+  double s = 0;
+  for (size_t i = 0; i < lat->n; i++) s += x->u[2][i];
+  return s / (double)lat->n;
+}
+
+static int stop_at(void *ctx, const hf_fields *x) {
+  const hf_lattice *lat = ctx;
+  return mean_uz(x, lat) > 0.3;
+}
+
+static void start(hf_fields *x, const hf_lattice *lat) {
+  hf_fields_zero(x, lat);
+  for (size_t i = 0; i < lat->n; i++) x->u[2][i] = 0.1;
+}
+
+int main(int argc, char **argv) {
+  (void)argc, (void)argv;
+  hf_err err;
+  hf_lattice lat;
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){3, 3, 3}, &err), err);
+  hf_model m;
+  REQUIRE_OK(build(&m, b, &err), err);
+  hf_engine *eng;
+  hf_engine_opts eo = {.pressure = p};
+  REQUIRE_OK(hf_engine_create(&eng, &m, &lat, &eo, &err), err);
+  hf_fields x, g, v;
+  const unsigned mask = hf_engine_field_mask(eng);
+  REQUIRE_OK(hf_fields_alloc(&x, &lat, mask, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&g, &lat, mask, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&v, &lat, mask, &err), err);
+  hf_relax_opts o;
+  hf_relax_opts_default(&o);
+  o.ftol = 1e-9;
+  o.max_steps = 20000;
+  hf_relax_result res;
+
+  /* 1. closed forms */
+  const double pV0 = p * HF_GPA_A3 * m.a0 * m.a0 * m.a0;
+  const double u2 = (-a + B * pV0 / (2 * c)) / (2 * b - B * B / (2 * c));
+  const double e12 = -pV0 / (2 * c), e3 = -(B * u2 + pV0) / (2 * c);
+  o.strain = 1;
+  start(&x, &lat);
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  printf(
+      "strain relaxed: %d steps, status %d, uz %.9f (closed form %.9f), eta %.3e %.3e %.3e "
+      "(%.3e %.3e)\n",
+      res.steps, res.status, mean_uz(&x, &lat), sqrt(u2), x.eta[0], x.eta[1], x.eta[2], e12, e3);
+  CHECK(res.status == HF_RELAX_CONVERGED, "strain relaxed: converged (status %d)", res.status);
+  CHECK_CLOSE(mean_uz(&x, &lat), sqrt(u2), 1e-6, 1, "uz with the strain relaxed");
+  CHECK_CLOSE(x.eta[0], e12, 1e-7, 1, "eta1");
+  CHECK_CLOSE(x.eta[1], e12, 1e-7, 1, "eta2");
+  CHECK_CLOSE(x.eta[2], e3, 1e-7, 1, "eta3");
+  CHECK(fabs(x.eta[3]) + fabs(x.eta[4]) + fabs(x.eta[5]) < 1e-9, "no shear");
+  o.strain = 0;
+  start(&x, &lat);
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  printf("strain held: %d steps, uz %.9f (closed form %.9f)\n", res.steps, mean_uz(&x, &lat),
+         sqrt(-a / (2 * b)));
+  CHECK(res.status == HF_RELAX_CONVERGED, "strain held: converged");
+  CHECK_CLOSE(mean_uz(&x, &lat), sqrt(-a / (2 * b)), 1e-6, 1, "uz with the strain held");
+  CHECK(x.eta[2] == 0, "strain held: eta untouched");
+
+  /* 2. the watch */
+  o.strain = 1, o.watch = stop_at, o.watch_ctx = &lat, o.watch_every = 1;
+  start(&x, &lat);
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  printf("watched: stopped after %d steps at uz %.4f\n", res.steps, mean_uz(&x, &lat));
+  CHECK(res.status == HF_RELAX_WATCHED && mean_uz(&x, &lat) > 0.3 && mean_uz(&x, &lat) < 0.4,
+        "the watch stops the relaxation just past uz = 0.3 (status %d, uz %g)", res.status,
+        mean_uz(&x, &lat));
+  hf_engine_free(eng);
+  hf_model_free(&m);
+
+  /* 3. unbounded */
+  REQUIRE_OK(build(&m, -0.2, &err), err);
+  REQUIRE_OK(hf_engine_create(&eng, &m, &lat, &eo, &err), err);
+  o.watch = NULL;
+  start(&x, &lat);
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  printf("unbounded: status %d after %d steps\n", res.status, res.steps);
+  CHECK(res.status == HF_RELAX_RUNAWAY, "an unbounded model runs away (status %d)", res.status);
+  hf_engine_free(eng);
+  hf_model_free(&m);
+  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
+  return check_done("relax");
+}
