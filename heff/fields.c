@@ -126,5 +126,5 @@ void hf_fields_extent(const hf_fields *f, const hf_lattice *lat, double *mode_ma
 }
 
 int hf_fields_in_range(double mode_max, double strain_max, double a0) {
-  return mode_max < 0.5 * a0 && strain_max < 0.2; /* (false for NaN too) */
+  return mode_max < a0 && strain_max < 0.2; /* (false for NaN too) */
 }

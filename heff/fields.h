@@ -95,9 +95,13 @@ static inline double *hf_fields_comp(const hf_fields *f, int c) {
  * the range where a perovskite model means anything (hf_fields_in_range). */
 void hf_fields_extent(const hf_fields *f, const hf_lattice *lat, double *mode_max,
                       double *strain_max);
-/* Whether mode_max < 0.5 a0 and strain_max < 0.2: beyond that a model's
+/* Whether mode_max < a0 and strain_max < 0.2: beyond that a model's
  * polynomial is being evaluated where it was never fitted, and an MD or
- * Monte Carlo run there is a runaway (an unbounded model, too long a step). */
+ * Monte Carlo run there is a runaway (an unbounded model, too long a step).
+ * Not tighter: a local mode on A alternating from cell to cell moves only the
+ * A atoms (by xi_A u, ~0.16 u for PbTiO3), and hot PbTiO3 takes single cells
+ * to |u| = 1.8 A with no atom 0.4 A from its site; a runaway passes any bound
+ * within steps.  fit judges its MD by the atoms (hf_mode_map_max_displacement). */
 int hf_fields_in_range(double mode_max, double strain_max, double a0);
 
 #endif

@@ -714,10 +714,10 @@ static int check_range(hf_sweep *s, double T, hf_err *err) {
   if (!bad) return hf_fail(err, "T = %.2f K: another rank left the physical range", T);
   return hf_fail(err,
                  "T = %.2f K: the run left the physical range of model %s (largest mode "
-                 "component %.3g Angstrom, limit 0.5 a0 = %.3g; largest homogeneous strain %.3g, "
+                 "component %.3g Angstrom, limit a0 = %.3g; largest homogeneous strain %.3g, "
                  "limit 0.2): the model is unbounded there or the time step is too long; the "
                  "tables end at the previous temperature",
-                 T, s->m->name, umax, 0.5 * s->m->a0, emax);
+                 T, s->m->name, umax, s->m->a0, emax);
 }
 
 static int finish_temperature(hf_sweep *s, hf_err *err) {
