@@ -78,7 +78,7 @@ struct fit_run {
   FILE *train, *held, *log, *calls, *heldlog;
   char train_path[1100], held_path[1100], log_path[1100], calls_path[1100], heldlog_path[1100],
       ckpt_path[1100];
-  char summary[4096];
+  char summary[8192];
   char refit_from[1024]; /* fit_refit_create: the run directory the data came from */
   int st_restored;       /* output files put back after being deleted under the fit */
   /* threshold: probe (probe.h): the due pattern (probe_q < 0: none), the

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "otf_internal.h"
+#include "probe.h"
+#include "relax.h"
 #include "strain_stability.h"
 
 typedef struct {
@@ -164,6 +166,31 @@ static int invariances(fit_run *r, hf_err *err) {
   return HF_OK;
 }
 
+/* Where the model's enthalpy leads at zero temperature (fit_descent_states) and
+ * how far that is from the training data: a large Bayesian error there means
+ * heff's low-temperature states are the model's guess. */
+static void relaxed_states(fit_run *r) {
+  static const char *how[4] = {"converged", "not converged in 5000 steps", "stopped",
+                               "RUNS AWAY (unbounded)"};
+  fit_descent_state st[FIT_DESCENT_NSTART];
+  fit_descent_states(r, st);
+  int any = 0;
+  for (int s = 0; s < FIT_DESCENT_NSTART; s++) {
+    const fit_descent_state *d = &st[s];
+    if (!d->valid) continue;
+    if (!any++)
+      say(r,
+          "relaxed states of the model at %g GPa on %dx%dx%d (fields and strain; H per cell "
+          "above the undistorted crystal; Bayesian force error on the way and at the end):\n",
+          r->c.pressure, r->lat.L[0], r->lat.L[1], r->lat.L[2]);
+    say(r,
+        "  from %-14s %s: mean u (%.3f %.3f %.3f) A, |omega| %.3f rad, eta (%.4f %.4f %.4f "
+        "%.4f %.4f %.4f), H %.4g meV, error up to %.3g eV/A (end %.3g)\n",
+        fit_descent_start_name(s), how[d->status], d->um[0], d->um[1], d->um[2], d->wmax, d->eta[0],
+        d->eta[1], d->eta[2], d->eta[3], d->eta[4], d->eta[5], 1e3 * d->dH, d->err_max, d->err_end);
+  }
+}
+
 int fit_run_finish(fit_run *r, hf_err *err) {
   r->summary[0] = 0;
   if (!r->have_fit) return hf_fail(err, "no engine call succeeded: nothing was fitted");
@@ -252,6 +279,7 @@ int fit_run_finish(fit_run *r, hf_err *err) {
         f->nfree, r->M);
   else if (r->model.dof & HF_DOF_V)
     say(r, "acoustic sum rule not imposed (regression: acoustic_sum_rule: false)\n");
+  relaxed_states(r);
   if (parity(r, r->train_path, "parity_train.tsv", "training", err) ||
       (s->heldout > 0 && parity(r, r->held_path, "parity_heldout.tsv", "held-out", err)) ||
       coefficients(r, err))

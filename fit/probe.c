@@ -73,6 +73,46 @@ typedef struct {
   double err;
 } descent_watch;
 
+const char *fit_descent_start_name(int s) { return start_names[s]; }
+
+static int track(void *ctx, const hf_fields *x) {
+  fit_descent_state *d = ((void **)ctx)[1];
+  d->err_max = fmax(d->err_max, fit_bayes_force_at(((void **)ctx)[0], x));
+  return 0;
+}
+
+void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]) {
+  memset(st, 0, FIT_DESCENT_NSTART * sizeof *st);
+  if (!r->have_fit || !r->eng) return;
+  hf_relax_opts o;
+  hf_relax_opts_default(&o);
+  o.strain = 1;
+  o.watch = track;
+  o.watch_every = 10;
+  hf_energy E0;
+  hf_fields_zero(&r->xdesc, &r->lat);
+  if (r->xdesc.sigma) memcpy(r->xdesc.sigma, r->x.sigma, r->lat.n * sizeof *r->xdesc.sigma);
+  hf_engine_eval(r->eng, &r->xdesc, NULL, NULL, &E0);
+  for (int s = 0; s < FIT_DESCENT_NSTART; s++) {
+    fit_descent_state *d = &st[s];
+    if (!start_fill(r, s)) continue;
+    void *ctx[2] = {r, d};
+    o.watch_ctx = ctx;
+    hf_relax_result res;
+    hf_relax(r->eng, &r->xdesc, &r->gdesc, &r->vdesc, &o, &res);
+    d->valid = 1, d->status = res.status;
+    for (int a = 0; a < 3; a++)
+      for (size_t i = 0; i < r->lat.n; i++) {
+        if (r->xdesc.u[a]) d->um[a] += r->xdesc.u[a][i] / (double)r->lat.n;
+        if (r->xdesc.w[a]) d->wmax = fmax(d->wmax, fabs(r->xdesc.w[a][i]));
+      }
+    memcpy(d->eta, r->xdesc.eta, sizeof d->eta);
+    d->dH = (res.H - E0.total) / (double)r->lat.n;
+    d->err_end = fit_bayes_force_at(r, &r->xdesc);
+    d->err_max = fmax(d->err_max, d->err_end);
+  }
+}
+
 /* Stops the relaxation where the model stops knowing (its Bayesian force
  * error above threshold: descent) or, for an engine with atoms, where an atom
  * would leave the physical range first. */

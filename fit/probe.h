@@ -28,6 +28,22 @@
 
 #include "otf_internal.h"
 
+/* The relaxation from each descent start (whether or not threshold: descent
+ * is on), run to its end: for the summary, the states heff's model reaches at
+ * low temperature and how well the training data know them. */
+typedef struct {
+  int valid;      /* the model and supercell hold the start */
+  int status;     /* enum hf_relax_status */
+  double um[3];   /* mean u, Angstrom */
+  double wmax;    /* largest |omega|, rad */
+  double eta[6];  /* homogeneous strain */
+  double dH;      /* enthalpy per cell above the undistorted state, eV */
+  double err_max; /* largest Bayesian force error on the way (every 10 steps), eV/A */
+  double err_end; /* at the end */
+} fit_descent_state;
+const char *fit_descent_start_name(int s);
+void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]);
+
 /* After the model's coefficients changed: which pattern, if any, is due. */
 void fit_probe_plan(fit_run *r);
 

@@ -7,7 +7,8 @@
  *    u the same in every cell (to 1e-12) along the start's direction, its
  *    mean and eta as logged (to the log's digits);
  *  - relaxing the final model and the hidden model from [001] at -4.8 GPa
- *    (heff/relax.h) gives the same tetragonal state to 3% in u and eta3;
+ *    (heff/relax.h) gives the same tetragonal state to 3% in u and eta3, and
+ *    the run's summary reports that state (relaxed states, from u Gamma [001]);
  *  - stopped right after its first descent probe and resumed, it ends with
  *    the files of the uninterrupted run byte for byte (the plan depends on
  *    the checkpointed threshold and counts);
@@ -176,6 +177,14 @@ int main(int argc, char **argv) {
   CHECK_CLOSE(uz_f, uz_t, 0.03, 0, "fitted tetragonal uz");
   CHECK_CLOSE(e3_f, e3_t, 0.03, 0, "fitted tetragonal eta3");
   hf_model_free(&truth), hf_model_free(&fitted);
+  char *sum = fittest_slurp(tmp, "desc", "summary.txt", &n);
+  char *line = sum ? strstr(sum, "from u Gamma [001]  converged: mean u (") : NULL;
+  double su[3] = {NAN, NAN, NAN};
+  if (line) sscanf(strchr(line, '(') + 1, "%lf %lf %lf", &su[0], &su[1], &su[2]);
+  printf("summary, relaxed from [001]: mean u (%g %g %g)\n", su[0], su[1], su[2]);
+  CHECK(line && fabs(su[2] - uz_f) < 2e-3 && fabs(su[0]) < 1e-3 && fabs(su[1]) < 1e-3,
+        "the summary's relaxed [001] state (%g) is the fitted model's (%g)", su[2], uz_f);
+  free(sum);
 
   /* stopped after the first descent probe (checkpoint after every call), resumed */
   REQUIRE_OK(run("desc_r", l.step[0] + 1, 0, 0, &err), err);
