@@ -108,8 +108,9 @@ typedef struct {
   /* threshold: descent (a factor, 0: off): after each refit the model is
    * relaxed (fields and strain, at the fit's pressure) from uniform polar and
    * tilted starts (fit/probe.h); where its Bayesian force error first exceeds
-   * this factor times the threshold on the way down, the next call computes
-   * that configuration */
+   * this factor times the threshold (before it is set: the mean Bayesian
+   * error at the calls so far) on the way down, the next call computes that
+   * configuration */
   double descent;
   hf_blr_opts blr;
   /* 1 (default): the fitted energy is invariant under a uniform shift of v, a

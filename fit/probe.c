@@ -116,23 +116,32 @@ void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]) {
 /* Stops the relaxation where the model stops knowing (its Bayesian force
  * error above threshold: descent) or, for an engine with atoms, where an atom
  * would leave the physical range first. */
+/* The error scale descent multiplies: the threshold, or before it is set (a
+ * history that never settles: SrTiO3's grew tenfold over its first calls) the
+ * mean Bayesian error at the calls recorded so far; 0 before any. */
+static double descent_scale(const hf_thr *t) {
+  if (t->threshold > 0) return t->threshold;
+  double s = 0;
+  for (int k = 0; k < t->nh; k++) s += t->hist[k] / t->nh;
+  return s;
+}
+
 static int watch(void *ctx, const hf_fields *x) {
   descent_watch *d = ctx;
   d->err = fit_bayes_force_at(d->r, x);
-  if (d->err > d->r->c.descent * d->r->thr.threshold) return d->why = WATCH_UNCERTAIN;
+  if (d->err > d->r->c.descent * descent_scale(&d->r->thr)) return d->why = WATCH_UNCERTAIN;
   const double amax = fit_engines_atom_extent(&d->r->en, x);
   if (amax >= 0 && !(amax < FIT_ATOM_RANGE * d->r->model.a0)) return d->why = WATCH_ATOMS;
   return 0;
 }
 
 /* The first start (in order) whose relaxation meets an uncertain model on
- * the way down is due; it depends on the model, the threshold and the counts
- * (all checkpointed), so a resumed fit plans the same.  None before the
- * threshold exists (its history of calls): early models are uncertain
- * everywhere, and MD calls teach them more per call. */
+ * the way down is due; it depends on the model, the threshold state and the
+ * counts (all checkpointed), so a resumed fit plans the same.  None before
+ * the first MD call is recorded: there is no error scale yet. */
 static void descent_plan(fit_run *r) {
   r->desc_due = -1;
-  if (!(r->c.descent > 0) || !r->have_fit || !r->eng || !(r->thr.threshold > 0)) return;
+  if (!(r->c.descent > 0) || !r->have_fit || !r->eng || !(descent_scale(&r->thr) > 0)) return;
   hf_relax_opts o;
   hf_relax_opts_default(&o);
   o.strain = 1;
@@ -199,8 +208,8 @@ static int descent_call(fit_run *r, hf_err *err) {
       "# step %ld: descent probe: relaxing from %s the model meets a Bayesian force error "
       "of %.4g eV/A (above %g x %.4g): mean u (%.4f %.4f %.4f) A, largest |omega| %.4f rad, eta "
       "(%.5f %.5f %.5f %.5f %.5f %.5f)\n",
-      r->st.step, start_names[s], r->desc_err, r->c.descent, r->thr.threshold, um[0], um[1], um[2],
-      wm, e[0], e[1], e[2], e[3], e[4], e[5]);
+      r->st.step, start_names[s], r->desc_err, r->c.descent, descent_scale(&r->thr), um[0], um[1],
+      um[2], wm, e[0], e[1], e[2], e[3], e[4], e[5]);
   r->descended[s]++; /* before the refit plans the next one (a failed call counts too) */
   save_md(r);
   hf_fields_copy(&r->x, &r->xdesc, &r->lat);
