@@ -16,13 +16,14 @@
  * amplitude; the record is checkpointed.  The decisions depend on the model
  * alone, so a resumed fit makes them again at the same steps. */
 /* threshold: descent does the same for the states heff reaches at low
- * temperature: after each refit (once the threshold exists) the model is
- * relaxed (heff/relax.h, fields and strain at the fit's pressure) from
+ * temperature: after each refit (from the first recorded call on) the model
+ * is relaxed (heff/relax.h, fields and strain at the fit's pressure) from
  * uniform u along [001], [110], [111] and from omega at R [001], R [111] and
  * M [001]; the first relaxation whose Bayesian force error exceeds descent
- * times the threshold (or the mean error at the calls so far) on the way down is due, and the next
- * call computes the configuration where it stopped.  At most FIT_DESCENT_MAX calls per start
- * (checkpointed).  A due pattern probe goes first. */
+ * times the threshold (or the mean error at the calls so far) on the way
+ * down is due, and the next call computes the configuration where it
+ * stopped.  At most FIT_DESCENT_MAX calls per start (checkpointed).  A due
+ * pattern probe goes first. */
 #ifndef FIT_PROBE_H
 #define FIT_PROBE_H
 
