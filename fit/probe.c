@@ -88,7 +88,7 @@ void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]) {
   hf_relax_opts_default(&o);
   o.strain = 1;
   o.watch = track;
-  o.watch_every = 10;
+  o.watch_every = 5;
   hf_energy E0;
   hf_fields_zero(&r->xdesc, &r->lat);
   if (r->xdesc.sigma) memcpy(r->xdesc.sigma, r->x.sigma, r->lat.n * sizeof *r->xdesc.sigma);
@@ -146,7 +146,7 @@ static void descent_plan(fit_run *r) {
   hf_relax_opts_default(&o);
   o.strain = 1;
   o.watch = watch;
-  o.watch_every = 10;
+  o.watch_every = 5;
   for (int s = 0; s < FIT_DESCENT_NSTART; s++) {
     if (r->descended[s] >= FIT_DESCENT_MAX || !start_fill(r, s)) continue;
     descent_watch d = {r, 0, 0};

@@ -39,7 +39,7 @@ typedef struct {
   double wmax;    /* largest |omega|, rad */
   double eta[6];  /* homogeneous strain */
   double dH;      /* enthalpy per cell above the undistorted state, eV */
-  double err_max; /* largest Bayesian force error on the way (every 10 steps), eV/A */
+  double err_max; /* largest Bayesian force error on the way (every 5 steps), eV/A */
   double err_end; /* at the end */
 } fit_descent_state;
 const char *fit_descent_start_name(int s);

@@ -9,6 +9,7 @@ void hf_relax_opts_default(hf_relax_opts *o) {
   o->max_steps = 5000;
   o->ftol = 1e-4;
   o->dt = 0.05;
+  o->max_move = 0.01;
 }
 
 /* FIRE's constants (Bitzek et al. 2006) */
@@ -92,13 +93,21 @@ void hf_relax(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel, const 
       memset(vq, 0, sizeof vq);
       since_neg = 0, dt *= FIRE_FDEC, alpha = FIRE_ALPHA0;
     }
-    /* semi-implicit Euler, unit masses */
+    /* semi-implicit Euler, unit masses; the step scaled down to max_move */
+    double vmax = 0;
     for (int c = 0; c < 9; c++) {
       const double *f = hf_fields_comp(g, c);
-      double *v = hf_fields_comp(vel, c), *a = hf_fields_comp(x, c);
-      for (size_t i = 0; f && i < lat->n; i++) v[i] += dt * f[i], a[i] += dt * v[i];
+      double *v = hf_fields_comp(vel, c);
+      for (size_t i = 0; f && i < lat->n; i++) v[i] += dt * f[i], vmax = fmax(vmax, fabs(v[i]));
     }
-    for (int l = 0; l < 6 && o->strain; l++) vq[l] += dt * fq[l], x->eta[l] += dt * vq[l] / s;
+    for (int l = 0; l < 6 && o->strain; l++) vq[l] += dt * fq[l], vmax = fmax(vmax, fabs(vq[l]));
+    const double h = dt * vmax > o->max_move ? o->max_move / vmax : dt;
+    for (int c = 0; c < 9; c++) {
+      const double *v = hf_fields_comp(vel, c);
+      double *a = hf_fields_comp(x, c);
+      for (size_t i = 0; v && i < lat->n; i++) a[i] += h * v[i];
+    }
+    for (int l = 0; l < 6 && o->strain; l++) x->eta[l] += h * vq[l] / s;
     res->fmax = forces(eng, x, g, fq, s, o->strain, &res->H);
   }
   res->status = res->fmax < o->ftol ? HF_RELAX_CONVERGED : HF_RELAX_MAX_STEPS;

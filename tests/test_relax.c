@@ -6,7 +6,8 @@
  *   uz^2 = (-a + B p V0 / (2c)) / (2b - B^2 / (2c));
  * with the strain held at 0: uz^2 = -a / (2b).
  *  1. both minima from uz = 0.1 A on 3x3x3 (to 1e-6 A and 1e-7 in strain);
- *  2. a watch that stops at uz > 0.3 A ends the relaxation there (status WATCHED);
+ *  2. a watch that stops at uz > 0.3 A ends the relaxation there (status WATCHED),
+ *     and no step moves a coordinate by more than max_move (0.01 A);
  *  3. with b < 0 (unbounded) the relaxation reports RUNAWAY. */
 #include <math.h>
 #include <stdio.h>
@@ -32,9 +33,17 @@ static double mean_uz(const hf_fields *x, const hf_lattice *lat) {
   return s / (double)lat->n;
 }
 
+typedef struct {
+  const hf_lattice *lat;
+  double last, step_max;
+} watch_state;
+
 static int stop_at(void *ctx, const hf_fields *x) {
-  const hf_lattice *lat = ctx;
-  return mean_uz(x, lat) > 0.3;
+  watch_state *w = ctx;
+  const double uz = mean_uz(x, w->lat);
+  w->step_max = fmax(w->step_max, fabs(uz - w->last));
+  w->last = uz;
+  return uz > 0.3;
 }
 
 static void start(hf_fields *x, const hf_lattice *lat) {
@@ -90,13 +99,18 @@ int main(int argc, char **argv) {
   CHECK(x.eta[2] == 0, "strain held: eta untouched");
 
   /* 2. the watch */
-  o.strain = 1, o.watch = stop_at, o.watch_ctx = &lat, o.watch_every = 1;
+  watch_state ws = {&lat, 0.1, 0};
+  o.strain = 1, o.watch = stop_at, o.watch_ctx = &ws, o.watch_every = 1;
   start(&x, &lat);
   hf_relax(eng, &x, &g, &v, &o, &res);
-  printf("watched: stopped after %d steps at uz %.4f\n", res.steps, mean_uz(&x, &lat));
-  CHECK(res.status == HF_RELAX_WATCHED && mean_uz(&x, &lat) > 0.3 && mean_uz(&x, &lat) < 0.4,
-        "the watch stops the relaxation just past uz = 0.3 (status %d, uz %g)", res.status,
-        mean_uz(&x, &lat));
+  printf("watched: stopped after %d steps at uz %.4f, largest step %.4g A\n", res.steps,
+         mean_uz(&x, &lat), ws.step_max);
+  CHECK(res.status == HF_RELAX_WATCHED && mean_uz(&x, &lat) > 0.3 &&
+            mean_uz(&x, &lat) <= 0.3 + o.max_move,
+        "the watch stops the relaxation within one step past uz = 0.3 (status %d, uz %g)",
+        res.status, mean_uz(&x, &lat));
+  CHECK(ws.step_max <= o.max_move * (1 + 1e-12), "a step of %g A, more than max_move %g",
+        ws.step_max, o.max_move);
   hf_engine_free(eng);
   hf_model_free(&m);
 
