@@ -116,6 +116,11 @@ typedef struct {
   /* 1 (default): the fitted energy is invariant under a uniform shift of v, a
    * rigid translation of the crystal (regression: acoustic_sum_rule) */
   int acoustic_sum_rule;
+  /* regression: energy_max (eV per cell, 0: none): frames whose engine energy
+   * lies more than this above the undistorted reference stay in train.xyz
+   * but not in the regression (states no simulation visits, which a
+   * polynomial cannot fit without spoiling the rest) */
+  double energy_max;
   long heldout_every; /* steps between held-out engine calls (0: none) */
   /* train.xyz of an earlier fit with the same reference, engine and supercell
    * ("": none): its frames enter the training set before step 0 */

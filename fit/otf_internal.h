@@ -60,6 +60,7 @@ struct fit_run {
   double *asr; /* acoustic sum rule: nasr x M constraint rows (acoustic_sum_rule.h) */
   int nasr;
   int have_fit;
+  long excluded; /* frames above regression: energy_max (recounted on resume) */
   /* engine calls failed in a row since the last success (not checkpointed:
    * a resume starts afresh) */
   int fail_streak;
@@ -121,6 +122,9 @@ int fit_learn(fit_run *r, hf_err *err);
  * replay), the refit and the tables; probe: a call of probe.h (not in the
  * threshold's history). */
 int fit_training_call(fit_run *r, int probe, hf_err *err);
+/* 1 (and counted) when engine rows y have their energy above
+ * regression: energy_max: the frame is kept but not regressed. */
+int fit_beyond_energy_max(fit_run *r, const double *y);
 /* r->train_max grows to cover configuration x (a frame entering the data). */
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);
 

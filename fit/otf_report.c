@@ -16,6 +16,8 @@ typedef struct {
   fit_run *r;
   FILE *f;
   long frame;
+  int train;                /* the training set: frames above energy_max stay out of the RMSE */
+  long excluded;            /* such frames */
   double se[HF_BLR_NTYPES]; /* squared errors and row counts per type */
   long n[HF_BLR_NTYPES];
 } parity_ctx;
@@ -29,11 +31,13 @@ static int parity_frame(void *p, const hf_lattice *lat, const hf_fields *x, cons
   hf_features_eval(cell->feat, x, cell->phi, cell->ylong, cell->type);
   if (hf_blr_predict(&r->fit, (int)cell->rows, cell->phi, cell->mean, cell->berr, err))
     return HF_FAIL;
+  const int out = c->train && r->c.energy_max > 0 && y[0] > r->c.energy_max;
+  c->excluded += out;
   for (size_t i = 0; i < cell->rows; i++) {
     double pred = cell->mean[i] + cell->ylong[i], d = pred - y[i];
     int t = cell->type[i];
-    c->se[t] += d * d;
-    c->n[t]++;
+    c->se[t] += out ? 0 : d * d;
+    c->n[t] += !out;
     fprintf(c->f, "%ld\t%ld\t%dx%dx%d\t%s\t%zu\t%.10e\t%.10e\t%.4e\n", c->frame, meta->step,
             lat->L[0], lat->L[1], lat->L[2], hf_blr_type_name(t), i, y[i], pred, cell->berr[i]);
   }
@@ -53,7 +57,7 @@ static void say(fit_run *r, const char *fmt, ...) {
 static int parity(fit_run *r, const char *src, const char *name, const char *label, hf_err *err) {
   char path[1100];
   snprintf(path, sizeof path, "%s/%s", r->c.out_dir, name);
-  parity_ctx c = {.r = r, .f = fopen(path, "w")};
+  parity_ctx c = {.r = r, .f = fopen(path, "w"), .train = !strcmp(label, "training")};
   if (!c.f) return hf_fail(err, "cannot write %s", path);
   fprintf(c.f,
           "# parity of the final model on the %s set: engine value vs prediction (E_long "
@@ -64,7 +68,9 @@ static int parity(fit_run *r, const char *src, const char *name, const char *lab
   int rc = fit_xyz_read(src, &r->model, parity_frame, &c, &nf, &valid, err);
   fclose(c.f);
   if (rc) return HF_FAIL;
-  say(r, "%-8s set: %ld frames; RMSE", label, nf);
+  say(r, "%-8s set: %ld frames", label, nf);
+  if (c.excluded) say(r, " (%ld above energy_max, not in the RMSE)", c.excluded);
+  say(r, "; RMSE");
   for (int t = 0; t < HF_BLR_NTYPES; t++)
     if (c.n[t]) say(r, "  %s %.3e", hf_blr_type_name(t), sqrt(c.se[t] / (double)c.n[t]));
   say(r, "\n");
@@ -271,6 +277,11 @@ int fit_run_finish(fit_run *r, hf_err *err) {
         total, total / 3600, s->t_engine, 100 * s->t_engine / total, s->t_refit,
         100 * s->t_refit / total, steps, 100 * steps / total);
   }
+  if (r->excluded > 0)
+    say(r,
+        "frames above regression: energy_max (%g eV per cell): %ld, kept in train.xyz, not "
+        "regressed\n",
+        r->c.energy_max, r->excluded);
   const hf_blr_fit *f = &r->fit;
   say(r, "final fit: %ld rows, gamma %.2f of %d, sigma_v %.3g, sigma_w %.3g, log evidence %.6g\n",
       f->nrows, f->gamma, r->M, f->sigma_v, f->sigma_w, f->log_evidence);

@@ -58,6 +58,7 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, &c->blr, sizeof c->blr);
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
+  if (c->energy_max > 0) fnv(&h, &c->energy_max, sizeof c->energy_max);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
   if (c->initial_training[0]) fnv(&h, c->initial_training, strlen(c->initial_training));
   if (c->occ.on) fnv(&h, &c->occ, sizeof c->occ);
@@ -240,6 +241,7 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
     return HF_OK;
   }
   if (!c->learn) return HF_OK;
+  if (fit_beyond_energy_max(r, y)) return HF_OK;
   cell->frames++;
   fit_track_extent(r, cell->x, lat);
   hf_features_eval(cell->feat, cell->x, cell->phi, cell->ylong, cell->type);
