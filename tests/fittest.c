@@ -53,3 +53,19 @@ int fittest_truth(const hf_model *m, const char *extra, hf_sat_set *s, double **
   free(c);
   return rc;
 }
+
+void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,
+                             const char *key, const char *value) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", root, name);
+  FILE *f = fopen(path, "w");
+  if (!f) return;
+  fprintf(f,
+          "reference: %s/BaTiO3_ZVR1995.yaml\n"
+          "engine: {type: model, model: %s/BaTiO3_ZVR1995.yaml, noise: {force: 0.05}}\n"
+          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: 300\n"
+          "seed: 4\noutput: {dir: %s, checkpoint_every: 100, log_every: 10, progress: false}\n",
+          models, models, name);
+  if (key) fprintf(f, "%s: {%s}\n", key, value);
+  fclose(f);
+}

@@ -12,6 +12,13 @@
  * files; *done (may be NULL) gets the step reached. */
 int fittest_run(const char *path, long first, int finish, int resume, long *done, hf_err *err);
 
+/* Writes root/name.yaml: a fit of the ZVR BaTiO3 model by itself (models/
+ * BaTiO3_ZVR1995.yaml under models; forces with 0.05 eV/A of noise, 2x2x2,
+ * 100 -> 300 K at -4.8 GPa, 300 steps, seed 4, output to root/name) plus
+ * the line `key: {value}` (key NULL: none). */
+void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,
+                             const char *key, const char *value);
+
 /* The whole file root/dir/name (NUL-terminated; NULL if it cannot be read);
  * *n its length. */
 char *fittest_slurp(const char *root, const char *dir, const char *name, long *n);

@@ -25,17 +25,7 @@ static char tmp[] = "/tmp/test_energy_max_XXXXXX";
 static const double emax = 0.03;
 
 static void write_fit(const char *name, const char *models, const char *regression) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  FILE *f = fopen(path, "w");
-  fprintf(f,
-          "reference: %s/BaTiO3_ZVR1995.yaml\n"
-          "engine: {type: model, model: %s/BaTiO3_ZVR1995.yaml, noise: {force: 0.05}}\n"
-          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: 300\n"
-          "seed: 4\nregression: {%s}\n"
-          "output: {dir: %s, checkpoint_every: 100, log_every: 10, progress: false}\n",
-          models, models, regression, name);
-  fclose(f);
+  fittest_write_zvr_noisy(tmp, name, models, "regression", regression);
 }
 
 typedef struct {
