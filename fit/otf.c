@@ -354,7 +354,7 @@ static int check_sane(const fit_run *r, hf_err *err) {
   for (int c = 0; c < 9; c++) {
     const double *a = hf_fields_comp(&r->x, c);
     for (size_t i = 0; a && i < r->lat.n; i++)
-      if (!(fabs(a[i]) <= big)) big = fabs(a[i]), cmax = c, imax = i;
+      if (!isnan(big) && !(fabs(a[i]) <= big)) big = fabs(a[i]), cmax = c, imax = i;
   }
   const double *a = hf_fields_comp(&r->x, cmax);
   for (size_t i = 0; a && i < r->lat.n; i++) mean += a[i] / (double)r->lat.n;

@@ -712,12 +712,22 @@ static int check_range(hf_sweep *s, double T, hf_err *err) {
   const int bad = !hf_fields_in_range(umax, emax, s->m->a0);
   if (!hf_comm_any(s->comm, bad)) return HF_OK;
   if (!bad) return hf_fail(err, "T = %.2f K: another rank left the physical range", T);
+  /* which field ran away (u, v or omega): where to look in the model */
+  const hf_lattice *lat = hf_engine_lattice(s->eng);
+  int cmax = 0;
+  double big = -1;
+  for (int c = 0; c < 9; c++) {
+    const double *a = hf_fields_comp(&s->x, c);
+    for (size_t i = 0; a && i < lat->nloc; i++)
+      if (!isnan(big) && !(fabs(a[i]) <= big)) big = fabs(a[i]), cmax = c; /* first NaN stays */
+  }
+  static const char *field[3] = {"u", "v", "omega"};
   return hf_fail(err,
                  "T = %.2f K: the run left the physical range of model %s (largest mode "
-                 "component %.3g Angstrom, limit a0 = %.3g; largest homogeneous strain %.3g, "
-                 "limit 0.2): the model is unbounded there or the time step is too long; the "
-                 "tables end at the previous temperature",
-                 T, s->m->name, umax, s->m->a0, emax);
+                 "component %.3g Angstrom, %s_%c, limit a0 = %.3g; largest homogeneous strain "
+                 "%.3g, limit 0.2): the model is unbounded there or the time step is too long; "
+                 "the tables end at the previous temperature",
+                 T, s->m->name, umax, field[cmax / 3], "xyz"[cmax % 3], s -> m -> a0, emax);
 }
 
 static int finish_temperature(hf_sweep *s, hf_err *err) {

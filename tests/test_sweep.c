@@ -360,6 +360,9 @@ static int test_runaway(void) {
   printf("runaway: %s\n", rc == HF_FAIL ? err.msg : "(no error)");
   CHECK(rc == HF_FAIL && strstr(err.msg, "T = 300.00 K") && strstr(err.msg, "physical range"),
         "the runaway is not reported: rc %d, '%s'", rc, err.msg);
+  /* the u quartic is the negative one: the message names u */
+  CHECK(rc == HF_FAIL && strstr(err.msg, "Angstrom, u_"), "the runaway field is not named u: '%s'",
+        err.msg);
   hf_sweep_free(s);
   hf_model_free(&m);
   snprintf(path, sizeof path, "%s/out_runaway/run.tsv", dir);
