@@ -69,7 +69,7 @@ static int start_fill(fit_run *r, int s) {
 enum { WATCH_UNCERTAIN = 1, WATCH_ATOMS = 2 };
 typedef struct {
   fit_run *r;
-  int why;
+  int start, why;
   double err;
 } descent_watch;
 
@@ -113,9 +113,6 @@ void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]) {
   }
 }
 
-/* Stops the relaxation where the model stops knowing (its Bayesian force
- * error above threshold: descent) or, for an engine with atoms, where an atom
- * would leave the physical range first. */
 /* The error scale descent multiplies: the threshold, or before it is set (a
  * history that never settles: SrTiO3's grew tenfold over its first calls) the
  * mean Bayesian error at the calls recorded so far; 0 before any. */
@@ -126,10 +123,31 @@ static double descent_scale(const hf_thr *t) {
   return s;
 }
 
+/* The start's amplitude and the largest |u_i| (u starts) or |omega_i| (tilt
+ * starts) of x: a relaxation that heads back towards the undistorted crystal
+ * stays below the start, and an uncertain model there is only uncertain
+ * about the arbitrary start (SrTiO3's polar starts: 4 calls at 0.098 A). */
+static double start_amplitude(int s) { return s < 3 ? 0.1 : 0.05; }
+
+static double start_extent(const fit_run *r, const hf_fields *x, int s) {
+  double *const *f = s < 3 ? x->u : x->w, m = 0;
+  for (size_t i = 0; f[0] && i < r->lat.n; i++)
+    m = fmax(m, sqrt(f[0][i] * f[0][i] + f[1][i] * f[1][i] + f[2][i] * f[2][i]));
+  return m;
+}
+
+static int beyond_start(const fit_run *r, const hf_fields *x, int s) {
+  return start_extent(r, x, s) > 1.05 * start_amplitude(s);
+}
+
+/* Stops the relaxation where the model stops knowing (its Bayesian force
+ * error above descent times the scale) beyond the start or, for an engine
+ * with atoms, where an atom would leave the physical range first. */
 static int watch(void *ctx, const hf_fields *x) {
   descent_watch *d = ctx;
   d->err = fit_bayes_force_at(d->r, x);
-  if (d->err > d->r->c.descent * descent_scale(&d->r->thr)) return d->why = WATCH_UNCERTAIN;
+  if (d->err > d->r->c.descent * descent_scale(&d->r->thr) && beyond_start(d->r, x, d->start))
+    return d->why = WATCH_UNCERTAIN;
   const double amax = fit_engines_atom_extent(&d->r->en, x);
   if (amax >= 0 && !(amax < FIT_ATOM_RANGE * d->r->model.a0)) return d->why = WATCH_ATOMS;
   return 0;
@@ -149,7 +167,7 @@ static void descent_plan(fit_run *r) {
   o.watch_every = 5;
   for (int s = 0; s < FIT_DESCENT_NSTART; s++) {
     if (r->descended[s] >= FIT_DESCENT_MAX || !start_fill(r, s)) continue;
-    descent_watch d = {r, 0, 0};
+    descent_watch d = {r, s, 0, 0};
     o.watch_ctx = &d;
     hf_relax_result res;
     hf_relax(r->eng, &r->xdesc, &r->gdesc, &r->vdesc, &o, &res);
@@ -157,6 +175,15 @@ static void descent_plan(fit_run *r) {
       r->desc_due = s;
       r->desc_err = d.err;
       return;
+    }
+    /* a minimum between two checks: judged where the relaxation ended */
+    if (res.status == HF_RELAX_CONVERGED || res.status == HF_RELAX_MAX_STEPS) {
+      d.err = fit_bayes_force_at(r, &r->xdesc);
+      if (d.err > r->c.descent * descent_scale(&r->thr) && beyond_start(r, &r->xdesc, s)) {
+        r->desc_due = s;
+        r->desc_err = d.err;
+        return;
+      }
     }
   }
 }

@@ -20,10 +20,10 @@
  * is relaxed (heff/relax.h, fields and strain at the fit's pressure) from
  * uniform u along [001], [110], [111] and from omega at R [001], R [111] and
  * M [001]; the first relaxation whose Bayesian force error exceeds descent
- * times the threshold (or the mean error at the calls so far) on the way
- * down is due, and the next call computes the configuration where it
- * stopped.  At most FIT_DESCENT_MAX calls per start (checkpointed).  A due
- * pattern probe goes first. */
+ * times the threshold (or the mean error at the calls so far) beyond its
+ * start on the way down (or at its end) is due, and the next call computes the configuration where
+ * it stopped.  At most FIT_DESCENT_MAX calls per start (checkpointed).  A due pattern probe goes
+ * first. */
 #ifndef FIT_PROBE_H
 #define FIT_PROBE_H
 
