@@ -141,14 +141,6 @@ int fit_learn(fit_run *r, hf_err *err) {
     fit_track_extent(r, &r->x, &r->lat);
     for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
   }
-  if (skip && r->data.nrows == 0) { /* nothing to fit yet: the next step calls again */
-    if (r->restore) {
-      hf_fields_copy(&r->x, r->restore, &r->lat);
-      memcpy(r->x.eta, r->restore->eta, sizeof r->x.eta);
-      r->restore = NULL;
-    }
-    return HF_OK;
-  }
   if ((!skip && hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err)) ||
       hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err))
     return hf_wrap(err, "refit after engine call %ld", r->st.calls);
@@ -279,13 +271,13 @@ int fit_training_call(fit_run *r, int probe, hf_err *err) {
     r->thr.last_call = r->st.step; /* wait min_interval before trying again */
     return HF_OK;
   }
-  if (!r->have_fit && r->c.energy_max > 0 && r->y[0] > r->c.energy_max) {
+  if (!r->have_fit && fit_beyond_energy_max(r, r->y)) {
     /* kept in train.xyz, but nothing to fit and move MD with yet: another start */
     fprintf(r->log,
             "# step %ld: the engine's energy %.4g eV per cell is above energy_max (%g) before "
             "any fit: another start\n",
             r->st.step, r->y[0], r->c.energy_max);
-    if (++r->excluded >= 10)
+    if (r->excluded >= 10)
       return hf_fail(err, "the first %ld frames lie above energy_max (%g eV per cell)", r->excluded,
                      r->c.energy_max);
     hf_rng ir;

@@ -50,11 +50,16 @@ static const char *const start_names[FIT_DESCENT_NSTART] = {"u Gamma [001]", "u 
  * [111] (0.1 A), omega at R along [001], [111] and at M along [001] (a0a0c-,
  * a-a-a-, a0a0c+; 0.05 rad); v = 0, eta = 0, the MD's occupation.  0 when the
  * model or the supercell cannot hold it. */
+/* r->xdesc undistorted, with the MD's occupation */
+static void desc_reset(fit_run *r) {
+  hf_fields_zero(&r->xdesc, &r->lat);
+  if (r->xdesc.sigma) memcpy(r->xdesc.sigma, r->x.sigma, r->lat.n * sizeof *r->xdesc.sigma);
+}
+
 static int start_fill(fit_run *r, int s) {
   hf_fields *x = &r->xdesc;
   const hf_lattice *lat = &r->lat;
-  hf_fields_zero(x, lat);
-  if (x->sigma) memcpy(x->sigma, r->x.sigma, lat->n * sizeof *x->sigma);
+  desc_reset(r);
   if (s < 3) {
     if (!x->u[0]) return 0;
     hf_pattern_fill(lat, 0, s == 0 ? 2 : s == 1 ? 3 : 6, 0.1, x->u);
@@ -75,31 +80,43 @@ typedef struct {
 
 const char *fit_descent_start_name(int s) { return start_names[s]; }
 
+/* Relaxes r->xdesc from start s (fields and strain at the fit's pressure),
+ * watch called every 5 steps; 0 when the start does not fit the model. */
+static int relax_from(fit_run *r, int s, int (*watch)(void *, const hf_fields *), void *ctx,
+                      hf_relax_result *res) {
+  if (!start_fill(r, s)) return 0;
+  hf_relax_opts o;
+  hf_relax_opts_default(&o);
+  o.strain = 1;
+  o.watch = watch;
+  o.watch_ctx = ctx;
+  o.watch_every = 5;
+  hf_relax(r->eng, &r->xdesc, &r->gdesc, &r->vdesc, &o, res);
+  return 1;
+}
+
+typedef struct {
+  fit_run *r;
+  fit_descent_state *d;
+} track_ctx;
+
 static int track(void *ctx, const hf_fields *x) {
-  fit_descent_state *d = ((void **)ctx)[1];
-  d->err_max = fmax(d->err_max, fit_bayes_force_at(((void **)ctx)[0], x));
+  track_ctx *t = ctx;
+  t->d->err_max = fmax(t->d->err_max, fit_bayes_force_at(t->r, x));
   return 0;
 }
 
 void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]) {
   memset(st, 0, FIT_DESCENT_NSTART * sizeof *st);
   if (!r->have_fit || !r->eng) return;
-  hf_relax_opts o;
-  hf_relax_opts_default(&o);
-  o.strain = 1;
-  o.watch = track;
-  o.watch_every = 5;
   hf_energy E0;
-  hf_fields_zero(&r->xdesc, &r->lat);
-  if (r->xdesc.sigma) memcpy(r->xdesc.sigma, r->x.sigma, r->lat.n * sizeof *r->xdesc.sigma);
+  desc_reset(r);
   hf_engine_eval(r->eng, &r->xdesc, NULL, NULL, &E0);
   for (int s = 0; s < FIT_DESCENT_NSTART; s++) {
     fit_descent_state *d = &st[s];
-    if (!start_fill(r, s)) continue;
-    void *ctx[2] = {r, d};
-    o.watch_ctx = ctx;
+    track_ctx t = {r, d};
     hf_relax_result res;
-    hf_relax(r->eng, &r->xdesc, &r->gdesc, &r->vdesc, &o, &res);
+    if (!relax_from(r, s, track, &t, &res)) continue;
     d->valid = 1, d->status = res.status;
     for (int a = 0; a < 3; a++)
       for (size_t i = 0; i < r->lat.n; i++) {
@@ -136,8 +153,11 @@ static double start_extent(const fit_run *r, const hf_fields *x, int s) {
   return m;
 }
 
-static int beyond_start(const fit_run *r, const hf_fields *x, int s) {
-  return start_extent(r, x, s) > 1.05 * start_amplitude(s);
+/* where a descent probe is due: an uncertain model (err above descent times
+ * the scale) beyond the start */
+static int due_at(const fit_run *r, const hf_fields *x, int s, double err) {
+  return err > r->c.descent * descent_scale(&r->thr) &&
+         start_extent(r, x, s) > 1.05 * start_amplitude(s);
 }
 
 /* Stops the relaxation where the model stops knowing (its Bayesian force
@@ -146,8 +166,7 @@ static int beyond_start(const fit_run *r, const hf_fields *x, int s) {
 static int watch(void *ctx, const hf_fields *x) {
   descent_watch *d = ctx;
   d->err = fit_bayes_force_at(d->r, x);
-  if (d->err > d->r->c.descent * descent_scale(&d->r->thr) && beyond_start(d->r, x, d->start))
-    return d->why = WATCH_UNCERTAIN;
+  if (due_at(d->r, x, d->start, d->err)) return d->why = WATCH_UNCERTAIN;
   const double amax = fit_engines_atom_extent(&d->r->en, x);
   if (amax >= 0 && !(amax < FIT_ATOM_RANGE * d->r->model.a0)) return d->why = WATCH_ATOMS;
   return 0;
@@ -160,30 +179,20 @@ static int watch(void *ctx, const hf_fields *x) {
 static void descent_plan(fit_run *r) {
   r->desc_due = -1;
   if (!(r->c.descent > 0) || !r->have_fit || !r->eng || !(descent_scale(&r->thr) > 0)) return;
-  hf_relax_opts o;
-  hf_relax_opts_default(&o);
-  o.strain = 1;
-  o.watch = watch;
-  o.watch_every = 5;
   for (int s = 0; s < FIT_DESCENT_NSTART; s++) {
-    if (r->descended[s] >= FIT_DESCENT_MAX || !start_fill(r, s)) continue;
     descent_watch d = {r, s, 0, 0};
-    o.watch_ctx = &d;
     hf_relax_result res;
-    hf_relax(r->eng, &r->xdesc, &r->gdesc, &r->vdesc, &o, &res);
-    if (res.status == HF_RELAX_WATCHED && d.why == WATCH_UNCERTAIN) {
+    if (r->descended[s] >= FIT_DESCENT_MAX || !relax_from(r, s, watch, &d, &res)) continue;
+    int due = res.status == HF_RELAX_WATCHED && d.why == WATCH_UNCERTAIN;
+    if (!due && (res.status == HF_RELAX_CONVERGED || res.status == HF_RELAX_MAX_STEPS)) {
+      /* a minimum between two checks: judged where the relaxation ended */
+      d.err = fit_bayes_force_at(r, &r->xdesc);
+      due = due_at(r, &r->xdesc, s, d.err);
+    }
+    if (due) {
       r->desc_due = s;
       r->desc_err = d.err;
       return;
-    }
-    /* a minimum between two checks: judged where the relaxation ended */
-    if (res.status == HF_RELAX_CONVERGED || res.status == HF_RELAX_MAX_STEPS) {
-      d.err = fit_bayes_force_at(r, &r->xdesc);
-      if (d.err > r->c.descent * descent_scale(&r->thr) && beyond_start(r, &r->xdesc, s)) {
-        r->desc_due = s;
-        r->desc_err = d.err;
-        return;
-      }
     }
   }
 }
