@@ -26,7 +26,7 @@
 
 /* threshold: descent: the starts of the relaxations (probe.c) and the
  * probes each may make (a model that never learns its minimum stops there) */
-#define FIT_DESCENT_NSTART 6
+#define FIT_DESCENT_NSTART 9
 #define FIT_DESCENT_MAX 4
 
 /* Beyond this largest atomic displacement (a fraction of a0: about 1 Angstrom,
@@ -92,7 +92,8 @@ struct fit_run {
    * configuration (xdesc with its eta), the probes made per start
    * (checkpointed), the relaxation's scratch and rows of its own */
   int desc_due;
-  double desc_err; /* the Bayesian force error where the due relaxation stopped */
+  double desc_err;     /* the Bayesian force error where the due relaxation stopped */
+  double desc_extent0; /* the start's largest |u_i| or |omega_i| (start_fill) */
   int descended[FIT_DESCENT_NSTART];
   hf_fields xdesc, gdesc, vdesc;
   double *phi_desc, *ylong_desc;

@@ -190,10 +190,11 @@ static void relaxed_states(fit_run *r) {
           "above the undistorted crystal; Bayesian force error on the way and at the end):\n",
           r->c.pressure, r->lat.L[0], r->lat.L[1], r->lat.L[2]);
     say(r,
-        "  from %-14s %s: mean u (%.3f %.3f %.3f) A, |omega| %.3f rad, eta (%.4f %.4f %.4f "
-        "%.4f %.4f %.4f), H %.4g meV, error up to %.3g eV/A (end %.3g)\n",
-        fit_descent_start_name(s), how[d->status], d->um[0], d->um[1], d->um[2], d->wmax, d->eta[0],
-        d->eta[1], d->eta[2], d->eta[3], d->eta[4], d->eta[5], 1e3 * d->dH, d->err_max, d->err_end);
+        "  from %-15s %s: mean u (%.3f %.3f %.3f) A, largest |u| %.3f A, |omega| %.3f rad, eta "
+        "(%.4f %.4f %.4f %.4f %.4f %.4f), H %.4g meV, error up to %.3g eV/A (end %.3g)\n",
+        fit_descent_start_name(s), how[d->status], d->um[0], d->um[1], d->um[2], d->umax, d->wmax,
+        d->eta[0], d->eta[1], d->eta[2], d->eta[3], d->eta[4], d->eta[5], 1e3 * d->dH, d->err_max,
+        d->err_end);
   }
 }
 

@@ -338,8 +338,8 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
     if (!rc) rc = hf_ckpt_get(&rd, "strain_mass", &r->strain_mass, sizeof r->strain_mass, err);
     if (!rc && r->c.occ.on) rc = hf_ckpt_get(&rd, "occ_rng", &r->occ_rng, sizeof r->occ_rng, err);
     if (!rc && r->c.probe > 0) rc = hf_ckpt_get(&rd, "probed", r->probed, sizeof r->probed, err);
-    if (!rc && r->c.descent > 0)
-      rc = hf_ckpt_get(&rd, "descended", r->descended, sizeof r->descended, err);
+    if (!rc && r->c.descent > 0) /* (checkpoints from before the noisy starts hold 6) */
+      rc = hf_ckpt_get_grown(&rd, "descended", r->descended, sizeof r->descended, err);
   }
   /* Training frames up to the checkpoint rebuild the data set; the rest
    * (and every frame when there is no checkpoint) are replayed. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "relax.h"
+#include "rng.h"
 
 /* Symmetric twins of a pattern (M [100] and [010], the three R axes...) have
  * the same energy curve in a cubic model: one probe serves them all. */
@@ -42,33 +43,71 @@ int fit_probe_due(const fit_run *r) {
 
 /* ---- threshold: descent ---- */
 
-static const char *const start_names[FIT_DESCENT_NSTART] = {"u Gamma [001]", "u Gamma [110]",
-                                                            "u Gamma [111]", "omega R [001]",
-                                                            "omega R [111]", "omega M [001]"};
+static const char *const start_names[FIT_DESCENT_NSTART] = {
+    "u Gamma [001]", "u Gamma [110]",   "u Gamma [111]",   "omega R [001]",  "omega R [111]",
+    "omega M [001]", "u [001] + noise", "u [110] + noise", "u [111] + noise"};
 
-/* Start s of the relaxations into r->xdesc: u uniform along [001], [110],
- * [111] (0.1 A), omega at R along [001], [111] and at M along [001] (a0a0c-,
- * a-a-a-, a0a0c+; 0.05 rad); v = 0, eta = 0, the MD's occupation.  0 when the
- * model or the supercell cannot hold it. */
+/* The noisy starts' seeded displacements (u in A, omega in rad, per
+ * component): a relaxation from a symmetric start keeps its symmetry, so a
+ * minimum off it (PbTiO3's first models: u_z with an antipolar M-point u in
+ * plane, 0.33 A, which heff's low-temperature runs fall into) is found only
+ * from a start that breaks it. */
+#define NOISE_U 0.01
+#define NOISE_W 0.005
+
 /* r->xdesc undistorted, with the MD's occupation */
 static void desc_reset(fit_run *r) {
   hf_fields_zero(&r->xdesc, &r->lat);
   if (r->xdesc.sigma) memcpy(r->xdesc.sigma, r->x.sigma, r->lat.n * sizeof *r->xdesc.sigma);
 }
 
+/* Normal displacements of standard deviation NOISE_U, NOISE_W on every u and
+ * omega component, from a stream of the fit's seed and the start alone (not
+ * the MD's): the plan stays a function of the checkpointed state. */
+static void add_noise(fit_run *r, int s) {
+  hf_rng root, g;
+  hf_rng_seed(&root, r->c.seed);
+  hf_rng_split(&root, 0x6465736300ull + (uint64_t)s, &g); /* "desc" + start */
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; i < r->lat.n; i++) {
+      if (r->xdesc.u[a]) r->xdesc.u[a][i] += NOISE_U * hf_rng_normal(&g);
+      if (r->xdesc.w[a]) r->xdesc.w[a][i] += NOISE_W * hf_rng_normal(&g);
+    }
+}
+
+static int is_u_start(int s) { return s < 3 || s >= 6; }
+
+/* Start s of the relaxations into r->xdesc: u uniform along [001], [110],
+ * [111] (0.1 A); omega at R along [001], [111] and at M along [001] (a0a0c-,
+ * a-a-a-, a0a0c+; 0.05 rad); the u starts again with seeded noise (add_noise);
+ * v = 0, eta = 0, the MD's occupation.  0 when the model or the supercell
+ * cannot hold it. */
 static int start_fill(fit_run *r, int s) {
   hf_fields *x = &r->xdesc;
   const hf_lattice *lat = &r->lat;
   desc_reset(r);
-  if (s < 3) {
+  if (is_u_start(s)) {
     if (!x->u[0]) return 0;
-    hf_pattern_fill(lat, 0, s == 0 ? 2 : s == 1 ? 3 : 6, 0.1, x->u);
+    const int k = s % 3;
+    hf_pattern_fill(lat, 0, k == 0 ? 2 : k == 1 ? 3 : 6, 0.1, x->u);
+    if (s >= 6) add_noise(r, s);
     return 1;
   }
   if (!x->w[0] || !hf_pattern_commensurate(lat, s < 5 ? 3 : 2)) return 0;
   /* frozen patterns fill u-like arrays; omega takes the same cos(2 pi q.R) */
   hf_pattern_fill(lat, s < 5 ? 3 : 2, s == 4 ? 6 : 2, 0.05, x->w);
   return 1;
+}
+
+/* The largest |u_i| (u starts) or |omega_i| (tilt starts) of x: a
+ * relaxation that heads back towards the undistorted crystal stays below the
+ * start's, and an uncertain model there is only uncertain about the arbitrary
+ * start (SrTiO3's polar starts: 4 calls at 0.098 A). */
+static double start_extent(const fit_run *r, const hf_fields *x, int s) {
+  double *const *f = is_u_start(s) ? x->u : x->w, m = 0;
+  for (size_t i = 0; f[0] && i < r->lat.n; i++)
+    m = fmax(m, sqrt(f[0][i] * f[0][i] + f[1][i] * f[1][i] + f[2][i] * f[2][i]));
+  return m;
 }
 
 enum { WATCH_UNCERTAIN = 1, WATCH_ATOMS = 2 };
@@ -85,6 +124,7 @@ const char *fit_descent_start_name(int s) { return start_names[s]; }
 static int relax_from(fit_run *r, int s, int (*watch)(void *, const hf_fields *), void *ctx,
                       hf_relax_result *res) {
   if (!start_fill(r, s)) return 0;
+  r->desc_extent0 = start_extent(r, &r->xdesc, s);
   hf_relax_opts o;
   hf_relax_opts_default(&o);
   o.strain = 1;
@@ -93,6 +133,21 @@ static int relax_from(fit_run *r, int s, int (*watch)(void *, const hf_fields *)
   o.watch_every = 5;
   hf_relax(r->eng, &r->xdesc, &r->gdesc, &r->vdesc, &o, res);
   return 1;
+}
+
+/* Mean u, largest |u_i| and largest |omega_i| of r->xdesc (0 for a field the
+ * model lacks). */
+static void desc_stats(const fit_run *r, double um[3], double *umax, double *wmax) {
+  const hf_fields *x = &r->xdesc;
+  um[0] = um[1] = um[2] = *umax = *wmax = 0;
+  for (size_t i = 0; i < r->lat.n; i++) {
+    double u2 = 0, w2 = 0;
+    for (int a = 0; a < 3; a++) {
+      if (x->u[a]) um[a] += x->u[a][i] / (double)r->lat.n, u2 += x->u[a][i] * x->u[a][i];
+      if (x->w[a]) w2 += x->w[a][i] * x->w[a][i];
+    }
+    *umax = fmax(*umax, sqrt(u2)), *wmax = fmax(*wmax, sqrt(w2));
+  }
 }
 
 typedef struct {
@@ -118,11 +173,7 @@ void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]) {
     hf_relax_result res;
     if (!relax_from(r, s, track, &t, &res)) continue;
     d->valid = 1, d->status = res.status;
-    for (int a = 0; a < 3; a++)
-      for (size_t i = 0; i < r->lat.n; i++) {
-        if (r->xdesc.u[a]) d->um[a] += r->xdesc.u[a][i] / (double)r->lat.n;
-        if (r->xdesc.w[a]) d->wmax = fmax(d->wmax, fabs(r->xdesc.w[a][i]));
-      }
+    desc_stats(r, d->um, &d->umax, &d->wmax);
     memcpy(d->eta, r->xdesc.eta, sizeof d->eta);
     d->dH = (res.H - E0.total) / (double)r->lat.n;
     d->err_end = fit_bayes_force_at(r, &r->xdesc);
@@ -140,24 +191,11 @@ static double descent_scale(const hf_thr *t) {
   return s;
 }
 
-/* The start's amplitude and the largest |u_i| (u starts) or |omega_i| (tilt
- * starts) of x: a relaxation that heads back towards the undistorted crystal
- * stays below the start, and an uncertain model there is only uncertain
- * about the arbitrary start (SrTiO3's polar starts: 4 calls at 0.098 A). */
-static double start_amplitude(int s) { return s < 3 ? 0.1 : 0.05; }
-
-static double start_extent(const fit_run *r, const hf_fields *x, int s) {
-  double *const *f = s < 3 ? x->u : x->w, m = 0;
-  for (size_t i = 0; f[0] && i < r->lat.n; i++)
-    m = fmax(m, sqrt(f[0][i] * f[0][i] + f[1][i] * f[1][i] + f[2][i] * f[2][i]));
-  return m;
-}
-
 /* where a descent probe is due: an uncertain model (err above descent times
  * the scale) beyond the start */
 static int due_at(const fit_run *r, const hf_fields *x, int s, double err) {
   return err > r->c.descent * descent_scale(&r->thr) &&
-         start_extent(r, x, s) > 1.05 * start_amplitude(s);
+         start_extent(r, x, s) > 1.05 * r->desc_extent0;
 }
 
 /* Stops the relaxation where the model stops knowing (its Bayesian force
@@ -232,20 +270,15 @@ static int call_and_restore(fit_run *r, hf_err *err) {
 
 static int descent_call(fit_run *r, hf_err *err) {
   const int s = r->desc_due;
-  double um[3] = {0}, wm = 0;
-  for (int a = 0; a < 3; a++)
-    for (size_t i = 0; i < r->lat.n; i++) {
-      if (r->xdesc.u[a]) um[a] += r->xdesc.u[a][i] / (double)r->lat.n;
-      if (r->xdesc.w[a]) wm = fmax(wm, fabs(r->xdesc.w[a][i]));
-    }
+  double um[3], umax, wm;
+  desc_stats(r, um, &umax, &wm);
   const double *e = r->xdesc.eta;
-  fprintf(
-      r->log,
-      "# step %ld: descent probe: relaxing from %s the model meets a Bayesian force error "
-      "of %.4g eV/A (above %g x %.4g): mean u (%.4f %.4f %.4f) A, largest |omega| %.4f rad, eta "
-      "(%.5f %.5f %.5f %.5f %.5f %.5f)\n",
-      r->st.step, start_names[s], r->desc_err, r->c.descent, descent_scale(&r->thr), um[0], um[1],
-      um[2], wm, e[0], e[1], e[2], e[3], e[4], e[5]);
+  fprintf(r->log,
+          "# step %ld: descent probe: relaxing from %s the model meets a Bayesian force error "
+          "of %.4g eV/A (above %g x %.4g): mean u (%.4f %.4f %.4f) A, largest |u| %.4f A, largest "
+          "|omega| %.4f rad, eta (%.5f %.5f %.5f %.5f %.5f %.5f)\n",
+          r->st.step, start_names[s], r->desc_err, r->c.descent, descent_scale(&r->thr), um[0],
+          um[1], um[2], umax, wm, e[0], e[1], e[2], e[3], e[4], e[5]);
   r->descended[s]++; /* before the refit plans the next one (a failed call counts too) */
   save_md(r);
   hf_fields_copy(&r->x, &r->xdesc, &r->lat);

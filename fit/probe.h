@@ -36,6 +36,7 @@ typedef struct {
   int valid;      /* the model and supercell hold the start */
   int status;     /* enum hf_relax_status */
   double um[3];   /* mean u, Angstrom */
+  double umax;    /* largest |u_i|, Angstrom (above |mean u|: a modulated state) */
   double wmax;    /* largest |omega|, rad */
   double eta[6];  /* homogeneous strain */
   double dH;      /* enthalpy per cell above the undistorted state, eV */

@@ -51,7 +51,8 @@ int hf_ckpt_open_read(hf_ckpt_reader *r, const char *path, int *exists, hf_err *
   return HF_OK;
 }
 
-int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err) {
+static int get_section(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, int grown,
+                       hf_err *err) {
   char t[TAGLEN];
   uint64_t n;
   if (fread(t, 1, TAGLEN, r->f) != TAGLEN || fread(&n, sizeof n, 1, r->f) != 1)
@@ -59,12 +60,22 @@ int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf
   t[TAGLEN - 1] = 0;
   if (strcmp(t, tag) != 0)
     return hf_fail(err, "checkpoint %s: expected section '%s', found '%s'", r->path, tag, t);
-  if (n != bytes)
-    return hf_fail(err, "checkpoint %s: section '%s' has %llu bytes, expected %zu (different run?)",
-                   r->path, tag, (unsigned long long)n, bytes);
-  if (bytes && fread(data, 1, bytes, r->f) != bytes)
+  if (grown ? n > bytes : n != bytes)
+    return hf_fail(err,
+                   "checkpoint %s: section '%s' has %llu bytes, expected %s%zu (different run?)",
+                   r->path, tag, (unsigned long long)n, grown ? "at most " : "", bytes);
+  if (n && fread(data, 1, (size_t)n, r->f) != n)
     return hf_fail(err, "checkpoint %s is truncated in section '%s'", r->path, tag);
+  memset((char *)data + n, 0, bytes - (size_t)n);
   return HF_OK;
+}
+
+int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err) {
+  return get_section(r, tag, data, bytes, 0, err);
+}
+
+int hf_ckpt_get_grown(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err) {
+  return get_section(r, tag, data, bytes, 1, err);
 }
 
 void hf_ckpt_close(hf_ckpt_reader *r) {

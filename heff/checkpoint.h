@@ -30,6 +30,9 @@ typedef struct {
 int hf_ckpt_open_read(hf_ckpt_reader *r, const char *path, int *exists, hf_err *err);
 /* Reads the next section, which must carry this tag and exactly this size. */
 int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err);
+/* As hf_ckpt_get for an array that grew at its end in a later version: a
+ * section of at most bytes is read, the rest of data zeroed. */
+int hf_ckpt_get_grown(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err);
 void hf_ckpt_close(hf_ckpt_reader *r);
 
 /* On several ranks only rank 0 holds the file (r, w NULL elsewhere): it
