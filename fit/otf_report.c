@@ -176,8 +176,8 @@ static int invariances(fit_run *r, hf_err *err) {
  * how far that is from the training data: a large Bayesian error there means
  * heff's low-temperature states are the model's guess. */
 static void relaxed_states(fit_run *r) {
-  static const char *how[4] = {"converged", "not converged in 5000 steps", "stopped",
-                               "RUNS AWAY (unbounded)"};
+  static const char *how[5] = {"converged", "not converged in 5000 steps", "stopped",
+                               "RUNS AWAY (unbounded)", "out of memory"};
   fit_descent_state st[FIT_DESCENT_NSTART];
   fit_descent_states(r, st);
   int any = 0;

@@ -2,7 +2,10 @@
 #include "relax.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "omega_gauge.h"
 
 void hf_relax_opts_default(hf_relax_opts *o) {
   memset(o, 0, sizeof *o);
@@ -20,14 +23,18 @@ void hf_relax_opts_default(hf_relax_opts *o) {
 #define FIRE_FALPHA 0.99
 
 /* Generalized forces: -g for the fields, -dH/deta / s for the strain
- * coordinate q = s eta.  Returns the largest |force|. */
+ * coordinate q = s eta.  The omega forces are projected onto the Eq. 2
+ * gauge (gauge: work space, NULL without omega), as the dynamics does: a
+ * model's on-site omega terms push along layer-uniform omega, which moves
+ * no atom.  Returns the largest |force|. */
 static double forces(hf_engine *eng, const hf_fields *x, hf_fields *g, double fq[6], double s,
-                     int strain, double *H) {
+                     int strain, double *gauge, double *H) {
   const hf_lattice *lat = hf_engine_lattice(eng);
   double dE[6];
   hf_energy E;
   hf_engine_eval(eng, x, g, dE, &E);
   *H = E.total;
+  if (gauge) hf_omega_gauge_project(lat, hf_engine_comm(eng), g->w, gauge);
   double m = 0;
   for (int c = 0; c < 9; c++) {
     double *a = hf_fields_comp(g, c);
@@ -43,18 +50,17 @@ static double forces(hf_engine *eng, const hf_fields *x, hf_fields *g, double fq
   return m;
 }
 
-void hf_relax(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel, const hf_relax_opts *o,
-              hf_relax_result *res) {
+/* The FIRE iterations from the forces at the start (fq, res->fmax, res->H). */
+static void relax_loop(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel,
+                       const hf_relax_opts *o, double *gauge, double fq[6], hf_relax_result *res) {
   const hf_lattice *lat = hf_engine_lattice(eng);
   const double a0 = hf_engine_model(eng)->a0, s = a0 * sqrt((double)lat->n);
-  double fq[6], vq[6] = {0}, dt = o->dt, alpha = FIRE_ALPHA0;
+  double vq[6] = {0}, dt = o->dt, alpha = FIRE_ALPHA0;
   int since_neg = 0;
   for (int c = 0; c < 9; c++) {
     double *v = hf_fields_comp(vel, c);
     if (v) memset(v, 0, lat->n * sizeof *v);
   }
-  memset(res, 0, sizeof *res);
-  res->fmax = forces(eng, x, g, fq, s, o->strain, &res->H);
   for (res->steps = 0; res->steps < o->max_steps; res->steps++) {
     if (res->fmax < o->ftol) return; /* HF_RELAX_CONVERGED */
     double umax, emax;
@@ -108,7 +114,26 @@ void hf_relax(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel, const 
       for (size_t i = 0; v && i < lat->n; i++) a[i] += h * v[i];
     }
     for (int l = 0; l < 6 && o->strain; l++) x->eta[l] += h * vq[l] / s;
-    res->fmax = forces(eng, x, g, fq, s, o->strain, &res->H);
+    res->fmax = forces(eng, x, g, fq, s, o->strain, gauge, &res->H);
   }
   res->status = res->fmax < o->ftol ? HF_RELAX_CONVERGED : HF_RELAX_MAX_STEPS;
+}
+
+void hf_relax(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel, const hf_relax_opts *o,
+              hf_relax_result *res) {
+  const hf_lattice *lat = hf_engine_lattice(eng);
+  const double s = hf_engine_model(eng)->a0 * sqrt((double)lat->n);
+  double fq[6];
+  memset(res, 0, sizeof *res);
+  double *gauge = NULL;
+  if (x->w[0]) {
+    if (!(gauge = malloc(hf_omega_gauge_work(lat) * sizeof *gauge))) {
+      res->status = HF_RELAX_NO_MEMORY;
+      return;
+    }
+    hf_omega_gauge_project(lat, hf_engine_comm(eng), x->w, gauge); /* a start off the gauge */
+  }
+  res->fmax = forces(eng, x, g, fq, s, o->strain, gauge, &res->H);
+  relax_loop(eng, x, g, vel, o, gauge, fq, res);
+  free(gauge);
 }

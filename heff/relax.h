@@ -29,8 +29,9 @@ void hf_relax_opts_default(hf_relax_opts *o);
 enum hf_relax_status {
   HF_RELAX_CONVERGED = 0,
   HF_RELAX_MAX_STEPS = 1,
-  HF_RELAX_WATCHED = 2, /* watch stopped it */
-  HF_RELAX_RUNAWAY = 3  /* left hf_fields_in_range: the model is unbounded there */
+  HF_RELAX_WATCHED = 2,  /* watch stopped it */
+  HF_RELAX_RUNAWAY = 3,  /* left hf_fields_in_range: the model is unbounded there */
+  HF_RELAX_NO_MEMORY = 4 /* no room for the omega gauge's work space: x unchanged */
 };
 
 typedef struct {
@@ -42,7 +43,8 @@ typedef struct {
 
 /* Relaxes x in place (its eta too when o->strain).  g and vel: scratch
  * fields with x's arrays (hf_fields_alloc with the engine's mask), owned
- * by the caller.  The occupation (sigma) stays. */
+ * by the caller.  The occupation (sigma) stays.  omega is first projected
+ * onto the Eq. 2 gauge and moves only in it (omega_gauge.h). */
 void hf_relax(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel, const hf_relax_opts *o,
               hf_relax_result *res);
 

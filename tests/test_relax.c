@@ -8,13 +8,20 @@
  *  1. both minima from uz = 0.1 A on 3x3x3 (to 1e-6 A and 1e-7 in strain);
  *  2. a watch that stops at uz > 0.3 A ends the relaxation there (status WATCHED),
  *     and no step moves a coordinate by more than max_move (0.01 A);
- *  3. with b < 0 (unbounded) the relaxation reports RUNAWAY. */
+ *  3. with b < 0 (unbounded) the relaxation reports RUNAWAY;
+ *  4. omega moves in the Eq. 2 gauge (omega_gauge.h): with an on-site double
+ *     well kw |w|^2 + q |w|^4 (kw < 0) a uniform omega, which moves no atom,
+ *     is projected away and nothing moves; an R-point start relaxes to the
+ *     well's bottom |w|^2 = -kw / (2q) in every cell; a random start ends in
+ *     the gauge (layer means below 1e-12). */
 #include <math.h>
 #include <stdio.h>
 
 #include "check.h"
 #include "engine.h"
+#include "omega_gauge.h"
 #include "relax.h"
+#include "rng.h"
 #include "testmodels.h"
 
 static const double a = -0.4, b = 0.6, c = 50, B = -3.0, p = -2.0;
@@ -49,6 +56,77 @@ static int stop_at(void *ctx, const hf_fields *x) {
 static void start(hf_fields *x, const hf_lattice *lat) {
   hf_fields_zero(x, lat);
   for (size_t i = 0; i < lat->n; i++) x->u[2][i] = 0.1;
+}
+
+/* 4: the omega double well on 4x4x4 */
+static void omega_gauge(void) {
+  const double kw = -0.3, q = 1.0, w0 = sqrt(-kw / (2 * q));
+  hf_err err;
+  hf_lattice lat;
+  hf_model m;
+  hf_engine *eng;
+  hf_engine_opts eo = {0};
+  hf_fields x, g, v;
+  if (hf_lattice_init(&lat, (int[3]){4, 4, 4}, &err) ||
+      testmodel_one_term(&m, "well", 2, 500.0, "kw", kw, "wx^2+wy^2+wz^2", 0, &err) ||
+      hf_model_add_term(&m, "q", q, "(wx^2+wy^2+wz^2)^2", 0, &err) ||
+      hf_engine_create(&eng, &m, &lat, &eo, &err)) {
+    CHECK(0, "omega model: %s", err.msg);
+    return;
+  }
+  const unsigned mask = hf_engine_field_mask(eng);
+  if (hf_fields_alloc(&x, &lat, mask, &err) || hf_fields_alloc(&g, &lat, mask, &err) ||
+      hf_fields_alloc(&v, &lat, mask, &err)) {
+    CHECK(0, "omega fields: %s", err.msg);
+    return;
+  }
+  hf_relax_opts o;
+  hf_relax_opts_default(&o);
+  o.ftol = 1e-10, o.max_steps = 20000;
+  hf_relax_result res;
+  double work[12], wmin = 1e9, wmax = 0, wmov = 0;
+
+  hf_fields_zero(&x, &lat);
+  for (size_t i = 0; i < lat.n; i++) x.w[2][i] = 0.05;
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  for (size_t i = 0; i < lat.n; i++)
+    for (int a = 0; a < 3; a++) wmov = fmax(wmov, fabs(x.w[a][i]));
+  printf("omega uniform start: status %d after %d steps, largest |omega| %.3g\n", res.status,
+         res.steps, wmov);
+  CHECK(res.status == HF_RELAX_CONVERGED && wmov < 1e-15,
+        "a uniform omega is a gauge mode: projected to 0 and nothing moves (%g)", wmov);
+
+  hf_fields_zero(&x, &lat);
+  for (int i0 = 0; i0 < 4; i0++)
+    for (int i1 = 0; i1 < 4; i1++)
+      for (int i2 = 0; i2 < 4; i2++)
+        x.w[2][hf_index(&lat, i0, i1, i2)] = (i0 + i1 + i2) % 2 ? -0.05 : 0.05;
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  for (size_t i = 0; i < lat.n; i++) {
+    const double w = sqrt(x.w[0][i] * x.w[0][i] + x.w[1][i] * x.w[1][i] + x.w[2][i] * x.w[2][i]);
+    wmin = fmin(wmin, w), wmax = fmax(wmax, w);
+  }
+  printf("omega R start: status %d, |omega| %.10f..%.10f (well bottom %.10f)\n", res.status, wmin,
+         wmax, w0);
+  CHECK(res.status == HF_RELAX_CONVERGED, "R start converged (status %d)", res.status);
+  CHECK_CLOSE(wmin, w0, 1e-9, 1, "R start: smallest |omega| at the well's bottom");
+  CHECK_CLOSE(wmax, w0, 1e-9, 1, "R start: largest |omega| at the well's bottom");
+
+  hf_rng r;
+  hf_rng_seed(&r, 11);
+  hf_fields_zero(&x, &lat);
+  for (size_t i = 0; i < lat.n; i++)
+    for (int a = 0; a < 3; a++) x.w[a][i] = 0.05 * hf_rng_normal(&r);
+  o.max_steps = 3000;
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  const double viol =
+      hf_omega_gauge_violation(&lat, hf_engine_comm(eng), (const double *const *)x.w, work);
+  printf("omega random start: status %d after %d steps, gauge violation %.3g\n", res.status,
+         res.steps, viol);
+  CHECK(viol < 1e-12, "a random start ends in the gauge (layer means %g)", viol);
+  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
+  hf_engine_free(eng);
+  hf_model_free(&m);
 }
 
 int main(int argc, char **argv) {
@@ -125,5 +203,6 @@ int main(int argc, char **argv) {
   hf_engine_free(eng);
   hf_model_free(&m);
   hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
+  omega_gauge();
   return check_done("relax");
 }
