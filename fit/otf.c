@@ -295,7 +295,7 @@ int fit_training_call(fit_run *r, int probe, hf_err *err) {
   r->st.calls++;
   if (r->st.settled_step >= 0) r->st.calls_settled++;
   if (probe) { /* the error at a probe says nothing about the MD's */
-    r->thr.last_call = r->st.step;
+    r->thr.last_probe = r->st.step;
     r->thr.calls++;
   } else {
     hf_thr_record(&r->thr, r->st.step, r->cur.force);

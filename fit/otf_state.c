@@ -333,7 +333,8 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
                    "change on resume)",
                    r->ckpt_path);
     if (!rc) rc = hf_ckpt_get(&rd, "stats", &r->st, sizeof r->st, err);
-    if (!rc) rc = hf_ckpt_get(&rd, "threshold", &r->thr, sizeof r->thr, err);
+    /* (checkpoints from before last_probe hold the threshold state without it) */
+    if (!rc) rc = hf_ckpt_get_grown(&rd, "threshold", &r->thr, sizeof r->thr, err);
     if (!rc) rc = hf_ckpt_get(&rd, "rng", &r->rng, sizeof r->rng, err);
     if (!rc) rc = hf_ckpt_get(&rd, "strain_mass", &r->strain_mass, sizeof r->strain_mass, err);
     if (!rc && r->c.occ.on) rc = hf_ckpt_get(&rd, "occ_rng", &r->occ_rng, sizeof r->occ_rng, err);

@@ -38,7 +38,8 @@ void fit_probe_plan(fit_run *r) {
 
 int fit_probe_due(const fit_run *r) {
   return (r->probe_q >= 0 || r->desc_due >= 0) && r->dyn &&
-         r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval;
+         r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval &&
+         r->st.step - r->thr.last_probe >= (long)r->thr.o.min_interval;
 }
 
 /* ---- threshold: descent ---- */

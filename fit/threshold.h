@@ -26,6 +26,11 @@ typedef struct {
   long calls;
   int nh;                          /* errors recorded (saturates at history) */
   double hist[HF_THR_MAX_HISTORY]; /* most recent first */
+  /* step of the last call made for another reason than the MD's error (a
+   * probe; 0: none): it spaces those calls, and it does not reset the MD's
+   * own clock (last_call), so the calls that fill the history go on.
+   * Last, so that a checkpoint from before it reads as its prefix. */
+  long last_probe;
 } hf_thr;
 
 void hf_thr_opts_default(hf_thr_opts *o);

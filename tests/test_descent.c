@@ -16,6 +16,9 @@
  *  - the noisy [001] start leaves the tetragonal saddle: the summary's state
  *    from it is the hidden model's rhombohedral ground state (relaxed from
  *    [111]; each |u_a| to 3%) with the [111] start's enthalpy;
+ *  - probes do not hold up the MD's calls: while the threshold is unset, MD
+ *    calls stay initial_interval apart (+1 where a probe took the step), so
+ *    the history that sets the threshold fills;
  *  - stopped right after its first descent probe and resumed, it ends with
  *    the files of the uninterrupted run byte for byte (the plan depends on
  *    the checkpointed threshold and counts);
@@ -220,6 +223,32 @@ int main(int argc, char **argv) {
     CHECK_CLOSE(fabs(nu[a]), ur[a], 0.03, 0, "noisy [001] start: |u_a| of the R state");
   CHECK(fabs(Hn - H111) < 0.015, "noisy [001] start: H %g meV, [111] start %g", Hn, H111);
   free(sum);
+
+  /* the MD's calls go on between probes while the threshold is unset */
+  char *calls = fittest_slurp(tmp, "desc", "calls.tsv", &n);
+  long prev = -1, gap = 0, probes_unset = 0;
+  for (char *p = calls; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+    long call, step;
+    double col[9];
+    if (*p == '#' ||
+        sscanf(p, "%ld %ld %lf %lf %lf %lf %lf %lf %lf %lf %lf", &call, &step, &col[0], &col[1],
+               &col[2], &col[3], &col[4], &col[5], &col[6], &col[7], &col[8]) != 11)
+      continue;
+    if (col[8] > 0) break; /* threshold set */
+    int probe = 0;
+    for (long k = 0; k < l.n; k++) probe |= l.step[k] == step;
+    if (probe) {
+      probes_unset++;
+      continue;
+    }
+    if (prev >= 0) gap = step - prev > gap ? step - prev : gap;
+    prev = step;
+  }
+  free(calls);
+  printf("before the threshold: %ld descent probes, MD calls at most %ld steps apart\n",
+         probes_unset, gap);
+  CHECK(probes_unset > 0, "no probe before the threshold was set: the check's premise failed");
+  CHECK(gap > 0 && gap <= 11, "MD calls %ld steps apart while probing (initial_interval 10)", gap);
 
   /* stopped after the first descent probe (checkpoint after every call), resumed */
   REQUIRE_OK(run("desc_r", l.step[0] + 1, 0, 0, &err), err);
