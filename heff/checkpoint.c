@@ -66,7 +66,7 @@ static int get_section(hf_ckpt_reader *r, const char *tag, void *data, size_t by
                    r->path, tag, (unsigned long long)n, grown ? "at most " : "", bytes);
   if (n && fread(data, 1, (size_t)n, r->f) != n)
     return hf_fail(err, "checkpoint %s is truncated in section '%s'", r->path, tag);
-  memset((char *)data + n, 0, bytes - (size_t)n);
+  if (bytes > n) memset((char *)data + n, 0, bytes - (size_t)n); /* (data may be NULL at 0) */
   return HF_OK;
 }
 
