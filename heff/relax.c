@@ -50,11 +50,13 @@ static double forces(hf_engine *eng, const hf_fields *x, hf_fields *g, double fq
   return m;
 }
 
-/* The FIRE iterations from the forces at the start (fq, res->fmax, res->H). */
+/* The FIRE iterations from the forces at the start (fq, res->fmax, res->H);
+ * s: the strain coordinate's scale a0 sqrt(N). */
 static void relax_loop(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel,
-                       const hf_relax_opts *o, double *gauge, double fq[6], hf_relax_result *res) {
+                       const hf_relax_opts *o, double s, double *gauge, double fq[6],
+                       hf_relax_result *res) {
   const hf_lattice *lat = hf_engine_lattice(eng);
-  const double a0 = hf_engine_model(eng)->a0, s = a0 * sqrt((double)lat->n);
+  const double a0 = hf_engine_model(eng)->a0;
   double vq[6] = {0}, dt = o->dt, alpha = FIRE_ALPHA0;
   int since_neg = 0;
   for (int c = 0; c < 9; c++) {
@@ -134,6 +136,6 @@ void hf_relax(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel, const 
     hf_omega_gauge_project(lat, hf_engine_comm(eng), x->w, gauge); /* a start off the gauge */
   }
   res->fmax = forces(eng, x, g, fq, s, o->strain, gauge, &res->H);
-  relax_loop(eng, x, g, vel, o, gauge, fq, res);
+  relax_loop(eng, x, g, vel, o, s, gauge, fq, res);
   free(gauge);
 }
