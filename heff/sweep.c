@@ -705,13 +705,23 @@ static void series_row(hf_sweep *s, double T) {
 }
 
 /* A runaway (an unbounded model, too long a step) stops the sweep before its
- * numbers reach the tables, every rank together. */
+ * numbers reach the tables, every rank together.  The configuration it ran
+ * into is written (<prefix>_runaway_T<T>.config, the format of `config: true`)
+ * so the direction the model is unbounded along can be seen, or computed. */
 static int check_range(hf_sweep *s, double T, hf_err *err) {
   double umax, emax;
   hf_fields_extent(&s->x, hf_engine_lattice(s->eng), &umax, &emax);
   const int bad = !hf_fields_in_range(umax, emax, s->m->a0);
   if (!hf_comm_any(s->comm, bad)) return HF_OK;
-  if (!bad) return hf_fail(err, "T = %.2f K: another rank left the physical range", T);
+  char path[1300], saved[1400];
+  snprintf(path, sizeof path, "%s/%s_runaway_T%07.2f.config", s->c.out_dir, s->c.prefix, T);
+  const hf_fields *x = whole_config(s); /* collective */
+  hf_err werr;
+  if (!s->lead || hf_config_write(path, &s->glat, x, &werr) == HF_OK)
+    snprintf(saved, sizeof saved, "; the configuration is in %s", path);
+  else
+    snprintf(saved, sizeof saved, "; writing the configuration failed: %s", werr.msg);
+  if (!bad) return hf_fail(err, "T = %.2f K: another rank left the physical range%s", T, saved);
   /* which field ran away (u, v or omega): where to look in the model */
   const hf_lattice *lat = hf_engine_lattice(s->eng);
   int cmax = 0;
@@ -726,8 +736,8 @@ static int check_range(hf_sweep *s, double T, hf_err *err) {
                  "T = %.2f K: the run left the physical range of model %s (largest mode "
                  "component %.3g Angstrom, %s_%c, limit a0 = %.3g; largest homogeneous strain "
                  "%.3g, limit 0.2): the model is unbounded there or the time step is too long; "
-                 "the tables end at the previous temperature",
-                 T, s->m->name, umax, field[cmax / 3], "xyz"[cmax % 3], s -> m -> a0, emax);
+                 "the tables end at the previous temperature%s",
+                 T, s->m->name, umax, field[cmax / 3], "xyz"[cmax % 3], s -> m -> a0, emax, saved);
 }
 
 static int finish_temperature(hf_sweep *s, hf_err *err) {

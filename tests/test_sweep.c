@@ -363,6 +363,27 @@ static int test_runaway(void) {
   /* the u quartic is the negative one: the message names u */
   CHECK(rc == HF_FAIL && strstr(err.msg, "Angstrom, u_"), "the runaway field is not named u: '%s'",
         err.msg);
+  /* the configuration it ran into is written and named: the runaway cell in it */
+  CHECK(rc == HF_FAIL && strstr(err.msg, "out_runaway/run_runaway_T0300.00.config"),
+        "the runaway configuration is not named: '%s'", err.msg);
+  snprintf(path, sizeof path, "%s/out_runaway/run_runaway_T0300.00.config", dir);
+  char *conf = testfile_read(path);
+  double cmax = 0;
+  int clines = 0, nan_seen = 0;
+  for (char *line = conf ? strtok(conf, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+    if (line[0] == '#') continue;
+    clines++;
+    char *p = line, *end;
+    for (int col = 0;; col++) {
+      double v = strtod(p, &end);
+      if (end == p) break;
+      if (col >= 3) nan_seen |= isnan(v), cmax = fmax(cmax, fabs(v));
+      p = end;
+    }
+  }
+  free(conf);
+  CHECK(clines == 64 && (nan_seen || cmax > 4.0),
+        "the runaway configuration: %d cells, largest mode component %g (a0 4.0)", clines, cmax);
   hf_sweep_free(s);
   hf_model_free(&m);
   snprintf(path, sizeof path, "%s/out_runaway/run.tsv", dir);
