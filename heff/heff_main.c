@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "frozen_patterns.h"
+#include "quartic_form.h"
 #include "soft_modes.h"
 #include "sweep.h"
 #include "wall_clock.h"
@@ -34,7 +35,42 @@ static void usage(FILE *f) {
           "  its harmonic u matrix D(q) (on-site u^2, u-u pairs, dipole; eV/A^2) at Gamma,\n"
           "  X, M, R and its minimum over the q grid of an L^3 supercell (default 12); and\n"
           "  whether the energy is bounded along frozen Gamma, X, M, R patterns of u up to\n"
-          "  1 Angstrom (frozen_patterns.h).\n");
+          "  1 Angstrom (frozen_patterns.h), and whether the quartic part of the u energy is\n"
+          "  positive over all u configurations of 2^3 and 4^3 supercells (quartic_form.h).\n");
+}
+
+/* The quartic u form over all configurations of 2^3 and 4^3 supercells. */
+static int quartic_report(const hf_model *m, hf_err *err) {
+  printf(
+      "# quartic part Q of the u energy (pure-u terms of degree 4; v, omega, strain 0, no\n"
+      "# dipole), its minimum over u configurations with sum |u_i|^2 = N cells from 8 seeded\n"
+      "# starts: kappa = Q/N there (eV); quartic = Q / sum |u_i|^4, the energy per occupied\n"
+      "# cell at |u| = 1 A (eV); cells: participation (sum |u|^2)^2 / sum |u|^4; polar:\n"
+      "# |mean u| / rms |u|; u_dir: direction of the largest |u_i|\n"
+      "# L\tkappa_eV\tquartic_eV\tcells\tpolar\tu_dir\n");
+  int negative = 0, higher = 0, nterms = 0;
+  for (int L = 2; L <= 4; L += 2) {
+    hf_quartic_form f;
+    if (hf_quartic_form_min(m, L, 8, 1, &f, NULL, err)) return 1;
+    nterms = f.nterms, higher = f.higher;
+    if (!f.nterms) break;
+    negative |= f.kappa < 0;
+    printf("%d\t%.6f\t%.6f\t%.2f\t%.3f\t(%.3f %.3f %.3f)\n", L, f.kappa, f.quartic, f.participation,
+           f.polar, f.u[0], f.u[1], f.u[2]);
+  }
+  if (!nterms)
+    printf("quartic u form: the model has no quartic u terms\n");
+  else if (!negative)
+    printf("quartic u form: positive over every configuration found\n");
+  else if (higher)
+    printf(
+        "quartic u form: NEGATIVE along the configuration above: only the model's higher-order\n"
+        "u terms can stop the energy from falling there\n");
+  else
+    printf(
+        "quartic u form: NEGATIVE along the configuration above, and the model has no u terms\n"
+        "above fourth order: unbounded below along it (unless strain or other modes stop it)\n");
+  return 0;
 }
 
 /* heff --soft-modes MODEL.yaml [L] (soft_modes.h). */
@@ -118,8 +154,10 @@ static int soft_modes_main(int argc, char **argv) {
   else
     printf("bounded: yes, along all %d patterns up to 1 Angstrom\n",
            HF_PATTERN_NQ * HF_PATTERN_NDIR);
+  const int status = quartic_report(&m, &err);
+  if (status) fprintf(stderr, "heff: %s\n", err.msg);
   hf_model_free(&m);
-  return 0;
+  return status;
 }
 
 /* The ranks of the run: MPI_COMM_WORLD in MPI builds, else one. */

@@ -1,0 +1,163 @@
+/* quartic_form.c - the minimum of the quartic u form (quartic_form.h). */
+#include "quartic_form.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "fields.h"
+#include "rng.h"
+
+#define MAX_ITER 4000
+#define TOL 1e-10 /* relative change of Q per iteration where a descent stops */
+
+static int pure_u(const hf_mono *mo) {
+  for (int f = 0; f < mo->deg; f++)
+    if (mo->f[f].kind != HF_VAR_U) return 0;
+  return 1;
+}
+
+/* q: the model's header and, per term, its pure-u monomials of degree 4. */
+static int quartic_part(const hf_model *m, hf_model *q, int *higher, hf_err *err) {
+  hf_model_init(q);
+  *q = *m;
+  q->terms = calloc(m->nterms ? (size_t)m->nterms : 1, sizeof *q->terms);
+  q->nterms = 0;
+  q->dipole = 0;
+  *higher = 0;
+  if (!q->terms) return hf_fail(err, "quartic form: out of memory");
+  for (int t = 0; t < m->nterms; t++) {
+    const hf_term *src = &m->terms[t];
+    hf_term *dst = &q->terms[q->nterms];
+    *dst = *src;
+    hf_poly_init(&dst->poly);
+    for (int k = 0; k < src->poly.n; k++) {
+      const hf_mono *mo = &src->poly.m[k];
+      if (!pure_u(mo)) continue;
+      if (mo->deg > 4) *higher = 1;
+      if (mo->deg == 4 && hf_poly_add_mono(&dst->poly, mo)) {
+        hf_poly_free(&dst->poly);
+        hf_model_free(q);
+        return hf_fail(err, "quartic form: out of memory");
+      }
+    }
+    if (dst->poly.n)
+      q->nterms++;
+    else
+      hf_poly_free(&dst->poly);
+  }
+  return HF_OK;
+}
+
+static double dot_u(const hf_fields *a, const hf_fields *b, size_t n) {
+  double s = 0;
+  for (int c = 0; c < 3; c++)
+    for (size_t i = 0; i < n; i++) s += a->u[c][i] * b->u[c][i];
+  return s;
+}
+
+static void to_sphere(hf_fields *x, size_t n) {
+  const double s = sqrt((double)n / dot_u(x, x, n));
+  for (int c = 0; c < 3; c++)
+    for (size_t i = 0; i < n; i++) x->u[c][i] *= s;
+}
+
+static double energy(hf_engine *e, const hf_fields *x, hf_fields *g) {
+  hf_energy E;
+  hf_engine_eval(e, x, g, NULL, &E);
+  return E.total - E.pv;
+}
+
+/* Projected gradient descent on sum |u|^2 = n with a step that grows on
+ * success and halves on failure; returns Q at the end (x holds the point). */
+static double descend(hf_engine *e, hf_fields *x, hf_fields *g, hf_fields *y, size_t n) {
+  double Q = energy(e, x, g), step = 1e-3;
+  for (int it = 0; it < MAX_ITER && step > 1e-14; it++) {
+    const double radial = dot_u(g, x, n) / (double)n;
+    for (int c = 0; c < 3; c++)
+      for (size_t i = 0; i < n; i++)
+        y->u[c][i] = x->u[c][i] - step * (g->u[c][i] - radial * x->u[c][i]);
+    to_sphere(y, n);
+    const double Qy = energy(e, y, NULL);
+    if (Qy < Q) {
+      const double change = Q - Qy;
+      for (int c = 0; c < 3; c++) memcpy(x->u[c], y->u[c], n * sizeof(double));
+      Q = energy(e, x, g);
+      step *= 1.3;
+      if (change <= TOL * fabs(Q)) break;
+    } else {
+      step *= 0.5;
+    }
+  }
+  return Q;
+}
+
+static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *out) {
+  double s2 = 0, s4 = 0, mean[3] = {0, 0, 0}, big = -1;
+  for (size_t i = 0; i < n; i++) {
+    const double r2 = x->u[0][i] * x->u[0][i] + x->u[1][i] * x->u[1][i] + x->u[2][i] * x->u[2][i];
+    s2 += r2;
+    s4 += r2 * r2;
+    for (int c = 0; c < 3; c++) mean[c] += x->u[c][i] / (double)n;
+    if (r2 > big) {
+      big = r2;
+      for (int c = 0; c < 3; c++) out->u[c] = x->u[c][i] / sqrt(r2);
+    }
+  }
+  out->participation = s2 * s2 / s4;
+  out->quartic = Q / s4;
+  out->polar =
+      sqrt(mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]) / sqrt(s2 / (double)n);
+}
+
+int hf_quartic_form_min(const hf_model *m, int L, int nstart, uint64_t seed, hf_quartic_form *out,
+                        double *config, hf_err *err) {
+  if (!(m->dof & HF_DOF_U)) return hf_fail(err, "quartic form: the model has no u");
+  if (L < 1 || L > 16) return hf_fail(err, "quartic form: supercell %d out of range (1..16)", L);
+  if (nstart < 1) return hf_fail(err, "quartic form: need at least one start");
+  *out = (hf_quartic_form){.L = L};
+  if (config) memset(config, 0, 3 * (size_t)L * L * L * sizeof *config);
+  hf_model q;
+  if (quartic_part(m, &q, &out->higher, err)) return HF_FAIL;
+  out->nterms = q.nterms;
+  if (!q.nterms) {
+    hf_model_free(&q);
+    return HF_OK;
+  }
+  hf_lattice lat;
+  hf_engine *e = NULL;
+  hf_fields x, g, y, best;
+  memset(&x, 0, sizeof x), memset(&g, 0, sizeof g), memset(&y, 0, sizeof y);
+  memset(&best, 0, sizeof best);
+  hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
+  int rc = hf_lattice_init(&lat, (int[3]){L, L, L}, err) || hf_engine_create(&e, &q, &lat, &o, err);
+  const unsigned mask = rc ? 0 : hf_engine_field_mask(e);
+  rc = rc || hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
+       hf_fields_alloc(&y, &lat, mask, err) || hf_fields_alloc(&best, &lat, mask, err);
+  if (!rc) {
+    hf_rng r;
+    hf_rng_seed(&r, seed);
+    double Qbest = INFINITY;
+    for (int s = 0; s < nstart; s++) {
+      for (int c = 0; c < 3; c++)
+        for (size_t i = 0; i < lat.n; i++) x.u[c][i] = hf_rng_normal(&r);
+      to_sphere(&x, lat.n);
+      const double Q = descend(e, &x, &g, &y, lat.n);
+      if (Q < Qbest) {
+        Qbest = Q;
+        for (int c = 0; c < 3; c++) memcpy(best.u[c], x.u[c], lat.n * sizeof(double));
+      }
+    }
+    /* on the sphere (sum |u|^2)^2 = N^2, so kappa = N Q / N^2 */
+    out->kappa = Qbest / (double)lat.n;
+    describe(&best, lat.n, Qbest, out);
+    for (size_t i = 0; config && i < lat.n; i++)
+      for (int c = 0; c < 3; c++) config[3 * i + c] = best.u[c][i];
+  }
+  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&y), hf_fields_free(&best);
+  hf_engine_free(e);
+  hf_model_free(&q);
+  return rc ? hf_wrap(err, "quartic form") : HF_OK;
+}

@@ -1,0 +1,45 @@
+/* quartic_form.h - is the fourth-order part of a model's u energy positive?
+ * Its quartic terms in u alone (on-site u^4 and the anharmonic pairs such as
+ * u^3-u and u^2-u^2; v, omega and strain at zero, no dipole: that is
+ * quadratic) form a homogeneous polynomial Q(u) of degree 4.  Where Q is
+ * negative along some configuration d, the energy along t d falls as -t^4
+ * unless a higher-order term stops it: a fitted anharmonic pair can outweigh
+ * the on-site quartic along patterns no training frame held (a learned
+ * PbTiO3 model's 8^3 HMC melted into |u| of 2-10 A there).  The frozen
+ * patterns (frozen_patterns.h) test a few symmetric ones; this searches all
+ * configurations of an L x L x L supercell.
+ *
+ * kappa = min over u of N Q(u) / (sum_i |u_i|^2)^2, eV (N cells): Q per cell of
+ * a configuration with an rms |u| of 1 Angstrom.  Found by projected
+ * gradient descent on the sphere sum |u_i|^2 = N from seeded random starts;
+ * a local minimum, so a negative kappa is proof, a positive one evidence.
+ * kappa grows with N for a pattern confined to a few cells (one cell with
+ * on-site q: kappa = q N); quartic = Q / sum |u_i|^4 at the same point does
+ * not (q for that cell; kappa itself for a uniform |u|). */
+#ifndef HF_QUARTIC_FORM_H
+#define HF_QUARTIC_FORM_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+
+typedef struct {
+  int L;                /* the supercell searched, L^3 cells */
+  int nterms;           /* model terms with pure-u quartic monomials */
+  int higher;           /* 1: the model has pure-u monomials above degree 4 */
+  double kappa;         /* the minimum found, eV */
+  double quartic;       /* Q / sum |u_i|^4 there, eV: Q per occupied cell at |u| = 1 A */
+  double participation; /* (sum |u_i|^2)^2 / sum |u_i|^4 at the minimum: cells it occupies */
+  double polar;         /* |mean u| / rms |u| at the minimum (1: uniform, 0: no net u) */
+  double u[3];          /* direction of the largest |u_i| at the minimum (unit vector) */
+} hf_quartic_form;
+
+/* Searches from nstart starts (seed fixes them).  config (NULL: not wanted)
+ * receives the minimum, 3 L^3 numbers u_a of cell i at [3 i + a] (cell index
+ * of fields.h), scaled to sum |u_i|^2 = L^3.  Fails when the model has no u; a
+ * model without quartic u terms gives nterms 0, kappa 0 and config zero. */
+int hf_quartic_form_min(const hf_model *m, int L, int nstart, uint64_t seed, hf_quartic_form *out,
+                        double *config, hf_err *err);
+
+#endif

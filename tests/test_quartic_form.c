@@ -1,0 +1,124 @@
+/* test_quartic_form.c - hf_quartic_form_min against exact cases.
+ * On-site q(u) = a sum_a u_a^4 + b sum_{a<b} u_a^2 u_b^2 is, on |u| = 1,
+ * a + (b - 2a) S with S = sum_{a<b} u_a^2 u_b^2 in [0, 1/3] (1/3 along <111>), so
+ * q_min = a + (b - 2a)/3 for b < 2a.  Summed over cells with sum |u_i|^2 = N:
+ *  - q_min > 0: min = q_min N (equal |u_i| along <111>), kappa = q_min;
+ *  - q_min < 0: min = q_min N^2 (all of it in one cell), kappa = q_min N;
+ *  and quartic = Q / sum |u_i|^4 = q_min in both.
+ *  1. a = 1, b = 1: kappa = 2/3, every cell occupied (participation N);
+ *  2. a = 1, b = -5: kappa = -4/3 N, quartic -4/3, one cell (participation 1);
+ *  3. case 1 plus u^2, u^6 and v terms: kappa unchanged (only pure-u quartic
+ *     monomials count), nterms 2, higher 1;
+ *  4. on-site |u|^4 plus the pair ux^3 ux[1,0,0] and its images (test_soft_modes,
+ *     5.): the X [100] pattern has (alpha - 2c) per cell, so kappa <= alpha - 2c
+ *     (here the minimum is two antiparallel cells along x: quartic = alpha - 2c);
+ *     the configuration it returns has Q = kappa N by the generic polynomial
+ *     evaluator (the search uses the compiled engine);
+ *  5. ZVR 1995 BaTiO3 (a published, bounded model): kappa > 0;
+ *  6. a model without u is refused with a message. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "poly_eval.h"
+#include "quartic_form.h"
+#include "testmodels.h"
+
+static hf_model onsite(double a, double b, hf_err *err) {
+  hf_model m;
+  if (testmodel_one_term(&m, "a", 0, 40.0, "u4a", a, "ux^4+uy^4+uz^4", HF_SYM_NONE, err) ||
+      hf_model_add_term(&m, "u4b", b, "ux^2*uy^2+uy^2*uz^2+uz^2*ux^2", HF_SYM_NONE, err))
+    printf("model: %s\n", err->msg);
+  return m;
+}
+
+int main(int argc, char **argv) {
+  hf_err err;
+  hf_quartic_form f;
+  const int L = 2, N = 8;
+
+  hf_model m = onsite(1, 1, &err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f, NULL, &err), err);
+  printf("a = 1, b = 1: kappa %.10f (exact 2/3), participation %.4f, |u| (%.4f %.4f %.4f)\n",
+         f.kappa, f.participation, fabs(f.u[0]), fabs(f.u[1]), fabs(f.u[2]));
+  CHECK(fabs(f.kappa - 2.0 / 3) < 1e-6 && fabs(f.quartic - 2.0 / 3) < 1e-6,
+        "kappa %.10g quartic %.10g, want 2/3", f.kappa, f.quartic);
+  CHECK(fabs(f.participation - N) < 1e-3, "participation %g, want %d", f.participation, N);
+  for (int c = 0; c < 3; c++)
+    CHECK(fabs(fabs(f.u[c]) - 1 / sqrt(3)) < 1e-3, "direction component %d: %g", c, f.u[c]);
+  CHECK(f.nterms == 2 && !f.higher, "nterms %d higher %d", f.nterms, f.higher);
+
+  REQUIRE_OK(hf_model_add_term(&m, "u2", -3.0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u6", -0.5, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
+  hf_quartic_form f3;
+  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f3, NULL, &err), err);
+  printf("with u^2 and u^6 terms: kappa %.10f, nterms %d, higher %d\n", f3.kappa, f3.nterms,
+         f3.higher);
+  CHECK(fabs(f3.kappa - 2.0 / 3) < 1e-6 && f3.nterms == 2 && f3.higher == 1,
+        "filter: kappa %.10g nterms %d higher %d", f3.kappa, f3.nterms, f3.higher);
+  hf_model_free(&m);
+
+  m = onsite(1, -5, &err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f, NULL, &err), err);
+  printf("a = 1, b = -5: kappa %.10f (exact -4/3 N = %.10f), participation %.4f\n", f.kappa,
+         -4.0 / 3 * N, f.participation);
+  CHECK(fabs(f.kappa + 4.0 / 3 * N) < 1e-5 * N && fabs(f.quartic + 4.0 / 3) < 1e-5,
+        "kappa %.10g quartic %.10g, want %.10g and -4/3", f.kappa, f.quartic, -4.0 / 3 * N);
+  CHECK(fabs(f.participation - 1) < 1e-3, "participation %g, want 1", f.participation);
+  hf_model_free(&m);
+
+  const double alpha = 1, c = 1;
+  REQUIRE_OK(
+      testmodel_one_term(&m, "a", 0, 40.0, "u4", alpha, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
+      err);
+  REQUIRE_OK(hf_model_add_term(&m, "pair", c, "ux^3*ux[1,0,0]", HF_SYM_ORBIT, &err), err);
+  double cfg[3 * 8];
+  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f, cfg, &err), err);
+  /* the configuration returned, through the generic polynomial evaluator (not
+   * the compiled engine the search used): Q = kappa N, and sum |u|^2 = N */
+  hf_lattice lat;
+  REQUIRE_OK(hf_lattice_init(&lat, (int[3]){L, L, L}, &err), err);
+  hf_fields x;
+  REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U, &err), err);
+  double norm = 0, Q = 0;
+  for (size_t i = 0; i < lat.n; i++)
+    for (int a = 0; a < 3; a++) x.u[a][i] = cfg[3 * i + a], norm += cfg[3 * i + a] * cfg[3 * i + a];
+  hf_poly_input in = {.lat = &lat, .x = &x};
+  for (int t = 0; t < m.nterms; t++)
+    Q += hf_poly_eval(&m.terms[t].poly, m.terms[t].coef, &in, NULL);
+  printf("its configuration, generic evaluator: Q %.10f (kappa N %.10f), sum |u|^2 %.10f\n", Q,
+         f.kappa * N, norm);
+  CHECK(fabs(Q - f.kappa * N) < 1e-9 * fabs(Q) && fabs(norm - N) < 1e-9,
+        "config: Q %.12g vs kappa N %.12g, norm %.12g", Q, f.kappa * N, norm);
+  hf_fields_free(&x);
+  printf(
+      "|u|^4 + pair: kappa %.6f (X [100] pattern: %.6f), quartic %.6f, participation %.3f, "
+      "polar %.3f\n",
+      f.kappa, alpha - 2 * c, f.quartic, f.participation, f.polar);
+  CHECK(f.kappa <= alpha - 2 * c + 1e-9, "kappa %.10g above the X [100] pattern's %.10g", f.kappa,
+        alpha - 2 * c);
+  CHECK(fabs(f.quartic - (alpha - 2 * c)) < 1e-6 && fabs(f.participation - 2) < 1e-3,
+        "quartic %.10g participation %g, want %g over 2 cells", f.quartic, f.participation,
+        alpha - 2 * c);
+  hf_model_free(&m);
+
+  char path[512];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argc > 1 ? argv[1] : "models");
+  hf_model_init(&m);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, 4, 4, 2, &f, NULL, &err), err);
+  printf("ZVR 1995 on 4x4x4: kappa %.6f eV, participation %.2f, polar %.3f (%d terms)\n", f.kappa,
+         f.participation, f.polar, f.nterms);
+  CHECK(f.kappa > 0 && f.nterms > 0, "ZVR: kappa %g with %d terms", f.kappa, f.nterms);
+  hf_model_free(&m);
+
+  REQUIRE_OK(
+      testmodel_one_term(&m, "v", 1, 40.0, "v4", 1.0, "(vx^2+vy^2+vz^2)^2", HF_SYM_NONE, &err),
+      err);
+  const int rc = hf_quartic_form_min(&m, L, 1, 1, &f, NULL, &err);
+  printf("no u: %s\n", rc ? err.msg : "(accepted)");
+  CHECK(rc == HF_FAIL && strstr(err.msg, "no u"), "a model without u: rc %d '%s'", rc, err.msg);
+  hf_model_free(&m);
+  return check_done("test_quartic_form");
+}
