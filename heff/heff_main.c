@@ -51,7 +51,7 @@ static int quartic_report(const hf_model *m, hf_err *err) {
   int negative = 0, higher = 0, nterms = 0;
   for (int L = 2; L <= 4; L += 2) {
     hf_quartic_form f;
-    if (hf_quartic_form_min(m, L, 8, 1, &f, NULL, err)) return 1;
+    if (hf_quartic_form_min(m, (int[3]){L, L, L}, 8, 1, &f, NULL, err)) return 1;
     nterms = f.nterms, higher = f.higher;
     if (!f.nterms) break;
     negative |= f.kappa < 0;

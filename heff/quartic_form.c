@@ -112,13 +112,16 @@ static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *ou
       sqrt(mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]) / sqrt(s2 / (double)n);
 }
 
-int hf_quartic_form_min(const hf_model *m, int L, int nstart, uint64_t seed, hf_quartic_form *out,
-                        double *config, hf_err *err) {
+int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
+                        hf_quartic_form *out, double *config, hf_err *err) {
   if (!(m->dof & HF_DOF_U)) return hf_fail(err, "quartic form: the model has no u");
-  if (L < 1 || L > 16) return hf_fail(err, "quartic form: supercell %d out of range (1..16)", L);
+  for (int a = 0; a < 3; a++)
+    if (L[a] < 1 || L[a] > 16)
+      return hf_fail(err, "quartic form: supercell %dx%dx%d out of range (1..16)", L[0], L[1],
+                     L[2]);
   if (nstart < 1) return hf_fail(err, "quartic form: need at least one start");
-  *out = (hf_quartic_form){.L = L};
-  if (config) memset(config, 0, 3 * (size_t)L * L * L * sizeof *config);
+  *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}};
+  if (config) memset(config, 0, 3 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
   hf_model q;
   if (quartic_part(m, &q, &out->higher, err)) return HF_FAIL;
   out->nterms = q.nterms;
@@ -132,7 +135,7 @@ int hf_quartic_form_min(const hf_model *m, int L, int nstart, uint64_t seed, hf_
   memset(&x, 0, sizeof x), memset(&g, 0, sizeof g), memset(&y, 0, sizeof y);
   memset(&best, 0, sizeof best);
   hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
-  int rc = hf_lattice_init(&lat, (int[3]){L, L, L}, err) || hf_engine_create(&e, &q, &lat, &o, err);
+  int rc = hf_lattice_init(&lat, L, err) || hf_engine_create(&e, &q, &lat, &o, err);
   const unsigned mask = rc ? 0 : hf_engine_field_mask(e);
   rc = rc || hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
        hf_fields_alloc(&y, &lat, mask, err) || hf_fields_alloc(&best, &lat, mask, err);

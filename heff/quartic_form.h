@@ -7,7 +7,7 @@
  * the on-site quartic along patterns no training frame held (a learned
  * PbTiO3 model's 8^3 HMC melted into |u| of 2-10 A there).  The frozen
  * patterns (frozen_patterns.h) test a few symmetric ones; this searches all
- * configurations of an L x L x L supercell.
+ * configurations of a supercell.
  *
  * kappa = min over u of N Q(u) / (sum_i |u_i|^2)^2, eV (N cells): Q per cell of
  * a configuration with an rms |u| of 1 Angstrom.  Found by projected
@@ -25,7 +25,7 @@
 #include "model.h"
 
 typedef struct {
-  int L;                /* the supercell searched, L^3 cells */
+  int L[3];             /* the supercell searched */
   int nterms;           /* model terms with pure-u quartic monomials */
   int higher;           /* 1: the model has pure-u monomials above degree 4 */
   double kappa;         /* the minimum found, eV */
@@ -35,11 +35,12 @@ typedef struct {
   double u[3];          /* direction of the largest |u_i| at the minimum (unit vector) */
 } hf_quartic_form;
 
-/* Searches from nstart starts (seed fixes them).  config (NULL: not wanted)
- * receives the minimum, 3 L^3 numbers u_a of cell i at [3 i + a] (cell index
- * of fields.h), scaled to sum |u_i|^2 = L^3.  Fails when the model has no u; a
- * model without quartic u terms gives nterms 0, kappa 0 and config zero. */
-int hf_quartic_form_min(const hf_model *m, int L, int nstart, uint64_t seed, hf_quartic_form *out,
-                        double *config, hf_err *err);
+/* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
+ * them).  config (NULL: not wanted) receives the minimum, 3 N numbers u_a of
+ * cell i at [3 i + a] (cell index of fields.h), scaled to sum |u_i|^2 = N.
+ * Fails when the model has no u; a model without quartic u terms gives
+ * nterms 0, kappa 0 and config zero. */
+int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
+                        hf_quartic_form *out, double *config, hf_err *err);
 
 #endif

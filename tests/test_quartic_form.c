@@ -36,10 +36,10 @@ static hf_model onsite(double a, double b, hf_err *err) {
 int main(int argc, char **argv) {
   hf_err err;
   hf_quartic_form f;
-  const int L = 2, N = 8;
+  const int L = 2, N = 8, L3[3] = {2, 2, 2};
 
   hf_model m = onsite(1, 1, &err);
-  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f, NULL, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &f, NULL, &err), err);
   printf("a = 1, b = 1: kappa %.10f (exact 2/3), participation %.4f, |u| (%.4f %.4f %.4f)\n",
          f.kappa, f.participation, fabs(f.u[0]), fabs(f.u[1]), fabs(f.u[2]));
   CHECK(fabs(f.kappa - 2.0 / 3) < 1e-6 && fabs(f.quartic - 2.0 / 3) < 1e-6,
@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
   REQUIRE_OK(hf_model_add_term(&m, "u2", -3.0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err), err);
   REQUIRE_OK(hf_model_add_term(&m, "u6", -0.5, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
   hf_quartic_form f3;
-  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f3, NULL, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &f3, NULL, &err), err);
   printf("with u^2 and u^6 terms: kappa %.10f, nterms %d, higher %d\n", f3.kappa, f3.nterms,
          f3.higher);
   CHECK(fabs(f3.kappa - 2.0 / 3) < 1e-6 && f3.nterms == 2 && f3.higher == 1,
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
   hf_model_free(&m);
 
   m = onsite(1, -5, &err);
-  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f, NULL, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &f, NULL, &err), err);
   printf("a = 1, b = -5: kappa %.10f (exact -4/3 N = %.10f), participation %.4f\n", f.kappa,
          -4.0 / 3 * N, f.participation);
   CHECK(fabs(f.kappa + 4.0 / 3 * N) < 1e-5 * N && fabs(f.quartic + 4.0 / 3) < 1e-5,
@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
       err);
   REQUIRE_OK(hf_model_add_term(&m, "pair", c, "ux^3*ux[1,0,0]", HF_SYM_ORBIT, &err), err);
   double cfg[3 * 8];
-  REQUIRE_OK(hf_quartic_form_min(&m, L, 6, 1, &f, cfg, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &f, cfg, &err), err);
   /* the configuration returned, through the generic polynomial evaluator (not
    * the compiled engine the search used): Q = kappa N, and sum |u|^2 = N */
   hf_lattice lat;
@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
   snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argc > 1 ? argv[1] : "models");
   hf_model_init(&m);
   REQUIRE_OK(hf_model_load(&m, path, &err), err);
-  REQUIRE_OK(hf_quartic_form_min(&m, 4, 4, 2, &f, NULL, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, (int[3]){4, 4, 4}, 4, 2, &f, NULL, &err), err);
   printf("ZVR 1995 on 4x4x4: kappa %.6f eV, participation %.2f, polar %.3f (%d terms)\n", f.kappa,
          f.participation, f.polar, f.nterms);
   CHECK(f.kappa > 0 && f.nterms > 0, "ZVR: kappa %g with %d terms", f.kappa, f.nterms);
@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
   REQUIRE_OK(
       testmodel_one_term(&m, "v", 1, 40.0, "v4", 1.0, "(vx^2+vy^2+vz^2)^2", HF_SYM_NONE, &err),
       err);
-  const int rc = hf_quartic_form_min(&m, L, 1, 1, &f, NULL, &err);
+  const int rc = hf_quartic_form_min(&m, L3, 1, 1, &f, NULL, &err);
   printf("no u: %s\n", rc ? err.msg : "(accepted)");
   CHECK(rc == HF_FAIL && strstr(err.msg, "no u"), "a model without u: rc %d '%s'", rc, err.msg);
   hf_model_free(&m);
