@@ -55,8 +55,12 @@ static int quartic_report(const hf_model *m, hf_err *err) {
     nterms = f.nterms, higher = f.higher;
     if (!f.nterms) break;
     negative |= f.kappa < 0;
-    printf("%d\t%.6f\t%.6f\t%.2f\t%.3f\t(%.3f %.3f %.3f)\n", L, f.kappa, f.quartic, f.participation,
-           f.polar, f.u[0], f.u[1], f.u[2]);
+    printf("%d\t%.6f\t%.6f\t%.2f\t%.3f\t(%.3f %.3f %.3f)\t(%.4f %.4f %.4f %.4f %.4f %.4f)\n", L,
+           f.kappa, f.quartic, f.participation, f.polar, f.u[0], f.u[1], f.u[2], f.eta[0], f.eta[1],
+           f.eta[2], f.eta[3], f.eta[4], f.eta[5]);
+    if (f.strain < 0)
+      printf(
+          "(the elastic matrix of the eta^2 terms is not positive definite: strain held at 0)\n");
   }
   if (!nterms)
     printf("quartic u form: the model has no quartic u terms\n");

@@ -2,6 +2,7 @@
 #include "quartic_form.h"
 
 #include <fftw3.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,23 @@
 #define MAX_ITER 4000
 #define TOL 1e-10 /* relative change of Q per iteration where a descent stops */
 
-static int pure_u(const hf_mono *mo) {
-  for (int f = 0; f < mo->deg; f++)
-    if (mo->f[f].kind != HF_VAR_U) return 0;
-  return 1;
+/* Monomials of degree 4 when eta counts twice (it scales as u^2 where
+ * strain relaxes): u^4, eta u^2 and eta^2; *higher flags pure-u ones above 4. */
+static int keep_mono(const hf_mono *mo, int *higher) {
+  int nu = 0, ne = 0;
+  for (int f = 0; f < mo->deg; f++) {
+    if (mo->f[f].kind == HF_VAR_U)
+      nu++;
+    else if (mo->f[f].kind == HF_VAR_ETA)
+      ne++;
+    else
+      return 0;
+  }
+  if (!ne && nu > 4) *higher = 1;
+  return nu + 2 * ne == 4;
 }
 
-/* q: the model's header and, per term, its pure-u monomials of degree 4. */
+/* q: the model's header and, per term, its monomials u^4, eta u^2, eta^2. */
 static int quartic_part(const hf_model *m, hf_model *q, int *higher, hf_err *err) {
   hf_model_init(q);
   *q = *m;
@@ -35,9 +46,7 @@ static int quartic_part(const hf_model *m, hf_model *q, int *higher, hf_err *err
     hf_poly_init(&dst->poly);
     for (int k = 0; k < src->poly.n; k++) {
       const hf_mono *mo = &src->poly.m[k];
-      if (!pure_u(mo)) continue;
-      if (mo->deg > 4) *higher = 1;
-      if (mo->deg == 4 && hf_poly_add_mono(&dst->poly, mo)) {
+      if (keep_mono(mo, higher) && hf_poly_add_mono(&dst->poly, mo)) {
         hf_poly_free(&dst->poly);
         hf_model_free(q);
         return hf_fail(err, "quartic form: out of memory");
@@ -64,15 +73,66 @@ static void to_sphere(hf_fields *x, size_t n) {
     for (size_t i = 0; i < n; i++) x->u[c][i] *= s;
 }
 
-static double energy(hf_engine *e, const hf_fields *x, hf_fields *g) {
+/* The strain part: E = Q_u(u) + eta . B(u) + eta^T C eta / 2 (C from the
+ * eta^2 terms, B from eta u^2), so the strain that minimises it is
+ * eta = -C^-1 B(u).  cinv = C^-1 (row-major), or NULL: strain held at 0. */
+typedef struct {
+  hf_engine *e;
+  const double *cinv;
+} qf_ctx;
+
+/* Q at the relaxed strain (x->eta set to it) and its gradient in u (at the
+ * minimum over eta, dQ/du is the partial derivative there). */
+static double energy(const qf_ctx *q, hf_fields *x, hf_fields *g) {
   hf_energy E;
-  hf_engine_eval(e, x, g, NULL, &E);
+  if (q->cinv) {
+    double B[6];
+    memset(x->eta, 0, sizeof x->eta);
+    hf_engine_eval(q->e, x, NULL, B, &E);
+    for (int a = 0; a < 6; a++) {
+      x->eta[a] = 0;
+      for (int b = 0; b < 6; b++) x->eta[a] -= q->cinv[6 * a + b] * B[b];
+    }
+  }
+  hf_engine_eval(q->e, x, g, NULL, &E);
   return E.total - E.pv;
+}
+
+/* C = d2E/deta2 at u = 0 (E is quadratic in eta there: exact from unit
+ * strains); its (pseudo-)inverse into cinv.  0 when the model has no eta^2
+ * terms, -1 when C has a negative eigenvalue (the crystal itself is unstable). */
+static int strain_inverse(hf_engine *e, hf_fields *x, double cinv[36]) {
+  double C[36], d0[6], d1[6], any = 0;
+  hf_energy E;
+  hf_fields_zero(x, hf_engine_lattice(e));
+  memset(x->eta, 0, sizeof x->eta);
+  hf_engine_eval(e, x, NULL, d0, &E);
+  for (int b = 0; b < 6; b++) {
+    x->eta[b] = 1;
+    hf_engine_eval(e, x, NULL, d1, &E);
+    x->eta[b] = 0;
+    for (int a = 0; a < 6; a++) C[6 * a + b] = d1[a] - d0[a], any += fabs(C[6 * a + b]);
+  }
+  if (!(any > 0)) return 0;
+  for (int a = 0; a < 6; a++) /* symmetric by construction up to round-off */
+    for (int b = 0; b < a; b++) C[6 * a + b] = C[6 * b + a] = 0.5 * (C[6 * a + b] + C[6 * b + a]);
+  /* pseudo-inverse: strains no eta^2 term holds (a zero eigenvalue) stay at 0 */
+  double w[6];
+  if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', 6, C, 6, w)) return -1;
+  const double wmax = fmax(fabs(w[0]), fabs(w[5]));
+  if (w[0] < -1e-10 * wmax) return -1;
+  memset(cinv, 0, 36 * sizeof *cinv);
+  for (int k = 0; k < 6; k++) {
+    if (!(w[k] > 1e-10 * wmax)) continue;
+    for (int a = 0; a < 6; a++)
+      for (int b = 0; b < 6; b++) cinv[6 * a + b] += C[6 * a + k] * C[6 * b + k] / w[k];
+  }
+  return 1;
 }
 
 /* Projected gradient descent on sum |u|^2 = n with a step that grows on
  * success and halves on failure; returns Q at the end (x holds the point). */
-static double descend(hf_engine *e, hf_fields *x, hf_fields *g, hf_fields *y, size_t n) {
+static double descend(const qf_ctx *e, hf_fields *x, hf_fields *g, hf_fields *y, size_t n) {
   double Q = energy(e, x, g), step = 1e-3;
   for (int it = 0; it < MAX_ITER && step > 1e-14; it++) {
     const double radial = dot_u(g, x, n) / (double)n;
@@ -139,6 +199,11 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
   const unsigned mask = rc ? 0 : hf_engine_field_mask(e);
   rc = rc || hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
        hf_fields_alloc(&y, &lat, mask, err) || hf_fields_alloc(&best, &lat, mask, err);
+  double cinv[36];
+  int strain = rc ? 0 : strain_inverse(e, &x, cinv);
+  out->strain = strain;
+  if (strain < 0) strain = 0; /* reported; u alone is still searched */
+  const qf_ctx ctx = {e, strain > 0 ? cinv : NULL};
   if (!rc) {
     hf_rng r;
     hf_rng_seed(&r, seed);
@@ -147,10 +212,11 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
       for (int c = 0; c < 3; c++)
         for (size_t i = 0; i < lat.n; i++) x.u[c][i] = hf_rng_normal(&r);
       to_sphere(&x, lat.n);
-      const double Q = descend(e, &x, &g, &y, lat.n);
+      const double Q = descend(&ctx, &x, &g, &y, lat.n);
       if (Q < Qbest) {
         Qbest = Q;
         for (int c = 0; c < 3; c++) memcpy(best.u[c], x.u[c], lat.n * sizeof(double));
+        memcpy(out->eta, x.eta, sizeof out->eta);
       }
     }
     /* on the sphere (sum |u|^2)^2 = N^2, so kappa = N Q / N^2 */

@@ -1,7 +1,9 @@
 /* quartic_form.h - is the fourth-order part of a model's u energy positive?
- * Its quartic terms in u alone (on-site u^4 and the anharmonic pairs such as
- * u^3-u and u^2-u^2; v, omega and strain at zero, no dipole: that is
- * quadratic) form a homogeneous polynomial Q(u) of degree 4.  Where Q is
+ * Its quartic terms in u (on-site u^4 and the anharmonic pairs such as u^3-u
+ * and u^2-u^2), with the homogeneous strain relaxed under its couplings eta u^2
+ * and the elastic eta^2 (strain scales as u^2, so this adds the quartic
+ * -B C^-1 B / 2; v and omega at zero, no dipole: that is quadratic), form a
+ * homogeneous function Q(u) of degree 4.  Where Q is
  * negative along some configuration d, the energy along t d falls as -t^4
  * unless a higher-order term stops it: a fitted anharmonic pair can outweigh
  * the on-site quartic along patterns no training frame held (a learned
@@ -33,6 +35,9 @@ typedef struct {
   double participation; /* (sum |u_i|^2)^2 / sum |u_i|^4 at the minimum: cells it occupies */
   double polar;         /* |mean u| / rms |u| at the minimum (1: uniform, 0: no net u) */
   double u[3];          /* direction of the largest |u_i| at the minimum (unit vector) */
+  double eta[6];        /* the relaxed homogeneous strain there (at sum |u|^2 = N) */
+  int strain;           /* 1: strain relaxed; 0: no eta^2 terms (strain held at 0); -1:
+                           the elastic matrix is not positive definite (strain held at 0) */
 } hf_quartic_form;
 
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes

@@ -14,8 +14,11 @@
  *     (here the minimum is two antiparallel cells along x: quartic = alpha - 2c);
  *     the configuration it returns has Q = kappa N by the generic polynomial
  *     evaluator (the search uses the compiled engine);
- *  5. ZVR 1995 BaTiO3 (a published, bounded model): kappa > 0;
- *  6. a model without u is refused with a message. */
+ *  5. strain relaxed: a |u|^4 + g eta_a u_a^2 + (c/2) eta_a^2 gives kappa = a - g^2/2c
+ *     (uniform u along an axis, eta = -g/c there), negative for a = 1 and positive
+ *     for a = 3 (g = 2, c = 1);
+ *  6. ZVR 1995 BaTiO3 (a published, bounded model): kappa > 0;
+ *  7. a model without u is refused with a message. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,6 +105,33 @@ int main(int argc, char **argv) {
         "quartic %.10g participation %g, want %g over 2 cells", f.quartic, f.participation,
         alpha - 2 * c);
   hf_model_free(&m);
+
+  /* strain: a |u|^4 + g (eta1 ux^2 + eta2 uy^2 + eta3 uz^2) + (c/2) sum eta_a^2 per cell.
+   * eta_a = -g sum_i u_ia^2 / (N c) relaxes it to a sum |u_i|^4 - g^2 sum_a S_a^2 / (2 c N)
+   * with S_a = sum_i u_ia^2; both parts are lowest with every u along one axis and of
+   * equal size: kappa = a - g^2 / (2c), eta = -g / c on that axis */
+  for (int k = 0; k < 2; k++) {
+    const double a = k ? 3.0 : 1.0, g = 2.0, cel = 1.0;
+    REQUIRE_OK(
+        testmodel_one_term(&m, "a", 0, 40.0, "u4", a, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
+        err);
+    m.dof |= HF_DOF_ETA;
+    REQUIRE_OK(hf_model_add_term(&m, "g", g, "eta1*ux^2+eta2*uy^2+eta3*uz^2", HF_SYM_NONE, &err),
+               err);
+    REQUIRE_OK(hf_model_add_term(&m, "c", cel / 2, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
+    REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &f, NULL, &err), err);
+    double emin = 0;
+    for (int l = 0; l < 3; l++) emin = fmin(emin, f.eta[l]);
+    printf(
+        "a = %g, strain coupling g = %g, c = %g: kappa %.10f (exact %.10f), cells %.3f, "
+        "strain %d, lowest eta %.6f (exact %.6f)\n",
+        a, g, cel, f.kappa, a - g * g / (2 * cel), f.participation, f.strain, emin, -g / cel);
+    CHECK(f.strain == 1 && fabs(f.kappa - (a - g * g / (2 * cel))) < 1e-6 &&
+              fabs(f.participation - N) < 1e-3 && fabs(emin + g / cel) < 1e-5,
+          "strain case a = %g: kappa %.10g cells %g eta %g strain %d", a, f.kappa, f.participation,
+          emin, f.strain);
+    hf_model_free(&m);
+  }
 
   char path[512];
   snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argc > 1 ? argv[1] : "models");
