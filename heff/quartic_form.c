@@ -101,7 +101,7 @@ static double energy(const qf_ctx *q, hf_fields *x, hf_fields *g) {
 /* C = d2E/deta2 at u = 0 (E is quadratic in eta there: exact from unit
  * strains); its (pseudo-)inverse into cinv.  0 when the model has no eta^2
  * terms, -1 when C has a negative eigenvalue (the crystal itself is unstable). */
-static int strain_inverse(hf_engine *e, hf_fields *x, double cinv[36]) {
+static int strain_inverse(hf_engine *e, hf_fields *x, double cinv[36], double soft[6]) {
   double C[36], d0[6], d1[6], any = 0;
   hf_energy E;
   hf_fields_zero(x, hf_engine_lattice(e));
@@ -120,6 +120,7 @@ static int strain_inverse(hf_engine *e, hf_fields *x, double cinv[36]) {
   double w[6];
   if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', 6, C, 6, w)) return -1;
   const double wmax = fmax(fabs(w[0]), fabs(w[5]));
+  for (int a = 0; a < 6; a++) soft[a] = C[6 * a]; /* the softest strain: eigenvector 0 */
   if (w[0] < -1e-10 * wmax) return -1;
   memset(cinv, 0, 36 * sizeof *cinv);
   for (int k = 0; k < 6; k++) {
@@ -200,7 +201,7 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
   rc = rc || hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
        hf_fields_alloc(&y, &lat, mask, err) || hf_fields_alloc(&best, &lat, mask, err);
   double cinv[36];
-  int strain = rc ? 0 : strain_inverse(e, &x, cinv);
+  int strain = rc ? 0 : strain_inverse(e, &x, cinv, out->eta_soft);
   out->strain = strain;
   if (strain < 0) strain = 0; /* reported; u alone is still searched */
   const qf_ctx ctx = {e, strain > 0 ? cinv : NULL};

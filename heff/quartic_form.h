@@ -38,6 +38,8 @@ typedef struct {
   double eta[6];        /* the relaxed homogeneous strain there (at sum |u|^2 = N) */
   int strain;           /* 1: strain relaxed; 0: no eta^2 terms (strain held at 0); -1:
                            the elastic matrix is not positive definite (strain held at 0) */
+  double eta_soft[6];   /* the elastic matrix's softest strain (unit; with strain -1 the
+                           one along which the eta^2 terms are negative) */
 } hf_quartic_form;
 
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes

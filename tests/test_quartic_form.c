@@ -17,6 +17,8 @@
  *  5. strain relaxed: a |u|^4 + g eta_a u_a^2 + (c/2) eta_a^2 gives kappa = a - g^2/2c
  *     (uniform u along an axis, eta = -g/c there), negative for a = 1 and positive
  *     for a = 3 (g = 2, c = 1);
+ *     with the elastic term negative the strain is reported unstable and held at
+ *     0 (kappa = a = 1, the isotropic |u|^4 alone), the soft strain a normal one;
  *  6. ZVR 1995 BaTiO3 (a published, bounded model): kappa > 0;
  *  7. a model without u is refused with a message. */
 #include <math.h>
@@ -132,6 +134,25 @@ int main(int argc, char **argv) {
           emin, f.strain);
     hf_model_free(&m);
   }
+
+  /* a negative elastic term: strain -1, held at 0 (kappa = a = 1 along an axis),
+   * and the soft strain lies among the normal strains it makes negative */
+  REQUIRE_OK(
+      testmodel_one_term(&m, "a", 0, 40.0, "u4", 1.0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
+      err);
+  m.dof |= HF_DOF_ETA;
+  REQUIRE_OK(hf_model_add_term(&m, "g", 2.0, "eta1*ux^2+eta2*uy^2+eta3*uz^2", HF_SYM_NONE, &err),
+             err);
+  REQUIRE_OK(hf_model_add_term(&m, "c", -0.5, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L3, 4, 1, &f, NULL, &err), err);
+  const double *es = f.eta_soft;
+  const double normal = sqrt(es[0] * es[0] + es[1] * es[1] + es[2] * es[2]),
+               shear = sqrt(es[3] * es[3] + es[4] * es[4] + es[5] * es[5]);
+  printf("negative elastic term: strain %d, kappa %.6f, soft strain normal part %.6f, shear %.2g\n",
+         f.strain, f.kappa, normal, shear);
+  CHECK(f.strain == -1 && fabs(f.kappa - 1.0) < 1e-6 && fabs(normal - 1) < 1e-9 && shear < 1e-9,
+        "elastic instability: strain %d kappa %g soft (%g, %g)", f.strain, f.kappa, normal, shear);
+  hf_model_free(&m);
 
   char path[512];
   snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argc > 1 ? argv[1] : "models");
