@@ -35,19 +35,22 @@ static void usage(FILE *f) {
           "  its harmonic u matrix D(q) (on-site u^2, u-u pairs, dipole; eV/A^2) at Gamma,\n"
           "  X, M, R and its minimum over the q grid of an L^3 supercell (default 12); and\n"
           "  whether the energy is bounded along frozen Gamma, X, M, R patterns of u up to\n"
-          "  1 Angstrom (frozen_patterns.h), and whether the quartic part of the u energy is\n"
-          "  positive over all u configurations of 2^3 and 4^3 supercells (quartic_form.h).\n");
+          "  1 Angstrom (frozen_patterns.h), and whether the quartic part of the u and omega\n"
+          "  energy (strain relaxed) is positive over all configurations of 2^3 and 4^3\n"
+          "  supercells (quartic_form.h).\n");
 }
 
-/* The quartic u form over all configurations of 2^3 and 4^3 supercells. */
+/* The quartic form over all configurations of 2^3 and 4^3 supercells. */
 static int quartic_report(const hf_model *m, hf_err *err) {
   printf(
-      "# quartic part Q of the u energy (pure-u terms of degree 4; v, omega, strain 0, no\n"
-      "# dipole), its minimum over u configurations with sum |u_i|^2 = N cells from 8 seeded\n"
-      "# starts: kappa = Q/N there (eV); quartic = Q / sum |u_i|^4, the energy per occupied\n"
-      "# cell at |u| = 1 A (eV); cells: participation (sum |u|^2)^2 / sum |u|^4; polar:\n"
-      "# |mean u| / rms |u|; u_dir: direction of the largest |u_i|\n"
-      "# L\tkappa_eV\tquartic_eV\tcells\tpolar\tu_dir\n");
+      "# quartic part Q of the mode energy (terms of degree 4 in u and omega, the homogeneous\n"
+      "# strain relaxed under eta u^2, eta w^2 and eta^2: -B C^-1 B/2; v 0, no dipole), its\n"
+      "# minimum over configurations with sum (|u_i|^2 + |omega_i|^2) = N cells from 8 seeded\n"
+      "# starts (A and rad mixed: the sign and the pattern matter): kappa = Q/N there (eV);\n"
+      "# quartic = Q / sum r_i^4, the energy per occupied cell at r = 1 (eV); cells:\n"
+      "# participation; polar: |mean u| / rms r; omega: omega's share of the norm; u_dir:\n"
+      "# direction of the largest |u_i|; eta: the relaxed strain (heff/quartic_form.h)\n"
+      "# L\tkappa_eV\tquartic_eV\tcells\tpolar\tomega\tu_dir\teta\n");
   int negative = 0, higher = 0, nterms = 0;
   for (int L = 2; L <= 4; L += 2) {
     hf_quartic_form f;
@@ -55,25 +58,25 @@ static int quartic_report(const hf_model *m, hf_err *err) {
     nterms = f.nterms, higher = f.higher;
     if (!f.nterms) break;
     negative |= f.kappa < 0;
-    printf("%d\t%.6f\t%.6f\t%.2f\t%.3f\t(%.3f %.3f %.3f)\t(%.4f %.4f %.4f %.4f %.4f %.4f)\n", L,
-           f.kappa, f.quartic, f.participation, f.polar, f.u[0], f.u[1], f.u[2], f.eta[0], f.eta[1],
-           f.eta[2], f.eta[3], f.eta[4], f.eta[5]);
+    printf("%d\t%.6f\t%.6f\t%.2f\t%.3f\t%.3f\t(%.3f %.3f %.3f)\t(%.4f %.4f %.4f %.4f %.4f %.4f)\n",
+           L, f.kappa, f.quartic, f.participation, f.polar, f.omega_share, f.u[0], f.u[1], f.u[2],
+           f.eta[0], f.eta[1], f.eta[2], f.eta[3], f.eta[4], f.eta[5]);
     if (f.strain < 0)
       printf(
           "(the elastic matrix of the eta^2 terms is not positive definite: strain held at 0)\n");
   }
   if (!nterms)
-    printf("quartic u form: the model has no quartic u terms\n");
+    printf("quartic form: the model has no quartic mode terms\n");
   else if (!negative)
-    printf("quartic u form: positive over every configuration found\n");
+    printf("quartic form: positive over every configuration found\n");
   else if (higher)
     printf(
-        "quartic u form: NEGATIVE along the configuration above: only the model's higher-order\n"
-        "u terms can stop the energy from falling there\n");
+        "quartic form: NEGATIVE along the configuration above: only the model's higher-order\n"
+        "terms can stop the energy from falling there\n");
   else
     printf(
-        "quartic u form: NEGATIVE along the configuration above, and the model has no u terms\n"
-        "above fourth order: unbounded below along it (unless strain or other modes stop it)\n");
+        "quartic form: NEGATIVE along the configuration above, and the model has no mode terms\n"
+        "above fourth order: unbounded below along it\n");
   return 0;
 }
 

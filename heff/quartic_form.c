@@ -14,12 +14,13 @@
 #define MAX_ITER 4000
 #define TOL 1e-10 /* relative change of Q per iteration where a descent stops */
 
-/* Monomials of degree 4 when eta counts twice (it scales as u^2 where
- * strain relaxes): u^4, eta u^2 and eta^2; *higher flags pure-u ones above 4. */
+/* Monomials of degree 4 in u and omega when eta counts twice (it scales as
+ * u^2 where strain relaxes): u^4, u^2 w^2, w^4, eta u^2, eta w^2, eta^2, ...;
+ * *higher flags those in u and omega alone above degree 4. */
 static int keep_mono(const hf_mono *mo, int *higher) {
   int nu = 0, ne = 0;
   for (int f = 0; f < mo->deg; f++) {
-    if (mo->f[f].kind == HF_VAR_U)
+    if (mo->f[f].kind == HF_VAR_U || mo->f[f].kind == HF_VAR_W)
       nu++;
     else if (mo->f[f].kind == HF_VAR_ETA)
       ne++;
@@ -60,17 +61,27 @@ static int quartic_part(const hf_model *m, hf_model *q, int *higher, hf_err *err
   return HF_OK;
 }
 
+/* The searched components: u (0-2) and omega (6-8) when the model has it. */
+static double *comp(const hf_fields *x, int c) {
+  return c < 3 || c >= 6 ? hf_fields_comp(x, c) : NULL;
+}
+
 static double dot_u(const hf_fields *a, const hf_fields *b, size_t n) {
   double s = 0;
-  for (int c = 0; c < 3; c++)
-    for (size_t i = 0; i < n; i++) s += a->u[c][i] * b->u[c][i];
+  for (int c = 0; c < 9; c++)
+    for (size_t i = 0; comp(a, c) && i < n; i++) s += comp(a, c)[i] * comp(b, c)[i];
   return s;
 }
 
 static void to_sphere(hf_fields *x, size_t n) {
   const double s = sqrt((double)n / dot_u(x, x, n));
-  for (int c = 0; c < 3; c++)
-    for (size_t i = 0; i < n; i++) x->u[c][i] *= s;
+  for (int c = 0; c < 9; c++)
+    for (size_t i = 0; comp(x, c) && i < n; i++) comp(x, c)[i] *= s;
+}
+
+static void copy_searched(hf_fields *dst, const hf_fields *src, size_t n) {
+  for (int c = 0; c < 9; c++)
+    if (comp(src, c)) memcpy(comp(dst, c), comp(src, c), n * sizeof(double));
 }
 
 /* The strain part: E = Q_u(u) + eta . B(u) + eta^T C eta / 2 (C from the
@@ -137,14 +148,14 @@ static double descend(const qf_ctx *e, hf_fields *x, hf_fields *g, hf_fields *y,
   double Q = energy(e, x, g), step = 1e-3;
   for (int it = 0; it < MAX_ITER && step > 1e-14; it++) {
     const double radial = dot_u(g, x, n) / (double)n;
-    for (int c = 0; c < 3; c++)
-      for (size_t i = 0; i < n; i++)
-        y->u[c][i] = x->u[c][i] - step * (g->u[c][i] - radial * x->u[c][i]);
+    for (int c = 0; c < 9; c++)
+      for (size_t i = 0; comp(x, c) && i < n; i++)
+        comp(y, c)[i] = comp(x, c)[i] - step * (comp(g, c)[i] - radial * comp(x, c)[i]);
     to_sphere(y, n);
     const double Qy = energy(e, y, NULL);
     if (Qy < Q) {
       const double change = Q - Qy;
-      for (int c = 0; c < 3; c++) memcpy(x->u[c], y->u[c], n * sizeof(double));
+      copy_searched(x, y, n);
       Q = energy(e, x, g);
       step *= 1.3;
       if (change <= TOL * fabs(Q)) break;
@@ -156,21 +167,27 @@ static double descend(const qf_ctx *e, hf_fields *x, hf_fields *g, hf_fields *y,
 }
 
 static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *out) {
-  double s2 = 0, s4 = 0, mean[3] = {0, 0, 0}, big = -1;
+  double s2 = 0, s4 = 0, sw = 0, mean[3] = {0, 0, 0}, big = -1;
   for (size_t i = 0; i < n; i++) {
-    const double r2 = x->u[0][i] * x->u[0][i] + x->u[1][i] * x->u[1][i] + x->u[2][i] * x->u[2][i];
-    s2 += r2;
-    s4 += r2 * r2;
-    for (int c = 0; c < 3; c++) mean[c] += x->u[c][i] / (double)n;
-    if (r2 > big) {
-      big = r2;
-      for (int c = 0; c < 3; c++) out->u[c] = x->u[c][i] / sqrt(r2);
+    double ru = 0, rw = 0;
+    for (int c = 0; c < 3; c++) {
+      ru += x->u[c][i] * x->u[c][i];
+      if (x->w[c]) rw += x->w[c][i] * x->w[c][i];
+      mean[c] += x->u[c][i] / (double)n;
+    }
+    s2 += ru + rw;
+    s4 += (ru + rw) * (ru + rw);
+    sw += rw;
+    if (ru > big && ru > 0) {
+      big = ru;
+      for (int c = 0; c < 3; c++) out->u[c] = x->u[c][i] / sqrt(ru);
     }
   }
   out->participation = s2 * s2 / s4;
   out->quartic = Q / s4;
   out->polar =
       sqrt(mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]) / sqrt(s2 / (double)n);
+  out->omega_share = sw / s2;
 }
 
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
@@ -182,7 +199,7 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
                      L[2]);
   if (nstart < 1) return hf_fail(err, "quartic form: need at least one start");
   *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}};
-  if (config) memset(config, 0, 3 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
+  if (config) memset(config, 0, 6 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
   hf_model q;
   if (quartic_part(m, &q, &out->higher, err)) return HF_FAIL;
   out->nterms = q.nterms;
@@ -203,20 +220,20 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
   double cinv[36];
   int strain = rc ? 0 : strain_inverse(e, &x, cinv, out->eta_soft);
   out->strain = strain;
-  if (strain < 0) strain = 0; /* reported; u alone is still searched */
+  if (strain < 0) strain = 0; /* reported; the modes alone are still searched */
   const qf_ctx ctx = {e, strain > 0 ? cinv : NULL};
   if (!rc) {
     hf_rng r;
     hf_rng_seed(&r, seed);
     double Qbest = INFINITY;
     for (int s = 0; s < nstart; s++) {
-      for (int c = 0; c < 3; c++)
-        for (size_t i = 0; i < lat.n; i++) x.u[c][i] = hf_rng_normal(&r);
+      for (int c = 0; c < 9; c++)
+        for (size_t i = 0; comp(&x, c) && i < lat.n; i++) comp(&x, c)[i] = hf_rng_normal(&r);
       to_sphere(&x, lat.n);
       const double Q = descend(&ctx, &x, &g, &y, lat.n);
       if (Q < Qbest) {
         Qbest = Q;
-        for (int c = 0; c < 3; c++) memcpy(best.u[c], x.u[c], lat.n * sizeof(double));
+        copy_searched(&best, &x, lat.n);
         memcpy(out->eta, x.eta, sizeof out->eta);
       }
     }
@@ -224,7 +241,10 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
     out->kappa = Qbest / (double)lat.n;
     describe(&best, lat.n, Qbest, out);
     for (size_t i = 0; config && i < lat.n; i++)
-      for (int c = 0; c < 3; c++) config[3 * i + c] = best.u[c][i];
+      for (int c = 0; c < 3; c++) {
+        config[6 * i + c] = best.u[c][i];
+        config[6 * i + 3 + c] = best.w[c] ? best.w[c][i] : 0;
+      }
   }
   hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&y), hf_fields_free(&best);
   hf_engine_free(e);

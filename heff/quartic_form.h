@@ -1,9 +1,10 @@
-/* quartic_form.h - is the fourth-order part of a model's u energy positive?
- * Its quartic terms in u (on-site u^4 and the anharmonic pairs such as u^3-u
- * and u^2-u^2), with the homogeneous strain relaxed under its couplings eta u^2
- * and the elastic eta^2 (strain scales as u^2, so this adds the quartic
- * -B C^-1 B / 2; v and omega at zero, no dipole: that is quadratic), form a
- * homogeneous function Q(u) of degree 4.  Where Q is
+/* quartic_form.h - is the fourth-order part of a model's mode energy positive?
+ * Its quartic terms in u and omega (on-site u^4, w^4, u^2 w^2 and pairs such as
+ * u^3-u and u^2-u^2), with the homogeneous strain relaxed under its couplings
+ * eta u^2, eta w^2 and the elastic eta^2 (strain scales as u^2, so this adds the
+ * quartic -B C^-1 B / 2; v at zero, no dipole: that is quadratic), form a
+ * homogeneous function Q(u, omega) of degree 4 (units mixed: A and rad; only its
+ * sign and pattern matter).  Where Q is
  * negative along some configuration d, the energy along t d falls as -t^4
  * unless a higher-order term stops it: a fitted anharmonic pair can outweigh
  * the on-site quartic along patterns no training frame held (a learned
@@ -11,13 +12,13 @@
  * patterns (frozen_patterns.h) test a few symmetric ones; this searches all
  * configurations of a supercell.
  *
- * kappa = min over u of N Q(u) / (sum_i |u_i|^2)^2, eV (N cells): Q per cell of
- * a configuration with an rms |u| of 1 Angstrom.  Found by projected
- * gradient descent on the sphere sum |u_i|^2 = N from seeded random starts;
- * a local minimum, so a negative kappa is proof, a positive one evidence.
- * kappa grows with N for a pattern confined to a few cells (one cell with
- * on-site q: kappa = q N); quartic = Q / sum |u_i|^4 at the same point does
- * not (q for that cell; kappa itself for a uniform |u|). */
+ * With r_i^2 = |u_i|^2 + |omega_i|^2: kappa = min of N Q / (sum_i r_i^2)^2, eV (N
+ * cells): Q per cell of a configuration with an rms r of 1.  Found by
+ * projected gradient descent on the sphere sum r_i^2 = N from seeded random
+ * starts; a local minimum, so a negative kappa is proof, a positive one
+ * evidence.  kappa grows with N for a pattern confined to a few cells (one
+ * cell with on-site q: kappa = q N); quartic = Q / sum r_i^4 at the same point
+ * does not (q for that cell; kappa itself for a uniform r). */
 #ifndef HF_QUARTIC_FORM_H
 #define HF_QUARTIC_FORM_H
 
@@ -33,7 +34,8 @@ typedef struct {
   double kappa;         /* the minimum found, eV */
   double quartic;       /* Q / sum |u_i|^4 there, eV: Q per occupied cell at |u| = 1 A */
   double participation; /* (sum |u_i|^2)^2 / sum |u_i|^4 at the minimum: cells it occupies */
-  double polar;         /* |mean u| / rms |u| at the minimum (1: uniform, 0: no net u) */
+  double polar;         /* |mean u| / rms of (u, omega) at the minimum (1: uniform u) */
+  double omega_share;   /* sum |omega_i|^2 / sum (|u_i|^2 + |omega_i|^2) there */
   double u[3];          /* direction of the largest |u_i| at the minimum (unit vector) */
   double eta[6];        /* the relaxed homogeneous strain there (at sum |u|^2 = N) */
   int strain;           /* 1: strain relaxed; 0: no eta^2 terms (strain held at 0); -1:
@@ -43,8 +45,9 @@ typedef struct {
 } hf_quartic_form;
 
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
- * them).  config (NULL: not wanted) receives the minimum, 3 N numbers u_a of
- * cell i at [3 i + a] (cell index of fields.h), scaled to sum |u_i|^2 = N.
+ * them).  config (NULL: not wanted) receives the minimum, 6 N numbers: u_a of
+ * cell i at [6 i + a] and omega_a at [6 i + 3 + a] (cell index of fields.h; 0
+ * without omega), scaled to sum |u_i|^2 + |omega_i|^2 = N.
  * Fails when the model has no u; a model without quartic u terms gives
  * nterms 0, kappa 0 and config zero. */
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,

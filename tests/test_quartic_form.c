@@ -7,8 +7,8 @@
  *  and quartic = Q / sum |u_i|^4 = q_min in both.
  *  1. a = 1, b = 1: kappa = 2/3, every cell occupied (participation N);
  *  2. a = 1, b = -5: kappa = -4/3 N, quartic -4/3, one cell (participation 1);
- *  3. case 1 plus u^2, u^6 and v terms: kappa unchanged (only pure-u quartic
- *     monomials count), nterms 2, higher 1;
+ *  3. case 1 plus u^2, u^6 and v terms: kappa unchanged (only monomials of
+ *     degree 4 count), nterms 2, higher 1;
  *  4. on-site |u|^4 plus the pair ux^3 ux[1,0,0] and its images (test_soft_modes,
  *     5.): the X [100] pattern has (alpha - 2c) per cell, so kappa <= alpha - 2c
  *     (here the minimum is two antiparallel cells along x: quartic = alpha - 2c);
@@ -19,8 +19,10 @@
  *     for a = 3 (g = 2, c = 1);
  *     with the elastic term negative the strain is reported unstable and held at
  *     0 (kappa = a = 1, the isotropic |u|^4 alone), the soft strain a normal one;
- *  6. ZVR 1995 BaTiO3 (a published, bounded model): kappa > 0;
- *  7. a model without u is refused with a message. */
+ *  6. omega searched too: a negative on-site w^4 next to a positive |u|^4 gives
+ *     kappa = -N, all of it in one cell's omega;
+ *  7. ZVR 1995 BaTiO3 (a published, bounded model): kappa > 0;
+ *  8. a model without u is refused with a message. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,7 +80,7 @@ int main(int argc, char **argv) {
       testmodel_one_term(&m, "a", 0, 40.0, "u4", alpha, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
       err);
   REQUIRE_OK(hf_model_add_term(&m, "pair", c, "ux^3*ux[1,0,0]", HF_SYM_ORBIT, &err), err);
-  double cfg[3 * 8];
+  double cfg[6 * 8];
   REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &f, cfg, &err), err);
   /* the configuration returned, through the generic polynomial evaluator (not
    * the compiled engine the search used): Q = kappa N, and sum |u|^2 = N */
@@ -88,7 +90,7 @@ int main(int argc, char **argv) {
   REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U, &err), err);
   double norm = 0, Q = 0;
   for (size_t i = 0; i < lat.n; i++)
-    for (int a = 0; a < 3; a++) x.u[a][i] = cfg[3 * i + a], norm += cfg[3 * i + a] * cfg[3 * i + a];
+    for (int a = 0; a < 3; a++) x.u[a][i] = cfg[6 * i + a], norm += cfg[6 * i + a] * cfg[6 * i + a];
   hf_poly_input in = {.lat = &lat, .x = &x};
   for (int t = 0; t < m.nterms; t++)
     Q += hf_poly_eval(&m.terms[t].poly, m.terms[t].coef, &in, NULL);
@@ -152,6 +154,21 @@ int main(int argc, char **argv) {
          f.strain, f.kappa, normal, shear);
   CHECK(f.strain == -1 && fabs(f.kappa - 1.0) < 1e-6 && fabs(normal - 1) < 1e-9 && shear < 1e-9,
         "elastic instability: strain %d kappa %g soft (%g, %g)", f.strain, f.kappa, normal, shear);
+  hf_model_free(&m);
+
+  /* omega: |u|^4 + b (wx^4 + wy^4 + wz^4) with b = -1: the minimum puts the whole
+   * norm into one cell's omega along an axis, kappa = -N, quartic -1 */
+  REQUIRE_OK(testmodel_one_term(&m, "w", 2, 40.0, "w4", -1.0, "wx^4+wy^4+wz^4", HF_SYM_NONE, &err),
+             err);
+  m.dof |= HF_DOF_U;
+  REQUIRE_OK(hf_model_add_term(&m, "u4", 1.0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_quartic_form_min(&m, L3, 4, 1, &f, NULL, &err), err);
+  printf("omega quartic -1: kappa %.8f (exact %d), quartic %.8f, omega share %.6f, cells %.4f\n",
+         f.kappa, -N, f.quartic, f.omega_share, f.participation);
+  CHECK(fabs(f.kappa + N) < 1e-5 * N && fabs(f.quartic + 1) < 1e-5 &&
+            fabs(f.omega_share - 1) < 1e-6 && fabs(f.participation - 1) < 1e-3,
+        "omega case: kappa %g quartic %g share %g cells %g", f.kappa, f.quartic, f.omega_share,
+        f.participation);
   hf_model_free(&m);
 
   char path[512];
