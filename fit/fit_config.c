@@ -390,9 +390,10 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, NK };
+  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, BOUND, NK };
   hf_yslot s[NK] = {{.key = "method"},  {.key = "weights"},           {.key = "sigma_v"},
-                    {.key = "sigma_w"}, {.key = "acoustic_sum_rule"}, {.key = "energy_max"}};
+                    {.key = "sigma_w"}, {.key = "acoustic_sum_rule"}, {.key = "energy_max"},
+                    {.key = "bounded"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -429,6 +430,7 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
     return HF_FAIL;
   if (s[ASR].val && hf_yaml_bool(r, s[ASR].val, w, "acoustic_sum_rule", &c->acoustic_sum_rule))
     return HF_FAIL;
+  if (s[BOUND].val && hf_yaml_bool(r, s[BOUND].val, w, "bounded", &c->bounded)) return HF_FAIL;
   if (s[EMAX].val &&
       hf_yaml_positive(r, s[EMAX].val, w, "energy_max",
                        "a positive energy in eV per cell above the undistorted reference",

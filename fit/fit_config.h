@@ -121,6 +121,9 @@ typedef struct {
    * but not in the regression (states no simulation visits, which a
    * polynomial cannot fit without spoiling the rest) */
   double energy_max;
+  /* regression: bounded (0: off): the coefficients moved, by the least the
+   * posterior allows, until the quartic form is positive (fit/bounded.h) */
+  int bounded;
   long heldout_every; /* steps between held-out engine calls (0: none) */
   /* train.xyz of an earlier fit with the same reference, engine and supercell
    * ("": none): its frames enter the training set before step 0 */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "acoustic_sum_rule.h"
+#include "bounded.h"
 #include "checkpoint.h"
 #include "occupation.h"
 #include "otf_internal.h"
@@ -59,6 +60,23 @@ double fit_bayes_force_at(fit_run *r, const hf_fields *x) {
   hf_blr_maxerr m;
   eval_rows_at(r, x, r->phi_desc, r->ylong_desc, r->type_desc, &m);
   return m.force;
+}
+
+int fit_solve(fit_run *r, hf_err *err) {
+  if (hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err)) return HF_FAIL;
+  if (!r->c.bounded) return HF_OK;
+  /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
+  const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
+  if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, r->fit.w, &r->bound, err))
+    return hf_wrap(err, "regression: bounded");
+  if (r->bound.rows && r->log) /* (no log in a refit or while loading: the summary says it) */
+    fprintf(r->log,
+            "# step %ld: bounded: %d constraint rows in %d rounds (%s), lowest kappa %.4g -> %.4g "
+            "eV, the coefficients moved by %.3g posterior sd\n",
+            r->st.step, r->bound.rows, r->bound.iterations,
+            r->bound.converged ? "converged" : "NOT converged", r->bound.kappa_in,
+            r->bound.kappa_out, r->bound.distance);
+  return HF_OK;
 }
 
 int fit_compile_model(fit_run *r, hf_err *err) {
@@ -142,7 +160,7 @@ int fit_learn(fit_run *r, hf_err *err) {
     for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
   }
   if ((!skip && hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err)) ||
-      hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err))
+      fit_solve(r, err))
     return hf_wrap(err, "refit after engine call %ld", r->st.calls);
   r->have_fit = 1;
   if (r->restore) { /* a probe: the dynamics go on from the MD configuration */
@@ -568,7 +586,7 @@ int fit_refit_create(fit_run **out, const fit_config *c, const char *data_dir, h
   else
     snprintf(r->en.name, sizeof r->en.name, "child");
   if (!rc) rc = fit_load_all(r, data_dir, err);
-  if (!rc) rc = hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err);
+  if (!rc) rc = fit_solve(r, err);
   r->have_fit = !rc;
   if (!rc) rc = fit_compile_model(r, err);
   if (rc) {

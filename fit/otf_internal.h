@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "blr.h"
+#include "bounded.h"
 #include "dynamics.h"
 #include "engine.h"
 #include "engine_factory.h"
@@ -60,7 +61,8 @@ struct fit_run {
   double *asr; /* acoustic sum rule: nasr x M constraint rows (acoustic_sum_rule.h) */
   int nasr;
   int have_fit;
-  long excluded; /* frames above regression: energy_max (recounted on resume) */
+  long excluded;          /* frames above regression: energy_max (recounted on resume) */
+  fit_bound_report bound; /* the last fit_solve's (regression: bounded) */
   /* engine calls failed in a row since the last success (not checkpointed:
    * a resume starts afresh) */
   int fail_streak;
@@ -116,6 +118,10 @@ double fit_bayes_force_at(fit_run *r, const hf_fields *x);
 /* Sets the model's coefficients from the fit, compiles it and hands it to
  * MD (creating the dynamics on the first fit). */
 int fit_compile_model(fit_run *r, hf_err *err);
+/* The regression of r->data (r->blr, the acoustic sum rule) and, with
+ * regression: bounded, the coefficients moved until the quartic form is
+ * positive (fit/bounded.h; r->bound, logged). */
+int fit_solve(fit_run *r, hf_err *err);
 /* Appends the rows in r->phi / r->y (minus y_long) and refits; recompiles
  * the model and hands it to MD. */
 int fit_learn(fit_run *r, hf_err *err);

@@ -59,6 +59,7 @@ static uint64_t config_hash(const fit_config *c) {
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
   if (c->energy_max > 0) fnv(&h, &c->energy_max, sizeof c->energy_max);
+  if (c->bounded) fnv(&h, &c->bounded, sizeof c->bounded);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
   if (c->initial_training[0]) fnv(&h, c->initial_training, strlen(c->initial_training));
   if (c->occ.on) fnv(&h, &c->occ, sizeof c->occ);
@@ -366,7 +367,7 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
   hf_fields_free(&keep);
   if (!rc && (exists || r->st.imported) && r->st.calls + r->st.imported > 0) {
     double t0 = r->st.t_refit;
-    rc = hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err);
+    rc = fit_solve(r, err);
     r->have_fit = !rc;
     r->st.t_refit = t0;
     if (!rc) rc = fit_compile_model(r, err); /* the dynamics, for the MD state below */

@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "fields.h"
+#include "poly_eval.h"
 #include "rng.h"
 
 #define MAX_ITER 4000
@@ -250,4 +251,30 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
   hf_engine_free(e);
   hf_model_free(&q);
   return rc ? hf_wrap(err, "quartic form") : HF_OK;
+}
+
+int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
+                        const double eta[6], double *phi, hf_err *err) {
+  hf_lattice lat;
+  hf_fields x;
+  memset(&x, 0, sizeof x);
+  if (hf_lattice_init(&lat, L, err) || hf_fields_alloc(&x, &lat, HF_FIELD_U | HF_FIELD_W, err))
+    return hf_wrap(err, "quartic form row");
+  for (size_t i = 0; i < lat.n; i++)
+    for (int a = 0; a < 3; a++) x.u[a][i] = config[6 * i + a], x.w[a][i] = config[6 * i + 3 + a];
+  memcpy(x.eta, eta, sizeof x.eta);
+  hf_poly_input in = {.lat = &lat, .x = &x};
+  int rc = HF_OK, higher;
+  for (int t = 0; t < m->nterms && !rc; t++) {
+    hf_poly p;
+    hf_poly_init(&p);
+    for (int k = 0; k < m->terms[t].poly.n && !rc; k++)
+      if (keep_mono(&m->terms[t].poly.m[k], &higher) &&
+          hf_poly_add_mono(&p, &m->terms[t].poly.m[k]))
+        rc = hf_fail(err, "quartic form row: out of memory");
+    phi[t] = p.n ? hf_poly_eval(&p, 1.0, &in, NULL) / (double)lat.n : 0;
+    hf_poly_free(&p);
+  }
+  hf_fields_free(&x);
+  return rc;
 }

@@ -53,4 +53,11 @@ typedef struct {
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
                         hf_quartic_form *out, double *config, hf_err *err);
 
+/* The energy per cell of each term's degree-4 part (the monomials the form
+ * holds) at a configuration: config as hf_quartic_form_min returns it (6 N
+ * numbers, u then omega per cell; N = L[0] L[1] L[2]), eta the homogeneous
+ * strain; phi[m->nterms].  Sum_t coef_t phi_t is then kappa at the minimum. */
+int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
+                        const double eta[6], double *phi, hf_err *err);
+
 #endif

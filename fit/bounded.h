@@ -1,0 +1,48 @@
+/* bounded.h - coefficients whose quartic form is positive (fit key
+ * regression: bounded).
+ *
+ * A fitted model can have a negative quartic form (heff/quartic_form.h)
+ * along configurations no frame holds and the engine cannot be asked about
+ * (atoms beyond the physical range): the energy then falls without bound
+ * there, and heff's runs melt into it (PbTiO3: 8^3 HMC at 600 K).  The
+ * coefficients are moved to the point nearest the posterior mean w0 in the
+ * metric of the posterior covariance Sigma,
+ *     min (w - w0)^T Sigma^-1 (w - w0)  subject to  a_k . w >= eps  (k = 1..K),
+ * where each a_k is the degree-4 part of every term (hf_quartic_form_row) at
+ * a configuration along which the form was negative (cutting planes: search,
+ * add the row, solve again, until the search on the supercells finds no
+ * negative direction), and, when the elastic matrix has a negative
+ * eigenvalue, at its softest strain.  The change falls on the coefficients
+ * the data know least.  Dual: w = w0 + Sigma A^T lambda, lambda >= 0 the
+ * maximiser of lambda . (eps - A w0) - lambda^T A Sigma A^T lambda / 2, by
+ * exact coordinate ascent.  The posterior covariance (the Bayesian errors) is
+ * left as the data give it. */
+#ifndef FIT_BOUNDED_H
+#define FIT_BOUNDED_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+
+#define FIT_BOUND_ROWS 200 /* most constraint rows */
+#define FIT_BOUND_ITER 100 /* most search-and-solve rounds */
+#define FIT_BOUND_EPS 1e-3 /* eV per cell at an rms mode amplitude of 1 */
+#define FIT_BOUND_STARTS 4 /* starts of each search */
+
+typedef struct {
+  int rows;         /* constraint rows added */
+  int iterations;   /* search-and-solve rounds */
+  int converged;    /* 1: the last search found the form positive on every supercell */
+  double kappa_in;  /* the lowest kappa before (eV) */
+  double kappa_out; /* and after */
+  double distance;  /* sqrt((w - w0)^T Sigma^-1 (w - w0)): how far, in posterior sd */
+} fit_bound_report;
+
+/* w[M] from w0[M] and cov (M x M, row-major) for model m (its coefficients are
+ * overwritten: w at return) on the nl supercells L[nl][3]; seed fixes the
+ * searches.  w may be w0. */
+int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
+              uint64_t seed, double *w, fit_bound_report *rep, hf_err *err);
+
+#endif

@@ -1,0 +1,80 @@
+/* test_bounded.c - fit_bound (fit/bounded.h) against exact cases.
+ * Terms a (ux^4 + uy^4 + uz^4) + b (ux^2 uy^2 + uy^2 uz^2 + uz^2 ux^2): on |u| = 1
+ * the form is a + (b - 2a) S, S in [0, 1/3], lowest along <111> for b < 2a
+ * ((a + b)/3) and concentrated in one cell when negative.  The constraint row
+ * there (one cell with |u|^2 = N, per cell) is (8/3, 8/3) on 2^3, so with
+ * w0 = (1, -5):
+ *  1. Sigma = I: w = w0 + t (1, 1) with 2 t - 4 = 3 eps / 8 (the projection
+ *     onto (8/3)(a + b) = eps), i.e. (3, -3) plus 3 eps / 16 each;
+ *  2. Sigma = diag(1, 100): the change goes to b 100 times more than to a,
+ *     a + b = 3 eps / 8 again;
+ *  3. w0 = (1, 1), positive already: nothing moves, no rows, distance 0;
+ *  4. a negative elastic term (strain) is raised to eps along its soft strain. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bounded.h"
+#include "check.h"
+#include "testmodels.h"
+
+static hf_model onsite(hf_err *err) {
+  hf_model m;
+  if (testmodel_one_term(&m, "a", 0, 40.0, "a", 1, "ux^4+uy^4+uz^4", HF_SYM_NONE, err) ||
+      hf_model_add_term(&m, "b", 1, "ux^2*uy^2+uy^2*uz^2+uz^2*ux^2", HF_SYM_NONE, err))
+    printf("model: %s\n", err->msg);
+  return m;
+}
+
+int main(void) {
+  hf_err err;
+  const int L[2][3] = {{2, 2, 2}, {4, 4, 4}};
+  const double eps = FIT_BOUND_EPS;
+  fit_bound_report rep;
+  hf_model m = onsite(&err);
+  double w[2], w0[2] = {1, -5}, I[4] = {1, 0, 0, 1};
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, w, &rep, &err), err);
+  printf(
+      "Sigma = I: w = (%.9f, %.9f), exact (%.9f, %.9f); %d rows, %d rounds, kappa %.4g -> "
+      "%.4g, distance %.6f (exact %.6f)\n",
+      w[0], w[1], 3 + 3 * eps / 16, -3 + 3 * eps / 16, rep.rows, rep.iterations, rep.kappa_in,
+      rep.kappa_out, rep.distance, sqrt(2) * (2 + 3 * eps / 16));
+  CHECK(fabs(w[0] - (3 + 3 * eps / 16)) < 1e-7 && fabs(w[1] - (-3 + 3 * eps / 16)) < 1e-7,
+        "Sigma = I: w (%.10g, %.10g)", w[0], w[1]);
+  CHECK(rep.converged && rep.kappa_in < 0 && rep.kappa_out >= 0 &&
+            fabs(rep.distance - sqrt(2) * (2 + 3 * eps / 16)) < 1e-6,
+        "Sigma = I: converged %d kappa %g -> %g distance %g", rep.converged, rep.kappa_in,
+        rep.kappa_out, rep.distance);
+  CHECK(m.terms[0].coef == w[0] && m.terms[1].coef == w[1], "the model holds w");
+
+  double D[4] = {1, 0, 0, 100};
+  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, w, &rep, &err), err);
+  printf("Sigma = diag(1, 100): w = (%.9f, %.9f): a + b = %.3g (3 eps/8 = %.3g), db/da = %.6f\n",
+         w[0], w[1], w[0] + w[1], 3 * eps / 8, (w[1] - w0[1]) / (w[0] - w0[0]));
+  CHECK(
+      fabs(w[0] + w[1] - 3 * eps / 8) < 1e-9 && fabs((w[1] - w0[1]) / (w[0] - w0[0]) - 100) < 1e-6,
+      "Sigma = diag(1, 100): w (%.10g, %.10g)", w[0], w[1]);
+
+  const double w1[2] = {1, 1};
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, w, &rep, &err), err);
+  printf("bounded already: w = (%g, %g), %d rows, distance %g\n", w[0], w[1], rep.rows,
+         rep.distance);
+  CHECK(w[0] == 1 && w[1] == 1 && rep.rows == 0 && rep.distance == 0 && rep.converged,
+        "bounded already: moved to (%g, %g), %d rows", w[0], w[1], rep.rows);
+  hf_model_free(&m);
+
+  /* elastic: (c/2) sum eta_a^2 with c = -1 next to |u|^4: the row at the soft strain
+   * (a unit normal strain, per cell sum eta_a^2 = 1) asks c/2 >= eps */
+  REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u4", 1, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
+             err);
+  m.dof |= HF_DOF_ETA;
+  REQUIRE_OK(hf_model_add_term(&m, "c", -0.5, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
+  const double e0[2] = {1, -0.5};
+  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, w, &rep, &err), err);
+  printf("negative elastic term: w = (%.9f, %.9f), %d rows (want the second at eps %g)\n", w[0],
+         w[1], rep.rows, eps);
+  CHECK(w[0] == 1 && fabs(w[1] - eps) < 1e-9 && rep.converged,
+        "elastic: w (%.10g, %.10g) converged %d", w[0], w[1], rep.converged);
+  hf_model_free(&m);
+  return check_done("test_bounded");
+}
