@@ -59,7 +59,8 @@ static void qp_solve(qp *q, const double *w0, const double *cov, double *w) {
 }
 
 /* One search on supercell L: a constraint row into q->A[q->k] when the form
- * is negative or the elastic matrix unstable; returns 1 if a row was added. */
+ * is negative or the elastic matrix unstable; returns 1 if a row was added, 2
+ * if one was due but the rows are full, 0 if none was due. */
 static int search(hf_model *m, const int L[3], uint64_t seed, qp *q, double *kappa, hf_err *err) {
   const size_t n = (size_t)L[0] * L[1] * L[2];
   double *cfg = malloc(6 * n * sizeof *cfg);
@@ -74,10 +75,10 @@ static int search(hf_model *m, const int L[3], uint64_t seed, qp *q, double *kap
       memcpy(f.eta, f.eta_soft, sizeof f.eta);
     }
     add = (f.nterms && f.kappa < 0) || f.strain < 0;
-    if (add && q->k < FIT_BOUND_ROWS)
+    if (add && q->k >= FIT_BOUND_ROWS)
+      add = 2; /* negative, and no room for its row */
+    else if (add)
       rc = hf_quartic_form_row(m, L, cfg, f.eta, q->A + (size_t)q->k * q->M, err);
-    else
-      add = 0;
   }
   free(cfg);
   return rc ? HF_FAIL : add;
@@ -103,19 +104,20 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
   for (int it = 0; !rc && it < FIT_BOUND_ITER; it++) {
     for (int t = 0; t < M; t++) m->terms[t].coef = w[t];
     double kappa = INFINITY;
-    int added = 0;
+    int added = 0, full = 0;
     for (int l = 0; l < nl && !rc; l++) {
       const int a =
           search(m, L[l], seed + 1000003ull * (uint64_t)it + (uint64_t)l, &q, &kappa, err);
       if (a < 0) rc = HF_FAIL;
-      if (a > 0) q.k++, added++;
+      if (a == 1) q.k++, added++;
+      if (a == 2) full = 1;
     }
     if (rc) break;
     if (it == 0) rep->kappa_in = kappa;
     rep->kappa_out = kappa;
     rep->iterations = it + 1;
     if (!added) {
-      rep->converged = 1;
+      rep->converged = !full;
       break;
     }
     /* a row per call to qp_solve: each warm-starts from the last */
