@@ -60,6 +60,10 @@ for path in gpaw:
             text = new if new is not None else text
         text = re.sub(r"(?m)^initial_training:[^\n]*\n", "", text)
         text = re.sub(r"(?m)^\s*e_ref:[^\n]*\n", "", text)  # a GPAW energy, not Lennard-Jones
+        # regression: bounded searches 2^3 and 4^3 supercells after every refit (minutes
+        # for these bases); its key is read (test_fit_config) and its solution checked
+        # (test_bounded) elsewhere, so here it is switched off to keep the run short
+        text = re.sub(r",\s*bounded:\s*true", "", text)
         fitfile = os.path.join(tmp, name)
         with open(fitfile, "w") as fh:
             fh.write(text)
