@@ -67,7 +67,7 @@ static double *comp(const hf_fields *x, int c) {
   return c < 3 || c >= 6 ? hf_fields_comp(x, c) : NULL;
 }
 
-static double dot_u(const hf_fields *a, const hf_fields *b, size_t n) {
+static double dot_modes(const hf_fields *a, const hf_fields *b, size_t n) {
   double s = 0;
   for (int c = 0; c < 9; c++)
     for (size_t i = 0; comp(a, c) && i < n; i++) s += comp(a, c)[i] * comp(b, c)[i];
@@ -75,7 +75,7 @@ static double dot_u(const hf_fields *a, const hf_fields *b, size_t n) {
 }
 
 static void to_sphere(hf_fields *x, size_t n) {
-  const double s = sqrt((double)n / dot_u(x, x, n));
+  const double s = sqrt((double)n / dot_modes(x, x, n));
   for (int c = 0; c < 9; c++)
     for (size_t i = 0; comp(x, c) && i < n; i++) comp(x, c)[i] *= s;
 }
@@ -148,7 +148,7 @@ static int strain_inverse(hf_engine *e, hf_fields *x, double cinv[36], double so
 static double descend(const qf_ctx *e, hf_fields *x, hf_fields *g, hf_fields *y, size_t n) {
   double Q = energy(e, x, g), step = 1e-3;
   for (int it = 0; it < MAX_ITER && step > 1e-14; it++) {
-    const double radial = dot_u(g, x, n) / (double)n;
+    const double radial = dot_modes(g, x, n) / (double)n;
     for (int c = 0; c < 9; c++)
       for (size_t i = 0; comp(x, c) && i < n; i++)
         comp(y, c)[i] = comp(x, c)[i] - step * (comp(g, c)[i] - radial * comp(x, c)[i]);
