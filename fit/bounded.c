@@ -84,8 +84,35 @@ static int search(hf_model *m, const int L[3], uint64_t seed, qp *q, double *kap
   return rc ? HF_FAIL : add;
 }
 
+void fit_bound_cuts_free(fit_bound_cuts *c) {
+  free(c->A);
+  *c = (fit_bound_cuts){0};
+}
+
+/* The rows of cuts into q after its own (as many as fit; 1 if any). */
+static int add_carried(qp *q, const fit_bound_cuts *cuts) {
+  if (!cuts || cuts->M != q->M) return 0;
+  const int k = cuts->k < FIT_BOUND_ROWS - q->k ? cuts->k : FIT_BOUND_ROWS - q->k;
+  if (k > 0) memcpy(q->A + (size_t)q->k * q->M, cuts->A, (size_t)k * q->M * sizeof *q->A);
+  return k > 0 ? k : 0;
+}
+
+/* The rows with a positive multiplier (those that hold w where it is) into
+ * cuts, for the next solve. */
+static int keep_active(const qp *q, fit_bound_cuts *cuts, hf_err *err) {
+  int k = 0;
+  for (int a = 0; a < q->k; a++) k += q->lam[a] > 0;
+  double *A = malloc((k ? (size_t)k : 1) * q->M * sizeof *A);
+  if (!A) return hf_fail(err, "out of memory");
+  for (int a = 0, j = 0; a < q->k; a++)
+    if (q->lam[a] > 0) memcpy(A + (size_t)j++ * q->M, q->A + (size_t)a * q->M, q->M * sizeof *A);
+  free(cuts->A);
+  *cuts = (fit_bound_cuts){.M = q->M, .k = k, .A = A};
+  return HF_OK;
+}
+
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, double *w, fit_bound_report *rep, hf_err *err) {
+              uint64_t seed, fit_bound_cuts *cuts, double *w, fit_bound_report *rep, hf_err *err) {
   *rep = (fit_bound_report){.kappa_in = INFINITY, .kappa_out = INFINITY};
   if (M != m->nterms) return hf_fail(err, "bounded: %d coefficients for %d terms", M, m->nterms);
   qp q = {.M = M};
@@ -113,7 +140,11 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
       if (a == 2) full = 1;
     }
     if (rc) break;
-    if (it == 0) rep->kappa_in = kappa;
+    if (it == 0) { /* kappa_in is the posterior mean's; the carried rows come in after it */
+      rep->kappa_in = kappa;
+      rep->carried = add_carried(&q, cuts);
+      q.k += rep->carried, added += rep->carried;
+    }
     rep->kappa_out = kappa;
     rep->iterations = it + 1;
     if (!added) {
@@ -134,6 +165,7 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
       for (int b = 0; b < q.k; b++) d2 += q.lam[a] * q.G[a * FIT_BOUND_ROWS + b] * q.lam[b];
     rep->distance = sqrt(fmax(d2, 0));
     for (int t = 0; t < M; t++) m->terms[t].coef = w[t];
+    if (cuts) rc = keep_active(&q, cuts, err);
   }
   free(w0c), free(q.A), free(q.SA), free(q.G), free(q.h), free(q.lam);
   return rc;

@@ -16,7 +16,11 @@
  * the data know least.  Dual: w = w0 + Sigma A^T lambda, lambda >= 0 the
  * maximiser of lambda . (eps - A w0) - lambda^T A Sigma A^T lambda / 2, by
  * exact coordinate ascent.  The posterior covariance (the Bayesian errors) is
- * left as the data give it. */
+ * left as the data give it.
+ * Every row stays a valid cut when the data change (a bounded model meets it
+ * whatever its coefficients), so a live fit carries the rows that were active
+ * at one refit into the next (fit_bound_cuts): the next solve starts from
+ * them and its search has only the new directions left to find. */
 #ifndef FIT_BOUNDED_H
 #define FIT_BOUNDED_H
 
@@ -31,7 +35,8 @@
 #define FIT_BOUND_STARTS 4 /* starts of each search */
 
 typedef struct {
-  int rows;         /* constraint rows added */
+  int rows;         /* constraint rows used, carried ones included */
+  int carried;      /* of them, rows carried from an earlier solve (fit_bound_cuts) */
   int iterations;   /* search-and-solve rounds */
   int converged;    /* 1: the last search found the form positive on every supercell */
   double kappa_in;  /* the lowest kappa before (eV) */
@@ -39,10 +44,19 @@ typedef struct {
   double distance;  /* sqrt((w - w0)^T Sigma^-1 (w - w0)): how far, in posterior sd */
 } fit_bound_report;
 
+/* The rows active at the end of a solve, for the next (owned; zero-init). */
+typedef struct {
+  int M, k;  /* coefficients per row, rows */
+  double *A; /* k x M */
+} fit_bound_cuts;
+
+void fit_bound_cuts_free(fit_bound_cuts *c);
+
 /* w[M] from w0[M] and cov (M x M, row-major) for model m (its coefficients are
  * overwritten: w at return) on the nl supercells L[nl][3]; seed fixes the
- * searches.  w may be w0. */
+ * searches.  w may be w0.  cuts (NULL: none) brings rows from an earlier
+ * solve (used when its M matches) and receives this solve's active rows. */
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, double *w, fit_bound_report *rep, hf_err *err);
+              uint64_t seed, fit_bound_cuts *cuts, double *w, fit_bound_report *rep, hf_err *err);
 
 #endif

@@ -67,13 +67,14 @@ int fit_solve(fit_run *r, hf_err *err) {
   if (!r->c.bounded) return HF_OK;
   /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
   const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
-  if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, r->fit.w, &r->bound, err))
+  if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, &r->cuts, r->fit.w,
+                &r->bound, err))
     return hf_wrap(err, "regression: bounded");
   if (r->bound.rows && r->log) /* (no log in a refit or while loading: the summary says it) */
     fprintf(r->log,
-            "# step %ld: bounded: %d constraint rows in %d rounds (%s), lowest kappa %.4g -> %.4g "
-            "eV, the coefficients moved by %.3g posterior sd\n",
-            r->st.step, r->bound.rows, r->bound.iterations,
+            "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%s), lowest kappa "
+            "%.4g -> %.4g eV, the coefficients moved by %.3g posterior sd\n",
+            r->st.step, r->bound.rows, r->bound.carried, r->bound.iterations,
             r->bound.converged ? "converged" : "NOT converged", r->bound.kappa_in,
             r->bound.kappa_out, r->bound.distance);
   return HF_OK;
@@ -689,6 +690,7 @@ void fit_run_free(fit_run *r) {
   hf_fields_free(&r->xdesc), hf_fields_free(&r->gdesc), hf_fields_free(&r->vdesc);
   free(r->phi_desc), free(r->ylong_desc), free(r->type_desc);
   hf_blr_fit_free(&r->fit);
+  fit_bound_cuts_free(&r->cuts);
   free(r->asr);
   hf_blr_data_free(&r->data);
   hf_features_free(r->feat);

@@ -63,6 +63,7 @@ struct fit_run {
   int have_fit;
   long excluded;          /* frames above regression: energy_max (recounted on resume) */
   fit_bound_report bound; /* the last fit_solve's (regression: bounded) */
+  fit_bound_cuts cuts;    /* its active rows, for the next (not checkpointed) */
   /* engine calls failed in a row since the last success (not checkpointed:
    * a resume starts afresh) */
   int fail_streak;

@@ -294,10 +294,11 @@ int fit_run_finish(fit_run *r, hf_err *err) {
   if (r->c.bounded)
     say(r,
         "bounded (quartic form of u and omega, strain relaxed, on %dx%dx%d and 4x4x4): lowest "
-        "kappa %.4g eV before, %.4g after; %d constraint rows in %d rounds%s; the coefficients "
-        "moved by %.3g posterior sd\n",
+        "kappa %.4g eV before, %.4g after; %d constraint rows (%d carried from the last solve) in "
+        "%d rounds%s; the coefficients moved by %.3g posterior sd\n",
         r->lat.L[0], r->lat.L[1], r->lat.L[2], r->bound.kappa_in, r->bound.kappa_out, r->bound.rows,
-        r->bound.iterations, r->bound.converged ? "" : " (NOT converged)", r->bound.distance);
+        r->bound.carried, r->bound.iterations, r->bound.converged ? "" : " (NOT converged)",
+        r->bound.distance);
   relaxed_states(r);
   if (parity(r, r->train_path, "parity_train.tsv", "training", err) ||
       (s->heldout > 0 && parity(r, r->held_path, "parity_heldout.tsv", "held-out", err)) ||

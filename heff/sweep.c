@@ -474,10 +474,11 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
     snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
              ", vacuum along %c: %zu of %zu cells (P, energies and c_p per material cell)",
              "xyz"[c->vacuum_axis], hf_run_config_vacuum_cells(c), (size_t)s -> glat.n);
-  snprintf(extra, sizeof extra,
-           "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s%s%s", c->L[0],
-           c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, bc, occ_note,
-           s->warning[0] ? "; WARNING: " : "", s->warning);
+  const int len = snprintf(extra, sizeof extra,
+                           "supercell %dx%dx%d, seed %llu, pressure %.4g GPa%+.4g GPa/K*T%s%s%s%s",
+                           c->L[0], c->L[1], c->L[2], c->seed, c->pressure, c->pressure_per_K, bc,
+                           occ_note, s->warning[0] ? "; WARNING: " : "", s->warning);
+  if (len >= (int)sizeof extra) memcpy(extra + sizeof extra - 4, "...", 4); /* say it was cut */
   hf_table_header(s->table, s->m, method_name(c->method), extra);
   hf_terms_header(s->terms, s->m);
   hf_local_header(s->local, s->m, s->x.sigma != NULL, s->x.w[0] != NULL);

@@ -9,7 +9,10 @@
  *  2. Sigma = diag(1, 100): the change goes to b 100 times more than to a,
  *     a + b = 3 eps / 8 again;
  *  3. w0 = (1, 1), positive already: nothing moves, no rows, distance 0;
- *  4. a negative elastic term (strain) is raised to eps along its soft strain. */
+ *  4. a negative elastic term (strain) is raised to eps along its soft strain;
+ *  5. rows carried from case 1's solve (fit_bound_cuts) into one from w0 = (2, -6):
+ *     the same projection, (4, -4) plus 3 eps / 16 each; into one from (1, 1):
+ *     nothing moves. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +36,7 @@ int main(void) {
   fit_bound_report rep;
   hf_model m = onsite(&err);
   double w[2], w0[2] = {1, -5}, I[4] = {1, 0, 0, 1};
-  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, NULL, w, &rep, &err), err);
   printf(
       "Sigma = I: w = (%.9f, %.9f), exact (%.9f, %.9f); %d rows, %d rounds, kappa %.4g -> "
       "%.4g, distance %.6f (exact %.6f)\n",
@@ -48,7 +51,7 @@ int main(void) {
   CHECK(m.terms[0].coef == w[0] && m.terms[1].coef == w[1], "the model holds w");
 
   double D[4] = {1, 0, 0, 100};
-  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, NULL, w, &rep, &err), err);
   printf("Sigma = diag(1, 100): w = (%.9f, %.9f): a + b = %.3g (3 eps/8 = %.3g), db/da = %.6f\n",
          w[0], w[1], w[0] + w[1], 3 * eps / 8, (w[1] - w0[1]) / (w[0] - w0[0]));
   CHECK(
@@ -56,11 +59,29 @@ int main(void) {
       "Sigma = diag(1, 100): w (%.10g, %.10g)", w[0], w[1]);
 
   const double w1[2] = {1, 1};
-  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, NULL, w, &rep, &err), err);
   printf("bounded already: w = (%g, %g), %d rows, distance %g\n", w[0], w[1], rep.rows,
          rep.distance);
   CHECK(w[0] == 1 && w[1] == 1 && rep.rows == 0 && rep.distance == 0 && rep.converged,
         "bounded already: moved to (%g, %g), %d rows", w[0], w[1], rep.rows);
+
+  fit_bound_cuts cuts = {0};
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, &cuts, w, &rep, &err), err);
+  const int active = cuts.k;
+  const double w2[2] = {2, -6};
+  REQUIRE_OK(fit_bound(&m, w2, I, 2, L, 2, 7, &cuts, w, &rep, &err), err);
+  printf(
+      "carried: %d active rows kept; from (2, -6): w = (%.9f, %.9f), exact (%.9f, %.9f), %d of "
+      "%d rows carried, %d rounds\n",
+      active, w[0], w[1], 4 + 3 * eps / 16, -4 + 3 * eps / 16, rep.carried, rep.rows,
+      rep.iterations);
+  CHECK(active >= 1 && rep.carried == active && rep.converged &&
+            fabs(w[0] - (4 + 3 * eps / 16)) < 1e-7 && fabs(w[1] - (-4 + 3 * eps / 16)) < 1e-7,
+        "carried: %d rows, w (%.10g, %.10g)", rep.carried, w[0], w[1]);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 9, &cuts, w, &rep, &err), err);
+  CHECK(w[0] == 1 && w[1] == 1 && rep.distance == 0 && rep.converged && cuts.k == 0,
+        "carried, bounded already: moved to (%g, %g), %d rows kept", w[0], w[1], cuts.k);
+  fit_bound_cuts_free(&cuts);
   hf_model_free(&m);
 
   /* elastic: (c/2) sum eta_a^2 with c = -1 next to |u|^4: the row at the soft strain
@@ -70,7 +91,7 @@ int main(void) {
   m.dof |= HF_DOF_ETA;
   REQUIRE_OK(hf_model_add_term(&m, "c", -0.5, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
   const double e0[2] = {1, -0.5};
-  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, NULL, w, &rep, &err), err);
   printf("negative elastic term: w = (%.9f, %.9f), %d rows (want the second at eps %g)\n", w[0],
          w[1], rep.rows, eps);
   CHECK(w[0] == 1 && fabs(w[1] - eps) < 1e-9 && rep.converged,
