@@ -49,8 +49,9 @@ static int quartic_report(const hf_model *m, hf_err *err) {
       "# starts (A and rad mixed: the sign and the pattern matter): kappa = Q/N there (eV);\n"
       "# quartic = Q / sum r_i^4, the energy per occupied cell at r = 1 (eV); cells:\n"
       "# participation; polar: |mean u| / rms r; omega: omega's share of the norm; u_dir:\n"
-      "# direction of the largest |u_i|; eta: the relaxed strain (heff/quartic_form.h)\n"
-      "# L\tkappa_eV\tquartic_eV\tcells\tpolar\tomega\tu_dir\teta\n");
+      "# direction of the largest |u_i|; eta: the relaxed strain; evals: the search's\n"
+      "# model evaluations (heff/quartic_form.h)\n"
+      "# L\tkappa_eV\tquartic_eV\tcells\tpolar\tomega\tu_dir\teta\tevals\n");
   int negative = 0, higher = 0, nterms = 0;
   for (int L = 2; L <= 4; L += 2) {
     hf_quartic_form f;
@@ -58,9 +59,11 @@ static int quartic_report(const hf_model *m, hf_err *err) {
     nterms = f.nterms, higher = f.higher;
     if (!f.nterms) break;
     negative |= f.kappa < 0;
-    printf("%d\t%.6f\t%.6f\t%.2f\t%.3f\t%.3f\t(%.3f %.3f %.3f)\t(%.4f %.4f %.4f %.4f %.4f %.4f)\n",
-           L, f.kappa, f.quartic, f.participation, f.polar, f.omega_share, f.u[0], f.u[1], f.u[2],
-           f.eta[0], f.eta[1], f.eta[2], f.eta[3], f.eta[4], f.eta[5]);
+    printf(
+        "%d\t%.6f\t%.6f\t%.2f\t%.3f\t%.3f\t(%.3f %.3f %.3f)\t(%.4f %.4f %.4f %.4f %.4f "
+        "%.4f)\t%ld\n",
+        L, f.kappa, f.quartic, f.participation, f.polar, f.omega_share, f.u[0], f.u[1], f.u[2],
+        f.eta[0], f.eta[1], f.eta[2], f.eta[3], f.eta[4], f.eta[5], f.evaluations);
     if (f.strain < 0)
       printf(
           "(the elastic matrix of the eta^2 terms is not positive definite: strain held at 0)\n");

@@ -14,7 +14,7 @@
  *
  * With r_i^2 = |u_i|^2 + |omega_i|^2: kappa = min of N Q / (sum_i r_i^2)^2, eV (N
  * cells): Q per cell of a configuration with an rms r of 1.  Found by
- * projected gradient descent on the sphere sum r_i^2 = N from seeded random
+ * conjugate gradients on the sphere sum r_i^2 = N from seeded random
  * starts; a local minimum, so a negative kappa is proof, a positive one
  * evidence.  kappa grows with N for a pattern confined to a few cells (one
  * cell with on-site q: kappa = q N); quartic = Q / sum r_i^4 at the same point
@@ -42,6 +42,7 @@ typedef struct {
                            the elastic matrix is not positive definite (strain held at 0) */
   double eta_soft[6];   /* the elastic matrix's softest strain (unit; with strain -1 the
                            one along which the eta^2 terms are negative) */
+  long evaluations;     /* engine evaluations the search took (its cost) */
 } hf_quartic_form;
 
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
