@@ -61,12 +61,13 @@ static void qp_solve(qp *q, const double *w0, const double *cov, double *w) {
 /* One search on supercell L: a constraint row into q->A[q->k] when the form
  * is negative or the elastic matrix unstable; returns 1 if a row was added, 2
  * if one was due but the rows are full, 0 if none was due. */
-static int search(hf_model *m, const int L[3], uint64_t seed, qp *q, double *kappa, hf_err *err) {
+static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, qp *q, double *kappa,
+                  hf_err *err) {
   const size_t n = (size_t)L[0] * L[1] * L[2];
   double *cfg = malloc(6 * n * sizeof *cfg);
   if (!cfg) return hf_fail(err, "out of memory");
   hf_quartic_form f;
-  int rc = hf_quartic_form_min(m, L, FIT_BOUND_STARTS, seed, &f, cfg, err);
+  int rc = hf_quartic_form_min(m, L, nstart, seed, &f, cfg, err);
   int add = 0;
   if (!rc) {
     *kappa = fmin(*kappa, f.kappa);
@@ -128,13 +129,15 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     memcpy(w0c, w0, (size_t)M * sizeof *w0c); /* w may be w0 */
     memcpy(w, w0c, (size_t)M * sizeof *w);
   }
+  int verify = 0; /* 1: the last round found nothing; this one searches wider */
   for (int it = 0; !rc && it < FIT_BOUND_ITER; it++) {
     for (int t = 0; t < M; t++) m->terms[t].coef = w[t];
     double kappa = INFINITY;
     int added = 0, full = 0;
+    const int nstart = verify ? FIT_BOUND_VERIFY_STARTS : FIT_BOUND_STARTS;
     for (int l = 0; l < nl && !rc; l++) {
       const int a =
-          search(m, L[l], seed + 1000003ull * (uint64_t)it + (uint64_t)l, &q, &kappa, err);
+          search(m, L[l], nstart, seed + 1000003ull * (uint64_t)it + (uint64_t)l, &q, &kappa, err);
       if (a < 0) rc = HF_FAIL;
       if (a == 1) q.k++, added++;
       if (a == 2) full = 1;
@@ -147,6 +150,11 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     }
     rep->kappa_out = kappa;
     rep->iterations = it + 1;
+    if (!added && !full && !verify) { /* nothing from the usual starts: once more, wider */
+      verify = 1;
+      continue;
+    }
+    verify = 0;
     if (!added) {
       rep->converged = !full;
       break;

@@ -11,8 +11,8 @@
  * where each a_k is the degree-4 part of every term (hf_quartic_form_row) at
  * a configuration along which the form was negative (cutting planes: search,
  * add the row, solve again, until the search on the supercells finds no
- * negative direction), and, when the elastic matrix has a negative
- * eigenvalue, at its softest strain.  The change falls on the coefficients
+ * negative direction, and a wider search from more starts confirms it), and, when the elastic
+ * matrix has a negative eigenvalue, at its softest strain.  The change falls on the coefficients
  * the data know least.  Dual: w = w0 + Sigma A^T lambda, lambda >= 0 the
  * maximiser of lambda . (eps - A w0) - lambda^T A Sigma A^T lambda / 2, by
  * exact coordinate ascent.  The posterior covariance (the Bayesian errors) is
@@ -29,10 +29,11 @@
 #include "error.h"
 #include "model.h"
 
-#define FIT_BOUND_ROWS 200 /* most constraint rows */
-#define FIT_BOUND_ITER 100 /* most search-and-solve rounds */
-#define FIT_BOUND_EPS 1e-3 /* eV per cell at an rms mode amplitude of 1 */
-#define FIT_BOUND_STARTS 4 /* starts of each search */
+#define FIT_BOUND_ROWS 200         /* most constraint rows */
+#define FIT_BOUND_ITER 100         /* most search-and-solve rounds */
+#define FIT_BOUND_EPS 1e-3         /* eV per cell at an rms mode amplitude of 1 */
+#define FIT_BOUND_STARTS 8         /* starts of each search */
+#define FIT_BOUND_VERIFY_STARTS 32 /* and of the one that confirms none is left */
 
 typedef struct {
   int rows;         /* constraint rows used, carried ones included */

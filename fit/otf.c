@@ -62,9 +62,15 @@ double fit_bayes_force_at(fit_run *r, const hf_fields *x) {
   return m.force;
 }
 
-int fit_solve(fit_run *r, hf_err *err) {
+int fit_solve(fit_run *r, hf_err *err) { return fit_solve_as(r, NULL, err); }
+
+int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   if (hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err)) return HF_FAIL;
   if (!r->c.bounded) return HF_OK;
+  if (bounded_w) { /* r->bound and r->cuts came with it */
+    memcpy(r->fit.w, bounded_w, (size_t)r->M * sizeof *r->fit.w);
+    return HF_OK;
+  }
   /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
   const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
   if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, &r->cuts, r->fit.w,

@@ -123,6 +123,9 @@ int fit_compile_model(fit_run *r, hf_err *err);
  * regression: bounded, the coefficients moved until the quartic form is
  * positive (fit/bounded.h; r->bound, logged). */
 int fit_solve(fit_run *r, hf_err *err);
+/* As fit_solve, with a bounded solve's coefficients from a checkpoint
+ * (bounded_w, NULL: search), r->bound and r->cuts restored with them. */
+int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err);
 /* Appends the rows in r->phi / r->y (minus y_long) and refits; recompiles
  * the model and hands it to MD. */
 int fit_learn(fit_run *r, hf_err *err);

@@ -2,6 +2,7 @@
  * otf.h for the protocol). */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,12 @@ int fit_write_checkpoint(fit_run *r, hf_err *err) {
   if (r->c.occ.on) hf_ckpt_put(&w, "occ_rng", &r->occ_rng, sizeof r->occ_rng);
   if (r->c.probe > 0) hf_ckpt_put(&w, "probed", r->probed, sizeof r->probed);
   if (r->c.descent > 0) hf_ckpt_put(&w, "descended", r->descended, sizeof r->descended);
+  if (r->c.bounded && r->have_fit) { /* the solve is not a function of the data alone */
+    hf_ckpt_put(&w, "bound_w", r->fit.w, (size_t)r->M * sizeof *r->fit.w);
+    hf_ckpt_put(&w, "bound_report", &r->bound, sizeof r->bound);
+    hf_ckpt_put(&w, "bound_cuts_k", &r->cuts.k, sizeof r->cuts.k);
+    hf_ckpt_put(&w, "bound_cuts", r->cuts.A, (size_t)r->cuts.k * r->M * sizeof *r->cuts.A);
+  }
   hf_md_state_put(&w, &r->x, r->dyn, &r->lat, NULL, err); /* serial: cannot fail */
   return hf_ckpt_commit(&w, err);
 }
@@ -178,12 +185,15 @@ int fit_replay(fit_run *r, fit_pending *p, double *y, hf_err *err) {
   if (p->next >= p->n) return 0;
   long s = p->step[p->next];
   fit_pack_config(r, r->xpack);
-  if (s != r->st.step || memcmp(r->xpack, p->x + (size_t)p->next * r->nx, r->nx * sizeof(double)))
+  const double *rec = p->x + (size_t)p->next * r->nx;
+  double dmax = 0;
+  for (size_t k = 0; k < r->nx; k++) dmax = fmax(dmax, fabs(r->xpack[k] - rec[k]));
+  if (s != r->st.step || dmax > 0)
     return hf_fail(err,
                    "resume: the engine result recorded for step %ld does not match the replayed "
-                   "run (now at step %ld, configuration %s); was the fit file or the program "
-                   "changed?",
-                   s, r->st.step, s == r->st.step ? "differs" : "elsewhere");
+                   "run (now at step %ld, configuration %s by up to %.3g); was the fit file or "
+                   "the program changed?",
+                   s, r->st.step, s == r->st.step ? "differs" : "elsewhere", dmax);
   memcpy(y, p->y + (size_t)p->next * r->rows, r->rows * sizeof *y);
   p->next++;
   return 1;
@@ -316,8 +326,28 @@ static int import_training(fit_run *r, long this_run, hf_err *err) {
   return HF_OK;
 }
 
+/* A bounded solve's coefficients, report and active rows (fit_bound_cuts)
+ * from the checkpoint: the resumed model is the one the run had, whatever
+ * rows the run had carried into it (fit/bounded.h). */
+static int get_bound(fit_run *r, hf_ckpt_reader *rd, double **wb, hf_err *err) {
+  int k = 0;
+  if (!(*wb = malloc((size_t)r->M * sizeof **wb))) return hf_fail(err, "out of memory");
+  if (hf_ckpt_get(rd, "bound_w", *wb, (size_t)r->M * sizeof **wb, err) ||
+      hf_ckpt_get(rd, "bound_report", &r->bound, sizeof r->bound, err) ||
+      hf_ckpt_get(rd, "bound_cuts_k", &k, sizeof k, err))
+    return HF_FAIL;
+  if (k < 0 || k > FIT_BOUND_ROWS)
+    return hf_fail(err, "checkpoint %s: %d bounded rows (at most %d)", rd->path, k, FIT_BOUND_ROWS);
+  fit_bound_cuts_free(&r->cuts);
+  r->cuts =
+      (fit_bound_cuts){.M = r->M, .k = k, .A = malloc((k ? (size_t)k : 1) * r->M * sizeof(double))};
+  if (!r->cuts.A) return hf_fail(err, "out of memory");
+  return hf_ckpt_get(rd, "bound_cuts", r->cuts.A, (size_t)k * r->M * sizeof(double), err);
+}
+
 int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
   *resumed = 0;
+  double *wb = NULL; /* a bounded solve's coefficients from the checkpoint */
   hf_ckpt_reader rd;
   int exists = 0, rc = HF_OK;
   if (use_checkpoint && hf_ckpt_open_read(&rd, r->ckpt_path, &exists, err)) return HF_FAIL;
@@ -342,6 +372,7 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
     if (!rc && r->c.probe > 0) rc = hf_ckpt_get(&rd, "probed", r->probed, sizeof r->probed, err);
     if (!rc && r->c.descent > 0) /* (checkpoints from before the noisy starts hold 6) */
       rc = hf_ckpt_get_grown(&rd, "descended", r->descended, sizeof r->descended, err);
+    if (!rc && r->c.bounded && hf_ckpt_next_is(&rd, "bound_w")) rc = get_bound(r, &rd, &wb, err);
   }
   /* Training frames up to the checkpoint rebuild the data set; the rest
    * (and every frame when there is no checkpoint) are replayed. */
@@ -352,6 +383,7 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
                          err);
   if (rc) {
     if (exists) hf_ckpt_close(&rd);
+    free(wb);
     return HF_FAIL;
   }
   hf_fields_copy(&keep, &r->x, &r->lat); /* the initial configuration, for a start afresh */
@@ -367,11 +399,12 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
   hf_fields_free(&keep);
   if (!rc && (exists || r->st.imported) && r->st.calls + r->st.imported > 0) {
     double t0 = r->st.t_refit;
-    rc = fit_solve(r, err);
+    rc = fit_solve_as(r, wb, err);
     r->have_fit = !rc;
     r->st.t_refit = t0;
     if (!rc) rc = fit_compile_model(r, err); /* the dynamics, for the MD state below */
   }
+  free(wb);
   /* A fit that starts on an earlier fit's frames has a model at step 0: its
    * first call waits initial_interval steps like any other (the random start
    * at step 0 is often the earlier fit's first frame: same seed, same start) */

@@ -78,6 +78,15 @@ int hf_ckpt_get_grown(hf_ckpt_reader *r, const char *tag, void *data, size_t byt
   return get_section(r, tag, data, bytes, 1, err);
 }
 
+int hf_ckpt_next_is(hf_ckpt_reader *r, const char *tag) {
+  char t[TAGLEN];
+  const long at = ftell(r->f);
+  const int got = at >= 0 && fread(t, 1, TAGLEN, r->f) == TAGLEN;
+  if (at < 0 || fseek(r->f, at, SEEK_SET)) return 0;
+  t[TAGLEN - 1] = 0;
+  return got && strncmp(t, tag, TAGLEN - 1) == 0;
+}
+
 void hf_ckpt_close(hf_ckpt_reader *r) {
   if (r->f) fclose(r->f);
   r->f = NULL;

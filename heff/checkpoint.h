@@ -33,6 +33,9 @@ int hf_ckpt_get(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf
 /* As hf_ckpt_get for an array that grew at its end in a later version: a
  * section of at most bytes is read, the rest of data zeroed. */
 int hf_ckpt_get_grown(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_err *err);
+/* 1 if the next section carries this tag (an optional section a later
+ * version added), 0 if not; the reader does not move. */
+int hf_ckpt_next_is(hf_ckpt_reader *r, const char *tag);
 void hf_ckpt_close(hf_ckpt_reader *r);
 
 /* On several ranks only rank 0 holds the file (r, w NULL elsewhere): it

@@ -1,0 +1,155 @@
+/* test_bounded_fit.c - regression: bounded in a live fit (fit/bounded.h).
+ * A fit of the ZVR BaTiO3 model (forces with 0.05 eV/A of noise, 2x2x2, -4.8
+ * GPa, 35 steps) whose basis adds the anharmonic pair u^3 u@1:
+ * with few frames its posterior mean makes the quartic form negative, so
+ * the early refits move the coefficients.
+ *  - the premise: at least two refits log constraint rows, and a later one
+ *    starts from rows carried from the one before (carried > 0) in fewer
+ *    rounds than the first;
+ *  - every logged solve ends converged with kappa >= 0 (the bound holds);
+ *  - the final model's quartic form, searched anew by heff's search from
+ *    other seeds, is not below -1e-6 eV on 2x2x2 and 4x4x4 (the fit's bound
+ *    is eps = 1e-3 at its own minimisers);
+ *  - with descent probes on (threshold: descent) and a checkpoint every step,
+ *    its output as it was one step before the first descent probe that
+ *    follows a refit with rows, resumed, ends with the files of the
+ *    uninterrupted run byte for byte: the checkpoint holds the bounded coefficients and the
+ *    carried rows, which the data alone do not determine, and the probe is
+ *    planned anew from them at the resume. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fittest.h"
+#include "quartic_form.h"
+
+static char tmp[] = "/tmp/test_bounded_fit_XXXXXX";
+
+static void write_fit(const char *name, const char *models) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  FILE *f = fopen(path, "w");
+  if (!f) return;
+  fprintf(f,
+          "reference: %s/BaTiO3_ZVR1995.yaml\n"
+          "engine: {type: model, model: %s/BaTiO3_ZVR1995.yaml, noise: {force: 0.05}}\n"
+          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: 35\nseed: 4\n"
+          "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\", \"eta u^2\",\n"
+          "        \"u^3 u@1\"]\n"
+          "regression: {bounded: true}\nthreshold: {descent: 0.5}\n"
+          "output: {dir: %s, checkpoint_every: 1, log_every: 10, progress: false}\n",
+          models, models, name);
+  fclose(f);
+}
+
+static int run(const char *name, long first, int finish, int resume, hf_err *err) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  return fittest_run(path, first, finish, resume, NULL, err);
+}
+
+/* The whole run of name, its output directory copied to snap_<step> after
+ * every step (each ends with a checkpoint): any of them resumes from there. */
+static int run_with_snapshots(const char *name, hf_err *err) {
+  char path[1200], cmd[3000];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  fit_config c;
+  fit_run *r;
+  int resumed, st = 0;
+  if (fit_config_load(&c, path, err) || fit_run_create(&r, &c, 0, &resumed, err)) return HF_FAIL;
+  while (st == 0) {
+    st = fit_run_advance(r, 1, err);
+    snprintf(cmd, sizeof cmd, "cp -r %s/%s %s/snap_%ld", tmp, name, tmp,
+             fit_run_get_stats(r)->step);
+    if (st != HF_FAIL && system(cmd)) st = hf_fail(err, "%s failed", cmd);
+  }
+  if (st != HF_FAIL && fit_run_finish(r, err)) st = HF_FAIL;
+  fit_run_free(r);
+  return st == HF_FAIL ? HF_FAIL : HF_OK;
+}
+
+int main(int argc, char **argv) {
+  const char *models = argc > 1 ? argv[1] : "models";
+  hf_err err;
+  if (!mkdtemp(tmp)) return 1;
+  write_fit("bf", models);
+  write_fit("bf_r", models);
+  REQUIRE_OK(run_with_snapshots("bf", &err), err);
+
+  /* the bounded solves the run logged */
+  long n;
+  char *log = fittest_slurp(tmp, "bf", "learning.tsv", &n);
+  if (!log) {
+    printf("FAIL: no learning.tsv\n");
+    return 1;
+  }
+  int solves = 0, with_rows = 0, carried_later = 0, bad = 0, rounds_first = -1;
+  long probe = -1, last_rows = -1; /* the first descent probe after a solve with rows */
+  for (const char *p = log; (p = strstr(p, "# step ")); p++) {
+    long step;
+    int rows, carried, rounds;
+    char conv[16];
+    double kin, kout;
+    if (sscanf(p, "# step %ld: descent probe", &step) == 1 && strstr(p, "descent probe") &&
+        strstr(p, "descent probe") < strchr(p, '\n') && probe < 0 && last_rows >= 0 &&
+        step > last_rows + 1)
+      probe = step;
+    if (sscanf(p,
+               "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%15[a-zA-Z ]), "
+               "lowest kappa %lf -> %lf",
+               &step, &rows, &carried, &rounds, conv, &kin, &kout) != 7)
+      continue;
+    solves++;
+    if (rows > 0) with_rows++, last_rows = step;
+    if (rounds_first < 0) rounds_first = rounds;
+    if (solves > 1 && carried > 0 && rounds < rounds_first) carried_later++;
+    if (strcmp(conv, "converged") || !(kout >= 0)) bad++;
+    printf("step %ld: %d rows (%d carried), %d rounds, %s, kappa %g -> %g\n", step, rows, carried,
+           rounds, conv, kin, kout);
+  }
+  free(log);
+  CHECK(with_rows >= 2 && carried_later > 0,
+        "premise: %d solves with rows, %d later ones from carried rows in fewer rounds", with_rows,
+        carried_later);
+  CHECK(bad == 0, "%d bounded solves not converged or ending with kappa < 0", bad);
+
+  /* the final model's quartic form, searched from other seeds */
+  char path[1300];
+  snprintf(path, sizeof path, "%s/bf/model.yaml", tmp);
+  hf_model m;
+  hf_model_init(&m);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  for (int L = 2; L <= 4; L += 2) {
+    hf_quartic_form f;
+    REQUIRE_OK(hf_quartic_form_min(&m, (int[3]){L, L, L}, 6, 99, &f, NULL, &err), err);
+    printf("final model on %d^3: kappa %.6g eV (%ld evaluations)\n", L, f.kappa, f.evaluations);
+    CHECK(f.kappa >= -1e-6, "final model on %d^3: kappa %g < 0", L, f.kappa);
+  }
+  hf_model_free(&m);
+
+  /* stopped a step before that probe (the checkpoint of every step), resumed */
+  CHECK(probe > 0, "premise: no descent probe after a bounded solve with rows");
+  if (probe < 0) return check_done("test_bounded_fit");
+  printf("stop at step %ld, before the descent probe at step %ld\n", probe - 1, probe);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s/bf_r && cp -r %s/snap_%ld %s/bf_r", tmp, tmp, probe - 1,
+           tmp);
+  CHECK(!system(cmd), "%s failed", cmd);
+  REQUIRE_OK(run("bf_r", 1000, 1, 1, &err), err);
+  const char *files[] = {"train.xyz", "learning.tsv", "calls.tsv"};
+  for (int k = 0; k < 3; k++) {
+    long na, nb;
+    char *a = fittest_slurp(tmp, "bf", files[k], &na),
+         *b = fittest_slurp(tmp, "bf_r", files[k], &nb);
+    CHECK(a && b && na == nb && !memcmp(a, b, (size_t)na),
+          "%s after a stop at step %ld and --resume differs from the uninterrupted run", files[k],
+          probe - 1);
+    free(a), free(b);
+  }
+
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+  if (!check_failures && system(cmd)) printf("could not remove %s\n", tmp);
+  return check_done("test_bounded_fit");
+}
