@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "testfile.h"
 
@@ -27,6 +28,14 @@ char *fittest_slurp(const char *root, const char *dir, const char *name, long *n
   char path[3200];
   snprintf(path, sizeof path, "%s/%s/%s", root, dir, name);
   return testfile_read_n(path, n);
+}
+
+int fittest_same_file(const char *root, const char *a, const char *b, const char *name) {
+  long na, nb;
+  char *x = fittest_slurp(root, a, name, &na), *y = fittest_slurp(root, b, name, &nb);
+  const int same = x && y && na == nb && !memcmp(x, y, (size_t)na);
+  free(x), free(y);
+  return same;
 }
 
 int fittest_truth(const hf_model *m, const char *extra, hf_sat_set *s, double **w, double *residual,

@@ -23,6 +23,9 @@ void fittest_write_zvr_noisy(const char *root, const char *name, const char *mod
  * *n its length. */
 char *fittest_slurp(const char *root, const char *dir, const char *name, long *n);
 
+/* 1 if root/a/name and root/b/name are the same bytes (both readable). */
+int fittest_same_file(const char *root, const char *a, const char *b, const char *name);
+
 /* s = paper 003's default basis for m's degrees of freedom and sites, plus
  * the family extra (NULL: none), and w[s->n] = the coefficients of m's terms
  * decomposed in it (an independent decomposition for recovery tests);

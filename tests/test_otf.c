@@ -318,14 +318,9 @@ static int resume_after_kill(const char *models) {
   const char *files[] = {"train.xyz",   "heldout.xyz",      "learning.tsv",    "calls.tsv",
                          "heldout.tsv", "parity_train.tsv", "coefficients.tsv"};
   for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
-    long na, nb;
-    char *a = fittest_slurp(tmp, "A", files[k], &na), *b = fittest_slurp(tmp, "B", files[k], &nb);
-    CHECK(a && b && na == nb && !memcmp(a, b, (size_t)na), "%s differs after kill + resume",
-          files[k]);
-    printf("%-18s %8ld bytes, identical: %s\n", files[k], na,
-           a && b && na == nb && !memcmp(a, b, (size_t)na) ? "yes" : "NO");
-    free(a);
-    free(b);
+    const int same = fittest_same_file(tmp, "A", "B", files[k]);
+    printf("%-18s identical: %s\n", files[k], same ? "yes" : "NO");
+    CHECK(same, "%s differs after kill + resume", files[k]);
   }
   /* model files: the same coefficients and deviations bit for bit (the notes
    * name the fit file, which differs) */
@@ -1127,16 +1122,10 @@ static int probes(const char *models) {
   fit_run_free(r);
   REQUIRE_OK(run("probe_r", 300, &done, 1, 1, &err), err);
   const char *files[] = {"train.xyz", "learning.tsv", "calls.tsv"};
-  for (int k = 0; k < 3; k++) {
-    long na, nb;
-    char *a = fittest_slurp(tmp, "probe", files[k], &na),
-         *b = fittest_slurp(tmp, "probe_r", files[k], &nb);
-    CHECK(a && b && na == nb && !memcmp(a, b, (size_t)na),
+  for (int k = 0; k < 3; k++)
+    CHECK(fittest_same_file(tmp, "probe", "probe_r", files[k]),
           "%s after a stop at step %ld and --resume differs from the uninterrupted run", files[k],
           l.step[0] + 3);
-    free(a);
-    free(b);
-  }
   write_fit("probe_bad", models, "");
   fit_append("probe_bad", "threshold: {probe: 1.5}\n");
   fit_config c;
