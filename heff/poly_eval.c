@@ -157,18 +157,24 @@ static double field_row(int deg, const double *const *srow, double *const *drow,
   return sum;
 }
 
-/* A monomial field_row handles: 2-4 factors, every one a lattice field. */
-static int is_field_mono(const hf_mono *m) {
-  if (m->deg < 2 || m->deg > 4) return 0;
-  for (int f = 0; f < m->deg; f++)
-    if (m->f[f].kind == HF_VAR_ETA || m->f[f].kind == HF_VAR_ETAL) return 0;
-  return 1;
+/* Lattice-field factors of m (2-4 of them) and the rest homogeneous strain
+ * (eta, the same in every cell: a constant factor of the row sums); 0 for a
+ * monomial field_row cannot take (local strain, or too few or many fields). */
+static int field_count(const hf_mono *m) {
+  int nf = 0;
+  for (int f = 0; f < m->deg; f++) {
+    if (m->f[f].kind == HF_VAR_ETAL) return 0;
+    nf += m->f[f].kind != HF_VAR_ETA;
+  }
+  return nf >= 2 && nf <= 4 ? nf : 0;
 }
 
-/* The field monomials of p in batches of up to FIELD_BATCH, each batch row by
- * row (all its monomials on one row before the next row), so that the rows
- * the monomials share stay in the first-level cache.  No allocation: the
- * batch's factor pointers live on the stack. */
+/* The field monomials of p (eta factors included: eta u u@1, the strain
+ * dependence of a pair, is a pair with a coefficient scaled by eta) in batches
+ * of up to FIELD_BATCH, each batch row by row (all its monomials on one row
+ * before the next row), so that the rows the monomials share stay in the
+ * first-level cache.  No allocation: the batch's factor pointers live on the
+ * stack. */
 #define FIELD_BATCH 64
 static double field_monos(const hf_poly *p, double coef, const hf_poly_input *in,
                           const hf_poly_output *out) {
@@ -177,18 +183,25 @@ static double field_monos(const hf_poly *p, double coef, const hf_poly_input *in
   const int nx = in->halo ? lat->nx : L[0], X0 = in->halo ? lat->x0 : 0;
   double total = 0.0;
   const hf_mono *batch[FIELD_BATCH];
-  double *src[FIELD_BATCH][4], *dst[FIELD_BATCH][4], sums[FIELD_BATCH];
-  int dz[FIELD_BATCH][4];
+  const hf_var *var[FIELD_BATCH][4];
+  double *src[FIELD_BATCH][4], *dst[FIELD_BATCH][4], sums[FIELD_BATCH], hom[FIELD_BATCH];
+  int dz[FIELD_BATCH][4], nfield[FIELD_BATCH];
   for (int mi = 0; mi < p->n;) {
     int nb = 0;
     for (; mi < p->n && nb < FIELD_BATCH; mi++) {
       const hf_mono *m = &p->m[mi];
-      if (!is_field_mono(m)) continue;
-      for (int f = 0; f < m->deg; f++) {
+      if (!(nfield[nb] = field_count(m))) continue;
+      hom[nb] = 1.0;
+      for (int f = 0, k = 0; f < m->deg; f++) {
         const hf_var *v = &m->f[f];
-        src[nb][f] = var_array(in->x, NULL, v);
-        dst[nb][f] = out && v->kind != HF_VAR_SIGMA ? var_array(out->g, NULL, v) : NULL;
-        dz[nb][f] = v->off[2] % L[2];
+        if (v->kind == HF_VAR_ETA) {
+          hom[nb] *= in->x->eta[v->comp];
+          continue;
+        }
+        var[nb][k] = v;
+        src[nb][k] = var_array(in->x, NULL, v);
+        dst[nb][k] = out && v->kind != HF_VAR_SIGMA ? var_array(out->g, NULL, v) : NULL;
+        dz[nb][k++] = v->off[2] % L[2];
       }
       sums[nb] = 0;
       batch[nb++] = m;
@@ -196,16 +209,26 @@ static double field_monos(const hf_poly *p, double coef, const hf_poly_input *in
     for (int x = 0; x < nx; x++)
       for (int y = 0; y < L[1]; y++)
         for (int b = 0; b < nb; b++) {
-          const hf_mono *m = batch[b];
           const double *srow[4];
           double *drow[4];
-          for (int f = 0; f < m->deg; f++) {
-            srow[f] = row_of(in, &m->f[f], src[b][f], X0 + x, y, 0);
-            drow[f] = dst[b][f] ? row_of(in, &m->f[f], dst[b][f], X0 + x, y, 1) : NULL;
+          for (int f = 0; f < nfield[b]; f++) {
+            srow[f] = row_of(in, var[b][f], src[b][f], X0 + x, y, 0);
+            drow[f] = dst[b][f] ? row_of(in, var[b][f], dst[b][f], X0 + x, y, 1) : NULL;
           }
-          sums[b] += field_row(m->deg, srow, drow, dz[b], coef * m->c, L[2]);
+          sums[b] += field_row(nfield[b], srow, drow, dz[b], coef * batch[b]->c * hom[b], L[2]);
         }
-    for (int b = 0; b < nb; b++) total += coef * batch[b]->c * sums[b];
+    for (int b = 0; b < nb; b++) {
+      const hf_mono *m = batch[b];
+      total += coef * m->c * hom[b] * sums[b];
+      if (nfield[b] == m->deg || !out || !out->dEdeta) continue;
+      for (int f = 0; f < m->deg; f++) { /* d/deta of each eta factor: the others' product */
+        if (m->f[f].kind != HF_VAR_ETA) continue;
+        double q = 1.0;
+        for (int k = 0; k < m->deg; k++)
+          if (k != f && m->f[k].kind == HF_VAR_ETA) q *= in->x->eta[m->f[k].comp];
+        out->dEdeta[m->f[f].comp] += coef * m->c * q * sums[b];
+      }
+    }
   }
   return total;
 }
@@ -219,7 +242,7 @@ double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
   for (int mi = 0; mi < p->n; mi++) {
     const hf_mono *m = &p->m[mi];
     const int deg = m->deg;
-    if (is_field_mono(m)) continue; /* (field_monos) */
+    if (field_count(m)) continue; /* (field_monos) */
     const double c = coef * m->c;
     double *src[HF_MAX_DEG];
     double *dst[HF_MAX_DEG];

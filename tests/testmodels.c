@@ -72,6 +72,10 @@ int testmodel_kitchen_sink(hf_model *m, int with_dipole, hf_err *err) {
       {"wz2", -0.15, "wx*wx[0,0,2]", 2},
       {"sigmau", 0.9, "sigma*ux^2", 2},
       {"sigmau_nn", 0.25, "sigma*ux*ux[1,0,0]", 2},
+      /* homogeneous strain on a pair (generic: the pair's coefficient scaled by eta),
+       * once and twice */
+      {"etauu_nn", 0.7, "eta1*ux*ux[1,0,0]", 2},
+      {"etaetauu", -1.3, "eta1*eta2*ux*uy[1,1,0]", 2},
   };
   return add_all(m, s, (int)(sizeof s / sizeof s[0]), err);
 }
