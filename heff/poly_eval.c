@@ -185,7 +185,8 @@ static double field_monos(const hf_poly *p, double coef, const hf_poly_input *in
   const hf_mono *batch[FIELD_BATCH];
   const hf_var *var[FIELD_BATCH][4];
   double *src[FIELD_BATCH][4], *dst[FIELD_BATCH][4], sums[FIELD_BATCH], hom[FIELD_BATCH];
-  int dz[FIELD_BATCH][4], nfield[FIELD_BATCH];
+  double *splane[FIELD_BATCH][4], *dplane[FIELD_BATCH][4];
+  int dy[FIELD_BATCH][4], dz[FIELD_BATCH][4], nfield[FIELD_BATCH];
   for (int mi = 0; mi < p->n;) {
     int nb = 0;
     for (; mi < p->n && nb < FIELD_BATCH; mi++) {
@@ -201,22 +202,34 @@ static double field_monos(const hf_poly *p, double coef, const hf_poly_input *in
         var[nb][k] = v;
         src[nb][k] = var_array(in->x, NULL, v);
         dst[nb][k] = out && v->kind != HF_VAR_SIGMA ? var_array(out->g, NULL, v) : NULL;
+        dy[nb][k] = v->off[1] % L[1];
         dz[nb][k++] = v->off[2] % L[2];
       }
       sums[nb] = 0;
       batch[nb++] = m;
     }
-    for (int x = 0; x < nx; x++)
+    const size_t rowlen = (size_t)L[2];
+    for (int x = 0; x < nx; x++) {
+      /* each factor's x plane once per plane (not per row): the rows are a
+       * y offset from it */
+      for (int b = 0; b < nb; b++)
+        for (int f = 0; f < nfield[b]; f++) {
+          const hf_var *v = var[b][f];
+          splane[b][f] = plane_of(in, v, src[b][f], X0 + x + v->off[0], 0);
+          dplane[b][f] = dst[b][f] ? plane_of(in, v, dst[b][f], X0 + x + v->off[0], 1) : NULL;
+        }
       for (int y = 0; y < L[1]; y++)
         for (int b = 0; b < nb; b++) {
           const double *srow[4];
           double *drow[4];
           for (int f = 0; f < nfield[b]; f++) {
-            srow[f] = row_of(in, var[b][f], src[b][f], X0 + x, y, 0);
-            drow[f] = dst[b][f] ? row_of(in, var[b][f], dst[b][f], X0 + x, y, 1) : NULL;
+            const size_t yo = (size_t)wrap_small(y, dy[b][f], L[1]) * rowlen;
+            srow[f] = splane[b][f] ? splane[b][f] + yo : NULL;
+            drow[f] = dplane[b][f] ? dplane[b][f] + yo : NULL;
           }
           sums[b] += field_row(nfield[b], srow, drow, dz[b], coef * batch[b]->c * hom[b], L[2]);
         }
+    }
     for (int b = 0; b < nb; b++) {
       const hf_mono *m = batch[b];
       total += coef * m->c * hom[b] * sums[b];
