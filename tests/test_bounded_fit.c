@@ -13,9 +13,9 @@
  *  - with descent probes on (threshold: descent) and a checkpoint every step,
  *    its output as it was one step before the first descent probe that
  *    follows a refit with rows, resumed, ends with the files of the
- *    uninterrupted run byte for byte: the checkpoint holds the bounded coefficients and the
- *    carried rows, which the data alone do not determine, and the probe is
- *    planned anew from them at the resume. */
+ *    uninterrupted run byte for byte: the checkpoint holds the bounded
+ *    coefficients and the carried rows, which the data alone do not
+ *    determine, and the probe is planned anew from them at the resume. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,9 +92,9 @@ int main(int argc, char **argv) {
     int rows, carried, rounds;
     char conv[16];
     double kin, kout;
-    if (sscanf(p, "# step %ld: descent probe", &step) == 1 && strstr(p, "descent probe") &&
-        strstr(p, "descent probe") < strchr(p, '\n') && probe < 0 && last_rows >= 0 &&
-        step > last_rows + 1)
+    int at = 0; /* (after the step number) */
+    if (sscanf(p, "# step %ld%n", &step, &at) == 1 && !strncmp(p + at, ": descent probe", 15) &&
+        probe < 0 && last_rows >= 0 && step > last_rows + 1)
       probe = step;
     if (sscanf(p,
                "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%15[a-zA-Z ]), "
