@@ -63,8 +63,8 @@ int fittest_truth(const hf_model *m, const char *extra, hf_sat_set *s, double **
   return rc;
 }
 
-void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,
-                             const char *key, const char *value) {
+void fittest_write_zvr(const char *root, const char *name, const char *models, int steps,
+                       int checkpoint_every, const char *extra) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s.yaml", root, name);
   FILE *f = fopen(path, "w");
@@ -72,9 +72,15 @@ void fittest_write_zvr_noisy(const char *root, const char *name, const char *mod
   fprintf(f,
           "reference: %s/BaTiO3_ZVR1995.yaml\n"
           "engine: {type: model, model: %s/BaTiO3_ZVR1995.yaml, noise: {force: 0.05}}\n"
-          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: 300\n"
-          "seed: 4\noutput: {dir: %s, checkpoint_every: 100, log_every: 10, progress: false}\n",
-          models, models, name);
-  if (key) fprintf(f, "%s: {%s}\n", key, value);
+          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: %d\n"
+          "seed: 4\noutput: {dir: %s, checkpoint_every: %d, log_every: 10, progress: false}\n%s",
+          models, models, steps, name, checkpoint_every, extra ? extra : "");
   fclose(f);
+}
+
+void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,
+                             const char *key, const char *value) {
+  char extra[1200] = "";
+  if (key) snprintf(extra, sizeof extra, "%s: {%s}\n", key, value);
+  fittest_write_zvr(root, name, models, 300, 100, extra);
 }

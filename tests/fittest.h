@@ -16,6 +16,11 @@ int fittest_run(const char *path, long first, int finish, int resume, long *done
  * BaTiO3_ZVR1995.yaml under models; forces with 0.05 eV/A of noise, 2x2x2,
  * 100 -> 300 K at -4.8 GPa, 300 steps, seed 4, output to root/name) plus
  * the line `key: {value}` (key NULL: none). */
+/* As fittest_write_zvr_noisy with `steps`, `checkpoint_every` and the lines
+ * extra (NULL: none) appended. */
+void fittest_write_zvr(const char *root, const char *name, const char *models, int steps,
+                       int checkpoint_every, const char *extra);
+
 void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,
                              const char *key, const char *value);
 

@@ -28,20 +28,10 @@
 static char tmp[] = "/tmp/test_bounded_fit_XXXXXX";
 
 static void write_fit(const char *name, const char *models) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  FILE *f = fopen(path, "w");
-  if (!f) return;
-  fprintf(f,
-          "reference: %s/BaTiO3_ZVR1995.yaml\n"
-          "engine: {type: model, model: %s/BaTiO3_ZVR1995.yaml, noise: {force: 0.05}}\n"
-          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: 35\nseed: 4\n"
-          "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\", \"eta u^2\",\n"
-          "        \"u^3 u@1\"]\n"
-          "regression: {bounded: true}\nthreshold: {descent: 0.5}\n"
-          "output: {dir: %s, checkpoint_every: 1, log_every: 10, progress: false}\n",
-          models, models, name);
-  fclose(f);
+  fittest_write_zvr(tmp, name, models, 35, 1,
+                    "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\",\n"
+                    "        \"eta u^2\", \"u^3 u@1\"]\n"
+                    "regression: {bounded: true}\nthreshold: {descent: 0.5}\n");
 }
 
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
