@@ -15,8 +15,10 @@ typedef struct {
   double *A;  /* k x M rows */
   double *SA; /* M x k: Sigma A^T */
   double *G;  /* k x k: A Sigma A^T */
-  double *h;  /* k: eps - A w0 */
+  double *h;  /* k: eps - c - A w0 */
   double *lam;
+  double *c; /* k: each row's constant part (the well form's dipole sum / R^2) */
+  double *r; /* k: the radius each row came from (0: the quartic form) */
 } qp;
 
 /* The dual by exact coordinate ascent from the previous lambda (a warm start:
@@ -36,7 +38,7 @@ static void qp_solve(qp *q, const double *w0, const double *cov, double *w) {
   }
   double t = 0;
   for (int i = 0; i < M; i++) t += q->A[(size_t)a * M + i] * w0[i];
-  q->h[a] = FIT_BOUND_EPS - t;
+  q->h[a] = FIT_BOUND_EPS - q->c[a] - t;
   q->lam[a] = 0;
   for (int sweep = 0; sweep < DUAL_SWEEPS; sweep++) {
     double change = 0;
@@ -58,44 +60,106 @@ static void qp_solve(qp *q, const double *w0, const double *cov, double *w) {
   }
 }
 
-/* One search on supercell L: a constraint row into q->A[q->k] when the form
- * is negative or the elastic matrix unstable; returns 1 if a row was added, 2
- * if one was due but the rows are full, 0 if none was due. */
-static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, qp *q, double *kappa,
-                  hf_err *err) {
+/* 1 if row a of q repeats an earlier one (symmetry-equivalent minima give the
+ * same row: the terms are invariants). */
+static int repeated(const qp *q, int a) {
+  const double *x = q->A + (size_t)a * q->M;
+  for (int b = 0; b < a; b++) {
+    const double *y = q->A + (size_t)b * q->M;
+    double d = fabs(q->c[a] - q->c[b]), s = fabs(q->c[a]);
+    for (int i = 0; i < q->M; i++) d = fmax(d, fabs(x[i] - y[i])), s = fmax(s, fabs(x[i]));
+    if (q->r[a] == q->r[b] && d <= 1e-6 * s) return 1;
+  }
+  return 0;
+}
+
+/* One search on supercell L, of the quartic form (radius 0) or the well form,
+ * each start on its own: a constraint row after q's rows for every start
+ * that ends negative (and, quartic, for an unstable elastic matrix), repeats
+ * dropped, so that one round cuts off every valley the starts found.  Returns
+ * the rows added (q->k moved past them), *full set when one was due and the
+ * rows were full, or HF_FAIL. */
+static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double radius, qp *q,
+                  double *kappa, int *full, hf_err *err) {
   const size_t n = (size_t)L[0] * L[1] * L[2];
   double *cfg = malloc(6 * n * sizeof *cfg);
   if (!cfg) return hf_fail(err, "out of memory");
-  hf_quartic_form f;
-  int rc = hf_quartic_form_min(m, L, nstart, seed, &f, cfg, err);
-  int add = 0;
-  if (!rc) {
+  int rc = HF_OK, added = 0;
+  for (int s = 0; s < nstart && !rc; s++) {
+    hf_quartic_form f;
+    const uint64_t ss = seed + 104729ull * (uint64_t)s;
+    rc = radius > 0 ? hf_well_form_min(m, L, radius, 1, ss, &f, cfg, err)
+                    : hf_quartic_form_min(m, L, 1, ss, &f, cfg, err);
+    if (rc) break;
     *kappa = fmin(*kappa, f.kappa);
-    if (f.strain < 0) { /* the elastic terms alone: their softest strain, no modes */
+    const int elastic = !(radius > 0) && f.strain < 0 && s == 0;
+    if (elastic) { /* the elastic terms alone: their softest strain, no modes */
       memset(cfg, 0, 6 * n * sizeof *cfg);
       memcpy(f.eta, f.eta_soft, sizeof f.eta);
     }
-    add = (f.nterms && f.kappa < 0) || f.strain < 0;
-    if (add && q->k >= FIT_BOUND_ROWS)
-      add = 2; /* negative, and no room for its row */
-    else if (add)
-      rc = hf_quartic_form_row(m, L, cfg, f.eta, q->A + (size_t)q->k * q->M, err);
+    if (!((f.nterms && f.kappa < 0) || elastic)) continue;
+    if (q->k >= FIT_BOUND_ROWS) { /* negative, and no room for its row */
+      *full = 1;
+      continue;
+    }
+    q->r[q->k] = radius > 0 ? radius : 0;
+    rc = hf_quartic_form_row(m, L, cfg, f.eta, q->r[q->k], q->A + (size_t)q->k * q->M, &q->c[q->k],
+                             err);
+    if (!rc && !repeated(q, q->k)) q->k++, added++;
   }
   free(cfg);
-  return rc ? HF_FAIL : add;
+  return rc ? HF_FAIL : added;
+}
+
+/* Drops the rows with a zero multiplier (they do not hold w where it is: the
+ * solution without them is the same), making room for a round's new rows. */
+static void qp_compact(qp *q) {
+  int map[FIT_BOUND_ROWS], k = 0;
+  for (int a = 0; a < q->k; a++)
+    if (q->lam[a] > 0) map[k++] = a;
+  /* map[j] >= j: every copy reads a place not yet written */
+  for (int j = 0; j < k; j++) {
+    const int a = map[j];
+    memmove(q->A + (size_t)j * q->M, q->A + (size_t)a * q->M, q->M * sizeof *q->A);
+    q->c[j] = q->c[a], q->r[j] = q->r[a], q->h[j] = q->h[a], q->lam[j] = q->lam[a];
+    for (int i = 0; i < q->M; i++)
+      q->SA[(size_t)i * FIT_BOUND_ROWS + j] = q->SA[(size_t)i * FIT_BOUND_ROWS + a];
+    for (int l = 0; l < k; l++) q->G[j * FIT_BOUND_ROWS + l] = q->G[a * FIT_BOUND_ROWS + map[l]];
+  }
+  q->k = k;
 }
 
 void fit_bound_cuts_free(fit_bound_cuts *c) {
-  free(c->A);
+  free(c->A), free(c->c), free(c->radius);
   *c = (fit_bound_cuts){0};
 }
 
-/* The rows of cuts into q after its own (as many as fit; 1 if any). */
-static int add_carried(qp *q, const fit_bound_cuts *cuts) {
+int fit_bound_cuts_alloc(fit_bound_cuts *c, int M, int k) {
+  const size_t n = k > 0 ? (size_t)k : 1;
+  *c = (fit_bound_cuts){.M = M,
+                        .k = k,
+                        .A = calloc(n * (size_t)M, sizeof(double)),
+                        .c = calloc(n, sizeof(double)),
+                        .radius = calloc(n, sizeof(double))};
+  if (c->A && c->c && c->radius) return HF_OK;
+  fit_bound_cuts_free(c);
+  return HF_FAIL;
+}
+
+/* The rows of cuts that hold at this radius (the quartic form's always, the
+ * well form's when theirs is this one) into q after its own, as many as fit;
+ * returns how many. */
+static int add_carried(qp *q, const fit_bound_cuts *cuts, double radius) {
   if (!cuts || cuts->M != q->M) return 0;
-  const int k = cuts->k < FIT_BOUND_ROWS - q->k ? cuts->k : FIT_BOUND_ROWS - q->k;
-  if (k > 0) memcpy(q->A + (size_t)q->k * q->M, cuts->A, (size_t)k * q->M * sizeof *q->A);
-  return k > 0 ? k : 0;
+  int k = 0;
+  for (int a = 0; a < cuts->k && q->k + k < FIT_BOUND_ROWS; a++) {
+    if (cuts->radius[a] != 0 && cuts->radius[a] != radius) continue;
+    memcpy(q->A + (size_t)(q->k + k) * q->M, cuts->A + (size_t)a * q->M, q->M * sizeof *q->A);
+    q->c[q->k + k] = cuts->c[a];
+    q->r[q->k + k] = cuts->radius[a];
+    k++;
+  }
+  return k;
 }
 
 /* The rows with a positive multiplier (those that hold w where it is) into
@@ -103,18 +167,26 @@ static int add_carried(qp *q, const fit_bound_cuts *cuts) {
 static int keep_active(const qp *q, fit_bound_cuts *cuts, hf_err *err) {
   int k = 0;
   for (int a = 0; a < q->k; a++) k += q->lam[a] > 0;
-  double *A = malloc((k ? (size_t)k : 1) * q->M * sizeof *A);
-  if (!A) return hf_fail(err, "out of memory");
+  fit_bound_cuts_free(cuts);
+  if (fit_bound_cuts_alloc(cuts, q->M, k)) return hf_fail(err, "out of memory");
   for (int a = 0, j = 0; a < q->k; a++)
-    if (q->lam[a] > 0) memcpy(A + (size_t)j++ * q->M, q->A + (size_t)a * q->M, q->M * sizeof *A);
-  free(cuts->A);
-  *cuts = (fit_bound_cuts){.M = q->M, .k = k, .A = A};
+    if (q->lam[a] > 0) {
+      memcpy(cuts->A + (size_t)j * q->M, q->A + (size_t)a * q->M, q->M * sizeof *q->A);
+      cuts->c[j] = q->c[a], cuts->radius[j] = q->r[a];
+      j++;
+    }
   return HF_OK;
 }
 
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, fit_bound_cuts *cuts, double *w, fit_bound_report *rep, hf_err *err) {
-  *rep = (fit_bound_report){.kappa_in = INFINITY, .kappa_out = INFINITY};
+              uint64_t seed, double radius, fit_bound_cuts *cuts, double *w, fit_bound_report *rep,
+              hf_err *err) {
+  if (!(radius >= 0)) return hf_fail(err, "bounded: well radius %g (expected >= 0)", radius);
+  *rep = (fit_bound_report){.kappa_in = INFINITY,
+                            .kappa_out = INFINITY,
+                            .radius = radius,
+                            .well_in = INFINITY,
+                            .well_out = INFINITY};
   if (M != m->nterms) return hf_fail(err, "bounded: %d coefficients for %d terms", M, m->nterms);
   qp q = {.M = M};
   double *w0c = malloc((size_t)M * sizeof *w0c);
@@ -123,8 +195,11 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
   q.G = malloc((size_t)FIT_BOUND_ROWS * FIT_BOUND_ROWS * sizeof *q.G);
   q.h = malloc(FIT_BOUND_ROWS * sizeof *q.h);
   q.lam = calloc(FIT_BOUND_ROWS, sizeof *q.lam);
+  q.c = calloc(FIT_BOUND_ROWS, sizeof *q.c);
+  q.r = calloc(FIT_BOUND_ROWS, sizeof *q.r);
   int rc = HF_OK;
-  if (!w0c || !q.A || !q.SA || !q.G || !q.h || !q.lam) rc = hf_fail(err, "out of memory");
+  if (!w0c || !q.A || !q.SA || !q.G || !q.h || !q.lam || !q.c || !q.r)
+    rc = hf_fail(err, "out of memory");
   if (!rc) {
     memcpy(w0c, w0, (size_t)M * sizeof *w0c); /* w may be w0 */
     memcpy(w, w0c, (size_t)M * sizeof *w);
@@ -132,23 +207,25 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
   int verify = 0; /* 1: the last round found nothing; this one searches wider */
   for (int it = 0; !rc && it < FIT_BOUND_ITER; it++) {
     for (int t = 0; t < M; t++) m->terms[t].coef = w[t];
-    double kappa = INFINITY;
+    if (q.k > FIT_BOUND_ROWS - 4 * nl * FIT_BOUND_VERIFY_STARTS) qp_compact(&q);
+    double kappa = INFINITY, well = INFINITY;
     int added = 0, full = 0;
     const int nstart = verify ? FIT_BOUND_VERIFY_STARTS : FIT_BOUND_STARTS;
-    for (int l = 0; l < nl && !rc; l++) {
-      const int a =
-          search(m, L[l], nstart, seed + 1000003ull * (uint64_t)it + (uint64_t)l, &q, &kappa, err);
-      if (a < 0) rc = HF_FAIL;
-      if (a == 1) q.k++, added++;
-      if (a == 2) full = 1;
-    }
+    for (int l = 0; l < nl && !rc; l++)
+      for (int form = 0; form < (radius > 0 ? 2 : 1) && !rc; form++) {
+        const uint64_t s = seed + 1000003ull * (uint64_t)it + (uint64_t)l + 7919ull * form;
+        const int a =
+            search(m, L[l], nstart, s, form ? radius : 0, &q, form ? &well : &kappa, &full, err);
+        if (a < 0) rc = HF_FAIL;
+        if (a > 0) added += a;
+      }
     if (rc) break;
     if (it == 0) { /* kappa_in is the posterior mean's; the carried rows come in after it */
-      rep->kappa_in = kappa;
-      rep->carried = add_carried(&q, cuts);
+      rep->kappa_in = kappa, rep->well_in = well;
+      rep->carried = add_carried(&q, cuts, radius);
       q.k += rep->carried, added += rep->carried;
     }
-    rep->kappa_out = kappa;
+    rep->kappa_out = kappa, rep->well_out = well;
     rep->iterations = it + 1;
     if (!added && !full && !verify) { /* nothing from the usual starts: once more, wider */
       verify = 1;
@@ -175,6 +252,6 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     for (int t = 0; t < M; t++) m->terms[t].coef = w[t];
     if (cuts) rc = keep_active(&q, cuts, err);
   }
-  free(w0c), free(q.A), free(q.SA), free(q.G), free(q.h), free(q.lam);
+  free(w0c), free(q.A), free(q.SA), free(q.G), free(q.h), free(q.lam), free(q.c), free(q.r);
   return rc;
 }

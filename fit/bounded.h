@@ -10,9 +10,11 @@
  *     min (w - w0)^T Sigma^-1 (w - w0)  subject to  a_k . w >= eps  (k = 1..K),
  * where each a_k is the degree-4 part of every term (hf_quartic_form_row) at
  * a configuration along which the form was negative (cutting planes: search,
- * add the row, solve again, until the search on the supercells finds no
- * negative direction, and a wider search from more starts confirms it), and, when the elastic
- * matrix has a negative eigenvalue, at its softest strain.  The change falls on the coefficients
+ * add a row for every start that ends negative, repeats dropped, solve again,
+ * until the search on the supercells finds no negative direction, and a wider
+ * search from more starts confirms it; rows whose multiplier is 0 are dropped
+ * when half the room is used), and, when the elastic matrix has a negative
+ * eigenvalue, at its softest strain.  The change falls on the coefficients
  * the data know least.  Dual: w = w0 + Sigma A^T lambda, lambda >= 0 the
  * maximiser of lambda . (eps - A w0) - lambda^T A Sigma A^T lambda / 2, by
  * exact coordinate ascent.  The posterior covariance (the Bayesian errors) is
@@ -20,7 +22,15 @@
  * Every row stays a valid cut when the data change (a bounded model meets it
  * whatever its coefficients), so a live fit carries the rows that were active
  * at one refit into the next (fit_bound_cuts): the next solve starts from
- * them and its search has only the new directions left to find. */
+ * them and its search has only the new directions left to find.
+ *
+ * A positive quartic form still lets a well reach far beyond the data where
+ * the harmonic part is negative (a learned SrTiO3 model's 8^3 HMC sat at
+ * |u| 1.3 A, its frames below 0.55): with a radius R > 0 the well form
+ * W = Q + H / R^2 >= eps too (heff/quartic_form.h: no direction's well, the
+ * range where the energy lies below the reference, reaches beyond an rms
+ * amplitude R).  Its rows hold the part no coefficient scales (the dipole
+ * sum / R^2) on their right-hand side, and stay valid cuts only while R does. */
 #ifndef FIT_BOUNDED_H
 #define FIT_BOUNDED_H
 
@@ -29,35 +39,47 @@
 #include "error.h"
 #include "model.h"
 
-#define FIT_BOUND_ROWS 200         /* most constraint rows */
+#define FIT_BOUND_ROWS 400         /* most constraint rows */
 #define FIT_BOUND_ITER 100         /* most search-and-solve rounds */
 #define FIT_BOUND_EPS 1e-3         /* eV per cell at an rms mode amplitude of 1 */
 #define FIT_BOUND_STARTS 8         /* starts of each search */
 #define FIT_BOUND_VERIFY_STARTS 32 /* and of the one that confirms none is left */
 
 typedef struct {
-  int rows;         /* constraint rows used, carried ones included */
+  int rows;         /* constraint rows held at the end, carried ones included */
   int carried;      /* of them, rows carried from an earlier solve (fit_bound_cuts) */
   int iterations;   /* search-and-solve rounds */
   int converged;    /* 1: the last search found the form positive on every supercell */
   double kappa_in;  /* the lowest kappa before (eV) */
   double kappa_out; /* and after */
   double distance;  /* sqrt((w - w0)^T Sigma^-1 (w - w0)): how far, in posterior sd */
+  /* (appended: checkpoints from before the well form hold the fields above) */
+  double radius;   /* R of the well form (0: not searched) */
+  double well_in;  /* the lowest well form before (eV per cell; INFINITY: not searched) */
+  double well_out; /* and after */
 } fit_bound_report;
 
 /* The rows active at the end of a solve, for the next (owned; zero-init). */
 typedef struct {
-  int M, k;  /* coefficients per row, rows */
-  double *A; /* k x M */
+  int M, k;       /* coefficients per row, rows */
+  double *A;      /* k x M */
+  double *c;      /* k: each row's constant part: a_k . w + c_k >= eps */
+  double *radius; /* k: the well form's R each row came from (0: the quartic form) */
 } fit_bound_cuts;
+
+/* Room for k rows of M (the arrays zeroed). */
+int fit_bound_cuts_alloc(fit_bound_cuts *c, int M, int k);
 
 void fit_bound_cuts_free(fit_bound_cuts *c);
 
 /* w[M] from w0[M] and cov (M x M, row-major) for model m (its coefficients are
  * overwritten: w at return) on the nl supercells L[nl][3]; seed fixes the
- * searches.  w may be w0.  cuts (NULL: none) brings rows from an earlier
- * solve (used when its M matches) and receives this solve's active rows. */
+ * searches; radius > 0 adds the well form's rows (0: the quartic form alone).
+ * w may be w0.  cuts (NULL: none) brings rows from an earlier solve (used
+ * when its M matches; its well rows when their radius is this one) and
+ * receives this solve's active rows. */
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, fit_bound_cuts *cuts, double *w, fit_bound_report *rep, hf_err *err);
+              uint64_t seed, double radius, fit_bound_cuts *cuts, double *w, fit_bound_report *rep,
+              hf_err *err);
 
 #endif

@@ -390,10 +390,10 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, BOUND, NK };
+  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, BOUND, WELL, NK };
   hf_yslot s[NK] = {{.key = "method"},  {.key = "weights"},           {.key = "sigma_v"},
                     {.key = "sigma_w"}, {.key = "acoustic_sum_rule"}, {.key = "energy_max"},
-                    {.key = "bounded"}};
+                    {.key = "bounded"}, {.key = "well_radius"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -431,6 +431,19 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   if (s[ASR].val && hf_yaml_bool(r, s[ASR].val, w, "acoustic_sum_rule", &c->acoustic_sum_rule))
     return HF_FAIL;
   if (s[BOUND].val && hf_yaml_bool(r, s[BOUND].val, w, "bounded", &c->bounded)) return HF_FAIL;
+  if (s[WELL].val) {
+    const char *want =
+        "a radius > 0 in A (rms of u and omega per cell) or 'data' (the "
+        "training frames' largest)";
+    const char *v = hf_yaml_str(s[WELL].val);
+    if (v && !strcmp(v, "data"))
+      c->well_radius = -1;
+    else if (hf_yaml_number(r, s[WELL].val, w, "well_radius", want, &c->well_radius) ||
+             !(c->well_radius > 0))
+      return hf_yaml_expected(r, s[WELL].val, w, "well_radius", want);
+    if (!c->bounded)
+      return hf_yaml_expected(r, s[WELL].val, w, "well_radius", "it only with bounded: true");
+  }
   if (s[EMAX].val &&
       hf_yaml_positive(r, s[EMAX].val, w, "energy_max",
                        "a positive energy in eV per cell above the undistorted reference",

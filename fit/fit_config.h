@@ -124,6 +124,12 @@ typedef struct {
   /* regression: bounded (0: off): the coefficients moved, by the least the
    * posterior allows, until the quartic form is positive (fit/bounded.h) */
   int bounded;
+  /* regression: well_radius (A, rms of u and omega per cell; with bounded):
+   * no well of the model (where its energy lies below the reference along a
+   * direction) may reach beyond it (fit/bounded.h).  0 (default): not
+   * imposed; -1 (well_radius: data): the largest rms amplitude of a training
+   * frame */
+  double well_radius;
   long heldout_every; /* steps between held-out engine calls (0: none) */
   /* train.xyz of an earlier fit with the same reference, engine and supercell
    * ("": none): its frames enter the training set before step 0 */

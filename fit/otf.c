@@ -73,16 +73,18 @@ int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   }
   /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
   const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
-  if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, &r->cuts, r->fit.w,
-                &r->bound, err))
+  if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, fit_well_radius(r),
+                &r->cuts, r->fit.w, &r->bound, err))
     return hf_wrap(err, "regression: bounded");
   if (r->bound.rows && r->log) /* (no log in a refit or while loading: the summary says it) */
     fprintf(r->log,
             "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%s), lowest kappa "
-            "%.4g -> %.4g eV, the coefficients moved by %.3g posterior sd\n",
+            "%.4g -> %.4g eV, well form (radius %.3g) %.4g -> %.4g eV, the coefficients moved "
+            "by %.3g posterior sd\n",
             r->st.step, r->bound.rows, r->bound.carried, r->bound.iterations,
             r->bound.converged ? "converged" : "NOT converged", r->bound.kappa_in,
-            r->bound.kappa_out, r->bound.distance);
+            r->bound.kappa_out, r->bound.radius, r->bound.well_in, r->bound.well_out,
+            r->bound.distance);
   return HF_OK;
 }
 
@@ -123,11 +125,20 @@ int fit_compile_model(fit_run *r, hf_err *err) {
 }
 
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat) {
+  double s2 = 0;
   for (int c = 0; c < 9; c++) {
     const double *a = hf_fields_comp(x, c);
-    for (size_t i = 0; a && i < lat->n; i++)
+    for (size_t i = 0; a && i < lat->n; i++) {
       r->train_max[c / 3] = fmax(r->train_max[c / 3], fabs(a[i]));
+      if (c < 3 || c >= 6) s2 += a[i] * a[i];
+    }
   }
+  const double rms = sqrt(s2 / (double)lat->n);
+  r->train_rms = fmax(r->train_rms, rms);
+}
+
+double fit_well_radius(const fit_run *r) {
+  return r->c.well_radius < 0 ? r->train_rms : r->c.well_radius;
 }
 
 /* threshold: extrapolation: the field (0 u, 1 v, 2 omega) whose largest

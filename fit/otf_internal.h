@@ -55,6 +55,7 @@ struct fit_run {
   int *type;
   fit_cells cells;     /* the rows of frames on other supercells; cells.own aliases the above */
   double train_max[3]; /* largest |component| of u, v, omega over the training frames */
+  double train_rms;    /* the largest rms amplitude of (u, omega) per cell over them */
   hf_blr_data data;
   hf_blr_opts blr;
   hf_blr_fit fit;
@@ -136,8 +137,12 @@ int fit_training_call(fit_run *r, int probe, hf_err *err);
 /* 1 (and counted) when engine rows y have their energy above
  * regression: energy_max: the frame is kept but not regressed. */
 int fit_beyond_energy_max(fit_run *r, const double *y);
-/* r->train_max grows to cover configuration x (a frame entering the data). */
+/* r->train_max and train_rms grow to cover configuration x (a frame entering
+ * the data). */
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);
+
+/* The well form's radius for the bounded solve (fit_config.h well_radius). */
+double fit_well_radius(const fit_run *r);
 
 /* Alloys: a new random occupation at the fit's composition (fit_config.h),
  * from occ_rng; the dynamics (if any) see it at once. */

@@ -299,6 +299,13 @@ int fit_run_finish(fit_run *r, hf_err *err) {
         r->lat.L[0], r->lat.L[1], r->lat.L[2], r->bound.kappa_in, r->bound.kappa_out, r->bound.rows,
         r->bound.carried, r->bound.iterations, r->bound.converged ? "" : " (NOT converged)",
         r->bound.distance);
+  if (r->c.bounded && r->bound.radius > 0)
+    say(r,
+        "bounded well form (no well beyond an rms amplitude of %.4g, %s): lowest %.4g eV before, "
+        "%.4g after\n",
+        r->bound.radius,
+        r->c.well_radius > 0 ? "regression: well_radius" : "the training frames' largest",
+        r->bound.well_in, r->bound.well_out);
   relaxed_states(r);
   if (parity(r, r->train_path, "parity_train.tsv", "training", err) ||
       (s->heldout > 0 && parity(r, r->held_path, "parity_heldout.tsv", "held-out", err)) ||

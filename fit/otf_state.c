@@ -61,6 +61,7 @@ static uint64_t config_hash(const fit_config *c) {
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
   if (c->energy_max > 0) fnv(&h, &c->energy_max, sizeof c->energy_max);
   if (c->bounded) fnv(&h, &c->bounded, sizeof c->bounded);
+  if (c->well_radius != 0) fnv(&h, &c->well_radius, sizeof c->well_radius);
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
   if (c->initial_training[0]) fnv(&h, c->initial_training, strlen(c->initial_training));
   if (c->occ.on) fnv(&h, &c->occ, sizeof c->occ);
@@ -153,6 +154,8 @@ int fit_write_checkpoint(fit_run *r, hf_err *err) {
     hf_ckpt_put(&w, "bound_report", &r->bound, sizeof r->bound);
     hf_ckpt_put(&w, "bound_cuts_k", &r->cuts.k, sizeof r->cuts.k);
     hf_ckpt_put(&w, "bound_cuts", r->cuts.A, (size_t)r->cuts.k * r->M * sizeof *r->cuts.A);
+    hf_ckpt_put(&w, "bound_cuts_c", r->cuts.c, (size_t)r->cuts.k * sizeof *r->cuts.c);
+    hf_ckpt_put(&w, "bound_cuts_r", r->cuts.radius, (size_t)r->cuts.k * sizeof *r->cuts.radius);
   }
   hf_md_state_put(&w, &r->x, r->dyn, &r->lat, NULL, err); /* serial: cannot fail */
   return hf_ckpt_commit(&w, err);
@@ -332,17 +335,24 @@ static int import_training(fit_run *r, long this_run, hf_err *err) {
 static int get_bound(fit_run *r, hf_ckpt_reader *rd, double **wb, hf_err *err) {
   int k = 0;
   if (!(*wb = malloc((size_t)r->M * sizeof **wb))) return hf_fail(err, "out of memory");
+  /* (checkpoints from before the well form: a shorter report, rows without
+   * constants, all of the quartic form) */
   if (hf_ckpt_get(rd, "bound_w", *wb, (size_t)r->M * sizeof **wb, err) ||
-      hf_ckpt_get(rd, "bound_report", &r->bound, sizeof r->bound, err) ||
+      hf_ckpt_get_grown(rd, "bound_report", &r->bound, sizeof r->bound, err) ||
       hf_ckpt_get(rd, "bound_cuts_k", &k, sizeof k, err))
     return HF_FAIL;
+  if (!(r->bound.radius > 0)) r->bound.well_in = r->bound.well_out = INFINITY;
   if (k < 0 || k > FIT_BOUND_ROWS)
     return hf_fail(err, "checkpoint %s: %d bounded rows (at most %d)", rd->path, k, FIT_BOUND_ROWS);
   fit_bound_cuts_free(&r->cuts);
-  r->cuts =
-      (fit_bound_cuts){.M = r->M, .k = k, .A = malloc((k ? (size_t)k : 1) * r->M * sizeof(double))};
-  if (!r->cuts.A) return hf_fail(err, "out of memory");
-  return hf_ckpt_get(rd, "bound_cuts", r->cuts.A, (size_t)k * r->M * sizeof(double), err);
+  if (fit_bound_cuts_alloc(&r->cuts, r->M, k)) return hf_fail(err, "out of memory");
+  if (hf_ckpt_get(rd, "bound_cuts", r->cuts.A, (size_t)k * r->M * sizeof(double), err))
+    return HF_FAIL;
+  if (hf_ckpt_next_is(rd, "bound_cuts_c") &&
+      (hf_ckpt_get(rd, "bound_cuts_c", r->cuts.c, (size_t)k * sizeof(double), err) ||
+       hf_ckpt_get(rd, "bound_cuts_r", r->cuts.radius, (size_t)k * sizeof(double), err)))
+    return HF_FAIL;
+  return HF_OK;
 }
 
 int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {

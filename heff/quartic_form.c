@@ -16,9 +16,10 @@
 #define TOL 1e-10 /* relative change of Q per iteration where a descent stops */
 
 /* Monomials of degree 4 in u and omega when eta counts twice (it scales as
- * u^2 where strain relaxes): u^4, u^2 w^2, w^4, eta u^2, eta w^2, eta^2, ...;
- * *higher flags those in u and omega alone above degree 4. */
-static int keep_mono(const hf_mono *mo, int *higher) {
+ * u^2 where strain relaxes): u^4, u^2 w^2, w^4, eta u^2, eta w^2, eta^2, ...
+ * (returns 4), and with harmonic those of degree 2 in u and omega alone
+ * (returns 2); *higher flags those in u and omega alone above degree 4. */
+static int keep_mono(const hf_mono *mo, int harmonic, int *higher) {
   int nu = 0, ne = 0;
   for (int f = 0; f < mo->deg; f++) {
     if (mo->f[f].kind == HF_VAR_U || mo->f[f].kind == HF_VAR_W)
@@ -29,30 +30,43 @@ static int keep_mono(const hf_mono *mo, int *higher) {
       return 0;
   }
   if (!ne && nu > 4) *higher = 1;
-  return nu + 2 * ne == 4;
+  if (nu + 2 * ne == 4) return 4;
+  return harmonic && !ne && nu == 2 ? 2 : 0;
 }
 
-/* q: the model's header and, per term, its monomials u^4, eta u^2, eta^2. */
-static int quartic_part(const hf_model *m, hf_model *q, int *higher, hf_err *err) {
+/* Term t's kept monomials into p, those of degree 2 scaled by w2 (w2 0: the
+ * degree-4 ones alone). */
+static int kept_part(const hf_term *src, double w2, hf_poly *p, int *higher) {
+  hf_poly_init(p);
+  for (int k = 0; k < src->poly.n; k++) {
+    hf_mono mo = src->poly.m[k];
+    const int d = keep_mono(&mo, w2 > 0, higher);
+    if (d == 2) mo.c *= w2;
+    if (d && hf_poly_add_mono(p, &mo)) {
+      hf_poly_free(p);
+      return HF_FAIL;
+    }
+  }
+  return HF_OK;
+}
+
+/* q: the model's header and, per term, its monomials u^4, eta u^2, eta^2
+ * (and w2 u^2 with w2 > 0, the dipole sum then scaled by w2 too). */
+static int quartic_part(const hf_model *m, double w2, hf_model *q, int *higher, hf_err *err) {
   hf_model_init(q);
   *q = *m;
   q->terms = calloc(m->nterms ? (size_t)m->nterms : 1, sizeof *q->terms);
   q->nterms = 0;
-  q->dipole = 0;
+  q->dipole = w2 > 0 && m->dipole;
+  q->zstar = m->zstar * sqrt(w2); /* the dipole energy goes as Z*^2 */
   *higher = 0;
   if (!q->terms) return hf_fail(err, "quartic form: out of memory");
   for (int t = 0; t < m->nterms; t++) {
-    const hf_term *src = &m->terms[t];
     hf_term *dst = &q->terms[q->nterms];
-    *dst = *src;
-    hf_poly_init(&dst->poly);
-    for (int k = 0; k < src->poly.n; k++) {
-      const hf_mono *mo = &src->poly.m[k];
-      if (keep_mono(mo, higher) && hf_poly_add_mono(&dst->poly, mo)) {
-        hf_poly_free(&dst->poly);
-        hf_model_free(q);
-        return hf_fail(err, "quartic form: out of memory");
-      }
+    *dst = m->terms[t];
+    if (kept_part(&m->terms[t], w2, &dst->poly, higher)) {
+      hf_model_free(q);
+      return hf_fail(err, "quartic form: out of memory");
     }
     if (dst->poly.n)
       q->nterms++;
@@ -227,8 +241,9 @@ static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *ou
   out->omega_share = sw / s2;
 }
 
-int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
-                        hf_quartic_form *out, double *config, hf_err *err) {
+/* The minimum of the quartic form (w2 0) or of the well form (w2 = 1 / R^2). */
+static int form_min(const hf_model *m, const int L[3], double w2, int nstart, uint64_t seed,
+                    hf_quartic_form *out, double *config, hf_err *err) {
   if (!(m->dof & HF_DOF_U)) return hf_fail(err, "quartic form: the model has no u");
   for (int a = 0; a < 3; a++)
     if (L[a] < 1 || L[a] > 16)
@@ -238,7 +253,7 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
   *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}};
   if (config) memset(config, 0, 6 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
   hf_model q;
-  if (quartic_part(m, &q, &out->higher, err)) return HF_FAIL;
+  if (quartic_part(m, w2, &q, &out->higher, err)) return HF_FAIL;
   out->nterms = q.nterms;
   if (!q.nterms) {
     hf_model_free(&q);
@@ -292,8 +307,47 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
   return rc ? hf_wrap(err, "quartic form") : HF_OK;
 }
 
+int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
+                        hf_quartic_form *out, double *config, hf_err *err) {
+  return form_min(m, L, 0, nstart, seed, out, config, err);
+}
+
+int hf_well_form_min(const hf_model *m, const int L[3], double radius, int nstart, uint64_t seed,
+                     hf_quartic_form *out, double *config, hf_err *err) {
+  if (!(radius > 0)) return hf_fail(err, "well form: radius %g (expected > 0)", radius);
+  return form_min(m, L, 1 / (radius * radius), nstart, seed, out, config, err);
+}
+
+/* The dipole energy per cell at x (scaled by w2), from an engine with no terms. */
+static int dipole_part(const hf_model *m, const hf_lattice *lat, const hf_fields *x, double w2,
+                       double *e_dip, hf_err *err) {
+  *e_dip = 0;
+  if (!(w2 > 0) || !m->dipole) return HF_OK;
+  hf_model d = *m;
+  d.nterms = 0;
+  d.terms = NULL;
+  hf_engine *e = NULL;
+  hf_fields y;
+  memset(&y, 0, sizeof y);
+  hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
+  int rc = hf_engine_create(&e, &d, lat, &o, err) ||
+           hf_fields_alloc(&y, lat, hf_engine_field_mask(e), err);
+  if (!rc) {
+    hf_fields_zero(&y, lat);
+    for (int a = 0; a < 3; a++) memcpy(y.u[a], x->u[a], lat->n * sizeof(double));
+    hf_energy E;
+    hf_engine_eval(e, &y, NULL, NULL, &E);
+    *e_dip = w2 * (E.total - E.pv) / (double)lat->n;
+  }
+  hf_fields_free(&y);
+  hf_engine_free(e);
+  return rc;
+}
+
 int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
-                        const double eta[6], double *phi, hf_err *err) {
+                        const double eta[6], double radius, double *phi, double *constant,
+                        hf_err *err) {
+  const double w2 = radius > 0 ? 1 / (radius * radius) : 0;
   hf_lattice lat;
   hf_fields x;
   memset(&x, 0, sizeof x);
@@ -306,14 +360,16 @@ int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
   int rc = HF_OK, higher;
   for (int t = 0; t < m->nterms && !rc; t++) {
     hf_poly p;
-    hf_poly_init(&p);
-    for (int k = 0; k < m->terms[t].poly.n && !rc; k++)
-      if (keep_mono(&m->terms[t].poly.m[k], &higher) &&
-          hf_poly_add_mono(&p, &m->terms[t].poly.m[k]))
-        rc = hf_fail(err, "quartic form row: out of memory");
+    if (kept_part(&m->terms[t], w2, &p, &higher)) {
+      rc = hf_fail(err, "quartic form row: out of memory");
+      break;
+    }
     phi[t] = p.n ? hf_poly_eval(&p, 1.0, &in, NULL) / (double)lat.n : 0;
     hf_poly_free(&p);
   }
+  double c = 0;
+  if (!rc) rc = dipole_part(m, &lat, &x, w2, &c, err);
+  if (constant) *constant = c;
   hf_fields_free(&x);
-  return rc;
+  return rc ? hf_wrap(err, "quartic form row") : HF_OK;
 }

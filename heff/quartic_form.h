@@ -54,11 +54,27 @@ typedef struct {
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
                         hf_quartic_form *out, double *config, hf_err *err);
 
+/* The well form W = Q + H / R^2, H the harmonic energy (the degree-2 monomials
+ * in u and omega and the dipole sum; strain relaxed in Q as above): along t d
+ * (sum r_i^2 = N) the energy is H t^2 + Q t^4, so where H < 0 its well (the
+ * range of t where it lies below 0) ends at t^2 = -H / Q, and W >= 0 along
+ * every d says no well reaches beyond an rms amplitude R.  Searched as the
+ * quartic form is (out: kappa its minimum per cell, eV; the same fields
+ * otherwise).  Fails unless radius (R: A and rad, rms of (u, omega) per cell)
+ * is positive. */
+int hf_well_form_min(const hf_model *m, const int L[3], double radius, int nstart, uint64_t seed,
+                     hf_quartic_form *out, double *config, hf_err *err);
+
 /* The energy per cell of each term's degree-4 part (the monomials the form
  * holds) at a configuration: config as hf_quartic_form_min returns it (6 N
  * numbers, u then omega per cell; N = L[0] L[1] L[2]), eta the homogeneous
- * strain; phi[m->nterms].  Sum_t coef_t phi_t is then kappa at the minimum. */
+ * strain; phi[m->nterms].  Sum_t coef_t phi_t is then kappa at the minimum.
+ * radius > 0: the well form's row instead (its degree-2 monomials divided by
+ * radius^2 added), and *constant (NULL: not wanted) receives the part no
+ * coefficient scales, the dipole sum / radius^2 per cell (0 for radius 0), so
+ * that kappa = sum_t coef_t phi_t + *constant. */
 int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
-                        const double eta[6], double *phi, hf_err *err);
+                        const double eta[6], double radius, double *phi, double *constant,
+                        hf_err *err);
 
 #endif

@@ -12,7 +12,13 @@
  *  4. a negative elastic term (strain) is raised to eps along its soft strain;
  *  5. rows carried from case 1's solve (fit_bound_cuts) into one from w0 = (2, -6):
  *     the same projection, (4, -4) plus 3 eps / 16 each; into one from (1, 1):
- *     nothing moves. */
+ *     nothing moves;
+ *  6. the well form (radius R): A |u|^2 + B |u|^4 from w0 = (-1, 1/2), Sigma = I,
+ *     R = 1: its row at the uniform |u_i| = 1 is (1 / R^2, 1) = (1, 1), so
+ *     w = (-3/4, 3/4) plus eps / 2 each, the well's edge sqrt(-A / B) then R up to
+ *     eps; with R = 2 (B + A / 4 > 0) nothing moves, and the R = 1 row is not
+ *     carried into it; it is into an R = 1 solve from (-2, 1): (-3/2, 3/2) plus
+ *     eps / 2 each. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +42,7 @@ int main(void) {
   fit_bound_report rep;
   hf_model m = onsite(&err);
   double w[2], w0[2] = {1, -5}, I[4] = {1, 0, 0, 1};
-  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
   printf(
       "Sigma = I: w = (%.9f, %.9f), exact (%.9f, %.9f); %d rows, %d rounds, kappa %.4g -> "
       "%.4g, distance %.6f (exact %.6f)\n",
@@ -51,7 +57,7 @@ int main(void) {
   CHECK(m.terms[0].coef == w[0] && m.terms[1].coef == w[1], "the model holds w");
 
   double D[4] = {1, 0, 0, 100};
-  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
   printf("Sigma = diag(1, 100): w = (%.9f, %.9f): a + b = %.3g (3 eps/8 = %.3g), db/da = %.6f\n",
          w[0], w[1], w[0] + w[1], 3 * eps / 8, (w[1] - w0[1]) / (w[0] - w0[0]));
   CHECK(
@@ -59,17 +65,17 @@ int main(void) {
       "Sigma = diag(1, 100): w (%.10g, %.10g)", w[0], w[1]);
 
   const double w1[2] = {1, 1};
-  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
   printf("bounded already: w = (%g, %g), %d rows, distance %g\n", w[0], w[1], rep.rows,
          rep.distance);
   CHECK(w[0] == 1 && w[1] == 1 && rep.rows == 0 && rep.distance == 0 && rep.converged,
         "bounded already: moved to (%g, %g), %d rows", w[0], w[1], rep.rows);
 
   fit_bound_cuts cuts = {0};
-  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, &cuts, w, &rep, &err), err);
   const int active = cuts.k;
   const double w2[2] = {2, -6};
-  REQUIRE_OK(fit_bound(&m, w2, I, 2, L, 2, 7, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w2, I, 2, L, 2, 7, 0, &cuts, w, &rep, &err), err);
   printf(
       "carried: %d active rows kept; from (2, -6): w = (%.9f, %.9f), exact (%.9f, %.9f), %d of "
       "%d rows carried, %d rounds\n",
@@ -78,7 +84,7 @@ int main(void) {
   CHECK(active >= 1 && rep.carried == active && rep.converged &&
             fabs(w[0] - (4 + 3 * eps / 16)) < 1e-7 && fabs(w[1] - (-4 + 3 * eps / 16)) < 1e-7,
         "carried: %d rows, w (%.10g, %.10g)", rep.carried, w[0], w[1]);
-  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 9, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 9, 0, &cuts, w, &rep, &err), err);
   CHECK(w[0] == 1 && w[1] == 1 && rep.distance == 0 && rep.converged && cuts.k == 0,
         "carried, bounded already: moved to (%g, %g), %d rows kept", w[0], w[1], cuts.k);
   fit_bound_cuts_free(&cuts);
@@ -91,11 +97,42 @@ int main(void) {
   m.dof |= HF_DOF_ETA;
   REQUIRE_OK(hf_model_add_term(&m, "c", -0.5, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
   const double e0[2] = {1, -0.5};
-  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
   printf("negative elastic term: w = (%.9f, %.9f), %d rows (want the second at eps %g)\n", w[0],
          w[1], rep.rows, eps);
   CHECK(w[0] == 1 && fabs(w[1] - eps) < 1e-9 && rep.converged,
         "elastic: w (%.10g, %.10g) converged %d", w[0], w[1], rep.converged);
+  hf_model_free(&m);
+
+  REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u2", 0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err),
+             err);
+  REQUIRE_OK(hf_model_add_term(&m, "u4", 0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+  const double h0[2] = {-1, 0.5}, h1[2] = {-2, 1};
+  fit_bound_cuts wc = {0};
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, &wc, w, &rep, &err), err);
+  printf(
+      "well form, R = 1: w = (%.9f, %.9f), exact (%.9f, %.9f); well %.4g -> %.4g, quartic "
+      "%.4g, %d rows, edge %.6f\n",
+      w[0], w[1], -0.75 + eps / 2, 0.75 + eps / 2, rep.well_in, rep.well_out, rep.kappa_out,
+      rep.rows, sqrt(-w[0] / w[1]));
+  CHECK(fabs(w[0] - (-0.75 + eps / 2)) < 1e-7 && fabs(w[1] - (0.75 + eps / 2)) < 1e-7 &&
+            rep.converged && rep.radius == 1 && fabs(rep.well_in + 0.5) < 1e-7 &&
+            rep.well_out >= 0 && wc.k == 1 && wc.radius[0] == 1,
+        "well form R = 1: w (%.10g, %.10g), well %g -> %g, %d rows kept", w[0], w[1], rep.well_in,
+        rep.well_out, wc.k);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 2.0, &wc, w, &rep, &err), err);
+  printf("well form, R = 2: w = (%g, %g), %d carried, well %.6f (exact %.6f)\n", w[0], w[1],
+         rep.carried, rep.well_in, 0.5 - 1.0 / 4);
+  CHECK(w[0] == h0[0] && w[1] == h0[1] && rep.carried == 0 && fabs(rep.well_in - 0.25) < 1e-7,
+        "well form R = 2: w (%g, %g), %d carried", w[0], w[1], rep.carried);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h1, I, 2, L, 2, 5, 1.0, &wc, w, &rep, &err), err);
+  printf("well form, R = 1 again from (-2, 1): w = (%.9f, %.9f), exact (%.9f, %.9f), %d carried\n",
+         w[0], w[1], -1.5 + eps / 2, 1.5 + eps / 2, rep.carried);
+  CHECK(rep.carried == 1 && fabs(w[0] - (-1.5 + eps / 2)) < 1e-7 &&
+            fabs(w[1] - (1.5 + eps / 2)) < 1e-7,
+        "well form carried: w (%.10g, %.10g), %d carried", w[0], w[1], rep.carried);
+  fit_bound_cuts_free(&wc);
   hf_model_free(&m);
   return check_done("test_bounded");
 }

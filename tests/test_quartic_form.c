@@ -22,12 +22,21 @@
  *  6. omega searched too: a negative on-site w^4 next to a positive |u|^4 gives
  *     kappa = -N, all of it in one cell's omega;
  *  7. ZVR 1995 BaTiO3 (a published, bounded model): kappa > 0;
- *  8. a model without u is refused with a message. */
+ *  8. a model without u is refused with a message;
+ *  9. the well form Q + H / R^2 of A |u|^2 + B |u|^4 (on-site): B + A / R^2
+ *     exactly (the uniform |u_i| = 1 is lowest), 0 at the well's edge
+ *     R^2 = -A / B, and a radius of 0 is refused;
+ * 10. the well form of ZVR 1995 (dipole sum, strain, v) against its full
+ *     energy, by the compiled engine at the returned direction d scaled by R
+ *     (strain by R^2): E(R d) / (N R^4) = kappa; its row (coefficients . phi
+ *     plus the constant, the dipole sum / R^2) gives kappa too; a radius
+ *     inside the ferroelectric well gives kappa < 0, one far outside > 0. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "engine.h"
 #include "poly_eval.h"
 #include "quartic_form.h"
 #include "testmodels.h"
@@ -171,8 +180,65 @@ int main(int argc, char **argv) {
         f.participation);
   hf_model_free(&m);
 
+  /* the well form of A |u|^2 + B |u|^4: B + A / R^2, zero at R^2 = -A / B */
+  const double A = -1, B = 0.5, radii[3] = {1, 2, sqrt(2)};
+  REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u2", A, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err),
+             err);
+  REQUIRE_OK(hf_model_add_term(&m, "u4", B, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+  for (int k = 0; k < 3; k++) {
+    REQUIRE_OK(hf_well_form_min(&m, L3, radii[k], 4, 1, &f, NULL, &err), err);
+    const double want = B + A / (radii[k] * radii[k]);
+    printf("well form, A = %g, B = %g, R = %.4f: kappa %.10f (exact %.10f), cells %.3f\n", A, B,
+           radii[k], f.kappa, want, f.participation);
+    CHECK(fabs(f.kappa - want) < 1e-7, "well form R = %g: kappa %.12g, want %.12g", radii[k],
+          f.kappa, want);
+  }
+  const int rc0 = hf_well_form_min(&m, L3, 0, 4, 1, &f, NULL, &err);
+  CHECK(rc0 == HF_FAIL && strstr(err.msg, "radius"), "radius 0: rc %d '%s'", rc0, err.msg);
+  hf_model_free(&m);
+
   char path[512];
   snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argc > 1 ? argv[1] : "models");
+  hf_model_init(&m);
+  REQUIRE_OK(hf_model_load(&m, path, &err), err);
+  REQUIRE_OK(hf_lattice_init(&lat, L3, &err), err);
+  hf_engine *e;
+  hf_engine_opts eo = {0};
+  REQUIRE_OK(hf_engine_create(&e, &m, &lat, &eo, &err), err);
+  REQUIRE_OK(hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), &err), err);
+  const double zr[3] = {0.02, 0.1, 1.0};
+  double zk[3];
+  for (int k = 0; k < 3; k++) {
+    const double R = zr[k];
+    REQUIRE_OK(hf_well_form_min(&m, L3, R, 6, 3, &f, cfg, &err), err);
+    hf_fields_zero(&x, &lat);
+    for (size_t i = 0; i < lat.n; i++)
+      for (int a = 0; a < 3; a++) x.u[a][i] = R * cfg[6 * i + a];
+    for (int a = 0; a < 6; a++) x.eta[a] = R * R * f.eta[a];
+    hf_energy E;
+    hf_engine_eval(e, &x, NULL, NULL, &E);
+    const double full = (E.total - E.pv) / ((double)N * R * R * R * R);
+    double phi[64], cst, row = 0;
+    REQUIRE_OK(m.nterms <= 64 ? HF_OK : hf_fail(&err, "ZVR has %d terms", m.nterms), err);
+    REQUIRE_OK(hf_quartic_form_row(&m, L3, cfg, f.eta, R, phi, &cst, &err), err);
+    for (int t = 0; t < m.nterms; t++) row += m.terms[t].coef * phi[t];
+    row += cst;
+    printf(
+        "ZVR well form, R = %g: kappa %.10f, full energy at R d / (N R^4) %.10f, row %.10f "
+        "(dipole part %.6f), polar %.3f\n",
+        R, f.kappa, full, row, cst, f.polar);
+    CHECK(fabs(full - f.kappa) < 1e-9 * fmax(1, fabs(f.kappa)) &&
+              fabs(row - f.kappa) < 1e-9 * fmax(1, fabs(f.kappa)),
+          "ZVR well form R = %g: kappa %.12g, full %.12g, row %.12g", R, f.kappa, full, row);
+    zk[k] = f.kappa;
+  }
+  CHECK(zk[0] < 0 && zk[2] > 0, "ZVR well form: kappa %g at R = %g (want < 0), %g at %g (> 0)",
+        zk[0], zr[0], zk[2], zr[2]);
+  hf_fields_free(&x);
+  hf_engine_free(e);
+  hf_model_free(&m);
+
+  hf_model_init(&m);
   hf_model_init(&m);
   REQUIRE_OK(hf_model_load(&m, path, &err), err);
   REQUIRE_OK(hf_quartic_form_min(&m, (int[3]){4, 4, 4}, 4, 2, &f, NULL, &err), err);
