@@ -13,6 +13,7 @@
  *   vv        bilinear v-v stencil
  *   coupling  homogeneous and local strain x u u (local strain + adjoint)
  *   omega     omega terms compiled into the row pass (on-site w, u-w, eta w w, w-w)
+ *   pair      terms with two-cell monomials of u, v, w (pair_kernel.h)
  *   none      no terms: the fixed cost of an evaluation (clearing g)
  * then one full MD step (velocity Verlet, and Langevin BAOAB; barostat on),
  * whose difference to "all" is the integrator.  Each figure is the fastest
@@ -35,9 +36,9 @@
 
 #define DEFAULT_MODEL "models/BaTiO3_ZVR1995.yaml"
 
-enum { P_ALL, P_KSPACE, P_KSPACE3D, P_ONSITE, P_VV, P_COUPLING, P_OMEGA, P_NONE, NPART };
-static const char *part_name[NPART] = {"all", "kspace",   "kspace3d", "onsite",
-                                       "vv",  "coupling", "omega",    "none"};
+enum { P_ALL, P_KSPACE, P_KSPACE3D, P_ONSITE, P_VV, P_COUPLING, P_OMEGA, P_PAIR, P_NONE, NPART };
+static const char *part_name[NPART] = {"all",      "kspace", "kspace3d", "onsite", "vv",
+                                       "coupling", "omega",  "pair",     "none"};
 
 /* Does term t (alone) compile to part p? */
 static int term_in_part(const hf_model *m, int t, int p, const hf_lattice *lat) {
@@ -66,6 +67,8 @@ static int term_in_part(const hf_model *m, int t, int p, const hf_lattice *lat) 
       return c.hom_uu + c.loc_uu > 0;
     case P_OMEGA:
       return c.onsite_w + c.hom_ww + c.ww > 0;
+    case P_PAIR:
+      return c.pair > 0;
     default:
       return 0;
   }

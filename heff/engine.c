@@ -267,8 +267,13 @@ static int compile_terms(hf_engine *e, hf_err *err) {
         case K_GENERIC: {
           hf_mono mm = *mo;
           mm.c = c;
-          rc = add_generic(e, &mm);
-          e->census.generic++;
+          if (hf_pair_takes(mo)) {
+            rc = hf_poly_add_mono(&e->pair_poly, &mm);
+            e->census.pair++;
+          } else {
+            rc = add_generic(e, &mm);
+            e->census.generic++;
+          }
           break;
         }
       }
@@ -300,6 +305,14 @@ static int generic_halo_setup(hf_engine *e, hf_err *err) {
   memset(h, 0, sizeof *h);
   h->lead = e->comm->rank == 0;
   int need = 0;
+  if (e->pairs) { /* bonds point up in x: planes above only */
+    int hi[HF_POLY_HALO_SLOTS];
+    hf_pair_kernel_reach(e->pairs, hi);
+    for (int s = 0; s < HF_POLY_HALO_SLOTS; s++) {
+      if (hi[s] > h->hi[s]) h->hi[s] = hi[s];
+      if (hi[s] > need) need = hi[s];
+    }
+  }
   for (int i = 0; i < e->generic.n; i++)
     for (int f = 0; f < e->generic.m[i].deg; f++) {
       const hf_var *v = &e->generic.m[i].f[f];
@@ -423,6 +436,7 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   }
   hf_poly_init(&e->eta_only);
   hf_poly_init(&e->generic);
+  hf_poly_init(&e->pair_poly);
   if (e->nmat > lat->n) {
     hf_engine_free(e);
     return hf_fail(err, "material cells (%zu) exceed the supercell's %zu", opts->material_cells,
@@ -477,7 +491,15 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
     return HF_FAIL;
   }
   if (e->single) hf_kspace_single_load_D(e); /* D is complete now */
-  if (e->dist && e->generic.n && generic_halo_setup(e, err)) {
+  if (e->pair_poly.n) {
+    const int rc = hf_pair_kernel_create(&e->pairs, &e->pair_poly, lat->L, lat->nx, err);
+    hf_poly_free(&e->pair_poly);
+    if (rc) {
+      hf_engine_free(e);
+      return HF_FAIL;
+    }
+  }
+  if (e->dist && (e->generic.n || e->pairs) && generic_halo_setup(e, err)) {
     hf_engine_free(e);
     return HF_FAIL;
   }
@@ -533,6 +555,8 @@ void hf_engine_free(hf_engine *e) {
   hf_wraptab_free(&e->wrap);
   hf_poly_free(&e->eta_only);
   hf_poly_free(&e->generic);
+  hf_poly_free(&e->pair_poly);
+  hf_pair_kernel_free(e->pairs);
   fftw_free(e->gxbuf);
   fftw_free(e->ggbuf);
   fftw_free(e->gsend);
@@ -624,6 +648,7 @@ size_t hf_engine_bytes(const hf_engine *e) {
          sizeof(double);
   }
   if (e->has_k) b += (size_t)e->nkpart * sizeof(double);
+  if (e->pairs) b += hf_pair_kernel_bytes(e->pairs);
   if (e->single) b += hf_kspace_single_bytes(e);
   return b + hf_realspace_bytes(e);
 }
@@ -668,7 +693,7 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
   if (rpass) hf_realspace_pass(e, x, g, dE, E);
   const int lead = e->comm->rank == 0; /* replicated terms count once */
   if (lead) E->strain_hom += eta_only_apply(e, x, dE);
-  if (e->generic.n) {
+  if (e->generic.n || e->pairs) {
     if (e->generic_etaL) {
       hf_local_strain(lat, &e->wrap, &e->stencil, x->v, e->etaL);
       for (int l = 0; l < 6; l++) memset(e->gEtaL[l], 0, lat->nloc * sizeof(double));
@@ -683,7 +708,8 @@ void hf_engine_eval(hf_engine *e, const hf_fields *x, hf_fields *g, double *dEde
     hf_poly_input in = {lat, x, e->generic_etaL ? e->etaL : NULL, e->nmat,
                         e->dist ? &e->ghalo : NULL};
     hf_poly_output out = {g, e->generic_etaL ? e->gEtaL : NULL, dE};
-    E->other += hf_poly_eval(&e->generic, 1.0, &in, &out);
+    if (e->generic.n) E->other += hf_poly_eval(&e->generic, 1.0, &in, &out);
+    if (e->pairs) E->other += hf_pair_kernel_eval(e->pairs, &in, &out);
     if (e->generic_etaL && g) hf_local_strain_adjoint(lat, &e->wrap, &e->stencil, e->gEtaL, g->v);
     if (e->dist && g) generic_halo_back(e, g);
   }

@@ -109,6 +109,7 @@ int hf_engine_mono_in_kspace(const hf_mono *m);
 typedef struct {
   int kspace, onsite, hom_uu, eta_only, loc_uu, vv, generic;
   int onsite_w, hom_ww, ww; /* omega: on-site w and u-w, eta w w, w-w bilinear */
+  int pair;                 /* u, v, w at two cells (times eta): pair_kernel.h */
 } hf_engine_census;
 void hf_engine_get_census(const hf_engine *eng, hf_engine_census *c);
 

@@ -9,6 +9,7 @@
 #include "comm.h"
 #include "engine.h"
 #include "local_strain.h"
+#include "pair_kernel.h"
 #include "poly_eval.h"
 
 /* g_v(i) += M v(i + d): one gather of the bilinear v-v gradient. */
@@ -174,6 +175,9 @@ struct hf_engine {
   int generic_etaL;     /* generic terms need full local strain arrays */
   int generic_expanded; /* etaL factors of generic terms expanded into v (ranks) */
   hf_poly generic;
+  /* two-cell u, v, w monomials (pair_kernel.h), read through the same halos */
+  hf_poly pair_poly; /* (while compiling) */
+  hf_pair_kernel *pairs;
   /* generic terms on several ranks (docs/mpi.md): each rank evaluates them
    * on its anchor cells; the planes of u, v, w, sigma they read off the slab
    * come in ghalo (per slot lo/hi planes, widths from the terms' x offsets,

@@ -64,7 +64,10 @@ int hf_patterns_eval(const hf_model *m, hf_patterns *out, hf_err *err) {
 
 int hf_pattern_unbounded(const hf_patterns *p, int q, int d) {
   const double *e = p->e[q][d];
-  return e[HF_PATTERN_NAMP - 1] < e[HF_PATTERN_NAMP - 2] && e[HF_PATTERN_NAMP - 1] < 0;
+  /* falls by more than round-off: a pattern flat to 1e-9 eV per cell at 1 A
+   * (a term that vanishes along it) is not unbounded */
+  const double flat = 1e-9;
+  return e[HF_PATTERN_NAMP - 1] < e[HF_PATTERN_NAMP - 2] - flat && e[HF_PATTERN_NAMP - 1] < -flat;
 }
 
 int hf_pattern_beyond_barrier(const hf_patterns *p, int q, int d, double amax, double depth) {

@@ -37,7 +37,8 @@ void hf_pattern_fill(const hf_lattice *lat, int q, int d, double A, double *cons
 int hf_patterns_eval(const hf_model *m, hf_patterns *out, hf_err *err);
 
 /* 1 when the energy still falls at the largest amplitude (E(1.00) < E(0.95)
- * and below 0): the model has no minimum along that pattern within 1 A. */
+ * and below 0, each by more than 1e-9 eV per cell of round-off): the model
+ * has no minimum along that pattern within 1 A. */
 int hf_pattern_unbounded(const hf_patterns *p, int q, int d);
 
 /* Index k of the first amplitude where the energy, after rising into it,

@@ -41,22 +41,23 @@ int hf_poly_halo_slot(const hf_var *v) {
   }
 }
 
-/* Start of x plane P (global, unwrapped) of array a of variable v: on one
- * rank plane P mod Lx of a; on x slabs one of the rank's planes or one of a
- * halo (xlo/xhi, or glo/ghi for a gradient).  NULL where there is none. */
-static double *plane_of(const hf_poly_input *in, const hf_var *v, double *a, int P, int grad) {
+double *hf_poly_plane(const hf_poly_input *in, int s, double *a, int P, int grad) {
   const hf_lattice *lat = in->lat;
   const size_t plane = (size_t)lat->L[1] * (size_t)lat->L[2];
   if (!a) return NULL;
   if (!in->halo) return a + (size_t)hf_pbc(P, 0, lat->L[0]) * plane;
-  const int q = P - lat->x0, s = hf_poly_halo_slot(v);
+  const int q = P - lat->x0;
   if (q >= 0 && q < lat->nx) return a + (size_t)q * plane;
   const hf_poly_halo *h = in->halo;
-  if (s < 0) return NULL;
+  if (s < 0 || q < -h->lo[s] || q >= lat->nx + h->hi[s]) return NULL; /* beyond the halo */
   double *base =
       q < 0 ? (grad ? h->glo[s] : (double *)h->xlo[s]) : (grad ? h->ghi[s] : (double *)h->xhi[s]);
   if (!base) return NULL;
   return base + (size_t)(q < 0 ? q + h->lo[s] : q - lat->nx) * plane;
+}
+
+static double *plane_of(const hf_poly_input *in, const hf_var *v, double *a, int P, int grad) {
+  return hf_poly_plane(in, hf_poly_halo_slot(v), a, P, grad);
 }
 
 /* Row (x plane X + off_x, row y + off_y) of a factor, or NULL. */

@@ -45,6 +45,12 @@ typedef struct {
   double *dEdeta;       /* accumulates coef * dt/deta (6), or NULL */
 } hf_poly_output;
 
+/* Start of x plane P (global, unwrapped) of array a (NULL: returns NULL),
+ * the field of halo slot s: on one rank plane P mod Lx of a; on x slabs one
+ * of the rank's planes or one of a halo (xlo/xhi, or glo/ghi when grad),
+ * NULL where there is none (beyond the slot's halo too). */
+double *hf_poly_plane(const hf_poly_input *in, int s, double *a, int P, int grad);
+
 /* Returns coef * t(x) and accumulates derivatives into out. */
 double hf_poly_eval(const hf_poly *p, double coef, const hf_poly_input *in,
                     const hf_poly_output *out);

@@ -403,7 +403,8 @@ static void dynamics_ranks(const hf_model *m, const char *what, int both_outcome
 }
 
 /* ZVR on an alloy (sigma on the u site) with omega, plus terms that only
- * the generic evaluator holds; their x offsets reach 2 planes. */
+ * the generic evaluator holds and two-cell pairs (the pair kernel); their x
+ * offsets reach 2 planes. */
 static int alloy_model(hf_model *m, const char *path, hf_err *err) {
   if (hf_model_load(m, path, err)) return HF_FAIL;
   m->dof |= HF_DOF_W | HF_DOF_SIGMA;
@@ -420,7 +421,8 @@ static int alloy_model(hf_model *m, const char *path, hf_err *err) {
            {"etausig", "eta1*ux*sigma[1,0,0]", 0.2},
            {"etaLsig", "etaL1*sigma", 0.3},
            {"etaLuu", "etaL1*ux*ux[1,0,0]", -0.7},
-           {"wwu", "wx*wx[1,0,0]*uy^2", 0.6}};
+           {"wwu", "wx*wx[1,0,0]*uy^2", 0.6},
+           {"u2u2far", "ux^2*uy[2,0,0]^2", 0.05}};
   for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
     if (hf_model_add_term(m, t[k].name, t[k].c, t[k].expr, HF_SYM_ORBIT, err)) return HF_FAIL;
   return HF_OK;
@@ -479,7 +481,8 @@ int main(int argc, char **argv) {
       hf_engine_get_census(e4, &census);
     hf_engine_free(e4);
   }
-  CHECK(census.generic > 0, "the alloy model has generic monomials (%d)", census.generic);
+  CHECK(census.generic > 0 && census.pair > 0,
+        "the alloy model has generic monomials (%d) and pairs (%d)", census.generic, census.pair);
   engine_ranks(&alloy, (const int[3]){9, 6, 5}, 1, "alloy + generic terms", 1e-11);
   engine_ranks(&alloy, (const int[3]){20, 6, 5}, 2, "alloy + generic terms, 2 chunks per rank",
                1e-11);
