@@ -13,7 +13,7 @@
  * floating point.  Loads and stores go through memcpy (unaligned). */
 typedef double pk_v4 __attribute__((vector_size(32)));
 
-#define BLOCK_CELLS 16384 /* padded cells of the planes one block holds at least */
+#define BLOCK_CELLS 4096 /* padded cells of the planes one block holds at least */
 #define CHUNK_CELLS 256   /* anchors per pass over the pairs */
 
 typedef struct {
