@@ -15,7 +15,12 @@
  *    follows a refit with rows, resumed, ends with the files of the
  *    uninterrupted run byte for byte: the checkpoint holds the bounded
  *    coefficients and the carried rows, which the data alone do not
- *    determine, and the probe is planned anew from them at the resume. */
+ *    determine, and the probe is planned anew from them at the resume.
+ * All of it twice: with the quartic form alone, and with the well form too
+ * (well_radius 0.5 A: its rows carry a constant, the dipole sum / R^2, and
+ * must come back from the checkpoint with it), whose every solve must also
+ * end with the well form >= 0 and whose final model's well form, searched
+ * anew, is not below -1e-6 eV. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +32,15 @@
 
 static char tmp[] = "/tmp/test_bounded_fit_XXXXXX";
 
-static void write_fit(const char *name, const char *models) {
-  fittest_write_zvr(tmp, name, models, 35, 1,
-                    "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\",\n"
-                    "        \"eta u^2\", \"u^3 u@1\"]\n"
-                    "regression: {bounded: true}\nthreshold: {descent: 0.5}\n");
+static void write_fit(const char *name, const char *models, double radius) {
+  char extra[600], well[64] = "";
+  if (radius > 0) snprintf(well, sizeof well, ", well_radius: %g", radius);
+  snprintf(extra, sizeof extra,
+           "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\",\n"
+           "        \"eta u^2\", \"u^3 u@1\"]\n"
+           "regression: {bounded: true%s}\nthreshold: {descent: 0.5}\n",
+           well);
+  fittest_write_zvr(tmp, name, models, 35, 1, extra);
 }
 
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
@@ -60,54 +69,60 @@ static int run_with_snapshots(const char *name, hf_err *err) {
   return st == HF_FAIL ? HF_FAIL : HF_OK;
 }
 
-int main(int argc, char **argv) {
-  const char *models = argc > 1 ? argv[1] : "models";
+/* The checks above for the run name (radius 0: the quartic form alone);
+ * 1 when a step could not run. */
+static int check_run(const char *name, const char *models, double radius) {
   hf_err err;
-  if (!mkdtemp(tmp)) return 1;
-  write_fit("bf", models);
-  write_fit("bf_r", models);
-  REQUIRE_OK(run_with_snapshots("bf", &err), err);
+  char resumed[64];
+  snprintf(resumed, sizeof resumed, "%s_r", name);
+  write_fit(name, models, radius);
+  write_fit(resumed, models, radius);
+  printf("== %s: well radius %g\n", name, radius);
+  REQUIRE_OK(run_with_snapshots(name, &err), err);
 
   /* the bounded solves the run logged */
   long n;
-  char *log = fittest_slurp(tmp, "bf", "learning.tsv", &n);
-  if (!log) {
-    printf("FAIL: no learning.tsv\n");
-    return 1;
-  }
+  char *log = fittest_slurp(tmp, name, "learning.tsv", &n);
+  CHECK(log != NULL, "%s: no learning.tsv", name);
+  if (!log) return 0;
   int solves = 0, with_rows = 0, carried_later = 0, bad = 0, rounds_first = -1;
   long probe = -1, last_rows = -1; /* the first descent probe after a solve with rows */
   for (const char *p = log; (p = strstr(p, "# step ")); p++) {
     long step;
     int rows, carried, rounds;
     char conv[16];
-    double kin, kout;
-    int at = 0; /* (after the step number) */
+    double kin, kout, r = 0, win = 0, wout = 0;
+    int at = 0, wat = 0; /* (after the step number, after kappa) */
     if (sscanf(p, "# step %ld%n", &step, &at) == 1 && !strncmp(p + at, ": descent probe", 15) &&
         probe < 0 && last_rows >= 0 && step > last_rows + 1)
       probe = step;
     if (sscanf(p,
                "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%15[a-zA-Z ]), "
-               "lowest kappa %lf -> %lf",
-               &step, &rows, &carried, &rounds, conv, &kin, &kout) != 7)
+               "lowest kappa %lf -> %lf eV%n",
+               &step, &rows, &carried, &rounds, conv, &kin, &kout, &wat) != 7)
       continue;
+    const int well =
+        radius > 0 && sscanf(p + wat, ", well form (radius %lf) %lf -> %lf", &r, &win, &wout) == 3;
     solves++;
     if (rows > 0) with_rows++, last_rows = step;
     if (rounds_first < 0) rounds_first = rounds;
     if (solves > 1 && carried > 0 && rounds < rounds_first) carried_later++;
     if (strcmp(conv, "converged") || !(kout >= 0)) bad++;
-    printf("step %ld: %d rows (%d carried), %d rounds, %s, kappa %g -> %g\n", step, rows, carried,
+    if (radius > 0 && !(well && fabs(r - radius) < 1e-9 && wout >= 0)) bad++;
+    printf("step %ld: %d rows (%d carried), %d rounds, %s, kappa %g -> %g", step, rows, carried,
            rounds, conv, kin, kout);
+    if (well) printf(", well %g -> %g", win, wout);
+    printf("\n");
   }
   free(log);
   CHECK(with_rows >= 2 && carried_later > 0,
-        "premise: %d solves with rows, %d later ones from carried rows in fewer rounds", with_rows,
-        carried_later);
-  CHECK(bad == 0, "%d bounded solves not converged or ending with kappa < 0", bad);
+        "%s premise: %d solves with rows, %d later ones from carried rows in fewer rounds", name,
+        with_rows, carried_later);
+  CHECK(bad == 0, "%s: %d bounded solves not converged or ending below 0", name, bad);
 
-  /* the final model's quartic form, searched from other seeds */
+  /* the final model's quartic (and well) form, searched from other seeds */
   char path[1300];
-  snprintf(path, sizeof path, "%s/bf/model.yaml", tmp);
+  snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, name);
   hf_model m;
   hf_model_init(&m);
   REQUIRE_OK(hf_model_load(&m, path, &err), err);
@@ -115,25 +130,38 @@ int main(int argc, char **argv) {
     hf_quartic_form f;
     REQUIRE_OK(hf_quartic_form_min(&m, (int[3]){L, L, L}, 6, 99, &f, NULL, &err), err);
     printf("final model on %d^3: kappa %.6g eV (%ld evaluations)\n", L, f.kappa, f.evaluations);
-    CHECK(f.kappa >= -1e-6, "final model on %d^3: kappa %g < 0", L, f.kappa);
+    CHECK(f.kappa >= -1e-6, "%s: final model on %d^3: kappa %g < 0", name, L, f.kappa);
+    if (!(radius > 0)) continue;
+    REQUIRE_OK(hf_well_form_min(&m, (int[3]){L, L, L}, radius, 6, 99, &f, NULL, &err), err);
+    printf("final model on %d^3: well form %.6g eV\n", L, f.kappa);
+    CHECK(f.kappa >= -1e-6, "%s: final model on %d^3: well form %g < 0", name, L, f.kappa);
   }
   hf_model_free(&m);
 
   /* stopped a step before that probe (the checkpoint of every step), resumed */
-  CHECK(probe > 0, "premise: no descent probe after a bounded solve with rows");
-  if (probe < 0) return check_done("test_bounded_fit");
+  CHECK(probe > 0, "%s premise: no descent probe after a bounded solve with rows", name);
+  if (probe < 0) return 0;
   printf("stop at step %ld, before the descent probe at step %ld\n", probe - 1, probe);
   char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf %s/bf_r && cp -r %s/snap_%ld %s/bf_r", tmp, tmp, probe - 1,
-           tmp);
+  snprintf(cmd, sizeof cmd, "rm -rf %s/%s && cp -r %s/snap_%ld %s/%s", tmp, resumed, tmp, probe - 1,
+           tmp, resumed);
   CHECK(!system(cmd), "%s failed", cmd);
-  REQUIRE_OK(run("bf_r", 1000, 1, 1, &err), err);
+  REQUIRE_OK(run(resumed, 1000, 1, 1, &err), err);
   const char *files[] = {"train.xyz", "learning.tsv", "calls.tsv"};
   for (int k = 0; k < 3; k++)
-    CHECK(fittest_same_file(tmp, "bf", "bf_r", files[k]),
-          "%s after a stop at step %ld and --resume differs from the uninterrupted run", files[k],
-          probe - 1);
+    CHECK(fittest_same_file(tmp, name, resumed, files[k]),
+          "%s: %s after a stop at step %ld and --resume differs from the uninterrupted run", name,
+          files[k], probe - 1);
+  snprintf(cmd, sizeof cmd, "rm -rf %s/snap_*", tmp);
+  CHECK(!system(cmd), "%s failed", cmd);
+  return 0;
+}
 
+int main(int argc, char **argv) {
+  const char *models = argc > 1 ? argv[1] : "models";
+  if (!mkdtemp(tmp)) return 1;
+  if (check_run("bf", models, 0) || check_run("bw", models, 0.5)) return 1;
+  char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
   if (!check_failures && system(cmd)) printf("could not remove %s\n", tmp);
   return check_done("test_bounded_fit");
