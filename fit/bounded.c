@@ -79,8 +79,8 @@ static int repeated(const qp *q, int a) {
  * dropped, so that one round cuts off every valley the starts found.  Returns
  * the rows added (q->k moved past them), *full set when one was due and the
  * rows were full, or HF_FAIL. */
-static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double radius, qp *q,
-                  double *kappa, int *full, hf_err *err) {
+static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double radius,
+                  double pressure, qp *q, double *kappa, int *full, hf_err *err) {
   const size_t n = (size_t)L[0] * L[1] * L[2];
   double *cfg = malloc(6 * n * sizeof *cfg);
   if (!cfg) return hf_fail(err, "out of memory");
@@ -88,7 +88,7 @@ static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double
   for (int s = 0; s < nstart && !rc; s++) {
     hf_quartic_form f;
     const uint64_t ss = seed + 104729ull * (uint64_t)s;
-    rc = radius > 0 ? hf_well_form_min(m, L, radius, 1, ss, &f, cfg, err)
+    rc = radius > 0 ? hf_well_form_min(m, L, radius, pressure, 1, ss, &f, cfg, err)
                     : hf_quartic_form_min(m, L, 1, ss, &f, cfg, err);
     if (rc) break;
     *kappa = fmin(*kappa, f.kappa);
@@ -103,8 +103,8 @@ static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double
       continue;
     }
     q->r[q->k] = radius > 0 ? radius : 0;
-    rc = hf_quartic_form_row(m, L, cfg, f.eta, q->r[q->k], q->A + (size_t)q->k * q->M, &q->c[q->k],
-                             err);
+    rc = hf_quartic_form_row(m, L, cfg, f.eta, q->r[q->k], radius > 0 ? f.eta0 : NULL,
+                             q->A + (size_t)q->k * q->M, &q->c[q->k], err);
     if (!rc && !repeated(q, q->k)) q->k++, added++;
   }
   free(cfg);
@@ -179,8 +179,8 @@ static int keep_active(const qp *q, fit_bound_cuts *cuts, hf_err *err) {
 }
 
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, double radius, fit_bound_cuts *cuts, double *w, fit_bound_report *rep,
-              hf_err *err) {
+              uint64_t seed, double radius, double pressure, fit_bound_cuts *cuts, double *w,
+              fit_bound_report *rep, hf_err *err) {
   if (!(radius >= 0)) return hf_fail(err, "bounded: well radius %g (expected >= 0)", radius);
   *rep = (fit_bound_report){.kappa_in = INFINITY,
                             .kappa_out = INFINITY,
@@ -214,8 +214,8 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     for (int l = 0; l < nl && !rc; l++)
       for (int form = 0; form < (radius > 0 ? 2 : 1) && !rc; form++) {
         const uint64_t s = seed + 1000003ull * (uint64_t)it + (uint64_t)l + 7919ull * form;
-        const int a =
-            search(m, L[l], nstart, s, form ? radius : 0, &q, form ? &well : &kappa, &full, err);
+        const int a = search(m, L[l], nstart, s, form ? radius : 0, pressure, &q,
+                             form ? &well : &kappa, &full, err);
         if (a < 0) rc = HF_FAIL;
         if (a > 0) added += a;
       }

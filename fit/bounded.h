@@ -29,8 +29,12 @@
  * |u| 1.3 A, its frames below 0.55): with a radius R > 0 the well form
  * W = Q + H / R^2 >= eps too (heff/quartic_form.h: no direction's well, the
  * range where the energy lies below the reference, reaches beyond an rms
- * amplitude R).  Its rows hold the part no coefficient scales (the dipole
- * sum / R^2) on their right-hand side, and stay valid cuts only while R does. */
+ * amplitude R), measured from the crystal strained by the fit's pressure (a
+ * learned PbTiO3 model with the well form at 0 GPa had a well of -2.3 eV per
+ * cell at -6 GPa).  Its rows hold the part no coefficient scales (the dipole
+ * sum / R^2) on their right-hand side, and stay valid cuts only while R does
+ * (and, the strain under pressure depending on the elastic coefficients,
+ * approximately: every round searches anew). */
 #ifndef FIT_BOUNDED_H
 #define FIT_BOUNDED_H
 
@@ -74,12 +78,13 @@ void fit_bound_cuts_free(fit_bound_cuts *c);
 
 /* w[M] from w0[M] and cov (M x M, row-major) for model m (its coefficients are
  * overwritten: w at return) on the nl supercells L[nl][3]; seed fixes the
- * searches; radius > 0 adds the well form's rows (0: the quartic form alone).
+ * searches; radius > 0 adds the well form's rows (0: the quartic form alone)
+ * at pressure (GPa, the fit's: hf_well_form_min).
  * w may be w0.  cuts (NULL: none) brings rows from an earlier solve (used
  * when its M matches; its well rows when their radius is this one) and
  * receives this solve's active rows. */
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, double radius, fit_bound_cuts *cuts, double *w, fit_bound_report *rep,
-              hf_err *err);
+              uint64_t seed, double radius, double pressure, fit_bound_cuts *cuts, double *w,
+              fit_bound_report *rep, hf_err *err);
 
 #endif

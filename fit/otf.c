@@ -74,7 +74,7 @@ int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
   const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
   if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, fit_well_radius(r),
-                &r->cuts, r->fit.w, &r->bound, err))
+                r->c.pressure, &r->cuts, r->fit.w, &r->bound, err))
     return hf_wrap(err, "regression: bounded");
   if (r->bound.rows && r->log) /* (no log in a refit or while loading: the summary says it) */
     fprintf(r->log,

@@ -34,15 +34,39 @@ static int keep_mono(const hf_mono *mo, int harmonic, int *higher) {
   return harmonic && !ne && nu == 2 ? 2 : 0;
 }
 
+/* The mode part of a monomial eta_l x x' (one strain factor, two of u or
+ * omega) at the strain eta0, or 0 (*out untouched) for any other monomial. */
+static int at_strain(const hf_mono *mo, const double eta0[6], hf_mono *out) {
+  int l = -1, nu = 0;
+  for (int f = 0; f < mo->deg; f++)
+    if (mo->f[f].kind == HF_VAR_ETA)
+      l = l < 0 ? f : HF_MAX_DEG; /* (two strain factors: not this kind) */
+    else
+      nu += mo->f[f].kind == HF_VAR_U || mo->f[f].kind == HF_VAR_W;
+  if (l < 0 || l == HF_MAX_DEG || nu != 2 || mo->deg != 3 || eta0[mo->f[l].comp] == 0) return 0;
+  *out = *mo;
+  out->c *= eta0[mo->f[l].comp];
+  out->deg = 0;
+  for (int f = 0; f < mo->deg; f++)
+    if (f != l) out->f[out->deg++] = mo->f[f];
+  return 1;
+}
+
 /* Term t's kept monomials into p, those of degree 2 scaled by w2 (w2 0: the
- * degree-4 ones alone). */
-static int kept_part(const hf_term *src, double w2, hf_poly *p, int *higher) {
+ * degree-4 ones alone), and with eta0 (NULL: none) each eta_l x x' at that
+ * strain, scaled by w2 too: the harmonic part the strain of a pressure adds. */
+static int kept_part(const hf_term *src, double w2, const double *eta0, hf_poly *p, int *higher) {
   hf_poly_init(p);
   for (int k = 0; k < src->poly.n; k++) {
-    hf_mono mo = src->poly.m[k];
+    hf_mono mo = src->poly.m[k], h;
     const int d = keep_mono(&mo, w2 > 0, higher);
     if (d == 2) mo.c *= w2;
-    if (d && hf_poly_add_mono(p, &mo)) {
+    int rc = d ? hf_poly_add_mono(p, &mo) : HF_OK;
+    if (!rc && w2 > 0 && eta0 && at_strain(&src->poly.m[k], eta0, &h)) {
+      h.c *= w2;
+      rc = hf_poly_add_mono(p, &h);
+    }
+    if (rc) {
       hf_poly_free(p);
       return HF_FAIL;
     }
@@ -51,8 +75,10 @@ static int kept_part(const hf_term *src, double w2, hf_poly *p, int *higher) {
 }
 
 /* q: the model's header and, per term, its monomials u^4, eta u^2, eta^2
- * (and w2 u^2 with w2 > 0, the dipole sum then scaled by w2 too). */
-static int quartic_part(const hf_model *m, double w2, hf_model *q, int *higher, hf_err *err) {
+ * (and w2 u^2 with w2 > 0, the dipole sum then scaled by w2 too, and with
+ * eta0 w2 eta0_l u^2 from eta_l u^2). */
+static int quartic_part(const hf_model *m, double w2, const double *eta0, hf_model *q, int *higher,
+                        hf_err *err) {
   hf_model_init(q);
   *q = *m;
   q->terms = calloc(m->nterms ? (size_t)m->nterms : 1, sizeof *q->terms);
@@ -64,7 +90,7 @@ static int quartic_part(const hf_model *m, double w2, hf_model *q, int *higher, 
   for (int t = 0; t < m->nterms; t++) {
     hf_term *dst = &q->terms[q->nterms];
     *dst = m->terms[t];
-    if (kept_part(&m->terms[t], w2, &dst->poly, higher)) {
+    if (kept_part(&m->terms[t], w2, eta0, &dst->poly, higher)) {
       hf_model_free(q);
       return hf_fail(err, "quartic form: out of memory");
     }
@@ -241,9 +267,39 @@ static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *ou
   out->omega_share = sw / s2;
 }
 
-/* The minimum of the quartic form (w2 0) or of the well form (w2 = 1 / R^2). */
-static int form_min(const hf_model *m, const int L[3], double w2, int nstart, uint64_t seed,
-                    hf_quartic_form *out, double *config, hf_err *err) {
+/* The strain of the cubic crystal (u, v, omega at 0) under pressure p, GPa:
+ * C eta0 = -p V0 (1, 1, 1, 0, 0, 0) per cell; 0 for p = 0 or when the eta^2
+ * terms do not make C positive definite. */
+static int pressure_strain(const hf_model *m, double p, double eta0[6], hf_err *err) {
+  memset(eta0, 0, 6 * sizeof *eta0);
+  if (p == 0) return HF_OK;
+  hf_model q;
+  int higher;
+  if (quartic_part(m, 0, NULL, &q, &higher, err)) return HF_FAIL;
+  hf_lattice lat;
+  hf_engine *e = NULL;
+  hf_fields x;
+  memset(&x, 0, sizeof x);
+  hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
+  int rc = hf_lattice_init(&lat, (const int[3]){1, 1, 1}, err) ||
+           hf_engine_create(&e, &q, &lat, &o, err) ||
+           hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), err);
+  double cinv[36], soft[6];
+  if (!rc && strain_inverse(e, &x, cinv, soft) > 0) {
+    const double pv = p * HF_GPA_A3 * m->a0 * m->a0 * m->a0;
+    for (int a = 0; a < 6; a++)
+      for (int b = 0; b < 3; b++) eta0[a] -= cinv[6 * a + b] * pv;
+  }
+  hf_fields_free(&x);
+  hf_engine_free(e);
+  hf_model_free(&q);
+  return rc ? hf_wrap(err, "strain under pressure") : HF_OK;
+}
+
+/* The minimum of the quartic form (w2 0) or of the well form (w2 = 1 / R^2,
+ * its harmonic part at the strain eta0: NULL, none). */
+static int form_min(const hf_model *m, const int L[3], double w2, const double *eta0, int nstart,
+                    uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
   if (!(m->dof & HF_DOF_U)) return hf_fail(err, "quartic form: the model has no u");
   for (int a = 0; a < 3; a++)
     if (L[a] < 1 || L[a] > 16)
@@ -251,9 +307,10 @@ static int form_min(const hf_model *m, const int L[3], double w2, int nstart, ui
                      L[2]);
   if (nstart < 1) return hf_fail(err, "quartic form: need at least one start");
   *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}};
+  if (eta0) memcpy(out->eta0, eta0, sizeof out->eta0);
   if (config) memset(config, 0, 6 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
   hf_model q;
-  if (quartic_part(m, w2, &q, &out->higher, err)) return HF_FAIL;
+  if (quartic_part(m, w2, eta0, &q, &out->higher, err)) return HF_FAIL;
   out->nterms = q.nterms;
   if (!q.nterms) {
     hf_model_free(&q);
@@ -309,13 +366,15 @@ static int form_min(const hf_model *m, const int L[3], double w2, int nstart, ui
 
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
                         hf_quartic_form *out, double *config, hf_err *err) {
-  return form_min(m, L, 0, nstart, seed, out, config, err);
+  return form_min(m, L, 0, NULL, nstart, seed, out, config, err);
 }
 
-int hf_well_form_min(const hf_model *m, const int L[3], double radius, int nstart, uint64_t seed,
-                     hf_quartic_form *out, double *config, hf_err *err) {
+int hf_well_form_min(const hf_model *m, const int L[3], double radius, double pressure, int nstart,
+                     uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
   if (!(radius > 0)) return hf_fail(err, "well form: radius %g (expected > 0)", radius);
-  return form_min(m, L, 1 / (radius * radius), nstart, seed, out, config, err);
+  double eta0[6];
+  if (pressure_strain(m, pressure, eta0, err)) return hf_wrap(err, "well form");
+  return form_min(m, L, 1 / (radius * radius), eta0, nstart, seed, out, config, err);
 }
 
 /* The dipole energy per cell at x (scaled by w2), from an engine with no terms. */
@@ -345,8 +404,8 @@ static int dipole_part(const hf_model *m, const hf_lattice *lat, const hf_fields
 }
 
 int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
-                        const double eta[6], double radius, double *phi, double *constant,
-                        hf_err *err) {
+                        const double eta[6], double radius, const double *eta0, double *phi,
+                        double *constant, hf_err *err) {
   const double w2 = radius > 0 ? 1 / (radius * radius) : 0;
   hf_lattice lat;
   hf_fields x;
@@ -360,7 +419,7 @@ int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
   int rc = HF_OK, higher;
   for (int t = 0; t < m->nterms && !rc; t++) {
     hf_poly p;
-    if (kept_part(&m->terms[t], w2, &p, &higher)) {
+    if (kept_part(&m->terms[t], w2, eta0, &p, &higher)) {
       rc = hf_fail(err, "quartic form row: out of memory");
       break;
     }

@@ -43,6 +43,7 @@ typedef struct {
   double eta_soft[6];   /* the elastic matrix's softest strain (unit; with strain -1 the
                            one along which the eta^2 terms are negative) */
   long evaluations;     /* engine evaluations the search took (its cost) */
+  double eta0[6];       /* the well form's strain of the cubic crystal under its pressure */
 } hf_quartic_form;
 
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
@@ -58,23 +59,28 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
  * in u and omega and the dipole sum; strain relaxed in Q as above): along t d
  * (sum r_i^2 = N) the energy is H t^2 + Q t^4, so where H < 0 its well (the
  * range of t where it lies below 0) ends at t^2 = -H / Q, and W >= 0 along
- * every d says no well reaches beyond an rms amplitude R.  Searched as the
- * quartic form is (out: kappa its minimum per cell, eV; the same fields
+ * every d says no well reaches beyond an rms amplitude R.  Under a pressure p
+ * (GPa) the crystal's strain eta0 (C eta0 = -p V0 on the normal strains) adds
+ * the harmonic part eta0 . B(u) of the eta u^2 couplings (a negative pressure
+ * deepens the polar well: measured relative to the strained crystal, the
+ * energy along t d is (H + eta0 . B) t^2 + Q t^4).  Searched as the quartic
+ * form is (out: kappa its minimum per cell, eV; eta0; the same fields
  * otherwise).  Fails unless radius (R: A and rad, rms of (u, omega) per cell)
  * is positive. */
-int hf_well_form_min(const hf_model *m, const int L[3], double radius, int nstart, uint64_t seed,
-                     hf_quartic_form *out, double *config, hf_err *err);
+int hf_well_form_min(const hf_model *m, const int L[3], double radius, double pressure, int nstart,
+                     uint64_t seed, hf_quartic_form *out, double *config, hf_err *err);
 
 /* The energy per cell of each term's degree-4 part (the monomials the form
  * holds) at a configuration: config as hf_quartic_form_min returns it (6 N
  * numbers, u then omega per cell; N = L[0] L[1] L[2]), eta the homogeneous
  * strain; phi[m->nterms].  Sum_t coef_t phi_t is then kappa at the minimum.
  * radius > 0: the well form's row instead (its degree-2 monomials divided by
- * radius^2 added), and *constant (NULL: not wanted) receives the part no
- * coefficient scales, the dipole sum / radius^2 per cell (0 for radius 0), so
- * that kappa = sum_t coef_t phi_t + *constant. */
+ * radius^2 added, and those of eta . B(u) at the strain eta0: NULL, none, as
+ * hf_well_form_min returns it), and *constant (NULL: not wanted) receives the
+ * part no coefficient scales, the dipole sum / radius^2 per cell (0 for
+ * radius 0), so that kappa = sum_t coef_t phi_t + *constant. */
 int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
-                        const double eta[6], double radius, double *phi, double *constant,
-                        hf_err *err);
+                        const double eta[6], double radius, const double *eta0, double *phi,
+                        double *constant, hf_err *err);
 
 #endif

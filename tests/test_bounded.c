@@ -42,7 +42,7 @@ int main(void) {
   fit_bound_report rep;
   hf_model m = onsite(&err);
   double w[2], w0[2] = {1, -5}, I[4] = {1, 0, 0, 1};
-  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
   printf(
       "Sigma = I: w = (%.9f, %.9f), exact (%.9f, %.9f); %d rows, %d rounds, kappa %.4g -> "
       "%.4g, distance %.6f (exact %.6f)\n",
@@ -57,7 +57,7 @@ int main(void) {
   CHECK(m.terms[0].coef == w[0] && m.terms[1].coef == w[1], "the model holds w");
 
   double D[4] = {1, 0, 0, 100};
-  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
   printf("Sigma = diag(1, 100): w = (%.9f, %.9f): a + b = %.3g (3 eps/8 = %.3g), db/da = %.6f\n",
          w[0], w[1], w[0] + w[1], 3 * eps / 8, (w[1] - w0[1]) / (w[0] - w0[0]));
   CHECK(
@@ -65,17 +65,17 @@ int main(void) {
       "Sigma = diag(1, 100): w (%.10g, %.10g)", w[0], w[1]);
 
   const double w1[2] = {1, 1};
-  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
   printf("bounded already: w = (%g, %g), %d rows, distance %g\n", w[0], w[1], rep.rows,
          rep.distance);
   CHECK(w[0] == 1 && w[1] == 1 && rep.rows == 0 && rep.distance == 0 && rep.converged,
         "bounded already: moved to (%g, %g), %d rows", w[0], w[1], rep.rows);
 
   fit_bound_cuts cuts = {0};
-  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, 0, &cuts, w, &rep, &err), err);
   const int active = cuts.k;
   const double w2[2] = {2, -6};
-  REQUIRE_OK(fit_bound(&m, w2, I, 2, L, 2, 7, 0, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w2, I, 2, L, 2, 7, 0, 0, &cuts, w, &rep, &err), err);
   printf(
       "carried: %d active rows kept; from (2, -6): w = (%.9f, %.9f), exact (%.9f, %.9f), %d of "
       "%d rows carried, %d rounds\n",
@@ -84,7 +84,7 @@ int main(void) {
   CHECK(active >= 1 && rep.carried == active && rep.converged &&
             fabs(w[0] - (4 + 3 * eps / 16)) < 1e-7 && fabs(w[1] - (-4 + 3 * eps / 16)) < 1e-7,
         "carried: %d rows, w (%.10g, %.10g)", rep.carried, w[0], w[1]);
-  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 9, 0, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 9, 0, 0, &cuts, w, &rep, &err), err);
   CHECK(w[0] == 1 && w[1] == 1 && rep.distance == 0 && rep.converged && cuts.k == 0,
         "carried, bounded already: moved to (%g, %g), %d rows kept", w[0], w[1], cuts.k);
   fit_bound_cuts_free(&cuts);
@@ -97,7 +97,7 @@ int main(void) {
   m.dof |= HF_DOF_ETA;
   REQUIRE_OK(hf_model_add_term(&m, "c", -0.5, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
   const double e0[2] = {1, -0.5};
-  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
   printf("negative elastic term: w = (%.9f, %.9f), %d rows (want the second at eps %g)\n", w[0],
          w[1], rep.rows, eps);
   CHECK(w[0] == 1 && fabs(w[1] - eps) < 1e-9 && rep.converged,
@@ -109,7 +109,7 @@ int main(void) {
   REQUIRE_OK(hf_model_add_term(&m, "u4", 0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
   const double h0[2] = {-1, 0.5}, h1[2] = {-2, 1};
   fit_bound_cuts wc = {0};
-  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, 0, &wc, w, &rep, &err), err);
   printf(
       "well form, R = 1: w = (%.9f, %.9f), exact (%.9f, %.9f); well %.4g -> %.4g, quartic "
       "%.4g, %d rows, edge %.6f\n",
@@ -120,13 +120,13 @@ int main(void) {
             rep.well_out >= 0 && wc.k == 1 && wc.radius[0] == 1,
         "well form R = 1: w (%.10g, %.10g), well %g -> %g, %d rows kept", w[0], w[1], rep.well_in,
         rep.well_out, wc.k);
-  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 2.0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 2.0, 0, &wc, w, &rep, &err), err);
   printf("well form, R = 2: w = (%g, %g), %d carried, well %.6f (exact %.6f)\n", w[0], w[1],
          rep.carried, rep.well_in, 0.5 - 1.0 / 4);
   CHECK(w[0] == h0[0] && w[1] == h0[1] && rep.carried == 0 && fabs(rep.well_in - 0.25) < 1e-7,
         "well form R = 2: w (%g, %g), %d carried", w[0], w[1], rep.carried);
-  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, &wc, w, &rep, &err), err);
-  REQUIRE_OK(fit_bound(&m, h1, I, 2, L, 2, 5, 1.0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, 0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h1, I, 2, L, 2, 5, 1.0, 0, &wc, w, &rep, &err), err);
   printf("well form, R = 1 again from (-2, 1): w = (%.9f, %.9f), exact (%.9f, %.9f), %d carried\n",
          w[0], w[1], -1.5 + eps / 2, 1.5 + eps / 2, rep.carried);
   CHECK(rep.carried == 1 && fabs(w[0] - (-1.5 + eps / 2)) < 1e-7 &&

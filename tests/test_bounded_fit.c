@@ -132,7 +132,7 @@ static int check_run(const char *name, const char *models, double radius) {
     printf("final model on %d^3: kappa %.6g eV (%ld evaluations)\n", L, f.kappa, f.evaluations);
     CHECK(f.kappa >= -1e-6, "%s: final model on %d^3: kappa %g < 0", name, L, f.kappa);
     if (!(radius > 0)) continue;
-    REQUIRE_OK(hf_well_form_min(&m, (int[3]){L, L, L}, radius, 6, 99, &f, NULL, &err), err);
+    REQUIRE_OK(hf_well_form_min(&m, (int[3]){L, L, L}, radius, -4.8, 6, 99, &f, NULL, &err), err);
     printf("final model on %d^3: well form %.6g eV\n", L, f.kappa);
     CHECK(f.kappa >= -1e-6, "%s: final model on %d^3: well form %g < 0", name, L, f.kappa);
   }

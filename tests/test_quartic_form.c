@@ -186,14 +186,14 @@ int main(int argc, char **argv) {
              err);
   REQUIRE_OK(hf_model_add_term(&m, "u4", B, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
   for (int k = 0; k < 3; k++) {
-    REQUIRE_OK(hf_well_form_min(&m, L3, radii[k], 4, 1, &f, NULL, &err), err);
+    REQUIRE_OK(hf_well_form_min(&m, L3, radii[k], 0, 4, 1, &f, NULL, &err), err);
     const double want = B + A / (radii[k] * radii[k]);
     printf("well form, A = %g, B = %g, R = %.4f: kappa %.10f (exact %.10f), cells %.3f\n", A, B,
            radii[k], f.kappa, want, f.participation);
     CHECK(fabs(f.kappa - want) < 1e-7, "well form R = %g: kappa %.12g, want %.12g", radii[k],
           f.kappa, want);
   }
-  const int rc0 = hf_well_form_min(&m, L3, 0, 4, 1, &f, NULL, &err);
+  const int rc0 = hf_well_form_min(&m, L3, 0, 0, 4, 1, &f, NULL, &err);
   CHECK(rc0 == HF_FAIL && strstr(err.msg, "radius"), "radius 0: rc %d '%s'", rc0, err.msg);
   hf_model_free(&m);
 
@@ -202,41 +202,79 @@ int main(int argc, char **argv) {
   hf_model_init(&m);
   REQUIRE_OK(hf_model_load(&m, path, &err), err);
   REQUIRE_OK(hf_lattice_init(&lat, L3, &err), err);
-  hf_engine *e;
-  hf_engine_opts eo = {0};
-  REQUIRE_OK(hf_engine_create(&e, &m, &lat, &eo, &err), err);
-  REQUIRE_OK(hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), &err), err);
-  const double zr[3] = {0.02, 0.1, 1.0};
-  double zk[3];
-  for (int k = 0; k < 3; k++) {
-    const double R = zr[k];
-    REQUIRE_OK(hf_well_form_min(&m, L3, R, 6, 3, &f, cfg, &err), err);
-    hf_fields_zero(&x, &lat);
-    for (size_t i = 0; i < lat.n; i++)
-      for (int a = 0; a < 3; a++) x.u[a][i] = R * cfg[6 * i + a];
-    for (int a = 0; a < 6; a++) x.eta[a] = R * R * f.eta[a];
-    hf_energy E;
-    hf_engine_eval(e, &x, NULL, NULL, &E);
-    const double full = (E.total - E.pv) / ((double)N * R * R * R * R);
-    double phi[64], cst, row = 0;
-    REQUIRE_OK(m.nterms <= 64 ? HF_OK : hf_fail(&err, "ZVR has %d terms", m.nterms), err);
-    REQUIRE_OK(hf_quartic_form_row(&m, L3, cfg, f.eta, R, phi, &cst, &err), err);
-    for (int t = 0; t < m.nterms; t++) row += m.terms[t].coef * phi[t];
-    row += cst;
-    printf(
-        "ZVR well form, R = %g: kappa %.10f, full energy at R d / (N R^4) %.10f, row %.10f "
-        "(dipole part %.6f), polar %.3f\n",
-        R, f.kappa, full, row, cst, f.polar);
-    CHECK(fabs(full - f.kappa) < 1e-9 * fmax(1, fabs(f.kappa)) &&
-              fabs(row - f.kappa) < 1e-9 * fmax(1, fabs(f.kappa)),
-          "ZVR well form R = %g: kappa %.12g, full %.12g, row %.12g", R, f.kappa, full, row);
-    zk[k] = f.kappa;
+  /* at 0 GPa and at ZVR's -4.8 GPa: the full engine (pressure on) at R d and
+   * the strain eta0 + R^2 eta, less its energy at the strained cubic crystal
+   * (0, eta0), per N R^4, is the well form; and eta0 is that crystal's
+   * relaxed strain (dE/deta = 0 there) */
+  const double zp[2] = {0, -4.8};
+  for (int ip = 0; ip < 2; ip++) {
+    hf_engine *e;
+    hf_engine_opts eo = {.pressure = zp[ip]};
+    REQUIRE_OK(hf_engine_create(&e, &m, &lat, &eo, &err), err);
+    REQUIRE_OK(hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), &err), err);
+    const double zr[3] = {0.02, 0.1, 1.0};
+    double zk[3];
+    for (int k = 0; k < 3; k++) {
+      const double R = zr[k];
+      REQUIRE_OK(hf_well_form_min(&m, L3, R, zp[ip], 6, 3, &f, cfg, &err), err);
+      hf_energy E, E0;
+      double dE0[6];
+      hf_fields_zero(&x, &lat);
+      memcpy(x.eta, f.eta0, sizeof x.eta);
+      hf_engine_eval(e, &x, NULL, dE0, &E0);
+      for (size_t i = 0; i < lat.n; i++)
+        for (int a = 0; a < 3; a++) x.u[a][i] = R * cfg[6 * i + a];
+      for (int a = 0; a < 6; a++) x.eta[a] = f.eta0[a] + R * R * f.eta[a];
+      hf_engine_eval(e, &x, NULL, NULL, &E);
+      const double full = (E.total - E0.total) / ((double)N * R * R * R * R);
+      double phi[64], cst, row = 0, stress = 0;
+      REQUIRE_OK(m.nterms <= 64 ? HF_OK : hf_fail(&err, "ZVR has %d terms", m.nterms), err);
+      REQUIRE_OK(hf_quartic_form_row(&m, L3, cfg, f.eta, R, f.eta0, phi, &cst, &err), err);
+      for (int t = 0; t < m.nterms; t++) row += m.terms[t].coef * phi[t];
+      row += cst;
+      for (int a = 0; a < 6; a++) stress = fmax(stress, fabs(dE0[a]) / (double)N);
+      printf(
+          "ZVR well form, p = %g GPa, R = %g: kappa %.10f, full energy at R d / (N R^4) %.10f, "
+          "row %.10f (dipole part %.6f), polar %.3f, eta0 %.6f, dE/deta there %.2g eV\n",
+          zp[ip], R, f.kappa, full, row, cst, f.polar, f.eta0[0], stress);
+      CHECK(fabs(full - f.kappa) < 1e-9 * fmax(1, fabs(f.kappa)) &&
+                fabs(row - f.kappa) < 1e-9 * fmax(1, fabs(f.kappa)),
+            "ZVR well form p = %g R = %g: kappa %.12g, full %.12g, row %.12g", zp[ip], R, f.kappa,
+            full, row);
+      CHECK(stress < 1e-12 && (zp[ip] == 0) == (f.eta0[0] == 0),
+            "ZVR at %g GPa: eta0 %g, dE/deta %g there", zp[ip], f.eta0[0], stress);
+      zk[k] = f.kappa;
+    }
+    CHECK(zk[0] < 0 && zk[2] > 0, "ZVR well form: kappa %g at R = %g (want < 0), %g at %g (> 0)",
+          zk[0], zr[0], zk[2], zr[2]);
+    hf_fields_free(&x);
+    hf_engine_free(e);
   }
-  CHECK(zk[0] < 0 && zk[2] > 0, "ZVR well form: kappa %g at R = %g (want < 0), %g at %g (> 0)",
-        zk[0], zr[0], zk[2], zr[2]);
-  hf_fields_free(&x);
-  hf_engine_free(e);
   hf_model_free(&m);
+
+  /* under pressure, exactly: a |u|^2 + b |u|^4 + g (eta1 + eta2 + eta3) |u|^2 +
+   * c (eta1^2 + eta2^2 + eta3^2) at p: the strain relaxes to eta_l = -(g s +
+   * pi) / 2c (s = |u|^2, pi = p V0), so the energy above the strained crystal
+   * is s (a - 3 g pi / 2c) + s^2 (b - 3 g^2 / 4c): W = b - 3 g^2 / 4c + (a - 3
+   * g pi / 2c) / R^2 */
+  {
+    const double a = 0.3, b = 2.0, g = -1.5, c = 4.0, p = -6.0, R = 0.5;
+    REQUIRE_OK(testmodel_one_term(&m, "s", 0, 40.0, "u2", a, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err),
+               err);
+    m.dof |= HF_DOF_ETA;
+    REQUIRE_OK(hf_model_add_term(&m, "u4", b, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+    REQUIRE_OK(
+        hf_model_add_term(&m, "g", g, "(eta1+eta2+eta3)*(ux^2+uy^2+uz^2)", HF_SYM_NONE, &err), err);
+    REQUIRE_OK(hf_model_add_term(&m, "c", c, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
+    const double pi = p * HF_GPA_A3 * m.a0 * m.a0 * m.a0;
+    const double want = b - 3 * g * g / (4 * c) + (a - 3 * g * pi / (2 * c)) / (R * R);
+    REQUIRE_OK(hf_well_form_min(&m, L3, R, p, 4, 1, &f, NULL, &err), err);
+    printf("well form under %g GPa: kappa %.10f (exact %.10f), eta0 %.8f (exact %.8f)\n", p,
+           f.kappa, want, f.eta0[0], -pi / (2 * c));
+    CHECK(fabs(f.kappa - want) < 1e-7 && fabs(f.eta0[0] + pi / (2 * c)) < 1e-12,
+          "well form under pressure: kappa %.12g want %.12g, eta0 %.12g", f.kappa, want, f.eta0[0]);
+    hf_model_free(&m);
+  }
 
   hf_model_init(&m);
   hf_model_init(&m);
