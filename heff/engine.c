@@ -492,7 +492,8 @@ int hf_engine_create(hf_engine **out, const hf_model *m, const hf_lattice *lat,
   }
   if (e->single) hf_kspace_single_load_D(e); /* D is complete now */
   if (e->pair_poly.n) {
-    const int rc = hf_pair_kernel_create(&e->pairs, &e->pair_poly, lat->L, lat->nx, err);
+    const int rc =
+        hf_pair_kernel_create(&e->pairs, &e->pair_poly, lat->L, lat->nx, e->nthreads, err);
     hf_poly_free(&e->pair_poly);
     if (rc) {
       hf_engine_free(e);

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "fields.h"
 
@@ -14,7 +17,7 @@
 typedef double pk_v4 __attribute__((vector_size(32)));
 
 #define BLOCK_CELLS 4096 /* padded cells of the planes one block holds at least */
-#define CHUNK_CELLS 256   /* anchors per pass over the pairs */
+#define CHUNK_CELLS 256  /* anchors per pass over the pairs */
 
 typedef struct {
   int deg;
@@ -37,6 +40,12 @@ typedef struct {
   int e0, ne; /* its entries */
 } bond;
 
+/* One worker's tables of a block: [ns][tab] each. */
+typedef struct {
+  double *S0, *S1; /* s at the anchors (0 off the interior), s everywhere */
+  double *G0, *G1; /* dE/ds through the anchor, through the neighbour */
+} pk_tables;
+
 struct hf_pair_kernel {
   int ns, nb, ne, np;
   site_mono *s;
@@ -45,14 +54,16 @@ struct hf_pair_kernel {
   coef_part *p;
   int reach[HF_POLY_HALO_SLOTS]; /* x planes above read, per slot */
   int L[3], nx;
-  int rx, py, pz;     /* reach of the bonds: x (up only), |y|, |z| */
-  int Lyp, Lzp;       /* padded plane: rows, cells per row */
-  size_t P;           /* padded plane, cells */
-  int B;              /* x planes per block */
-  size_t tab;         /* cells of one site monomial's table: (B + rx) planes */
-  double *S0, *S1;    /* [ns][tab]: s at the anchors (0 off the interior), s everywhere */
-  double *G0, *G1;    /* dE/ds through the anchor, through the neighbour */
-  double *ceff, *sum; /* per entry: c(eta) of this evaluation, sum_i s_a s_b */
+  int rx, py, pz; /* reach of the bonds: x (up only), |y|, |z| */
+  int Lyp, Lzp;   /* padded plane: rows, cells per row */
+  size_t P;       /* padded plane, cells */
+  int B;          /* x planes per block */
+  size_t tab;     /* cells of one site monomial's table: (B + rx) planes */
+  int nblk;       /* blocks of B planes over the nx local ones */
+  int nthreads;   /* workers, each with its own tables */
+  pk_tables *w;
+  double *ceff; /* per entry: c(eta) of this evaluation */
+  double *bsum; /* [nblk][ne]: sum_i s_a s_b over each block's anchors */
 };
 
 /* The offset of the cell variable v as one index for comparisons. */
@@ -214,7 +225,7 @@ static int build(hf_pair_kernel *k, const hf_poly *p, hf_err *err) {
 }
 
 int hf_pair_kernel_create(hf_pair_kernel **out, const hf_poly *p, const int L[3], int nx,
-                          hf_err *err) {
+                          int nthreads, hf_err *err) {
   *out = NULL;
   hf_pair_kernel *k = calloc(1, sizeof *k);
   if (!k) return hf_fail(err, "pair kernel: out of memory");
@@ -242,16 +253,25 @@ int hf_pair_kernel_create(hf_pair_kernel **out, const hf_poly *p, const int L[3]
   if (k->B < 1) k->B = 1;
   if (k->B > nx) k->B = nx > 0 ? nx : 1;
   k->tab = (size_t)(k->B + k->rx) * k->P;
+  k->nblk = nx > 0 ? (nx + k->B - 1) / k->B : 0;
+  k->nthreads = nthreads > 1 ? nthreads : 1;
   const size_t cells = (size_t)(k->ns ? k->ns : 1) * k->tab;
-  k->S0 = malloc(cells * sizeof *k->S0);
-  k->S1 = malloc(cells * sizeof *k->S1);
-  k->G0 = malloc(cells * sizeof *k->G0);
-  k->G1 = malloc(cells * sizeof *k->G1);
+  k->w = calloc((size_t)k->nthreads, sizeof *k->w);
   k->ceff = malloc((size_t)(k->ne ? k->ne : 1) * sizeof *k->ceff);
-  k->sum = malloc((size_t)(k->ne ? k->ne : 1) * sizeof *k->sum);
-  if (!k->S0 || !k->S1 || !k->G0 || !k->G1 || !k->ceff || !k->sum) {
+  k->bsum = malloc((size_t)(k->nblk ? k->nblk : 1) * (size_t)(k->ne ? k->ne : 1) * sizeof *k->bsum);
+  int rc = !k->w || !k->ceff || !k->bsum;
+  for (int t = 0; t < k->nthreads && !rc; t++) {
+    pk_tables *w = &k->w[t];
+    w->S0 = malloc(cells * sizeof *w->S0);
+    w->S1 = malloc(cells * sizeof *w->S1);
+    w->G0 = malloc(cells * sizeof *w->G0);
+    w->G1 = malloc(cells * sizeof *w->G1);
+    rc = !w->S0 || !w->S1 || !w->G0 || !w->G1;
+  }
+  if (rc) {
     hf_pair_kernel_free(k);
-    return hf_fail(err, "pair kernel: out of memory for %zu table cells", 4 * cells);
+    return hf_fail(err, "pair kernel: out of memory for %d x %zu table cells", k->nthreads,
+                   4 * cells);
   }
   *out = k;
   return HF_OK;
@@ -260,7 +280,9 @@ int hf_pair_kernel_create(hf_pair_kernel **out, const hf_poly *p, const int L[3]
 void hf_pair_kernel_free(hf_pair_kernel *k) {
   if (!k) return;
   free(k->s), free(k->b), free(k->e), free(k->p);
-  free(k->S0), free(k->S1), free(k->G0), free(k->G1), free(k->ceff), free(k->sum);
+  for (int t = 0; k->w && t < k->nthreads; t++)
+    free(k->w[t].S0), free(k->w[t].S1), free(k->w[t].G0), free(k->w[t].G1);
+  free(k->w), free(k->ceff), free(k->bsum);
   free(k);
 }
 
@@ -269,7 +291,8 @@ void hf_pair_kernel_reach(const hf_pair_kernel *k, int hi[HF_POLY_HALO_SLOTS]) {
 }
 
 size_t hf_pair_kernel_bytes(const hf_pair_kernel *k) {
-  return sizeof *k + 4 * (size_t)k->ns * k->tab * sizeof(double) + (size_t)k->ns * sizeof *k->s +
+  return sizeof *k + 4 * (size_t)k->nthreads * (size_t)k->ns * k->tab * sizeof(double) +
+         (size_t)k->nblk * (size_t)k->ne * sizeof(double) + (size_t)k->ns * sizeof *k->s +
          (size_t)k->nb * sizeof *k->b + (size_t)k->ne * (sizeof *k->e + 2 * sizeof(double)) +
          (size_t)k->np * sizeof *k->p;
 }
@@ -288,13 +311,14 @@ static const double *field_plane(const hf_poly_input *in, int s, int X) {
 
 /* Padded plane q of every site monomial's table S1 from field plane X, and
  * (anchor planes) S0: the same inside, 0 around. */
-static void fill_plane(hf_pair_kernel *k, const hf_poly_input *in, int X, int q, int anchor) {
+static void fill_plane(const hf_pair_kernel *k, pk_tables *w, const hf_poly_input *in, int X, int q,
+                       int anchor) {
   const int L1 = k->L[1], L2 = k->L[2], Lzp = k->Lzp;
   const double *pl[9];
   for (int s = 0; s < 9; s++) pl[s] = field_plane(in, s, X);
   for (int m = 0; m < k->ns; m++) {
     const site_mono *sm = &k->s[m];
-    double *S = k->S1 + (size_t)m * k->tab + (size_t)q * k->P;
+    double *S = w->S1 + (size_t)m * k->tab + (size_t)q * k->P;
     const double *f[3] = {NULL, NULL, NULL};
     int zero = 0;
     for (int j = 0; j < sm->deg; j++) zero |= !(f[j] = pl[sm->slot[j]]);
@@ -316,7 +340,7 @@ static void fill_plane(hf_pair_kernel *k, const hf_poly_input *in, int X, int q,
       if (y < 0 || y >= L1)
         memcpy(S + (size_t)(y + k->py) * Lzp, S + (size_t)(wrap(y, L1) + k->py) * Lzp,
                (size_t)Lzp * sizeof *S);
-    double *S0 = k->S0 + (size_t)m * k->tab + (size_t)q * k->P;
+    double *S0 = w->S0 + (size_t)m * k->tab + (size_t)q * k->P;
     if (!anchor) continue;
     memset(S0, 0, k->P * sizeof *S0);
     for (int y = 0; y < L1; y++) {
@@ -359,8 +383,8 @@ static double pair_loop(const double *restrict sa, const double *restrict sb, do
 
 /* dE/ds of padded plane q (anchor part G0 on anchor planes, neighbour part
  * G1 with its images folded back) into dE/dx of field plane X. */
-static void chain_plane(hf_pair_kernel *k, const hf_poly_input *in, hf_fields *g, int X, int q,
-                        int anchor) {
+static void chain_plane(const hf_pair_kernel *k, pk_tables *w, const hf_poly_input *in,
+                        hf_fields *g, int X, int q, int anchor) {
   const int L1 = k->L[1], L2 = k->L[2], Lzp = k->Lzp;
   const double *pl[9];
   double *gp[9];
@@ -370,8 +394,8 @@ static void chain_plane(hf_pair_kernel *k, const hf_poly_input *in, hf_fields *g
   }
   for (int m = 0; m < k->ns; m++) {
     const site_mono *sm = &k->s[m];
-    double *G = k->G1 + (size_t)m * k->tab + (size_t)q * k->P;
-    const double *G0 = k->G0 + (size_t)m * k->tab + (size_t)q * k->P;
+    double *G = w->G1 + (size_t)m * k->tab + (size_t)q * k->P;
+    const double *G0 = w->G0 + (size_t)m * k->tab + (size_t)q * k->P;
     for (int y = -k->py; y < L1 + k->py; y++) /* images of rows back onto their rows */
       if (y < 0 || y >= L1) {
         double *restrict t = G + (size_t)(wrap(y, L1) + k->py) * Lzp;
@@ -413,10 +437,44 @@ static void chain_plane(hf_pair_kernel *k, const hf_poly_input *in, hf_fields *g
   }
 }
 
+/* Block b (planes [b B, b B + nbk) of the slab) with worker tables w: its
+ * sums into bsum[b], dE/dx of its planes and of the rx planes above into g. */
+static void run_block(const hf_pair_kernel *k, pk_tables *w, const hf_poly_input *in, hf_fields *g,
+                      int b) {
+  const int X0 = in->halo ? in->lat->x0 : 0, x0 = b * k->B;
+  const int nbk = k->nx - x0 < k->B ? k->nx - x0 : k->B, npl = nbk + k->rx;
+  double *sum = k->bsum + (size_t)b * (size_t)k->ne;
+  memset(sum, 0, (size_t)k->ne * sizeof *sum);
+  for (int q = 0; q < npl; q++) fill_plane(k, w, in, X0 + x0 + q, q, q < nbk);
+  if (g) {
+    memset(w->G0, 0, (size_t)k->ns * k->tab * sizeof *w->G0);
+    memset(w->G1, 0, (size_t)k->ns * k->tab * sizeof *w->G1);
+  }
+  const size_t first = (size_t)k->py * k->Lzp + k->pz; /* anchor (y, z) = (0, 0) */
+  /* anchors from (plane 0, row 0, z 0) to (plane nbk - 1, row L1 - 1, z
+   * L2 - 1); the padding between them has S0 = 0 and adds nothing */
+  const size_t n = (size_t)(nbk - 1) * k->P + (size_t)(k->L[1] - 1) * k->Lzp + k->L[2];
+  /* in chunks of anchors, so that the rows every pair of the chunk reads
+   * stay in the cache between pairs */
+  for (size_t j0 = 0; j0 < n; j0 += CHUNK_CELLS) {
+    const size_t m = n - j0 < CHUNK_CELLS ? n - j0 : CHUNK_CELLS;
+    for (int bd = 0; bd < k->nb; bd++) {
+      const int *d = k->b[bd].d;
+      /* > 0: the bond points up (split) and the padding is as wide as its y, z */
+      const ptrdiff_t off = (ptrdiff_t)d[0] * (ptrdiff_t)k->P + (ptrdiff_t)d[1] * k->Lzp + d[2];
+      for (int e = k->b[bd].e0; e < k->b[bd].e0 + k->b[bd].ne; e++) {
+        const size_t ta = (size_t)k->e[e].a * k->tab + first + j0;
+        const size_t tb = (size_t)k->e[e].b * k->tab + first + j0;
+        sum[e] += pair_loop(w->S0 + ta, w->S1 + tb + off, g ? w->G0 + ta : NULL,
+                            g ? w->G1 + tb + off : NULL, k->ceff[e], m);
+      }
+    }
+  }
+  for (int q = 0; g && q < npl; q++) chain_plane(k, w, in, g, X0 + x0 + q, q, q < nbk);
+}
+
 double hf_pair_kernel_eval(hf_pair_kernel *k, const hf_poly_input *in, const hf_poly_output *out) {
   if (!k->ne) return 0;
-  const hf_lattice *lat = in->lat;
-  const int X0 = in->halo ? lat->x0 : 0, nx = k->nx;
   hf_fields *g = out ? out->g : NULL;
   const double *eta = in->x->eta;
   for (int e = 0; e < k->ne; e++) { /* this strain's coefficient of each pair */
@@ -427,44 +485,37 @@ double hf_pair_kernel_eval(hf_pair_kernel *k, const hf_poly_input *in, const hf_
       c += t;
     }
     k->ceff[e] = c;
-    k->sum[e] = 0;
   }
-  const size_t first = (size_t)k->py * k->Lzp + k->pz; /* anchor (y, z) = (0, 0) */
-  for (int x0 = 0; x0 < nx; x0 += k->B) {
-    const int nbk = nx - x0 < k->B ? nx - x0 : k->B, npl = nbk + k->rx;
-    for (int q = 0; q < npl; q++) fill_plane(k, in, X0 + x0 + q, q, q < nbk);
-    if (g) {
-      memset(k->G0, 0, (size_t)k->ns * k->tab * sizeof *k->G0);
-      memset(k->G1, 0, (size_t)k->ns * k->tab * sizeof *k->G1);
+  /* A block writes dE/dx of its planes and the rx above, so blocks ncolor
+   * apart never share a plane: each colour's blocks run in parallel, the
+   * colours in turn, and the blocks whose planes above wrap round onto the
+   * first ones (periodic x) one after another at the end.  Every plane gets
+   * its contributions in the same order on any number of threads, and the
+   * sums are added block by block: results do not depend on it. */
+  const int ncolor = (k->rx + k->B - 1) / k->B + 1;
+  const int nwrap = k->nblk < ncolor ? k->nblk : ncolor - 1;
+  const int nfree = k->nblk - nwrap, nt = k->nthreads;
+  for (int c = 0; c < ncolor; c++) {
+    const int nc = nfree > c ? (nfree - c + ncolor - 1) / ncolor : 0;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nc > 1)
+    for (int i = 0; i < nc; i++) {
+      int t = 0;
+#ifdef _OPENMP
+      t = omp_get_thread_num();
+#endif
+      run_block(k, &k->w[t], in, g, c + i * ncolor);
     }
-    /* anchors from (plane 0, row 0, z 0) to (plane nbk - 1, row L1 - 1, z
-     * L2 - 1); the padding between them has S0 = 0 and adds nothing */
-    const size_t n = (size_t)(nbk - 1) * k->P + (size_t)(k->L[1] - 1) * k->Lzp + k->L[2];
-    /* in chunks of anchors, so that the rows every pair of the chunk reads
-     * stay in the cache between pairs */
-    for (size_t j0 = 0; j0 < n; j0 += CHUNK_CELLS) {
-      const size_t m = n - j0 < CHUNK_CELLS ? n - j0 : CHUNK_CELLS;
-      for (int b = 0; b < k->nb; b++) {
-        const int *d = k->b[b].d;
-        /* > 0: the bond points up (split) and the padding is as wide as its y, z */
-        const ptrdiff_t off = (ptrdiff_t)d[0] * (ptrdiff_t)k->P + (ptrdiff_t)d[1] * k->Lzp + d[2];
-        for (int e = k->b[b].e0; e < k->b[b].e0 + k->b[b].ne; e++) {
-          const size_t ta = (size_t)k->e[e].a * k->tab + first + j0;
-          const size_t tb = (size_t)k->e[e].b * k->tab + first + j0;
-          k->sum[e] += pair_loop(k->S0 + ta, k->S1 + tb + off, g ? k->G0 + ta : NULL,
-                                 g ? k->G1 + tb + off : NULL, k->ceff[e], m);
-        }
-      }
-    }
-    for (int q = 0; g && q < npl; q++) chain_plane(k, in, g, X0 + x0 + q, q, q < nbk);
   }
+  for (int b = nfree; b < k->nblk; b++) run_block(k, &k->w[0], in, g, b);
   double E = 0;
   double *dEdeta = out ? out->dEdeta : NULL;
   for (int e = 0; e < k->ne; e++) {
-    E += k->ceff[e] * k->sum[e];
+    double sum = 0;
+    for (int b = 0; b < k->nblk; b++) sum += k->bsum[(size_t)b * (size_t)k->ne + e];
+    E += k->ceff[e] * sum;
     for (int p = k->e[e].p0; dEdeta && p < k->e[e].p0 + k->e[e].np; p++)
       for (int f = 0; f < k->p[p].neta; f++) { /* d/deta of one strain factor: the others */
-        double t = k->p[p].c * k->sum[e];
+        double t = k->p[p].c * sum;
         for (int h = 0; h < k->p[p].neta; h++)
           if (h != f) t *= eta[k->p[p].eta[h]];
         dEdeta[k->p[p].eta[f]] += t;

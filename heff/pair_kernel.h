@@ -29,9 +29,11 @@ typedef struct hf_pair_kernel hf_pair_kernel;
 int hf_pair_takes(const hf_mono *m);
 
 /* A kernel for the monomials of p (each taken by hf_pair_takes, coefficient
- * folded in) on a lattice of L[1] x L[2] planes, nx of them local. */
+ * folded in) on a lattice of L[1] x L[2] planes, nx of them local, run on
+ * nthreads OpenMP threads (blocks of x planes; results identical to one
+ * thread, bit for bit). */
 int hf_pair_kernel_create(hf_pair_kernel **out, const hf_poly *p, const int L[3], int nx,
-                          hf_err *err);
+                          int nthreads, hf_err *err);
 void hf_pair_kernel_free(hf_pair_kernel *k);
 
 /* Planes above a local one that slot s (hf_poly_halo_slot) is read from. */

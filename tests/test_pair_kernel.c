@@ -62,7 +62,7 @@ int main(void) {
       hf_lattice lat;
       REQUIRE_OK(hf_lattice_init(&lat, sizes[s], &err), err);
       hf_pair_kernel *k;
-      REQUIRE_OK(hf_pair_kernel_create(&k, &p, lat.L, lat.L[0], &err), err);
+      REQUIRE_OK(hf_pair_kernel_create(&k, &p, lat.L, lat.L[0], 1, &err), err);
       hf_fields x, g1, g2;
       const unsigned mask = HF_FIELD_U | HF_FIELD_V | HF_FIELD_W;
       REQUIRE_OK(hf_fields_alloc(&x, &lat, mask, &err), err);

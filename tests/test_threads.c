@@ -197,10 +197,12 @@ int main(int argc, char **argv) {
   REQUIRE_OK(hf_model_load(&zvr, path, &err), err);
   REQUIRE_OK(testmodel_kitchen_sink(&sink, 1, &err), err);
   /* 17 and 24 planes: two and three row-pass chunks of unequal and equal size */
-  const int sizes[3][3] = {{17, 6, 5}, {24, 4, 7}, {5, 4, 3}};
+  /* 10x36x36: planes large enough that the pair kernel cuts the slab into
+   * blocks of 2 (heff/pair_kernel.c), run on several threads */
+  const int sizes[4][3] = {{17, 6, 5}, {24, 4, 7}, {5, 4, 3}, {10, 36, 36}};
   hf_rng r;
   hf_rng_seed(&r, 2024);
-  for (int s = 0; s < 3; s++) {
+  for (int s = 0; s < 4; s++) {
     hf_lattice lat;
     REQUIRE_OK(hf_lattice_init(&lat, sizes[s], &err), err);
     const hf_model *ms[2] = {&zvr, &sink};
