@@ -9,12 +9,8 @@
 #include <omp.h>
 #endif
 
+#include "engine_internal.h" /* v4d: the pair loops carry a reduction */
 #include "fields.h"
-
-/* Four doubles as one SIMD value (GCC/Clang vector extension): the pair
- * loops carry a reduction, which the auto-vectoriser leaves scalar in ISO C
- * floating point.  Loads and stores go through memcpy (unaligned). */
-typedef double pk_v4 __attribute__((vector_size(32)));
 
 #define BLOCK_CELLS 4096 /* padded cells of the planes one block holds at least */
 #define CHUNK_CELLS 256  /* anchors per pass over the pairs */
@@ -66,9 +62,18 @@ struct hf_pair_kernel {
   double *bsum; /* [nblk][ne]: sum_i s_a s_b over each block's anchors */
 };
 
-/* The offset of the cell variable v as one index for comparisons. */
+/* 1 if a and b sit in the same cell. */
 static int same_off(const hf_var *a, const hf_var *b) {
   return a->off[0] == b->off[0] && a->off[1] == b->off[1] && a->off[2] == b->off[2];
+}
+
+/* Insertion sort of a few ints. */
+static void sort_small(int *a, int n) {
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+      const int t = a[j];
+      a[j] = a[j - 1], a[j - 1] = t;
+    }
 }
 
 /* Splits m into its two cells' factors (slots, sorted) and strains: the
@@ -104,17 +109,9 @@ static int split(const hf_mono *m, site_mono *sa, site_mono *sb, int d[3], int *
     side[0] = side[1], side[1] = t;
     for (int a = 0; a < 3; a++) d[a] = -d[a];
   }
-  for (int k = 0; k < 2; k++) /* sorted slots: one table entry per site monomial */
-    for (int i = 1; i < side[k].deg; i++)
-      for (int j = i; j > 0 && side[k].slot[j - 1] > side[k].slot[j]; j--) {
-        const int t = side[k].slot[j];
-        side[k].slot[j] = side[k].slot[j - 1], side[k].slot[j - 1] = t;
-      }
-  for (int i = 1; i < *neta; i++)
-    for (int j = i; j > 0 && eta[j - 1] > eta[j]; j--) {
-      const int t = eta[j];
-      eta[j] = eta[j - 1], eta[j - 1] = t;
-    }
+  /* sorted: one table entry per site monomial, one part per strain product */
+  sort_small(side[0].slot, side[0].deg), sort_small(side[1].slot, side[1].deg);
+  sort_small(eta, *neta);
   *sa = side[0], *sb = side[1];
   return 1;
 }
@@ -163,20 +160,16 @@ static int cmp_item(const void *x, const void *y) {
 static int build(hf_pair_kernel *k, const hf_poly *p, hf_err *err) {
   item *it = calloc(p->n ? (size_t)p->n : 1, sizeof *it);
   if (!it) return oom(err);
-  int n = 0, rc = HF_OK;
-  for (int i = 0; i < p->n && !rc; i++) {
+  const int n = p->n;
+  int rc = HF_OK;
+  for (int i = 0; i < n && !rc; i++) {
     site_mono sa, sb;
-    item *t = &it[n];
-    memset(t, 0, sizeof *t);
-    if (!split(&p->m[i], &sa, &sb, t->d, &t->neta, t->eta)) {
+    item *t = &it[i];
+    if (!split(&p->m[i], &sa, &sb, t->d, &t->neta, t->eta))
       rc = hf_fail(err, "pair kernel: monomial %d is not a two-cell pair", i);
-      break;
-    }
-    t->a = site_index(k, &sa);
-    t->b = site_index(k, &sb);
-    if (t->a < 0 || t->b < 0) rc = oom(err);
+    else if ((t->a = site_index(k, &sa)) < 0 || (t->b = site_index(k, &sb)) < 0)
+      rc = oom(err);
     t->c = p->m[i].c;
-    n++;
   }
   if (!rc) qsort(it, (size_t)n, sizeof *it, cmp_item);
   for (int i = 0; i < n && !rc; i++) {
@@ -293,16 +286,11 @@ void hf_pair_kernel_reach(const hf_pair_kernel *k, int hi[HF_POLY_HALO_SLOTS]) {
 size_t hf_pair_kernel_bytes(const hf_pair_kernel *k) {
   return sizeof *k + 4 * (size_t)k->nthreads * (size_t)k->ns * k->tab * sizeof(double) +
          (size_t)k->nblk * (size_t)k->ne * sizeof(double) + (size_t)k->ns * sizeof *k->s +
-         (size_t)k->nb * sizeof *k->b + (size_t)k->ne * (sizeof *k->e + 2 * sizeof(double)) +
+         (size_t)k->nb * sizeof *k->b + (size_t)k->ne * (sizeof *k->e + sizeof(double)) +
          (size_t)k->np * sizeof *k->p;
 }
 
 /* ------------------------------------------------------------ evaluation */
-
-static inline int wrap(int i, int L) {
-  const int r = i % L;
-  return r < 0 ? r + L : r;
-}
 
 /* Field plane X of slot s (NULL: the field is absent or zero there). */
 static const double *field_plane(const hf_poly_input *in, int s, int X) {
@@ -333,12 +321,12 @@ static void fill_plane(const hf_pair_kernel *k, pk_tables *w, const hf_poly_inpu
         for (int z = 0; z < L2; z++) r[z] = f[0][o + z] * f[1][o + z];
       else
         for (int z = 0; z < L2; z++) r[z] = f[0][o + z] * f[1][o + z] * f[2][o + z];
-      for (int z = -k->pz; z < 0; z++) r[z] = r[wrap(z, L2)];
-      for (int z = L2; z < L2 + k->pz; z++) r[z] = r[wrap(z, L2)];
+      for (int z = -k->pz; z < 0; z++) r[z] = r[hf_pbc(z, 0, L2)];
+      for (int z = L2; z < L2 + k->pz; z++) r[z] = r[hf_pbc(z, 0, L2)];
     }
     for (int y = -k->py; y < L1 + k->py; y++) /* rows beyond: periodic images */
       if (y < 0 || y >= L1)
-        memcpy(S + (size_t)(y + k->py) * Lzp, S + (size_t)(wrap(y, L1) + k->py) * Lzp,
+        memcpy(S + (size_t)(y + k->py) * Lzp, S + (size_t)(hf_pbc(y, 0, L1) + k->py) * Lzp,
                (size_t)Lzp * sizeof *S);
     double *S0 = w->S0 + (size_t)m * k->tab + (size_t)q * k->P;
     if (!anchor) continue;
@@ -354,12 +342,12 @@ static void fill_plane(const hf_pair_kernel *k, pk_tables *w, const hf_poly_inpu
  * gb[j] += c sa[j]: one (a, b) pair of a bond over a block. */
 static double pair_loop(const double *restrict sa, const double *restrict sb, double *restrict ga,
                         double *restrict gb, double c, size_t n) {
-  pk_v4 acc = {0, 0, 0, 0};
+  v4d acc = {0, 0, 0, 0};
   size_t j = 0;
   if (ga) {
-    const pk_v4 cv = {c, c, c, c};
+    const v4d cv = {c, c, c, c};
     for (; j + 4 <= n; j += 4) {
-      pk_v4 a, b, x, y;
+      v4d a, b, x, y;
       memcpy(&a, sa + j, sizeof a), memcpy(&b, sb + j, sizeof b);
       memcpy(&x, ga + j, sizeof x), memcpy(&y, gb + j, sizeof y);
       acc += a * b;
@@ -368,7 +356,7 @@ static double pair_loop(const double *restrict sa, const double *restrict sb, do
     }
   } else {
     for (; j + 4 <= n; j += 4) {
-      pk_v4 a, b;
+      v4d a, b;
       memcpy(&a, sa + j, sizeof a), memcpy(&b, sb + j, sizeof b);
       acc += a * b;
     }
@@ -398,14 +386,14 @@ static void chain_plane(const hf_pair_kernel *k, pk_tables *w, const hf_poly_inp
     const double *G0 = w->G0 + (size_t)m * k->tab + (size_t)q * k->P;
     for (int y = -k->py; y < L1 + k->py; y++) /* images of rows back onto their rows */
       if (y < 0 || y >= L1) {
-        double *restrict t = G + (size_t)(wrap(y, L1) + k->py) * Lzp;
+        double *restrict t = G + (size_t)(hf_pbc(y, 0, L1) + k->py) * Lzp;
         const double *restrict f = G + (size_t)(y + k->py) * Lzp;
         for (int z = 0; z < Lzp; z++) t[z] += f[z];
       }
     for (int y = 0; y < L1; y++) {
       double *restrict r = G + (size_t)(y + k->py) * Lzp + k->pz;
-      for (int z = -k->pz; z < 0; z++) r[wrap(z, L2)] += r[z];
-      for (int z = L2; z < L2 + k->pz; z++) r[wrap(z, L2)] += r[z];
+      for (int z = -k->pz; z < 0; z++) r[hf_pbc(z, 0, L2)] += r[z];
+      for (int z = L2; z < L2 + k->pz; z++) r[hf_pbc(z, 0, L2)] += r[z];
       if (anchor) {
         const double *restrict r0 = G0 + (size_t)(y + k->py) * Lzp + k->pz;
         for (int z = 0; z < L2; z++) r[z] += r0[z];

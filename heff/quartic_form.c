@@ -37,13 +37,13 @@ static int keep_mono(const hf_mono *mo, int harmonic, int *higher) {
 /* The mode part of a monomial eta_l x x' (one strain factor, two of u or
  * omega) at the strain eta0, or 0 (*out untouched) for any other monomial. */
 static int at_strain(const hf_mono *mo, const double eta0[6], hf_mono *out) {
-  int l = -1, nu = 0;
+  int l = -1, ne = 0, nu = 0;
   for (int f = 0; f < mo->deg; f++)
     if (mo->f[f].kind == HF_VAR_ETA)
-      l = l < 0 ? f : HF_MAX_DEG; /* (two strain factors: not this kind) */
+      l = f, ne++;
     else
       nu += mo->f[f].kind == HF_VAR_U || mo->f[f].kind == HF_VAR_W;
-  if (l < 0 || l == HF_MAX_DEG || nu != 2 || mo->deg != 3 || eta0[mo->f[l].comp] == 0) return 0;
+  if (ne != 1 || nu != 2 || mo->deg != 3 || eta0[mo->f[l].comp] == 0) return 0;
   *out = *mo;
   out->c *= eta0[mo->f[l].comp];
   out->deg = 0;

@@ -31,6 +31,7 @@
 #include "quartic_form.h"
 
 static char tmp[] = "/tmp/test_bounded_fit_XXXXXX";
+#define FIT_PRESSURE -4.8 /* GPa: the pressure of the ZVR fit files (fittest.c) */
 
 static void write_fit(const char *name, const char *models, double radius) {
   char extra[600], well[64] = "";
@@ -132,7 +133,8 @@ static int check_run(const char *name, const char *models, double radius) {
     printf("final model on %d^3: kappa %.6g eV (%ld evaluations)\n", L, f.kappa, f.evaluations);
     CHECK(f.kappa >= -1e-6, "%s: final model on %d^3: kappa %g < 0", name, L, f.kappa);
     if (!(radius > 0)) continue;
-    REQUIRE_OK(hf_well_form_min(&m, (int[3]){L, L, L}, radius, -4.8, 6, 99, &f, NULL, &err), err);
+    REQUIRE_OK(hf_well_form_min(&m, (int[3]){L, L, L}, radius, FIT_PRESSURE, 6, 99, &f, NULL, &err),
+               err);
     printf("final model on %d^3: well form %.6g eV\n", L, f.kappa);
     CHECK(f.kappa >= -1e-6, "%s: final model on %d^3: well form %g < 0", name, L, f.kappa);
   }
