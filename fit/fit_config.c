@@ -527,6 +527,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     OUT,
     OCC,
     INITTRAIN,
+    STRAINF,
     NK
   };
   hf_yslot k[NK] = {{.key = "reference"},
@@ -544,7 +545,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
                     {.key = "heldout_every"},
                     {.key = "output"},
                     {.key = "occupation"},
-                    {.key = "initial_training"}};
+                    {.key = "initial_training"},
+                    {.key = "strain_frames"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the fit file";
@@ -589,6 +591,14 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
   if (k[INIT].val && hf_yaml_number(r, k[INIT].val, "", "initial_amplitude",
                                     "a random initial u amplitude in Angstrom", &c->init_amp))
     return HF_FAIL;
+  if (k[STRAINF].val) {
+    if (hf_yaml_number(r, k[STRAINF].val, "", "strain_frames",
+                       "a strain amplitude between 0 (none) and 0.05", &c->strain_frames))
+      return HF_FAIL;
+    if (!(c->strain_frames >= 0 && c->strain_frames <= 0.05))
+      return hf_yaml_expected(r, k[STRAINF].val, "", "strain_frames",
+                              "a strain amplitude between 0 (none) and 0.05 (0.01: 1%)");
+  }
   if (k[THR].val && read_threshold(r, k[THR].val, c)) return HF_FAIL;
   if (k[REGR].val && read_regression(r, k[REGR].val, c)) return HF_FAIL;
   if (k[HELD].val &&

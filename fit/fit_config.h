@@ -80,7 +80,13 @@ typedef struct {
   double temps[FIT_MAX_TEMPS];
   long steps;
   hf_dyn_opts md;
-  double init_amp;         /* Angstrom: random initial u amplitude */
+  double init_amp; /* Angstrom: random initial u amplitude */
+  /* strain_frames (0: none): the amplitude h of the homogeneous strains of
+   * the elastic frames, the undistorted supercell under eta1 = +h, -h and
+   * eta4 = +h, computed as the run's first calls (fit/probe.h): they fix
+   * the elastic constants, which frames where strain always comes with u
+   * leave to trade against the strain couplings */
+  double strain_frames;
   int engine;              /* enum fit_engine_type */
   char engine_model[1024]; /* model engine: the hidden model */
   fit_child_opts child;    /* child engine */

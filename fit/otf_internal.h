@@ -103,6 +103,7 @@ struct fit_run {
   double *phi_desc, *ylong_desc;
   int *type_desc;
   hf_patterns pat;
+  int strained; /* strain_frames (probe.h): elastic frames made (checkpointed) */
   hf_fields xsave;
   const hf_fields *restore;
 };

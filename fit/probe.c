@@ -36,7 +36,12 @@ void fit_probe_plan(fit_run *r) {
     }
 }
 
+static int strain_due(const fit_run *r) {
+  return r->c.strain_frames > 0 && r->strained < FIT_STRAIN_NFRAME;
+}
+
 int fit_probe_due(const fit_run *r) {
+  if (strain_due(r) && r->dyn) return 1;
   return (r->probe_q >= 0 || r->desc_due >= 0) && r->dyn &&
          r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval &&
          r->st.step - r->thr.last_probe >= (long)r->thr.o.min_interval;
@@ -287,7 +292,29 @@ static int descent_call(fit_run *r, hf_err *err) {
   return call_and_restore(r, err);
 }
 
+/* The k-th elastic frame: eta1 = +h, eta1 = -h (with +h: a cubic eta^3 term
+ * cancels in the pair), eta4 = +h (engineering shear; -h is its mirror image
+ * in a cubic crystal). */
+static int strain_call(fit_run *r, hf_err *err) {
+  static const int comp[FIT_STRAIN_NFRAME] = {0, 0, 3};
+  static const double sign[FIT_STRAIN_NFRAME] = {1, -1, 1};
+  const int k = r->strained;
+  const double h = sign[k] * r->c.strain_frames;
+  fprintf(r->log, "# step %ld: elastic frame %d of %d: the undistorted supercell at eta%d = %g\n",
+          r->st.step, k + 1, FIT_STRAIN_NFRAME, comp[k] + 1, h);
+  r->strained++; /* before the refit (a failed call counts too) */
+  save_md(r);
+  for (int c = 0; c < 9; c++) {
+    double *f = hf_fields_comp(&r->x, c);
+    if (f) memset(f, 0, r->lat.n * sizeof *f);
+  }
+  memset(r->x.eta, 0, sizeof r->x.eta);
+  r->x.eta[comp[k]] = h;
+  return call_and_restore(r, err);
+}
+
 int fit_probe_call(fit_run *r, hf_err *err) {
+  if (strain_due(r)) return strain_call(r, err);
   if (r->probe_q < 0) return descent_call(r, err);
   const int q = r->probe_q, d = r->probe_d, k = r->probe_k;
   const double A = hf_pattern_amplitude(k);

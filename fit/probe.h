@@ -24,6 +24,14 @@
  * start on the way down (or at its end) is due, and the next call computes the configuration where
  * it stopped.  At most FIT_DESCENT_MAX calls per start (checkpointed).  A due pattern probe goes
  * first. */
+/* strain_frames: the elastic frames (the undistorted supercell under
+ * eta1 = +h, eta1 = -h and eta4 = +h: u, v and omega 0, the MD's occupation)
+ * are calls of the same kind, made one per step as soon as the run has a
+ * model, before any other probe.  Without them the elastic constants are
+ * known only through frames whose strain comes with u, and the fit trades
+ * them against the strain couplings (PbTiO3: C11 - C12 near 0, docs/
+ * dft-bridge.md "Elastic frames"). */
+#define FIT_STRAIN_NFRAME 3
 #ifndef FIT_PROBE_H
 #define FIT_PROBE_H
 
@@ -49,7 +57,8 @@ void fit_descent_states(fit_run *r, fit_descent_state st[FIT_DESCENT_NSTART]);
 /* After the model's coefficients changed: which pattern, if any, is due. */
 void fit_probe_plan(fit_run *r);
 
-/* 1 when a probe is due and a call may be made at this step. */
+/* 1 when a probe is due and a call may be made at this step (an elastic
+ * frame: at once). */
 int fit_probe_due(const fit_run *r);
 
 /* The due probe: the engine call on the pattern, logged and learned as a

@@ -23,6 +23,11 @@ usage: /usr/bin/python3 convergence.py OUTDIR [--formula ABO3 --a A]
          kgamma   the same with Gamma-centred 4x4x4 and 6x6x6 meshes
          afd[:ECUT:K]  energy vs the R-point octahedral tilt about z (10-atom cell, k x k x k):
                   the antiferrodistortive double well (SrTiO3)
+         elastic[:ECUT:K]  C11, C12, C44 of the cubic cell at --a from the stress of
+                  +-0.5% strains (xx, and the engineering shear yz); in Pm-3m every atom
+                  sits on an inversion centre, so clamped-ion is relaxed-ion; the central
+                  difference cancels the Pulay stress.  K 4: the k density of the fits'
+                  2x2x2 supercell with its 2x2x2 mesh
          super:ECUT:K  one 40-atom 2x2x2 call (K as for calc: n or ng), for timing
          born[:ECUT:K] Born effective charges Z_zz of Ba, Ti, O_perp, O_apical from the
                   Berry-phase polarization of +-0.01 A z displacements (a = 3.985, GPAW's
@@ -385,6 +390,31 @@ def afd(st, ecut=600, k=4, angles=(0, 2, 4, 6, 8)):
         print(f"no double well in this range (c2 {1e3 * c2:.3f}, c4 {1e3 * c4:.5f} meV/deg^n)")
 
 
+def elastic(st, ecut=600, k=4, h=0.005):
+    """Cubic elastic constants (GPa) from central differences of the stress."""
+    a = MAT["a"]
+    s = {}
+    for name, (i, j) in (("xx", (0, 0)), ("yz", (1, 2))):
+        for sign in (1, -1):
+            eps = np.eye(3)
+            if i == j:
+                eps[i, i] += sign * h
+            else:  # engineering shear sign*h: eps_yz = eps_zy = sign*h/2
+                eps[i, j] += sign * h / 2
+                eps[j, i] += sign * h / 2
+            at = cell(a)
+            at.set_cell(at.cell @ eps, scale_atoms=True)
+            s[name, sign] = np.array(st.run(f"el_{name}_{sign:+d}_{ecut}_{k}", at, ecut, k)["stress_GPa"])
+    d_xx = (s["xx", 1] - s["xx", -1]) / (2 * h)  # ASE stress: positive = tensile
+    d_yz = (s["yz", 1] - s["yz", -1]) / (2 * h)
+    c11, c12, c44 = d_xx[0], 0.5 * (d_xx[1] + d_xx[2]), d_yz[3]
+    print(f"{ecut} eV, k {k}: C11 {c11:.1f}  C12 {c12:.1f}  C44 {c44:.1f} GPa; "
+          f"B = (C11 + 2 C12)/3 {(c11 + 2 * c12) / 3:.1f} GPa; "
+          f"per cell (eV, E = c1 sum eta_i^2 + c2 sum eta_i eta_j + c4 sum eta_4..6^2): "
+          f"c1 {c11 / 2 * a ** 3 / 160.21766:.2f} c2 {c12 * a ** 3 / 160.21766:.2f} "
+          f"c4 {c44 / 2 * a ** 3 / 160.21766:.2f}")
+
+
 def super40(st, ecut, k):
     sc = cell(MAT["a"]).repeat((2, 2, 2))
     rng = np.random.default_rng(1)
@@ -461,6 +491,8 @@ def main():
             zstar(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage == "afd" or stage.startswith("afd:"):
             afd(st, *(int(x) for x in stage.split(":")[1:3]))
+        elif stage == "elastic" or stage.startswith("elastic:"):
+            elastic(st, *(int(x) for x in stage.split(":")[1:3]))
         elif stage.startswith("super"):
             ecut, k = stage.split(":")[1:3]
             super40(st, int(ecut), k if k.endswith("g") else int(k))
