@@ -154,21 +154,30 @@ static int coefficients(fit_run *r, hf_err *err) {
 /* The learned energy under a uniform shift of v (heff's engine on 4x4x4
  * cells): it moves no atom, so the engine's energy does not change.  (A
  * uniform omega moves no atom either, but heff and fit sample omega in the
- * Eq. 2 gauge, which excludes it: heff/omega_gauge.h.) */
-static int invariances(fit_run *r, hf_err *err) {
-  if (!(r->model.dof & HF_DOF_V)) return HF_OK;
+ * Eq. 2 gauge, which excludes it: heff/omega_gauge.h.)  And the model's
+ * elastic constants, to set beside the engine's (the elastic frames,
+ * docs/fit-format.md). */
+static int lattice_checks(fit_run *r, hf_err *err) {
   hf_lattice lat;
   hf_engine *e;
   hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
-  double dv;
+  double dv, C[3];
   if (hf_lattice_init(&lat, (int[3]){4, 4, 4}, err) ||
       hf_engine_create(&e, &r->model, &lat, &o, err))
     return hf_wrap(err, "invariance check of the fitted model");
-  int rc = hf_uniform_shift_change(e, HF_FIELD_V, &dv, err);
+  int rc = hf_uniform_shift_change(e, HF_FIELD_V, &dv, err) ||
+           hf_elastic_constants(e, r->model.a0, C, err);
   hf_engine_free(e);
   if (rc) return HF_FAIL;
-  say(r, "energy change per cell under a uniform shift of v by 0.01 A, 0 for the engine: %.3g eV\n",
-      dv);
+  if (r->model.dof & HF_DOF_V)
+    say(r,
+        "energy change per cell under a uniform shift of v by 0.01 A, 0 for the engine: %.3g eV\n",
+        dv);
+  if (r->model.dof & HF_DOF_ETA)
+    say(r,
+        "elastic constants of the model at a0 (modes 0): C11 %.1f, C12 %.1f, C44 %.1f GPa, bulk "
+        "modulus %.1f GPa\n",
+        C[0], C[1], C[2], (C[0] + 2 * C[1]) / 3);
   return HF_OK;
 }
 
@@ -207,7 +216,7 @@ int fit_run_finish(fit_run *r, hf_err *err) {
   const fit_stats *s = &r->st;
   say(r, "fit: %s\n", r->c.path);
   say(r, "model: %s (%d terms; heff runs it as is)\n", path, r->M);
-  if (invariances(r, err)) return HF_FAIL;
+  if (lattice_checks(r, err)) return HF_FAIL;
   if (r->refit_from[0])
     say(r, "refit of the training set of %s: %ld frames, %ld held-out (no MD, no engine)\n",
         r->refit_from, s->calls + s->imported, s->heldout);

@@ -7,32 +7,51 @@
 
 #include "fields.h"
 
+/* d2E/deta_k deta_l per cell (eV, 6x6) at zero modes and eta = 0 */
+static int strain_hessian(hf_engine *e, double H[36], hf_err *err) {
+  hf_fields z;
+  if (hf_fields_alloc(&z, hf_engine_lattice(e), hf_engine_field_mask(e), err)) return HF_FAIL;
+  const double h = 1e-4, cells = (double)hf_engine_material_cells(e);
+  double dp[6], dm[6];
+  hf_energy E;
+  for (int j = 0; j < 6; j++) {
+    z.eta[j] = h;
+    hf_engine_eval(e, &z, NULL, dp, &E);
+    z.eta[j] = -h;
+    hf_engine_eval(e, &z, NULL, dm, &E);
+    z.eta[j] = 0;
+    for (int i = 0; i < 6; i++) H[j * 6 + i] = (dp[i] - dm[i]) / (2 * h * cells);
+  }
+  hf_fields_free(&z);
+  for (int j = 0; j < 6; j++)
+    for (int i = 0; i < j; i++) H[j * 6 + i] = H[i * 6 + j] = 0.5 * (H[j * 6 + i] + H[i * 6 + j]);
+  return HF_OK;
+}
+
 int hf_strain_stability(hf_engine *e, const int free_comp[6], double *lowest, hf_err *err) {
   *lowest = INFINITY;
   int idx[6], n = 0;
   for (int l = 0; l < 6; l++)
     if (free_comp[l]) idx[n++] = l;
   if (!n) return HF_OK;
-  hf_fields z;
-  if (hf_fields_alloc(&z, hf_engine_lattice(e), hf_engine_field_mask(e), err)) return HF_FAIL;
-  const double h = 1e-4, cells = (double)hf_engine_material_cells(e);
-  double H[36], dp[6], dm[6];
-  hf_energy E;
-  for (int j = 0; j < n; j++) {
-    z.eta[idx[j]] = h;
-    hf_engine_eval(e, &z, NULL, dp, &E);
-    z.eta[idx[j]] = -h;
-    hf_engine_eval(e, &z, NULL, dm, &E);
-    z.eta[idx[j]] = 0;
-    for (int i = 0; i < n; i++) H[j * n + i] = (dp[idx[i]] - dm[idx[i]]) / (2 * h * cells);
-  }
-  hf_fields_free(&z);
+  double H6[36], H[36];
+  if (strain_hessian(e, H6, err)) return HF_FAIL;
   for (int j = 0; j < n; j++)
-    for (int i = 0; i < j; i++) H[j * n + i] = H[i * n + j] = 0.5 * (H[j * n + i] + H[i * n + j]);
+    for (int i = 0; i < n; i++) H[j * n + i] = H6[idx[j] * 6 + idx[i]];
   double w[6];
   if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'N', 'U', n, H, n, w) != 0)
     return hf_fail(err, "eigenvalues of the strain Hessian failed");
   *lowest = w[0]; /* ascending */
+  return HF_OK;
+}
+
+int hf_elastic_constants(hf_engine *e, double a0, double C[3], hf_err *err) {
+  double H[36];
+  if (strain_hessian(e, H, err)) return HF_FAIL;
+  const double to_gpa = 160.21766208 / (a0 * a0 * a0); /* eV per cell -> GPa */
+  C[0] = (H[0] + H[7] + H[14]) / 3 * to_gpa;
+  C[1] = (H[1] + H[2] + H[8]) / 3 * to_gpa;
+  C[2] = (H[21] + H[28] + H[35]) / 3 * to_gpa;
   return HF_OK;
 }
 

@@ -19,6 +19,14 @@
  * ranks. */
 int hf_strain_stability(hf_engine *e, const int free_comp[6], double *lowest, hf_err *err);
 
+/* The model's clamped elastic constants C11, C12, C44 (GPa; Voigt,
+ * engineering shears, cubic averages over the equivalent components) at
+ * zero modes and eta = 0 from the same Hessian and the cell volume a0^3.
+ * In a cubic perovskite at zero modes every atom sits on an inversion
+ * centre, so they are the engine's relaxed-ion constants there.
+ * Collective. */
+int hf_elastic_constants(hf_engine *e, double a0, double C[3], hf_err *err);
+
 /* The largest |energy change| per cell (eV) when a uniform shift of +-0.01
  * (Angstrom or radian) along x, y or z is added to field (HF_FIELD_V or
  * HF_FIELD_W) on top of a uniform u of 0.05 Angstrom along [111]; 0 when the

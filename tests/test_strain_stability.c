@@ -6,6 +6,8 @@
  *  - ZVR BaTiO3 (b11 63, b12 44.9, b44 25.15): lowest 50.3 over all six,
  *    81.1 over the normal strains, 2 b11 = 126 for eta3 alone, +inf with
  *    nothing free;
+ *  - hf_elastic_constants: ZVR's published B11, B12, B44 over a0^3, in GPa
+ *    (to the 3 digits published and a0's conversion);
  *  - b11, b12 of a poorly learned model (22.36, -53.51): lowest
  *    2 b11 + 2 b12 = -62.3 < 0, and a sweep with a barostat warns (without
  *    the barostat, and for ZVR, it does not).
@@ -58,6 +60,23 @@ int main(int argc, char **argv) {
   CHECK_CLOSE(lowest_of(&m, normal), 2 * b11 - b12, 1e-9, 1e-9, "ZVR, normal strains");
   CHECK_CLOSE(lowest_of(&m, e3), 2 * b11, 1e-9, 1e-9, "ZVR, eta3 alone");
   CHECK(isinf(lowest_of(&m, none)), "no free component: +inf");
+  /* elastic constants: ZVR's published B11, B12, B44 (eV per cell, models.md)
+   * over the cell volume a0^3 (a0 7.46 bohr) */
+  {
+    hf_lattice lat;
+    hf_engine *e;
+    double C[3] = {NAN, NAN, NAN};
+    REQUIRE_OK(hf_lattice_init(&lat, (int[3]){4, 4, 4}, &err), err);
+    REQUIRE_OK(hf_engine_create(&e, &m, &lat, NULL, &err), err);
+    REQUIRE_OK(hf_elastic_constants(e, m.a0, C, &err), err);
+    hf_engine_free(e);
+    const double v = pow(7.46 * 0.529177210903, 3) / 160.21766208; /* eV per cell per GPa */
+    printf("ZVR: C11 %.4f C12 %.4f C44 %.4f GPa (published %.4f %.4f %.4f)\n", C[0], C[1], C[2],
+           126 / v, 44.9 / v, 50.3 / v);
+    CHECK_CLOSE(C[0], 126 / v, 2e-3, 0, "ZVR C11");
+    CHECK_CLOSE(C[1], 44.9 / v, 2e-3, 0, "ZVR C12");
+    CHECK_CLOSE(C[2], 50.3 / v, 2e-3, 0, "ZVR C44");
+  }
   set_coef(&m, "B11", 22.36);
   set_coef(&m, "B12", -53.51);
   w = lowest_of(&m, normal);
