@@ -24,6 +24,13 @@ int fittest_run(const char *path, long first, int finish, int resume, long *done
   return st == HF_FAIL ? HF_FAIL : HF_OK;
 }
 
+int fittest_run_in(const char *root, const char *name, long first, int finish, int resume,
+                   hf_err *err) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", root, name);
+  return fittest_run(path, first, finish, resume, NULL, err);
+}
+
 char *fittest_slurp(const char *root, const char *dir, const char *name, long *n) {
   char path[3200];
   snprintf(path, sizeof path, "%s/%s/%s", root, dir, name);
@@ -63,19 +70,27 @@ int fittest_truth(const hf_model *m, const char *extra, hf_sat_set *s, double **
   return rc;
 }
 
-void fittest_write_zvr(const char *root, const char *name, const char *models, int steps,
-                       int checkpoint_every, const char *extra) {
+void fittest_write_zvr_engine(const char *root, const char *name, const char *models,
+                              const char *engine_model, int steps, int checkpoint_every,
+                              const char *extra) {
   char path[1200];
   snprintf(path, sizeof path, "%s/%s.yaml", root, name);
   FILE *f = fopen(path, "w");
   if (!f) return;
   fprintf(f,
           "reference: %s/BaTiO3_ZVR1995.yaml\n"
-          "engine: {type: model, model: %s/BaTiO3_ZVR1995.yaml, noise: {force: 0.05}}\n"
+          "engine: {type: model, model: %s, noise: {force: 0.05}}\n"
           "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: %d\n"
           "seed: 4\noutput: {dir: %s, checkpoint_every: %d, log_every: 10, progress: false}\n%s",
-          models, models, steps, name, checkpoint_every, extra ? extra : "");
+          models, engine_model, steps, name, checkpoint_every, extra ? extra : "");
   fclose(f);
+}
+
+void fittest_write_zvr(const char *root, const char *name, const char *models, int steps,
+                       int checkpoint_every, const char *extra) {
+  char zvr[1100];
+  snprintf(zvr, sizeof zvr, "%s/BaTiO3_ZVR1995.yaml", models);
+  fittest_write_zvr_engine(root, name, models, zvr, steps, checkpoint_every, extra);
 }
 
 void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,

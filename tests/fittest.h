@@ -12,6 +12,10 @@
  * files; *done (may be NULL) gets the step reached. */
 int fittest_run(const char *path, long first, int finish, int resume, long *done, hf_err *err);
 
+/* fittest_run on root/name.yaml (*done not reported). */
+int fittest_run_in(const char *root, const char *name, long first, int finish, int resume,
+                   hf_err *err);
+
 /* Writes root/name.yaml: a fit of the ZVR BaTiO3 model by itself (models/
  * BaTiO3_ZVR1995.yaml under models; forces with 0.05 eV/A of noise, 2x2x2,
  * 100 -> 300 K at -4.8 GPa, 300 steps, seed 4, output to root/name) plus
@@ -20,6 +24,10 @@ int fittest_run(const char *path, long first, int finish, int resume, long *done
  * extra (NULL: none) appended. */
 void fittest_write_zvr(const char *root, const char *name, const char *models, int steps,
                        int checkpoint_every, const char *extra);
+/* The same with the engine's (hidden) model at engine_model instead of ZVR. */
+void fittest_write_zvr_engine(const char *root, const char *name, const char *models,
+                              const char *engine_model, int steps, int checkpoint_every,
+                              const char *extra);
 
 void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,
                              const char *key, const char *value);

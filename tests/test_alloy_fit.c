@@ -87,9 +87,7 @@ static void write_fit(const char *name, const char *more) {
 }
 
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  return fittest_run(path, first, finish, resume, NULL, err);
+  return fittest_run_in(tmp, name, first, finish, resume, err);
 }
 
 /* ---- 1. recovery */

@@ -45,9 +45,7 @@ static void write_fit(const char *name, const char *models, double radius) {
 }
 
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  return fittest_run(path, first, finish, resume, NULL, err);
+  return fittest_run_in(tmp, name, first, finish, resume, err);
 }
 
 /* The whole run of name, its output directory copied to snap_<step> after

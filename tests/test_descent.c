@@ -43,10 +43,7 @@ static void write_fit(const char *name, const char *models, const char *threshol
 }
 
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  long done;
-  return fittest_run(path, first, finish, resume, &done, err);
+  return fittest_run_in(tmp, name, first, finish, resume, err);
 }
 
 typedef struct {

@@ -34,10 +34,7 @@ static char tmp[] = "/tmp/test_strain_frames_XXXXXX";
 #define STEPS 80
 
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  long done;
-  return fittest_run(path, first, finish, resume, &done, err);
+  return fittest_run_in(tmp, name, first, finish, resume, err);
 }
 
 typedef struct {
@@ -124,18 +121,10 @@ static int write_hidden(const char *models) {
 }
 
 static void write_fit(const char *name, const char *models, const char *strain) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  FILE *f = fopen(path, "w");
-  if (!f) return;
-  fprintf(f,
-          "reference: %s/BaTiO3_ZVR1995.yaml\n"
-          "engine: {type: model, model: %s/hidden.yaml, noise: {force: 0.05}}\n"
-          "pressure: -4.8\ntemperatures: [100, 300]\nsupercell: [2, 2, 2]\nsteps: %d\n"
-          "seed: 4\noutput: {dir: %s, checkpoint_every: 100, log_every: 10, progress: false}\n",
-          models, tmp, STEPS, name);
-  if (strain) fprintf(f, "strain_frames: %s\n", strain);
-  fclose(f);
+  char hidden[1200], extra[128] = "";
+  snprintf(hidden, sizeof hidden, "%s/hidden.yaml", tmp);
+  if (strain) snprintf(extra, sizeof extra, "strain_frames: %s\n", strain);
+  fittest_write_zvr_engine(tmp, name, models, hidden, STEPS, 100, extra);
 }
 
 int main(int argc, char **argv) {
