@@ -83,8 +83,8 @@ typedef struct {
   double init_amp; /* Angstrom: random initial u amplitude */
   /* strain_frames (0: none): the amplitude h of the homogeneous strains of
    * the elastic frames, the undistorted supercell under eta1 = +h, -h and
-   * eta4 = +h, computed as the run's first calls (fit/probe.h): they fix
-   * the elastic constants, which frames where strain always comes with u
+   * eta4 = +h, computed as the run's first calls (fit/probe.h): they hold
+   * the elastic constants alone, which frames where strain comes with u
    * leave to trade against the strain couplings */
   double strain_frames;
   int engine;              /* enum fit_engine_type */

@@ -24,16 +24,17 @@
  * start on the way down (or at its end) is due, and the next call computes the configuration where
  * it stopped.  At most FIT_DESCENT_MAX calls per start (checkpointed).  A due pattern probe goes
  * first. */
+#ifndef FIT_PROBE_H
+#define FIT_PROBE_H
+
 /* strain_frames: the elastic frames (the undistorted supercell under
  * eta1 = +h, eta1 = -h and eta4 = +h: u, v and omega 0, the MD's occupation)
  * are calls of the same kind, made one per step as soon as the run has a
- * model, before any other probe.  Without them the elastic constants are
- * known only through frames whose strain comes with u, and the fit trades
- * them against the strain couplings (PbTiO3: C11 - C12 near 0, docs/
- * dft-bridge.md "Elastic frames"). */
+ * model, before any other probe.  They hold C11, C12 and C44 alone; other
+ * frames see the elastic constants only where strain comes with u, and the
+ * fit can trade them against the strain couplings (docs/dft-bridge.md,
+ * "Elastic frames"). */
 #define FIT_STRAIN_NFRAME 3
-#ifndef FIT_PROBE_H
-#define FIT_PROBE_H
 
 #include "otf_internal.h"
 
