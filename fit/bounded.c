@@ -2,6 +2,7 @@
  * (bounded.h). */
 #include "bounded.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,4 +255,42 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
   }
   free(w0c), free(q.A), free(q.SA), free(q.G), free(q.h), free(q.lam), free(q.c), free(q.r);
   return rc;
+}
+
+int fit_term_is_pure_strain(const hf_term *t) {
+  if (!t->poly.n) return 0;
+  for (int k = 0; k < t->poly.n; k++)
+    for (int f = 0; f < t->poly.m[k].deg; f++)
+      if (t->poly.m[k].f[f].kind != HF_VAR_ETA) return 0;
+  return 1;
+}
+
+int fit_bound_hold_cov(const double *cov, int M, const int *held, double *out, hf_err *err) {
+  int nh = 0;
+  for (int i = 0; i < M; i++) nh += held[i] != 0;
+  memcpy(out, cov, (size_t)M * M * sizeof *out);
+  if (!nh) return 0;
+  int *h = malloc((size_t)nh * sizeof *h);
+  double *Shh = malloc((size_t)nh * nh * sizeof *Shh);
+  double *X = malloc((size_t)nh * M * sizeof *X); /* Sigma_HH^-1 Sigma_H: */
+  int rc = HF_OK;
+  if (!h || !Shh || !X) rc = hf_fail(err, "out of memory");
+  for (int i = 0, k = 0; !rc && i < M; i++)
+    if (held[i]) h[k++] = i;
+  for (int a = 0; !rc && a < nh; a++) {
+    for (int b = 0; b < nh; b++) Shh[a * nh + b] = cov[(size_t)h[a] * M + h[b]];
+    for (int j = 0; j < M; j++) X[(size_t)a * M + j] = cov[(size_t)h[a] * M + j];
+  }
+  if (!rc && LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', nh, M, Shh, nh, X, M) != 0)
+    rc = hf_fail(err, "bounded_hold: the held coefficients' posterior covariance is singular");
+  for (int i = 0; !rc && i < M; i++) /* out -= Sigma_:H X, symmetric by construction */
+    for (int j = 0; j < M; j++) {
+      double t = 0;
+      for (int a = 0; a < nh; a++) t += cov[(size_t)i * M + h[a]] * X[(size_t)a * M + j];
+      out[(size_t)i * M + j] -= t;
+    }
+  for (int a = 0; !rc && a < nh; a++) /* exactly 0, not round-off: fit_bound must not move them */
+    for (int j = 0; j < M; j++) out[(size_t)h[a] * M + j] = out[(size_t)j * M + h[a]] = 0;
+  free(h), free(Shh), free(X);
+  return rc ? HF_FAIL : nh;
 }

@@ -87,4 +87,18 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
               uint64_t seed, double radius, double pressure, fit_bound_cuts *cuts, double *w,
               fit_bound_report *rep, hf_err *err);
 
+/* 1 if every factor of every monomial of term t is a homogeneous strain: the
+ * terms the elastic frames (fit key strain_frames) determine. */
+int fit_term_is_pure_strain(const hf_term *t);
+
+/* The posterior covariance with the coefficients held[i] != 0 fixed at their
+ * mean (regression: bounded_hold): the conditional covariance
+ *     Sigma_RR - Sigma_RH Sigma_HH^-1 Sigma_HR
+ * on the others, rows and columns of the held ones 0, into out (M x M).
+ * fit_bound in this metric moves only the free coefficients, by the least
+ * the posterior allows given the held ones (the same minimum of
+ * (w - w0)^T Sigma^-1 (w - w0) with w_H = w0_H).  Returns the number held, or
+ * HF_FAIL (Sigma_HH singular). */
+int fit_bound_hold_cov(const double *cov, int M, const int *held, double *out, hf_err *err);
+
 #endif

@@ -390,10 +390,10 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, BOUND, WELL, NK };
+  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, BOUND, WELL, HOLD, NK };
   hf_yslot s[NK] = {{.key = "method"},  {.key = "weights"},           {.key = "sigma_v"},
                     {.key = "sigma_w"}, {.key = "acoustic_sum_rule"}, {.key = "energy_max"},
-                    {.key = "bounded"}, {.key = "well_radius"}};
+                    {.key = "bounded"}, {.key = "well_radius"},       {.key = "bounded_hold"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -443,6 +443,16 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
       return hf_yaml_expected(r, s[WELL].val, w, "well_radius", want);
     if (!c->bounded)
       return hf_yaml_expected(r, s[WELL].val, w, "well_radius", "it only with bounded: true");
+  }
+  if (s[HOLD].val) {
+    static const char *names[] = {"none", "elastic"};
+    int k = hf_yaml_choice(r, s[HOLD].val, w, "bounded_hold", names, 2,
+                           "none or elastic (the pure strain coefficients held through the "
+                           "bounded solve)");
+    if (k < 0) return HF_FAIL;
+    if (k && !c->bounded)
+      return hf_yaml_expected(r, s[HOLD].val, w, "bounded_hold", "it only with bounded: true");
+    c->bounded_hold = k;
   }
   if (s[EMAX].val &&
       hf_yaml_positive(r, s[EMAX].val, w, "energy_max",

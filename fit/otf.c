@@ -73,9 +73,28 @@ int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   }
   /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
   const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
-  if (fit_bound(&r->model, r->fit.w, r->fit.cov, r->M, L, 2, r->c.seed, fit_well_radius(r),
-                r->c.pressure, &r->cuts, r->fit.w, &r->bound, err))
-    return hf_wrap(err, "regression: bounded");
+  const double *cov = r->fit.cov;
+  double *held_cov = NULL; /* (once per refit, not per step) */
+  if (r->c.bounded_hold) {
+    int *held = calloc((size_t)r->M, sizeof *held);
+    held_cov = malloc((size_t)r->M * r->M * sizeof *held_cov);
+    if (!held || !held_cov) {
+      free(held), free(held_cov);
+      return hf_fail(err, "out of memory");
+    }
+    for (int j = 0; j < r->M; j++) held[j] = fit_term_is_pure_strain(&r->model.terms[j]);
+    const int nh = fit_bound_hold_cov(r->fit.cov, r->M, held, held_cov, err);
+    free(held);
+    if (nh < 0) {
+      free(held_cov);
+      return hf_wrap(err, "regression: bounded_hold");
+    }
+    cov = held_cov;
+  }
+  const int rc = fit_bound(&r->model, r->fit.w, cov, r->M, L, 2, r->c.seed, fit_well_radius(r),
+                           r->c.pressure, &r->cuts, r->fit.w, &r->bound, err);
+  free(held_cov);
+  if (rc) return hf_wrap(err, "regression: bounded");
   if (r->bound.rows && r->log) /* (no log in a refit or while loading: the summary says it) */
     fprintf(r->log,
             "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%s), lowest kappa "

@@ -18,7 +18,8 @@
  *     w = (-3/4, 3/4) plus eps / 2 each, the well's edge sqrt(-A / B) then R up to
  *     eps; with R = 2 (B + A / 4 > 0) nothing moves, and the R = 1 row is not
  *     carried into it; it is into an R = 1 solve from (-2, 1): (-3/2, 3/2) plus
- *     eps / 2 each. */
+ *     eps / 2 each;
+ *  7. held coefficients: see held_cases. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,73 @@ static hf_model onsite(hf_err *err) {
       hf_model_add_term(&m, "b", 1, "ux^2*uy^2+uy^2*uz^2+uz^2*ux^2", HF_SYM_NONE, err))
     printf("model: %s\n", err->msg);
   return m;
+}
+
+/* 7. held coefficients (fit_bound_hold_cov).  Its conditional covariance
+ * against the inverse of the precision's free block, ((Sigma^-1)_RR)^-1, on
+ * a 4 x 4 Sigma with coefficients 1 and 3 held (inverses by Gauss-Jordan,
+ * independent of the LAPACK solve).  Then case 1's a, b with
+ * Sigma = [[1, 1/2], [1/2, 1]]: unheld the move is along Sigma (1, 1), a and b
+ * by the same amount, (3, -3) plus 3 eps / 16 each; b held at -5, a alone
+ * meets (8/3)(a + b) = eps: (5 + 3 eps / 8, -5). */
+static void invert(double *A, int n) { /* in place, SPD: no pivoting needed */
+  for (int k = 0; k < n; k++) {
+    const double p = A[k * n + k];
+    A[k * n + k] = 1;
+    for (int j = 0; j < n; j++) A[k * n + j] /= p;
+    for (int i = 0; i < n; i++) {
+      if (i == k) continue;
+      const double f = A[i * n + k];
+      A[i * n + k] = 0;
+      for (int j = 0; j < n; j++) A[i * n + j] -= f * A[k * n + j];
+    }
+  }
+}
+
+static int held_cases(const int L[2][3], hf_err *err) {
+  double S[16], P[16], out[16];
+  for (int i = 0; i < 4; i++) /* B B^T + I with B[i][j] = sin(1 + i + 3 j): SPD, correlated */
+    for (int j = 0; j < 4; j++) {
+      double t = i == j;
+      for (int k = 0; k < 4; k++) t += sin(1 + i + 3 * k) * sin(1 + j + 3 * k);
+      S[i * 4 + j] = P[i * 4 + j] = t;
+    }
+  const int held[4] = {0, 1, 0, 1};
+  REQUIRE_OK(fit_bound_hold_cov(S, 4, held, out, err) != 2, *err);
+  invert(P, 4);
+  double R[4] = {P[0], P[2], P[8], P[10]}; /* (Sigma^-1) on coefficients 0 and 2 */
+  invert(R, 2);
+  const int fr[2] = {0, 2};
+  double dev = 0, heldmax = 0;
+  for (int a = 0; a < 2; a++)
+    for (int b = 0; b < 2; b++) dev = fmax(dev, fabs(out[fr[a] * 4 + fr[b]] - R[a * 2 + b]));
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++)
+      if (held[i] || held[j]) heldmax = fmax(heldmax, fabs(out[i * 4 + j]));
+  printf("held covariance: |conditional - ((Sigma^-1)_RR)^-1| %.3g, held rows and columns %g\n",
+         dev, heldmax);
+  CHECK(dev < 1e-12 && heldmax == 0, "held covariance: deviation %g, held entries %g", dev,
+        heldmax);
+
+  hf_model m = onsite(err);
+  const double w0[2] = {1, -5}, C[4] = {1, 0.5, 0.5, 1}, eps = FIT_BOUND_EPS;
+  const int hold_b[2] = {0, 1};
+  double Cb[4], w[2];
+  fit_bound_report rep;
+  REQUIRE_OK(fit_bound(&m, w0, C, 2, L, 2, 1, 0, 0, NULL, w, &rep, err), *err);
+  printf("correlated Sigma: w = (%.9f, %.9f), exact (%.9f, %.9f)\n", w[0], w[1], 3 + 3 * eps / 16,
+         -3 + 3 * eps / 16);
+  CHECK(fabs(w[0] - (3 + 3 * eps / 16)) < 1e-7 && fabs(w[1] - (-3 + 3 * eps / 16)) < 1e-7,
+        "correlated Sigma: w (%.10g, %.10g)", w[0], w[1]);
+  REQUIRE_OK(fit_bound_hold_cov(C, 2, hold_b, Cb, err) != 1, *err);
+  REQUIRE_OK(fit_bound(&m, w0, Cb, 2, L, 2, 1, 0, 0, NULL, w, &rep, err), *err);
+  printf("b held: w = (%.9f, %.9f), exact (%.9f, -5); distance %.6f (exact %.6f)\n", w[0], w[1],
+         5 + 3 * eps / 8, rep.distance, (4 + 3 * eps / 8) / sqrt(0.75));
+  CHECK(fabs(w[0] - (5 + 3 * eps / 8)) < 1e-7 && w[1] == -5 && rep.converged &&
+            fabs(rep.distance - (4 + 3 * eps / 8) / sqrt(0.75)) < 1e-6,
+        "b held: w (%.10g, %.10g), distance %g", w[0], w[1], rep.distance);
+  hf_model_free(&m);
+  return 0;
 }
 
 int main(void) {
@@ -102,7 +170,11 @@ int main(void) {
          w[1], rep.rows, eps);
   CHECK(w[0] == 1 && fabs(w[1] - eps) < 1e-9 && rep.converged,
         "elastic: w (%.10g, %.10g) converged %d", w[0], w[1], rep.converged);
+  CHECK(!fit_term_is_pure_strain(&m.terms[0]) && fit_term_is_pure_strain(&m.terms[1]),
+        "pure strain terms: |u|^4 %d, sum eta_a^2 %d", fit_term_is_pure_strain(&m.terms[0]),
+        fit_term_is_pure_strain(&m.terms[1]));
   hf_model_free(&m);
+  if (held_cases(L, &err)) return 1;
 
   REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u2", 0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err),
              err);

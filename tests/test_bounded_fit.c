@@ -20,12 +20,13 @@
  * (well_radius 0.5 A: its rows carry a constant, the dipole sum / R^2, and
  * must come back from the checkpoint with it), whose every solve must also
  * end with the well form >= 0 and whose final model's well form, searched
- * anew, is not below -1e-6 eV. */
+ * anew, is not below -1e-6 eV.  And regression: bounded_hold (hold_check). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounded.h"
 #include "check.h"
 #include "fittest.h"
 #include "quartic_form.h"
@@ -157,10 +158,69 @@ static int check_run(const char *name, const char *models, double radius) {
   return 0;
 }
 
+/* regression: bounded_hold: elastic, on the frames of run bw (whose posterior
+ * mean at the end has a negative quartic form): refits of them
+ * unbounded, bounded, and bounded with the pure strain coefficients held.
+ * Held, those equal the unbounded posterior mean to the last bit, while the
+ * plain bounded solve moves them (the premise) and the held one still ends
+ * with the quartic form >= 0. */
+static int hold_check(const char *models) {
+  const char *names[3] = {"h_free", "h_bound", "h_hold"};
+  const char *reg[3] = {"{bounded: false}", "{bounded: true}",
+                        "{bounded: true, bounded_hold: elastic}"};
+  hf_model m[3];
+  hf_err err;
+  for (int k = 0; k < 3; k++) {
+    char extra[600], path[1200], data[1200];
+    snprintf(extra, sizeof extra,
+             "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\",\n"
+             "        \"eta u^2\", \"u^3 u@1\"]\nregression: %s\n",
+             reg[k]);
+    fittest_write_zvr(tmp, names[k], models, 35, 1, extra);
+    snprintf(path, sizeof path, "%s/%s.yaml", tmp, names[k]);
+    snprintf(data, sizeof data, "%s/bw", tmp);
+    fit_config c;
+    fit_run *r;
+    REQUIRE_OK(fit_config_load(&c, path, &err) || fit_refit_create(&r, &c, data, &err), err);
+    const int rc = fit_run_finish(r, &err);
+    fit_run_free(r);
+    REQUIRE_OK(rc, err);
+    snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, names[k]);
+    hf_model_init(&m[k]);
+    REQUIRE_OK(hf_model_load(&m[k], path, &err), err);
+  }
+  int strain = 0, held_moved = 0, other_moved = 0;
+  double bound_move = 0;
+  for (int t = 0; t < m[0].nterms; t++) {
+    const double w0 = m[0].terms[t].coef;
+    if (fit_term_is_pure_strain(&m[0].terms[t])) {
+      strain++;
+      held_moved += m[2].terms[t].coef != w0;
+      bound_move = fmax(bound_move, fabs(m[1].terms[t].coef - w0) / fabs(w0));
+      printf("%-10s unbounded %.10g, bounded %.10g, held %.10g\n", m[0].terms[t].name, w0,
+             m[1].terms[t].coef, m[2].terms[t].coef);
+    } else
+      other_moved += m[2].terms[t].coef != w0;
+  }
+  hf_quartic_form f;
+  REQUIRE_OK(hf_quartic_form_min(&m[2], (int[3]){2, 2, 2}, 6, 99, &f, NULL, &err), err);
+  printf(
+      "bounded_hold: %d pure strain terms, bounded moves them by up to %.3g (relative); held: "
+      "%d of them moved, %d others; quartic form %.6g eV\n",
+      strain, bound_move, held_moved, other_moved, f.kappa);
+  CHECK(strain == 3 && bound_move > 1e-6 && other_moved > 0,
+        "bounded_hold premise: %d strain terms, bounded moves them %g, held moves %d others",
+        strain, bound_move, other_moved);
+  CHECK(held_moved == 0 && f.kappa >= -1e-6, "bounded_hold: %d held terms moved, kappa %g",
+        held_moved, f.kappa);
+  for (int k = 0; k < 3; k++) hf_model_free(&m[k]);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *models = argc > 1 ? argv[1] : "models";
   if (!mkdtemp(tmp)) return 1;
-  if (check_run("bf", models, 0) || check_run("bw", models, 0.5)) return 1;
+  if (check_run("bf", models, 0) || check_run("bw", models, 0.5) || hold_check(models)) return 1;
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
   if (!check_failures && system(cmd)) printf("could not remove %s\n", tmp);

@@ -40,7 +40,8 @@ int main(int argc, char **argv) {
            "  noise: {energy: 0.001, force: 0.02}\n"
            "basis: [\"u^2..4\", \"u u@1\"]\nsupercell: [2, 3, 4]\nseed: 9\npressure: -2\n"
            "temperatures: [100, 300, 200]\nsteps: 201\nthreshold: {history: 5, factor: 1.5}\n"
-           "regression: {method: lsq, weights: {stress: 0.5}, bounded: true, well_radius: 0.4}\n"
+           "regression: {method: lsq, weights: {stress: 0.5}, bounded: true, well_radius: 0.4,\n"
+           "             bounded_hold: elastic}\n"
            "heldout_every: 50\n"
            "output: {dir: out, log_every: 5}\n",
            models);
@@ -51,7 +52,8 @@ int main(int argc, char **argv) {
         "engine");
   CHECK(c.thr.history == 5 && c.thr.factor == 1.5 && c.thr.min_interval == 10, "threshold");
   CHECK(c.blr.method == HF_BLR_LSQ && c.blr.weight[HF_BLR_STRESS] == 0.5 &&
-            c.blr.weight[HF_BLR_FORCE_U] == 1 && c.bounded == 1 && c.well_radius == 0.4,
+            c.blr.weight[HF_BLR_FORCE_U] == 1 && c.bounded == 1 && c.well_radius == 0.4 &&
+            c.bounded_hold == 1,
         "regression");
   CHECK(c.md.barostat == 1 && c.md.dt == 1.0 && c.checkpoint_every == 1000, "defaults");
   char want[1200];
@@ -87,6 +89,10 @@ int main(int argc, char **argv) {
        "regression: key 'well_radius': expected a radius > 0 in A", "or 'data'"},
       {"regression: {well_radius: data}\n", 3,
        "regression: key 'well_radius': expected it only with bounded: true", NULL},
+      {"regression: {bounded_hold: elastic}\n", 3,
+       "regression: key 'bounded_hold': expected it only with bounded: true", NULL},
+      {"regression: {bounded: true, bounded_hold: strain}\n", 3,
+       "regression: key 'bounded_hold': expected none or elastic", NULL},
       {"stepz: 10\n", 3, "unknown key 'stepz'", NULL},
       {"seed: -1\n", 3, "key 'seed'", NULL},
   };
