@@ -27,7 +27,7 @@
 
 /* threshold: descent: the starts of the relaxations (probe.c) and the
  * probes each may make (a model that never learns its minimum stops there) */
-#define FIT_DESCENT_NSTART 9
+#define FIT_DESCENT_NSTART 11
 #define FIT_DESCENT_MAX 4
 
 /* Beyond this largest atomic displacement (a fraction of a0: about 1 Angstrom,
