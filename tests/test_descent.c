@@ -107,43 +107,17 @@ static int probe_frame(void *p, const hf_lattice *lat, const hf_fields *x, const
   return HF_OK;
 }
 
-/* u and eta of the state the model relaxes to from uniform u = 0.1 A e (e
- * normalised) at -4.8 GPa; symmetric, so it stays along e */
-static int relaxed(const hf_model *m, const double e[3], double u[3], double eta[6], hf_err *err) {
-  hf_lattice lat;
-  if (hf_lattice_init(&lat, (int[3]){2, 2, 2}, err)) return HF_FAIL;
-  hf_engine *eng;
-  hf_engine_opts eo = {.pressure = -4.8};
-  if (hf_engine_create(&eng, m, &lat, &eo, err)) return HF_FAIL;
-  hf_fields x, g, v;
-  const unsigned mask = hf_engine_field_mask(eng);
-  int rc = hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
-           hf_fields_alloc(&v, &lat, mask, err);
-  if (!rc) {
-    const double n = sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]);
-    for (int a = 0; a < 3; a++)
-      for (size_t i = 0; i < lat.n; i++) x.u[a][i] = 0.1 * e[a] / n;
-    hf_relax_opts o;
-    hf_relax_opts_default(&o);
-    o.strain = 1, o.ftol = 1e-7, o.max_steps = 20000;
-    hf_relax_result res;
-    hf_relax(eng, &x, &g, &v, &o, &res);
-    if (res.status != HF_RELAX_CONVERGED)
-      rc = hf_fail(err, "%s: relaxation did not converge (status %d)", m->name, res.status);
-    for (int a = 0; a < 3; a++) u[a] = x.u[a][0];
-    memcpy(eta, x.eta, sizeof x.eta);
-  }
-  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
-  hf_engine_free(eng);
-  return rc;
-}
+/* A 2x2x2 relaxation of model m at -4.8 GPa, strain free, from uniform u =
+ * 0.1 A e (e normalised; symmetric, so it stays along e) or, e NULL, from the
+ * antipolar start built here from its formula, u_y = 0.1 A (cos pi x +
+ * cos pi (y + z)), with the fit's own options (the summary's "u X+M [010]"
+ * state).  Out: u of cell 0, mean u, largest |u|, eta, and H per cell above
+ * the undistorted crystal (meV). */
+typedef struct {
+  double u0[3], um[3], umax, eta[6], H;
+} relaxed_state;
 
-/* The fitted model relaxed (-4.8 GPa, strain free) from the antipolar start
- * built here from its formula, u_y = 0.1 A (cos pi x + cos pi (y + z)):
- * mean u, largest |u| and H per cell above the undistorted crystal (meV), as
- * the summary's "u X+M [010]" line gives them. */
-static int relaxed_antipolar(const hf_model *m, double um[3], double *umax, double *H,
-                             hf_err *err) {
+static int relax_from(const hf_model *m, const double *e, relaxed_state *st, hf_err *err) {
   hf_lattice lat;
   if (hf_lattice_init(&lat, (int[3]){2, 2, 2}, err)) return HF_FAIL;
   hf_engine *eng;
@@ -158,21 +132,30 @@ static int relaxed_antipolar(const hf_model *m, double um[3], double *umax, doub
     hf_engine_eval(eng, &x, NULL, NULL, &E0);
     for (int c = 0; c < 8; c++) { /* cell c = (cx, cy, cz) bits */
       const int cx = c & 1, cy = (c >> 1) & 1, cz = (c >> 2) & 1;
-      x.u[1][hf_index(&lat, cx, cy, cz)] = 0.1 * ((cx ? -1 : 1) + ((cy + cz) % 2 ? -1 : 1));
+      const size_t i = hf_index(&lat, cx, cy, cz);
+      if (e)
+        for (int a = 0; a < 3; a++)
+          x.u[a][i] = 0.1 * e[a] / sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]);
+      else
+        x.u[1][i] = 0.1 * ((cx ? -1 : 1) + ((cy + cz) % 2 ? -1 : 1));
     }
     hf_relax_opts o;
     hf_relax_opts_default(&o);
     o.strain = 1;
+    if (e) o.ftol = 1e-7, o.max_steps = 20000;
     hf_relax_result res;
     hf_relax(eng, &x, &g, &v, &o, &res);
-    *umax = 0;
-    for (int a = 0; a < 3; a++) um[a] = 0;
+    if (e && res.status != HF_RELAX_CONVERGED)
+      rc = hf_fail(err, "%s: relaxation did not converge (status %d)", m->name, res.status);
+    *st = (relaxed_state){.H = 1000 * (res.H - E0.total) / (double)lat.n};
     for (size_t i = 0; i < lat.n; i++) {
       double u2 = 0;
-      for (int a = 0; a < 3; a++) um[a] += x.u[a][i] / (double)lat.n, u2 += x.u[a][i] * x.u[a][i];
-      *umax = fmax(*umax, sqrt(u2));
+      for (int a = 0; a < 3; a++)
+        st->um[a] += x.u[a][i] / (double)lat.n, u2 += x.u[a][i] * x.u[a][i];
+      st->umax = fmax(st->umax, sqrt(u2));
     }
-    *H = 1000 * (res.H - E0.total) / (double)lat.n;
+    for (int a = 0; a < 3; a++) st->u0[a] = x.u[a][0];
+    memcpy(st->eta, x.eta, sizeof x.eta);
   }
   hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
   hf_engine_free(eng);
@@ -229,12 +212,13 @@ int main(int argc, char **argv) {
 
   snprintf(path, sizeof path, "%s/desc/model.yaml", tmp);
   REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
-  double ut[3], et[6], uf[3], ef[6], ur[3], er[6];
-  REQUIRE_OK(relaxed(&truth, dirs[0], ut, et, &err), err);
-  REQUIRE_OK(relaxed(&fitted, dirs[0], uf, ef, &err), err);
-  REQUIRE_OK(relaxed(&truth, dirs[2], ur, er, &err), err);
-  double au[3], amax, aH;
-  REQUIRE_OK(relaxed_antipolar(&fitted, au, &amax, &aH, &err), err);
+  relaxed_state st_t, st_f, st_r, st_a;
+  REQUIRE_OK(relax_from(&truth, dirs[0], &st_t, &err), err);
+  REQUIRE_OK(relax_from(&fitted, dirs[0], &st_f, &err), err);
+  REQUIRE_OK(relax_from(&truth, dirs[2], &st_r, &err), err);
+  REQUIRE_OK(relax_from(&fitted, NULL, &st_a, &err), err);
+  const double *ut = st_t.u0, *et = st_t.eta, *uf = st_f.u0, *ef = st_f.eta, *ur = st_r.u0,
+               *er = st_r.eta, *au = st_a.um, amax = st_a.umax, aH = st_a.H;
   const double uz_t = ut[2], e3_t = et[2], uz_f = uf[2], e3_f = ef[2];
   printf("tetragonal state at -4.8 GPa: hidden model uz %.5f A eta3 %.5f, fitted %.5f %.5f\n", uz_t,
          e3_t, uz_f, e3_f);
