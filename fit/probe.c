@@ -84,11 +84,15 @@ static void add_noise(fit_run *r, int s) {
 
 static int is_u_start(int s) { return s < 3 || s >= 6; }
 
-/* The antipolar starts (9, 10): u_y = A (cos pi x + cos pi (y + z)), X and M
- * at once, half the cells at 2A and half at 0.  Learned PbTiO3 models whose
- * 2x2x2 relaxations from the other starts all end polar ordered this way in
- * 8^3 HMC (u up to 2 A; docs/dft-bridge.md, "Holding the elastic
- * coefficients"): a state the supercell holds but no start reached.  0 when
+#define START_ANTIPOLAR 9 /* starts 9 and 10: antipolar_fill, then with noise */
+
+static int is_noisy(int s) { return (s >= 6 && s < START_ANTIPOLAR) || s > START_ANTIPOLAR; }
+
+/* The antipolar starts: u_y = A (cos pi x + cos pi (y + z)), X and M at
+ * once, half the cells at 2A and half at 0.  Learned PbTiO3 models whose
+ * 2x2x2 relaxations from every other start end polar order this way in 8^3
+ * HMC (u up to 2 A; docs/dft-bridge.md, "Holding the elastic coefficients"):
+ * a state the supercell holds but no other start reached.  0 when
  * the supercell is odd along an axis. */
 static int antipolar_fill(const hf_lattice *lat, double A, double *const u[3]) {
   for (int a = 0; a < 3; a++)
@@ -114,9 +118,11 @@ static int start_fill(fit_run *r, int s) {
   desc_reset(r);
   if (is_u_start(s)) {
     if (!x->u[0]) return 0;
-    if (s >= 9 && !antipolar_fill(lat, 0.1, x->u)) return 0;
-    if (s < 9) hf_pattern_fill(lat, 0, s % 3 == 0 ? 2 : s % 3 == 1 ? 3 : 6, 0.1, x->u);
-    if (s >= 6 && s != 9) add_noise(r, s);
+    if (s >= START_ANTIPOLAR) {
+      if (!antipolar_fill(lat, 0.1, x->u)) return 0;
+    } else
+      hf_pattern_fill(lat, 0, s % 3 == 0 ? 2 : s % 3 == 1 ? 3 : 6, 0.1, x->u);
+    if (is_noisy(s)) add_noise(r, s);
     return 1;
   }
   if (!x->w[0] || !hf_pattern_commensurate(lat, s < 5 ? 3 : 2)) return 0;

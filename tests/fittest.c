@@ -31,6 +31,20 @@ int fittest_run_in(const char *root, const char *name, long first, int finish, i
   return fittest_run(path, first, finish, resume, NULL, err);
 }
 
+int fittest_refit(const char *root, const char *data_dir, const char *name, hf_model *m,
+                  hf_err *err) {
+  char path[1200], data[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", root, name);
+  snprintf(data, sizeof data, "%s/%s", root, data_dir);
+  fit_config c;
+  fit_run *r;
+  if (fit_config_load(&c, path, err) || fit_refit_create(&r, &c, data, err)) return HF_FAIL;
+  int rc = fit_run_finish(r, err);
+  fit_run_free(r);
+  snprintf(path, sizeof path, "%s/%s/model.yaml", root, name);
+  return rc || hf_model_load(m, path, err);
+}
+
 char *fittest_slurp(const char *root, const char *dir, const char *name, long *n) {
   char path[3200];
   snprintf(path, sizeof path, "%s/%s/%s", root, dir, name);

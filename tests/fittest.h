@@ -32,6 +32,11 @@ void fittest_write_zvr_engine(const char *root, const char *name, const char *mo
 void fittest_write_zvr_noisy(const char *root, const char *name, const char *models,
                              const char *key, const char *value);
 
+/* fit --refit root/data_dir root/name.yaml, and the refit's model (root/name/
+ * model.yaml) into *m. */
+int fittest_refit(const char *root, const char *data_dir, const char *name, hf_model *m,
+                  hf_err *err);
+
 /* The whole file root/dir/name (NUL-terminated; NULL if it cannot be read);
  * *n its length. */
 char *fittest_slurp(const char *root, const char *dir, const char *name, long *n);

@@ -34,15 +34,23 @@
 static char tmp[] = "/tmp/test_bounded_fit_XXXXXX";
 #define FIT_PRESSURE -4.8 /* GPa: the pressure of the ZVR fit files (fittest.c) */
 
-static void write_fit(const char *name, const char *models, double radius) {
-  char extra[600], well[64] = "";
-  if (radius > 0) snprintf(well, sizeof well, ", well_radius: %g", radius);
+/* root/name.yaml: the ZVR fit with the anharmonic pair, 35 steps, a
+ * checkpoint every step, and `regression: reg` */
+static void write_fit_reg(const char *name, const char *models, const char *reg,
+                          const char *threshold) {
+  char extra[600];
   snprintf(extra, sizeof extra,
            "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\",\n"
            "        \"eta u^2\", \"u^3 u@1\"]\n"
-           "regression: {bounded: true%s}\nthreshold: {descent: 0.5}\n",
-           well);
+           "regression: %s\n%s",
+           reg, threshold);
   fittest_write_zvr(tmp, name, models, 35, 1, extra);
+}
+
+static void write_fit(const char *name, const char *models, double radius) {
+  char reg[96] = "{bounded: true}";
+  if (radius > 0) snprintf(reg, sizeof reg, "{bounded: true, well_radius: %g}", radius);
+  write_fit_reg(name, models, reg, "threshold: {descent: 0.5}\n");
 }
 
 static int run(const char *name, long first, int finish, int resume, hf_err *err) {
@@ -171,23 +179,8 @@ static int hold_check(const char *models) {
   hf_model m[3];
   hf_err err;
   for (int k = 0; k < 3; k++) {
-    char extra[600], path[1200], data[1200];
-    snprintf(extra, sizeof extra,
-             "basis: [\"u^2..4\", \"u u@1..3\", \"v v@0..2\", \"etaL u^2\", \"eta^2\",\n"
-             "        \"eta u^2\", \"u^3 u@1\"]\nregression: %s\n",
-             reg[k]);
-    fittest_write_zvr(tmp, names[k], models, 35, 1, extra);
-    snprintf(path, sizeof path, "%s/%s.yaml", tmp, names[k]);
-    snprintf(data, sizeof data, "%s/bw", tmp);
-    fit_config c;
-    fit_run *r;
-    REQUIRE_OK(fit_config_load(&c, path, &err) || fit_refit_create(&r, &c, data, &err), err);
-    const int rc = fit_run_finish(r, &err);
-    fit_run_free(r);
-    REQUIRE_OK(rc, err);
-    snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, names[k]);
-    hf_model_init(&m[k]);
-    REQUIRE_OK(hf_model_load(&m[k], path, &err), err);
+    write_fit_reg(names[k], models, reg[k], "");
+    REQUIRE_OK(fittest_refit(tmp, "bw", names[k], &m[k], &err), err);
   }
   int strain = 0, held_moved = 0, other_moved = 0;
   double bound_move = 0;

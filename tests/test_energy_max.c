@@ -46,20 +46,6 @@ static int keep_below(void *p, const hf_lattice *lat, const hf_fields *x, const 
   return fit_xyz_append(c->f, c->path, c->m, lat, x, y, meta, err);
 }
 
-/* fit --refit DIR NAME.yaml; its model into *m */
-static int refit(const char *dir, const char *name, hf_model *m, hf_err *err) {
-  char path[1200], data[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  snprintf(data, sizeof data, "%s/%s", tmp, dir);
-  fit_config c;
-  fit_run *r;
-  if (fit_config_load(&c, path, err) || fit_refit_create(&r, &c, data, err)) return HF_FAIL;
-  int rc = fit_run_finish(r, err);
-  fit_run_free(r);
-  snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, name);
-  return rc || hf_model_load(m, path, err);
-}
-
 static double max_rel_diff(const hf_model *a, const hf_model *b) {
   if (a->nterms != b->nterms) return INFINITY;
   double d = 0;
@@ -114,9 +100,9 @@ int main(int argc, char **argv) {
   write_fit("refit_with", absm, key);
   write_fit("refit_filtered", absm, "");
   write_fit("refit_without", absm, "");
-  REQUIRE_OK(refit("run", "refit_with", &with, &err), err);
-  REQUIRE_OK(refit("below", "refit_filtered", &filtered, &err), err);
-  REQUIRE_OK(refit("run", "refit_without", &without, &err), err);
+  REQUIRE_OK(fittest_refit(tmp, "run", "refit_with", &with, &err), err);
+  REQUIRE_OK(fittest_refit(tmp, "below", "refit_filtered", &filtered, &err), err);
+  REQUIRE_OK(fittest_refit(tmp, "run", "refit_without", &without, &err), err);
   const double d1 = max_rel_diff(&with, &filtered), d2 = max_rel_diff(&without, &filtered);
   printf("refit with energy_max vs without it on the filtered frames: %.3g; unfiltered: %.3g\n", d1,
          d2);
