@@ -80,7 +80,7 @@ static int repeated(const qp *q, int a) {
  * dropped, so that one round cuts off every valley the starts found.  Returns
  * the rows added (q->k moved past them), *full set when one was due and the
  * rows were full, or HF_FAIL. */
-static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double radius,
+static int search(hf_model *m, const int L[3], int degree, int nstart, uint64_t seed, double radius,
                   double pressure, qp *q, double *kappa, int *full, hf_err *err) {
   const size_t n = (size_t)L[0] * L[1] * L[2];
   double *cfg = malloc(6 * n * sizeof *cfg);
@@ -90,7 +90,7 @@ static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double
     hf_quartic_form f;
     const uint64_t ss = seed + 104729ull * (uint64_t)s;
     rc = radius > 0 ? hf_well_form_min(m, L, radius, pressure, 1, ss, &f, cfg, err)
-                    : hf_quartic_form_min(m, L, 1, ss, &f, cfg, err);
+                    : hf_top_form_min(m, L, degree, 1, ss, &f, cfg, err);
     if (rc) break;
     *kappa = fmin(*kappa, f.kappa);
     const int elastic = !(radius > 0) && f.strain < 0 && s == 0;
@@ -104,8 +104,9 @@ static int search(hf_model *m, const int L[3], int nstart, uint64_t seed, double
       continue;
     }
     q->r[q->k] = radius > 0 ? radius : 0;
-    rc = hf_quartic_form_row(m, L, cfg, f.eta, q->r[q->k], radius > 0 ? f.eta0 : NULL,
-                             q->A + (size_t)q->k * q->M, &q->c[q->k], err);
+    /* the elastic row is the eta^2 terms' energy at the soft strain: degree 4 */
+    rc = hf_form_row(m, L, elastic ? 4 : degree, cfg, f.eta, q->r[q->k], radius > 0 ? f.eta0 : NULL,
+                     q->A + (size_t)q->k * q->M, &q->c[q->k], err);
     if (!rc && !repeated(q, q->k)) q->k++, added++;
   }
   free(cfg);
@@ -189,6 +190,11 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
                             .well_in = INFINITY,
                             .well_out = INFINITY};
   if (M != m->nterms) return hf_fail(err, "bounded: %d coefficients for %d terms", M, m->nterms);
+  if (hf_form_degree(m, &rep->degree, err)) return hf_wrap(err, "bounded");
+  if (rep->degree > 4 && radius > 0)
+    return hf_fail(err,
+                   "bounded: a well radius with terms above fourth order (the well form is of the "
+                   "quartic model; expected well_radius 0)");
   qp q = {.M = M};
   double *w0c = malloc((size_t)M * sizeof *w0c);
   q.A = malloc((size_t)FIT_BOUND_ROWS * M * sizeof *q.A);
@@ -215,7 +221,7 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     for (int l = 0; l < nl && !rc; l++)
       for (int form = 0; form < (radius > 0 ? 2 : 1) && !rc; form++) {
         const uint64_t s = seed + 1000003ull * (uint64_t)it + (uint64_t)l + 7919ull * form;
-        const int a = search(m, L[l], nstart, s, form ? radius : 0, pressure, &q,
+        const int a = search(m, L[l], rep->degree, nstart, s, form ? radius : 0, pressure, &q,
                              form ? &well : &kappa, &full, err);
         if (a < 0) rc = HF_FAIL;
         if (a > 0) added += a;

@@ -34,7 +34,15 @@
  * cell at -6 GPa).  Its rows hold the part no coefficient scales (the dipole
  * sum / R^2) on their right-hand side, and stay valid cuts only while R does
  * (and, the strain under pressure depending on the elastic coefficients,
- * approximately: every round searches anew). */
+ * approximately: every round searches anew).
+ *
+ * A basis with on-site terms of degree D = 6 or 8 (u^D and, with omega, w^D)
+ * is bounded by its top form instead (hf_form_degree): the rows are the
+ * degree-D parts, and the lower forms are free to be negative, as a
+ * first-order transition's Landau expansion is (PbTiO3: sextic coefficients
+ * fitted negative made its antipolar starts run away however positive the
+ * quartic form was held; its published model has u^6 < 0 and u^8 > 0).
+ * The well form is not defined there (well_radius must be 0). */
 #ifndef FIT_BOUNDED_H
 #define FIT_BOUNDED_H
 
@@ -61,6 +69,7 @@ typedef struct {
   double radius;   /* R of the well form (0: not searched) */
   double well_in;  /* the lowest well form before (eV per cell; INFINITY: not searched) */
   double well_out; /* and after */
+  int degree;      /* the bounded form's: 4, 6 or 8 (hf_form_degree; 0: older, 4) */
 } fit_bound_report;
 
 /* The rows active at the end of a solve, for the next (owned; zero-init). */

@@ -128,7 +128,8 @@ typedef struct {
    * polynomial cannot fit without spoiling the rest) */
   double energy_max;
   /* regression: bounded (0: off): the coefficients moved, by the least the
-   * posterior allows, until the quartic form is positive (fit/bounded.h) */
+   * posterior allows, until the quartic form (with u^6 and w^6 terms in the
+   * basis: the sextic form) is positive (fit/bounded.h) */
   int bounded;
   /* regression: well_radius (A, rms of u and omega per cell; with bounded):
    * no well of the model (where its energy lies below the reference along a

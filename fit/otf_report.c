@@ -302,12 +302,13 @@ int fit_run_finish(fit_run *r, hf_err *err) {
     say(r, "acoustic sum rule not imposed (regression: acoustic_sum_rule: false)\n");
   if (r->c.bounded)
     say(r,
-        "bounded (quartic form of u and omega, strain relaxed, on %dx%dx%d and 4x4x4): lowest "
+        "bounded (degree-%d form of u and omega%s, on %dx%dx%d and 4x4x4): lowest "
         "kappa %.4g eV before, %.4g after; %d constraint rows (%d carried from the last solve) in "
         "%d rounds%s; the coefficients moved by %.3g posterior sd\n",
-        r->lat.L[0], r->lat.L[1], r->lat.L[2], r->bound.kappa_in, r->bound.kappa_out, r->bound.rows,
-        r->bound.carried, r->bound.iterations, r->bound.converged ? "" : " (NOT converged)",
-        r->bound.distance);
+        r->bound.degree > 4 ? r->bound.degree : 4,
+        r->bound.degree > 4 ? ", strain at 0" : ", strain relaxed", r->lat.L[0], r->lat.L[1],
+        r->lat.L[2], r->bound.kappa_in, r->bound.kappa_out, r->bound.rows, r->bound.carried,
+        r->bound.iterations, r->bound.converged ? "" : " (NOT converged)", r->bound.distance);
   if (r->c.bounded && r->bound.radius > 0)
     say(r,
         "bounded well form (no well beyond an rms amplitude of %.4g, %s): lowest %.4g eV before, "

@@ -40,6 +40,37 @@ static void usage(FILE *f) {
           "  supercells (quartic_form.h).\n");
 }
 
+/* With terms of degree 6 or 8 the top form decides (quartic_form.h,
+ * hf_form_degree). */
+static int top_report(const hf_model *m, hf_err *err) {
+  int D = 0;
+  if (hf_form_degree(m, &D, err)) {
+    printf("top form: not searched (%s)\n", err->msg);
+    return 0;
+  }
+  printf(
+      "# top part S of the mode energy (terms of degree %d in u and omega, strain at 0):\n"
+      "# kappa = S/N at sum r_i^2 = N (eV); top = S / sum r_i^%d; the rest as above\n"
+      "# L\tkappa_eV\ttop_eV\tcells\tpolar\tomega\tu_dir\tevals\n",
+      D, D);
+  int negative = 0;
+  for (int L = 2; L <= 4; L += 2) {
+    hf_quartic_form f;
+    if (hf_top_form_min(m, (int[3]){L, L, L}, D, 8, 1, &f, NULL, err)) return 1;
+    negative |= f.kappa < 0;
+    printf("%d\t%.6g\t%.6g\t%.2f\t%.3f\t%.3f\t(%.3f %.3f %.3f)\t%ld\n", L, f.kappa, f.quartic,
+           f.participation, f.polar, f.omega_share, f.u[0], f.u[1], f.u[2], f.evaluations);
+  }
+  if (negative)
+    printf("degree-%d form: NEGATIVE along the configuration above: unbounded below along it\n", D);
+  else
+    printf(
+        "degree-%d form: positive over every configuration found: the model is bounded below\n"
+        "whatever its lower-order forms\n",
+        D);
+  return 0;
+}
+
 /* The quartic form over all configurations of 2^3 and 4^3 supercells. */
 static int quartic_report(const hf_model *m, hf_err *err) {
   printf(
@@ -80,7 +111,7 @@ static int quartic_report(const hf_model *m, hf_err *err) {
     printf(
         "quartic form: NEGATIVE along the configuration above, and the model has no mode terms\n"
         "above fourth order: unbounded below along it\n");
-  return 0;
+  return higher ? top_report(m, err) : 0;
 }
 
 /* heff --soft-modes MODEL.yaml [L] (soft_modes.h). */

@@ -18,8 +18,9 @@
 /* Monomials of degree 4 in u and omega when eta counts twice (it scales as
  * u^2 where strain relaxes): u^4, u^2 w^2, w^4, eta u^2, eta w^2, eta^2, ...
  * (returns 4), and with harmonic those of degree 2 in u and omega alone
- * (returns 2); *higher flags those in u and omega alone above degree 4. */
-static int keep_mono(const hf_mono *mo, int harmonic, int *higher) {
+ * (returns 2); with degree 6 or 8, those of that degree in u and omega alone
+ * (returns the degree).  *higher flags those in u and omega alone above the degree. */
+static int keep_mono(const hf_mono *mo, int degree, int harmonic, int *higher) {
   int nu = 0, ne = 0;
   for (int f = 0; f < mo->deg; f++) {
     if (mo->f[f].kind == HF_VAR_U || mo->f[f].kind == HF_VAR_W)
@@ -29,7 +30,8 @@ static int keep_mono(const hf_mono *mo, int harmonic, int *higher) {
     else
       return 0;
   }
-  if (!ne && nu > 4) *higher = 1;
+  if (!ne && nu > degree) *higher = 1;
+  if (degree > 4) return !ne && nu == degree ? degree : 0;
   if (nu + 2 * ne == 4) return 4;
   return harmonic && !ne && nu == 2 ? 2 : 0;
 }
@@ -52,14 +54,15 @@ static int at_strain(const hf_mono *mo, const double eta0[6], hf_mono *out) {
   return 1;
 }
 
-/* Term t's kept monomials into p, those of degree 2 scaled by w2 (w2 0: the
- * degree-4 ones alone), and with eta0 (NULL: none) each eta_l x x' at that
- * strain, scaled by w2 too: the harmonic part the strain of a pressure adds. */
-static int kept_part(const hf_term *src, double w2, const double *eta0, hf_poly *p, int *higher) {
+/* Term t's kept monomials (of the degree, 4 or 6) into p, those of degree 2
+ * scaled by w2 (w2 0: the top-degree ones alone), and with eta0 (NULL: none) each eta_l x x' at
+ * that strain, scaled by w2 too: the harmonic part the strain of a pressure adds. */
+static int kept_part(const hf_term *src, int degree, double w2, const double *eta0, hf_poly *p,
+                     int *higher) {
   hf_poly_init(p);
   for (int k = 0; k < src->poly.n; k++) {
     hf_mono mo = src->poly.m[k], h;
-    const int d = keep_mono(&mo, w2 > 0, higher);
+    const int d = keep_mono(&mo, degree, w2 > 0, higher);
     if (d == 2) mo.c *= w2;
     int rc = d ? hf_poly_add_mono(p, &mo) : HF_OK;
     if (!rc && w2 > 0 && eta0 && at_strain(&src->poly.m[k], eta0, &h)) {
@@ -76,9 +79,9 @@ static int kept_part(const hf_term *src, double w2, const double *eta0, hf_poly 
 
 /* q: the model's header and, per term, its monomials u^4, eta u^2, eta^2
  * (and w2 u^2 with w2 > 0, the dipole sum then scaled by w2 too, and with
- * eta0 w2 eta0_l u^2 from eta_l u^2). */
-static int quartic_part(const hf_model *m, double w2, const double *eta0, hf_model *q, int *higher,
-                        hf_err *err) {
+ * eta0 w2 eta0_l u^2 from eta_l u^2); with degree 6 or 8 its u^6 or u^8 alone. */
+static int top_part(const hf_model *m, int degree, double w2, const double *eta0, hf_model *q,
+                    int *higher, hf_err *err) {
   hf_model_init(q);
   *q = *m;
   q->terms = calloc(m->nterms ? (size_t)m->nterms : 1, sizeof *q->terms);
@@ -90,7 +93,7 @@ static int quartic_part(const hf_model *m, double w2, const double *eta0, hf_mod
   for (int t = 0; t < m->nterms; t++) {
     hf_term *dst = &q->terms[q->nterms];
     *dst = m->terms[t];
-    if (kept_part(&m->terms[t], w2, eta0, &dst->poly, higher)) {
+    if (kept_part(&m->terms[t], degree, w2, eta0, &dst->poly, higher)) {
       hf_model_free(q);
       return hf_fail(err, "quartic form: out of memory");
     }
@@ -244,7 +247,7 @@ static double descend(qf_ctx *e, hf_fields *x, hf_fields *g, hf_fields *y, hf_fi
 }
 
 static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *out) {
-  double s2 = 0, s4 = 0, sw = 0, mean[3] = {0, 0, 0}, big = -1;
+  double s2 = 0, s4 = 0, sd = 0, sw = 0, mean[3] = {0, 0, 0}, big = -1;
   for (size_t i = 0; i < n; i++) {
     double ru = 0, rw = 0;
     for (int c = 0; c < 3; c++) {
@@ -254,6 +257,7 @@ static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *ou
     }
     s2 += ru + rw;
     s4 += (ru + rw) * (ru + rw);
+    sd += pow(ru + rw, 0.5 * out->degree);
     sw += rw;
     if (ru > big && ru > 0) {
       big = ru;
@@ -261,21 +265,19 @@ static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *ou
     }
   }
   out->participation = s2 * s2 / s4;
-  out->quartic = Q / s4;
+  out->quartic = Q / sd;
   out->polar =
       sqrt(mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]) / sqrt(s2 / (double)n);
   out->omega_share = sw / s2;
 }
 
-/* The strain of the cubic crystal (u, v, omega at 0) under pressure p, GPa:
- * C eta0 = -p V0 (1, 1, 1, 0, 0, 0) per cell; 0 for p = 0 or when the eta^2
- * terms do not make C positive definite. */
-static int pressure_strain(const hf_model *m, double p, double eta0[6], hf_err *err) {
-  memset(eta0, 0, 6 * sizeof *eta0);
-  if (p == 0) return HF_OK;
+/* The elastic matrix of m's eta^2 terms: strain_inverse's *status (1, 0, -1)
+ * with its pseudo-inverse cinv and softest strain soft. */
+static int elastic_inverse(const hf_model *m, double cinv[36], double soft[6], int *status,
+                           hf_err *err) {
   hf_model q;
   int higher;
-  if (quartic_part(m, 0, NULL, &q, &higher, err)) return HF_FAIL;
+  if (top_part(m, 4, 0, NULL, &q, &higher, err)) return HF_FAIL;
   hf_lattice lat;
   hf_engine *e = NULL;
   hf_fields x;
@@ -284,33 +286,52 @@ static int pressure_strain(const hf_model *m, double p, double eta0[6], hf_err *
   int rc = hf_lattice_init(&lat, (const int[3]){1, 1, 1}, err) ||
            hf_engine_create(&e, &q, &lat, &o, err) ||
            hf_fields_alloc(&x, &lat, hf_engine_field_mask(e), err);
-  double cinv[36], soft[6];
-  if (!rc && strain_inverse(e, &x, cinv, soft) > 0) {
-    const double pv = p * HF_GPA_A3 * m->a0 * m->a0 * m->a0;
-    for (int a = 0; a < 6; a++)
-      for (int b = 0; b < 3; b++) eta0[a] -= cinv[6 * a + b] * pv;
-  }
+  *status = rc ? 0 : strain_inverse(e, &x, cinv, soft);
   hf_fields_free(&x);
   hf_engine_free(e);
   hf_model_free(&q);
-  return rc ? hf_wrap(err, "strain under pressure") : HF_OK;
+  return rc ? hf_wrap(err, "elastic matrix") : HF_OK;
 }
 
-/* The minimum of the quartic form (w2 0) or of the well form (w2 = 1 / R^2,
- * its harmonic part at the strain eta0: NULL, none). */
-static int form_min(const hf_model *m, const int L[3], double w2, const double *eta0, int nstart,
-                    uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
+int hf_elastic_soft(const hf_model *m, double soft[6], int *status, hf_err *err) {
+  double cinv[36];
+  memset(soft, 0, 6 * sizeof *soft);
+  return elastic_inverse(m, cinv, soft, status, err);
+}
+
+/* The strain of the cubic crystal (u, v, omega at 0) under pressure p, GPa:
+ * C eta0 = -p V0 (1, 1, 1, 0, 0, 0) per cell; 0 for p = 0 or when the eta^2
+ * terms do not make C positive definite. */
+static int pressure_strain(const hf_model *m, double p, double eta0[6], hf_err *err) {
+  memset(eta0, 0, 6 * sizeof *eta0);
+  if (p == 0) return HF_OK;
+  double cinv[36], soft[6];
+  int status;
+  if (elastic_inverse(m, cinv, soft, &status, err)) return hf_wrap(err, "strain under pressure");
+  const double pv = p * HF_GPA_A3 * m->a0 * m->a0 * m->a0;
+  for (int a = 0; status > 0 && a < 6; a++)
+    for (int b = 0; b < 3; b++) eta0[a] -= cinv[6 * a + b] * pv;
+  return HF_OK;
+}
+
+/* The minimum of the quartic form (degree 4, w2 0), of the top form of
+ * degree 6 or 8 or of the well form (degree 4, w2 = 1 / R^2, its harmonic part at
+ * the strain eta0: NULL, none). */
+static int form_min(const hf_model *m, const int L[3], int degree, double w2, const double *eta0,
+                    int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
   if (!(m->dof & HF_DOF_U)) return hf_fail(err, "quartic form: the model has no u");
   for (int a = 0; a < 3; a++)
     if (L[a] < 1 || L[a] > 16)
       return hf_fail(err, "quartic form: supercell %dx%dx%d out of range (1..16)", L[0], L[1],
                      L[2]);
   if (nstart < 1) return hf_fail(err, "quartic form: need at least one start");
-  *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}};
+  if (degree != 4 && degree != 6 && degree != 8)
+    return hf_fail(err, "top form: degree %d (expected 4, 6 or 8)", degree);
+  *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}, .degree = degree};
   if (eta0) memcpy(out->eta0, eta0, sizeof out->eta0);
   if (config) memset(config, 0, 6 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
   hf_model q;
-  if (quartic_part(m, w2, eta0, &q, &out->higher, err)) return HF_FAIL;
+  if (top_part(m, degree, w2, eta0, &q, &out->higher, err)) return HF_FAIL;
   out->nterms = q.nterms;
   if (!q.nterms) {
     hf_model_free(&q);
@@ -328,8 +349,14 @@ static int form_min(const hf_model *m, const int L[3], double w2, const double *
        hf_fields_alloc(&y, &lat, mask, err) || hf_fields_alloc(&d, &lat, mask, err) ||
        hf_fields_alloc(&t, &lat, mask, err) || hf_fields_alloc(&best, &lat, mask, err);
   double cinv[36];
+  /* the sextic or octic part has no eta terms: the strain stays at 0, and the status
+   * reported is that of the model's own elastic terms */
   int strain = rc ? 0 : strain_inverse(e, &x, cinv, out->eta_soft);
   out->strain = strain;
+  if (!rc && degree > 4) {
+    rc = hf_elastic_soft(m, out->eta_soft, &out->strain, err);
+    strain = 0;
+  }
   if (strain < 0) strain = 0; /* reported; the modes alone are still searched */
   qf_ctx ctx = {e, strain > 0 ? cinv : NULL, 0};
   if (!rc) {
@@ -366,7 +393,12 @@ static int form_min(const hf_model *m, const int L[3], double w2, const double *
 
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
                         hf_quartic_form *out, double *config, hf_err *err) {
-  return form_min(m, L, 0, NULL, nstart, seed, out, config, err);
+  return form_min(m, L, 4, 0, NULL, nstart, seed, out, config, err);
+}
+
+int hf_top_form_min(const hf_model *m, const int L[3], int degree, int nstart, uint64_t seed,
+                    hf_quartic_form *out, double *config, hf_err *err) {
+  return form_min(m, L, degree, 0, NULL, nstart, seed, out, config, err);
 }
 
 int hf_well_form_min(const hf_model *m, const int L[3], double radius, double pressure, int nstart,
@@ -374,7 +406,43 @@ int hf_well_form_min(const hf_model *m, const int L[3], double radius, double pr
   if (!(radius > 0)) return hf_fail(err, "well form: radius %g (expected > 0)", radius);
   double eta0[6];
   if (pressure_strain(m, pressure, eta0, err)) return hf_wrap(err, "well form");
-  return form_min(m, L, 1 / (radius * radius), eta0, nstart, seed, out, config, err);
+  return form_min(m, L, 4, 1 / (radius * radius), eta0, nstart, seed, out, config, err);
+}
+
+int hf_form_degree(const hf_model *m, int *degree, hf_err *err) {
+  int top = 0, top_u = 0, top_w = 0, eta_high = 0;
+  for (int t = 0; t < m->nterms; t++)
+    for (int k = 0; k < m->terms[t].poly.n; k++) {
+      const hf_mono *mo = &m->terms[t].poly.m[k];
+      int nu = 0, nw = 0, ne = 0, other = 0;
+      for (int f = 0; f < mo->deg; f++) {
+        const int kind = mo->f[f].kind;
+        nu += kind == HF_VAR_U, nw += kind == HF_VAR_W, ne += kind == HF_VAR_ETA;
+        other += kind != HF_VAR_U && kind != HF_VAR_W && kind != HF_VAR_ETA;
+      }
+      if (other) continue;
+      if (ne) {
+        eta_high |= nu + nw + 2 * ne > 4;
+        continue;
+      }
+      top = nu + nw > top ? nu + nw : top;
+      if (!nw) top_u = nu > top_u ? nu : top_u;
+      if (!nu) top_w = nw > top_w ? nw : top_w;
+    }
+  *degree = top > 4 ? top : 4;
+  if (top <= 4) return HF_OK;
+  if (top > 8 || top % 2)
+    return hf_fail(err, "top form: the model has mode terms of degree %d (4, 6 or 8 handled)", top);
+  if (eta_high)
+    return hf_fail(err,
+                   "top form: the model couples strain to modes above u^2 (eta u^4 or "
+                   "eta^2 u^2): with the strain relaxed those outgrow the top-degree terms");
+  if (top_u != top || ((m->dof & HF_DOF_W) && top_w != top))
+    return hf_fail(err,
+                   "top form: the degree-%d terms do not hold every mode (%s has none): "
+                   "basis needs u^%d and, with omega, w^%d on-site terms",
+                   top, top_u == top ? "omega" : "u", top, top);
+  return HF_OK;
 }
 
 /* The dipole energy per cell at x (scaled by w2), from an engine with no terms. */
@@ -403,9 +471,12 @@ static int dipole_part(const hf_model *m, const hf_lattice *lat, const hf_fields
   return rc;
 }
 
-int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
-                        const double eta[6], double radius, const double *eta0, double *phi,
-                        double *constant, hf_err *err) {
+int hf_form_row(const hf_model *m, const int L[3], int degree, const double *config,
+                const double eta[6], double radius, const double *eta0, double *phi,
+                double *constant, hf_err *err) {
+  if (degree != 4 && degree != 6 && degree != 8)
+    return hf_fail(err, "form row: degree %d (expected 4, 6 or 8)", degree);
+  if (degree > 4 && radius > 0) return hf_fail(err, "form row: no well form of degree %d", degree);
   const double w2 = radius > 0 ? 1 / (radius * radius) : 0;
   hf_lattice lat;
   hf_fields x;
@@ -419,7 +490,7 @@ int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
   int rc = HF_OK, higher;
   for (int t = 0; t < m->nterms && !rc; t++) {
     hf_poly p;
-    if (kept_part(&m->terms[t], w2, eta0, &p, &higher)) {
+    if (kept_part(&m->terms[t], degree, w2, eta0, &p, &higher)) {
       rc = hf_fail(err, "quartic form row: out of memory");
       break;
     }

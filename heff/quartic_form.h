@@ -32,7 +32,8 @@ typedef struct {
   int nterms;           /* model terms with pure-u quartic monomials */
   int higher;           /* 1: the model has pure-u monomials above degree 4 */
   double kappa;         /* the minimum found, eV */
-  double quartic;       /* Q / sum |u_i|^4 there, eV: Q per occupied cell at |u| = 1 A */
+  double quartic;       /* Q / sum |u_i|^4 there, eV: Q per occupied cell at |u| = 1 A
+                           (degree 6, 8: S / sum |u_i|^6, ^8) */
   double participation; /* (sum |u_i|^2)^2 / sum |u_i|^4 at the minimum: cells it occupies */
   double polar;         /* |mean u| / rms of (u, omega) at the minimum (1: uniform u) */
   double omega_share;   /* sum |omega_i|^2 / sum (|u_i|^2 + |omega_i|^2) there */
@@ -44,6 +45,7 @@ typedef struct {
                            one along which the eta^2 terms are negative) */
   long evaluations;     /* engine evaluations the search took (its cost) */
   double eta0[6];       /* the well form's strain of the cubic crystal under its pressure */
+  int degree;           /* 4: the quartic (or well) form; 6, 8: the top form */
 } hf_quartic_form;
 
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
@@ -54,6 +56,28 @@ typedef struct {
  * nterms 0, kappa 0 and config zero. */
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
                         hf_quartic_form *out, double *config, hf_err *err);
+
+/* The form that decides whether the model is bounded below: the highest
+ * degree D of its terms in u and omega alone (4, 6 or 8) into *degree.  With
+ * D > 4 (a first-order Landau expansion: PbTiO3's published on-site terms have
+ * u^6 negative and u^8 positive, models.md) the top form S(u, omega), the
+ * degree-D monomials in u and omega, must be positive: the lower parts, strain
+ * relaxed under eta u^2 and eta^2 included (they scale as t^4 along t d), are
+ * then outgrown.  That holds only when strain couples to u and omega no higher
+ * than u^2 (eta u^4 relaxed goes as t^8), and when S holds every mode the
+ * model has (u^D, and w^D with omega): fails otherwise, and for an odd D or
+ * D > 8. */
+int hf_form_degree(const hf_model *m, int *degree, hf_err *err);
+
+/* The minimum of the form of degree 4 (hf_quartic_form_min), 6 or 8 (the top
+ * form S, strain at 0, searched as the quartic form is: kappa = S / N at
+ * sum r_i^2 = N; strain and eta_soft report the model's elastic terms). */
+int hf_top_form_min(const hf_model *m, const int L[3], int degree, int nstart, uint64_t seed,
+                    hf_quartic_form *out, double *config, hf_err *err);
+
+/* The elastic matrix of the eta^2 terms: *status 1 positive definite, 0 no
+ * eta^2 terms, -1 a negative eigenvalue; soft its softest strain (unit). */
+int hf_elastic_soft(const hf_model *m, double soft[6], int *status, hf_err *err);
 
 /* The well form W = Q + H / R^2, H the harmonic energy (the degree-2 monomials
  * in u and omega and the dipole sum; strain relaxed in Q as above): along t d
@@ -70,17 +94,16 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
 int hf_well_form_min(const hf_model *m, const int L[3], double radius, double pressure, int nstart,
                      uint64_t seed, hf_quartic_form *out, double *config, hf_err *err);
 
-/* The energy per cell of each term's degree-4 part (the monomials the form
- * holds) at a configuration: config as hf_quartic_form_min returns it (6 N
- * numbers, u then omega per cell; N = L[0] L[1] L[2]), eta the homogeneous
- * strain; phi[m->nterms].  Sum_t coef_t phi_t is then kappa at the minimum.
- * radius > 0: the well form's row instead (its degree-2 monomials divided by
- * radius^2 added, and those of eta . B(u) at the strain eta0: NULL, none, as
- * hf_well_form_min returns it), and *constant (NULL: not wanted) receives the
- * part no coefficient scales, the dipole sum / radius^2 per cell (0 for
- * radius 0), so that kappa = sum_t coef_t phi_t + *constant. */
-int hf_quartic_form_row(const hf_model *m, const int L[3], const double *config,
-                        const double eta[6], double radius, const double *eta0, double *phi,
-                        double *constant, hf_err *err);
+/* The energy per cell of each term's degree-4 part (degree 6 or 8: its part
+ * of that degree, the top form's monomials; radius must then be 0) at a configuration: config as
+ * hf_quartic_form_min returns it (6 N numbers, u then omega per cell; N = L[0] L[1] L[2]), eta the
+ * homogeneous strain; phi[m->nterms].  Sum_t coef_t phi_t is then kappa at the minimum. radius > 0:
+ * the well form's row instead (its degree-2 monomials divided by radius^2 added, and those of eta .
+ * B(u) at the strain eta0: NULL, none, as hf_well_form_min returns it), and *constant (NULL: not
+ * wanted) receives the part no coefficient scales, the dipole sum / radius^2 per cell (0 for radius
+ * 0), so that kappa = sum_t coef_t phi_t + *constant. */
+int hf_form_row(const hf_model *m, const int L[3], int degree, const double *config,
+                const double eta[6], double radius, const double *eta0, double *phi,
+                double *constant, hf_err *err);
 
 #endif

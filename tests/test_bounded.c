@@ -19,7 +19,12 @@
  *     eps; with R = 2 (B + A / 4 > 0) nothing moves, and the R = 1 row is not
  *     carried into it; it is into an R = 1 solve from (-2, 1): (-3/2, 3/2) plus
  *     eps / 2 each;
- *  7. held coefficients: see held_cases. */
+ *  7. held coefficients: see held_cases;
+ *  8. the sextic form: q |u|^4 + s |u|^6 from w0 = (-1, -1/2), Sigma = I.  The
+ *     one-cell minimum's rows are (0, N^2) on each supercell (kappa_in
+ *     -N^2 / 2 = -2048 on 4^3), the one on 2^3 binding: s = eps / 64, and the
+ *     uniform minimum then has kappa s > 0, so w = (-1, eps / 64) exactly, the
+ *     quartic coefficient left negative; a well radius with it is refused. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -175,6 +180,25 @@ int main(void) {
         fit_term_is_pure_strain(&m.terms[1]));
   hf_model_free(&m);
   if (held_cases(L, &err)) return 1;
+
+  REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u4", 0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
+             err);
+  REQUIRE_OK(hf_model_add_term(&m, "u6", 0, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
+  const double s0[2] = {-1, -0.5};
+  REQUIRE_OK(fit_bound(&m, s0, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
+  printf(
+      "sextic form: w = (%.12f, %.12f), exact (-1, %.12f); degree %d, kappa %.4g -> %.4g, %d "
+      "rows, %d rounds, distance %.9f (exact %.9f)\n",
+      w[0], w[1], eps / 64, rep.degree, rep.kappa_in, rep.kappa_out, rep.rows, rep.iterations,
+      rep.distance, 0.5 + eps / 64);
+  CHECK(w[0] == -1 && fabs(w[1] - eps / 64) < 1e-12 && rep.degree == 6 && rep.converged &&
+            fabs(rep.kappa_in + 2048) < 1e-6 && fabs(rep.kappa_out - eps / 64) < 1e-12 &&
+            fabs(rep.distance - (0.5 + eps / 64)) < 1e-9,
+        "sextic: w (%.12g, %.12g) degree %d", w[0], w[1], rep.degree);
+  const int wrc = fit_bound(&m, s0, I, 2, L, 2, 1, 1.0, 0, NULL, w, &rep, &err);
+  printf("sextic with a well radius: %s\n", wrc ? err.msg : "(accepted)");
+  CHECK(wrc == HF_FAIL && strstr(err.msg, "well radius"), "sextic well: rc %d", wrc);
+  hf_model_free(&m);
 
   REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u2", 0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err),
              err);

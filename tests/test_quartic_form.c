@@ -30,7 +30,8 @@
  *     energy, by the compiled engine at the returned direction d scaled by R
  *     (strain by R^2): E(R d) / (N R^4) = kappa; its row (coefficients . phi
  *     plus the constant, the dipole sum / R^2) gives kappa too; a radius
- *     inside the ferroelectric well gives kappa < 0, one far outside > 0. */
+ *     inside the ferroelectric well gives kappa < 0, one far outside > 0;
+ * 11. the sextic form: see sextic_cases. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,99 @@ static hf_model onsite(double a, double b, hf_err *err) {
       hf_model_add_term(&m, "u4b", b, "ux^2*uy^2+uy^2*uz^2+uz^2*ux^2", HF_SYM_NONE, err))
     printf("model: %s\n", err->msg);
   return m;
+}
+
+/* 11. -|u|^4 + s |u|^6: hf_form_degree 6; on sum |u_i|^2 = N the sextic form
+ * s sum |u_i|^6 is lowest uniform (kappa = s) for s > 0 and in one cell
+ * (kappa = s N^2) for s < 0, while the quartic form is -N.  The anisotropic
+ * a sum u_a^6 + c ux^2 uy^2 uz^2, with x_a = u_a^2 on sum x_a = 1: both parts
+ * extreme at x_a = 1/3, so for c < 0 its lowest value is a/9 + c/27, along
+ * <111> (-1 for a = 1, c = -30: one cell, kappa -N^2).  The row of degree 6
+ * gives kappa back; a model with omega and no w^6, one with eta u^4 and one
+ * with u^10 are refused, naming the reason.  12. degree 8: -|u|^6 + p |u|^8
+ * has kappa p (p > 0) and p N^3 (p < 0). */
+static int sextic_cases(const int L3[3], int N) {
+  hf_err err;
+  hf_model m;
+  hf_quartic_form f;
+  double cfg[6 * 8], phi[3];
+  const double s[2] = {0.5, -0.5};
+  for (int k = 0; k < 2; k++) {
+    REQUIRE_OK(
+        testmodel_one_term(&m, "a", 0, 40.0, "u4", -1, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
+        err);
+    REQUIRE_OK(hf_model_add_term(&m, "u6", s[k], "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
+    int degree = 0;
+    REQUIRE_OK(hf_form_degree(&m, &degree, &err), err);
+    REQUIRE_OK(hf_top_form_min(&m, L3, 6, 6, 1, &f, cfg, &err), err);
+    const double want = s[k] > 0 ? s[k] : s[k] * N * N;
+    REQUIRE_OK(hf_form_row(&m, L3, 6, cfg, f.eta, 0, NULL, phi, NULL, &err), err);
+    const double row = m.terms[0].coef * phi[0] + m.terms[1].coef * phi[1];
+    hf_quartic_form q;
+    REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &q, NULL, &err), err);
+    printf(
+        "-|u|^4 + %g |u|^6: degree %d, sextic kappa %.10f (exact %g), cells %.3f, row %.10f; "
+        "quartic kappa %.6f (exact %d)\n",
+        s[k], degree, f.kappa, want, f.participation, row, q.kappa, -N);
+    CHECK(degree == 6 && f.degree == 6 && fabs(f.kappa - want) < 1e-8 * fabs(want) &&
+              fabs(f.participation - (s[k] > 0 ? N : 1)) < 1e-3 && phi[0] == 0 &&
+              fabs(row - f.kappa) < 1e-9 * fabs(want) && fabs(q.kappa + N) < 1e-6,
+          "sextic s = %g: degree %d kappa %.12g row %.12g quartic %.12g", s[k], degree, f.kappa,
+          row, q.kappa);
+    hf_model_free(&m);
+  }
+
+  REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "a", 1, "ux^6+uy^6+uz^6", HF_SYM_NONE, &err),
+             err);
+  REQUIRE_OK(hf_model_add_term(&m, "c", -30, "ux^2*uy^2*uz^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_top_form_min(&m, L3, 6, 6, 1, &f, NULL, &err), err);
+  printf("u^6 anisotropy a = 1, c = -30: kappa %.8f (exact %d), u (%.4f %.4f %.4f)\n", f.kappa,
+         -N * N, fabs(f.u[0]), fabs(f.u[1]), fabs(f.u[2]));
+  CHECK(fabs(f.kappa + N * N) < 1e-6 * N * N && fabs(fabs(f.u[0]) - 1 / sqrt(3)) < 1e-4 &&
+            fabs(fabs(f.u[2]) - 1 / sqrt(3)) < 1e-4,
+        "anisotropic sextic: kappa %.10g", f.kappa);
+  hf_model_free(&m);
+  const double p8[2] = {0.25, -0.25};
+  for (int k = 0; k < 2; k++) {
+    REQUIRE_OK(
+        testmodel_one_term(&m, "a", 0, 40.0, "u6", -1, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err),
+        err);
+    REQUIRE_OK(hf_model_add_term(&m, "u8", p8[k], "(ux^2+uy^2+uz^2)^4", HF_SYM_NONE, &err), err);
+    int degree = 0;
+    REQUIRE_OK(hf_form_degree(&m, &degree, &err), err);
+    REQUIRE_OK(hf_top_form_min(&m, L3, degree, 6, 1, &f, cfg, &err), err);
+    const double want = p8[k] > 0 ? p8[k] : p8[k] * N * N * N;
+    REQUIRE_OK(hf_form_row(&m, L3, 8, cfg, f.eta, 0, NULL, phi, NULL, &err), err);
+    const double row = m.terms[0].coef * phi[0] + m.terms[1].coef * phi[1];
+    printf("-|u|^6 + %g |u|^8: degree %d, kappa %.10f (exact %g), row %.10f\n", p8[k], degree,
+           f.kappa, want, row);
+    CHECK(degree == 8 && fabs(f.kappa - want) < 1e-8 * fabs(want) && phi[0] == 0 &&
+              fabs(row - f.kappa) < 1e-9 * fabs(want),
+          "degree 8, p = %g: degree %d kappa %.12g row %.12g", p8[k], degree, f.kappa, row);
+    hf_model_free(&m);
+  }
+  /* refusals: omega without w^6, strain coupled to u^4, a term of degree 10 */
+  const char *why[3] = {"omega", "eta u^4", "degree 10"};
+  for (int k = 0; k < 3; k++) {
+    hf_model r;
+    REQUIRE_OK(
+        testmodel_one_term(&r, "a", 0, 40.0, "u6", 1, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err),
+        err);
+    if (k == 0) r.dof |= HF_DOF_W;
+    if (k == 1) r.dof |= HF_DOF_ETA;
+    if (k > 0)
+      REQUIRE_OK(
+          hf_model_add_term(&r, "x", 1,
+                            k == 1 ? "(eta1+eta2+eta3)*(ux^2+uy^2+uz^2)^2" : "(ux^2+uy^2+uz^2)^5",
+                            HF_SYM_NONE, &err),
+          err);
+    int degree = 0;
+    const int rc = hf_form_degree(&r, &degree, &err);
+    printf("refused (%s): %s\n", why[k], rc ? err.msg : "(accepted)");
+    CHECK(rc == HF_FAIL && strstr(err.msg, why[k]), "%s: rc %d '%s'", why[k], rc, err.msg);
+    hf_model_free(&r);
+  }
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -229,7 +323,7 @@ int main(int argc, char **argv) {
       const double full = (E.total - E0.total) / ((double)N * R * R * R * R);
       double phi[64], cst, row = 0, stress = 0;
       REQUIRE_OK(m.nterms <= 64 ? HF_OK : hf_fail(&err, "ZVR has %d terms", m.nterms), err);
-      REQUIRE_OK(hf_quartic_form_row(&m, L3, cfg, f.eta, R, f.eta0, phi, &cst, &err), err);
+      REQUIRE_OK(hf_form_row(&m, L3, 4, cfg, f.eta, R, f.eta0, phi, &cst, &err), err);
       for (int t = 0; t < m.nterms; t++) row += m.terms[t].coef * phi[t];
       row += cst;
       for (int a = 0; a < 6; a++) stress = fmax(stress, fabs(dE0[a]) / (double)N);
@@ -292,5 +386,6 @@ int main(int argc, char **argv) {
   printf("no u: %s\n", rc ? err.msg : "(accepted)");
   CHECK(rc == HF_FAIL && strstr(err.msg, "no u"), "a model without u: rc %d '%s'", rc, err.msg);
   hf_model_free(&m);
+  if (sextic_cases(L3, N)) return 1;
   return check_done("test_quartic_form");
 }
