@@ -74,14 +74,16 @@ static int repeated(const qp *q, int a) {
   return 0;
 }
 
-/* One search on supercell L, of the quartic form (radius 0) or the well form,
- * each start on its own: a constraint row after q's rows for every start
- * that ends negative (and, quartic, for an unstable elastic matrix), repeats
+/* One search on supercell L, of the form with weights wt (the top form, or
+ * with radius > 0 a well form, its rows tagged with the radius), each start
+ * on its own: a constraint row after q's rows for every start that ends
+ * negative (and, for the top form, for an unstable elastic matrix), repeats
  * dropped, so that one round cuts off every valley the starts found.  Returns
  * the rows added (q->k moved past them), *full set when one was due and the
  * rows were full, or HF_FAIL. */
-static int search(hf_model *m, const int L[3], int degree, int nstart, uint64_t seed, double radius,
-                  double pressure, qp *q, double *kappa, int *full, hf_err *err) {
+static int search(hf_model *m, const int L[3], const hf_form_weights *wt, int nstart, uint64_t seed,
+                  double radius, double pressure, qp *q, double *kappa, int *full, hf_err *err) {
+  static const hf_form_weights quartic = {{0, 0, 1, 0, 0}};
   const size_t n = (size_t)L[0] * L[1] * L[2];
   double *cfg = malloc(6 * n * sizeof *cfg);
   if (!cfg) return hf_fail(err, "out of memory");
@@ -89,8 +91,7 @@ static int search(hf_model *m, const int L[3], int degree, int nstart, uint64_t 
   for (int s = 0; s < nstart && !rc; s++) {
     hf_quartic_form f;
     const uint64_t ss = seed + 104729ull * (uint64_t)s;
-    rc = radius > 0 ? hf_well_form_min(m, L, radius, pressure, 1, ss, &f, cfg, err)
-                    : hf_top_form_min(m, L, degree, 1, ss, &f, cfg, err);
+    rc = hf_form_min(m, L, wt, pressure, 1, ss, &f, cfg, err);
     if (rc) break;
     *kappa = fmin(*kappa, f.kappa);
     const int elastic = !(radius > 0) && f.strain < 0 && s == 0;
@@ -105,7 +106,7 @@ static int search(hf_model *m, const int L[3], int degree, int nstart, uint64_t 
     }
     q->r[q->k] = radius > 0 ? radius : 0;
     /* the elastic row is the eta^2 terms' energy at the soft strain: degree 4 */
-    rc = hf_form_row(m, L, elastic ? 4 : degree, cfg, f.eta, q->r[q->k], radius > 0 ? f.eta0 : NULL,
+    rc = hf_form_row(m, L, elastic ? &quartic : wt, cfg, f.eta, wt->w[1] != 0 ? f.eta0 : NULL,
                      q->A + (size_t)q->k * q->M, &q->c[q->k], err);
     if (!rc && !repeated(q, q->k)) q->k++, added++;
   }
@@ -191,10 +192,9 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
                             .well_out = INFINITY};
   if (M != m->nterms) return hf_fail(err, "bounded: %d coefficients for %d terms", M, m->nterms);
   if (hf_form_degree(m, &rep->degree, err)) return hf_wrap(err, "bounded");
-  if (rep->degree > 4 && radius > 0)
-    return hf_fail(err,
-                   "bounded: a well radius with terms above fourth order (the well form is of the "
-                   "quartic model; expected well_radius 0)");
+  /* form 0 the top form; with a radius, forms 1 .. D/2 - 1 the conditions
+   * k = 0 .. D/2 - 2 that no well reaches beyond it (hf_form_well_weights) */
+  const int D = rep->degree, nform = radius > 0 ? D / 2 : 1;
   qp q = {.M = M};
   double *w0c = malloc((size_t)M * sizeof *w0c);
   q.A = malloc((size_t)FIT_BOUND_ROWS * M * sizeof *q.A);
@@ -219,9 +219,10 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     int added = 0, full = 0;
     const int nstart = verify ? FIT_BOUND_VERIFY_STARTS : FIT_BOUND_STARTS;
     for (int l = 0; l < nl && !rc; l++)
-      for (int form = 0; form < (radius > 0 ? 2 : 1) && !rc; form++) {
+      for (int form = 0; form < nform && !rc; form++) {
         const uint64_t s = seed + 1000003ull * (uint64_t)it + (uint64_t)l + 7919ull * form;
-        const int a = search(m, L[l], rep->degree, nstart, s, form ? radius : 0, pressure, &q,
+        const hf_form_weights wt = hf_form_well_weights(D, form ? form - 1 : D / 2 - 1, radius);
+        const int a = search(m, L[l], &wt, nstart, s, form ? radius : 0, pressure, &q,
                              form ? &well : &kappa, &full, err);
         if (a < 0) rc = HF_FAIL;
         if (a > 0) added += a;

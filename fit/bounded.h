@@ -42,7 +42,10 @@
  * first-order transition's Landau expansion is (PbTiO3: sextic coefficients
  * fitted negative made its antipolar starts run away however positive the
  * quartic form was held; its published model has u^6 < 0 and u^8 > 0).
- * The well form is not defined there (well_radius must be 0). */
+ * With a radius R the well form becomes the D/2 - 1 conditions that f and its
+ * derivatives be non-negative at s = R^2 (f(s) the energy along t d over t^2,
+ * s = t^2: hf_form_well_weights), each searched as the well form is, their
+ * rows tagged with R. */
 #ifndef FIT_BOUNDED_H
 #define FIT_BOUNDED_H
 
@@ -87,8 +90,8 @@ void fit_bound_cuts_free(fit_bound_cuts *c);
 
 /* w[M] from w0[M] and cov (M x M, row-major) for model m (its coefficients are
  * overwritten: w at return) on the nl supercells L[nl][3]; seed fixes the
- * searches; radius > 0 adds the well form's rows (0: the quartic form alone)
- * at pressure (GPa, the fit's: hf_well_form_min).
+ * searches; radius > 0 adds the well conditions' rows (0: the top form alone:
+ * quartic, or of degree 6 or 8) at pressure (GPa, the fit's: hf_form_min).
  * w may be w0.  cuts (NULL: none) brings rows from an earlier solve (used
  * when its M matches; its well rows when their radius is this one) and
  * receives this solve's active rows. */

@@ -15,12 +15,11 @@
 #define MAX_ITER 4000
 #define TOL 1e-10 /* relative change of Q per iteration where a descent stops */
 
-/* Monomials of degree 4 in u and omega when eta counts twice (it scales as
- * u^2 where strain relaxes): u^4, u^2 w^2, w^4, eta u^2, eta w^2, eta^2, ...
- * (returns 4), and with harmonic those of degree 2 in u and omega alone
- * (returns 2); with degree 6 or 8, those of that degree in u and omega alone
- * (returns the degree).  *higher flags those in u and omega alone above the degree. */
-static int keep_mono(const hf_mono *mo, int degree, int harmonic, int *higher) {
+/* The degree of a monomial in u and omega when eta counts twice (it scales
+ * as u^2 where strain relaxes): 4 for u^4, u^2 w^2, eta u^2, eta^2, ...; 2, 6
+ * and 8 for those in u and omega alone (strain alone or with u^4: 0, not
+ * kept); 0 for any other.  *higher flags those in u and omega alone above 4. */
+static int mono_degree(const hf_mono *mo, int *higher) {
   int nu = 0, ne = 0;
   for (int f = 0; f < mo->deg; f++) {
     if (mo->f[f].kind == HF_VAR_U || mo->f[f].kind == HF_VAR_W)
@@ -30,10 +29,9 @@ static int keep_mono(const hf_mono *mo, int degree, int harmonic, int *higher) {
     else
       return 0;
   }
-  if (!ne && nu > degree) *higher = 1;
-  if (degree > 4) return !ne && nu == degree ? degree : 0;
+  if (!ne && nu > 4) *higher = 1;
   if (nu + 2 * ne == 4) return 4;
-  return harmonic && !ne && nu == 2 ? 2 : 0;
+  return !ne && (nu == 2 || nu == 6 || nu == 8) ? nu : 0;
 }
 
 /* The mode part of a monomial eta_l x x' (one strain factor, two of u or
@@ -54,19 +52,20 @@ static int at_strain(const hf_mono *mo, const double eta0[6], hf_mono *out) {
   return 1;
 }
 
-/* Term t's kept monomials (of the degree, 4 or 6) into p, those of degree 2
- * scaled by w2 (w2 0: the top-degree ones alone), and with eta0 (NULL: none) each eta_l x x' at
- * that strain, scaled by w2 too: the harmonic part the strain of a pressure adds. */
-static int kept_part(const hf_term *src, int degree, double w2, const double *eta0, hf_poly *p,
+/* Term t's monomials of each degree d with a weight into p, scaled by it, and
+ * with eta0 (NULL: none) each eta_l x x' at that strain scaled by the weight
+ * of degree 2: the harmonic part the strain of a pressure adds. */
+static int kept_part(const hf_term *src, const hf_form_weights *wt, const double *eta0, hf_poly *p,
                      int *higher) {
   hf_poly_init(p);
   for (int k = 0; k < src->poly.n; k++) {
     hf_mono mo = src->poly.m[k], h;
-    const int d = keep_mono(&mo, degree, w2 > 0, higher);
-    if (d == 2) mo.c *= w2;
-    int rc = d ? hf_poly_add_mono(p, &mo) : HF_OK;
-    if (!rc && w2 > 0 && eta0 && at_strain(&src->poly.m[k], eta0, &h)) {
-      h.c *= w2;
+    const int d = mono_degree(&mo, higher);
+    const double w = d ? wt->w[d / 2] : 0;
+    mo.c *= w;
+    int rc = w != 0 ? hf_poly_add_mono(p, &mo) : HF_OK;
+    if (!rc && wt->w[1] != 0 && eta0 && at_strain(&src->poly.m[k], eta0, &h)) {
+      h.c *= wt->w[1];
       rc = hf_poly_add_mono(p, &h);
     }
     if (rc) {
@@ -77,23 +76,23 @@ static int kept_part(const hf_term *src, int degree, double w2, const double *et
   return HF_OK;
 }
 
-/* q: the model's header and, per term, its monomials u^4, eta u^2, eta^2
- * (and w2 u^2 with w2 > 0, the dipole sum then scaled by w2 too, and with
- * eta0 w2 eta0_l u^2 from eta_l u^2); with degree 6 or 8 its u^6 or u^8 alone. */
-static int top_part(const hf_model *m, int degree, double w2, const double *eta0, hf_model *q,
-                    int *higher, hf_err *err) {
+/* q: the model's header and, per term, its monomials weighted by degree (and
+ * with a weight w2 on degree 2 the dipole sum scaled by w2 too, and with
+ * eta0 w2 eta0_l u^2 from eta_l u^2). */
+static int weighted_part(const hf_model *m, const hf_form_weights *wt, const double *eta0,
+                         hf_model *q, int *higher, hf_err *err) {
   hf_model_init(q);
   *q = *m;
   q->terms = calloc(m->nterms ? (size_t)m->nterms : 1, sizeof *q->terms);
   q->nterms = 0;
-  q->dipole = w2 > 0 && m->dipole;
-  q->zstar = m->zstar * sqrt(w2); /* the dipole energy goes as Z*^2 */
+  q->dipole = wt->w[1] > 0 && m->dipole;
+  q->zstar = m->zstar * sqrt(fmax(wt->w[1], 0)); /* the dipole energy goes as Z*^2 */
   *higher = 0;
   if (!q->terms) return hf_fail(err, "quartic form: out of memory");
   for (int t = 0; t < m->nterms; t++) {
     hf_term *dst = &q->terms[q->nterms];
     *dst = m->terms[t];
-    if (kept_part(&m->terms[t], degree, w2, eta0, &dst->poly, higher)) {
+    if (kept_part(&m->terms[t], wt, eta0, &dst->poly, higher)) {
       hf_model_free(q);
       return hf_fail(err, "quartic form: out of memory");
     }
@@ -103,6 +102,24 @@ static int top_part(const hf_model *m, int degree, double w2, const double *eta0
       hf_poly_free(&dst->poly);
   }
   return HF_OK;
+}
+
+static const hf_form_weights QUARTIC = {{0, 0, 1, 0, 0}};
+
+hf_form_weights hf_form_well_weights(int degree, int k, double radius) {
+  /* f(s) = sum_j P_{2j+2} s^j, s = t^2: f^(k)(R^2) / k! = sum_{j >= k}
+   * C(j, k) P_{2j+2} R^(2 (j - k)), divided by R^(2 (D/2 - 1 - k)) so that the
+   * top degree's weight is C(D/2 - 1, k) */
+  hf_form_weights wt = {{0, 0, 0, 0, 0}};
+  const int top = degree / 2 - 1;
+  const double r2inv = radius > 0 ? 1 / (radius * radius) : 0;
+  for (int j = k; j <= top && j < 4; j++) {
+    double c = 1, scale = 1;
+    for (int i = 0; i < k; i++) c = c * (j - i) / (i + 1); /* C(j, k) */
+    for (int e = j; e < top; e++) scale *= r2inv;
+    wt.w[j + 1] = j == top ? c : c * scale;
+  }
+  return wt;
 }
 
 /* The searched components: u (0-2) and omega (6-8) when the model has it. */
@@ -277,7 +294,7 @@ static int elastic_inverse(const hf_model *m, double cinv[36], double soft[6], i
                            hf_err *err) {
   hf_model q;
   int higher;
-  if (top_part(m, 4, 0, NULL, &q, &higher, err)) return HF_FAIL;
+  if (weighted_part(m, &QUARTIC, NULL, &q, &higher, err)) return HF_FAIL;
   hf_lattice lat;
   hf_engine *e = NULL;
   hf_fields x;
@@ -314,24 +331,24 @@ static int pressure_strain(const hf_model *m, double p, double eta0[6], hf_err *
   return HF_OK;
 }
 
-/* The minimum of the quartic form (degree 4, w2 0), of the top form of
- * degree 6 or 8 or of the well form (degree 4, w2 = 1 / R^2, its harmonic part at
- * the strain eta0: NULL, none). */
-static int form_min(const hf_model *m, const int L[3], int degree, double w2, const double *eta0,
-                    int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
+int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, double pressure,
+                int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
   if (!(m->dof & HF_DOF_U)) return hf_fail(err, "quartic form: the model has no u");
   for (int a = 0; a < 3; a++)
     if (L[a] < 1 || L[a] > 16)
       return hf_fail(err, "quartic form: supercell %dx%dx%d out of range (1..16)", L[0], L[1],
                      L[2]);
   if (nstart < 1) return hf_fail(err, "quartic form: need at least one start");
-  if (degree != 4 && degree != 6 && degree != 8)
-    return hf_fail(err, "top form: degree %d (expected 4, 6 or 8)", degree);
+  int degree = 0;
+  for (int k = 1; k < 5; k++)
+    if (wt->w[k] != 0) degree = 2 * k;
+  if (degree < 4) return hf_fail(err, "form: no weight on degree 4, 6 or 8");
   *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}, .degree = degree};
-  if (eta0) memcpy(out->eta0, eta0, sizeof out->eta0);
+  /* the harmonic part is measured from the crystal strained by the pressure */
+  if (wt->w[1] != 0 && pressure_strain(m, pressure, out->eta0, err)) return hf_wrap(err, "form");
   if (config) memset(config, 0, 6 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
   hf_model q;
-  if (top_part(m, degree, w2, eta0, &q, &out->higher, err)) return HF_FAIL;
+  if (weighted_part(m, wt, wt->w[1] != 0 ? out->eta0 : NULL, &q, &out->higher, err)) return HF_FAIL;
   out->nterms = q.nterms;
   if (!q.nterms) {
     hf_model_free(&q);
@@ -349,11 +366,11 @@ static int form_min(const hf_model *m, const int L[3], int degree, double w2, co
        hf_fields_alloc(&y, &lat, mask, err) || hf_fields_alloc(&d, &lat, mask, err) ||
        hf_fields_alloc(&t, &lat, mask, err) || hf_fields_alloc(&best, &lat, mask, err);
   double cinv[36];
-  /* the sextic or octic part has no eta terms: the strain stays at 0, and the status
-   * reported is that of the model's own elastic terms */
+  /* without degree 4 the form has no eta terms: the strain stays at 0, and the
+   * status reported is that of the model's own elastic terms */
   int strain = rc ? 0 : strain_inverse(e, &x, cinv, out->eta_soft);
   out->strain = strain;
-  if (!rc && degree > 4) {
+  if (!rc && wt->w[2] == 0) {
     rc = hf_elastic_soft(m, out->eta_soft, &out->strain, err);
     strain = 0;
   }
@@ -393,20 +410,22 @@ static int form_min(const hf_model *m, const int L[3], int degree, double w2, co
 
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,
                         hf_quartic_form *out, double *config, hf_err *err) {
-  return form_min(m, L, 4, 0, NULL, nstart, seed, out, config, err);
+  return hf_form_min(m, L, &QUARTIC, 0, nstart, seed, out, config, err);
 }
 
 int hf_top_form_min(const hf_model *m, const int L[3], int degree, int nstart, uint64_t seed,
                     hf_quartic_form *out, double *config, hf_err *err) {
-  return form_min(m, L, degree, 0, NULL, nstart, seed, out, config, err);
+  if (degree != 4 && degree != 6 && degree != 8)
+    return hf_fail(err, "top form: degree %d (expected 4, 6 or 8)", degree);
+  const hf_form_weights wt = hf_form_well_weights(degree, degree / 2 - 1, 0);
+  return hf_form_min(m, L, &wt, 0, nstart, seed, out, config, err);
 }
 
 int hf_well_form_min(const hf_model *m, const int L[3], double radius, double pressure, int nstart,
                      uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
   if (!(radius > 0)) return hf_fail(err, "well form: radius %g (expected > 0)", radius);
-  double eta0[6];
-  if (pressure_strain(m, pressure, eta0, err)) return hf_wrap(err, "well form");
-  return form_min(m, L, 4, 1 / (radius * radius), eta0, nstart, seed, out, config, err);
+  const hf_form_weights wt = hf_form_well_weights(4, 0, radius);
+  return hf_form_min(m, L, &wt, pressure, nstart, seed, out, config, err);
 }
 
 int hf_form_degree(const hf_model *m, int *degree, hf_err *err) {
@@ -471,13 +490,9 @@ static int dipole_part(const hf_model *m, const hf_lattice *lat, const hf_fields
   return rc;
 }
 
-int hf_form_row(const hf_model *m, const int L[3], int degree, const double *config,
-                const double eta[6], double radius, const double *eta0, double *phi,
-                double *constant, hf_err *err) {
-  if (degree != 4 && degree != 6 && degree != 8)
-    return hf_fail(err, "form row: degree %d (expected 4, 6 or 8)", degree);
-  if (degree > 4 && radius > 0) return hf_fail(err, "form row: no well form of degree %d", degree);
-  const double w2 = radius > 0 ? 1 / (radius * radius) : 0;
+int hf_form_row(const hf_model *m, const int L[3], const hf_form_weights *wt, const double *config,
+                const double eta[6], const double *eta0, double *phi, double *constant,
+                hf_err *err) {
   hf_lattice lat;
   hf_fields x;
   memset(&x, 0, sizeof x);
@@ -490,7 +505,7 @@ int hf_form_row(const hf_model *m, const int L[3], int degree, const double *con
   int rc = HF_OK, higher;
   for (int t = 0; t < m->nterms && !rc; t++) {
     hf_poly p;
-    if (kept_part(&m->terms[t], degree, w2, eta0, &p, &higher)) {
+    if (kept_part(&m->terms[t], wt, eta0, &p, &higher)) {
       rc = hf_fail(err, "quartic form row: out of memory");
       break;
     }
@@ -498,7 +513,7 @@ int hf_form_row(const hf_model *m, const int L[3], int degree, const double *con
     hf_poly_free(&p);
   }
   double c = 0;
-  if (!rc) rc = dipole_part(m, &lat, &x, w2, &c, err);
+  if (!rc) rc = dipole_part(m, &lat, &x, wt->w[1], &c, err);
   if (constant) *constant = c;
   hf_fields_free(&x);
   return rc ? hf_wrap(err, "quartic form row") : HF_OK;

@@ -48,6 +48,34 @@ typedef struct {
   int degree;           /* 4: the quartic (or well) form; 6, 8: the top form */
 } hf_quartic_form;
 
+/* Weights of a form by degree: w[d / 2] multiplies the terms' monomials of
+ * degree d = 2, 4, 6, 8 in u and omega (eta counting 2: degree 4 holds eta u^2
+ * and eta^2, the strain relaxed under them; w[0] unused).  A weight on degree
+ * 2 adds the dipole sum and the harmonic part the strain of a pressure gives
+ * (eta0 . B(u)) with it. */
+typedef struct {
+  double w[5];
+} hf_form_weights;
+
+/* Along t d (sum r_i^2 = N) the energy per cell is sum_j P_{2j+2}(d) t^(2j+2),
+ * j = 0 .. D/2 - 1 (D the model's degree, hf_form_degree; strain relaxed).
+ * With s = t^2, f(s) = sum_j P_{2j+2} s^j has the energy's sign, and f and all
+ * its derivatives >= 0 at s = R^2 make f >= 0 for every s >= R^2: no well
+ * (energy below the reference) reaches beyond an rms amplitude R.  The k-th of
+ * those conditions, f^(k)(R^2) / k! >= 0 divided by R^(D - 2 - 2k), is the form
+ * with weights C(j, k) R^(2 (j + 1) - D) on degree 2j + 2 (j >= k): k = 0 is the
+ * well form (Q + H / R^2 for D = 4), k = D/2 - 1 the top form alone (R
+ * unused). */
+hf_form_weights hf_form_well_weights(int degree, int k, double radius);
+
+/* The minimum of the form with weights wt, searched as below (its degree:
+ * the highest weighted; the harmonic part, with a weight on degree 2, measured
+ * from the crystal strained by pressure, GPa, out->eta0).  Without a weight on
+ * degree 4 the strain stays at 0, and strain and eta_soft report the model's
+ * elastic terms. */
+int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, double pressure,
+                int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err);
+
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
  * them).  config (NULL: not wanted) receives the minimum, 6 N numbers: u_a of
  * cell i at [6 i + a] and omega_a at [6 i + 3 + a] (cell index of fields.h; 0
@@ -70,8 +98,7 @@ int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t 
 int hf_form_degree(const hf_model *m, int *degree, hf_err *err);
 
 /* The minimum of the form of degree 4 (hf_quartic_form_min), 6 or 8 (the top
- * form S, strain at 0, searched as the quartic form is: kappa = S / N at
- * sum r_i^2 = N; strain and eta_soft report the model's elastic terms). */
+ * form S alone, strain at 0: kappa = S / N at sum r_i^2 = N). */
 int hf_top_form_min(const hf_model *m, const int L[3], int degree, int nstart, uint64_t seed,
                     hf_quartic_form *out, double *config, hf_err *err);
 
@@ -94,16 +121,16 @@ int hf_elastic_soft(const hf_model *m, double soft[6], int *status, hf_err *err)
 int hf_well_form_min(const hf_model *m, const int L[3], double radius, double pressure, int nstart,
                      uint64_t seed, hf_quartic_form *out, double *config, hf_err *err);
 
-/* The energy per cell of each term's degree-4 part (degree 6 or 8: its part
- * of that degree, the top form's monomials; radius must then be 0) at a configuration: config as
- * hf_quartic_form_min returns it (6 N numbers, u then omega per cell; N = L[0] L[1] L[2]), eta the
- * homogeneous strain; phi[m->nterms].  Sum_t coef_t phi_t is then kappa at the minimum. radius > 0:
- * the well form's row instead (its degree-2 monomials divided by radius^2 added, and those of eta .
- * B(u) at the strain eta0: NULL, none, as hf_well_form_min returns it), and *constant (NULL: not
- * wanted) receives the part no coefficient scales, the dipole sum / radius^2 per cell (0 for radius
- * 0), so that kappa = sum_t coef_t phi_t + *constant. */
-int hf_form_row(const hf_model *m, const int L[3], int degree, const double *config,
-                const double eta[6], double radius, const double *eta0, double *phi,
-                double *constant, hf_err *err);
+/* The energy per cell of each term's part in the form with weights wt at a
+ * configuration: config as hf_quartic_form_min returns it (6 N numbers, u then
+ * omega per cell; N = L[0] L[1] L[2]), eta the homogeneous strain, eta0 the
+ * pressure's strain (NULL: none; used with a weight on degree 2, as
+ * hf_form_min returns it); phi[m->nterms].  *constant (NULL: not wanted)
+ * receives the part no coefficient scales, the dipole sum times the weight of
+ * degree 2, per cell, so that kappa = sum_t coef_t phi_t + *constant at the
+ * form's minimum. */
+int hf_form_row(const hf_model *m, const int L[3], const hf_form_weights *wt, const double *config,
+                const double eta[6], const double *eta0, double *phi, double *constant,
+                hf_err *err);
 
 #endif

@@ -24,7 +24,12 @@
  *     one-cell minimum's rows are (0, N^2) on each supercell (kappa_in
  *     -N^2 / 2 = -2048 on 4^3), the one on 2^3 binding: s = eps / 64, and the
  *     uniform minimum then has kappa s > 0, so w = (-1, eps / 64) exactly, the
- *     quartic coefficient left negative; a well radius with it is refused. */
+ *     quartic coefficient left negative;
+ *  9. with a radius R = 1 the conditions that no well reaches beyond it
+ *     (hf_form_well_weights): A |u|^2 + B |u|^4 + C |u|^6 from w0 = (-1, -1/2,
+ *     1/2): at the uniform |u_i| = 1 the condition k = 0 (f(R^2) >= 0) is
+ *     A + B + C = -1, its row (1, 1, 1), and k = 1 (B + 2C = 1/2) and the top
+ *     form (C) hold: w = w0 + (1 + eps) / 3 (1, 1, 1). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,9 +200,26 @@ int main(void) {
             fabs(rep.kappa_in + 2048) < 1e-6 && fabs(rep.kappa_out - eps / 64) < 1e-12 &&
             fabs(rep.distance - (0.5 + eps / 64)) < 1e-9,
         "sextic: w (%.12g, %.12g) degree %d", w[0], w[1], rep.degree);
-  const int wrc = fit_bound(&m, s0, I, 2, L, 2, 1, 1.0, 0, NULL, w, &rep, &err);
-  printf("sextic with a well radius: %s\n", wrc ? err.msg : "(accepted)");
-  CHECK(wrc == HF_FAIL && strstr(err.msg, "well radius"), "sextic well: rc %d", wrc);
+  hf_model_free(&m);
+
+  REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u2", 0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err),
+             err);
+  REQUIRE_OK(hf_model_add_term(&m, "u4", 0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u6", 0, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
+  const double g0[3] = {-1, -0.5, 0.5}, I3[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, t = (eps + 1) / 3;
+  double w3[3];
+  REQUIRE_OK(fit_bound(&m, g0, I3, 3, L, 2, 1, 1.0, 0, NULL, w3, &rep, &err), err);
+  printf(
+      "degree 6, R = 1: w = (%.12f, %.12f, %.12f), exact (%.12f, %.12f, %.12f); well %.4g -> "
+      "%.4g, %d rows, distance %.9f (exact %.9f)\n",
+      w3[0], w3[1], w3[2], g0[0] + t, g0[1] + t, g0[2] + t, rep.well_in, rep.well_out, rep.rows,
+      rep.distance, t * sqrt(3));
+  CHECK(fabs(w3[0] - (g0[0] + t)) < 1e-9 && fabs(w3[1] - (g0[1] + t)) < 1e-9 &&
+            fabs(w3[2] - (g0[2] + t)) < 1e-9 && rep.degree == 6 && rep.converged &&
+            fabs(rep.well_in + 1) < 1e-7 && rep.well_out > 0 &&
+            fabs(rep.distance - t * sqrt(3)) < 1e-9,
+        "degree 6 well: w (%.12g, %.12g, %.12g) well %g -> %g", w3[0], w3[1], w3[2], rep.well_in,
+        rep.well_out);
   hf_model_free(&m);
 
   REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "u2", 0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err),

@@ -74,7 +74,8 @@ static int sextic_cases(const int L3[3], int N) {
     REQUIRE_OK(hf_form_degree(&m, &degree, &err), err);
     REQUIRE_OK(hf_top_form_min(&m, L3, 6, 6, 1, &f, cfg, &err), err);
     const double want = s[k] > 0 ? s[k] : s[k] * N * N;
-    REQUIRE_OK(hf_form_row(&m, L3, 6, cfg, f.eta, 0, NULL, phi, NULL, &err), err);
+    const hf_form_weights top = hf_form_well_weights(6, 2, 0);
+    REQUIRE_OK(hf_form_row(&m, L3, &top, cfg, f.eta, NULL, phi, NULL, &err), err);
     const double row = m.terms[0].coef * phi[0] + m.terms[1].coef * phi[1];
     hf_quartic_form q;
     REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &q, NULL, &err), err);
@@ -110,7 +111,8 @@ static int sextic_cases(const int L3[3], int N) {
     REQUIRE_OK(hf_form_degree(&m, &degree, &err), err);
     REQUIRE_OK(hf_top_form_min(&m, L3, degree, 6, 1, &f, cfg, &err), err);
     const double want = p8[k] > 0 ? p8[k] : p8[k] * N * N * N;
-    REQUIRE_OK(hf_form_row(&m, L3, 8, cfg, f.eta, 0, NULL, phi, NULL, &err), err);
+    const hf_form_weights top = hf_form_well_weights(8, 3, 0);
+    REQUIRE_OK(hf_form_row(&m, L3, &top, cfg, f.eta, NULL, phi, NULL, &err), err);
     const double row = m.terms[0].coef * phi[0] + m.terms[1].coef * phi[1];
     printf("-|u|^6 + %g |u|^8: degree %d, kappa %.10f (exact %g), row %.10f\n", p8[k], degree,
            f.kappa, want, row);
@@ -119,6 +121,18 @@ static int sextic_cases(const int L3[3], int N) {
           "degree 8, p = %g: degree %d kappa %.12g row %.12g", p8[k], degree, f.kappa, row);
     hf_model_free(&m);
   }
+  /* the well conditions for D = 8, R = 2, f(s) = a + b s + c s^2 + d s^3:
+   * f(R^2) / R^6 = a/64 + b/16 + c/4 + d, f'(R^2) / R^4 = b/16 + c/2 + 3d,
+   * f''(R^2) / 2R^2 = c/4 + 3d, and d */
+  const double want_w[4][5] = {
+      {0, 1. / 64, 1. / 16, 0.25, 1}, {0, 0, 1. / 16, 0.5, 3}, {0, 0, 0, 0.25, 3}, {0, 0, 0, 0, 1}};
+  double werr = 0;
+  for (int k = 0; k < 4; k++) {
+    const hf_form_weights wt = hf_form_well_weights(8, k, 2.0);
+    for (int j = 0; j < 5; j++) werr = fmax(werr, fabs(wt.w[j] - want_w[k][j]));
+  }
+  printf("well weights D = 8, R = 2: largest deviation %g\n", werr);
+  CHECK(werr < 1e-15, "well weights: deviation %g", werr);
   /* refusals: omega without w^6, strain coupled to u^4, a term of degree 10 */
   const char *why[3] = {"omega", "eta u^4", "degree 10"};
   for (int k = 0; k < 3; k++) {
@@ -323,7 +337,8 @@ int main(int argc, char **argv) {
       const double full = (E.total - E0.total) / ((double)N * R * R * R * R);
       double phi[64], cst, row = 0, stress = 0;
       REQUIRE_OK(m.nterms <= 64 ? HF_OK : hf_fail(&err, "ZVR has %d terms", m.nterms), err);
-      REQUIRE_OK(hf_form_row(&m, L3, 4, cfg, f.eta, R, f.eta0, phi, &cst, &err), err);
+      const hf_form_weights wt = hf_form_well_weights(4, 0, R);
+      REQUIRE_OK(hf_form_row(&m, L3, &wt, cfg, f.eta, f.eta0, phi, &cst, &err), err);
       for (int t = 0; t < m.nterms; t++) row += m.terms[t].coef * phi[t];
       row += cst;
       for (int a = 0; a < 6; a++) stress = fmax(stress, fabs(dE0[a]) / (double)N);
