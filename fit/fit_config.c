@@ -538,6 +538,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     OCC,
     INITTRAIN,
     STRAINF,
+    PATF,
     NK
   };
   hf_yslot k[NK] = {{.key = "reference"},
@@ -556,7 +557,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
                     {.key = "output"},
                     {.key = "occupation"},
                     {.key = "initial_training"},
-                    {.key = "strain_frames"}};
+                    {.key = "strain_frames"},
+                    {.key = "pattern_frames"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the fit file";
@@ -608,6 +610,14 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     if (!(c->strain_frames >= 0 && c->strain_frames <= 0.05))
       return hf_yaml_expected(r, k[STRAINF].val, "", "strain_frames",
                               "a strain amplitude between 0 (none) and 0.05 (0.01: 1%)");
+  }
+  if (k[PATF].val) {
+    if (hf_yaml_number(r, k[PATF].val, "", "pattern_frames",
+                       "a u amplitude in Angstrom between 0 (none) and 0.5", &c->pattern_frames))
+      return HF_FAIL;
+    if (!(c->pattern_frames >= 0 && c->pattern_frames <= 0.5))
+      return hf_yaml_expected(r, k[PATF].val, "", "pattern_frames",
+                              "a u amplitude in Angstrom between 0 (none) and 0.5 (0.2: harmonic)");
   }
   if (k[THR].val && read_threshold(r, k[THR].val, c)) return HF_FAIL;
   if (k[REGR].val && read_regression(r, k[REGR].val, c)) return HF_FAIL;

@@ -87,6 +87,10 @@ typedef struct {
    * the elastic constants alone, which frames where strain comes with u
    * leave to trade against the strain couplings */
   double strain_frames;
+  /* pattern_frames (0: none): the u amplitude A (Angstrom) of the harmonic
+   * frames, frozen u patterns at Gamma, X, M and R on the cubic cell, made
+   * after the elastic frames (fit/probe.h) */
+  double pattern_frames;
   int engine;              /* enum fit_engine_type */
   char engine_model[1024]; /* model engine: the hidden model */
   fit_child_opts child;    /* child engine */

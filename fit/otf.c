@@ -572,7 +572,7 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
   if (!rc) rc = hf_fields_alloc(&r->x, &r->lat, mask, err);
   r->probe_q = -1;
   r->desc_due = -1;
-  if (!rc && (c->probe > 0 || c->descent > 0 || c->strain_frames > 0))
+  if (!rc && (c->probe > 0 || c->descent > 0 || c->strain_frames > 0 || c->pattern_frames > 0))
     rc = hf_fields_alloc(&r->xsave, &r->lat, mask, err);
   if (!rc) { /* (relaxed states are reported by every run, fit_descent_states) */
     rc = hf_fields_alloc(&r->xdesc, &r->lat, mask, err) ||
@@ -723,7 +723,8 @@ void fit_run_free(fit_run *r) {
   hf_engine_free(r->eng);
   fit_engines_free(&r->en);
   hf_fields_free(&r->x);
-  if (r->c.probe > 0 || r->c.descent > 0 || r->c.strain_frames > 0) hf_fields_free(&r->xsave);
+  if (r->c.probe > 0 || r->c.descent > 0 || r->c.strain_frames > 0 || r->c.pattern_frames > 0)
+    hf_fields_free(&r->xsave);
   hf_fields_free(&r->xdesc), hf_fields_free(&r->gdesc), hf_fields_free(&r->vdesc);
   free(r->phi_desc), free(r->ylong_desc), free(r->type_desc);
   hf_blr_fit_free(&r->fit);

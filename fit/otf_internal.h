@@ -103,7 +103,8 @@ struct fit_run {
   double *phi_desc, *ylong_desc;
   int *type_desc;
   hf_patterns pat;
-  int strained; /* strain_frames (probe.h): elastic frames made (checkpointed) */
+  int strained;  /* strain_frames (probe.h): elastic frames made (checkpointed) */
+  int patterned; /* pattern_frames (probe.h): harmonic frames made or skipped (checkpointed) */
   hf_fields xsave;
   const hf_fields *restore;
 };

@@ -55,6 +55,7 @@ static uint64_t config_hash(const fit_config *c) {
   if (c->probe_depth > 0) fnv(&h, &c->probe_depth, sizeof c->probe_depth);
   if (c->descent > 0) fnv(&h, &c->descent, sizeof c->descent);
   if (c->strain_frames > 0) fnv(&h, &c->strain_frames, sizeof c->strain_frames);
+  if (c->pattern_frames > 0) fnv(&h, &c->pattern_frames, sizeof c->pattern_frames);
   if (c->extrapolation_interval > 0)
     fnv(&h, &c->extrapolation_interval, sizeof c->extrapolation_interval);
   fnv(&h, &c->blr, sizeof c->blr);
@@ -152,6 +153,7 @@ int fit_write_checkpoint(fit_run *r, hf_err *err) {
   if (r->c.probe > 0) hf_ckpt_put(&w, "probed", r->probed, sizeof r->probed);
   if (r->c.descent > 0) hf_ckpt_put(&w, "descended", r->descended, sizeof r->descended);
   if (r->c.strain_frames > 0) hf_ckpt_put(&w, "strained", &r->strained, sizeof r->strained);
+  if (r->c.pattern_frames > 0) hf_ckpt_put(&w, "patterned", &r->patterned, sizeof r->patterned);
   if (r->c.bounded && r->have_fit) { /* the solve is not a function of the data alone */
     hf_ckpt_put(&w, "bound_w", r->fit.w, (size_t)r->M * sizeof *r->fit.w);
     hf_ckpt_put(&w, "bound_report", &r->bound, sizeof r->bound);
@@ -387,6 +389,8 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
       rc = hf_ckpt_get_grown(&rd, "descended", r->descended, sizeof r->descended, err);
     if (!rc && r->c.strain_frames > 0)
       rc = hf_ckpt_get(&rd, "strained", &r->strained, sizeof r->strained, err);
+    if (!rc && r->c.pattern_frames > 0)
+      rc = hf_ckpt_get(&rd, "patterned", &r->patterned, sizeof r->patterned, err);
     if (!rc && r->c.bounded && hf_ckpt_next_is(&rd, "bound_w")) rc = get_bound(r, &rd, &wb, err);
   }
   /* Training frames up to the checkpoint rebuild the data set; the rest

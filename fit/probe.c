@@ -40,8 +40,19 @@ static int strain_due(const fit_run *r) {
   return r->c.strain_frames > 0 && r->strained < FIT_STRAIN_NFRAME;
 }
 
+/* the harmonic frames' wave vectors and directions (hf_pattern_fill indices) */
+static const int pattern_q[FIT_PATTERN_NFRAME] = {0, 1, 1, 2, 2, 2, 3};
+static const int pattern_d[FIT_PATTERN_NFRAME] = {2, 0, 1, 3, 0, 2, 0};
+
+/* the next harmonic frame the supercell holds, or FIT_PATTERN_NFRAME */
+static int next_pattern(const fit_run *r) {
+  int k = r->c.pattern_frames > 0 ? r->patterned : FIT_PATTERN_NFRAME;
+  while (k < FIT_PATTERN_NFRAME && !hf_pattern_commensurate(&r->lat, pattern_q[k])) k++;
+  return k;
+}
+
 int fit_probe_due(const fit_run *r) {
-  if (strain_due(r) && r->dyn) return 1;
+  if ((strain_due(r) || next_pattern(r) < FIT_PATTERN_NFRAME) && r->dyn) return 1;
   return (r->probe_q >= 0 || r->desc_due >= 0) && r->dyn &&
          r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval &&
          r->st.step - r->thr.last_probe >= (long)r->thr.o.min_interval;
@@ -339,8 +350,24 @@ static int strain_call(fit_run *r, hf_err *err) {
   return call_and_restore(r, err);
 }
 
+/* The next harmonic frame (pattern_frames). */
+static int pattern_call(fit_run *r, hf_err *err) {
+  const int k = next_pattern(r), q = pattern_q[k], d = pattern_d[k];
+  const double A = r->c.pattern_frames;
+  fprintf(r->log,
+          "# step %ld: harmonic frame %d of %d: u along %s %s at %.3f Angstrom (v, omega and "
+          "strain 0)\n",
+          r->st.step, k + 1, FIT_PATTERN_NFRAME, hf_pattern_q_names[q], hf_pattern_dir_names[d], A);
+  r->patterned = k + 1; /* before the refit (a failed call counts too) */
+  save_md(r);
+  memset(r->x.eta, 0, sizeof r->x.eta);
+  set_pattern(r, q, d, A);
+  return call_and_restore(r, err);
+}
+
 int fit_probe_call(fit_run *r, hf_err *err) {
   if (strain_due(r)) return strain_call(r, err);
+  if (next_pattern(r) < FIT_PATTERN_NFRAME) return pattern_call(r, err);
   if (r->probe_q < 0) return descent_call(r, err);
   const int q = r->probe_q, d = r->probe_d, k = r->probe_k;
   const double A = hf_pattern_amplitude(k);

@@ -36,6 +36,16 @@
  * "Elastic frames"). */
 #define FIT_STRAIN_NFRAME 3
 
+/* pattern_frames: the harmonic frames, u = A e cos(2 pi q . R) at the cubic
+ * cell (v, omega and strain 0) for each symmetry-distinct harmonic block the
+ * supercell holds: Gamma [001]; X (1/2,0,0) [100] and [010]; M (1/2,1/2,0)
+ * [110], [100] and [001]; R [100].  Made after the elastic frames, one per
+ * step.  They hold the harmonic couplings at those wave vectors, which MD
+ * frames see only mixed with large anharmonic energies (PbTiO3's fitted
+ * models put the M-point polar mode below Gamma's and ordered antipolar;
+ * docs/dft-bridge.md). */
+#define FIT_PATTERN_NFRAME 7
+
 #include "otf_internal.h"
 
 /* The relaxation from each descent start (whether or not threshold: descent
