@@ -49,6 +49,17 @@ double fit_config_temperature(const fit_config *c, long s) {
   return c->temps[k] + (f - k) * (c->temps[k + 1] - c->temps[k]);
 }
 
+/* A probe frames' amplitude (strain_frames, pattern_frames): a number in
+ * [0, max], 0 for none. */
+static int read_amplitude(hf_yreader *r, yaml_node_t *n, const char *key, const char *what,
+                          double max, const char *example, double *out) {
+  char expect[160];
+  snprintf(expect, sizeof expect, "%s between 0 (none) and %g (%s)", what, max, example);
+  if (hf_yaml_number(r, n, "", key, expect, out)) return HF_FAIL;
+  if (!(*out >= 0 && *out <= max)) return hf_yaml_expected(r, n, "", key, expect);
+  return HF_OK;
+}
+
 static int read_basis(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   if (n->type == YAML_SCALAR_NODE && strcmp(hf_yaml_str(n), "default") == 0) return HF_OK;
   const char *what = "'default' or a list of SAT families such as \"u^2..4\", \"u u@1..3\"";
@@ -603,22 +614,12 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
   if (k[INIT].val && hf_yaml_number(r, k[INIT].val, "", "initial_amplitude",
                                     "a random initial u amplitude in Angstrom", &c->init_amp))
     return HF_FAIL;
-  if (k[STRAINF].val) {
-    if (hf_yaml_number(r, k[STRAINF].val, "", "strain_frames",
-                       "a strain amplitude between 0 (none) and 0.05", &c->strain_frames))
-      return HF_FAIL;
-    if (!(c->strain_frames >= 0 && c->strain_frames <= 0.05))
-      return hf_yaml_expected(r, k[STRAINF].val, "", "strain_frames",
-                              "a strain amplitude between 0 (none) and 0.05 (0.01: 1%)");
-  }
-  if (k[PATF].val) {
-    if (hf_yaml_number(r, k[PATF].val, "", "pattern_frames",
-                       "a u amplitude in Angstrom between 0 (none) and 0.5", &c->pattern_frames))
-      return HF_FAIL;
-    if (!(c->pattern_frames >= 0 && c->pattern_frames <= 0.5))
-      return hf_yaml_expected(r, k[PATF].val, "", "pattern_frames",
-                              "a u amplitude in Angstrom between 0 (none) and 0.5 (0.2: harmonic)");
-  }
+  if (k[STRAINF].val && read_amplitude(r, k[STRAINF].val, "strain_frames", "a strain amplitude",
+                                       0.05, "0.01: 1%", &c->strain_frames))
+    return HF_FAIL;
+  if (k[PATF].val && read_amplitude(r, k[PATF].val, "pattern_frames", "a u amplitude in Angstrom",
+                                    0.5, "0.2: harmonic", &c->pattern_frames))
+    return HF_FAIL;
   if (k[THR].val && read_threshold(r, k[THR].val, c)) return HF_FAIL;
   if (k[REGR].val && read_regression(r, k[REGR].val, c)) return HF_FAIL;
   if (k[HELD].val &&

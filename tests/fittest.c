@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit_config.h"
 #include "testfile.h"
 
 int fittest_run(const char *path, long first, int finish, int resume, long *done, hf_err *err) {
@@ -49,6 +50,17 @@ char *fittest_slurp(const char *root, const char *dir, const char *name, long *n
   char path[3200];
   snprintf(path, sizeof path, "%s/%s/%s", root, dir, name);
   return testfile_read_n(path, n);
+}
+
+int fittest_refuses(const char *root, const char *name, const char *key, const char *value) {
+  char path[1200], file[300];
+  snprintf(path, sizeof path, "%s/%s.yaml", root, name);
+  snprintf(file, sizeof file, "%s.yaml", name);
+  fit_config c;
+  hf_err err;
+  const int rc = fit_config_load(&c, path, &err);
+  printf("%s: %s -> %s\n", key, value, rc ? err.msg : "accepted");
+  return rc && strstr(err.msg, key) && strstr(err.msg, file);
 }
 
 int fittest_same_file(const char *root, const char *a, const char *b, const char *name) {

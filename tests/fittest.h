@@ -44,6 +44,10 @@ char *fittest_slurp(const char *root, const char *dir, const char *name, long *n
 /* 1 if root/a/name and root/b/name are the same bytes (both readable). */
 int fittest_same_file(const char *root, const char *a, const char *b, const char *name);
 
+/* 1 if fit_config_load refuses root/name.yaml with a message naming key and
+ * the file (the message printed, labelled with value). */
+int fittest_refuses(const char *root, const char *name, const char *key, const char *value);
+
 /* s = paper 003's default basis for m's degrees of freedom and sites, plus
  * the family extra (NULL: none), and w[s->n] = the coefficients of m's terms
  * decomposed in it (an independent decomposition for recovery tests);

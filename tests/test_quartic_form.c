@@ -58,36 +58,40 @@ static hf_model onsite(double a, double b, hf_err *err) {
  * <111> (-1 for a = 1, c = -30: one cell, kappa -N^2).  The row of degree 6
  * gives kappa back; a model with omega and no w^6, one with eta u^4 and one
  * with u^10 are refused, naming the reason.  12. degree 8: -|u|^6 + p |u|^8
- * has kappa p (p > 0) and p N^3 (p < 0). */
+ * has kappa p (p > 0) and p N^3 (p < 0), and no quartic terms. */
 static int sextic_cases(const int L3[3], int N) {
   hf_err err;
   hf_model m;
   hf_quartic_form f;
   double cfg[6 * 8], phi[3];
-  const double s[2] = {0.5, -0.5};
-  for (int k = 0; k < 2; k++) {
-    REQUIRE_OK(
-        testmodel_one_term(&m, "a", 0, 40.0, "u4", -1, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err),
-        err);
-    REQUIRE_OK(hf_model_add_term(&m, "u6", s[k], "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
+  /* -|u|^(D-2) + s |u|^D, D = 6 and 8: s uniform (every cell), s N^(D/2 - 1) in one cell */
+  static const char *const pw[3] = {"(ux^2+uy^2+uz^2)^2", "(ux^2+uy^2+uz^2)^3",
+                                    "(ux^2+uy^2+uz^2)^4"};
+  const double s[4] = {0.5, -0.5, 0.25, -0.25};
+  for (int k = 0; k < 4; k++) {
+    const int D = k < 2 ? 6 : 8;
+    REQUIRE_OK(testmodel_one_term(&m, "a", 0, 40.0, "lower", -1, pw[D / 2 - 3], HF_SYM_NONE, &err),
+               err);
+    REQUIRE_OK(hf_model_add_term(&m, "top", s[k], pw[D / 2 - 2], HF_SYM_NONE, &err), err);
     int degree = 0;
     REQUIRE_OK(hf_form_degree(&m, &degree, &err), err);
-    REQUIRE_OK(hf_top_form_min(&m, L3, 6, 6, 1, &f, cfg, &err), err);
-    const double want = s[k] > 0 ? s[k] : s[k] * N * N;
-    const hf_form_weights top = hf_form_well_weights(6, 2, 0);
+    REQUIRE_OK(hf_top_form_min(&m, L3, D, 6, 1, &f, cfg, &err), err);
+    const double want = s[k] > 0 ? s[k] : s[k] * pow(N, D / 2 - 1);
+    const hf_form_weights top = hf_form_well_weights(D, D / 2 - 1, 0);
     REQUIRE_OK(hf_form_row(&m, L3, &top, cfg, f.eta, NULL, phi, NULL, &err), err);
     const double row = m.terms[0].coef * phi[0] + m.terms[1].coef * phi[1];
-    hf_quartic_form q;
+    hf_quartic_form q; /* -|u|^4 for D = 6: -N, in one cell; none for D = 8 */
     REQUIRE_OK(hf_quartic_form_min(&m, L3, 6, 1, &q, NULL, &err), err);
+    const double qwant = D == 6 ? -N : 0;
     printf(
-        "-|u|^4 + %g |u|^6: degree %d, sextic kappa %.10f (exact %g), cells %.3f, row %.10f; "
-        "quartic kappa %.6f (exact %d)\n",
-        s[k], degree, f.kappa, want, f.participation, row, q.kappa, -N);
-    CHECK(degree == 6 && f.degree == 6 && fabs(f.kappa - want) < 1e-8 * fabs(want) &&
+        "-|u|^%d + %g |u|^%d: degree %d, kappa %.10f (exact %g), cells %.3f, row %.10f; "
+        "quartic kappa %.6f (exact %g)\n",
+        D - 2, s[k], D, degree, f.kappa, want, f.participation, row, q.kappa, qwant);
+    CHECK(degree == D && f.degree == D && fabs(f.kappa - want) < 1e-8 * fabs(want) &&
               fabs(f.participation - (s[k] > 0 ? N : 1)) < 1e-3 && phi[0] == 0 &&
-              fabs(row - f.kappa) < 1e-9 * fabs(want) && fabs(q.kappa + N) < 1e-6,
-          "sextic s = %g: degree %d kappa %.12g row %.12g quartic %.12g", s[k], degree, f.kappa,
-          row, q.kappa);
+              fabs(row - f.kappa) < 1e-9 * fabs(want) && fabs(q.kappa - qwant) < 1e-6,
+          "degree %d, s = %g: degree %d kappa %.12g row %.12g quartic %.12g", D, s[k], degree,
+          f.kappa, row, q.kappa);
     hf_model_free(&m);
   }
 
@@ -101,26 +105,6 @@ static int sextic_cases(const int L3[3], int N) {
             fabs(fabs(f.u[2]) - 1 / sqrt(3)) < 1e-4,
         "anisotropic sextic: kappa %.10g", f.kappa);
   hf_model_free(&m);
-  const double p8[2] = {0.25, -0.25};
-  for (int k = 0; k < 2; k++) {
-    REQUIRE_OK(
-        testmodel_one_term(&m, "a", 0, 40.0, "u6", -1, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err),
-        err);
-    REQUIRE_OK(hf_model_add_term(&m, "u8", p8[k], "(ux^2+uy^2+uz^2)^4", HF_SYM_NONE, &err), err);
-    int degree = 0;
-    REQUIRE_OK(hf_form_degree(&m, &degree, &err), err);
-    REQUIRE_OK(hf_top_form_min(&m, L3, degree, 6, 1, &f, cfg, &err), err);
-    const double want = p8[k] > 0 ? p8[k] : p8[k] * N * N * N;
-    const hf_form_weights top = hf_form_well_weights(8, 3, 0);
-    REQUIRE_OK(hf_form_row(&m, L3, &top, cfg, f.eta, NULL, phi, NULL, &err), err);
-    const double row = m.terms[0].coef * phi[0] + m.terms[1].coef * phi[1];
-    printf("-|u|^6 + %g |u|^8: degree %d, kappa %.10f (exact %g), row %.10f\n", p8[k], degree,
-           f.kappa, want, row);
-    CHECK(degree == 8 && fabs(f.kappa - want) < 1e-8 * fabs(want) && phi[0] == 0 &&
-              fabs(row - f.kappa) < 1e-9 * fabs(want),
-          "degree 8, p = %g: degree %d kappa %.12g row %.12g", p8[k], degree, f.kappa, row);
-    hf_model_free(&m);
-  }
   /* the well conditions for D = 8, R = 2, f(s) = a + b s + c s^2 + d s^3:
    * f(R^2) / R^6 = a/64 + b/16 + c/4 + d, f'(R^2) / R^4 = b/16 + c/2 + 3d,
    * f''(R^2) / 2R^2 = c/4 + 3d, and d */
