@@ -13,16 +13,10 @@ import subprocess
 import sys
 import tempfile
 
+from checklib import check, done
+
 heff, models = sys.argv[1:3]
 zvr = open(os.path.join(models, "BaTiO3_ZVR1995.yaml")).read()
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what)
-    failures += not ok
-
 
 with tempfile.TemporaryDirectory() as tmp:
     for p, want, word in ((0.25, 0.25, "positive"), (-0.25, -128.0, "NEGATIVE")):
@@ -49,4 +43,4 @@ with tempfile.TemporaryDirectory() as tmp:
         check(f"degree-8 form: {word}" in out, f"p = {p}: reported {word}")
         check("quartic form: positive over every configuration found" in out,
               f"p = {p}: ZVR's quartic form positive")
-sys.exit(1 if failures else 0)
+done()
