@@ -41,13 +41,15 @@ static int strain_due(const fit_run *r) {
 }
 
 /* the harmonic frames' wave vectors and directions (hf_pattern_fill indices) */
-static const int pattern_q[FIT_PATTERN_NFRAME] = {0, 1, 1, 2, 2, 2, 3};
-static const int pattern_d[FIT_PATTERN_NFRAME] = {2, 0, 1, 3, 0, 2, 0};
+static const int pattern_q[FIT_PATTERN_NPAT] = {0, 1, 1, 2, 2, 2, 3};
+static const int pattern_d[FIT_PATTERN_NPAT] = {2, 0, 1, 3, 0, 2, 0};
 
 /* the next harmonic frame the supercell holds, or FIT_PATTERN_NFRAME */
 static int next_pattern(const fit_run *r) {
   int k = r->c.pattern_frames > 0 ? r->patterned : FIT_PATTERN_NFRAME;
-  while (k < FIT_PATTERN_NFRAME && !hf_pattern_commensurate(&r->lat, pattern_q[k])) k++;
+  while (k < FIT_PATTERN_NFRAME &&
+         !hf_pattern_commensurate(&r->lat, pattern_q[k % FIT_PATTERN_NPAT]))
+    k++;
   return k;
 }
 
@@ -352,8 +354,9 @@ static int strain_call(fit_run *r, hf_err *err) {
 
 /* The next harmonic frame (pattern_frames). */
 static int pattern_call(fit_run *r, hf_err *err) {
-  const int k = next_pattern(r), q = pattern_q[k], d = pattern_d[k];
-  const double A = r->c.pattern_frames;
+  const int k = next_pattern(r), q = pattern_q[k % FIT_PATTERN_NPAT],
+            d = pattern_d[k % FIT_PATTERN_NPAT];
+  const double A = k < FIT_PATTERN_NPAT ? r->c.pattern_frames : 0.5 * r->c.pattern_frames;
   fprintf(r->log,
           "# step %ld: harmonic frame %d of %d: u along %s %s at %.3f Angstrom (v, omega and "
           "strain 0)\n",

@@ -39,12 +39,14 @@
 /* pattern_frames: the harmonic frames, u = A e cos(2 pi q . R) at the cubic
  * cell (v, omega and strain 0) for each symmetry-distinct harmonic block the
  * supercell holds: Gamma [001]; X (1/2,0,0) [100] and [010]; M (1/2,1/2,0)
- * [110], [100] and [001]; R [100].  Made after the elastic frames, one per
- * step.  They hold the harmonic couplings at those wave vectors, which MD
- * frames see only mixed with large anharmonic energies (PbTiO3's fitted
- * models put the M-point polar mode below Gamma's and ordered antipolar;
+ * [110], [100] and [001]; R [100]; the seven at A, then again at A / 2 (one
+ * amplitude pins a pattern's energy, two separate its harmonic part from the
+ * quartic one).  Made after the elastic frames, one per step.  They hold the harmonic couplings at
+ * those wave vectors, which MD frames see only mixed with large anharmonic energies (PbTiO3's
+ * fitted models put the M-point polar mode below Gamma's and ordered antipolar;
  * docs/dft-bridge.md). */
-#define FIT_PATTERN_NFRAME 7
+#define FIT_PATTERN_NPAT 7
+#define FIT_PATTERN_NFRAME (2 * FIT_PATTERN_NPAT)
 
 #include "otf_internal.h"
 
