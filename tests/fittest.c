@@ -52,6 +52,21 @@ char *fittest_slurp(const char *root, const char *dir, const char *name, long *n
   return testfile_read_n(path, n);
 }
 
+int fittest_resume_differs(const char *root, const char *full, const char *part, long stop,
+                           long steps, hf_err *err) {
+  if (fittest_run_in(root, part, stop, 0, 0, err) || fittest_run_in(root, part, steps, 1, 1, err))
+    return -1;
+  static const char *const files[3] = {"train.xyz", "learning.tsv", "calls.tsv"};
+  int differ = 0;
+  for (int k = 0; k < 3; k++)
+    if (!fittest_same_file(root, full, part, files[k])) {
+      printf("%s after a stop at step %ld and --resume differs from the uninterrupted run\n",
+             files[k], stop);
+      differ++;
+    }
+  return differ;
+}
+
 int fittest_refuses(const char *root, const char *name, const char *key, const char *value) {
   char path[1200], file[300];
   snprintf(path, sizeof path, "%s/%s.yaml", root, name);

@@ -44,6 +44,12 @@ char *fittest_slurp(const char *root, const char *dir, const char *name, long *n
 /* 1 if root/a/name and root/b/name are the same bytes (both readable). */
 int fittest_same_file(const char *root, const char *a, const char *b, const char *name);
 
+/* Runs root/part.yaml to step stop (no finish), then --resume to steps and
+ * finish; returns how many of train.xyz, learning.tsv and calls.tsv differ
+ * from root/full's (each named on stdout), or -1 when a run fails (err). */
+int fittest_resume_differs(const char *root, const char *full, const char *part, long stop,
+                           long steps, hf_err *err);
+
 /* 1 if fit_config_load refuses root/name.yaml with a message naming key and
  * the file (the message printed, labelled with value). */
 int fittest_refuses(const char *root, const char *name, const char *key, const char *value);

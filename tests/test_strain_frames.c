@@ -211,13 +211,10 @@ int main(int argc, char **argv) {
   free(mp), free(ms);
 
   /* stopped between the second and the third elastic frame, resumed */
-  REQUIRE_OK(run("strain_r", f.step[1] + 1, 0, 0, &err), err);
-  REQUIRE_OK(run("strain_r", STEPS, 1, 1, &err), err);
-  const char *files[] = {"train.xyz", "learning.tsv", "calls.tsv"};
-  for (int k = 0; k < 3; k++)
-    CHECK(fittest_same_file(tmp, "strain", "strain_r", files[k]),
-          "%s after a stop at step %ld and --resume differs from the uninterrupted run", files[k],
-          f.step[1] + 1);
+  const int differ = fittest_resume_differs(tmp, "strain", "strain_r", f.step[1] + 1, STEPS, &err);
+  REQUIRE_OK(differ < 0 ? HF_FAIL : HF_OK, err);
+  CHECK(differ == 0, "%d files after a stop at step %ld and --resume differ", differ,
+        f.step[1] + 1);
 
   /* out of range */
   const char *badv[2] = {"0.2", "-0.01"};
