@@ -142,6 +142,7 @@ static void fit_release(hf_blr_fit *f) {
   free(f->cov);
   free(f->sd);
   free(f->colscale);
+  free(f->unseen);
   free(f->L);
 }
 
@@ -370,9 +371,10 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
   double *w = malloc((size_t)M * sizeof *w), *cov = malloc((size_t)M * M * sizeof *cov);
   double *sd = malloc((size_t)M * sizeof *sd), *dcol = malloc((size_t)M * sizeof *dcol);
   double *L = malloc((size_t)M * (M + PRED_KB) * sizeof *L);
+  unsigned char *unseen = calloc((size_t)M, 1);
   double *Nc = NULL, *Vf = NULL; /* constraints: null-space basis, Nc V */
-  if (!work || !w || !cov || !sd || !dcol || !L) {
-    free(work), free(w), free(cov), free(sd), free(dcol), free(L);
+  if (!work || !w || !cov || !sd || !dcol || !L || !unseen) {
+    free(work), free(w), free(cov), free(sd), free(dcol), free(L), free(unseen);
     return hf_fail(err, "blr: out of memory (M = %d)", M);
   }
   double *S = work, *tau = S + (size_t)ld * n, *Bm = tau + n, *U = Bm + (size_t)M * M;
@@ -402,10 +404,12 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
     dcol[j] = cblas_dnrm2(ld, S + (size_t)j * ld, 1) / sqrt((double)N);
     if (isfinite(dcol[j]) && dcol[j] > nmax) nmax = dcol[j];
   }
+  int nunseen = 0;
   for (int j = 0; j < M; j++) {
     if (!(dcol[j] > HF_BLR_UNSEEN * nmax) || !isfinite(dcol[j])) {
       memset(S + (size_t)j * ld, 0, (size_t)ld * sizeof *S);
       dcol[j] = 1.0;
+      unseen[j] = 1, nunseen++;
       continue;
     }
     cblas_dscal(ld, 1.0 / dcol[j], S + (size_t)j * ld, 1);
@@ -562,12 +566,14 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
   }
   nf.lcols = lcp;
   nf.w = w, nf.cov = cov, nf.sd = sd, nf.colscale = dcol, nf.L = L;
+  nf.unseen = unseen, nf.nunseen = nunseen;
   fit_release(f);
   *f = nf;
   w = cov = sd = dcol = L = NULL; /* owned by f now */
+  unseen = NULL;
   rc = HF_OK;
 out:
-  free(work), free(w), free(cov), free(sd), free(dcol), free(L), free(Nc), free(Vf);
+  free(work), free(w), free(cov), free(sd), free(dcol), free(L), free(Nc), free(Vf), free(unseen);
   return rc;
 }
 

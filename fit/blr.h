@@ -146,6 +146,8 @@ typedef struct {
   int rank;                       /* singular values of Phi' above rcond * largest */
   int iterations;                 /* BAYES: evidence iterations done */
   int converged;                  /* BAYES: 1 if the iteration met tol (always 1 for LSQ) */
+  int nunseen;                    /* columns the data cannot see (HF_BLR_UNSEEN) */
+  unsigned char *unseen;          /* [M] 1 for each of them: coefficient 0, variance the prior's */
   /* private: Sigma = L L^T, L row-major M x lcols, L[j*lcols+k] = 0 for k > j;
    * lcols = rank (LSQ) or M (BAYES), padded with zero columns to a multiple of 8 */
   int lcols;

@@ -278,18 +278,32 @@ int fit_bound_hold_cov(const double *cov, int M, const int *held, double *out, h
   memcpy(out, cov, (size_t)M * M * sizeof *out);
   if (!nh) return 0;
   int *h = malloc((size_t)nh * sizeof *h);
-  double *Shh = malloc((size_t)nh * nh * sizeof *Shh);
-  double *X = malloc((size_t)nh * M * sizeof *X); /* Sigma_HH^-1 Sigma_H: */
+  double *V = malloc((size_t)nh * nh * sizeof *V), *lam = malloc((size_t)nh * sizeof *lam);
+  double *Y = malloc((size_t)nh * M * sizeof *Y), *X = malloc((size_t)nh * M * sizeof *X);
   int rc = HF_OK;
-  if (!h || !Shh || !X) rc = hf_fail(err, "out of memory");
+  if (!h || !V || !lam || !Y || !X) rc = hf_fail(err, "out of memory");
   for (int i = 0, k = 0; !rc && i < M; i++)
     if (held[i]) h[k++] = i;
-  for (int a = 0; !rc && a < nh; a++) {
-    for (int b = 0; b < nh; b++) Shh[a * nh + b] = cov[(size_t)h[a] * M + h[b]];
-    for (int j = 0; j < M; j++) X[(size_t)a * M + j] = cov[(size_t)h[a] * M + j];
-  }
-  if (!rc && LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', nh, M, Shh, nh, X, M) != 0)
-    rc = hf_fail(err, "bounded_hold: the held coefficients' posterior covariance is singular");
+  for (int a = 0; !rc && a < nh; a++)
+    for (int b = 0; b < nh; b++) V[a * nh + b] = cov[(size_t)h[a] * M + h[b]];
+  /* X = Sigma_HH^+ Sigma_H: through Sigma_HH = V diag(lam) V^T: held
+   * coefficients tied by an exact constraint (the acoustic sum rule) make
+   * Sigma_HH singular; the directions without variance are held already */
+  if (!rc && LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', nh, V, nh, lam) != 0)
+    rc = hf_fail(err, "the held coefficients' posterior covariance: eigensolver failed");
+  const double cut = rc ? 0 : 1e-12 * fmax(lam[nh - 1], 0);
+  for (int k = 0; !rc && k < nh; k++)
+    for (int j = 0; j < M; j++) {
+      double t = 0;
+      for (int a = 0; a < nh && lam[k] > cut; a++) t += V[a * nh + k] * cov[(size_t)h[a] * M + j];
+      Y[(size_t)k * M + j] = lam[k] > cut ? t / lam[k] : 0;
+    }
+  for (int a = 0; !rc && a < nh; a++)
+    for (int j = 0; j < M; j++) {
+      double t = 0;
+      for (int k = 0; k < nh; k++) t += V[a * nh + k] * Y[(size_t)k * M + j];
+      X[(size_t)a * M + j] = t;
+    }
   for (int i = 0; !rc && i < M; i++) /* out -= Sigma_:H X, symmetric by construction */
     for (int j = 0; j < M; j++) {
       double t = 0;
@@ -298,6 +312,6 @@ int fit_bound_hold_cov(const double *cov, int M, const int *held, double *out, h
     }
   for (int a = 0; !rc && a < nh; a++) /* exactly 0, not round-off: fit_bound must not move them */
     for (int j = 0; j < M; j++) out[(size_t)h[a] * M + j] = out[(size_t)j * M + h[a]] = 0;
-  free(h), free(Shh), free(X);
+  free(h), free(V), free(lam), free(Y), free(X);
   return rc ? HF_FAIL : nh;
 }

@@ -106,11 +106,13 @@ int fit_term_is_pure_strain(const hf_term *t);
 /* The posterior covariance with the coefficients held[i] != 0 fixed at their
  * mean (regression: bounded_hold): the conditional covariance
  *     Sigma_RR - Sigma_RH Sigma_HH^-1 Sigma_HR
- * on the others, rows and columns of the held ones 0, into out (M x M).
+ * on the others (Sigma_HH^+, the pseudo-inverse, when held coefficients are
+ * tied by an exact constraint), rows and columns of the held ones 0, into
+ * out (M x M).
  * fit_bound in this metric moves only the free coefficients, by the least
  * the posterior allows given the held ones (the same minimum of
  * (w - w0)^T Sigma^-1 (w - w0) with w_H = w0_H).  Returns the number held, or
- * HF_FAIL (Sigma_HH singular). */
+ * HF_FAIL. */
 int fit_bound_hold_cov(const double *cov, int M, const int *held, double *out, hf_err *err);
 
 #endif

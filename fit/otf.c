@@ -64,8 +64,35 @@ double fit_bayes_force_at(fit_run *r, const hf_fields *x) {
 
 int fit_solve(fit_run *r, hf_err *err) { return fit_solve_as(r, NULL, err); }
 
+void fit_unseen_terms(const fit_run *r, char *buf, size_t n) {
+  size_t len = 0;
+  buf[0] = 0;
+  for (int j = 0; j < r->M && r->fit.unseen && len < n; j++)
+    if (r->fit.unseen[j])
+      len += (size_t)snprintf(buf + len, n - len, "%s%s (%s)", len ? ", " : "",
+                              r->model.terms[j].name, r->model.terms[j].expr);
+}
+
+/* Named in the log whenever their number changes (a new supercell's frames
+ * see some): a term no frame sees is 0, and the model's harmonic matrix away
+ * from the supercell's wave vectors may hinge on it. */
+static void log_unseen(fit_run *r) {
+  if (r->fit.nunseen == r->unseen_logged) return;
+  if (!r->log) { /* loading a resumed run's frames: its log said it before */
+    r->unseen_logged = r->fit.nunseen;
+    return;
+  }
+  char list[2048];
+  fit_unseen_terms(r, list, sizeof list);
+  fprintf(r->log, "# step %ld: %d terms unseen by the training cells (coefficient 0%s)%s%s\n",
+          r->st.step, r->fit.nunseen, r->c.bounded ? ", held by the bound" : "",
+          r->fit.nunseen ? ": " : "", list);
+  r->unseen_logged = r->fit.nunseen;
+}
+
 int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   if (hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err)) return HF_FAIL;
+  log_unseen(r);
   if (!r->c.bounded) return HF_OK;
   if (bounded_w) { /* r->bound and r->cuts came with it */
     memcpy(r->fit.w, bounded_w, (size_t)r->M * sizeof *r->fit.w);
@@ -73,21 +100,29 @@ int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   }
   /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
   const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
+  /* Held at the posterior mean: the terms the training cells cannot see (the
+   * bound would otherwise give them values no frame supports: a learned
+   * SrTiO3 model on 2x2x2 frames got a second-shell u_x u_y pair of 0.22
+   * eV/A^2 from it, unstable off the commensurate q) and, with bounded_hold,
+   * the elastic ones. */
   const double *cov = r->fit.cov;
   double *held_cov = NULL; /* (once per refit, not per step) */
-  if (r->c.bounded_hold) {
+  if (r->c.bounded_hold || r->fit.nunseen) {
     int *held = calloc((size_t)r->M, sizeof *held);
     held_cov = malloc((size_t)r->M * r->M * sizeof *held_cov);
     if (!held || !held_cov) {
       free(held), free(held_cov);
       return hf_fail(err, "out of memory");
     }
-    for (int j = 0; j < r->M; j++) held[j] = fit_term_is_pure_strain(&r->model.terms[j]);
+    for (int j = 0; j < r->M; j++)
+      held[j] =
+          r->fit.unseen[j] || (r->c.bounded_hold && fit_term_is_pure_strain(&r->model.terms[j]));
     const int nh = fit_bound_hold_cov(r->fit.cov, r->M, held, held_cov, err);
     free(held);
     if (nh < 0) {
       free(held_cov);
-      return hf_wrap(err, "regression: bounded_hold");
+      return hf_wrap(err, "regression: bounded%s, holding %d unseen coefficients",
+                     r->c.bounded_hold ? " with bounded_hold" : "", r->fit.nunseen);
     }
     cov = held_cov;
   }

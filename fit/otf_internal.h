@@ -103,8 +103,9 @@ struct fit_run {
   double *phi_desc, *ylong_desc;
   int *type_desc;
   hf_patterns pat;
-  int strained;  /* strain_frames (probe.h): elastic frames made (checkpointed) */
-  int patterned; /* pattern_frames (probe.h): harmonic frames made or skipped (checkpointed) */
+  int strained;      /* strain_frames (probe.h): elastic frames made (checkpointed) */
+  int patterned;     /* pattern_frames (probe.h): harmonic frames made or skipped (checkpointed) */
+  int unseen_logged; /* the unseen-term count last named in the log (0 at the start) */
   hf_fields xsave;
   const hf_fields *restore;
 };
@@ -142,6 +143,11 @@ int fit_beyond_energy_max(fit_run *r, const double *y);
 /* r->train_max and train_rms grow to cover configuration x (a frame entering
  * the data). */
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);
+
+/* The terms the training cells cannot see (hf_blr_fit unseen: coefficient 0,
+ * held there by the bounded solve), as "name (expr), ..." into buf; "" when
+ * none. */
+void fit_unseen_terms(const fit_run *r, char *buf, size_t n);
 
 /* The well form's radius for the bounded solve (fit_config.h well_radius). */
 double fit_well_radius(const fit_run *r);

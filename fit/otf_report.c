@@ -295,6 +295,14 @@ int fit_run_finish(fit_run *r, hf_err *err) {
   const hf_blr_fit *f = &r->fit;
   say(r, "final fit: %ld rows, gamma %.2f of %d, sigma_v %.3g, sigma_w %.3g, log evidence %.6g\n",
       f->nrows, f->gamma, r->M, f->sigma_v, f->sigma_w, f->log_evidence);
+  if (f->nunseen) {
+    char list[2048];
+    fit_unseen_terms(r, list, sizeof list);
+    say(r,
+        "terms unseen by the training cells (coefficient 0%s; frames on a supercell with more "
+        "cells along two axes, 2x4x4, see them): %d: %s\n",
+        r->c.bounded ? ", held there by the bound" : "", f->nunseen, list);
+  }
   if (r->nasr)
     say(r, "acoustic sum rule (energy invariant under a uniform v): %d of %d coefficients free\n",
         f->nfree, r->M);

@@ -1069,6 +1069,10 @@ static void test_unseen_column(void) {
            method == HF_BLR_BAYES ? "bayes" : "lsq", f4.w[0], f4.w[1], f4.w[2], f4.w[3], f3.w[0],
            f3.w[1], f3.w[2]);
     CHECK(f4.w[2] == 0, "unseen column: coefficient %g (expected exactly 0)", f4.w[2]);
+    CHECK(f4.nunseen == 1 && f4.unseen[2] && !f4.unseen[0] && !f4.unseen[1] && !f4.unseen[3] &&
+              f3.nunseen == 0,
+          "unseen columns reported: %d (expected column 2 alone), without it %d", f4.nunseen,
+          f3.nunseen);
     const double w4[3] = {f4.w[0], f4.w[1], f4.w[3]};
     CHECK(max_rel_diff(3, w4, f3.w) < 1e-9,
           "the seen coefficients differ from the 3-column fit by %.2g", max_rel_diff(3, w4, f3.w));

@@ -52,7 +52,8 @@ static hf_model onsite(hf_err *err) {
  * independent of the LAPACK solve).  Then case 1's a, b with
  * Sigma = [[1, 1/2], [1/2, 1]]: unheld the move is along Sigma (1, 1), a and b
  * by the same amount, (3, -3) plus 3 eps / 16 each; b held at -5, a alone
- * meets (8/3)(a + b) = eps: (5 + 3 eps / 8, -5). */
+ * meets (8/3)(a + b) = eps: (5 + 3 eps / 8, -5).  And a held pair tied by an
+ * exact constraint (Sigma_HH singular: its pseudo-inverse). */
 static void invert(double *A, int n) { /* in place, SPD: no pivoting needed */
   for (int k = 0; k < n; k++) {
     const double p = A[k * n + k];
@@ -91,6 +92,16 @@ static int held_cases(const int L[2][3], hf_err *err) {
          dev, heldmax);
   CHECK(dev < 1e-12 && heldmax == 0, "held covariance: deviation %g, held entries %g", dev,
         heldmax);
+
+  /* held coefficients tied by an exact constraint (w0 = w1, the posterior's
+   * Sigma_HH singular): w2's conditional variance given w0 is c - a^2 */
+  const double a = 0.6, c = 2, T[9] = {1, 1, a, 1, 1, a, a, a, c};
+  const int held01[3] = {1, 1, 0};
+  double tout[9];
+  REQUIRE_OK(fit_bound_hold_cov(T, 3, held01, tout, err) != 2, *err);
+  printf("tied held pair: conditional variance %.15g (exact %.15g)\n", tout[8], c - a * a);
+  CHECK(fabs(tout[8] - (c - a * a)) < 1e-14 && tout[0] == 0 && tout[2] == 0 && tout[5] == 0,
+        "tied held pair: variance %.17g (exact %.17g)", tout[8], c - a * a);
 
   hf_model m = onsite(err);
   const double w0[2] = {1, -5}, C[4] = {1, 0.5, 0.5, 1}, eps = FIT_BOUND_EPS;

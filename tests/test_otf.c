@@ -811,7 +811,8 @@ static int replaced_outputs(const char *models) {
  * sign(d_a d_b) pattern cancels along an axis of length 2).  A second fit on
  * 2x4x4 (paper 003's second cell) that imports those frames
  * (initial_training) builds each frame's rows on its own supercell and
- * recovers every coefficient; its parity table names each frame's
+ * recovers every coefficient (the 2x2x2 fit's summary names the pairs it
+ * cannot see, the 2x4x4 one none); its parity table names each frame's
  * supercell; a refit of the mixed set gives the same coefficients bit for
  * bit; and a fit's own frames on another supercell are refused. */
 static int supercells(const char *models) {
@@ -869,6 +870,13 @@ static int supercells(const char *models) {
   snprintf(want, sizeof want, "supercells of the training frames: 2x4x4 %ld, 2x2x2 %ld\n",
            (t244 ? count_of(t244, "heff_step=") : 0) - f222, f222);
   CHECK(sum && strstr(sum, want), "summary lacks '%s'", want);
+  /* the 2x2x2 fit names the pairs it cannot see; the 2x4x4 frames see them */
+  char *s222 = fittest_slurp(tmp, name[0], "summary.txt", &n);
+  CHECK(s222 && strstr(s222, "terms unseen by the training cells") &&
+            strstr(s222, "u1-u1.s2.2 (ux*uy[1,1,0])") && sum && !strstr(sum, "terms unseen"),
+        "unseen terms: named on 2x2x2 alone and none with 2x4x4 frames:\n%s\n%s",
+        s222 ? s222 : "(none)", sum ? sum : "(none)");
+  free(s222);
   free(t222), free(t244), free(sum);
   /* the refit reads the mixed training set as the fit did */
   fit_config c;
