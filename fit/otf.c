@@ -74,8 +74,9 @@ void fit_unseen_terms(const fit_run *r, char *buf, size_t n) {
 }
 
 /* Named in the log whenever their number changes (a new supercell's frames
- * see some): a term no frame sees is 0, and the model's harmonic matrix away
- * from the supercell's wave vectors may hinge on it. */
+ * see some): no frame holds such a term, the bounded solve may move it within
+ * the prior, and the model's harmonic matrix away from the supercell's wave
+ * vectors may hinge on it. */
 static void log_unseen(fit_run *r) {
   if (r->fit.nunseen == r->unseen_logged) return;
   if (!r->log) { /* loading a resumed run's frames: its log said it before */
@@ -84,9 +85,10 @@ static void log_unseen(fit_run *r) {
   }
   char list[2048];
   fit_unseen_terms(r, list, sizeof list);
-  fprintf(r->log, "# step %ld: %d terms unseen by the training cells (coefficient 0%s)%s%s\n",
-          r->st.step, r->fit.nunseen, r->c.bounded ? ", held by the bound" : "",
-          r->fit.nunseen ? ": " : "", list);
+  fprintf(r->log,
+          "# step %ld: %d terms unseen by the training cells (posterior mean 0, variance the "
+          "prior's)%s%s\n",
+          r->st.step, r->fit.nunseen, r->fit.nunseen ? ": " : "", list);
   r->unseen_logged = r->fit.nunseen;
 }
 
@@ -100,29 +102,21 @@ int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   }
   /* the fit's supercell and 4x4x4: patterns the 2x2x2 frames cannot hold */
   const int L[2][3] = {{r->lat.L[0], r->lat.L[1], r->lat.L[2]}, {4, 4, 4}};
-  /* Held at the posterior mean: the terms the training cells cannot see (the
-   * bound would otherwise give them values no frame supports: a learned
-   * SrTiO3 model on 2x2x2 frames got a second-shell u_x u_y pair of 0.22
-   * eV/A^2 from it, unstable off the commensurate q) and, with bounded_hold,
-   * the elastic ones. */
   const double *cov = r->fit.cov;
   double *held_cov = NULL; /* (once per refit, not per step) */
-  if (r->c.bounded_hold || r->fit.nunseen) {
+  if (r->c.bounded_hold) {
     int *held = calloc((size_t)r->M, sizeof *held);
     held_cov = malloc((size_t)r->M * r->M * sizeof *held_cov);
     if (!held || !held_cov) {
       free(held), free(held_cov);
       return hf_fail(err, "out of memory");
     }
-    for (int j = 0; j < r->M; j++)
-      held[j] =
-          r->fit.unseen[j] || (r->c.bounded_hold && fit_term_is_pure_strain(&r->model.terms[j]));
+    for (int j = 0; j < r->M; j++) held[j] = fit_term_is_pure_strain(&r->model.terms[j]);
     const int nh = fit_bound_hold_cov(r->fit.cov, r->M, held, held_cov, err);
     free(held);
     if (nh < 0) {
       free(held_cov);
-      return hf_wrap(err, "regression: bounded%s, holding %d unseen coefficients",
-                     r->c.bounded_hold ? " with bounded_hold" : "", r->fit.nunseen);
+      return hf_wrap(err, "regression: bounded_hold");
     }
     cov = held_cov;
   }

@@ -299,9 +299,9 @@ int fit_run_finish(fit_run *r, hf_err *err) {
     char list[2048];
     fit_unseen_terms(r, list, sizeof list);
     say(r,
-        "terms unseen by the training cells (coefficient 0%s; frames on a supercell with more "
-        "cells along two axes, 2x4x4, see them): %d: %s\n",
-        r->c.bounded ? ", held there by the bound" : "", f->nunseen, list);
+        "terms unseen by the training cells (posterior mean 0, variance the prior's%s; frames "
+        "on a supercell with more cells along two axes, 2x4x4, see them): %d: %s\n",
+        r->c.bounded ? ", free to the bound" : "", f->nunseen, list);
   }
   if (r->nasr)
     say(r, "acoustic sum rule (energy invariant under a uniform v): %d of %d coefficients free\n",
