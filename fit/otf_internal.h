@@ -144,9 +144,8 @@ int fit_beyond_energy_max(fit_run *r, const double *y);
  * the data). */
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);
 
-/* The terms the training cells cannot see (hf_blr_fit unseen: coefficient 0,
- * held there by the bounded solve), as "name (expr), ..." into buf; "" when
- * none. */
+/* The terms the training cells cannot see (hf_blr_fit unseen: posterior mean
+ * 0, variance the prior's), as "name (expr), ..." into buf; "" when none. */
 void fit_unseen_terms(const fit_run *r, char *buf, size_t n);
 
 /* The well form's radius for the bounded solve (fit_config.h well_radius). */
