@@ -177,9 +177,12 @@ int main(int argc, char **argv) {
   int per_start[NSTARTS] = {0};
   for (char *p = log; p && (p = strstr(p, "# step ")) && l.n < 64; p++) {
     long step;
+    int end = 0; /* (sscanf's 1 alone does not say the literal after %ld matched) */
     char *from = strstr(p, "relaxing from "), *u = strstr(p, "mean u ("), *e = strstr(p, "eta ("),
          *um1 = strstr(p, "largest |u| ");
-    if (sscanf(p, "# step %ld: descent probe:", &step) != 1 || !from || !u || !e || !um1) continue;
+    if (sscanf(p, "# step %ld: descent probe:%n", &step, &end) != 1 || !end || !from || !u || !e ||
+        !um1)
+      continue;
     int s = 0;
     while (s < NSTARTS && strncmp(from + 14, starts[s], strlen(starts[s]))) s++;
     CHECK(s < NSTARTS, "descent probe at step %ld from an unknown start", step);
