@@ -295,8 +295,11 @@ int fit_bound_hold_cov(const double *cov, int M, const int *held, double *out, h
   for (int k = 0; !rc && k < nh; k++)
     for (int j = 0; j < M; j++) {
       double t = 0;
-      for (int a = 0; a < nh && lam[k] > cut; a++) t += V[a * nh + k] * cov[(size_t)h[a] * M + j];
-      Y[(size_t)k * M + j] = lam[k] > cut ? t / lam[k] : 0;
+      if (lam[k] > cut) { /* (a direction without variance contributes nothing) */
+        for (int a = 0; a < nh; a++) t += V[a * nh + k] * cov[(size_t)h[a] * M + j];
+        t /= lam[k];
+      }
+      Y[(size_t)k * M + j] = t;
     }
   for (int a = 0; !rc && a < nh; a++)
     for (int j = 0; j < M; j++) {
