@@ -401,10 +401,11 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, BOUND, WELL, HOLD, NK };
-  hf_yslot s[NK] = {{.key = "method"},  {.key = "weights"},           {.key = "sigma_v"},
-                    {.key = "sigma_w"}, {.key = "acoustic_sum_rule"}, {.key = "energy_max"},
-                    {.key = "bounded"}, {.key = "well_radius"},       {.key = "bounded_hold"}};
+  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, HOLD, NK };
+  hf_yslot s[NK] = {{.key = "method"},        {.key = "weights"},           {.key = "sigma_v"},
+                    {.key = "sigma_w"},       {.key = "acoustic_sum_rule"}, {.key = "energy_max"},
+                    {.key = "amplitude_max"}, {.key = "bounded"},           {.key = "well_radius"},
+                    {.key = "bounded_hold"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -469,6 +470,10 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
       hf_yaml_positive(r, s[EMAX].val, w, "energy_max",
                        "a positive energy in eV per cell above the undistorted reference",
                        &c->energy_max))
+    return HF_FAIL;
+  if (s[AMAX].val &&
+      hf_yaml_positive(r, s[AMAX].val, w, "amplitude_max",
+                       "a positive local-mode amplitude |u| in Angstrom", &c->amplitude_max))
     return HF_FAIL;
   return HF_OK;
 }

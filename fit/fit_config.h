@@ -131,6 +131,10 @@ typedef struct {
    * but not in the regression (states no simulation visits, which a
    * polynomial cannot fit without spoiling the rest) */
   double energy_max;
+  /* regression: amplitude_max (A, 0: none): the same for frames whose
+   * largest local mode |u_i| exceeds it (amplitudes where the basis's
+   * polynomial no longer holds, which pull the harmonic couplings away) */
+  double amplitude_max;
   /* regression: bounded (0: off): the coefficients moved, by the least the
    * posterior allows, until the quartic form (with u^6 and w^6 terms in the
    * basis: the sextic form) is positive (fit/bounded.h) */

@@ -207,20 +207,41 @@ static int extrapolating(const fit_run *r, double *now) {
   return -1;
 }
 
-int fit_beyond_energy_max(fit_run *r, const double *y) {
-  if (!(r->c.energy_max > 0) || !(y[0] > r->c.energy_max)) return 0;
-  r->excluded++;
+int fit_frame_out(const fit_config *c, const hf_lattice *lat, const hf_fields *x, const double *y,
+                  char *why, size_t len) {
+  if (c->energy_max > 0 && y[0] > c->energy_max) {
+    if (why)
+      snprintf(why, len, "the engine's energy %.4g eV per cell is above energy_max (%g)", y[0],
+               c->energy_max);
+    return 1;
+  }
+  if (!(c->amplitude_max > 0) || !x->u[0]) return 0;
+  double big = 0;
+  for (size_t i = 0; i < lat->n; i++)
+    big = fmax(big, x->u[0][i] * x->u[0][i] + x->u[1][i] * x->u[1][i] + x->u[2][i] * x->u[2][i]);
+  if (!(sqrt(big) > c->amplitude_max)) return 0;
+  if (why)
+    snprintf(why, len, "its largest local mode |u| %.4g A is above amplitude_max (%g)", sqrt(big),
+             c->amplitude_max);
   return 1;
 }
 
+void fit_frame_limits(const fit_config *c, char *s, size_t len) {
+  const int e = c->energy_max > 0, a = c->amplitude_max > 0;
+  char es[64] = "", as[64] = "";
+  if (e) snprintf(es, sizeof es, "energy_max (%g eV per cell)", c->energy_max);
+  if (a) snprintf(as, sizeof as, "amplitude_max (%g A)", c->amplitude_max);
+  snprintf(s, len, "%s%s%s", es, e && a ? " or " : "", as);
+}
+
 int fit_learn(fit_run *r, hf_err *err) {
-  const int skip = fit_beyond_energy_max(r, r->y);
-  if (skip)
-    fprintf(r->log,
-            "# step %ld: the engine's energy %.4g eV per cell is above energy_max (%g): the "
-            "frame stays in train.xyz, out of the regression\n",
-            r->st.step, r->y[0], r->c.energy_max);
-  else {
+  char why[160];
+  const int skip = fit_frame_out(&r->c, &r->lat, &r->x, r->y, why, sizeof why);
+  if (skip) {
+    r->excluded++;
+    fprintf(r->log, "# step %ld: %s: the frame stays in train.xyz, out of the regression\n",
+            r->st.step, why);
+  } else {
     r->cells.own.frames++;
     fit_track_extent(r, &r->x, &r->lat);
     for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
@@ -355,15 +376,16 @@ int fit_training_call(fit_run *r, int probe, hf_err *err) {
     r->thr.last_call = r->st.step; /* wait min_interval before trying again */
     return HF_OK;
   }
-  if (!r->have_fit && fit_beyond_energy_max(r, r->y)) {
+  char why[160];
+  if (!r->have_fit && fit_frame_out(&r->c, &r->lat, &r->x, r->y, why, sizeof why)) {
     /* kept in train.xyz, but nothing to fit and move MD with yet: another start */
-    fprintf(r->log,
-            "# step %ld: the engine's energy %.4g eV per cell is above energy_max (%g) before "
-            "any fit: another start\n",
-            r->st.step, r->y[0], r->c.energy_max);
-    if (r->excluded >= 10)
-      return hf_fail(err, "the first %ld frames lie above energy_max (%g eV per cell)", r->excluded,
-                     r->c.energy_max);
+    r->excluded++;
+    fprintf(r->log, "# step %ld: %s before any fit: another start\n", r->st.step, why);
+    if (r->excluded >= 10) {
+      char lim[160];
+      fit_frame_limits(&r->c, lim, sizeof lim);
+      return hf_fail(err, "the first %ld frames lie beyond %s", r->excluded, lim);
+    }
     hf_rng ir;
     hf_rng_split(&r->rng, 200 + (uint64_t)r->excluded, &ir);
     random_start(r, &ir);

@@ -62,7 +62,7 @@ struct fit_run {
   double *asr; /* acoustic sum rule: nasr x M constraint rows (acoustic_sum_rule.h) */
   int nasr;
   int have_fit;
-  long excluded;          /* frames above regression: energy_max (recounted on resume) */
+  long excluded;          /* frames beyond energy_max, amplitude_max (recounted on resume) */
   fit_bound_report bound; /* the last fit_solve's (regression: bounded) */
   fit_bound_cuts cuts;    /* its active rows, for the next (not checkpointed) */
   /* engine calls failed in a row since the last success (not checkpointed:
@@ -137,9 +137,13 @@ int fit_learn(fit_run *r, hf_err *err);
  * replay), the refit and the tables; probe: a call of probe.h (not in the
  * threshold's history). */
 int fit_training_call(fit_run *r, int probe, hf_err *err);
-/* 1 (and counted) when engine rows y have their energy above
- * regression: energy_max: the frame is kept but not regressed. */
-int fit_beyond_energy_max(fit_run *r, const double *y);
+/* 1 when the frame (configuration x on lat, engine rows y) lies beyond
+ * regression: energy_max or amplitude_max: it is kept but not regressed;
+ * why (if not NULL) then says which limit and by how much.  0 otherwise. */
+int fit_frame_out(const fit_config *c, const hf_lattice *lat, const hf_fields *x, const double *y,
+                  char *why, size_t len);
+/* The limits above as text, "energy_max (0.15 eV per cell)" (summary, errors). */
+void fit_frame_limits(const fit_config *c, char *s, size_t len);
 /* r->train_max and train_rms grow to cover configuration x (a frame entering
  * the data). */
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);

@@ -31,7 +31,7 @@ static int parity_frame(void *p, const hf_lattice *lat, const hf_fields *x, cons
   hf_features_eval(cell->feat, x, cell->phi, cell->ylong, cell->type);
   if (hf_blr_predict(&r->fit, (int)cell->rows, cell->phi, cell->mean, cell->berr, err))
     return HF_FAIL;
-  const int out = c->train && r->c.energy_max > 0 && y[0] > r->c.energy_max;
+  const int out = c->train && fit_frame_out(&r->c, lat, x, y, NULL, 0);
   c->excluded += out;
   for (size_t i = 0; i < cell->rows; i++) {
     double pred = cell->mean[i] + cell->ylong[i], d = pred - y[i];
@@ -69,7 +69,7 @@ static int parity(fit_run *r, const char *src, const char *name, const char *lab
   fclose(c.f);
   if (rc) return HF_FAIL;
   say(r, "%-8s set: %ld frames", label, nf);
-  if (c.excluded) say(r, " (%ld above energy_max, not in the RMSE)", c.excluded);
+  if (c.excluded) say(r, " (%ld out of the regression, not in the RMSE)", c.excluded);
   say(r, "; RMSE");
   for (int t = 0; t < HF_BLR_NTYPES; t++)
     if (c.n[t]) say(r, "  %s %.3e", hf_blr_type_name(t), sqrt(c.se[t] / (double)c.n[t]));
@@ -287,11 +287,12 @@ int fit_run_finish(fit_run *r, hf_err *err) {
         total, total / 3600, s->t_engine, 100 * s->t_engine / total, s->t_refit,
         100 * s->t_refit / total, steps, 100 * steps / total);
   }
-  if (r->excluded > 0)
-    say(r,
-        "frames above regression: energy_max (%g eV per cell): %ld, kept in train.xyz, not "
-        "regressed\n",
-        r->c.energy_max, r->excluded);
+  if (r->excluded > 0) {
+    char lim[160];
+    fit_frame_limits(&r->c, lim, sizeof lim);
+    say(r, "frames beyond regression: %s: %ld, kept in train.xyz, not regressed\n", lim,
+        r->excluded);
+  }
   const hf_blr_fit *f = &r->fit;
   say(r, "final fit: %ld rows, gamma %.2f of %d, sigma_v %.3g, sigma_w %.3g, log evidence %.6g\n",
       f->nrows, f->gamma, r->M, f->sigma_v, f->sigma_w, f->log_evidence);

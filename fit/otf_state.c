@@ -62,6 +62,7 @@ static uint64_t config_hash(const fit_config *c) {
   /* hashed only when on: runs started before the option existed had it off */
   if (c->acoustic_sum_rule) fnv(&h, "asr", 3);
   if (c->energy_max > 0) fnv(&h, &c->energy_max, sizeof c->energy_max);
+  if (c->amplitude_max > 0) fnv(&h, &c->amplitude_max, sizeof c->amplitude_max);
   if (c->bounded) fnv(&h, &c->bounded, sizeof c->bounded);
   if (c->well_radius != 0) fnv(&h, &c->well_radius, sizeof c->well_radius);
   if (c->bounded_hold) fnv(&h, &c->bounded_hold, sizeof c->bounded_hold);
@@ -260,7 +261,10 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
     return HF_OK;
   }
   if (!c->learn) return HF_OK;
-  if (fit_beyond_energy_max(r, y)) return HF_OK;
+  if (fit_frame_out(&r->c, lat, cell->x, y, NULL, 0)) {
+    r->excluded++;
+    return HF_OK;
+  }
   cell->frames++;
   fit_track_extent(r, cell->x, lat);
   hf_features_eval(cell->feat, cell->x, cell->phi, cell->ylong, cell->type);

@@ -1,14 +1,17 @@
-/* test_energy_max.c - regression: energy_max (fit_config.h): frames whose
- * engine energy lies above it stay in train.xyz but out of the regression.
- * A fit of the ZVR BaTiO3 model (forces with 0.05 eV/A of noise, 2x2x2,
- * 100 -> 300 K) with energy_max 0.03 eV per cell (its frames lie at 0.007-0.054):
+/* test_energy_max.c - regression: energy_max and amplitude_max
+ * (fit_config.h): frames whose engine energy, or whose largest local mode
+ * |u_i|, lies above the limit stay in train.xyz but out of the regression.
+ * Fits of the ZVR BaTiO3 model (forces with 0.05 eV/A of noise, 2x2x2,
+ * 100 -> 300 K), one with energy_max 0.03 eV per cell (its frames lie at
+ * 0.007-0.054), one with amplitude_max at the median of the first run's
+ * largest |u_i|; for each limit:
  *  - some frames lie above it (the test's premise) and some below; learning.tsv
  *    names each one above, the summary counts them;
- *  - a refit of its train.xyz with energy_max gives the model of a refit
+ *  - a refit of its train.xyz with the limit gives the model of a refit
  *    without the key of a train.xyz holding only the frames at or below it
  *    (written here from the first), coefficient for coefficient to 1e-12;
  *  - the same refit without the key differs (the frames above do count then);
- *  - energy_max: -1 is refused. */
+ *  - a limit of -1 is refused. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,21 @@
 static char tmp[] = "/tmp/test_energy_max_XXXXXX";
 static const double emax = 0.03;
 
+typedef enum { ENERGY, AMPLITUDE } limit_kind;
+static const char *key_of[] = {"energy_max", "amplitude_max"};
+static const char *unit_of[] = {"eV per cell", "A"};
+static const char *named_as[] = {"is above energy_max", "is above amplitude_max"};
+
+/* The frame's energy per cell or its largest local mode |u_i| (A). */
+static double frame_value(limit_kind k, const hf_lattice *lat, const hf_fields *x,
+                          const double *y) {
+  if (k == ENERGY) return y[0];
+  double big = 0;
+  for (size_t i = 0; i < lat->n; i++)
+    big = fmax(big, x->u[0][i] * x->u[0][i] + x->u[1][i] * x->u[1][i] + x->u[2][i] * x->u[2][i]);
+  return sqrt(big);
+}
+
 static void write_fit(const char *name, const char *models, const char *regression) {
   fittest_write_zvr_noisy(tmp, name, models, "regression", regression);
 }
@@ -32,13 +50,18 @@ typedef struct {
   FILE *f;
   const char *path;
   const hf_model *m;
+  limit_kind kind;
+  double limit;
   long above, below;
+  double *values; /* every frame's value, when not NULL (at most 4096) */
 } filter_ctx;
 
 static int keep_below(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
                       const fit_frame_meta *meta, hf_err *err) {
   filter_ctx *c = p;
-  if (y[0] > emax) {
+  const double v = frame_value(c->kind, lat, x, y);
+  if (c->values && c->above + c->below < 4096) c->values[c->above + c->below] = v;
+  if (v > c->limit) {
     c->above++;
     return HF_OK;
   }
@@ -54,69 +77,121 @@ static double max_rel_diff(const hf_model *a, const hf_model *b) {
   return d;
 }
 
-int main(int argc, char **argv) {
-  const char *models = argc > 1 ? argv[1] : "models";
-  char absm[1024], path[1200];
-  if (!realpath(models, absm) || !mkdtemp(tmp)) return 1;
+static int cmp_double(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* A fit named `run` with the limit, then the checks of the header on it;
+ * 1 when a step fails outright (REQUIRE_OK). */
+static int check_limit(const char *absm, limit_kind kind, double limit, const char *run) {
   hf_err err;
-  char key[64];
-  snprintf(key, sizeof key, "energy_max: %g", emax);
-  write_fit("run", absm, key);
+  char key[64], path[1200], dir[1200], out[1300];
+  snprintf(key, sizeof key, "%s: %g", key_of[kind], limit);
+  write_fit(run, absm, key);
   long done;
-  snprintf(path, sizeof path, "%s/run.yaml", tmp);
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, run);
   REQUIRE_OK(fittest_run(path, 300, 1, 0, &done, &err), err);
 
-  /* the frames at or below energy_max, in their order, into below/train.xyz */
+  /* the frames at or below the limit, in their order, into <run>_below/train.xyz */
   hf_model ref;
   snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", absm);
   REQUIRE_OK(hf_model_load(&ref, path, &err), err);
-  snprintf(path, sizeof path, "%s/below", tmp);
-  REQUIRE_OK(hf_mkdir_p(path, &err), err);
-  char out[1200];
-  snprintf(out, sizeof out, "%s/below/train.xyz", tmp);
-  filter_ctx fc = {fopen(out, "w"), out, &ref, 0, 0};
+  snprintf(dir, sizeof dir, "%s/%s_below", tmp, run);
+  REQUIRE_OK(hf_mkdir_p(dir, &err), err);
+  snprintf(out, sizeof out, "%s/train.xyz", dir);
+  filter_ctx fc = {fopen(out, "w"), out, &ref, kind, limit, 0, 0, NULL};
   long all, valid;
-  snprintf(path, sizeof path, "%s/run/train.xyz", tmp);
+  snprintf(path, sizeof path, "%s/%s/train.xyz", tmp, run);
   REQUIRE_OK(fit_xyz_read(path, &ref, keep_below, &fc, &all, &valid, &err), err);
   fclose(fc.f);
   hf_model_free(&ref);
-  printf("frames: %ld above %g eV per cell, %ld at or below\n", fc.above, emax, fc.below);
-  CHECK(fc.above > 0 && fc.below > 5, "the test's premise: frames on both sides of energy_max");
+  printf("%s: frames: %ld above %g %s, %ld at or below\n", key_of[kind], fc.above, limit,
+         unit_of[kind], fc.below);
+  CHECK(fc.above > 0 && fc.below > 5, "the test's premise: frames on both sides of %s",
+        key_of[kind]);
 
   long n;
-  char *log = fittest_slurp(tmp, "run", "learning.tsv", &n);
+  char *log = fittest_slurp(tmp, run, "learning.tsv", &n);
   long named = 0;
-  for (char *p = log; p && (p = strstr(p, "is above energy_max")); p++) named++;
+  for (char *p = log; p && (p = strstr(p, named_as[kind])); p++) named++;
   free(log);
-  char *sum = fittest_slurp(tmp, "run", "summary.txt", &n);
+  char *sum = fittest_slurp(tmp, run, "summary.txt", &n);
   char want[128];
-  snprintf(want, sizeof want, "energy_max (%g eV per cell): %ld, kept", emax, fc.above);
-  CHECK(named == fc.above, "learning.tsv names %ld frames above energy_max, train.xyz holds %ld",
-        named, fc.above);
+  snprintf(want, sizeof want, "%s (%g %s): %ld, kept", key_of[kind], limit, unit_of[kind],
+           fc.above);
+  CHECK(named == fc.above, "learning.tsv names %ld frames above %s, train.xyz holds %ld", named,
+        key_of[kind], fc.above);
   CHECK(sum && strstr(sum, want), "the summary does not say '%s'", want);
   free(sum);
 
   hf_model with, filtered, without;
-  write_fit("refit_with", absm, key);
-  write_fit("refit_filtered", absm, "");
-  write_fit("refit_without", absm, "");
-  REQUIRE_OK(fittest_refit(tmp, "run", "refit_with", &with, &err), err);
-  REQUIRE_OK(fittest_refit(tmp, "below", "refit_filtered", &filtered, &err), err);
-  REQUIRE_OK(fittest_refit(tmp, "run", "refit_without", &without, &err), err);
+  char with_name[64], filt_name[64], without_name[64], below_name[64];
+  snprintf(with_name, sizeof with_name, "%s_refit_with", run);
+  snprintf(filt_name, sizeof filt_name, "%s_refit_filtered", run);
+  snprintf(without_name, sizeof without_name, "%s_refit_without", run);
+  snprintf(below_name, sizeof below_name, "%s_below", run);
+  write_fit(with_name, absm, key);
+  write_fit(filt_name, absm, "");
+  write_fit(without_name, absm, "");
+  REQUIRE_OK(fittest_refit(tmp, run, with_name, &with, &err), err);
+  REQUIRE_OK(fittest_refit(tmp, below_name, filt_name, &filtered, &err), err);
+  REQUIRE_OK(fittest_refit(tmp, run, without_name, &without, &err), err);
   const double d1 = max_rel_diff(&with, &filtered), d2 = max_rel_diff(&without, &filtered);
-  printf("refit with energy_max vs without it on the filtered frames: %.3g; unfiltered: %.3g\n", d1,
-         d2);
-  CHECK(d1 < 1e-12, "energy_max refit differs from the filtered refit by %.3g", d1);
-  CHECK(d2 > 1e-6, "the frames above energy_max change nothing (%.3g): a test that cannot fail",
-        d2);
+  printf("refit with %s vs without it on the filtered frames: %.3g; unfiltered: %.3g\n",
+         key_of[kind], d1, d2);
+  CHECK(d1 < 1e-12, "%s refit differs from the filtered refit by %.3g", key_of[kind], d1);
+  CHECK(d2 > 1e-6, "the frames above %s change nothing (%.3g): a test that cannot fail",
+        key_of[kind], d2);
   hf_model_free(&with), hf_model_free(&filtered), hf_model_free(&without);
 
-  write_fit("bad", absm, "energy_max: -1");
+  char bad[64], quoted[64];
+  snprintf(bad, sizeof bad, "%s_bad", run);
+  snprintf(key, sizeof key, "%s: -1", key_of[kind]);
+  write_fit(bad, absm, key);
   fit_config c;
-  snprintf(path, sizeof path, "%s/bad.yaml", tmp);
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, bad);
   const int rc = fit_config_load(&c, path, &err);
-  printf("energy_max: -1: %s\n", rc ? err.msg : "accepted");
-  CHECK(rc && strstr(err.msg, "'energy_max'"), "energy_max: -1 not refused as expected");
+  printf("%s: %s\n", key, rc ? err.msg : "accepted");
+  snprintf(quoted, sizeof quoted, "'%s'", key_of[kind]);
+  CHECK(rc && strstr(err.msg, quoted), "%s not refused as expected", key);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *models = argc > 1 ? argv[1] : "models";
+  char absm[1024];
+  if (!realpath(models, absm) || !mkdtemp(tmp)) return 1;
+  if (check_limit(absm, ENERGY, emax, "energy")) return 1;
+
+  /* amplitude_max at the median largest |u_i| of the energy run's frames
+   * (rounded to 3 digits: the summary prints it with %g) */
+  static double amp[4096];
+  long na;
+  hf_model ref;
+  hf_err err;
+  char path[1200];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", absm);
+  REQUIRE_OK(hf_model_load(&ref, path, &err), err);
+  char out[1200];
+  snprintf(out, sizeof out, "%s/amplitudes.xyz", tmp);
+  filter_ctx fc = {fopen(out, "w"), out, &ref, AMPLITUDE, INFINITY, 0, 0, amp};
+  long all, valid;
+  snprintf(path, sizeof path, "%s/energy/train.xyz", tmp);
+  REQUIRE_OK(fit_xyz_read(path, &ref, keep_below, &fc, &all, &valid, &err), err);
+  fclose(fc.f);
+  hf_model_free(&ref);
+  na = fc.above + fc.below;
+  if (na <= 10) {
+    CHECK(0, "the energy run has %ld frames", na);
+    return check_done("energy_max");
+  }
+  qsort(amp, (size_t)na, sizeof *amp, cmp_double);
+  char med[32];
+  snprintf(med, sizeof med, "%.3g", amp[na / 2]);
+  printf("largest |u_i| of the energy run's frames: %.3g .. %.3g A, median %s\n", amp[0],
+         amp[na - 1], med);
+  if (check_limit(absm, AMPLITUDE, atof(med), "amplitude")) return 1;
 
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
