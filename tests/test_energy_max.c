@@ -82,6 +82,25 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* The frames of <run>/train.xyz at or below limit (by kind), in their order,
+ * into dst (a train.xyz); values (NULL: not wanted) gets every frame's value.
+ * The counts in fc. */
+static int filter_run(const char *absm, const char *run, limit_kind kind, double limit,
+                      const char *dst, double *values, filter_ctx *fc, hf_err *err) {
+  hf_model ref;
+  char path[1200];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", absm);
+  if (hf_model_load(&ref, path, err)) return HF_FAIL;
+  *fc = (filter_ctx){fopen(dst, "w"), dst, &ref, kind, limit, 0, 0, values};
+  long all, valid;
+  snprintf(path, sizeof path, "%s/%s/train.xyz", tmp, run);
+  const int rc = fc->f ? fit_xyz_read(path, &ref, keep_below, fc, &all, &valid, err)
+                       : hf_fail(err, "cannot write %s", dst);
+  if (fc->f) fclose(fc->f);
+  hf_model_free(&ref);
+  return rc;
+}
+
 /* A fit named `run` with the limit, then the checks of the header on it;
  * 1 when a step fails outright (REQUIRE_OK). */
 static int check_limit(const char *absm, limit_kind kind, double limit, const char *run) {
@@ -93,19 +112,12 @@ static int check_limit(const char *absm, limit_kind kind, double limit, const ch
   snprintf(path, sizeof path, "%s/%s.yaml", tmp, run);
   REQUIRE_OK(fittest_run(path, 300, 1, 0, &done, &err), err);
 
-  /* the frames at or below the limit, in their order, into <run>_below/train.xyz */
-  hf_model ref;
-  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", absm);
-  REQUIRE_OK(hf_model_load(&ref, path, &err), err);
+  /* the frames at or below the limit into <run>_below/train.xyz */
   snprintf(dir, sizeof dir, "%s/%s_below", tmp, run);
   REQUIRE_OK(hf_mkdir_p(dir, &err), err);
   snprintf(out, sizeof out, "%s/train.xyz", dir);
-  filter_ctx fc = {fopen(out, "w"), out, &ref, kind, limit, 0, 0, NULL};
-  long all, valid;
-  snprintf(path, sizeof path, "%s/%s/train.xyz", tmp, run);
-  REQUIRE_OK(fit_xyz_read(path, &ref, keep_below, &fc, &all, &valid, &err), err);
-  fclose(fc.f);
-  hf_model_free(&ref);
+  filter_ctx fc;
+  REQUIRE_OK(filter_run(absm, run, kind, limit, out, NULL, &fc, &err), err);
   printf("%s: frames: %ld above %g %s, %ld at or below\n", key_of[kind], fc.above, limit,
          unit_of[kind], fc.below);
   CHECK(fc.above > 0 && fc.below > 5, "the test's premise: frames on both sides of %s",
@@ -167,21 +179,12 @@ int main(int argc, char **argv) {
   /* amplitude_max at the median largest |u_i| of the energy run's frames
    * (rounded to 3 digits: the summary prints it with %g) */
   static double amp[4096];
-  long na;
-  hf_model ref;
   hf_err err;
-  char path[1200];
-  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", absm);
-  REQUIRE_OK(hf_model_load(&ref, path, &err), err);
   char out[1200];
   snprintf(out, sizeof out, "%s/amplitudes.xyz", tmp);
-  filter_ctx fc = {fopen(out, "w"), out, &ref, AMPLITUDE, INFINITY, 0, 0, amp};
-  long all, valid;
-  snprintf(path, sizeof path, "%s/energy/train.xyz", tmp);
-  REQUIRE_OK(fit_xyz_read(path, &ref, keep_below, &fc, &all, &valid, &err), err);
-  fclose(fc.f);
-  hf_model_free(&ref);
-  na = fc.above + fc.below;
+  filter_ctx fc;
+  REQUIRE_OK(filter_run(absm, "energy", AMPLITUDE, INFINITY, out, amp, &fc, &err), err);
+  const long na = fc.above + fc.below;
   if (na <= 10) {
     CHECK(0, "the energy run has %ld frames", na);
     return check_done("energy_max");
