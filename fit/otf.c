@@ -215,13 +215,11 @@ int fit_frame_out(const fit_config *c, const hf_lattice *lat, const hf_fields *x
                c->energy_max);
     return 1;
   }
-  if (!(c->amplitude_max > 0) || !x->u[0]) return 0;
-  double big = 0;
-  for (size_t i = 0; i < lat->n; i++)
-    big = fmax(big, x->u[0][i] * x->u[0][i] + x->u[1][i] * x->u[1][i] + x->u[2][i] * x->u[2][i]);
-  if (!(sqrt(big) > c->amplitude_max)) return 0;
+  if (!(c->amplitude_max > 0)) return 0;
+  const double big = hf_vector_field_max(x->u, lat->n);
+  if (!(big > c->amplitude_max)) return 0;
   if (why)
-    snprintf(why, len, "its largest local mode |u| %.4g A is above amplitude_max (%g)", sqrt(big),
+    snprintf(why, len, "its largest local mode |u| %.4g A is above amplitude_max (%g)", big,
              c->amplitude_max);
   return 1;
 }

@@ -149,10 +149,7 @@ static int start_fill(fit_run *r, int s) {
  * start's, and an uncertain model there is only uncertain about the arbitrary
  * start (SrTiO3's polar starts: 4 calls at 0.098 A). */
 static double start_extent(const fit_run *r, const hf_fields *x, int s) {
-  double *const *f = is_u_start(s) ? x->u : x->w, m = 0;
-  for (size_t i = 0; f[0] && i < r->lat.n; i++)
-    m = fmax(m, sqrt(f[0][i] * f[0][i] + f[1][i] * f[1][i] + f[2][i] * f[2][i]));
-  return m;
+  return hf_vector_field_max(is_u_start(s) ? x->u : x->w, r->lat.n);
 }
 
 enum { WATCH_UNCERTAIN = 1, WATCH_ATOMS = 2 };
@@ -184,15 +181,12 @@ static int relax_from(fit_run *r, int s, int (*watch)(void *, const hf_fields *)
  * model lacks). */
 static void desc_stats(const fit_run *r, double um[3], double *umax, double *wmax) {
   const hf_fields *x = &r->xdesc;
-  um[0] = um[1] = um[2] = *umax = *wmax = 0;
-  for (size_t i = 0; i < r->lat.n; i++) {
-    double u2 = 0, w2 = 0;
-    for (int a = 0; a < 3; a++) {
-      if (x->u[a]) um[a] += x->u[a][i] / (double)r->lat.n, u2 += x->u[a][i] * x->u[a][i];
-      if (x->w[a]) w2 += x->w[a][i] * x->w[a][i];
-    }
-    *umax = fmax(*umax, sqrt(u2)), *wmax = fmax(*wmax, sqrt(w2));
-  }
+  um[0] = um[1] = um[2] = 0;
+  for (size_t i = 0; i < r->lat.n; i++)
+    for (int a = 0; a < 3; a++)
+      if (x->u[a]) um[a] += x->u[a][i] / (double)r->lat.n;
+  *umax = hf_vector_field_max(x->u, r->lat.n);
+  *wmax = hf_vector_field_max(x->w, r->lat.n);
 }
 
 typedef struct {

@@ -125,6 +125,13 @@ void hf_fields_extent(const hf_fields *f, const hf_lattice *lat, double *mode_ma
   *strain_max = e;
 }
 
+double hf_vector_field_max(double *const f[3], size_t n) {
+  double m2 = 0;
+  for (size_t i = 0; f[0] && i < n; i++)
+    m2 = fmax(m2, f[0][i] * f[0][i] + f[1][i] * f[1][i] + f[2][i] * f[2][i]);
+  return sqrt(m2);
+}
+
 int hf_fields_in_range(double mode_max, double strain_max, double a0) {
   return mode_max < a0 && strain_max < 0.2; /* (false for NaN too) */
 }

@@ -95,6 +95,9 @@ static inline double *hf_fields_comp(const hf_fields *f, int c) {
  * the range where a perovskite model means anything (hf_fields_in_range). */
 void hf_fields_extent(const hf_fields *f, const hf_lattice *lat, double *mode_max,
                       double *strain_max);
+/* The largest local magnitude |f_i| of a vector field (u, v or w of
+ * hf_fields) over n cells; 0 when the field is absent (f[0] NULL). */
+double hf_vector_field_max(double *const f[3], size_t n);
 /* Whether mode_max < a0 and strain_max < 0.2: beyond that a model's
  * polynomial is being evaluated where it was never fitted, and an MD or
  * Monte Carlo run there is a runaway (an unbounded model, too long a step).
