@@ -83,7 +83,7 @@ static int repeated(const qp *q, int a) {
  * rows were full, or HF_FAIL. */
 static int search(hf_model *m, const int L[3], const hf_form_weights *wt, int nstart, uint64_t seed,
                   double radius, double pressure, qp *q, double *kappa, int *full, hf_err *err) {
-  static const hf_form_weights quartic = {{0, 0, 1, 0, 0}};
+  static const hf_form_weights quartic = {{0, 0, 1, 0, 0}, 0};
   const size_t n = (size_t)L[0] * L[1] * L[2];
   double *cfg = malloc(6 * n * sizeof *cfg);
   if (!cfg) return hf_fail(err, "out of memory");
@@ -182,9 +182,11 @@ static int keep_active(const qp *q, fit_bound_cuts *cuts, hf_err *err) {
 }
 
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, double radius, double pressure, fit_bound_cuts *cuts, double *w,
-              fit_bound_report *rep, hf_err *err) {
+              uint64_t seed, double radius, double omega_radius, double pressure,
+              fit_bound_cuts *cuts, double *w, fit_bound_report *rep, hf_err *err) {
   if (!(radius >= 0)) return hf_fail(err, "bounded: well radius %g (expected >= 0)", radius);
+  if (!(omega_radius >= 0))
+    return hf_fail(err, "bounded: omega well radius %g (expected >= 0)", omega_radius);
   *rep = (fit_bound_report){.kappa_in = INFINITY,
                             .kappa_out = INFINITY,
                             .radius = radius,
@@ -221,7 +223,8 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     for (int l = 0; l < nl && !rc; l++)
       for (int form = 0; form < nform && !rc; form++) {
         const uint64_t s = seed + 1000003ull * (uint64_t)it + (uint64_t)l + 7919ull * form;
-        const hf_form_weights wt = hf_form_well_weights(D, form ? form - 1 : D / 2 - 1, radius);
+        hf_form_weights wt = hf_form_well_weights(D, form ? form - 1 : D / 2 - 1, radius);
+        if (form && omega_radius > 0) wt.omega_scale = omega_radius / radius;
         const int a = search(m, L[l], &wt, nstart, s, form ? radius : 0, pressure, &q,
                              form ? &well : &kappa, &full, err);
         if (a < 0) rc = HF_FAIL;

@@ -45,7 +45,16 @@
  * With a radius R the well form becomes the D/2 - 1 conditions that f and its
  * derivatives be non-negative at s = R^2 (f(s) the energy along t d over t^2,
  * s = t^2: hf_form_well_weights), each searched as the well form is, their
- * rows tagged with R. */
+ * rows tagged with R.
+ *
+ * R is an rms amplitude of (u, omega) per cell, A and rad alike, so a tilt
+ * well of 0.3 rad (a 30-degree tilt, for Eq. 1's staggered omega) lies deep
+ * inside an R of 1.3 set for u (a bounded PbTiO3 refit's 8^3 HMC fell into
+ * such wells, -1 eV per cell).  An omega radius R_w searches the well
+ * conditions in the metric sum |u_i|^2 + (R / R_w)^2 |omega_i|^2 (hf_form_weights
+ * omega_scale): no well reaches beyond rms |u| R along u, rms |omega| R_w
+ * along omega, and the ellipse between them for mixed patterns.  Rows are
+ * tagged with R alone: a run keeps its R_w (the fit's hash holds it). */
 #ifndef FIT_BOUNDED_H
 #define FIT_BOUNDED_H
 
@@ -91,13 +100,14 @@ void fit_bound_cuts_free(fit_bound_cuts *c);
 /* w[M] from w0[M] and cov (M x M, row-major) for model m (its coefficients are
  * overwritten: w at return) on the nl supercells L[nl][3]; seed fixes the
  * searches; radius > 0 adds the well conditions' rows (0: the top form alone:
- * quartic, or of degree 6 or 8) at pressure (GPa, the fit's: hf_form_min).
+ * quartic, or of degree 6 or 8) at pressure (GPa, the fit's: hf_form_min),
+ * along omega at omega_radius (rad; 0: radius, the mixed metric).
  * w may be w0.  cuts (NULL: none) brings rows from an earlier solve (used
  * when its M matches; its well rows when their radius is this one) and
  * receives this solve's active rows. */
 int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int (*L)[3], int nl,
-              uint64_t seed, double radius, double pressure, fit_bound_cuts *cuts, double *w,
-              fit_bound_report *rep, hf_err *err);
+              uint64_t seed, double radius, double omega_radius, double pressure,
+              fit_bound_cuts *cuts, double *w, fit_bound_report *rep, hf_err *err);
 
 /* 1 if every factor of every monomial of term t is a homogeneous strain: the
  * terms the elastic frames (fit key strain_frames) determine. */

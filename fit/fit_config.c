@@ -401,10 +401,17 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, HOLD, NK };
-  hf_yslot s[NK] = {{.key = "method"},        {.key = "weights"},           {.key = "sigma_v"},
-                    {.key = "sigma_w"},       {.key = "acoustic_sum_rule"}, {.key = "energy_max"},
-                    {.key = "amplitude_max"}, {.key = "bounded"},           {.key = "well_radius"},
+  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, WELLW, HOLD, NK };
+  hf_yslot s[NK] = {{.key = "method"},
+                    {.key = "weights"},
+                    {.key = "sigma_v"},
+                    {.key = "sigma_w"},
+                    {.key = "acoustic_sum_rule"},
+                    {.key = "energy_max"},
+                    {.key = "amplitude_max"},
+                    {.key = "bounded"},
+                    {.key = "well_radius"},
+                    {.key = "well_radius_omega"},
                     {.key = "bounded_hold"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
@@ -455,6 +462,15 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
       return hf_yaml_expected(r, s[WELL].val, w, "well_radius", want);
     if (!c->bounded)
       return hf_yaml_expected(r, s[WELL].val, w, "well_radius", "it only with bounded: true");
+  }
+  if (s[WELLW].val) {
+    const char *want = "a radius > 0 in rad (rms of omega per cell)";
+    if (hf_yaml_number(r, s[WELLW].val, w, "well_radius_omega", want, &c->well_radius_omega) ||
+        !(c->well_radius_omega > 0))
+      return hf_yaml_expected(r, s[WELLW].val, w, "well_radius_omega", want);
+    if (!c->well_radius)
+      return hf_yaml_expected(r, s[WELLW].val, w, "well_radius_omega",
+                              "it only with well_radius (and bounded: true)");
   }
   if (s[HOLD].val) {
     static const char *names[] = {"none", "elastic"};

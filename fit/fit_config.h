@@ -145,6 +145,11 @@ typedef struct {
    * imposed; -1 (well_radius: data): the largest rms amplitude of a training
    * frame */
   double well_radius;
+  /* regression: well_radius_omega (rad, rms of omega per cell; with
+   * well_radius): the wells along omega end there instead of at well_radius
+   * (the search's metric weighs omega by well_radius / well_radius_omega).
+   * 0 (default): well_radius, u and omega alike */
+  double well_radius_omega;
   /* regression: bounded_hold (with bounded): none (default) or elastic: the
    * pure strain coefficients stay at their posterior mean through the bounded
    * solve, so the move that bounds the model falls on the others

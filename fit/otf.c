@@ -120,8 +120,9 @@ int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
     }
     cov = held_cov;
   }
-  const int rc = fit_bound(&r->model, r->fit.w, cov, r->M, L, 2, r->c.seed, fit_well_radius(r),
-                           r->c.pressure, &r->cuts, r->fit.w, &r->bound, err);
+  const int rc =
+      fit_bound(&r->model, r->fit.w, cov, r->M, L, 2, r->c.seed, fit_well_radius(r),
+                r->c.well_radius_omega, r->c.pressure, &r->cuts, r->fit.w, &r->bound, err);
   free(held_cov);
   if (rc) return hf_wrap(err, "regression: bounded");
   if (r->bound.rows && r->log) /* (no log in a refit or while loading: the summary says it) */

@@ -318,13 +318,18 @@ int fit_run_finish(fit_run *r, hf_err *err) {
         r->bound.degree > 4 ? ", strain at 0" : ", strain relaxed", r->lat.L[0], r->lat.L[1],
         r->lat.L[2], r->bound.kappa_in, r->bound.kappa_out, r->bound.rows, r->bound.carried,
         r->bound.iterations, r->bound.converged ? "" : " (NOT converged)", r->bound.distance);
-  if (r->c.bounded && r->bound.radius > 0)
+  if (r->c.bounded && r->bound.radius > 0) {
+    char omega[96] = "";
+    if (r->c.well_radius_omega > 0)
+      snprintf(omega, sizeof omega, "; along omega %.4g rad, regression: well_radius_omega",
+               r->c.well_radius_omega);
     say(r,
-        "bounded well form (no well beyond an rms amplitude of %.4g, %s): lowest %.4g eV before, "
+        "bounded well form (no well beyond an rms amplitude of %.4g, %s%s): lowest %.4g eV before, "
         "%.4g after\n",
         r->bound.radius,
-        r->c.well_radius > 0 ? "regression: well_radius" : "the training frames' largest",
+        r->c.well_radius > 0 ? "regression: well_radius" : "the training frames' largest", omega,
         r->bound.well_in, r->bound.well_out);
+  }
   relaxed_states(r);
   if (parity(r, r->train_path, "parity_train.tsv", "training", err) ||
       (s->heldout > 0 && parity(r, r->held_path, "parity_heldout.tsv", "held-out", err)) ||

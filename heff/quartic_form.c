@@ -76,6 +76,17 @@ static int kept_part(const hf_term *src, const hf_form_weights *wt, const double
   return HF_OK;
 }
 
+/* Each monomial of q times s^(number of omega factors): the form in the
+ * search coordinate omega / s (hf_form_weights omega_scale). */
+static void scale_omega(hf_model *q, double s) {
+  for (int t = 0; t < q->nterms; t++)
+    for (int k = 0; k < q->terms[t].poly.n; k++) {
+      hf_mono *mo = &q->terms[t].poly.m[k];
+      for (int f = 0; f < mo->deg; f++)
+        if (mo->f[f].kind == HF_VAR_W) mo->c *= s;
+    }
+}
+
 /* q: the model's header and, per term, its monomials weighted by degree (and
  * with a weight w2 on degree 2 the dipole sum scaled by w2 too, and with
  * eta0 w2 eta0_l u^2 from eta_l u^2). */
@@ -104,13 +115,13 @@ static int weighted_part(const hf_model *m, const hf_form_weights *wt, const dou
   return HF_OK;
 }
 
-static const hf_form_weights QUARTIC = {{0, 0, 1, 0, 0}};
+static const hf_form_weights QUARTIC = {{0, 0, 1, 0, 0}, 0};
 
 hf_form_weights hf_form_well_weights(int degree, int k, double radius) {
   /* f(s) = sum_j P_{2j+2} s^j, s = t^2: f^(k)(R^2) / k! = sum_{j >= k}
    * C(j, k) P_{2j+2} R^(2 (j - k)), divided by R^(2 (D/2 - 1 - k)) so that the
    * top degree's weight is C(D/2 - 1, k) */
-  hf_form_weights wt = {{0, 0, 0, 0, 0}};
+  hf_form_weights wt = {{0, 0, 0, 0, 0}, 0};
   const int top = degree / 2 - 1;
   const double r2inv = radius > 0 ? 1 / (radius * radius) : 0;
   for (int j = k; j <= top && j < 4; j++) {
@@ -348,7 +359,11 @@ int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, do
   if (wt->w[1] != 0 && pressure_strain(m, pressure, out->eta0, err)) return hf_wrap(err, "form");
   if (config) memset(config, 0, 6 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
   hf_model q;
+  if (!(wt->omega_scale >= 0))
+    return hf_fail(err, "form: omega scale %g (expected >= 0)", wt->omega_scale);
+  const double ws = wt->omega_scale > 0 ? wt->omega_scale : 1;
   if (weighted_part(m, wt, wt->w[1] != 0 ? out->eta0 : NULL, &q, &out->higher, err)) return HF_FAIL;
+  if (ws != 1) scale_omega(&q, ws);
   out->nterms = q.nterms;
   if (!q.nterms) {
     hf_model_free(&q);
@@ -398,7 +413,7 @@ int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, do
     for (size_t i = 0; config && i < lat.n; i++)
       for (int c = 0; c < 3; c++) {
         config[6 * i + c] = best.u[c][i];
-        config[6 * i + 3 + c] = best.w[c] ? best.w[c][i] : 0;
+        config[6 * i + 3 + c] = best.w[c] ? ws * best.w[c][i] : 0; /* rad */
       }
   }
   hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&y), hf_fields_free(&best);

@@ -55,6 +55,14 @@ typedef struct {
  * (eta0 . B(u)) with it. */
 typedef struct {
   double w[5];
+  /* The search's metric for omega (rad per unit of its coordinate; 0 or 1:
+   * omega counts as u does, sum |u_i|^2 + |omega_i|^2 = N): with s the sphere
+   * is sum |u_i|^2 + |omega_i|^2 / s^2 = N, so a well form searched with
+   * radius R and s = R_w / R bounds wells at an rms |u| of R and an rms
+   * |omega| of R_w (a tilt well of 0.3 rad lies well inside an R of 1.3 in
+   * the mixed metric).  Used by hf_form_min only: a row (hf_form_row) is the
+   * form at a configuration, whatever metric found it. */
+  double omega_scale;
 } hf_form_weights;
 
 /* Along t d (sum r_i^2 = N) the energy per cell is sum_j P_{2j+2}(d) t^(2j+2),
@@ -68,10 +76,10 @@ typedef struct {
  * unused). */
 hf_form_weights hf_form_well_weights(int degree, int k, double radius);
 
-/* The minimum of the form with weights wt, searched as below (its degree:
- * the highest weighted; the harmonic part, with a weight on degree 2, measured
- * from the crystal strained by pressure, GPa, out->eta0).  Without a weight on
- * degree 4 the strain stays at 0, and strain and eta_soft report the model's
+/* The minimum of the form with weights wt, searched as below in wt's metric
+ * (omega_scale; config returned in rad all the same; its degree: the highest weighted; the harmonic
+ * part, with a weight on degree 2, measured from the crystal strained by pressure, GPa, out->eta0).
+ * Without a weight on degree 4 the strain stays at 0, and strain and eta_soft report the model's
  * elastic terms. */
 int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, double pressure,
                 int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err);
@@ -79,7 +87,8 @@ int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, do
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
  * them).  config (NULL: not wanted) receives the minimum, 6 N numbers: u_a of
  * cell i at [6 i + a] and omega_a at [6 i + 3 + a] (cell index of fields.h; 0
- * without omega), scaled to sum |u_i|^2 + |omega_i|^2 = N.
+ * without omega; rad), scaled to sum |u_i|^2 + |omega_i|^2 = N (with an
+ * omega_scale s: sum |u_i|^2 + |omega_i|^2 / s^2 = N).
  * Fails when the model has no u; a model without quartic u terms gives
  * nterms 0, kappa 0 and config zero. */
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,

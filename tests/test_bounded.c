@@ -29,7 +29,13 @@
  *     (hf_form_well_weights): A |u|^2 + B |u|^4 + C |u|^6 from w0 = (-1, -1/2,
  *     1/2): at the uniform |u_i| = 1 the condition k = 0 (f(R^2) >= 0) is
  *     A + B + C = -1, its row (1, 1, 1), and k = 1 (B + 2C = 1/2) and the top
- *     form (C) hold: w = w0 + (1 + eps) / 3 (1, 1, 1). */
+ *     form (C) hold: w = w0 + (1 + eps) / 3 (1, 1, 1);
+ * 10. an omega radius: a |w|^2 + b |w|^4 from (a, b) = (-1/2, 2) (a tilt well
+ *     to 0.5 rad) next to a stiff u held (Sigma 0 on its terms), R = 1.3 and
+ *     R_w = 0.2 rad: the row at uniform omega of rms R_w / R is
+ *     r = (R_w^2, R_w^4) / R^4, so w = w0 + r (eps - r . w0) / |r|^2 (the move
+ *     falls mostly on a, the well's edge sqrt(-a / b) ends inside R_w); without
+ *     R_w (the mixed metric) nothing moves. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,13 +114,13 @@ static int held_cases(const int L[2][3], hf_err *err) {
   const int hold_b[2] = {0, 1};
   double Cb[4], w[2];
   fit_bound_report rep;
-  REQUIRE_OK(fit_bound(&m, w0, C, 2, L, 2, 1, 0, 0, NULL, w, &rep, err), *err);
+  REQUIRE_OK(fit_bound(&m, w0, C, 2, L, 2, 1, 0, 0, 0, NULL, w, &rep, err), *err);
   printf("correlated Sigma: w = (%.9f, %.9f), exact (%.9f, %.9f)\n", w[0], w[1], 3 + 3 * eps / 16,
          -3 + 3 * eps / 16);
   CHECK(fabs(w[0] - (3 + 3 * eps / 16)) < 1e-7 && fabs(w[1] - (-3 + 3 * eps / 16)) < 1e-7,
         "correlated Sigma: w (%.10g, %.10g)", w[0], w[1]);
   REQUIRE_OK(fit_bound_hold_cov(C, 2, hold_b, Cb, err) != 1, *err);
-  REQUIRE_OK(fit_bound(&m, w0, Cb, 2, L, 2, 1, 0, 0, NULL, w, &rep, err), *err);
+  REQUIRE_OK(fit_bound(&m, w0, Cb, 2, L, 2, 1, 0, 0, 0, NULL, w, &rep, err), *err);
   printf("b held: w = (%.9f, %.9f), exact (%.9f, -5); distance %.6f (exact %.6f)\n", w[0], w[1],
          5 + 3 * eps / 8, rep.distance, (4 + 3 * eps / 8) / sqrt(0.75));
   CHECK(fabs(w[0] - (5 + 3 * eps / 8)) < 1e-7 && w[1] == -5 && rep.converged &&
@@ -131,7 +137,7 @@ int main(void) {
   fit_bound_report rep;
   hf_model m = onsite(&err);
   double w[2], w0[2] = {1, -5}, I[4] = {1, 0, 0, 1};
-  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, 0, 0, NULL, w, &rep, &err), err);
   printf(
       "Sigma = I: w = (%.9f, %.9f), exact (%.9f, %.9f); %d rows, %d rounds, kappa %.4g -> "
       "%.4g, distance %.6f (exact %.6f)\n",
@@ -146,7 +152,7 @@ int main(void) {
   CHECK(m.terms[0].coef == w[0] && m.terms[1].coef == w[1], "the model holds w");
 
   double D[4] = {1, 0, 0, 100};
-  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, D, 2, L, 2, 1, 0, 0, 0, NULL, w, &rep, &err), err);
   printf("Sigma = diag(1, 100): w = (%.9f, %.9f): a + b = %.3g (3 eps/8 = %.3g), db/da = %.6f\n",
          w[0], w[1], w[0] + w[1], 3 * eps / 8, (w[1] - w0[1]) / (w[0] - w0[0]));
   CHECK(
@@ -154,17 +160,17 @@ int main(void) {
       "Sigma = diag(1, 100): w (%.10g, %.10g)", w[0], w[1]);
 
   const double w1[2] = {1, 1};
-  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 1, 0, 0, 0, NULL, w, &rep, &err), err);
   printf("bounded already: w = (%g, %g), %d rows, distance %g\n", w[0], w[1], rep.rows,
          rep.distance);
   CHECK(w[0] == 1 && w[1] == 1 && rep.rows == 0 && rep.distance == 0 && rep.converged,
         "bounded already: moved to (%g, %g), %d rows", w[0], w[1], rep.rows);
 
   fit_bound_cuts cuts = {0};
-  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, 0, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w0, I, 2, L, 2, 1, 0, 0, 0, &cuts, w, &rep, &err), err);
   const int active = cuts.k;
   const double w2[2] = {2, -6};
-  REQUIRE_OK(fit_bound(&m, w2, I, 2, L, 2, 7, 0, 0, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w2, I, 2, L, 2, 7, 0, 0, 0, &cuts, w, &rep, &err), err);
   printf(
       "carried: %d active rows kept; from (2, -6): w = (%.9f, %.9f), exact (%.9f, %.9f), %d of "
       "%d rows carried, %d rounds\n",
@@ -173,7 +179,7 @@ int main(void) {
   CHECK(active >= 1 && rep.carried == active && rep.converged &&
             fabs(w[0] - (4 + 3 * eps / 16)) < 1e-7 && fabs(w[1] - (-4 + 3 * eps / 16)) < 1e-7,
         "carried: %d rows, w (%.10g, %.10g)", rep.carried, w[0], w[1]);
-  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 9, 0, 0, &cuts, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, w1, I, 2, L, 2, 9, 0, 0, 0, &cuts, w, &rep, &err), err);
   CHECK(w[0] == 1 && w[1] == 1 && rep.distance == 0 && rep.converged && cuts.k == 0,
         "carried, bounded already: moved to (%g, %g), %d rows kept", w[0], w[1], cuts.k);
   fit_bound_cuts_free(&cuts);
@@ -186,7 +192,7 @@ int main(void) {
   m.dof |= HF_DOF_ETA;
   REQUIRE_OK(hf_model_add_term(&m, "c", -0.5, "eta1^2+eta2^2+eta3^2", HF_SYM_NONE, &err), err);
   const double e0[2] = {1, -0.5};
-  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, e0, I, 2, L, 2, 1, 0, 0, 0, NULL, w, &rep, &err), err);
   printf("negative elastic term: w = (%.9f, %.9f), %d rows (want the second at eps %g)\n", w[0],
          w[1], rep.rows, eps);
   CHECK(w[0] == 1 && fabs(w[1] - eps) < 1e-9 && rep.converged,
@@ -201,7 +207,7 @@ int main(void) {
              err);
   REQUIRE_OK(hf_model_add_term(&m, "u6", 0, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
   const double s0[2] = {-1, -0.5};
-  REQUIRE_OK(fit_bound(&m, s0, I, 2, L, 2, 1, 0, 0, NULL, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, s0, I, 2, L, 2, 1, 0, 0, 0, NULL, w, &rep, &err), err);
   printf(
       "sextic form: w = (%.12f, %.12f), exact (-1, %.12f); degree %d, kappa %.4g -> %.4g, %d "
       "rows, %d rounds, distance %.9f (exact %.9f)\n",
@@ -219,7 +225,7 @@ int main(void) {
   REQUIRE_OK(hf_model_add_term(&m, "u6", 0, "(ux^2+uy^2+uz^2)^3", HF_SYM_NONE, &err), err);
   const double g0[3] = {-1, -0.5, 0.5}, I3[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, t = (eps + 1) / 3;
   double w3[3];
-  REQUIRE_OK(fit_bound(&m, g0, I3, 3, L, 2, 1, 1.0, 0, NULL, w3, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, g0, I3, 3, L, 2, 1, 1.0, 0, 0, NULL, w3, &rep, &err), err);
   printf(
       "degree 6, R = 1: w = (%.12f, %.12f, %.12f), exact (%.12f, %.12f, %.12f); well %.4g -> "
       "%.4g, %d rows, distance %.9f (exact %.9f)\n",
@@ -238,7 +244,7 @@ int main(void) {
   REQUIRE_OK(hf_model_add_term(&m, "u4", 0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
   const double h0[2] = {-1, 0.5}, h1[2] = {-2, 1};
   fit_bound_cuts wc = {0};
-  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, 0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, 0, 0, &wc, w, &rep, &err), err);
   printf(
       "well form, R = 1: w = (%.9f, %.9f), exact (%.9f, %.9f); well %.4g -> %.4g, quartic "
       "%.4g, %d rows, edge %.6f\n",
@@ -249,19 +255,47 @@ int main(void) {
             rep.well_out >= 0 && wc.k == 1 && wc.radius[0] == 1,
         "well form R = 1: w (%.10g, %.10g), well %g -> %g, %d rows kept", w[0], w[1], rep.well_in,
         rep.well_out, wc.k);
-  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 2.0, 0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 2.0, 0, 0, &wc, w, &rep, &err), err);
   printf("well form, R = 2: w = (%g, %g), %d carried, well %.6f (exact %.6f)\n", w[0], w[1],
          rep.carried, rep.well_in, 0.5 - 1.0 / 4);
   CHECK(w[0] == h0[0] && w[1] == h0[1] && rep.carried == 0 && fabs(rep.well_in - 0.25) < 1e-7,
         "well form R = 2: w (%g, %g), %d carried", w[0], w[1], rep.carried);
-  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, 0, &wc, w, &rep, &err), err);
-  REQUIRE_OK(fit_bound(&m, h1, I, 2, L, 2, 5, 1.0, 0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h0, I, 2, L, 2, 1, 1.0, 0, 0, &wc, w, &rep, &err), err);
+  REQUIRE_OK(fit_bound(&m, h1, I, 2, L, 2, 5, 1.0, 0, 0, &wc, w, &rep, &err), err);
   printf("well form, R = 1 again from (-2, 1): w = (%.9f, %.9f), exact (%.9f, %.9f), %d carried\n",
          w[0], w[1], -1.5 + eps / 2, 1.5 + eps / 2, rep.carried);
   CHECK(rep.carried == 1 && fabs(w[0] - (-1.5 + eps / 2)) < 1e-7 &&
             fabs(w[1] - (1.5 + eps / 2)) < 1e-7,
         "well form carried: w (%.10g, %.10g), %d carried", w[0], w[1], rep.carried);
   fit_bound_cuts_free(&wc);
+  hf_model_free(&m);
+
+  REQUIRE_OK(testmodel_one_term(&m, "w", 2, 40.0, "w2", 0, "wx^2+wy^2+wz^2", HF_SYM_NONE, &err),
+             err);
+  m.dof |= HF_DOF_U;
+  REQUIRE_OK(hf_model_add_term(&m, "w4", 0, "(wx^2+wy^2+wz^2)^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u2", 0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u4", 0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+  const double o0[4] = {-0.5, 2, 1, 1}, R = 1.3, Rw = 0.2;
+  double S4[16] = {0}, w4[4];
+  S4[0] = S4[5] = 1; /* u's terms held */
+  REQUIRE_OK(fit_bound(&m, o0, S4, 4, L, 2, 1, R, Rw, 0, NULL, w4, &rep, &err), err);
+  const double r[2] = {Rw * Rw / pow(R, 4), pow(Rw, 4) / pow(R, 4)};
+  const double lam = (eps - r[0] * o0[0] - r[1] * o0[1]) / (r[0] * r[0] + r[1] * r[1]);
+  const double want[2] = {o0[0] + lam * r[0], o0[1] + lam * r[1]};
+  printf(
+      "omega radius %.2f rad, R %.2f A: w = (%.9f, %.9f), exact (%.9f, %.9f); well %.4g -> "
+      "%.4g, edge %.6f rad\n",
+      Rw, R, w4[0], w4[1], want[0], want[1], rep.well_in, rep.well_out, sqrt(-w4[0] / w4[1]));
+  /* (to 1e-6: the row comes from the search's minimum, found to ~1e-5 in position) */
+  CHECK(fabs(w4[0] - want[0]) < 1e-6 && fabs(w4[1] - want[1]) < 1e-6 && w4[2] == 1 && w4[3] == 1 &&
+            rep.converged && sqrt(-w4[0] / w4[1]) <= Rw && rep.well_out > 0.99 * eps,
+        "omega radius: w (%.12g, %.12g, %g, %g), converged %d, well out %.9g", w4[0], w4[1], w4[2],
+        w4[3], rep.converged, rep.well_out);
+  REQUIRE_OK(fit_bound(&m, o0, S4, 4, L, 2, 1, R, 0, 0, NULL, w4, &rep, &err), err);
+  printf("mixed metric, R %.2f: w = (%g, %g), well %.4g\n", R, w4[0], w4[1], rep.well_in);
+  CHECK(w4[0] == o0[0] && w4[1] == o0[1] && rep.well_in > 0, "mixed metric: w (%g, %g)", w4[0],
+        w4[1]);
   hf_model_free(&m);
   return check_done("test_bounded");
 }

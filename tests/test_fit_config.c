@@ -41,7 +41,7 @@ int main(int argc, char **argv) {
            "basis: [\"u^2..4\", \"u u@1\"]\nsupercell: [2, 3, 4]\nseed: 9\npressure: -2\n"
            "temperatures: [100, 300, 200]\nsteps: 201\nthreshold: {history: 5, factor: 1.5}\n"
            "regression: {method: lsq, weights: {stress: 0.5}, bounded: true, well_radius: 0.4,\n"
-           "             bounded_hold: elastic}\n"
+           "             well_radius_omega: 0.12, bounded_hold: elastic}\n"
            "heldout_every: 50\n"
            "output: {dir: out, log_every: 5}\n",
            models);
@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
   CHECK(c.thr.history == 5 && c.thr.factor == 1.5 && c.thr.min_interval == 10, "threshold");
   CHECK(c.blr.method == HF_BLR_LSQ && c.blr.weight[HF_BLR_STRESS] == 0.5 &&
             c.blr.weight[HF_BLR_FORCE_U] == 1 && c.bounded == 1 && c.well_radius == 0.4 &&
-            c.bounded_hold == 1,
+            c.well_radius_omega == 0.12 && c.bounded_hold == 1,
         "regression");
   CHECK(c.md.barostat == 1 && c.md.dt == 1.0 && c.checkpoint_every == 1000, "defaults");
   char want[1200];
@@ -89,6 +89,10 @@ int main(int argc, char **argv) {
        "regression: key 'well_radius': expected a radius > 0 in A", "or 'data'"},
       {"regression: {well_radius: data}\n", 3,
        "regression: key 'well_radius': expected it only with bounded: true", NULL},
+      {"regression: {bounded: true, well_radius_omega: 0.1}\n", 3,
+       "regression: key 'well_radius_omega': expected it only with well_radius", NULL},
+      {"regression: {bounded: true, well_radius: 1, well_radius_omega: 0}\n", 3,
+       "regression: key 'well_radius_omega': expected a radius > 0 in rad", NULL},
       {"regression: {bounded_hold: elastic}\n", 3,
        "regression: key 'bounded_hold': expected it only with bounded: true", NULL},
       {"regression: {bounded: true, bounded_hold: strain}\n", 3,

@@ -31,9 +31,18 @@
  *     (strain by R^2): E(R d) / (N R^4) = kappa; its row (coefficients . phi
  *     plus the constant, the dipole sum / R^2) gives kappa too; a radius
  *     inside the ferroelectric well gives kappa < 0, one far outside > 0;
- * 11. the sextic form: see sextic_cases. */
+ * 11. the sextic form: see sextic_cases;
+ * 12. an omega radius (hf_form_weights omega_scale R_w / R): with on-site
+ *     a |w|^2 + b |w|^4 (a tilt well whose edge is at |w| = sqrt(-a/b) =
+ *     0.2 rad) next to a stiff u, the well form at R = 1.3 is, along uniform
+ *     omega of rms R_w, (b R_w^4 + a R_w^2) / R^4 exactly: negative for R_w
+ *     0.1 (the well reaches past it), 0 at 0.2, positive at 0.3; the mixed
+ *     metric (no scale) finds no well at R = 1.3 at all; the returned
+ *     direction holds |omega_i| = R_w / R (rad; R_w at the amplitude R) in
+ *     every cell, and its row gives kappa. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -138,6 +147,57 @@ static int sextic_cases(const int L3[3], int N) {
     CHECK(rc == HF_FAIL && strstr(err.msg, why[k]), "%s: rc %d '%s'", why[k], rc, err.msg);
     hf_model_free(&r);
   }
+  return 0;
+}
+
+/* 12.: the well form along omega with its own radius. */
+static int omega_radius_cases(const int L3[3], int N) {
+  hf_err err;
+  hf_model m;
+  hf_quartic_form f;
+  const double a = -0.5, b = 12.5, R = 1.3, rw[3] = {0.1, 0.2, 0.3};
+  REQUIRE_OK(testmodel_one_term(&m, "w", 2, 40.0, "w2", a, "wx^2+wy^2+wz^2", HF_SYM_NONE, &err),
+             err);
+  m.dof |= HF_DOF_U;
+  REQUIRE_OK(hf_model_add_term(&m, "w4", b, "(wx^2+wy^2+wz^2)^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u2", 1.0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u4", 1.0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+  double *cfg = malloc(6 * (size_t)N * sizeof *cfg), phi[4];
+  for (int k = 0; k < 3; k++) {
+    hf_form_weights wt = hf_form_well_weights(4, 0, R);
+    wt.omega_scale = rw[k] / R;
+    REQUIRE_OK(hf_form_min(&m, L3, &wt, 0, 4, 1, &f, cfg, &err), err);
+    const double want = (b * pow(rw[k], 4) + a * rw[k] * rw[k]) / pow(R, 4);
+    double wmin = INFINITY, wmax = 0, umax = 0, cst;
+    for (int i = 0; i < N; i++) {
+      const double *c = cfg + 6 * i;
+      wmin = fmin(wmin, sqrt(c[3] * c[3] + c[4] * c[4] + c[5] * c[5]));
+      wmax = fmax(wmax, sqrt(c[3] * c[3] + c[4] * c[4] + c[5] * c[5]));
+      umax = fmax(umax, sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]));
+    }
+    REQUIRE_OK(hf_form_row(&m, L3, &wt, cfg, f.eta, NULL, phi, &cst, &err), err);
+    double row = cst;
+    for (int t = 0; t < m.nterms; t++) row += m.terms[t].coef * phi[t];
+    printf(
+        "omega radius %.2f rad (R %.2f A): kappa %.3e (exact %.3e), |omega_i| %.6f..%.6f, "
+        "max |u_i| %.1e, row %.3e\n",
+        rw[k], R, f.kappa, want, wmin, wmax, umax, row);
+    CHECK(fabs(f.kappa - want) < 1e-9 && (k != 1 || fabs(f.kappa) < 1e-12) &&
+              (k != 0 || f.kappa < 0) && (k != 2 || f.kappa > 0),
+          "omega radius %g: kappa %.12g, want %.12g", rw[k], f.kappa, want);
+    /* the direction has rms 1 in the search's metric: |omega_i| = R_w / R, R_w at t = R */
+    CHECK(fabs(wmin - rw[k] / R) < 1e-6 && fabs(wmax - rw[k] / R) < 1e-6 && umax < 1e-5,
+          "omega radius %g: |omega_i| %g..%g (want %g), |u_i| up to %g", rw[k], wmin, wmax,
+          rw[k] / R, umax);
+    CHECK(fabs(row - f.kappa) < 1e-12, "omega radius %g: row %.15g, kappa %.15g", rw[k], row,
+          f.kappa);
+  }
+  /* the mixed metric: this tilt well lies far inside an rms (u, omega) of 1.3 */
+  REQUIRE_OK(hf_well_form_min(&m, L3, R, 0, 4, 1, &f, NULL, &err), err);
+  printf("mixed metric, R %.2f: kappa %.4g (no well reaches past R)\n", R, f.kappa);
+  CHECK(f.kappa > 0, "mixed metric: kappa %g, want > 0", f.kappa);
+  free(cfg);
+  hf_model_free(&m);
   return 0;
 }
 
@@ -288,6 +348,8 @@ int main(int argc, char **argv) {
   const int rc0 = hf_well_form_min(&m, L3, 0, 0, 4, 1, &f, NULL, &err);
   CHECK(rc0 == HF_FAIL && strstr(err.msg, "radius"), "radius 0: rc %d '%s'", rc0, err.msg);
   hf_model_free(&m);
+
+  if (omega_radius_cases(L3, N)) return 1;
 
   char path[512];
   snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", argc > 1 ? argv[1] : "models");
