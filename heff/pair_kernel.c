@@ -38,8 +38,9 @@ typedef struct {
 
 /* One worker's tables of a block: [ns][tab] each. */
 typedef struct {
-  double *S0, *S1; /* s at the anchors (0 off the interior), s everywhere */
-  double *G0, *G1; /* dE/ds through the anchor, through the neighbour */
+  double *S0, *S1;                 /* s at the anchors (0 off the interior), s everywhere */
+  double *G0, *G1;                 /* dE/ds through the anchor, through the neighbour */
+  double scratch[2 * CHUNK_CELLS]; /* the gradients an energy alone discards (0) */
 } pk_tables;
 
 struct hf_pair_kernel {
@@ -338,33 +339,30 @@ static void fill_plane(const hf_pair_kernel *k, pk_tables *w, const hf_poly_inpu
   }
 }
 
-/* sum_j sa[j] sb[j] over n cells and, with ga, ga[j] += c sb[j] and
- * gb[j] += c sa[j]: one (a, b) pair of a bond over a block. */
-static double pair_loop(const double *restrict sa, const double *restrict sb, double *restrict ga,
-                        double *restrict gb, double c, size_t n) {
+/* sum_j sa[j] sb[j] over n cells, ga[j] += c sb[j] and gb[j] += c sa[j]:
+ * one (a, b) pair of a bond over a block.  One compiled body (never inlined)
+ * serves the energy with and without gradients (then into scratch, c = 0):
+ * two copies, inlined, were contracted and vectorised differently on an
+ * AVX-512 machine (-march=native), and the energy alone differed from the
+ * energy with gradients in the last bit (HMC and the checks compare them). */
+__attribute__((noinline)) static double pair_loop(const double *restrict sa,
+                                                  const double *restrict sb, double *restrict ga,
+                                                  double *restrict gb, double c, size_t n) {
   v4d acc = {0, 0, 0, 0};
   size_t j = 0;
-  if (ga) {
-    const v4d cv = {c, c, c, c};
-    for (; j + 4 <= n; j += 4) {
-      v4d a, b, x, y;
-      memcpy(&a, sa + j, sizeof a), memcpy(&b, sb + j, sizeof b);
-      memcpy(&x, ga + j, sizeof x), memcpy(&y, gb + j, sizeof y);
-      acc += a * b;
-      x += cv * b, y += cv * a;
-      memcpy(ga + j, &x, sizeof x), memcpy(gb + j, &y, sizeof y);
-    }
-  } else {
-    for (; j + 4 <= n; j += 4) {
-      v4d a, b;
-      memcpy(&a, sa + j, sizeof a), memcpy(&b, sb + j, sizeof b);
-      acc += a * b;
-    }
+  const v4d cv = {c, c, c, c};
+  for (; j + 4 <= n; j += 4) {
+    v4d a, b, x, y;
+    memcpy(&a, sa + j, sizeof a), memcpy(&b, sb + j, sizeof b);
+    memcpy(&x, ga + j, sizeof x), memcpy(&y, gb + j, sizeof y);
+    acc += a * b;
+    x += cv * b, y += cv * a;
+    memcpy(ga + j, &x, sizeof x), memcpy(gb + j, &y, sizeof y);
   }
   double s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
   for (; j < n; j++) {
     s += sa[j] * sb[j];
-    if (ga) ga[j] += c * sb[j], gb[j] += c * sa[j];
+    ga[j] += c * sb[j], gb[j] += c * sa[j];
   }
   return s;
 }
@@ -453,8 +451,9 @@ static void run_block(const hf_pair_kernel *k, pk_tables *w, const hf_poly_input
       for (int e = k->b[bd].e0; e < k->b[bd].e0 + k->b[bd].ne; e++) {
         const size_t ta = (size_t)k->e[e].a * k->tab + first + j0;
         const size_t tb = (size_t)k->e[e].b * k->tab + first + j0;
-        sum[e] += pair_loop(w->S0 + ta, w->S1 + tb + off, g ? w->G0 + ta : NULL,
-                            g ? w->G1 + tb + off : NULL, k->ceff[e], m);
+        sum[e] +=
+            g ? pair_loop(w->S0 + ta, w->S1 + tb + off, w->G0 + ta, w->G1 + tb + off, k->ceff[e], m)
+              : pair_loop(w->S0 + ta, w->S1 + tb + off, w->scratch, w->scratch + CHUNK_CELLS, 0, m);
       }
     }
   }

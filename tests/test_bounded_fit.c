@@ -167,7 +167,7 @@ static int check_run(const char *name, const char *models, double radius) {
   return 0;
 }
 
-/* regression: bounded_hold: elastic, on the frames of run bw (whose posterior
+/* regression: bounded_hold: elastic, on the frames of run bf (whose posterior
  * mean at the end has a negative quartic form): refits of them
  * unbounded, bounded, and bounded with the pure strain coefficients held.
  * Held, those equal the unbounded posterior mean to the last bit, while the
@@ -181,7 +181,7 @@ static int hold_check(const char *models) {
   hf_err err;
   for (int k = 0; k < 3; k++) {
     write_fit_reg(names[k], models, reg[k], "");
-    REQUIRE_OK(fittest_refit(tmp, "bw", names[k], &m[k], &err), err);
+    REQUIRE_OK(fittest_refit(tmp, "bf", names[k], &m[k], &err), err);
   }
   int strain = 0, held_moved = 0, other_moved = 0;
   double bound_move = 0;
