@@ -302,8 +302,8 @@ static void describe(const hf_fields *x, size_t n, double Q, hf_quartic_form *ou
 /* A start near a commensurate pattern: each component its own wavevector of
  * {0, pi}^3 (Gamma, X, M, R; a random one each) and amplitude, with a tenth
  * of that in noise.  Random starts alone missed such valleys: a bounded fit's
- * 40 of them ended positive on 2^3 where a six-start search found the
- * antipolar pattern u = (a (-1)^(x+y+z)..., b (-1)^z..., ...) negative. */
+ * 40 of them ended positive on 2^3 where a six-start search found an
+ * antipolar pattern negative (u_x and u_z modulated at (pi, 0, pi), u_y at R). */
 static void commensurate_start(hf_fields *x, const hf_lattice *lat, hf_rng *r) {
   for (int c = 0; c < 9; c++) {
     double *f = comp(x, c);
