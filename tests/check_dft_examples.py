@@ -62,10 +62,11 @@ for path in gpaw:
         text = re.sub(r"(?m)^\s*e_ref:[^\n]*\n", "", text)  # a GPAW energy, not Lennard-Jones
         # regression: bounded searches 2^3 and 4^3 supercells after every refit (minutes
         # for these bases); its key is read (test_fit_config) and its solution checked
-        # (test_bounded) elsewhere, so here it is switched off (with its well_radius and
-        # bounded_hold, which need it) to keep the run short
+        # (test_bounded) elsewhere, so here it is switched off (with well_radius,
+        # well_radius_omega and bounded_hold, which need it) to keep the run short
         text = re.sub(
-            r",\s*bounded:\s*true(,\s*(well_radius|bounded_hold):\s*[\w.]+)*", "", text)
+            r",\s*bounded:\s*true(,\s*(well_radius_omega|well_radius|bounded_hold):\s*[\w.]+)*",
+            "", text)
         fitfile = os.path.join(tmp, name)
         with open(fitfile, "w") as fh:
             fh.write(text)
