@@ -42,6 +42,7 @@ static int read_file(const char *path, const hf_lattice *lat, hf_fields *x, hf_e
 
 int hf_initial_state(const hf_run_config *c, const hf_lattice *lat, hf_fields *x, hf_rng *r,
                      hf_err *err) {
+  if (c->init_eta_set) memcpy(x->eta, c->init_eta, sizeof x->eta);
   if (c->init == HF_INIT_FILE) return read_file(c->init_file, lat, x, err);
   /* component by component in cell order (the random stream of earlier
    * versions), over the whole supercell: a rank keeps its own slab */

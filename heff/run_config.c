@@ -252,10 +252,10 @@ static int read_field_loop(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
 
 /* The 'initial' mapping: random, uniform, domains or file (docs/run-format.md). */
 static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
-  enum { STATE, AMP, U, U2, NORMAL, PERIOD, FILE_, W, TILT, NS };
-  hf_yslot s[NS] = {{.key = "state"}, {.key = "amplitude"}, {.key = "u"},
-                    {.key = "u2"},    {.key = "normal"},    {.key = "period"},
-                    {.key = "file"},  {.key = "w"},         {.key = "tilt"}};
+  enum { STATE, AMP, U, U2, NORMAL, PERIOD, FILE_, W, TILT, STRAIN, NS };
+  hf_yslot s[NS] = {{.key = "state"},  {.key = "amplitude"}, {.key = "u"},    {.key = "u2"},
+                    {.key = "normal"}, {.key = "period"},    {.key = "file"}, {.key = "w"},
+                    {.key = "tilt"},   {.key = "strain"}};
   const char *w = "initial: ";
   if (hf_yaml_map(r, n, "", "initial", "a mapping {state: random|uniform|domains|file, ...}", w, s,
                   NS))
@@ -330,6 +330,19 @@ static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
     if (!s[W].val)
       return hf_yaml_need(r, n, w, &s[W], "w: the tilt amplitudes in radians", "'initial'");
     c->init_w_point = m;
+  }
+  /* a homogeneous strain to start from (e.g. a tetragonal cell under a domain structure) */
+  if (s[STRAIN].val) {
+    if (hf_yaml_numbers(r, s[STRAIN].val, w, "strain",
+                        "six strains eta1..eta6 (Voigt, dimensionless)", c->init_eta, 6) < 0)
+      return HF_FAIL;
+    for (int l = 0; l < 6; l++)
+      if (!(fabs(c->init_eta[l]) < 0.2))
+        return hf_yaml_fail_at(r, s[STRAIN].val,
+                               "key 'strain': expected six strains between -0.2 and 0.2, "
+                               "eta%d is %g",
+                               l + 1, c->init_eta[l]);
+    c->init_eta_set = 1;
   }
   return HF_OK;
 }
@@ -658,6 +671,15 @@ static int read_body(hf_yreader *r, yaml_node_t *root, hf_run_config *c) {
           r, k[EPITAX].val,
           "key 'epitaxial': expected a misfit strain between -0.2 and 0.2, got %g", c->epitaxial);
     c->has_epitaxial = 1;
+    /* the substrate holds eta1 = eta2 = misfit, eta6 = 0: a different initial value would be
+     * overridden */
+    if (c->init_eta_set &&
+        (c->init_eta[0] != c->epitaxial || c->init_eta[1] != c->epitaxial || c->init_eta[5] != 0))
+      return hf_yaml_fail_at(r, k[INIT].val,
+                             "initial: key 'strain': with 'epitaxial: %g' expected eta1 = eta2 = "
+                             "%g and eta6 = 0 (the substrate holds them), got %g, %g, %g",
+                             c->epitaxial, c->epitaxial, c->init_eta[0], c->init_eta[1],
+                             c->init_eta[5]);
   }
   if (k[FIELD].val && hf_yaml_numbers(r, k[FIELD].val, "", "field",
                                       "three components [Ex, Ey, Ez] in kV/cm", c->field, 3) < 0)

@@ -63,6 +63,8 @@ typedef struct {
   int init_w_set;       /* initial omega given ('w'): models with omega only */
   double init_w[3];     /* rad: initial omega amplitude per component */
   int init_w_point;     /* 0: R point (anti-phase tilts, a-), 1: M point (in-phase, a+) */
+  int init_eta_set;     /* initial homogeneous strain given ('strain') */
+  double init_eta[6];   /* initial homogeneous strain (Voigt, engineering shears) */
   char out_dir[1024];   /* resolved relative to the run file */
   char prefix[128];
   int vtk;                /* write fields at the end of each temperature */

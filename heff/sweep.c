@@ -459,13 +459,17 @@ static int open_tables(hf_sweep *s, int resumed, const char *occ_note, hf_err *e
   s->local = fopen(s->local_path, "w");
   if (!s->table || !s->terms || !s->local)
     return hf_fail(err, "cannot write the output tables in %s", c->out_dir);
-  char extra[1024], bc[320] = "";
+  char extra[1024], bc[512] = "";
   if (c->depolarization[0] > 0 || c->depolarization[1] > 0 || c->depolarization[2] > 0)
     snprintf(bc, sizeof bc, ", depolarization beta (%g, %g, %g)", c->depolarization[0],
              c->depolarization[1], c->depolarization[2]);
   if (c->has_epitaxial)
     snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
              ", epitaxial eta1 = eta2 = %g, eta6 = 0 fixed", c->epitaxial);
+  if (c->init_eta_set)
+    snprintf(bc + strlen(bc), sizeof bc - strlen(bc), ", initial strain (%g, %g, %g, %g, %g, %g)",
+             c->init_eta[0], c->init_eta[1], c->init_eta[2], c->init_eta[3], c->init_eta[4],
+             c->init_eta[5]);
   if (s->pin.ncells)
     snprintf(bc + strlen(bc), sizeof bc - strlen(bc),
              ", pinned %zu cells (%zu of %zu mode components)", s->pin.ncells,

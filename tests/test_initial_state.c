@@ -8,7 +8,9 @@
  *     file, line and what was expected;
  *  4. tilt starts ('w' with 'tilt: R|M'): each cell's omega against the
  *     sign a direct count gives, and the Glazer label hf_tilts_analyse
- *     finds (a0a0c-, a0a0c+, a-a-a-); refused for a model without omega.
+ *     finds (a0a0c-, a0a0c+, a-a-a-); refused for a model without omega;
+ *  5. 'strain': the six given strains are the state's eta bit for bit, with
+ *     any state (a file included), and zero without the key.
  * Usage: test_initial_state [models-dir]; exit status 0 = pass. */
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +197,8 @@ static int test_bad_keys(void) {
       {"[8, 4, 4]", "{state: uniform, u: [0, 0, 0], tilt: M}", "missing required key 'w'"},
       {"[8, 4, 4]", "{state: uniform, u: [0, 0, 0], w: [0, 0, 1], tilt: X}", "R (anti-phase"},
       {"[8, 4, 4]", "{state: file, file: a.txt, w: [0, 0, 1]}", "not with state: file"},
+      {"[8, 4, 4]", "{state: random, strain: [0.01, 0, 0]}", "six strains eta1..eta6"},
+      {"[8, 4, 4]", "{state: random, strain: [0, 0, 0.3, 0, 0, 0]}", "eta3 is 0.3"},
   };
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
     hf_run_config c;
@@ -207,12 +211,43 @@ static int test_bad_keys(void) {
   return 0;
 }
 
+/* The initial homogeneous strain: exactly the given six numbers, with or
+ * without a mode state, and zero without the key. */
+static int test_strain_start(void) {
+  const char *cases[] = {
+      "{state: uniform, u: [0, 0, 0.3], strain: [0.008, 0.008, 0.051, 0, -0.002, 0.0125]}",
+      "{state: domains, u: [0.3, 0, 0], normal: [0, 0, 1], strain: [0.05, 0.008, 0.008, 0, 0, 0]}",
+      "{state: random}",
+  };
+  const double want[3][6] = {
+      {0.008, 0.008, 0.051, 0, -0.002, 0.0125}, {0.05, 0.008, 0.008, 0, 0, 0}, {0, 0, 0, 0, 0, 0}};
+  for (int t = 0; t < 3; t++) {
+    hf_run_config c;
+    hf_err err = {{0}};
+    REQUIRE_OK(load(&c, "[4, 4, 4]", cases[t], &err), err);
+    hf_lattice lat;
+    hf_fields x;
+    REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
+    REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U, &err), err);
+    hf_rng r;
+    hf_rng_seed(&r, 3);
+    REQUIRE_OK(hf_initial_state(&c, &lat, &x, &r, &err), err);
+    int bad = 0;
+    for (int l = 0; l < 6; l++) bad += x.eta[l] != want[t][l];
+    CHECK(!bad, "strain case %d: %d of 6 strains differ (eta3 %g)", t, bad, x.eta[2]);
+    printf("strain start %s: eta3 %g\n", cases[t], x.eta[2]);
+    hf_fields_free(&x);
+  }
+  return 0;
+}
+
 int main(void) {
   hf_err err;
   if (hf_mkdir_p(dir, &err)) {
     printf("FAIL %s\n", err.msg);
     return 1;
   }
-  int rc = test_domains() | test_file_roundtrip() | test_tilt_starts() | test_bad_keys();
+  int rc = test_domains() | test_file_roundtrip() | test_tilt_starts() | test_bad_keys() |
+           test_strain_start();
   return rc ? 1 : check_done("test_initial_state");
 }

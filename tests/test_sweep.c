@@ -191,6 +191,9 @@ static void test_malformed(void) {
        ":3: key 'depolarization': expected three factors in 0..1"},
       {"model: m.yaml\ntemperatures: [300]\nepitaxial: 0.5\n",
        ":3: key 'epitaxial': expected a misfit strain between -0.2 and 0.2"},
+      {"model: m.yaml\ntemperatures: [300]\ninitial: {state: random, strain: [0.02, 0.01, 0, 0, 0, "
+       "0]}\nepitaxial: 0.01\n",
+       ":3: initial: key 'strain': with 'epitaxial: 0.01' expected eta1 = eta2 = 0.01"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char path[512];
@@ -297,6 +300,45 @@ static int test_epitaxial(void) {
           bad);
     printf("epitaxial -0.0058 with open circuit along z (%s): in-plane strain held in %d/%d rows\n",
            methods[k], rows - bad, rows);
+    free(table);
+  }
+  return 0;
+}
+
+/* A start from a given homogeneous strain: MD without the barostat keeps it
+ * in every row bit for bit (the strain is not sampled), with the barostat it
+ * moves; the header names it. */
+static int test_strain_start(void) {
+  char path[400], text[1024];
+  for (int baro = 0; baro < 2; baro++) {
+    snprintf(path, sizeof path, "%s/strain_start%d.yaml", dir, baro);
+    snprintf(text, sizeof text,
+             "model: %s/BaTiO3_ZVR1995.yaml\nsupercell: [4, 4, 4]\nmethod: md\n"
+             "temperatures: [200, 150]\nthermalize: 10\naverage: 10\npressure: -4.8\n"
+             "initial: {state: uniform, u: [0, 0, 0.1], strain: [0.002, 0.002, 0.011, 0, 0, "
+             "0.0005]}\nmd: {dt: 1.0, barostat: %s}\n"
+             "output: {dir: out_strain_start%d, prefix: run, vtk: false}\n",
+             models_dir, baro ? "true" : "false", baro);
+    testfile_write(path, text);
+    char *table = NULL;
+    if (run(path, 0, &table)) return 1;
+    CHECK(strstr(table, "initial strain (0.002, 0.002, 0.011, 0, 0, 0.0005)"),
+          "barostat %d: header lacks the initial strain", baro);
+    const double want[6] = {0.002, 0.002, 0.011, 0, 0, 0.0005};
+    int rows = 0, held = 0;
+    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
+      if (line[0] == '#' || line[0] == 'T') continue;
+      double v[22];
+      char *p = line;
+      for (int c = 0; c < 22; c++) v[c] = strtod(p, &p);
+      int same = 1; /* columns 16..21: eta1..eta6 */
+      for (int l = 0; l < 6; l++) same &= v[16 + l] == want[l];
+      held += same;
+      rows++;
+    }
+    CHECK(rows == 2 && held == (baro ? 0 : 2), "barostat %d: %d of %d rows at the initial strain",
+          baro, held, rows);
+    printf("initial strain, barostat %s: %d of %d rows at it\n", baro ? "on" : "off", held, rows);
     free(table);
   }
   return 0;
@@ -416,6 +458,7 @@ int main(int argc, char **argv) {
   test_malformed();
   CHECK(test_alloy() == 0, "alloy run failed");
   CHECK(test_epitaxial() == 0, "epitaxial runs failed");
+  CHECK(test_strain_start() == 0, "initial strain runs failed");
   CHECK(test_runaway() == 0, "runaway test failed");
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

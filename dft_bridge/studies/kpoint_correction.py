@@ -26,6 +26,7 @@ usage: /usr/bin/python3 kpoint_correction.py OUTDIR [options] run|fit|merge MODE
   --formula ABO3 (BaTiO3)   --ecut EV (600)   --coarse N (4)   --fine N (8)
   --scale S      the configurations' mode amplitudes times S (1: up to 0.18 A, BaTiO3's
                  range; PbTiO3's ground state is ~0.44 A of its normalised mode: 2.5)
+  --wide         also the amplitudes of a deep well, up to 0.28 x scale (and strained)
   run    the GPAW calculations (resumable: OUTDIR/results.jsonl)
   fit    least squares of Delta on the training configurations, check on held-out ones,
          write OUTDIR/kpoint_correction.yaml (the terms, with provenance)
@@ -61,6 +62,26 @@ TRAIN = [
 HELDOUT = [
     ("z14", (0, 0, 0.14), (0, 0, 0, 0, 0, 0)),
     ("xyz13s", (0.13 * S3,) * 3, (-0.005, -0.005, -0.005, 0, 0, 0)),
+]
+# --wide: the amplitudes of a deep well (PbTiO3 at -6 GPa: |u| ~0.67 A at scale 2.5 in T, O
+# and R alike), where the quartic terms fitted up to 0.18 x scale were extrapolated: the
+# cubic anisotropy u4c, fitted to ~2 meV between [001] and [111] at 0.4 A, grew to ~12 meV
+# at 0.67 A and made R the learned PbTiO3 model's ground state.  The strained ones carry
+# the homogeneous strain of that model's relaxed T, O and R states (c/a ~1.04).
+WIDE_TRAIN = [
+    ("z22", (0, 0, 0.22), (0, 0, 0, 0, 0, 0)),
+    ("z28", (0, 0, 0.28), (0, 0, 0, 0, 0, 0)),
+    ("xy22", (0.22 * S2, 0.22 * S2, 0), (0, 0, 0, 0, 0, 0)),
+    ("xy28", (0.28 * S2, 0.28 * S2, 0), (0, 0, 0, 0, 0, 0)),
+    ("xyz22", (0.22 * S3,) * 3, (0, 0, 0, 0, 0, 0)),
+    ("xyz28", (0.28 * S3,) * 3, (0, 0, 0, 0, 0, 0)),
+    ("z27s", (0, 0, 0.27), (0.008, 0.008, 0.051, 0, 0, 0)),
+    ("xy27s", (0.27 * S2, 0.27 * S2, 0), (0.030, 0.030, 0.008, 0, 0, 0.026)),
+    ("xyz27s", (0.27 * S3,) * 3, (0.0225, 0.0225, 0.0225, 0.017, 0.017, 0.017)),
+]
+WIDE_HELDOUT = [
+    ("z25", (0, 0, 0.25), (0, 0, 0, 0, 0, 0)),
+    ("xyz25", (0.25 * S3,) * 3, (0, 0, 0, 0, 0, 0)),
 ]
 
 # the correction terms: name, model-language expression (strain couplings in eta and
@@ -169,8 +190,16 @@ def scaled(configs, opt):
     return [(name, tuple(s * np.asarray(u, float)), eta) for name, u, eta in configs]
 
 
+def train_set(opt):
+    return TRAIN + (WIDE_TRAIN if opt.get("wide") else [])
+
+
+def heldout_set(opt):
+    return HELDOUT + (WIDE_HELDOUT if opt.get("wide") else [])
+
+
 def run(st, opt):
-    for name, u, eta in scaled(TRAIN + HELDOUT, opt):
+    for name, u, eta in scaled(train_set(opt) + heldout_set(opt), opt):
         for k in (opt["coarse"], opt["fine"]):
             at, _ = structure(opt["a"], opt["pat"], u, eta)
             st.run(key(name, k), at, opt["ecut"], k)
@@ -212,7 +241,7 @@ def weights(e):
 def fit(st, opt):
     import yaml
 
-    train = deltas(st, opt, scaled(TRAIN, opt))
+    train = deltas(st, opt, scaled(train_set(opt), opt))
     A = np.vstack([term_rows(u, e) * weights(e)[:, None] for _, u, e, _, _ in train])
     y = np.concatenate([d * weights(e) for _, _, e, d, _ in train])
     c, *_ = np.linalg.lstsq(A, y, rcond=None)
@@ -223,7 +252,7 @@ def fit(st, opt):
     print("config   |u| (A)  eta            dE fine-coarse (meV)  fitted  | max dF_u (eV/A) "
           "fitted | max d(dE/deta) (eV) fitted")
     report = []
-    for tag, rows in (("train", train), ("held-out", deltas(st, opt, scaled(HELDOUT, opt)))):
+    for tag, rows in (("train", train), ("held-out", deltas(st, opt, scaled(heldout_set(opt), opt)))):
         for name, u, e, d, fine in rows:
             p = term_rows(u, e) @ c
             line = (f"{name:8s} {np.linalg.norm(u):.3f}  {tag:8s} {1e3 * d[0]:9.3f} "
@@ -244,7 +273,7 @@ def fit(st, opt):
             f"dft_bridge/studies/kpoint_correction.py: GPAW PBEsol {opt['ecut']} eV, 5-atom "
             f"{opt['formula']} at a = {opt['a']}, uniform modes along xi = "
             f"{[round(float(x), 4) for x in opt['pat'].xi]} (normalised), amplitudes up to "
-            f"{0.18 * opt.get('scale', 1.0):.2f} A; Delta = "
+            f"{(0.28 if opt.get('wide') else 0.18) * opt.get('scale', 1.0):.2f} A; Delta = "
             f"E({opt['fine']}^3 MP) - E({opt['coarse']}^3 MP), fitted on {len(train)} "
             "configurations (energies, mode forces, strain derivatives)"),
         "terms": [{"name": n, "coef": float(v), "expr": x} for (n, x), v in zip(TERMS, c)],
@@ -296,6 +325,8 @@ def main():
             opt[k] = int(args.pop(0))
         elif k == "formula":
             opt[k] = args.pop(0)
+        elif k == "wide":
+            opt[k] = True
         else:
             raise SystemExit(f"unknown option --{k}")
     if abs(opt["xi"][3] - opt["xi"][4]) > 1e-12:
