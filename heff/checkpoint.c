@@ -118,12 +118,22 @@ int hf_comm_agree(hf_comm *c, int rc, hf_err *err) {
   return rc ? rc : hf_fail(err, "stopped: another MPI rank failed (rank 0 says why)");
 }
 
-int hf_ckpt_get_bcast(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_comm *c,
-                      hf_err *err) {
-  int rc = c->rank == 0 ? hf_ckpt_get(r, tag, data, bytes, err) : HF_OK;
+static int get_bcast(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, int grown,
+                     hf_comm *c, hf_err *err) {
+  int rc = c->rank == 0 ? get_section(r, tag, data, bytes, grown, err) : HF_OK;
   if (hf_comm_agree(c, rc, err)) return HF_FAIL;
   hf_comm_bcast(c, data, bytes);
   return HF_OK;
+}
+
+int hf_ckpt_get_bcast(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_comm *c,
+                      hf_err *err) {
+  return get_bcast(r, tag, data, bytes, 0, c, err);
+}
+
+int hf_ckpt_get_bcast_grown(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes,
+                            hf_comm *c, hf_err *err) {
+  return get_bcast(r, tag, data, bytes, 1, c, err);
 }
 
 void hf_ckpt_put_lead(hf_ckpt_writer *w, const char *tag, const void *data, size_t bytes) {

@@ -43,6 +43,10 @@ void hf_ckpt_close(hf_ckpt_reader *r);
  * a section of replicated data. */
 int hf_ckpt_get_bcast(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes, hf_comm *c,
                       hf_err *err);
+/* The same for a section that may have grown at its end since the file was
+ * written (hf_ckpt_get_grown: the missing tail reads as zeros). */
+int hf_ckpt_get_bcast_grown(hf_ckpt_reader *r, const char *tag, void *data, size_t bytes,
+                            hf_comm *c, hf_err *err);
 void hf_ckpt_put_lead(hf_ckpt_writer *w, const char *tag, const void *data, size_t bytes);
 /* 1 on every rank if rc failed on any; a rank without its own message
  * gets one that points to the rank that failed. */

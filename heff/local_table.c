@@ -32,6 +32,7 @@ void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields
     for (int c = 0; c < 3; c++) {
       a->R[c] += fabs(t.R[c]);
       a->M[c] += fabs(t.M[c]);
+      a->w_noise[c] += hf_tilts_noise(t.rms[c], lat->n);
     }
   }
 }
@@ -43,7 +44,8 @@ void hf_local_header(FILE *f, const hf_model *m, int has_sigma, int has_w) {
           "table); abs_u Angstrom; comp1..3 sorted mean |u_a| Angstrom; s0/s1 alloy species "
           "sigma 0/1; uR_*, uM_* mean |R-|, |M-point| amplitude of u Angstrom; R_*, M_* the same "
           "for omega rad; tilt_* degrees "
-          "(2 x amplitude, paper 003 Eq. 1)\n");
+          "(2 x amplitude, paper 003 Eq. 1); glazer: an axis is 0 below 0.25 degree of tilt or "
+          "3 x the mean amplitude of a disordered omega of the same rms\n");
   if (has_sigma) {
     const int site = m->sigma_site >= 0 ? m->sigma_site : m->site[0];
     fprintf(f, "# alloy species on the %s sites: s0 = %s (sigma 0), s1 = %s (sigma 1)\n",
@@ -81,11 +83,14 @@ void hf_local_row(FILE *f, double T, const hf_local_acc *a, int has_sigma, int h
   for (int c = 0; c < 3; c++) fprintf(f, "\t%.6f", a->uM[c] / n);
   if (has_w) {
     hf_tilts t = {0};
+    double zero[3];
     for (int c = 0; c < 3; c++) {
       t.R[c] = a->R[c] / n;
       t.M[c] = a->M[c] / n;
+      /* a thermal, disordered omega alone gives a mean |R| of ~0.8 rms / sqrt(N) */
+      zero[c] = fmax(0.25 * M_PI / 180 / 2, 3 * a->w_noise[c] / n);
     }
-    hf_tilts_label(&t, 0.25 * M_PI / 180 / 2, 0.1); /* zero: 0.25 degree of tilt */
+    hf_tilts_label(&t, zero, 0.1);
     for (int c = 0; c < 3; c++) fprintf(f, "\t%.6f", t.R[c]);
     for (int c = 0; c < 3; c++) fprintf(f, "\t%.6f", t.M[c]);
     for (int c = 0; c < 3; c++) fprintf(f, "\t%.4f", t.angle_deg[c]);

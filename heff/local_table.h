@@ -23,6 +23,8 @@ typedef struct {
   double frac_species[2][4];
   double R[3], M[3];   /* sums of |R_a|, |M_a| of omega (radians) */
   double uR[3], uM[3]; /* the same for u (Angstrom): antipolar patterns */
+  double w_noise[3];   /* sums of the mean |R_a| a disordered omega of the sample's rms would
+                          give (hf_tilts_noise; rad); last: older checkpoints read it as 0 */
 } hf_local_acc;
 
 void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields *x,
@@ -31,7 +33,9 @@ void hf_local_acc_sample(hf_local_acc *a, const hf_lattice *lat, const hf_fields
  * sigma a line names the two alloy species from the model (alloy_species). */
 void hf_local_header(FILE *f, const hf_model *m, int has_sigma, int has_w);
 /* One row of averages at temperature T (Glazer label from the mean
- * amplitudes with zero = 0.25 degree of tilt and equal = 10%). */
+ * amplitudes: an axis is untilted, "0", below 0.25 degree of tilt or 3 times
+ * the mean amplitude of a disordered omega with the samples' rms, whichever
+ * is larger; equal = 10%). */
 void hf_local_row(FILE *f, double T, const hf_local_acc *a, int has_sigma, int has_w);
 
 #endif

@@ -383,7 +383,7 @@ static int read_checkpoint(hf_sweep *s, int *resumed, hf_err *err) {
   if (!rc) rc = hf_ckpt_get_bcast(&r, "rng", &s->rng, sizeof s->rng, c, err);
   if (!rc) rc = hf_md_state_get(s->lead ? &r : NULL, &s->x, s->dyn, &s->lat, c, err);
   if (!rc) rc = hf_ckpt_get_bcast(&r, "observables", &s->obs, sizeof s->obs, c, err);
-  if (!rc) rc = hf_ckpt_get_bcast(&r, "local", &s->lacc, sizeof s->lacc, c, err);
+  if (!rc) rc = hf_ckpt_get_bcast_grown(&r, "local", &s->lacc, sizeof s->lacc, c, err);
   if (!rc) rc = hf_ckpt_get_bcast(&r, "end", NULL, 0, c, err);
   hf_ckpt_close(&r);
   if (rc) return HF_FAIL;

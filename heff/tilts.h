@@ -28,6 +28,7 @@ typedef struct {
   double X[3];         /* X_a: <f_a (-1)^(x_a)> (alternating along a only) */
   char glazer[16];     /* e.g. "a0a0c-", "a-a-a-", "a-b+a-" */
   double angle_deg[3]; /* tilt angle about x, y, z: 2 x the dominant of |R|, |M|, degrees */
+  double rms[3];       /* sqrt <f_a^2> over the cells */
 } hf_tilts;
 
 /* Analyses field f (3 component arrays) on lat.  Components whose R and M
@@ -38,7 +39,13 @@ void hf_tilts_analyse(const hf_lattice *lat, double *const f[3], double zero, do
                       hf_tilts *out);
 
 /* Glazer label and angles of t from its R and M amplitudes alone (e.g.
- * amplitudes averaged over samples); zero and equal as above. */
-void hf_tilts_label(hf_tilts *t, double zero, double equal);
+ * amplitudes averaged over samples); equal as above, zero[a] the "0"
+ * threshold of axis a. */
+void hf_tilts_label(hf_tilts *t, const double zero[3], double equal);
+
+/* The mean |R_a| (or |M_a|) of a field without order: n cells of independent
+ * components with root mean square rms give sqrt(2/pi) rms / sqrt(n) (the
+ * mean modulus of a normal variable of that standard deviation). */
+double hf_tilts_noise(double rms, size_t n);
 
 #endif
