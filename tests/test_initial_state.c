@@ -30,6 +30,19 @@ static int load(hf_run_config *c, const char *supercell, const char *initial, hf
   return testfile_run(c, dir, text, err);
 }
 
+/* Loads the run file and builds its start on a fresh lattice and fields
+ * (mask) with the given seed: hf_initial_state's rc, or -2 when loading or
+ * allocating failed. */
+static int start(hf_run_config *c, const char *supercell, const char *initial, unsigned mask,
+                 unsigned long seed, hf_lattice *lat, hf_fields *x, hf_err *err) {
+  if (load(c, supercell, initial, err) || hf_lattice_init(lat, c->L, err) ||
+      hf_fields_alloc(x, lat, mask, err))
+    return -2;
+  hf_rng r;
+  hf_rng_seed(&r, seed);
+  return hf_initial_state(c, lat, x, &r, err);
+}
+
 static int test_domains(void) {
   struct {
     const char *supercell, *initial;
@@ -43,16 +56,11 @@ static int test_domains(void) {
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
     hf_run_config c;
     hf_err err = {{0}};
-    REQUIRE_OK(load(&c, cases[t].supercell, cases[t].initial, &err), err);
-    CHECK(c.init_period == cases[t].period, "case %zu: period %d, expected %d", t, c.init_period,
-          cases[t].period);
     hf_lattice lat;
     hf_fields x;
-    REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
-    REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U, &err), err);
-    hf_rng r;
-    hf_rng_seed(&r, 1);
-    REQUIRE_OK(hf_initial_state(&c, &lat, &x, &r, &err), err);
+    REQUIRE_OK(start(&c, cases[t].supercell, cases[t].initial, HF_FIELD_U, 1, &lat, &x, &err), err);
+    CHECK(c.init_period == cases[t].period, "case %zu: period %d, expected %d", t, c.init_period,
+          cases[t].period);
     int bad = 0, first = 0;
     for (int ix = 0; ix < lat.L[0]; ix++)
       for (int iy = 0; iy < lat.L[1]; iy++)
@@ -140,14 +148,10 @@ static int test_tilt_starts(void) {
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
     hf_run_config c;
     hf_err err = {{0}};
-    REQUIRE_OK(load(&c, "[4, 6, 4]", cases[t].initial, &err), err);
     hf_lattice lat;
     hf_fields x;
-    REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
-    REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U | HF_FIELD_W, &err), err);
-    hf_rng r;
-    hf_rng_seed(&r, 3);
-    REQUIRE_OK(hf_initial_state(&c, &lat, &x, &r, &err), err);
+    REQUIRE_OK(start(&c, "[4, 6, 4]", cases[t].initial, HF_FIELD_U | HF_FIELD_W, 3, &lat, &x, &err),
+               err);
     int bad = 0;
     for (int ix = 0; ix < lat.L[0]; ix++)
       for (int iy = 0; iy < lat.L[1]; iy++)
@@ -170,14 +174,10 @@ static int test_tilt_starts(void) {
   /* a model without omega cannot take a tilt start */
   hf_run_config c;
   hf_err err = {{0}};
-  REQUIRE_OK(load(&c, "[4, 4, 4]", "{state: uniform, u: [0, 0, 0.1], w: [0, 0, 0.06]}", &err), err);
   hf_lattice lat;
   hf_fields x;
-  REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
-  REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U, &err), err);
-  hf_rng r;
-  hf_rng_seed(&r, 3);
-  int rc = hf_initial_state(&c, &lat, &x, &r, &err);
+  int rc = start(&c, "[4, 4, 4]", "{state: uniform, u: [0, 0, 0.1], w: [0, 0, 0.06]}", HF_FIELD_U,
+                 3, &lat, &x, &err);
   CHECK(rc == HF_FAIL && strstr(err.msg, "no omega"), "w without omega: '%s'", err.msg);
   hf_fields_free(&x);
   return 0;
@@ -224,14 +224,9 @@ static int test_strain_start(void) {
   for (int t = 0; t < 3; t++) {
     hf_run_config c;
     hf_err err = {{0}};
-    REQUIRE_OK(load(&c, "[4, 4, 4]", cases[t], &err), err);
     hf_lattice lat;
     hf_fields x;
-    REQUIRE_OK(hf_lattice_init(&lat, c.L, &err), err);
-    REQUIRE_OK(hf_fields_alloc(&x, &lat, HF_FIELD_U, &err), err);
-    hf_rng r;
-    hf_rng_seed(&r, 3);
-    REQUIRE_OK(hf_initial_state(&c, &lat, &x, &r, &err), err);
+    REQUIRE_OK(start(&c, "[4, 4, 4]", cases[t], HF_FIELD_U, 3, &lat, &x, &err), err);
     int bad = 0;
     for (int l = 0; l < 6; l++) bad += x.eta[l] != want[t][l];
     CHECK(!bad, "strain case %d: %d of 6 strains differ (eta3 %g)", t, bad, x.eta[2]);
