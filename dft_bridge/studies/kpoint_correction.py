@@ -26,8 +26,7 @@ usage: /usr/bin/python3 kpoint_correction.py OUTDIR [options] run|fit|merge MODE
   --formula ABO3 (BaTiO3)   --ecut EV (600)   --coarse N (4)   --fine N (8)
   --scale S      the configurations' mode amplitudes times S (1: up to 0.18 A, BaTiO3's
                  range; PbTiO3's ground state is ~0.44 A of its normalised mode: 2.5)
-  --wide         also the amplitudes of a deep well, up to 0.28 x scale (and strained),
-                 and the sextic on-site terms
+  --wide         also the amplitudes of a deep well, up to 0.28 x scale (and strained)
   run    the GPAW calculations (resumable: OUTDIR/results.jsonl)
   fit    least squares of Delta on the training configurations, check on held-out ones,
          write OUTDIR/kpoint_correction.yaml (the terms, with provenance)
@@ -97,45 +96,32 @@ TERMS = [
     ("kcorr_B4yz", "eta4*uy*uz + eta5*uz*ux + eta6*ux*uy + etaL4*uy*uz + etaL5*uz*ux "
      "+ etaL6*ux*uy"),
 ]
-# --wide adds the sextic on-site terms: along [001] PbTiO3's Delta saturates (-10.3, -11.3,
-# -11.4 meV at 0.45, 0.55, 0.70 A), which no quartic follows
-TERMS_WIDE = [
-    ("kcorr_u6", "(ux^2 + uy^2 + uz^2)^3"),
-    ("kcorr_u6c", "(ux^2 + uy^2 + uz^2)*(ux^2*uy^2 + uy^2*uz^2 + uz^2*ux^2)"),
-    ("kcorr_u6d", "ux^2*uy^2*uz^2"),
-]
 
 
-def terms(opt):
-    return TERMS + (TERMS_WIDE if opt.get("wide") else [])
-
-
-def term_values(u, e, nterms=len(TERMS)):
-    """The first nterms of TERMS + TERMS_WIDE at uniform u (3) and eta (6), etaL = 0."""
+def term_values(u, e):
+    """The TERMS' polynomials at uniform u (3) and eta (6), etaL = 0."""
     ux, uy, uz = u
     q = ux * ux + uy * uy + uz * uz
-    c4 = ux * ux * uy * uy + uy * uy * uz * uz + uz * uz * ux * ux
     return np.array([
-        q, q * q, c4,
+        q, q * q, ux * ux * uy * uy + uy * uy * uz * uz + uz * uz * ux * ux,
         e[0] * ux * ux + e[1] * uy * uy + e[2] * uz * uz,
         e[0] * (uy * uy + uz * uz) + e[1] * (uz * uz + ux * ux) + e[2] * (ux * ux + uy * uy),
-        e[3] * uy * uz + e[4] * uz * ux + e[5] * ux * uy,
-        q ** 3, q * c4, ux * ux * uy * uy * uz * uz][:nterms])
+        e[3] * uy * uz + e[4] * uz * ux + e[5] * ux * uy])
 
 
-def term_rows(u, e, nterms=len(TERMS), h=1e-5):
+def term_rows(u, e, h=1e-5):
     """Rows of the design matrix: values, d/du_a (3), d/deta_l (6), by central
-    differences (the terms are polynomials of degree <= 6: error ~h^2 relative)."""
+    differences (the terms are polynomials of degree <= 4: error ~h^2 relative)."""
     u, e = np.asarray(u, float), np.asarray(e, float)
-    rows = [term_values(u, e, nterms)]
+    rows = [term_values(u, e)]
     for a in range(3):
         d = np.zeros(3)
         d[a] = h
-        rows.append((term_values(u + d, e, nterms) - term_values(u - d, e, nterms)) / (2 * h))
+        rows.append((term_values(u + d, e) - term_values(u - d, e)) / (2 * h))
     for l in range(6):
         d = np.zeros(6)
         d[l] = h
-        rows.append((term_values(u, e + d, nterms) - term_values(u, e - d, nterms)) / (2 * h))
+        rows.append((term_values(u, e + d) - term_values(u, e - d)) / (2 * h))
     return np.array(rows)
 
 
@@ -256,20 +242,19 @@ def fit(st, opt):
     import yaml
 
     train = deltas(st, opt, scaled(train_set(opt), opt))
-    tl = terms(opt)
-    A = np.vstack([term_rows(u, e, len(tl)) * weights(e)[:, None] for _, u, e, _, _ in train])
+    A = np.vstack([term_rows(u, e) * weights(e)[:, None] for _, u, e, _, _ in train])
     y = np.concatenate([d * weights(e) for _, _, e, d, _ in train])
     c, *_ = np.linalg.lstsq(A, y, rcond=None)
-    print(f"{len(tl)} terms from {A.shape[0]} rows ({len(train)} configurations); "
+    print(f"{len(TERMS)} terms from {A.shape[0]} rows ({len(train)} configurations); "
           f"coarse {opt['coarse']}^3, fine {opt['fine']}^3 MP, {opt['ecut']} eV")
-    for (name, expr), v in zip(tl, c):
+    for (name, expr), v in zip(TERMS, c):
         print(f"  {name:12s} {v:+.6e}")
     print("config   |u| (A)  eta            dE fine-coarse (meV)  fitted  | max dF_u (eV/A) "
           "fitted | max d(dE/deta) (eV) fitted")
     report = []
     for tag, rows in (("train", train), ("held-out", deltas(st, opt, scaled(heldout_set(opt), opt)))):
         for name, u, e, d, fine in rows:
-            p = term_rows(u, e, len(tl)) @ c
+            p = term_rows(u, e) @ c
             line = (f"{name:8s} {np.linalg.norm(u):.3f}  {tag:8s} {1e3 * d[0]:9.3f} "
                     f"{1e3 * p[0]:9.3f} | {np.abs(d[1:4]).max():.4f} {np.abs(p[1:4]).max():.4f}"
                     f" | {np.abs(d[4:]).max():.4f} {np.abs(p[4:]).max():.4f}")
@@ -291,7 +276,7 @@ def fit(st, opt):
             f"{(0.28 if opt.get('wide') else 0.18) * opt.get('scale', 1.0):.2f} A; Delta = "
             f"E({opt['fine']}^3 MP) - E({opt['coarse']}^3 MP), fitted on {len(train)} "
             "configurations (energies, mode forces, strain derivatives)"),
-        "terms": [{"name": n, "coef": float(v), "expr": x} for (n, x), v in zip(tl, c)],
+        "terms": [{"name": n, "coef": float(v), "expr": x} for (n, x), v in zip(TERMS, c)],
     }
     path = os.path.join(st.outdir, "kpoint_correction.yaml")
     with open(path, "w") as fh:
