@@ -91,6 +91,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check(abs(umax - 0.45) < 1e-12 and np.abs(c - c_true).max() < 1e-6 * np.abs(c_true).max(),
           f"--scale 2.5: largest |u| {umax:.3f} A (0.45), coefficients recovered "
           f"(worst {np.abs(c - c_true).max():.1e})")
+    # --wide: the configurations reach 0.70 A (and three strained cells), the fit recovers
+    seen.clear()
+    kc.deltas = lambda st, opt, configs: seen.extend(configs) or synthetic(st, opt, configs)
+    kc.fit(st, dict(opt, scale=2.5, wide=True))
+    c = np.array([t["coef"] for t in yaml.safe_load(
+        open(os.path.join(tmp, "kpoint_correction.yaml")))["terms"]])
+    umax = max(np.linalg.norm(u) for _, u, _ in seen)
+    check(abs(umax - 0.70) < 1e-12 and len(seen) == 9 + 9 + 2 + 2
+          and np.abs(c - c_true).max() < 1e-6 * np.abs(c_true).max(),
+          f"--scale 2.5 --wide: {len(seen)} configurations, largest |u| {umax:.3f} A (0.70), "
+          f"coefficients recovered (worst {np.abs(c - c_true).max():.1e})")
     kc.deltas = synthetic
     kc.fit(st, opt)
     # (4) merge into the ZVR model and run heff on it

@@ -64,10 +64,13 @@ HELDOUT = [
     ("xyz13s", (0.13 * S3,) * 3, (-0.005, -0.005, -0.005, 0, 0, 0)),
 ]
 # --wide: the amplitudes of a deep well (PbTiO3 at -6 GPa: |u| ~0.67 A at scale 2.5 in T, O
-# and R alike), where the quartic terms fitted up to 0.18 x scale were extrapolated: the
-# cubic anisotropy u4c, fitted to ~2 meV between [001] and [111] at 0.4 A, grew to ~12 meV
-# at 0.67 A and made R the learned PbTiO3 model's ground state.  The strained ones carry
-# the homogeneous strain of that model's relaxed T, O and R states (c/a ~1.04).
+# and R alike), where the quartic terms fitted up to 0.18 x scale were extrapolated: there
+# Delta saturates along [001] (-10.3, -11.3, -11.4 meV at 0.45, 0.55, 0.70 A) while the
+# quartic fitted below 0.45 A turned to +6.6 meV at 0.70 A, 18 meV above [111], and made
+# R the learned PbTiO3 model's ground state.  The strained ones carry the homogeneous strain
+# of that model's relaxed T, O and R states (c/a ~1.04).  The terms stay quartic: a sextic
+# fit follows the saturation to 0.3 meV, but its q^3 coefficient is negative, and the
+# corrected model fell into a spurious on-site well at |u| ~2.4 A.
 WIDE_TRAIN = [
     ("z22", (0, 0, 0.22), (0, 0, 0, 0, 0, 0)),
     ("z28", (0, 0, 0.28), (0, 0, 0, 0, 0, 0)),
