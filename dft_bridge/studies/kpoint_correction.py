@@ -66,7 +66,7 @@ HELDOUT = [
 # --wide: the amplitudes of a deep well (PbTiO3 at -6 GPa: |u| ~0.67 A at scale 2.5 in T, O
 # and R alike), where the quartic terms fitted up to 0.18 x scale were extrapolated: there
 # Delta saturates along [001] (-10.3, -11.3, -11.4 meV at 0.45, 0.55, 0.70 A) while the
-# quartic fitted below 0.45 A turned to +6.6 meV at 0.70 A, 18 meV above [111], and made
+# quartic fitted below 0.45 A turned to +6.6 meV at 0.70 A, 14 meV above [111], and made
 # R the learned PbTiO3 model's ground state.  The strained ones carry the homogeneous strain
 # of that model's relaxed T, O and R states (c/a ~1.04).  The terms stay quartic: a sextic
 # fit follows the saturation to 0.3 meV, but its q^3 coefficient is negative, and the
