@@ -266,6 +266,20 @@ static int test_alloy(void) {
   return 0;
 }
 
+/* The strains eta1..eta6 (columns 16..21) of each data row of a sweep table,
+ * at most max rows (the table text is consumed); returns the row count. */
+static int table_strains(char *table, double eta[][6], int max) {
+  int rows = 0;
+  for (char *line = strtok(table, "\n"); line && rows < max; line = strtok(NULL, "\n")) {
+    if (line[0] == '#' || line[0] == 'T') continue;
+    char *p = line;
+    for (int c = 0; c < 16; c++) strtod(p, &p);
+    for (int l = 0; l < 6; l++) eta[rows][l] = strtod(p, &p);
+    rows++;
+  }
+  return rows;
+}
+
 /* A film-like run: epitaxial in-plane strain held, the rest relaxing, with
  * open-circuit boundaries along z: every row has eta1 = eta2 = the misfit and
  * eta6 = 0 exactly while eta3 moves; the header names both conditions. */
@@ -286,16 +300,11 @@ static int test_epitaxial(void) {
     if (run(path, 0, &table)) return 1;
     CHECK(strstr(table, "depolarization beta (0, 0, 1), epitaxial eta1 = eta2 = -0.0058"),
           "%s: header lacks the boundary conditions", methods[k]);
-    int rows = 0, bad = 0;
-    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
-      if (line[0] == '#' || line[0] == 'T') continue;
-      double v[22];
-      char *p = line;
-      for (int c = 0; c < 22; c++) v[c] = strtod(p, &p);
-      /* columns 16..21: eta1..eta6 */
-      bad += v[16] != -0.0058 || v[17] != -0.0058 || v[21] != 0 || v[18] == -0.0058;
-      rows++;
-    }
+    double eta[8][6];
+    const int rows = table_strains(table, eta, 8);
+    int bad = 0;
+    for (int r = 0; r < rows; r++)
+      bad += eta[r][0] != -0.0058 || eta[r][1] != -0.0058 || eta[r][5] != 0 || eta[r][2] == -0.0058;
     CHECK(rows == 2 && !bad, "%s: %d rows, %d with the in-plane strain not held", methods[k], rows,
           bad);
     printf("epitaxial -0.0058 with open circuit along z (%s): in-plane strain held in %d/%d rows\n",
@@ -325,16 +334,13 @@ static int test_strain_start(void) {
     CHECK(strstr(table, "initial strain (0.002, 0.002, 0.011, 0, 0, 0.0005)"),
           "barostat %d: header lacks the initial strain", baro);
     const double want[6] = {0.002, 0.002, 0.011, 0, 0, 0.0005};
-    int rows = 0, held = 0;
-    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
-      if (line[0] == '#' || line[0] == 'T') continue;
-      double v[22];
-      char *p = line;
-      for (int c = 0; c < 22; c++) v[c] = strtod(p, &p);
-      int same = 1; /* columns 16..21: eta1..eta6 */
-      for (int l = 0; l < 6; l++) same &= v[16 + l] == want[l];
+    double eta[8][6];
+    const int rows = table_strains(table, eta, 8);
+    int held = 0;
+    for (int r = 0; r < rows; r++) {
+      int same = 1;
+      for (int l = 0; l < 6; l++) same &= eta[r][l] == want[l];
       held += same;
-      rows++;
     }
     CHECK(rows == 2 && held == (baro ? 0 : 2), "barostat %d: %d of %d rows at the initial strain",
           baro, held, rows);
