@@ -84,8 +84,6 @@ int hf_mode_map_init(hf_mode_map *mm, const hf_lattice *lat, double a0, unsigned
     if (lat->L[k] > HF_MODE_MAP_MAX_L)
       return hf_fail(err, "mode map: at most %d cells along an axis (got %d)", HF_MODE_MAP_MAX_L,
                      lat->L[k]);
-    if (lat->L[k] < 2 && (fields & HF_FIELD_W))
-      return hf_fail(err, "mode map: omega needs at least 2 cells along each axis");
   }
   if ((fields & HF_FIELD_U) && (fields & HF_FIELD_V) && site_u == site_v)
     return hf_fail(err, "mode map: u and v must sit on different sites");

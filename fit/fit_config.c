@@ -600,8 +600,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
       reference_alloy(r, k[REF].val, c))
     return HF_FAIL;
   if (k[SUPER].val &&
-      hf_yaml_supercell(r, k[SUPER].val, 2, FIT_MAX_L,
-                        "three whole numbers between 2 and 16 (a small fitting cell)", c->L))
+      hf_yaml_supercell(r, k[SUPER].val, 1, FIT_MAX_L,
+                        "three whole numbers between 1 and 16 (a small fitting cell)", c->L))
     return HF_FAIL;
   /* the occupation before the engine: it decides the engine's species list */
   if (c->occ.on && hf_yaml_need(r, root, "", &k[OCC],

@@ -71,7 +71,9 @@ int main(int argc, char **argv) {
   const bad_case bad[] = {
       {"", 1, "missing required key 'engine'", NULL},
       {"engine: {type: dft, model: x.yaml}\n", 2, "engine: key 'type': expected model", NULL},
-      {"supercell: [1, 2, 2]\n", 3, "key 'supercell': expected three whole numbers between 2",
+      {"supercell: [0, 2, 2]\n", 3, "key 'supercell': expected three whole numbers between 1",
+       NULL},
+      {"supercell: [2, 2, 17]\n", 3, "key 'supercell': expected three whole numbers between 1",
        NULL},
       {"basis: [\"u^2..\"]\n", 3, "key 'basis':", NULL},
       {"threshold: {history: 100}\n", 3, "threshold: key 'history'", NULL},
