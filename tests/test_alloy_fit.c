@@ -96,18 +96,26 @@ static int run(const char *name, long first, int finish, int resume, hf_err *err
   return fittest_run_in(tmp, name, first, finish, resume, err);
 }
 
-/* ---- 1. recovery */
-static int recovery(const char *dir) {
+/* The fitted model of run dir, the hidden one, and the hidden one decomposed in
+ * the SAT basis (w, s; *res the part outside it). */
+static int load_fitted_and_truth(const char *dir, hf_model *fitted, hf_model *truth, hf_sat_set *s,
+                                 double **w, double *res) {
   hf_err err;
-  hf_model fitted, truth;
   char path[1200];
   snprintf(path, sizeof path, "%s/%s/model.yaml", tmp, dir);
-  REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
+  REQUIRE_OK(hf_model_load(fitted, path, &err), err);
   snprintf(path, sizeof path, "%s/hidden.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&truth, path, &err), err);
+  REQUIRE_OK(hf_model_load(truth, path, &err), err);
+  REQUIRE_OK(fittest_truth(truth, NULL, s, w, res, &err), err);
+  return 0;
+}
+
+/* ---- 1. recovery */
+static int recovery(const char *dir) {
+  hf_model fitted, truth;
   hf_sat_set s;
   double *w, res;
-  REQUIRE_OK(fittest_truth(&truth, NULL, &s, &w, &res, &err), err);
+  if (load_fitted_and_truth(dir, &fitted, &truth, &s, &w, &res)) return 1;
   CHECK(res < 1e-12, "hidden terms outside the default basis (%.3g)", res);
   CHECK(s.n == fitted.nterms, "basis %d terms, fitted model %d", s.n, fitted.nterms);
   int springs = 0, springs_ok = 0, pinned = 0, nonzero = 0;
@@ -155,14 +163,10 @@ static int odd_springs_114(void) {
             "occupation: {composition: 0.25, every: 0}\n");
   REQUIRE_OK(run("cell114", 600, 1, 0, &err), err);
   hf_model fitted, truth;
-  char path[1200];
-  snprintf(path, sizeof path, "%s/cell114/model.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&fitted, path, &err), err);
-  snprintf(path, sizeof path, "%s/hidden.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&truth, path, &err), err);
   hf_sat_set s;
   double *w, res;
-  REQUIRE_OK(fittest_truth(&truth, NULL, &s, &w, &res, &err), err);
+  if (load_fitted_and_truth("cell114", &fitted, &truth, &s, &w, &res)) return 1;
+  char path[1200];
   /* the fit's own list of terms whose features vanish on every training cell */
   char unseen[4096] = "";
   snprintf(path, sizeof path, "%s/cell114/summary.txt", tmp);
