@@ -61,17 +61,14 @@ int main(void) {
    * heff/pair_kernel.h): u^2 w^2, w^2 w^2 and u^2 v pairs, a pair along
    * [1,1,0] whose images point down in y, one reaching two x planes, a
    * three-cell monomial (generic) and the sum of two strains on one pair */
-  const struct {
-    const char *name, *expr;
-    double c;
-  } pairs[] = {
-      {"u2w2_nn", "ux^2*wy[1,0,0]^2", 0.45},      {"w2w2_nn", "wx^2*wx[1,0,0]^2", -0.3},
-      {"u2v_nn", "ux^2*vx[1,0,0]", 0.6},          {"u2u2_110", "ux^2*uy[1,1,0]^2", 0.8},
-      {"u3u_2nd", "uz^3*uz[0,0,2]", -0.25},       {"uuu_3cell", "ux^2*ux[1,0,0]*ux[2,0,0]", 0.15},
-      {"eta_w2_w", "eta3*wz*wz[0,0,1]*ux^2", 0.9}};
-  for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++)
-    REQUIRE_OK(hf_model_add_term(&m, pairs[k].name, pairs[k].c, pairs[k].expr, HF_SYM_ORBIT, &err),
-               err);
+  const testmodel_term pairs[] = {{"u2w2_nn", 0.45, "ux^2*wy[1,0,0]^2", HF_SYM_ORBIT},
+                                  {"w2w2_nn", -0.3, "wx^2*wx[1,0,0]^2", HF_SYM_ORBIT},
+                                  {"u2v_nn", 0.6, "ux^2*vx[1,0,0]", HF_SYM_ORBIT},
+                                  {"u2u2_110", 0.8, "ux^2*uy[1,1,0]^2", HF_SYM_ORBIT},
+                                  {"u3u_2nd", -0.25, "uz^3*uz[0,0,2]", HF_SYM_ORBIT},
+                                  {"uuu_3cell", 0.15, "ux^2*ux[1,0,0]*ux[2,0,0]", HF_SYM_ORBIT},
+                                  {"eta_w2_w", 0.9, "eta3*wz*wz[0,0,1]*ux^2", HF_SYM_ORBIT}};
+  REQUIRE_OK(testmodel_add_terms(&m, pairs, (int)(sizeof pairs / sizeof pairs[0]), &err), err);
   const int sizes[4][3] = {{4, 4, 4}, {3, 4, 5}, {2, 2, 2}, {1, 3, 2}};
   hf_rng r;
   hf_rng_seed(&r, 12345);

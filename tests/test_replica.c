@@ -54,18 +54,13 @@ int main(void) {
   REQUIRE_OK(testmodel_kitchen_sink(&m, 1, &err), err);
   /* paper 003's springs (Eq. 23) with the odd ones, which only differ from 0 where
    * sigma(i+a) != sigma(i-a), i.e. on an axis of 3 or more cells */
-  const struct {
-    const char *name, *expr;
-    double c;
-  } springs[] = {{"u1_sigma_nn", "ux*sigma[1,0,0]", 0.07},
-                 {"u3_sigma_nn", "ux^3*sigma[1,0,0]", -0.4},
-                 {"u3b_sigma_nn", "ux*uy^2*sigma[1,0,0]", 0.3},
-                 {"u2_sigma_nn", "uy^2*sigma[1,0,0]", 0.2},
-                 {"v_sigma_nn", "vx*sigma[1,0,0]", -0.05}};
-  for (size_t k = 0; k < sizeof springs / sizeof springs[0]; k++)
-    REQUIRE_OK(
-        hf_model_add_term(&m, springs[k].name, springs[k].c, springs[k].expr, HF_SYM_ORBIT, &err),
-        err);
+  const testmodel_term springs[] = {{"u1_sigma_nn", 0.07, "ux*sigma[1,0,0]", HF_SYM_ORBIT},
+                                    {"u3_sigma_nn", -0.4, "ux^3*sigma[1,0,0]", HF_SYM_ORBIT},
+                                    {"u3b_sigma_nn", 0.3, "ux*uy^2*sigma[1,0,0]", HF_SYM_ORBIT},
+                                    {"u2_sigma_nn", 0.2, "uy^2*sigma[1,0,0]", HF_SYM_ORBIT},
+                                    {"v_sigma_nn", -0.05, "vx*sigma[1,0,0]", HF_SYM_ORBIT}};
+  REQUIRE_OK(testmodel_add_terms(&m, springs, (int)(sizeof springs / sizeof springs[0]), &err),
+             err);
   /* small cell, repeats */
   const int cases[5][2][3] = {{{1, 1, 4}, {2, 2, 1}},
                               {{1, 1, 4}, {3, 2, 2}},

@@ -3,14 +3,9 @@
 
 #include <stdio.h>
 
-typedef struct {
-  const char *name;
-  double coef;
-  const char *expr;
-  int sym;
-} spec;
+typedef testmodel_term spec;
 
-static int add_all(hf_model *m, const spec *s, int n, hf_err *err) {
+int testmodel_add_terms(hf_model *m, const testmodel_term *s, int n, hf_err *err) {
   for (int i = 0; i < n; i++)
     if (hf_model_add_term(m, s[i].name, s[i].coef, s[i].expr, s[i].sym, err)) return HF_FAIL;
   return HF_OK;
@@ -77,7 +72,7 @@ int testmodel_kitchen_sink(hf_model *m, int with_dipole, hf_err *err) {
       {"etauu_nn", 0.7, "eta1*ux*ux[1,0,0]", 2},
       {"etaetauu", -1.3, "eta1*eta2*ux*uy[1,1,0]", 2},
   };
-  return add_all(m, s, (int)(sizeof s / sizeof s[0]), err);
+  return testmodel_add_terms(m, s, (int)(sizeof s / sizeof s[0]), err);
 }
 
 int testmodel_one_term(hf_model *m, const char *name, int field, double mass, const char *term,

@@ -5,6 +5,16 @@
 
 #include "model.h"
 
+/* A term as hf_model_add_term takes it (sym: enum hf_symmetrize). */
+typedef struct {
+  const char *name;
+  double coef;
+  const char *expr;
+  int sym;
+} testmodel_term;
+/* Adds the n terms s to m. */
+int testmodel_add_terms(hf_model *m, const testmodel_term *s, int n, hf_err *err);
+
 /* ZVR-like BaTiO3 terms plus 8th-order, anharmonic intersite (paper 003
  * Eqs. 18-19), omega and sigma terms: every kernel and the generic path. */
 int testmodel_kitchen_sink(hf_model *m, int with_dipole, hf_err *err);
