@@ -329,14 +329,62 @@ done:
   return rc;
 }
 
+/* The null space of the constraints on the free columns (held[j] = 0): an
+ * orthonormal basis (M x P, column-major, rows of held columns zero) in the
+ * scaled coefficients.  Without constraints it spans the free columns. */
+static int free_null_space(const double *A, int nc, int M, const double *dcol,
+                           const unsigned char *held, double **out, int *P, hf_err *err) {
+  int nf = 0;
+  for (int j = 0; j < M; j++) nf += !held[j];
+  if (nf == 0) return hf_fail(err, "blr: every coefficient is held");
+  int *col = malloc((size_t)nf * sizeof *col);
+  double *Af = malloc(((size_t)nc * nf + 1) * sizeof *Af), *df = malloc((size_t)nf * sizeof *df);
+  double *Nf = NULL;
+  int rc = HF_FAIL;
+  *out = NULL;
+  if (!col || !Af || !df) {
+    hf_fail(err, "blr: out of memory (held coefficients)");
+    goto done;
+  }
+  for (int j = 0, k = 0; j < M; j++)
+    if (!held[j]) col[k] = j, df[k] = dcol[j], k++;
+  for (int i = 0; i < nc; i++)
+    for (int k = 0; k < nf; k++) Af[(size_t)i * nf + k] = A[(size_t)i * M + col[k]];
+  if (nc > 0) {
+    if (null_space(Af, nc, nf, df, &Nf, P, err)) goto done;
+  } else {
+    *P = nf;
+  }
+  if (!(*out = calloc((size_t)M * *P, sizeof **out))) {
+    hf_fail(err, "blr: out of memory (held coefficients)");
+    goto done;
+  }
+  for (int q = 0; q < *P; q++)
+    for (int k = 0; k < nf; k++)
+      (*out)[(size_t)q * M + col[k]] = Nf ? Nf[(size_t)q * nf + k] : (double)(k == q);
+  rc = HF_OK;
+done:
+  free(col), free(Af), free(df), free(Nf);
+  return rc;
+}
+
 int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_err *err) {
-  return hf_blr_solve_constrained(f, d, o, NULL, 0, err);
+  return hf_blr_solve_held(f, d, o, NULL, 0, NULL, NULL, err);
 }
 
 int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o,
                              const double *A, int nc, hf_err *err) {
+  return hf_blr_solve_held(f, d, o, A, nc, NULL, NULL, err);
+}
+
+int hf_blr_solve_held(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, const double *A,
+                      int nc, const unsigned char *held, const double *w0, hf_err *err) {
   const int M = d->M, n = M + 1;
   if (nc < 0 || (nc > 0 && !A)) return hf_fail(err, "blr: bad constraint matrix");
+  if (!held != !w0) return hf_fail(err, "blr: held coefficients need both the mask and values");
+  for (int j = 0; held && j < M; j++)
+    if (held[j] && !isfinite(w0[j]))
+      return hf_fail(err, "blr: held coefficient %d is not finite", j);
   if (M < 1) return hf_fail(err, "blr: data set not initialised");
   if (o->method != HF_BLR_BAYES && o->method != HF_BLR_LSQ)
     return hf_fail(err, "blr: unknown method %d", o->method);
@@ -394,6 +442,11 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
         S[(size_t)j * ld + off + i] = srow[t] * R[(size_t)j * n + i];
     off += k;
   }
+  /* held coefficients: the targets less their part, y - Phi_H w0_H (in the
+   * factors: the last column less the held columns times w0) */
+  for (int j = 0; held && j < M; j++)
+    if (held[j] && w0[j] != 0)
+      cblas_daxpy(ld, -w0[j], S + (size_t)j * ld, 1, S + (size_t)M * ld, 1);
   /* column scales: RMS of each normalised feature column.  A column at the
    * round-off level of the others is a term the training cells cannot see
    * (in a 2x2x2 supercell some second-shell couplings vanish by symmetry):
@@ -427,8 +480,10 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
 
   /* constraints: w' = Nc z, the fit runs on B Nc (M x P) */
   int P = M;
-  if (nc > 0) {
-    if (null_space(A, nc, M, dcol, &Nc, &P, err)) goto out;
+  if (nc > 0 || held) {
+    if (held ? free_null_space(A, nc, M, dcol, held, &Nc, &P, err)
+             : null_space(A, nc, M, dcol, &Nc, &P, err))
+      goto out;
     memcpy(S, Bm, (size_t)M * M * sizeof *S);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, M, P, M, 1.0, S, M, Nc, M, 0.0, Bm, M);
   }
@@ -516,7 +571,7 @@ int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_o
   for (int j = 0; j < M; j++) {
     double acc = 0;
     for (int i = 0; i < P; i++) acc += Vc[(size_t)j * P + i] * v[i];
-    w[j] = acc / dcol[j];
+    w[j] = acc / dcol[j] + (held && held[j] ? w0[j] : 0.0);
   }
   /* K^T (lcols x M) column-major in L: KT(i, j) = V(j, i) sqrt(dvar_i) / d_j */
   for (int j = 0; j < M; j++)

@@ -169,6 +169,17 @@ int hf_blr_solve(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, hf_e
 int hf_blr_solve_constrained(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o,
                              const double *A, int nc, hf_err *err);
 
+/* The same with the coefficients held[j] != 0 fixed at w0[j] (held = w0 =
+ * NULL: none): the others are fitted to the targets less the held terms'
+ * part, y - Phi_H w0_H, with the prior and the constraints A (their columns
+ * of the free coefficients: A_F w_F = 0) on the free ones alone.  The held
+ * coefficients come back as w0 bit for bit with zero variance, so predictions
+ * and their Bayesian errors vary only with the free ones; the type scales s_t
+ * stay those of the engine's targets, as in the joint fit.  (A solid solution
+ * fitted on its host compound's model: regression: hold_model.) */
+int hf_blr_solve_held(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o, const double *A,
+                      int nc, const unsigned char *held, const double *w0, hf_err *err);
+
 /* ---- prediction (no allocation) */
 /* For m rows phi (m x M row-major): mean[i] = phi_i w and err[i] = the Bayesian
  * error of row i; either output may be NULL. */

@@ -401,7 +401,7 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, WELLW, HOLD, NK };
+  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, WELLW, HOLD, HMODEL, NK };
   hf_yslot s[NK] = {{.key = "method"},
                     {.key = "weights"},
                     {.key = "sigma_v"},
@@ -412,7 +412,8 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                     {.key = "bounded"},
                     {.key = "well_radius"},
                     {.key = "well_radius_omega"},
-                    {.key = "bounded_hold"}};
+                    {.key = "bounded_hold"},
+                    {.key = "hold_model"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -482,6 +483,15 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
       return hf_yaml_expected(r, s[HOLD].val, w, "bounded_hold", "it only with bounded: true");
     c->bounded_hold = k;
   }
+  if (s[HMODEL].val &&
+      hf_yaml_path(r, s[HMODEL].val, w, "hold_model",
+                   "the host compound's model file (its terms without sigma are held)",
+                   c->hold_model, sizeof c->hold_model))
+    return HF_FAIL;
+  if (s[HMODEL].val && !c->occ.on)
+    return hf_yaml_expected(r, s[HMODEL].val, w, "hold_model",
+                            "it only in a solid-solution fit (occupation, or sigma in the "
+                            "reference): the terms without sigma are held, those with it fitted");
   if (s[EMAX].val &&
       hf_yaml_positive(r, s[EMAX].val, w, "energy_max",
                        "a positive energy in eV per cell above the undistorted reference",

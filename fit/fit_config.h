@@ -157,6 +157,10 @@ typedef struct {
    * determine them (a learned PbTiO3's bounded solve otherwise softened the
    * bulk modulus from 148 to 67 GPa; GPAW's is 189). */
   int bounded_hold;
+  /* regression: hold_model ("": none): a model file of the host compound; every
+   * basis term without sigma stays at its coefficient there and the sigma terms
+   * are fitted to what it leaves (fit/hold_model.h).  Alloys only. */
+  char hold_model[1024];
   long heldout_every; /* steps between held-out engine calls (0: none) */
   /* train.xyz of an earlier fit with the same reference, engine and supercell
    * ("": none): its frames enter the training set before step 0 */

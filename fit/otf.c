@@ -93,7 +93,8 @@ static void log_unseen(fit_run *r) {
 }
 
 int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
-  if (hf_blr_solve_constrained(&r->fit, &r->data, &r->blr, r->asr, r->nasr, err)) return HF_FAIL;
+  if (hf_blr_solve_held(&r->fit, &r->data, &r->blr, r->asr, r->nasr, r->hold.held, r->hold.w0, err))
+    return HF_FAIL;
   log_unseen(r);
   if (!r->c.bounded) return HF_OK;
   if (bounded_w) { /* r->bound and r->cuts came with it */
@@ -564,10 +565,17 @@ static int build_model(fit_run *r, hf_err *err) {
                r->c.child.species[3]);
     }
     const size_t len = strlen(r->model.notes);
+    char when[96] = "one arrangement for the whole run";
+    if (o->every > 0) snprintf(when, sizeof when, "re-drawn every %ld MD steps", o->every);
     snprintf(r->model.notes + len, sizeof r->model.notes - len,
-             " Trained on random occupations of the %s sublattice at x = %.6g, re-drawn every "
-             "%ld MD steps.",
-             o->site == HF_SITE_A ? "A" : "B", o->composition, o->every);
+             " Trained on random occupations of the %s sublattice at x = %.6g, %s.",
+             o->site == HF_SITE_A ? "A" : "B", o->composition, when);
+    if (!o->in_reference && r->model.alloy_species[1][0]) { /* the parent's name alone misleads */
+      const size_t nl = strlen(r->model.name);
+      snprintf(r->model.name + nl, sizeof r->model.name - nl, ", %s/%s on %s",
+               r->model.alloy_species[0], r->model.alloy_species[1],
+               o->site == HF_SITE_A ? "A" : "B");
+    }
   }
   hf_sites sites;
   hf_model_sites(&r->model, &sites);
@@ -597,6 +605,15 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
   if (!rc) rc = build_model(r, err);
   if (!rc) rc = hf_features_create(&r->feat, &r->model, &r->lat, err);
   if (!rc && c->acoustic_sum_rule) rc = fit_asr_constraints(&r->model, &r->asr, &r->nasr, err);
+  if (!rc && c->hold_model[0])
+    rc = fit_hold_load(&r->hold, c->hold_model, &r->model, r->asr, r->nasr, err);
+  if (!rc && c->hold_model[0]) {
+    const size_t len = strlen(r->model.notes);
+    snprintf(r->model.notes + len, sizeof r->model.notes - len,
+             " The terms without sigma are held at the coefficients of %.300s (regression: "
+             "hold_model), the sigma terms fitted to what they leave.",
+             c->hold_model);
+  }
   if (rc) {
     fit_run_free(r);
     return HF_FAIL;
@@ -751,6 +768,11 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
     rc = hf_file_truncate(r->log, r->st.log_bytes, r->log_path, err) ||
          hf_file_truncate(r->calls, r->st.calls_bytes, r->calls_path, err) ||
          hf_file_truncate(r->heldlog, r->st.held_bytes, r->heldlog_path, err);
+  if (!rc && !*resumed && r->hold.held) {
+    char line[2048];
+    fit_hold_line(r, line, sizeof line);
+    fprintf(r->log, "# %s", line);
+  }
   if (!rc) {
     r->train = fopen(r->train_path, "a");
     r->held = fopen(r->held_path, "a");
@@ -780,6 +802,7 @@ void fit_run_free(fit_run *r) {
   hf_blr_fit_free(&r->fit);
   fit_bound_cuts_free(&r->cuts);
   free(r->asr);
+  fit_hold_free(&r->hold);
   hf_blr_data_free(&r->data);
   hf_features_free(r->feat);
   fit_cells_free(&r->cells);

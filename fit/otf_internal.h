@@ -13,6 +13,7 @@
 #include "engine_factory.h"
 #include "fp_engine.h"
 #include "frozen_patterns.h"
+#include "hold_model.h"
 #include "otf.h"
 #include "regression_rows.h"
 #include "sat.h"
@@ -61,6 +62,7 @@ struct fit_run {
   hf_blr_fit fit;
   double *asr; /* acoustic sum rule: nasr x M constraint rows (acoustic_sum_rule.h) */
   int nasr;
+  fit_hold hold; /* regression: hold_model (hold.held NULL: none) */
   int have_fit;
   long excluded;          /* frames beyond energy_max, amplitude_max (recounted on resume) */
   fit_bound_report bound; /* the last fit_solve's (regression: bounded) */
@@ -151,6 +153,8 @@ void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);
 /* The terms the training cells cannot see (hf_blr_fit unseen: posterior mean
  * 0, variance the prior's), as "name (expr), ..." into buf; "" when none. */
 void fit_unseen_terms(const fit_run *r, char *buf, size_t n);
+/* regression: hold_model: what is held and what is not, one line ending in '\n'. */
+void fit_hold_line(const fit_run *r, char *buf, size_t n);
 
 /* The well form's radius for the bounded solve (fit_config.h well_radius). */
 double fit_well_radius(const fit_run *r);

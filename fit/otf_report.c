@@ -207,6 +207,18 @@ static void relaxed_states(fit_run *r) {
   }
 }
 
+void fit_hold_line(const fit_run *r, char *buf, size_t n) {
+  const fit_hold *h = &r->hold;
+  int len = snprintf(buf, n,
+                     "hold_model %s: %d terms without sigma held at its coefficients, the %d "
+                     "sigma terms fitted to what they leave",
+                     r->c.hold_model, h->nheld, r->M - h->nheld);
+  if (len >= 0 && (size_t)len < n && h->nunused)
+    len += snprintf(buf + len, n - (size_t)len, "; not held (outside the basis; %d): %s",
+                    h->nunused, h->unused);
+  if (len >= 0 && (size_t)len < n) snprintf(buf + len, n - (size_t)len, "\n");
+}
+
 int fit_run_finish(fit_run *r, hf_err *err) {
   r->summary[0] = 0;
   if (!r->have_fit) return hf_fail(err, "no engine call succeeded: nothing was fitted");
@@ -309,6 +321,11 @@ int fit_run_finish(fit_run *r, hf_err *err) {
         f->nfree, r->M);
   else if (r->model.dof & HF_DOF_V)
     say(r, "acoustic sum rule not imposed (regression: acoustic_sum_rule: false)\n");
+  if (r->hold.held) {
+    char line[2048];
+    fit_hold_line(r, line, sizeof line);
+    say(r, "%s", line);
+  }
   if (r->c.bounded)
     say(r,
         "bounded (degree-%d form of u and omega%s, on %dx%dx%d and 4x4x4): lowest "

@@ -67,6 +67,7 @@ static uint64_t config_hash(const fit_config *c) {
   if (c->well_radius != 0) fnv(&h, &c->well_radius, sizeof c->well_radius);
   if (c->well_radius_omega != 0) fnv(&h, &c->well_radius_omega, sizeof c->well_radius_omega);
   if (c->bounded_hold) fnv(&h, &c->bounded_hold, sizeof c->bounded_hold);
+  if (c->hold_model[0]) fnv(&h, c->hold_model, strlen(c->hold_model));
   fnv(&h, &c->heldout_every, sizeof c->heldout_every);
   if (c->initial_training[0]) fnv(&h, c->initial_training, strlen(c->initial_training));
   if (c->occ.on) fnv(&h, &c->occ, sizeof c->occ);

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """topology.py - topological charge of the polarization texture, layer by layer.
 
-  topology.py RUN_T*.config [--axis z] [--layers 5:40] [--out charges.tsv]
-              [--map RUN_T0010.00.config:LAYER --png map.png]
+  topology.py RUN_T*.config [--axis z] [--layers 5:40] [--average 5:14] [--out charges.tsv]
+              [--map RUN_T0010.00.config:LAYER|avg --png map.png]
 
 For every layer perpendicular to --axis the local mode is normalized,
 n = u / |u|, and the Pontryagin charge Q = (1/4 pi) int n . (d1 n x d2 n)
@@ -13,6 +13,10 @@ an integer on a periodic layer (a polar skyrmion has |Q| = 1).  The in-plane
 axes are taken in cyclic order (for --axis z: x then y, for x: y then z), so a
 skyrmion whose core points along -axis in a +axis background counts -1 (Neel
 or Bloch alike) and its antiskyrmion +1.
+
+--average lo:hi also gives the charge of the mode averaged over those layers, cell by
+cell (paper 003's Fig. 4a: the top 10 PbTiO3 layers of the bilayer), and --map
+CONFIG:avg draws that averaged layer.
 
 Cells with |u| below --umin (Angstrom, default 1e-6) count as undefined and
 make the layer's charge NaN.  Each input is one temperature (the T in its
@@ -63,6 +67,15 @@ def layer_charges(u, axis, umin=1e-6):
     return np.array(out)
 
 
+def layer_mean(u, axis, lo, hi):
+    """The mode averaged over layers lo..hi (inclusive) normal to axis, as one layer
+    of shape (La, Lb, 1, 3) in the same frame as u's."""
+    ax = AXES.index(axis)
+    sl = [slice(None)] * 3
+    sl[ax] = slice(lo, hi + 1)
+    return u[tuple(sl)].mean(axis=ax, keepdims=True)
+
+
 def temperature_of(path):
     m = re.search(r"_T(\d+(?:\.\d+)?)\.config$", path)
     return float(m.group(1)) if m else float("nan")
@@ -73,6 +86,7 @@ def main(argv=None):
     ap.add_argument("configs", nargs="+")
     ap.add_argument("--axis", choices=list(AXES), default="z", help="layer normal (z)")
     ap.add_argument("--layers", help="layer range lo:hi (inclusive) summed as 'total' (default all)")
+    ap.add_argument("--average", help="layer range lo:hi whose mean mode's charge to give too")
     ap.add_argument("--umin", type=float, default=1e-6)
     ap.add_argument("--out", help="TSV of Q per temperature and layer")
     ap.add_argument("--map", help="CONFIG:LAYER whose charge density to draw (with --png)")
@@ -83,19 +97,27 @@ def main(argv=None):
         L, u = read_config(path)
         q = layer_charges(u, a.axis, a.umin)
         lo, hi = (0, len(q) - 1) if not a.layers else map(int, a.layers.split(":"))
-        rows.append((temperature_of(path), path, q, float(np.nansum(q[lo : hi + 1]))))
+        qa = float("nan")
+        if a.average:
+            alo, ahi = map(int, a.average.split(":"))
+            qa = float(layer_charges(layer_mean(u, a.axis, alo, ahi), a.axis, a.umin)[0])
+        rows.append((temperature_of(path), path, q, float(np.nansum(q[lo : hi + 1])), qa))
     rows.sort(key=lambda r: -r[0] if not math.isnan(r[0]) else 0)
-    for T, path, q, tot in rows:
+    for T, path, q, tot, qa in rows:
         qs = " ".join(f"{v:+.2f}" for v in q)
-        print(f"T = {T:g} K ({path}): total Q = {tot:+.3f}; per layer along {a.axis}: {qs}")
+        avg = f"; of the mean over layers {a.average}: {qa:+.3f}" if a.average else ""
+        print(f"T = {T:g} K ({path}): total Q = {tot:+.3f}{avg}; per layer along {a.axis}: {qs}")
     if a.out:
         with open(a.out, "w") as f:
             f.write(f"# topological charge per layer normal to {a.axis} (Berg-Luscher, "
-                    "normalized u); T in K\n")
+                    "normalized u); T in K" + (f"; layer 'mean' is the mode averaged over layers "
+                                               f"{a.average}" if a.average else "") + "\n")
             f.write("T_K\tlayer\tQ\n")
-            for T, path, q, tot in rows:
+            for T, path, q, tot, qa in rows:
                 for k, v in enumerate(q):
                     f.write(f"{T:g}\t{k}\t{v:.6f}\n")
+                if a.average:
+                    f.write(f"{T:g}\tmean\t{qa:.6f}\n")
         print(f"wrote {a.out}")
     if a.map and a.png:
         import matplotlib
@@ -107,6 +129,13 @@ def main(argv=None):
         L, u = read_config(path)
         ax_i = AXES.index(a.axis)
         ia, ib = (ax_i + 1) % 3, (ax_i + 2) % 3
+        if layer == "avg":
+            if not a.average:
+                raise SystemExit("--map CONFIG:avg needs --average lo:hi")
+            u, layer = layer_mean(u, a.axis, *map(int, a.average.split(":"))), 0
+            title = f"mean of layers {a.average}"
+        else:
+            title = f"layer {layer}"
         v = np.moveaxis(u, (ia, ib, ax_i), (0, 1, 2))[:, :, int(layer)]
         n = v / np.linalg.norm(v, axis=-1)[..., None]
         rho = charge_density(n)
@@ -115,7 +144,7 @@ def main(argv=None):
         im = axs[0].pcolormesh(X, Y, n[..., 2], cmap="RdBu_r", vmin=-1, vmax=1, shading="nearest")
         axs[0].quiver(X, Y, n[..., 0], n[..., 1], width=0.003)
         fig.colorbar(im, ax=axs[0], label=f"$n_{a.axis}$")
-        axs[0].set_title(f"layer {layer}: arrows in-plane n, colour $n_{a.axis}$", fontsize=9)
+        axs[0].set_title(f"{title}: arrows in-plane n, colour $n_{a.axis}$", fontsize=9)
         im2 = axs[1].pcolormesh(X + 0.5, Y + 0.5, rho, cmap="PuOr", shading="nearest")
         fig.colorbar(im2, ax=axs[1], label="charge per plaquette")
         axs[1].set_title(f"topological charge density, Q = {rho.sum():+.3f}", fontsize=9)

@@ -1173,6 +1173,78 @@ static void test_constraints(void) {
   hf_blr_data_free(&d);
 }
 
+/* Held coefficients (hf_blr_solve_held) with a constraint on all columns.
+ * LSQ against the KKT solution of min |X_F w_F - (y - X_H w0_H)| subject to
+ * A_F w_F = 0; BAYES: the held ones come back bit for bit, without variance,
+ * and a row along a held column has no Bayesian error. */
+static void test_held(void) {
+  enum { M = 6, N = 40, F = 4 };
+  const int free_col[F] = {0, 2, 3, 5};
+  unsigned char held[M] = {0, 1, 0, 0, 1, 0};
+  double X[N * M], y[N], A[M], w0[M] = {0, 0.7, 0, 0, -1.3, 0}, wt[M];
+  int type[N];
+  for (int j = 0; j < M; j++) A[j] = gauss(), wt[j] = held[j] ? 0.5 : gauss(); /* off w0 */
+  for (int i = 0; i < N; i++) {
+    for (int j = 0; j < M; j++) X[i * M + j] = gauss() * (1 + j);
+    y[i] = dot(M, X + i * M, wt) + 0.01 * gauss();
+    type[i] = HF_BLR_ENERGY;
+  }
+  enum { K = F + 1 };
+  double KKT[K * K] = {0}, rhs[K] = {0};
+  lapack_int piv[K];
+  for (int a = 0; a < F; a++) {
+    const int ca = free_col[a];
+    for (int b = 0; b < F; b++)
+      for (int i = 0; i < N; i++) KKT[a * K + b] += X[i * M + ca] * X[i * M + free_col[b]];
+    for (int i = 0; i < N; i++)
+      rhs[a] += X[i * M + ca] * (y[i] - X[i * M + 1] * w0[1] - X[i * M + 4] * w0[4]);
+    KKT[a * K + F] = KKT[F * K + a] = A[ca];
+  }
+  CHECK(LAPACKE_dgesv(LAPACK_ROW_MAJOR, K, 1, KKT, K, piv, rhs, 1) == 0, "KKT solve (held)");
+  hf_err e;
+  hf_blr_data d;
+  hf_blr_fit f;
+  hf_blr_fit_init(&f);
+  CHECK(hf_blr_data_init(&d, M, &e) == HF_OK, "init: %s", e.msg);
+  CHECK(hf_blr_data_append(&d, N, X, y, type, &e) == HF_OK, "append: %s", e.msg);
+  hf_blr_opts o;
+  hf_blr_opts_default(&o);
+  o.method = HF_BLR_LSQ;
+  CHECK(hf_blr_solve_held(&f, &d, &o, A, 1, held, w0, &e) == HF_OK, "held LSQ: %s", e.msg);
+  double dev = 0, wn = 0;
+  for (int a = 0; a < F; a++) {
+    dev = fmax(dev, fabs(f.w[free_col[a]] - rhs[a]));
+    wn = fmax(wn, fabs(rhs[a]));
+  }
+  printf("held LSQ: %d free of %d, |w_F - w_KKT| %.2e of %.2e, held %.17g %.17g\n", f.nfree, M, dev,
+         wn, f.w[1], f.w[4]);
+  CHECK(f.nfree == F - 1 && dev < 1e-10 * wn, "held LSQ: nfree %d, KKT %.2e", f.nfree, dev);
+  CHECK(f.w[1] == w0[1] && f.w[4] == w0[4], "held LSQ: held moved");
+  o.method = HF_BLR_BAYES;
+  CHECK(hf_blr_solve_held(&f, &d, &o, A, 1, held, w0, &e) == HF_OK, "held BAYES: %s", e.msg);
+  double heldvar = 0, tr = 0, err1 = -1, aw = fabs(dot(M, A, f.w) - A[1] * w0[1] - A[4] * w0[4]);
+  for (int j = 0; j < M; j++) {
+    tr += f.cov[j * M + j];
+    for (int k = 0; k < M; k++)
+      if (held[j]) heldvar = fmax(heldvar, fabs(f.cov[j * M + k]));
+  }
+  const double e4[M] = {0, 0, 0, 0, 1, 0};
+  CHECK(hf_blr_predict(&f, 1, e4, NULL, &err1, &e) == HF_OK, "predict: %s", e.msg);
+  printf(
+      "held BAYES: held covariance %.2e (trace %.2e), error along a held column %.2e, "
+      "|A_F w_F| %.2e\n",
+      heldvar, tr, err1, aw);
+  CHECK(f.w[1] == w0[1] && f.w[4] == w0[4] && heldvar == 0 && err1 < 1e-12 * sqrt(tr) &&
+            aw < 1e-12 * wn,
+        "held BAYES: held %.17g %.17g, covariance %.3g, error %.3g", f.w[1], f.w[4], heldvar, err1);
+  unsigned char all[M] = {1, 1, 1, 1, 1, 1};
+  CHECK(hf_blr_solve_held(&f, &d, &o, NULL, 0, all, w0, &e) == HF_FAIL &&
+            strstr(e.msg, "every coefficient is held"),
+        "all held: '%s'", e.msg);
+  hf_blr_fit_free(&f);
+  hf_blr_data_free(&d);
+}
+
 int main(void) {
   test_closed_form();
   test_few_rows();
@@ -1182,5 +1254,6 @@ int main(void) {
   test_prediction();
   test_unseen_column();
   test_constraints();
+  test_held();
   return check_done("test_blr");
 }

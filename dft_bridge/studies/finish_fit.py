@@ -61,6 +61,9 @@ def rewrite(src, dst, edit):
     for key in ("reference", "model"):
         if isinstance(d.get(key), str):
             d[key] = absolute(src, d[key])
+    reg = d.get("regression")
+    if isinstance(reg, dict) and isinstance(reg.get("hold_model"), str):
+        reg["hold_model"] = absolute(src, reg["hold_model"])
     eng = d.get("engine")
     if isinstance(eng, dict) and isinstance(eng.get("settings"), str):
         eng["settings"] = absolute(src, eng["settings"])
