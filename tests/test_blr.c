@@ -1081,6 +1081,26 @@ static void test_unseen_column(void) {
   }
 }
 
+/* N energy rows of M random columns of unequal scales, targets X wt + noise 0.01. */
+static void random_rows(int M, int N, const double *wt, double *X, double *y, int *type) {
+  for (int i = 0; i < N; i++) {
+    for (int j = 0; j < M; j++) X[i * M + j] = gauss() * (1 + j);
+    y[i] = dot(M, X + i * M, wt) + 0.01 * gauss();
+    type[i] = HF_BLR_ENERGY;
+  }
+}
+
+/* A data set of one block of N rows (M columns), an empty fit, and LSQ options. */
+static void one_block(hf_blr_data *d, hf_blr_fit *f, hf_blr_opts *o, int M, int N, const double *X,
+                      const double *y, const int *type) {
+  hf_err e;
+  hf_blr_fit_init(f);
+  CHECK(hf_blr_data_init(d, M, &e) == HF_OK, "init: %s", e.msg);
+  CHECK(hf_blr_data_append(d, N, X, y, type, &e) == HF_OK, "append: %s", e.msg);
+  hf_blr_opts_default(o);
+  o->method = HF_BLR_LSQ;
+}
+
 /* Exact linear constraints (hf_blr_solve_constrained).  LSQ against the
  * constrained least-squares solution from the KKT system (LAPACK dgesv), with
  * a dependent third constraint; BAYES: the posterior mean and covariance live
@@ -1101,11 +1121,7 @@ static void test_constraints(void) {
   double det = G[0] * G[3] - G[1] * G[2];
   double l0 = (G[3] * h[0] - G[1] * h[1]) / det, l1 = (G[0] * h[1] - G[2] * h[0]) / det;
   for (int j = 0; j < M; j++) wt[j] -= l0 * A[j] + l1 * A[M + j];
-  for (int i = 0; i < N; i++) {
-    for (int j = 0; j < M; j++) X[i * M + j] = gauss() * (1 + j); /* unequal column scales */
-    y[i] = dot(M, X + i * M, wt) + 0.01 * gauss();
-    type[i] = HF_BLR_ENERGY;
-  }
+  random_rows(M, N, wt, X, y, type);
   /* reference: [[X^T X, A12^T], [A12, 0]] [w; mu] = [X^T y; 0] (the two independent rows) */
   enum { K = M + 2 };
   double KKT[K * K] = {0}, rhs[K] = {0};
@@ -1120,12 +1136,8 @@ static void test_constraints(void) {
   hf_err e;
   hf_blr_data d;
   hf_blr_fit f;
-  hf_blr_fit_init(&f);
-  CHECK(hf_blr_data_init(&d, M, &e) == HF_OK, "init: %s", e.msg);
-  CHECK(hf_blr_data_append(&d, N, X, y, type, &e) == HF_OK, "append: %s", e.msg);
   hf_blr_opts o;
-  hf_blr_opts_default(&o);
-  o.method = HF_BLR_LSQ;
+  one_block(&d, &f, &o, M, N, X, y, type);
   CHECK(hf_blr_solve_constrained(&f, &d, &o, A, NC, &e) == HF_OK, "LSQ: %s", e.msg);
   double dev = 0, wn = 0, an = 0;
   for (int j = 0; j < M; j++) {
@@ -1184,11 +1196,7 @@ static void test_held(void) {
   double X[N * M], y[N], A[M], w0[M] = {0, 0.7, 0, 0, -1.3, 0}, wt[M];
   int type[N];
   for (int j = 0; j < M; j++) A[j] = gauss(), wt[j] = held[j] ? 0.5 : gauss(); /* off w0 */
-  for (int i = 0; i < N; i++) {
-    for (int j = 0; j < M; j++) X[i * M + j] = gauss() * (1 + j);
-    y[i] = dot(M, X + i * M, wt) + 0.01 * gauss();
-    type[i] = HF_BLR_ENERGY;
-  }
+  random_rows(M, N, wt, X, y, type);
   enum { K = F + 1 };
   double KKT[K * K] = {0}, rhs[K] = {0};
   lapack_int piv[K];
@@ -1204,12 +1212,8 @@ static void test_held(void) {
   hf_err e;
   hf_blr_data d;
   hf_blr_fit f;
-  hf_blr_fit_init(&f);
-  CHECK(hf_blr_data_init(&d, M, &e) == HF_OK, "init: %s", e.msg);
-  CHECK(hf_blr_data_append(&d, N, X, y, type, &e) == HF_OK, "append: %s", e.msg);
   hf_blr_opts o;
-  hf_blr_opts_default(&o);
-  o.method = HF_BLR_LSQ;
+  one_block(&d, &f, &o, M, N, X, y, type);
   CHECK(hf_blr_solve_held(&f, &d, &o, A, 1, held, w0, &e) == HF_OK, "held LSQ: %s", e.msg);
   double dev = 0, wn = 0;
   for (int a = 0; a < F; a++) {
