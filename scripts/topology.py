@@ -3,6 +3,7 @@
 
   topology.py RUN_T*.config [--axis z] [--layers 5:40] [--average 5:14] [--out charges.tsv]
               [--map RUN_T0010.00.config:LAYER|avg --png map.png]
+              [--section RUN_T0010.00.config:INDEX --section-png cut.png]
 
 For every layer perpendicular to --axis the local mode is normalized,
 n = u / |u|, and the Pontryagin charge Q = (1/4 pi) int n . (d1 n x d2 n)
@@ -17,6 +18,10 @@ or Bloch alike) and its antiskyrmion +1.
 --average lo:hi also gives the charge of the mode averaged over those layers, cell by
 cell (paper 003's Fig. 4a: the top 10 PbTiO3 layers of the bilayer), and --map
 CONFIG:avg draws that averaged layer.
+
+--section CONFIG:INDEX draws the cut through the film at INDEX along the second in-plane
+axis (for --axis z the plane y = INDEX: x across, z up; paper 003's Fig. 4b), arrows the
+mode's components in that plane and colour its component along --axis, in Angstrom.
 
 Cells with |u| below --umin (Angstrom, default 1e-6) count as undefined and
 make the layer's charge NaN.  Each input is one temperature (the T in its
@@ -91,6 +96,8 @@ def main(argv=None):
     ap.add_argument("--out", help="TSV of Q per temperature and layer")
     ap.add_argument("--map", help="CONFIG:LAYER whose charge density to draw (with --png)")
     ap.add_argument("--png")
+    ap.add_argument("--section", help="CONFIG:INDEX of a cut normal to the second in-plane axis")
+    ap.add_argument("--section-png")
     a = ap.parse_args(argv)
     rows = []
     for path in a.configs:
@@ -155,7 +162,40 @@ def main(argv=None):
         fig.tight_layout()
         fig.savefig(a.png, dpi=120)
         print(f"wrote {a.png}")
+    if a.section and a.section_png:
+        draw_section(a.section, a.axis, a.section_png)
     return rows
+
+
+def draw_section(spec, axis, png):
+    """The cut at INDEX along the second in-plane axis: across the first, up the normal."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path, index = spec.rsplit(":", 1)
+    L, u = read_config(path)
+    ax_n = AXES.index(axis)
+    ia, ib = (ax_n + 1) % 3, (ax_n + 2) % 3
+    v = np.moveaxis(u, (ia, ib, ax_n), (0, 1, 2))[:, int(index), :, :]  # (La, Ln, 3)
+    X, Z = np.meshgrid(np.arange(v.shape[0]), np.arange(v.shape[1]), indexing="ij")
+    un = v[..., ax_n]
+    lim = max(float(np.abs(un).max()), 1e-12)
+    fig, ax = plt.subplots(figsize=(10, 10 * v.shape[1] / v.shape[0] + 1))
+    im = ax.pcolormesh(X, Z, un, cmap="RdBu_r", vmin=-lim, vmax=lim, shading="nearest")
+    big = max(float(np.hypot(v[..., ia], v[..., ax_n]).max()), 1e-12)  # the longest: 0.9 cell
+    ax.quiver(X, Z, v[..., ia], v[..., ax_n], angles="xy", scale_units="xy", scale=big / 0.9,
+              width=0.0015)
+    fig.colorbar(im, ax=ax, label=f"$u_{axis}$ (Angstrom)")
+    ax.set_title(f"{path.split('/')[-1]}: {AXES[ib]} = {index}, arrows ($u_{AXES[ia]}$, "
+                 f"$u_{axis}$)", fontsize=9)
+    ax.set_xlabel(f"{AXES[ia]} (cells)")
+    ax.set_ylabel(f"{axis} (cells)")
+    ax.set_aspect("equal")
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    print(f"wrote {png}")
 
 
 if __name__ == "__main__":
