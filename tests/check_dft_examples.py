@@ -59,6 +59,10 @@ for path in gpaw:
             new = swap(text, key, value)
             text = new if new is not None else text
         text = re.sub(r"(?m)^initial_training:[^\n]*\n", "", text)
+        # a held host model (regression: hold_model) is read from the example's directory
+        text = re.sub(r"(hold_model:\s*)([^\s,}]+)",
+                      lambda m: m.group(1) + os.path.normpath(os.path.join(exdir, m.group(2))),
+                      text)
         text = re.sub(r"(?m)^\s*e_ref:[^\n]*\n", "", text)  # a GPAW energy, not Lennard-Jones
         # regression: bounded searches 2^3 and 4^3 supercells after every refit (minutes
         # for these bases); its key is read (test_fit_config) and its solution checked
