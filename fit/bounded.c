@@ -268,11 +268,7 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
 }
 
 int fit_term_is_pure_strain(const hf_term *t) {
-  if (!t->poly.n) return 0;
-  for (int k = 0; k < t->poly.n; k++)
-    for (int f = 0; f < t->poly.m[k].deg; f++)
-      if (t->poly.m[k].f[f].kind != HF_VAR_ETA) return 0;
-  return 1;
+  return t->poly.n > 0 && hf_poly_dof(&t->poly) == HF_DOF_ETA;
 }
 
 int fit_bound_hold_cov(const double *cov, int M, const int *held, double *out, hf_err *err) {

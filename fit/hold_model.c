@@ -6,13 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int has_sigma(const hf_term *t) {
-  for (int k = 0; k < t->poly.n; k++)
-    for (int f = 0; f < t->poly.m[k].deg; f++)
-      if (t->poly.m[k].f[f].kind == HF_VAR_SIGMA) return 1;
-  return 0;
-}
-
 static int same_number(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)); }
 
 /* The crystal the host's coefficients were fitted for: its dipole sum and
@@ -84,7 +77,7 @@ int fit_hold_load(fit_hold *h, const char *path, const hf_model *basis, const do
   if (!rc) rc = same_crystal(basis, &hm, path, err);
   for (int j = 0; !rc && j < M; j++) {
     const hf_term *t = &basis->terms[j];
-    if (has_sigma(t)) continue;
+    if (hf_poly_dof(&t->poly) & HF_DOF_SIGMA) continue;
     int found = -1;
     for (int i = 0; i < hm.nterms && !rc; i++) {
       const hf_term *u = &hm.terms[i];

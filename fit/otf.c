@@ -531,13 +531,8 @@ static int open_table(FILE **f, const char *path, const char *header, int resume
 }
 
 static int build_model(fit_run *r, hf_err *err) {
-  hf_model ref;
-  hf_model_init(&ref);
-  if (hf_model_load(&ref, r->c.reference, err)) return HF_FAIL;
-  r->model = ref; /* header: a0, Z*, eps_inf, masses, sites, dof */
-  r->model.nterms = 0;
-  r->model.terms = NULL;
-  hf_model_free(&ref); /* the reference's own terms are not used */
+  if (hf_model_load(&r->model, r->c.reference, err)) return HF_FAIL;
+  hf_model_drop_terms(&r->model); /* the header alone: the reference's terms are not used */
   char base[sizeof r->model.name];
   memcpy(base, r->model.name, sizeof base);
   snprintf(r->model.name, sizeof r->model.name, "fit: %.100s", base);
@@ -605,9 +600,8 @@ static int run_setup(fit_run **out, const fit_config *c, hf_err *err) {
   if (!rc) rc = build_model(r, err);
   if (!rc) rc = hf_features_create(&r->feat, &r->model, &r->lat, err);
   if (!rc && c->acoustic_sum_rule) rc = fit_asr_constraints(&r->model, &r->asr, &r->nasr, err);
-  if (!rc && c->hold_model[0])
-    rc = fit_hold_load(&r->hold, c->hold_model, &r->model, r->asr, r->nasr, err);
-  if (!rc && c->hold_model[0]) {
+  if (!rc && c->hold_model[0] &&
+      !(rc = fit_hold_load(&r->hold, c->hold_model, &r->model, r->asr, r->nasr, err))) {
     const size_t len = strlen(r->model.notes);
     snprintf(r->model.notes + len, sizeof r->model.notes - len,
              " The terms without sigma are held at the coefficients of %.300s (regression: "

@@ -16,9 +16,15 @@ void hf_model_init(hf_model *m) {
   m->sigma_site = -1;
 }
 
-void hf_model_free(hf_model *m) {
+void hf_model_drop_terms(hf_model *m) {
   for (int i = 0; i < m->nterms; i++) hf_poly_free(&m->terms[i].poly);
   free(m->terms);
+  m->terms = NULL;
+  m->nterms = 0;
+}
+
+void hf_model_free(hf_model *m) {
+  hf_model_drop_terms(m);
   hf_model_init(m);
 }
 
@@ -47,7 +53,7 @@ int hf_element_symbol_ok(const char *s) {
          strspn(s + 1, "abcdefghijklmnopqrstuvwxyz") == len - 1;
 }
 
-static unsigned poly_dof(const hf_poly *p) {
+unsigned hf_poly_dof(const hf_poly *p) {
   unsigned d = 0;
   for (int i = 0; i < p->n; i++)
     for (int j = 0; j < p->m[i].deg; j++) switch (p->m[i].f[j].kind) {
@@ -139,7 +145,7 @@ int hf_model_add_term(hf_model *m, const char *name, double coef, const char *ex
                      name, expr, defect);
     }
   }
-  unsigned need = poly_dof(&p);
+  unsigned need = hf_poly_dof(&p);
   if (need & ~m->dof) {
     hf_poly_free(&p);
     return hf_fail(err, "term '%s' uses a degree of freedom not listed in 'dof'", name);

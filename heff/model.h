@@ -69,6 +69,11 @@ typedef struct {
 
 void hf_model_init(hf_model *m);
 void hf_model_free(hf_model *m);
+/* Frees the terms and keeps the header (a0, Z*, eps_inf, masses, sites, dof,
+ * names): a reference whose terms a fit replaces. */
+void hf_model_drop_terms(hf_model *m);
+/* The degrees of freedom (enum hf_dof) a polynomial uses (etaL counts as v). */
+unsigned hf_poly_dof(const hf_poly *p);
 
 /* Positions of every variable kind inside the cell, from the model's sites. */
 void hf_model_sites(const hf_model *m, hf_sites *s);

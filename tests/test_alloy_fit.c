@@ -161,6 +161,31 @@ static int recovery(const char *dir) {
   return 0;
 }
 
+/* The first line of file dir/name holding key ("" if none). */
+static void line_with(const char *dir, const char *name, const char *key, char *line, size_t n) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s/%s", tmp, dir, name);
+  FILE *f = fopen(path, "r");
+  line[0] = 0;
+  while (f && fgets(line, (int)n, f))
+    if (strstr(line, key)) break;
+  if (f) fclose(f);
+  if (!strstr(line, key)) line[0] = 0;
+}
+
+/* The error fit_run_create gives for fit file `name` (NULL: none). */
+static const char *run_error(const char *name, hf_err *err) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
+  fit_config c;
+  if (fit_config_load(&c, path, err)) return err->msg;
+  fit_run *r = NULL;
+  int resumed;
+  if (fit_run_create(&r, &c, 0, &resumed, err)) return err->msg;
+  fit_run_free(r);
+  return NULL;
+}
+
 /* ---- 7. the odd springs on 1x1x4: no other term is odd in u and carries sigma, so
  * aliasing elsewhere leaves them determined; exact as in 1 */
 static int odd_springs_114(void) {
@@ -173,15 +198,10 @@ static int odd_springs_114(void) {
   hf_sat_set s;
   double *w, res;
   if (load_fitted_and_truth("cell114", &fitted, &truth, &s, &w, &res)) return 1;
-  char path[1200];
   /* the fit's own list of terms whose features vanish on every training cell */
-  char unseen[4096] = "";
-  snprintf(path, sizeof path, "%s/cell114/summary.txt", tmp);
-  FILE *f = fopen(path, "r");
-  while (f && fgets(unseen, sizeof unseen, f))
-    if (!strncmp(unseen, "terms unseen", 12)) break;
-  if (f) fclose(f);
-  CHECK(!strncmp(unseen, "terms unseen", 12), "no unseen-terms line in %s", path);
+  char unseen[4096];
+  line_with("cell114", "summary.txt", "terms unseen", unseen, sizeof unseen);
+  CHECK(!strncmp(unseen, "terms unseen", 12), "no unseen-terms line in cell114/summary.txt");
   int exact = 0, hidden_odd = 0;
   for (int k = 0; k < s.n && k < fitted.nterms; k++) {
     const hf_term *t = &fitted.terms[k];
@@ -219,14 +239,10 @@ static int write_hold(const char *name, const hf_model *basis, const double *w, 
                       double bump, double da0) {
   hf_err err;
   char path[1200];
-  hf_model h, ref;
-  hf_model_init(&ref);
+  hf_model h;
   snprintf(path, sizeof path, "%s/hidden.yaml", tmp);
-  REQUIRE_OK(hf_model_load(&ref, path, &err), err);
-  h = ref; /* the header alone, as fit's own model (otf.c build_model) */
-  h.nterms = 0;
-  h.terms = NULL;
-  hf_model_free(&ref);
+  REQUIRE_OK(hf_model_load(&h, path, &err), err);
+  hf_model_drop_terms(&h); /* the header alone, as fit's own model (otf.c build_model) */
   h.a0 += da0;
   int bumped = 0;
   for (int k = 0; k < basis->nterms; k++) {
@@ -242,31 +258,6 @@ static int write_hold(const char *name, const hf_model *basis, const double *w, 
   REQUIRE_OK(hf_model_save(&h, path, &err), err);
   hf_model_free(&h);
   return 0;
-}
-
-/* The first line of file dir/name holding key ("" if none). */
-static void line_with(const char *dir, const char *name, const char *key, char *line, size_t n) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s/%s", tmp, dir, name);
-  FILE *f = fopen(path, "r");
-  line[0] = 0;
-  while (f && fgets(line, (int)n, f))
-    if (strstr(line, key)) break;
-  if (f) fclose(f);
-  if (!strstr(line, key)) line[0] = 0;
-}
-
-/* The error fit_run_create gives for fit file `name` (NULL: none). */
-static const char *run_error(const char *name, hf_err *err) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s.yaml", tmp, name);
-  fit_config c;
-  if (fit_config_load(&c, path, err)) return err->msg;
-  fit_run *r = NULL;
-  int resumed;
-  if (fit_run_create(&r, &c, 0, &resumed, err)) return err->msg;
-  fit_run_free(r);
-  return NULL;
 }
 
 static int host_held(void) {
@@ -615,13 +606,9 @@ static int bad_keys(void) {
       "occupation: {site: B, composition: 0.25}\noutput: {dir: wrongsite}\n",
       f);
   fclose(f);
-  REQUIRE_OK(fit_config_load(&c, path, &err), err);
-  fit_run *r = NULL;
-  int resumed;
-  const int rc = fit_run_create(&r, &c, 0, &resumed, &err);
-  CHECK(rc != 0 && strstr(err.msg, "other sites"), "sigma on B against a hidden model with A: %s",
-        rc ? err.msg : "accepted");
-  if (!rc) fit_run_free(r);
+  const char *msg = run_error("pzt", &err);
+  CHECK(msg && strstr(msg, "other sites"), "sigma on B against a hidden model with A: %s",
+        msg ? msg : "accepted");
   return 0;
 }
 
