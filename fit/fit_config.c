@@ -581,6 +581,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
     INITTRAIN,
     STRAINF,
     PATF,
+    INITSTRAIN,
     NK
   };
   hf_yslot k[NK] = {{.key = "reference"},
@@ -600,7 +601,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
                     {.key = "occupation"},
                     {.key = "initial_training"},
                     {.key = "strain_frames"},
-                    {.key = "pattern_frames"}};
+                    {.key = "pattern_frames"},
+                    {.key = "initial_strain"}};
   if (hf_yaml_map(r, root, "", NULL, "a mapping of fit settings at the top level", "", k, NK))
     return HF_FAIL;
   const char *top = "the fit file";
@@ -644,6 +646,8 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
   if (k[MD].val && hf_yaml_md_opts(r, k[MD].val, &c->md)) return HF_FAIL;
   if (k[INIT].val && hf_yaml_number(r, k[INIT].val, "", "initial_amplitude",
                                     "a random initial u amplitude in Angstrom", &c->init_amp))
+    return HF_FAIL;
+  if (k[INITSTRAIN].val && hf_yaml_strains(r, k[INITSTRAIN].val, "", "initial_strain", c->init_eta))
     return HF_FAIL;
   if (k[STRAINF].val && read_amplitude(r, k[STRAINF].val, "strain_frames", "a strain amplitude",
                                        0.05, "0.01: 1%", &c->strain_frames))

@@ -81,6 +81,10 @@ typedef struct {
   long steps;
   hf_dyn_opts md;
   double init_amp; /* Angstrom: random initial u amplitude */
+  /* initial_strain: the homogeneous strain the MD and the descent start from
+   * (0: the reference cell); with md.strain_free it clamps the components
+   * that stay, e.g. an epitaxial in-plane cell */
+  double init_eta[6];
   /* strain_frames (0: none): the amplitude h of the homogeneous strains of
    * the elastic frames, the undistorted supercell under eta1 = +h, -h and
    * eta4 = +h, computed as the run's first calls (fit/probe.h): they hold

@@ -18,6 +18,7 @@
 #include "wall_clock.h"
 
 static void random_start(fit_run *r, hf_rng *ir) {
+  memcpy(r->x.eta, r->c.init_eta, sizeof r->x.eta);
   for (int a = 0; a < 3; a++)
     for (size_t i = 0; r->x.u[a] && i < r->lat.n; i++)
       r->x.u[a][i] = r->c.init_amp * (2 * hf_rng_uniform(ir) - 1);
@@ -767,6 +768,13 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
     fit_hold_line(r, line, sizeof line);
     fprintf(r->log, "# %s", line);
   }
+  const double *e0 = c->init_eta;
+  const int *fr = c->md.strain_free;
+  if (!rc && !*resumed && (e0[0] || e0[1] || e0[2] || e0[3] || e0[4] || e0[5]))
+    fprintf(r->log,
+            "# initial_strain (%g %g %g %g %g %g): the MD and the descent start there; "
+            "strain_free (%d %d %d %d %d %d): the others stay\n",
+            e0[0], e0[1], e0[2], e0[3], e0[4], e0[5], fr[0], fr[1], fr[2], fr[3], fr[4], fr[5]);
   if (!rc) {
     r->train = fopen(r->train_path, "a");
     r->held = fopen(r->held_path, "a");

@@ -46,6 +46,12 @@ static uint64_t config_hash(const fit_config *c) {
   fnv(&h, c->temps, (size_t)c->ntemps * sizeof c->temps[0]);
   fnv(&h, &c->md, sizeof c->md);
   fnv(&h, &c->init_amp, sizeof c->init_amp);
+  /* hashed only when set: runs started before the key existed had none */
+  for (int l = 0; l < 6; l++)
+    if (c->init_eta[l] != 0) {
+      fnv(&h, c->init_eta, sizeof c->init_eta);
+      break;
+    }
   fnv(&h, c->engine_model, strlen(c->engine_model));
   fnv(&h, &c->noise, sizeof c->noise);
   fnv(&h, c->extra, (size_t)c->nextra * sizeof c->extra[0]);

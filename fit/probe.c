@@ -78,6 +78,7 @@ static const char *const start_names[FIT_DESCENT_NSTART] = {
 /* r->xdesc undistorted, with the MD's occupation */
 static void desc_reset(fit_run *r) {
   hf_fields_zero(&r->xdesc, &r->lat);
+  memcpy(r->xdesc.eta, r->c.init_eta, sizeof r->xdesc.eta); /* the MD's cell */
   if (r->xdesc.sigma) memcpy(r->xdesc.sigma, r->x.sigma, r->lat.n * sizeof *r->xdesc.sigma);
 }
 
@@ -170,6 +171,8 @@ static int relax_from(fit_run *r, int s, int (*watch)(void *, const hf_fields *)
   hf_relax_opts o;
   hf_relax_opts_default(&o);
   o.strain = 1;
+  /* the strains the MD's barostat holds stay (an epitaxial clamp) */
+  for (int l = 0; l < 6; l++) o.strain_fixed[l] = !r->c.md.strain_free[l];
   o.watch = watch;
   o.watch_ctx = ctx;
   o.watch_every = 5;

@@ -35,9 +35,12 @@ int hf_cell_file_next(hf_cell_file *cf, int want, const char *expect, double *v,
       n++;
     }
     while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
-    if (*p || n != want)
-      return hf_fail(err, "%s:%ld: expected %d numbers (%s), got %s'%.40s'", cf->path, cf->line,
-                     want, expect, *p ? "text " : "", *p ? p : "too few or too many");
+    if (*p)
+      return hf_fail(err, "%s:%ld: expected %d numbers (%s), got text '%.40s'", cf->path, cf->line,
+                     want, expect, p);
+    if (n != want)
+      return hf_fail(err, "%s:%ld: expected %d numbers (%s), got %d", cf->path, cf->line, want,
+                     expect, n);
     int c[3];
     for (int a = 0; a < 3; a++) {
       c[a] = (int)v[a];

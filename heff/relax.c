@@ -28,7 +28,7 @@ void hf_relax_opts_default(hf_relax_opts *o) {
  * model's on-site omega terms push along layer-uniform omega, which moves
  * no atom.  Returns the largest |force|. */
 static double forces(hf_engine *eng, const hf_fields *x, hf_fields *g, double fq[6], double s,
-                     int strain, double *gauge, double *H) {
+                     const hf_relax_opts *o, double *gauge, double *H) {
   const hf_lattice *lat = hf_engine_lattice(eng);
   double dE[6];
   hf_energy E;
@@ -44,7 +44,7 @@ static double forces(hf_engine *eng, const hf_fields *x, hf_fields *g, double fq
     }
   }
   for (int l = 0; l < 6; l++) {
-    fq[l] = strain ? -dE[l] / s : 0.0;
+    fq[l] = o->strain && !o->strain_fixed[l] ? -dE[l] / s : 0.0;
     if (!(fabs(fq[l]) <= m)) m = fabs(fq[l]);
   }
   return m;
@@ -116,7 +116,7 @@ static void relax_loop(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *ve
       for (size_t i = 0; v && i < lat->n; i++) a[i] += h * v[i];
     }
     for (int l = 0; l < 6 && o->strain; l++) x->eta[l] += h * vq[l] / s;
-    res->fmax = forces(eng, x, g, fq, s, o->strain, gauge, &res->H);
+    res->fmax = forces(eng, x, g, fq, s, o, gauge, &res->H);
   }
   res->status = res->fmax < o->ftol ? HF_RELAX_CONVERGED : HF_RELAX_MAX_STEPS;
 }
@@ -135,7 +135,7 @@ void hf_relax(hf_engine *eng, hf_fields *x, hf_fields *g, hf_fields *vel, const 
     }
     hf_omega_gauge_project(lat, hf_engine_comm(eng), x->w, gauge); /* a start off the gauge */
   }
-  res->fmax = forces(eng, x, g, fq, s, o->strain, gauge, &res->H);
+  res->fmax = forces(eng, x, g, fq, s, o, gauge, &res->H);
   relax_loop(eng, x, g, vel, o, s, gauge, fq, res);
   free(gauge);
 }

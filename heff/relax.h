@@ -12,13 +12,14 @@
 #include "engine.h"
 
 typedef struct {
-  int max_steps;   /* force evaluations (default 5000) */
-  double ftol;     /* converged when every generalized force is below (eV/A; default 1e-4) */
-  double dt;       /* initial step (default 0.05), grows to 4x */
-  double max_move; /* largest change of any coordinate per step (A, rad, and strain x a0
-                      sqrt(N); default 0.01): a poor model's forces can be huge */
-  int strain;      /* 1: relax the homogeneous strain too */
-  int watch_every; /* > 0: call watch after every this many steps (not at the start) */
+  int max_steps;       /* force evaluations (default 5000) */
+  double ftol;         /* converged when every generalized force is below (eV/A; default 1e-4) */
+  double dt;           /* initial step (default 0.05), grows to 4x */
+  double max_move;     /* largest change of any coordinate per step (A, rad, and strain x a0
+                          sqrt(N); default 0.01): a poor model's forces can be huge */
+  int strain;          /* 1: relax the homogeneous strain too */
+  int strain_fixed[6]; /* with strain: 1 keeps eta_l where it is (an epitaxial clamp) */
+  int watch_every;     /* > 0: call watch after every this many steps (not at the start) */
   /* returns nonzero to stop the relaxation at x (as it is then) */
   int (*watch)(void *ctx, const hf_fields *x);
   void *watch_ctx;

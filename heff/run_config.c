@@ -251,6 +251,19 @@ static int read_field_loop(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
 }
 
 /* The 'initial' mapping: random, uniform, domains or file (docs/run-format.md). */
+int hf_yaml_strains(hf_yreader *r, yaml_node_t *n, const char *where, const char *key,
+                    double eta[6]) {
+  if (hf_yaml_numbers(r, n, where, key, "six strains eta1..eta6 (Voigt, dimensionless)", eta, 6) <
+      0)
+    return HF_FAIL;
+  for (int l = 0; l < 6; l++)
+    if (!(fabs(eta[l]) < 0.2))
+      return hf_yaml_fail_at(r, n,
+                             "key '%s': expected six strains between -0.2 and 0.2, eta%d is %g",
+                             key, l + 1, eta[l]);
+  return HF_OK;
+}
+
 static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   enum { STATE, AMP, U, U2, NORMAL, PERIOD, FILE_, W, TILT, STRAIN, NS };
   hf_yslot s[NS] = {{.key = "state"},  {.key = "amplitude"}, {.key = "u"},    {.key = "u2"},
@@ -294,21 +307,28 @@ static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   }
   if (!span)
     return hf_yaml_fail_at(r, s[NORMAL].val, "key 'normal': expected a non-zero [h, k, l]");
-  long period = 0;
-  for (int a = 0; a < 3 && !period; a++)
-    if (c->init_normal[a]) period = labs((long)c->init_normal[a]) * c->L[a];
-  if (s[PERIOD].val && hf_yaml_integer(r, s[PERIOD].val, w, "period", 2, 1000000, &period))
-    return HF_FAIL;
-  /* a domain pattern that repeats with the supercell: period divides every h L_x, k L_y, l L_z */
-  for (int a = 0; a < 3; a++)
-    if (period % 2 || ((long)c->init_normal[a] * c->L[a]) % period)
-      return hf_yaml_fail_at(
-          r, s[PERIOD].val ? s[PERIOD].val : n,
-          "key 'period': expected an even number of cells that divides "
-          "h*Lx, k*Ly and l*Lz (normal [%d, %d, %d], supercell %dx%dx%d), got %ld",
-          c->init_normal[0], c->init_normal[1], c->init_normal[2], c->L[0], c->L[1], c->L[2],
-          period);
-  c->init_period = (int)period;
+  if (c->init != HF_INIT_DOMAINS && (s[NORMAL].val || s[PERIOD].val))
+    return hf_yaml_fail_at(r, s[NORMAL].val ? s[NORMAL].val : s[PERIOD].val,
+                           "key '%s': only with state: domains (it shapes the domains)",
+                           s[NORMAL].val ? "normal" : "period");
+  /* the domain pattern must repeat with the supercell; other states have no period */
+  if (c->init == HF_INIT_DOMAINS) {
+    long period = 0;
+    for (int a = 0; a < 3 && !period; a++)
+      if (c->init_normal[a]) period = labs((long)c->init_normal[a]) * c->L[a];
+    if (s[PERIOD].val && hf_yaml_integer(r, s[PERIOD].val, w, "period", 2, 1000000, &period))
+      return HF_FAIL;
+    /* a domain pattern that repeats with the supercell: period divides every h L_x, k L_y, l L_z */
+    for (int a = 0; a < 3; a++)
+      if (period % 2 || ((long)c->init_normal[a] * c->L[a]) % period)
+        return hf_yaml_fail_at(
+            r, s[PERIOD].val ? s[PERIOD].val : n,
+            "key 'period': expected an even number of cells that divides "
+            "h*Lx, k*Ly and l*Lz (normal [%d, %d, %d], supercell %dx%dx%d), got %ld",
+            c->init_normal[0], c->init_normal[1], c->init_normal[2], c->L[0], c->L[1], c->L[2],
+            period);
+    c->init_period = (int)period;
+  }
   if (s[FILE_].val && hf_yaml_path(r, s[FILE_].val, w, "file", "a configuration file", c->init_file,
                                    sizeof c->init_file))
     return HF_FAIL;
@@ -333,15 +353,7 @@ static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   }
   /* a homogeneous strain to start from (e.g. a tetragonal cell under a domain structure) */
   if (s[STRAIN].val) {
-    if (hf_yaml_numbers(r, s[STRAIN].val, w, "strain",
-                        "six strains eta1..eta6 (Voigt, dimensionless)", c->init_eta, 6) < 0)
-      return HF_FAIL;
-    for (int l = 0; l < 6; l++)
-      if (!(fabs(c->init_eta[l]) < 0.2))
-        return hf_yaml_fail_at(r, s[STRAIN].val,
-                               "key 'strain': expected six strains between -0.2 and 0.2, "
-                               "eta%d is %g",
-                               l + 1, c->init_eta[l]);
+    if (hf_yaml_strains(r, s[STRAIN].val, w, "strain", c->init_eta)) return HF_FAIL;
     c->init_eta_set = 1;
   }
   return HF_OK;

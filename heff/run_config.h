@@ -110,6 +110,9 @@ void hf_run_config_engine_depolarization(const hf_run_config *c, int dipole, dou
 void hf_run_config_default(hf_run_config *c);
 /* The 'md' mapping of run and fit files (docs/run-format.md) into o. */
 int hf_yaml_md_opts(hf_yreader *r, yaml_node_t *n, hf_dyn_opts *o);
+/* Six homogeneous strains eta1..eta6 (Voigt), each within +-0.2, into eta. */
+int hf_yaml_strains(hf_yreader *r, yaml_node_t *n, const char *where, const char *key,
+                    double eta[6]);
 int hf_run_config_load(hf_run_config *c, const char *path, hf_err *err);
 
 #endif

@@ -25,6 +25,8 @@
  *  - stopped right after its first descent probe and resumed, it ends with
  *    the files of the uninterrupted run byte for byte (the plan depends on
  *    the checkpointed threshold and counts);
+ *  - under an epitaxial clamp (initial_strain, md.strain_free) the MD's
+ *    frames and every descent end keep the held strains (clamped_run);
  *  - descent: 0 is refused. */
 #include <math.h>
 #include <stdio.h>
@@ -160,6 +162,70 @@ static int relax_from(const hf_model *m, const double *e, relaxed_state *st, hf_
   hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
   hf_engine_free(eng);
   return rc;
+}
+
+/* train.xyz frames whose eta1, eta2, eta6 are the clamp's */
+typedef struct {
+  long n, clamped;
+} clamp_count;
+
+static int count_clamped(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
+                         const fit_frame_meta *meta, hf_err *err) {
+  (void)lat, (void)y, (void)meta, (void)err;
+  clamp_count *c = p;
+  c->n++;
+  c->clamped +=
+      fabs(x->eta[0] - 0.01) < 1e-9 && fabs(x->eta[1] - 0.01) < 1e-9 && fabs(x->eta[5]) < 1e-9;
+  return HF_OK;
+}
+
+/* An epitaxial clamp: initial_strain eta1 = eta2 = 0.01 with md.strain_free
+ * [0, 0, 1, 1, 1, 0].  The MD and every descent relaxation keep eta1, eta2,
+ * eta6 (every frame in train.xyz and every logged descent end), the free
+ * strains move (eta3 of some descent end differs from 0), the log names the
+ * clamp, and a strain beyond 0.2 is refused. */
+static int clamped_run(const char *absm) {
+  hf_err err;
+  char extra[300], path[1200];
+  snprintf(extra, sizeof extra,
+           "threshold: {descent: 0.5}\ninitial_strain: [0.01, 0.01, 0, 0, 0, 0]\n"
+           "md: {strain_free: [0, 0, 1, 1, 1, 0]}\n");
+  fittest_write_zvr(tmp, "desc_epi", absm, 300, 100, extra);
+  REQUIRE_OK(run("desc_epi", 300, 1, 0, &err), err);
+  long n, probes = 0, held = 0, moved = 0;
+  char *log = fittest_slurp(tmp, "desc_epi", "learning.tsv", &n);
+  CHECK(log && strstr(log, "# initial_strain (0.01 0.01 0 0 0 0)"), "the log names the clamp");
+  for (char *q = log; q && (q = strstr(q, "descent probe: relaxing from ")); q++) {
+    double e[6];
+    char *h = strstr(q, "eta (");
+    if (!h ||
+        sscanf(h, "eta (%lf %lf %lf %lf %lf %lf)", &e[0], &e[1], &e[2], &e[3], &e[4], &e[5]) != 6)
+      continue;
+    probes++;
+    held += e[0] == 0.01 && e[1] == 0.01 && e[5] == 0;
+    moved += e[2] != 0;
+  }
+  free(log);
+  hf_model truth;
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", absm);
+  REQUIRE_OK(hf_model_load(&truth, path, &err), err);
+  clamp_count cc = {0, 0};
+  long all, valid;
+  snprintf(path, sizeof path, "%s/desc_epi/train.xyz", tmp);
+  REQUIRE_OK(fit_xyz_read(path, &truth, count_clamped, &cc, &all, &valid, &err), err);
+  hf_model_free(&truth);
+  printf(
+      "clamped fit: %ld descent probes, %ld with eta1 = eta2 = 0.01 and eta6 = 0, %ld with "
+      "eta3 moved; %ld of %ld frames clamped\n",
+      probes, held, moved, cc.clamped, cc.n);
+  CHECK(probes > 0 && held == probes && moved > 0, "descent under the clamp: %ld of %ld held", held,
+        probes);
+  CHECK(cc.n > probes && cc.clamped == cc.n, "frames under the clamp: %ld of %ld", cc.clamped,
+        cc.n);
+  fittest_write_zvr(tmp, "desc_epi_bad", absm, 300, 100, "initial_strain: [0, 0, 0.3, 0, 0, 0]\n");
+  CHECK(fittest_refuses(tmp, "desc_epi_bad", "initial_strain", "[0, 0, 0.3, 0, 0, 0]"),
+        "initial_strain beyond 0.2 not refused");
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -305,6 +371,8 @@ int main(int argc, char **argv) {
     CHECK(fittest_same_file(tmp, "desc", "desc_r", files[k]),
           "%s after a stop at step %ld and --resume differs from the uninterrupted run", files[k],
           l.step[0] + 1);
+
+  if (clamped_run(absm)) return 1;
 
   write_fit("desc_bad", absm, "descent: 0");
   fit_config c;

@@ -117,8 +117,9 @@ static int test_file_roundtrip(void) {
   struct {
     const char *text, *expect;
   } bad[] = {
-      {"# c\n0 0 0 1 2 3\n", ":2: expected 12 numbers"},
-      {"0 0 0 1 2 3 4 5 6 7 8 x\n", ":1: expected 12 numbers"},
+      {"# c\n0 0 0 1 2 3\n", ":2: expected 12 numbers (x y z, then u, v, w in Angstrom), got 6"},
+      {"0 0 0 1 2 3 4 5 6 7 8 x\n",
+       ":1: expected 12 numbers (x y z, then u, v, w in Angstrom), got text 'x"},
       {"0 0 9 1 2 3 4 5 6 7 8 9\n", ":1: cell index 9 outside 0..4"},
       {"0 0 0 1 2 3 4 5 6 7 8 9\n0 0 0 1 2 3 4 5 6 7 8 9\n", ":2: cell (0, 0, 0) given twice"},
       {"0 0 0 1 2 3 4 5 6 7 8 9\n", "1 cells given, the supercell 3x4x5 has 60"},
@@ -199,6 +200,9 @@ static int test_bad_keys(void) {
       {"[8, 4, 4]", "{state: file, file: a.txt, w: [0, 0, 1]}", "not with state: file"},
       {"[8, 4, 4]", "{state: random, strain: [0.01, 0, 0]}", "six strains eta1..eta6"},
       {"[8, 4, 4]", "{state: random, strain: [0, 0, 0.3, 0, 0, 0]}", "eta3 is 0.3"},
+      {"[8, 4, 4]", "{state: uniform, u: [0, 0, 1], normal: [0, 0, 1]}",
+       "only with state: domains"},
+      {"[8, 4, 4]", "{state: random, period: 4}", "key 'period': only with state: domains"},
   };
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
     hf_run_config c;
@@ -208,6 +212,24 @@ static int test_bad_keys(void) {
           "case %zu: expected '%s' at run.yaml:4, got '%s'", t, cases[t].expect, err.msg);
     if (t == 2) printf("rejected: %s\n", err.msg);
   }
+  return 0;
+}
+
+/* A uniform or random start has no domain period: odd supercells, down to
+ * one cell, take them (the period check once refused them). */
+static int test_odd_supercells(void) {
+  const char *cells[] = {"[1, 1, 1]", "[3, 5, 7]"};
+  const char *init[] = {"{state: uniform, u: [0, 0, 0.3]}", "{state: random, amplitude: 0.1}"};
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++) {
+      hf_run_config c;
+      hf_err err = {{0}};
+      hf_lattice lat;
+      hf_fields x;
+      REQUIRE_OK(start(&c, cells[i], init[j], HF_FIELD_U, 3, &lat, &x, &err), err);
+      CHECK(j == 1 || x.u[2][0] == 0.3, "%s %s: u_z %g", cells[i], init[j], x.u[2][0]);
+      hf_fields_free(&x);
+    }
   return 0;
 }
 
@@ -243,6 +265,6 @@ int main(void) {
     return 1;
   }
   int rc = test_domains() | test_file_roundtrip() | test_tilt_starts() | test_bad_keys() |
-           test_strain_start();
+           test_strain_start() | test_odd_supercells();
   return rc ? 1 : check_done("test_initial_state");
 }

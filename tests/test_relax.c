@@ -5,7 +5,9 @@
  * the strain relaxed: e1 = e2 = -p V0 / (2c), e3 = -(B uz^2 + p V0) / (2c) and
  *   uz^2 = (-a + B p V0 / (2c)) / (2b - B^2 / (2c));
  * with the strain held at 0: uz^2 = -a / (2b).
- *  1. both minima from uz = 0.1 A on 3x3x3 (to 1e-6 A and 1e-7 in strain);
+ *  1. both minima from uz = 0.1 A on 3x3x3 (to 1e-6 A and 1e-7 in strain), and
+ *     with eta1 = eta2 = h held (strain_fixed) from ux = 0.1 A:
+ *     ux^2 = -(a + B h) / (2b), eta3 = -p V0 / (2c), the held strains exact;
  *  2. a watch that stops at uz > 0.3 A ends the relaxation there (status WATCHED),
  *     and no step moves a coordinate by more than max_move (0.01 A);
  *  3. with b < 0 (unbounded) the relaxation reports RUNAWAY;
@@ -167,6 +169,23 @@ int main(int argc, char **argv) {
   CHECK_CLOSE(x.eta[1], e12, 1e-7, 1, "eta2");
   CHECK_CLOSE(x.eta[2], e3, 1e-7, 1, "eta3");
   CHECK(fabs(x.eta[3]) + fabs(x.eta[4]) + fabs(x.eta[5]) < 1e-9, "no shear");
+  /* an epitaxial clamp: eta1 = eta2 = h held, the rest relaxed; along [100]
+   * ux^2 = -(a + B h) / (2b), eta3 = -p V0 / (2c), no shear */
+  const double h = 0.01, ux2 = -(a + B * h) / (2 * b);
+  hf_fields_zero(&x, &lat);
+  for (size_t i = 0; i < lat.n; i++) x.u[0][i] = 0.1;
+  x.eta[0] = x.eta[1] = h;
+  o.strain_fixed[0] = o.strain_fixed[1] = o.strain_fixed[5] = 1;
+  hf_relax(eng, &x, &g, &v, &o, &res);
+  printf(
+      "in-plane strain held at %g: %d steps, ux %.9f (closed form %.9f), eta %.3e %.3e %.3e "
+      "(eta3 %.3e)\n",
+      h, res.steps, x.u[0][0], sqrt(ux2), x.eta[0], x.eta[1], x.eta[2], -pV0 / (2 * c));
+  CHECK(res.status == HF_RELAX_CONVERGED, "clamped: converged (status %d)", res.status);
+  CHECK(x.eta[0] == h && x.eta[1] == h && x.eta[5] == 0, "held strains unchanged bit for bit");
+  CHECK_CLOSE(x.u[0][0], sqrt(ux2), 1e-6, 1, "ux under the clamp");
+  CHECK_CLOSE(x.eta[2], -pV0 / (2 * c), 1e-7, 1, "eta3 under the clamp");
+  o.strain_fixed[0] = o.strain_fixed[1] = o.strain_fixed[5] = 0;
   o.strain = 0;
   start(&x, &lat);
   hf_relax(eng, &x, &g, &v, &o, &res);
