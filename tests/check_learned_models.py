@@ -81,13 +81,16 @@ def reproduce(shipped, fit_file, run_dir, kcorr):
 
 
 def quench(model, pressure, u, eta, d, occupation=None):
-    """Enthalpy (eV per cell) and phase label after a 4x4x4 Langevin quench to 0.01 K."""
+    """Enthalpy (eV per cell) and phase label after a 4x4x4 Langevin quench to 0.01 K from
+    uniform u with 0.01 A of noise: a symmetric start keeps its symmetry, and the learned
+    PbTiO3 model's T state is unstable along an antipolar in-plane M pattern (u_x at
+    (0, 1/2, 1/2) of 0.10 A, docs/validation.md) that only a broken symmetry finds."""
     run = os.path.join(d, "quench.yaml")
     with open(run, "w") as fh:
         fh.write(f"model: {model}\nsupercell: [4, 4, 4]\nseed: 1\nmethod: md\n"
                  f"pressure: {pressure}\ntemperatures: [0.01]\nthermalize: 6000\naverage: 1000\n"
                  "md: {dt: 1.0, thermostat: langevin, friction: 0.01, barostat: true}\n"
-                 f"initial: {{state: uniform, u: {u}, strain: {eta}}}\n"
+                 f"initial: {{state: uniform, u: {u}, strain: {eta}, amplitude: 0.01}}\n"
                  + (f"occupation: {occupation}\n" if occupation else "") +
                  f"output: {{dir: {d}/q, prefix: q, vtk: false}}\n")
     subprocess.run([os.path.join(build, "heff", "heff"), "--quiet", run], check=True,
