@@ -14,12 +14,14 @@
 #include "poly.h"
 #include "symmetry.h"
 
-#define HF_COULOMB 14.3996454       /* e^2/(4 pi eps0), eV Angstrom */
+#define HF_COULOMB 14.399645478     /* e^2/(4 pi eps0), eV Angstrom (CODATA 2018) */
 #define HF_KB 8.617333262e-5        /* eV/K */
 #define HF_MVV2E 103.642697         /* eV per amu Angstrom^2 / fs^2 */
 #define HF_GPA_A3 6.241509074e-3    /* eV per GPa Angstrom^3 */
 #define HF_E_A2_TO_C_M2 16.02176634 /* e/Angstrom^2 in C/m^2 */
-#define HF_E2_EPS0 180.951262       /* e^2 / (eps0 Angstrom), eV */
+/* e^2 / (eps0 Angstrom), eV: 4 pi HF_COULOMB, so the depolarization energy
+ * and the dipole sum share one constant (180.951262 once broke that by 1e-7) */
+#define HF_E2_EPS0 (4 * 3.14159265358979323846 * HF_COULOMB)
 
 enum hf_site { HF_SITE_A = 0, HF_SITE_B = 1 };
 

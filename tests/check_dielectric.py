@@ -32,7 +32,7 @@ sys.path.insert(0, scripts)
 import dielectric  # noqa: E402
 
 MVV2E = 103.642697  # eV per amu Angstrom^2 / fs^2
-E2_EPS0 = 180.951262  # e^2 / (eps0 Angstrom eV)
+E2_EPS0 = 180.9512818  # e^2 / (eps0 Angstrom eV), CODATA 2018
 KAPPA, MASS, ZSTAR, A0, GAMMA = 0.5, 50.0, 8.0, 4.0, 0.01  # eV/A^2, amu, e, A, 1/fs
 
 

@@ -19,7 +19,7 @@
 #include "metropolis.h"
 #include "testmodels.h"
 
-#define E2_EPS0 180.951262 /* e^2 / (eps0 Angstrom), eV: an independent copy */
+#define E2_EPS0 180.9512818 /* e^2 / (eps0 Angstrom), eV (CODATA 2018): an independent copy */
 
 static double usum(const hf_fields *x, const hf_lattice *lat, int a) {
   double s = 0;
