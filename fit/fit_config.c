@@ -14,6 +14,12 @@
 #define HF_DFT_BRIDGE_DIR "dft_bridge"
 #endif
 
+int fit_clamped(const fit_config *c) {
+  for (int l = 0; l < 6; l++)
+    if (c->init_eta[l] != 0 || !c->md.strain_free[l]) return 1;
+  return 0;
+}
+
 void fit_config_default(fit_config *c) {
   memset(c, 0, sizeof *c);
   c->L[0] = c->L[1] = c->L[2] = 2;

@@ -181,6 +181,9 @@ typedef struct {
 
 void fit_config_default(fit_config *c);
 int fit_config_load(fit_config *c, const char *path, hf_err *err);
+/* 1 when the MD starts from a non-zero initial_strain or holds a strain
+ * (md.strain_free): the descent relaxes from there under the same clamp. */
+int fit_clamped(const fit_config *c);
 /* Temperature (K) at step s of the ramp. */
 double fit_config_temperature(const fit_config *c, long s);
 

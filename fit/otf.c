@@ -770,7 +770,7 @@ int fit_run_create(fit_run **out, const fit_config *c, int resume, int *resumed,
   }
   const double *e0 = c->init_eta;
   const int *fr = c->md.strain_free;
-  if (!rc && !*resumed && (e0[0] || e0[1] || e0[2] || e0[3] || e0[4] || e0[5]))
+  if (!rc && !*resumed && fit_clamped(c))
     fprintf(r->log,
             "# initial_strain (%g %g %g %g %g %g): the MD and the descent start there; "
             "strain_free (%d %d %d %d %d %d): the others stay\n",

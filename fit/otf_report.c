@@ -196,8 +196,10 @@ static void relaxed_states(fit_run *r) {
     if (!any++)
       say(r,
           "relaxed states of the model at %g GPa on %dx%dx%d (fields and strain; H per cell "
-          "above the undistorted crystal; Bayesian force error on the way and at the end):\n",
-          r->c.pressure, r->lat.L[0], r->lat.L[1], r->lat.L[2]);
+          "above the undistorted crystal%s; Bayesian force error on the way and at the "
+          "end):\n",
+          r->c.pressure, r->lat.L[0], r->lat.L[1], r->lat.L[2],
+          fit_clamped(&r->c) ? " at initial_strain, the strains md.strain_free holds kept" : "");
     say(r,
         "  from %-15s %s: mean u (%.3f %.3f %.3f) A, largest |u| %.3f A, |omega| %.3f rad, eta "
         "(%.4f %.4f %.4f %.4f %.4f %.4f), H %.4g meV, error up to %.3g eV/A (end %.3g)\n",

@@ -75,7 +75,7 @@ static const char *const start_names[FIT_DESCENT_NSTART] = {
 #define NOISE_U 0.01
 #define NOISE_W 0.005
 
-/* r->xdesc undistorted, with the MD's occupation */
+/* r->xdesc undistorted (at initial_strain), with the MD's occupation */
 static void desc_reset(fit_run *r) {
   hf_fields_zero(&r->xdesc, &r->lat);
   memcpy(r->xdesc.eta, r->c.init_eta, sizeof r->xdesc.eta); /* the MD's cell */

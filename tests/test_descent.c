@@ -195,6 +195,10 @@ static int clamped_run(const char *absm) {
   long n, probes = 0, held = 0, moved = 0;
   char *log = fittest_slurp(tmp, "desc_epi", "learning.tsv", &n);
   CHECK(log && strstr(log, "# initial_strain (0.01 0.01 0 0 0 0)"), "the log names the clamp");
+  char *sum = fittest_slurp(tmp, "desc_epi", "summary.txt", &n);
+  CHECK(sum && strstr(sum, "above the undistorted crystal at initial_strain"),
+        "the summary's relaxed states say where they start");
+  free(sum);
   for (char *q = log; q && (q = strstr(q, "descent probe: relaxing from ")); q++) {
     double e[6];
     char *h = strstr(q, "eta (");
