@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "frozen_patterns.h"
+#include "polar_states.h"
 #include "quartic_form.h"
 #include "soft_modes.h"
 #include "sweep.h"
@@ -25,7 +26,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: heff [--resume] [--quiet] RUN.yaml\n"
           "       mpirun -np N heff [--resume] [--quiet] RUN.yaml   (MPI builds)\n"
-          "       heff --soft-modes MODEL.yaml [L]\n"
+          "       heff --soft-modes MODEL.yaml [L] [--pressure P [--epitaxial E]]\n"
           "  Runs the temperature sweep described by RUN.yaml (docs/run-format.md).\n"
           "  --resume  continue from the checkpoint in the output directory, if any\n"
           "  --quiet   no progress line\n"
@@ -37,7 +38,11 @@ static void usage(FILE *f) {
           "  whether the energy is bounded along frozen Gamma, X, M, R patterns of u up to\n"
           "  1 Angstrom (frozen_patterns.h), and whether the quartic part of the u and omega\n"
           "  energy (strain relaxed) is positive over all configurations of 2^3 and 4^3\n"
-          "  supercells (quartic_form.h).\n");
+          "  supercells (quartic_form.h).  With --pressure (GPa): the T, O and R states\n"
+          "  relaxed on 2^3 cells (every strain free, or with --epitaxial eta1 = eta2 = E and\n"
+          "  eta6 = 0 held) and the curvature of the enthalpy along frozen Gamma, X, M, R\n"
+          "  u patterns on each: a negative one is an instability of that state\n"
+          "  (polar_states.h).\n");
 }
 
 /* With terms of degree 6 or 8 the top form decides (quartic_form.h,
@@ -114,16 +119,76 @@ static int quartic_report(const hf_model *m, hf_err *err) {
   return higher ? top_report(m, err) : 0;
 }
 
-/* heff --soft-modes MODEL.yaml [L] (soft_modes.h). */
+/* The T, O, R states at a pressure and their frozen-pattern curvatures
+ * (polar_states.h). */
+static int polar_states_report(const hf_model *m, double p, double epi, hf_err *err) {
+  hf_polar_state st[HF_POLAR_NSTATE];
+  if (hf_polar_states(m, p, epi, st, err)) return HF_FAIL;
+  printf(
+      "# polar states relaxed on 2x2x2 at %g GPa (%s) from u = 0.1 A along the direction:\n"
+      "# u (A), eta, H per cell above the undistorted crystal (meV); then per q the lowest\n"
+      "# curvature of H along u += A e cos(2 pi q.R) (eV/A^2; v, omega, strain held: a\n"
+      "# negative one is an instability) and its direction e\n",
+      p, isnan(epi) ? "every strain free" : "eta1 = eta2 held at --epitaxial, eta6 = 0");
+  if (!isnan(epi)) printf("# epitaxial %g\n", epi);
+  int unstable = 0;
+  for (int s = 0; s < HF_POLAR_NSTATE; s++) {
+    const hf_polar_state *q = &st[s];
+    printf("state %s%s: u (%.4f %.4f %.4f), eta (%.4f %.4f %.4f %.4f %.4f %.4f), H %.3f meV\n",
+           hf_polar_state_names[s], q->status ? " (relaxation not converged)" : "", q->u[0],
+           q->u[1], q->u[2], q->eta[0], q->eta[1], q->eta[2], q->eta[3], q->eta[4], q->eta[5],
+           1e3 * q->H);
+    for (int k = 0; k < HF_POLAR_NQ; k++) {
+      int q2[3];
+      hf_polar_q(k, q2);
+      printf("  q (%s, %s, %s)\t%+.4f\te (%+.3f %+.3f %+.3f)%s\n", q2[0] ? "1/2" : "0",
+             q2[1] ? "1/2" : "0", q2[2] ? "1/2" : "0", q->k[k][0], q->vec[k][0], q->vec[k][1],
+             q->vec[k][2], q->k[k][0] < 0 ? "\tUNSTABLE" : "");
+      unstable += q->k[k][0] < 0;
+    }
+  }
+  printf("polar states: %d unstable (state, q) pairs of %d\n", unstable,
+         HF_POLAR_NSTATE * HF_POLAR_NQ);
+  return HF_OK;
+}
+
+/* A number after a flag, or a message naming it. */
+static int flag_number(int argc, char **argv, int *i, double *out) {
+  char *end = NULL;
+  if (*i + 1 >= argc || (*out = strtod(argv[*i + 1], &end), *end || end == argv[*i + 1])) {
+    fprintf(stderr, "heff: --soft-modes: %s expects a number\n", argv[*i]);
+    return 1;
+  }
+  ++*i;
+  return 0;
+}
+
+/* heff --soft-modes MODEL.yaml [L] [--pressure P [--epitaxial E]] (soft_modes.h). */
 static int soft_modes_main(int argc, char **argv) {
-  if (argc < 3 || argc > 4) {
+  if (argc < 3) {
     usage(stderr);
     return 2;
   }
-  char *end = NULL;
-  const long L = argc == 4 ? strtol(argv[3], &end, 10) : 12;
-  if (argc == 4 && (*end || end == argv[3])) {
-    fprintf(stderr, "heff: --soft-modes: expected a grid size L, got '%s'\n", argv[3]);
+  long L = 12;
+  double pressure = NAN, epi = NAN;
+  for (int i = 3; i < argc; i++) {
+    char *end = NULL;
+    if (!strcmp(argv[i], "--pressure")) {
+      if (flag_number(argc, argv, &i, &pressure)) return 2;
+    } else if (!strcmp(argv[i], "--epitaxial")) {
+      if (flag_number(argc, argv, &i, &epi)) return 2;
+    } else if (i == 3 && (L = strtol(argv[3], &end, 10), !*end && end != argv[3])) {
+      continue;
+    } else {
+      fprintf(stderr,
+              "heff: --soft-modes: expected a grid size L, --pressure or --epitaxial, "
+              "got '%s'\n",
+              argv[i]);
+      return 2;
+    }
+  }
+  if (!isnan(epi) && isnan(pressure)) {
+    fprintf(stderr, "heff: --soft-modes: --epitaxial needs --pressure\n");
     return 2;
   }
   hf_err err = {{0}};
@@ -195,7 +260,8 @@ static int soft_modes_main(int argc, char **argv) {
   else
     printf("bounded: yes, along all %d patterns up to 1 Angstrom\n",
            HF_PATTERN_NQ * HF_PATTERN_NDIR);
-  const int status = quartic_report(&m, &err);
+  int status = quartic_report(&m, &err);
+  if (!status && !isnan(pressure)) status = polar_states_report(&m, pressure, epi, &err);
   if (status) fprintf(stderr, "heff: %s\n", err.msg);
   hf_model_free(&m);
   return status;
