@@ -84,6 +84,9 @@ output: {dir: heat, prefix: sweep}
     # the refit model is ZVR's, whose polar instability is at the zone centre
     check("softest polar mode: at Gamma" in rep,
           "report: the refit ZVR model's softest polar mode at Gamma (heff --soft-modes)")
+    # at the fit's pressure the three relaxed states, each with its instabilities
+    check(all(f"state {s}" in rep for s in ("T [001]", "O [110]", "R [111]")) and
+          "polar states:" in rep, "report: the T, O, R states relaxed at the fit's pressure")
     # a second fit on the first one's frames
     fit2 = os.path.join(d, "fit2.yaml")
     with open(fit2, "w") as f:

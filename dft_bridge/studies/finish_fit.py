@@ -19,7 +19,9 @@ to OUT (nothing in the run directory changes):
              angles against T (OUT/heat/sweep_P_T.png)
              (before it, heff --soft-modes OUT/model.yaml: the lowest eigenvalue of the
              harmonic u matrix D(q) at Gamma, X, M, R and over a 12^3 q grid, in
-             OUT/soft_modes.txt: a minimum well away from Gamma means a modulated order)
+             OUT/soft_modes.txt: a minimum well away from Gamma means a modulated order;
+             and at the fit's pressure the T, O, R states relaxed on 2x2x2 with their
+             unstable frozen patterns)
   4. report  OUT/report.txt (also when the sweep fails, which then ends the script with an
              error): engine calls, run time and the engine's share (from the
              run's summary.txt when the fit has finished, else from calls/calls.tsv),
@@ -192,13 +194,18 @@ def main():
     model = refit_model(fit_yaml, run_dir, out, opt["kcorr"], fit_exe, opt["asr"])
 
     # where the model's harmonic polar instability lies (heff --soft-modes): a
-    # minimum of D(q) well away from Gamma means a modulated order, not a uniform P
+    # minimum of D(q) well away from Gamma means a modulated order, not a uniform P;
+    # at the fit's pressure, the relaxed T, O, R states and their instabilities
     soft_log = os.path.join(out, "soft_modes.txt")
-    run([heff_exe, "--soft-modes", model, "12"], soft_log)
+    with open(fit_yaml) as fh:
+        pressure = float((yaml.safe_load(fh) or {}).get("pressure", 0))
+    run([heff_exe, "--soft-modes", model, "12", "--pressure", str(pressure)], soft_log)
     # D(q) at Gamma, X, M, R and its minimum; of the frozen patterns only the
-    # unbounded ones and the verdict
+    # unbounded ones and the verdict; of the polar states each state and its
+    # unstable patterns
     soft = [ln for ln in open(soft_log).read().splitlines()
-            if not ln.startswith("#") and not ln.endswith("\tbounded")]
+            if not ln.startswith("#") and not ln.endswith("\tbounded") and
+            (not ln.startswith("  q ") or ln.endswith("UNSTABLE"))]
 
     # 3. heating sweep
     heat_dir = os.path.join(out, "heat")
