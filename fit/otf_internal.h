@@ -99,6 +99,8 @@ struct fit_run {
    * (checkpointed), the relaxation's scratch and rows of its own */
   int desc_due;
   double desc_err;     /* the Bayesian force error where the due relaxation stopped */
+  double desc_scale;   /* the error scale it was judged against (MD calls move it
+                          before the probe's call is made) */
   double desc_extent0; /* the start's largest |u_i| or |omega_i| (start_fill) */
   int descended[FIT_DESCENT_NSTART];
   hf_fields xdesc, gdesc, vdesc;

@@ -272,6 +272,7 @@ static void descent_plan(fit_run *r) {
     if (due) {
       r->desc_due = s;
       r->desc_err = d.err;
+      r->desc_scale = descent_scale(&r->thr);
       return;
     }
   }
@@ -319,8 +320,8 @@ static int descent_call(fit_run *r, hf_err *err) {
           "# step %ld: descent probe: relaxing from %s the model meets a Bayesian force error "
           "of %.4g eV/A (above %g x %.4g): mean u (%.4f %.4f %.4f) A, largest |u| %.4f A, largest "
           "|omega| %.4f rad, eta (%.5f %.5f %.5f %.5f %.5f %.5f)\n",
-          r->st.step, start_names[s], r->desc_err, r->c.descent, descent_scale(&r->thr), um[0],
-          um[1], um[2], umax, wm, e[0], e[1], e[2], e[3], e[4], e[5]);
+          r->st.step, start_names[s], r->desc_err, r->c.descent, r->desc_scale, um[0], um[1], um[2],
+          umax, wm, e[0], e[1], e[2], e[3], e[4], e[5]);
   r->descended[s]++; /* before the refit plans the next one (a failed call counts too) */
   save_md(r);
   hf_fields_copy(&r->x, &r->xdesc, &r->lat);

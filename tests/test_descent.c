@@ -27,6 +27,11 @@
  *    the checkpointed threshold and counts);
  *  - under an epitaxial clamp (initial_strain, md.strain_free) the MD's
  *    frames and every descent end keep the held strains (clamped_run);
+ *  - every probe's logged error is above the logged factor times the scale
+ *    it was judged against (an invariant: MD calls between the plan and the
+ *    call move the scale, and the log once printed the later one, which the
+ *    GPAW PbTiO3 epi run showed below its error; in this run no MD call
+ *    falls in between, so the old log passes here too);
  *  - descent: 0 is refused. */
 #include <math.h>
 #include <stdio.h>
@@ -258,6 +263,11 @@ int main(int argc, char **argv) {
     CHECK(s < NSTARTS, "descent probe at step %ld from an unknown start", step);
     if (s == NSTARTS) continue;
     per_start[s]++;
+    double perr, fac, scale;
+    char *of = strstr(p, "force error of ");
+    CHECK(of && sscanf(of, "force error of %lf eV/A (above %lf x %lf)", &perr, &fac, &scale) == 3 &&
+              perr > fac * scale,
+          "step %ld: the logged error is above the logged factor x scale", step);
     double *um = l.um[l.n], *eta = l.eta[l.n];
     if (sscanf(u, "mean u (%lf %lf %lf)", &um[0], &um[1], &um[2]) != 3 ||
         sscanf(e, "eta (%lf %lf %lf %lf %lf %lf)", &eta[0], &eta[1], &eta[2], &eta[3], &eta[4],
