@@ -171,7 +171,6 @@ int fit_compile_model(fit_run *r, hf_err *err) {
   }
   hf_engine_free(r->eng);
   r->eng = eng;
-  fit_probe_plan(r);
   return HF_OK;
 }
 
@@ -408,6 +407,9 @@ int fit_training_call(fit_run *r, int probe, hf_err *err) {
     hf_thr_record(&r->thr, r->st.step, r->cur.force);
   }
   if (r->thr.threshold > 0 && r->st.settled_step < 0) r->st.settled_step = r->st.step;
+  /* the probes after the threshold took this call: a resume plans from the
+   * checkpointed threshold, so planning before it would differ from one */
+  fit_probe_plan(r);
   hf_blr_maxerr before = r->cur;
   fit_eval_rows(r); /* the log shows the error after the refit */
   const hf_blr_fit *f = &r->fit;

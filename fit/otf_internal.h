@@ -28,7 +28,7 @@
 
 /* threshold: descent: the starts of the relaxations (probe.c) and the
  * probes each may make (a model that never learns its minimum stops there) */
-#define FIT_DESCENT_NSTART 11
+#define FIT_DESCENT_NSTART 12
 #define FIT_DESCENT_MAX 4
 
 /* Beyond this largest atomic displacement (a fraction of a0: about 1 Angstrom,
@@ -125,7 +125,8 @@ void fit_eval_rows(fit_run *r);
  * as in calls.tsv), through the descent's own rows (threshold: descent). */
 double fit_bayes_force_at(fit_run *r, const hf_fields *x);
 /* Sets the model's coefficients from the fit, compiles it and hands it to
- * MD (creating the dynamics on the first fit). */
+ * MD (creating the dynamics on the first fit).  The probes are planned by
+ * the caller (fit_probe_plan) once the threshold has taken the call. */
 int fit_compile_model(fit_run *r, hf_err *err);
 /* The regression of r->data (r->blr, the acoustic sum rule) and, with
  * regression: bounded, the coefficients moved until the quartic form is

@@ -14,6 +14,7 @@
 #include "md_state.h"
 #include "omega_gauge.h"
 #include "otf_internal.h"
+#include "probe.h"
 
 #define FIT_CKPT_VERSION 3 /* 3: fit_stats counts imported frames */
 
@@ -434,6 +435,7 @@ int fit_resume(fit_run *r, int use_checkpoint, int *resumed, hf_err *err) {
     r->have_fit = !rc;
     r->st.t_refit = t0;
     if (!rc) rc = fit_compile_model(r, err); /* the dynamics, for the MD state below */
+    if (!rc) fit_probe_plan(r);
   }
   free(wb);
   /* A fit that starts on an earlier fit's frames has a model at step 0: its

@@ -63,11 +63,12 @@ typedef struct {
   long checked, exact;
 } probe_list;
 
-/* the u starts, then the same with noise (FIT_DESCENT starts 0-2, 6-8) */
-#define NSTARTS 6
-static const char *const starts[NSTARTS] = {"u Gamma [001]",   "u Gamma [110]",
-                                            "u Gamma [111]",   "u [001] + noise",
-                                            "u [110] + noise", "u [111] + noise"};
+/* the u starts, then the same with noise (FIT_DESCENT starts 0-2, 6-8), then
+ * T+M (start 11; not uniform, so checked as the noisy ones: as logged) */
+#define NSTARTS 7
+static const char *const starts[NSTARTS] = {
+    "u Gamma [001]",   "u Gamma [110]",   "u Gamma [111]", "u [001] + noise",
+    "u [110] + noise", "u [111] + noise", "u T+M"};
 static const double dirs[3][3] = {{0, 0, 1}, {1, 1, 0}, {1, 1, 1}};
 
 static int probe_frame(void *p, const hf_lattice *lat, const hf_fields *x, const double *y,
@@ -277,8 +278,8 @@ int main(int argc, char **argv) {
     l.step[l.n] = step, l.start[l.n++] = s;
   }
   free(log);
-  printf("descent probes: %ld (per start %d %d %d, noisy %d %d %d)\n", l.n, per_start[0],
-         per_start[1], per_start[2], per_start[3], per_start[4], per_start[5]);
+  printf("descent probes: %ld (per start %d %d %d, noisy %d %d %d, T+M %d)\n", l.n, per_start[0],
+         per_start[1], per_start[2], per_start[3], per_start[4], per_start[5], per_start[6]);
   CHECK(l.n > 0, "no descent probe: the test's premise failed");
   for (int s = 0; s < NSTARTS; s++)
     CHECK(per_start[s] <= FIT_DESCENT_MAX, "start %s probed %d times", starts[s], per_start[s]);
