@@ -98,47 +98,37 @@ static void add_noise(fit_run *r, int s) {
 
 static int is_u_start(int s) { return s < 3 || s >= 6; }
 
-#define START_ANTIPOLAR 9 /* starts 9 and 10: antipolar_fill, then with noise */
+#define START_ANTIPOLAR 9 /* starts 9 and 10: zone_fill's antipolar X+M, then with noise */
 
 #define START_TM 11 /* the tetragonal state with the antipolar in-plane M order */
 
 static int is_noisy(int s) { return (s >= 6 && s < START_ANTIPOLAR) || s == START_ANTIPOLAR + 1; }
 
-/* The antipolar starts: u_y = A (cos pi x + cos pi (y + z)), X and M at
- * once, half the cells at 2A and half at 0.  Learned PbTiO3 models whose
+/* The zone-boundary starts, 0 when the supercell is odd along an axis.
+ * Antipolar (START_ANTIPOLAR): u_y = A (cos pi x + cos pi (y + z)), X and M
+ * at once, half the cells at 2A and half at 0.  Learned PbTiO3 models whose
  * 2x2x2 relaxations from every other start end polar order this way in 8^3
  * HMC (u up to 2 A; docs/dft-bridge.md, "Holding the elastic coefficients"):
- * a state the supercell holds but no other start reached.  0 when
- * the supercell is odd along an axis. */
-static int antipolar_fill(const hf_lattice *lat, double A, double *const u[3]) {
-  for (int a = 0; a < 3; a++)
-    if (lat->L[a] % 2) return 0;
-  for (int cz = 0; cz < lat->L[2]; cz++)
-    for (int cy = 0; cy < lat->L[1]; cy++)
-      for (int cx = 0; cx < lat->L[0]; cx++) {
-        const size_t i = hf_index(lat, cx, cy, cz);
-        u[1][i] = A * ((cx % 2 ? -1 : 1) + ((cy + cz) % 2 ? -1 : 1));
-      }
-  return 1;
-}
-
-/* The T+M start: u_z = A plus u_x = A/2 cos pi (y + z) and u_y = A/2 cos pi
+ * a state the supercell holds but no other start reached.
+ * T+M (START_TM): u_z = A plus u_x = A/2 cos pi (y + z) and u_y = A/2 cos pi
  * (x + z).  The learned PbTiO3 model's tetragonal state is unstable along
  * these in-plane M patterns (-0.017 eV/A^2 at -6 GPa, heff --soft-modes
  * --pressure), too weakly for the noisy [001] start's 0.01 A to grow them
  * before FIRE's force tolerance stops it, and heff's domain states order
- * them (docs/validation.md, "SrTiO3/PbTiO3 bilayer").  0 when the supercell
- * is odd along an axis. */
-static int tm_fill(const hf_lattice *lat, double A, double *const u[3]) {
+ * them (docs/validation.md, "SrTiO3/PbTiO3 bilayer"). */
+static int zone_fill(const hf_lattice *lat, int s, double A, double *const u[3]) {
   for (int a = 0; a < 3; a++)
     if (lat->L[a] % 2) return 0;
   for (int cz = 0; cz < lat->L[2]; cz++)
     for (int cy = 0; cy < lat->L[1]; cy++)
       for (int cx = 0; cx < lat->L[0]; cx++) {
         const size_t i = hf_index(lat, cx, cy, cz);
-        u[0][i] = 0.5 * A * ((cy + cz) % 2 ? -1 : 1);
-        u[1][i] = 0.5 * A * ((cx + cz) % 2 ? -1 : 1);
-        u[2][i] = A;
+        const double sx = cx % 2 ? -1 : 1, syz = (cy + cz) % 2 ? -1 : 1,
+                     sxz = (cx + cz) % 2 ? -1 : 1;
+        if (s == START_TM)
+          u[0][i] = 0.5 * A * syz, u[1][i] = 0.5 * A * sxz, u[2][i] = A;
+        else
+          u[1][i] = A * (sx + syz);
       }
   return 1;
 }
@@ -146,8 +136,8 @@ static int tm_fill(const hf_lattice *lat, double A, double *const u[3]) {
 /* Start s of the relaxations into r->xdesc: u uniform along [001], [110],
  * [111] (0.1 A); omega at R along [001], [111] and at M along [001] (a0a0c-,
  * a-a-a-, a0a0c+; 0.05 rad); the u starts again with seeded noise (add_noise);
- * the antipolar X+M u (antipolar_fill, 0.1 A), alone and with noise; T+M
- * (tm_fill, 0.1 A);
+ * the antipolar X+M u (zone_fill, 0.1 A), alone and with noise; T+M
+ * (zone_fill, 0.1 A);
  * v = 0, eta = initial_strain, the MD's occupation.  0 when the model or the supercell
  * cannot hold it. */
 static int start_fill(fit_run *r, int s) {
@@ -156,10 +146,8 @@ static int start_fill(fit_run *r, int s) {
   desc_reset(r);
   if (is_u_start(s)) {
     if (!x->u[0]) return 0;
-    if (s == START_TM) {
-      if (!tm_fill(lat, 0.1, x->u)) return 0;
-    } else if (s >= START_ANTIPOLAR) {
-      if (!antipolar_fill(lat, 0.1, x->u)) return 0;
+    if (s >= START_ANTIPOLAR) {
+      if (!zone_fill(lat, s, 0.1, x->u)) return 0;
     } else
       hf_pattern_fill(lat, 0, s % 3 == 0 ? 2 : s % 3 == 1 ? 3 : 6, 0.1, x->u);
     if (is_noisy(s)) add_noise(r, s);
