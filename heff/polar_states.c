@@ -70,11 +70,11 @@ int hf_polar_states(const hf_model *m, double pressure, double epitaxial,
   hf_engine *e;
   hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE, .pressure = pressure};
   if (hf_engine_create(&e, m, &lat, &o, err)) return hf_wrap(err, "polar states");
-  hf_fields x, g, v;
+  hf_fields x = {0}, g = {0}, v = {0}; /* zeroed: freeing one never allocated is a no-op */
   const unsigned mask = hf_engine_field_mask(e);
   if (hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
       hf_fields_alloc(&v, &lat, mask, err)) {
-    hf_fields_free(&x), hf_fields_free(&g);
+    hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&v);
     hf_engine_free(e);
     return hf_wrap(err, "polar states");
   }

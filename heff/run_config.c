@@ -250,7 +250,6 @@ static int read_field_loop(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   return HF_OK;
 }
 
-/* The 'initial' mapping: random, uniform, domains or file (docs/run-format.md). */
 int hf_yaml_strains(hf_yreader *r, yaml_node_t *n, const char *where, const char *key,
                     double eta[6]) {
   if (hf_yaml_numbers(r, n, where, key, "six strains eta1..eta6 (Voigt, dimensionless)", eta, 6) <
@@ -264,6 +263,7 @@ int hf_yaml_strains(hf_yreader *r, yaml_node_t *n, const char *where, const char
   return HF_OK;
 }
 
+/* The 'initial' mapping: random, uniform, domains or file (docs/run-format.md). */
 static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
   enum { STATE, AMP, U, U2, NORMAL, PERIOD, FILE_, W, TILT, STRAIN, NS };
   hf_yslot s[NS] = {{.key = "state"},  {.key = "amplitude"}, {.key = "u"},    {.key = "u2"},
@@ -311,8 +311,7 @@ static int read_initial(hf_yreader *r, yaml_node_t *n, hf_run_config *c) {
     return hf_yaml_fail_at(r, s[NORMAL].val ? s[NORMAL].val : s[PERIOD].val,
                            "key '%s': only with state: domains (it shapes the domains)",
                            s[NORMAL].val ? "normal" : "period");
-  /* the domain pattern must repeat with the supercell; other states have no period */
-  if (c->init == HF_INIT_DOMAINS) {
+  if (c->init == HF_INIT_DOMAINS) { /* other states have no period */
     long period = 0;
     for (int a = 0; a < 3 && !period; a++)
       if (c->init_normal[a]) period = labs((long)c->init_normal[a]) * c->L[a];
