@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "frozen_patterns.h"
 #include "model_yaml.h"
 #include "run_config.h"
 #include "yaml_read.h"
@@ -37,6 +38,13 @@ void fit_config_default(fit_config *c) {
   c->checkpoint_every = 1000;
   c->progress = 1;
   c->occ.every = 500; /* docs/fit-format.md, "Alloys": why */
+  /* the harmonic frames' default patterns (fit/probe.h): Gamma [001], X [100]
+   * and [010], M [110], [100] and [001], R [100] */
+  static const int pq[FIT_PATTERN_NPAT] = {0, 1, 1, 2, 2, 2, 3};
+  static const int pd[FIT_PATTERN_NPAT] = {2, 0, 1, 3, 0, 2, 0};
+  c->npat = FIT_PATTERN_NPAT;
+  memcpy(c->pat_q, pq, sizeof pq);
+  memcpy(c->pat_d, pd, sizeof pd);
   fit_child_opts *o = &c->child;
   snprintf(o->runner, sizeof o->runner, "%s", HF_DFT_BRIDGE_DIR "/ase_runner.py");
   snprintf(o->python, sizeof o->python, "/usr/bin/python3");
@@ -63,6 +71,60 @@ static int read_amplitude(hf_yreader *r, yaml_node_t *n, const char *key, const 
   snprintf(expect, sizeof expect, "%s between 0 (none) and %g (%s)", what, max, example);
   if (hf_yaml_number(r, n, "", key, expect, out)) return HF_FAIL;
   if (!(*out >= 0 && *out <= max)) return hf_yaml_expected(r, n, "", key, expect);
+  return HF_OK;
+}
+
+/* pattern_frames: an amplitude, or {amplitude, base, patterns} */
+static int read_patterns(hf_yreader *r, yaml_node_t *n, fit_config *c) {
+  const char *what = "a u amplitude in Angstrom";
+  if (n->type != YAML_MAPPING_NODE)
+    return read_amplitude(r, n, "pattern_frames", what, 0.5, "0.2: harmonic", &c->pattern_frames);
+  enum { AMP, BASE, LIST, NS };
+  hf_yslot s[NS] = {{.key = "amplitude"}, {.key = "base"}, {.key = "patterns"}};
+  const char *w = "pattern_frames: ";
+  if (hf_yaml_map(r, n, "", "pattern_frames",
+                  "an amplitude or a mapping {amplitude, base, patterns}", w, s, NS) ||
+      hf_yaml_need(r, n, "", &s[AMP], "the u amplitude of the frames in Angstrom",
+                   "pattern_frames") ||
+      read_amplitude(r, s[AMP].val, "pattern_frames: amplitude", what, 0.5, "0.2: harmonic",
+                     &c->pattern_frames))
+    return HF_FAIL;
+  if (s[BASE].val) {
+    const char *bw =
+        "the uniform u [ux, uy, uz] in Angstrom the patterns are frozen on, each "
+        "within +-1.5 (e.g. [0, 0, 0.75]: a tetragonal state)";
+    if (hf_yaml_numbers(r, s[BASE].val, w, "base", bw, c->pat_base, 3) < 0) return HF_FAIL;
+    for (int a = 0; a < 3; a++)
+      if (!(fabs(c->pat_base[a]) <= 1.5)) return hf_yaml_expected(r, s[BASE].val, w, "base", bw);
+    c->pat_based = 1;
+  }
+  if (s[LIST].val) {
+    const char *lw =
+        "a list of patterns such as \"Gamma [001]\", \"M [110]\" (wave vector "
+        "Gamma, X, M or R, then a direction [100] ... [111]), each once";
+    yaml_node_t *l = s[LIST].val;
+    if (l->type != YAML_SEQUENCE_NODE || l->data.sequence.items.top == l->data.sequence.items.start)
+      return hf_yaml_expected(r, l, w, "patterns", lw);
+    c->npat = 0;
+    c->pat_listed = 1;
+    for (yaml_node_item_t *it = l->data.sequence.items.start; it < l->data.sequence.items.top;
+         it++) {
+      yaml_node_t *e = yaml_document_get_node(&r->doc, *it);
+      char name[64];
+      if (hf_yaml_string(r, e, w, "patterns", lw, name, sizeof name)) return HF_FAIL;
+      int q = -1, d = -1;
+      for (int a = 0; a < HF_PATTERN_NQ && q < 0; a++)
+        for (int b = 0; b < HF_PATTERN_NDIR; b++) {
+          char full[64];
+          snprintf(full, sizeof full, "%s %s", hf_pattern_q_names[a], hf_pattern_dir_names[b]);
+          if (!strcmp(full, name)) q = a, d = b;
+        }
+      for (int j = 0; j < c->npat && q >= 0; j++)
+        if (c->pat_q[j] == q && c->pat_d[j] == d) q = -1;
+      if (q < 0) return hf_yaml_expected(r, e, w, "patterns", lw);
+      c->pat_q[c->npat] = q, c->pat_d[c->npat] = d, c->npat++;
+    }
+  }
   return HF_OK;
 }
 
@@ -658,9 +720,7 @@ static int read_body(hf_yreader *r, yaml_node_t *root, fit_config *c) {
   if (k[STRAINF].val && read_amplitude(r, k[STRAINF].val, "strain_frames", "a strain amplitude",
                                        0.05, "0.01: 1%", &c->strain_frames))
     return HF_FAIL;
-  if (k[PATF].val && read_amplitude(r, k[PATF].val, "pattern_frames", "a u amplitude in Angstrom",
-                                    0.5, "0.2: harmonic", &c->pattern_frames))
-    return HF_FAIL;
+  if (k[PATF].val && read_patterns(r, k[PATF].val, c)) return HF_FAIL;
   if (k[THR].val && read_threshold(r, k[THR].val, c)) return HF_FAIL;
   if (k[REGR].val && read_regression(r, k[REGR].val, c)) return HF_FAIL;
   if (k[HELD].val &&

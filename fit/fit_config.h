@@ -16,6 +16,8 @@
 #define FIT_MAX_TEMPS 64
 #define FIT_MAX_SPECS 64
 #define FIT_MAX_EXTRA 16
+#define FIT_MAX_PATTERNS 28 /* 4 wave vectors x 7 directions */
+#define FIT_PATTERN_NPAT 7  /* the default harmonic frames' patterns (fit/probe.h) */
 
 /* A term the model engine adds to its hidden model (outside the basis). */
 typedef struct {
@@ -95,6 +97,17 @@ typedef struct {
    * frames, frozen u patterns at Gamma, X, M and R on the cubic cell, made
    * after the elastic frames (fit/probe.h) */
   double pattern_frames;
+  /* pattern_frames: {patterns}: the frozen patterns, hf_pattern_fill's
+   * (q, direction) indices; the seven of probe.h unless the file lists them
+   * (pat_listed: hashed only then) */
+  int npat, pat_listed;
+  int pat_q[FIT_MAX_PATTERNS], pat_d[FIT_MAX_PATTERNS];
+  /* pattern_frames: {base}: the uniform u (Angstrom) the patterns are frozen
+   * on, with the strain initial_strain; the base state is the first frame
+   * (pat_based: a base was given).  The frames then hold the curvatures of
+   * that polar state, not of the cubic crystal. */
+  double pat_base[3];
+  int pat_based;
   int engine;              /* enum fit_engine_type */
   char engine_model[1024]; /* model engine: the hidden model */
   fit_child_opts child;    /* child engine */

@@ -63,6 +63,11 @@ static uint64_t config_hash(const fit_config *c) {
   if (c->descent > 0) fnv(&h, &c->descent, sizeof c->descent);
   if (c->strain_frames > 0) fnv(&h, &c->strain_frames, sizeof c->strain_frames);
   if (c->pattern_frames > 0) fnv(&h, &c->pattern_frames, sizeof c->pattern_frames);
+  if (c->pat_listed) {
+    fnv(&h, c->pat_q, (size_t)c->npat * sizeof c->pat_q[0]);
+    fnv(&h, c->pat_d, (size_t)c->npat * sizeof c->pat_d[0]);
+  }
+  if (c->pat_based) fnv(&h, c->pat_base, sizeof c->pat_base);
   if (c->extrapolation_interval > 0)
     fnv(&h, &c->extrapolation_interval, sizeof c->extrapolation_interval);
   fnv(&h, &c->blr, sizeof c->blr);

@@ -40,21 +40,32 @@ static int strain_due(const fit_run *r) {
   return r->c.strain_frames > 0 && r->strained < FIT_STRAIN_NFRAME;
 }
 
-/* the harmonic frames' wave vectors and directions (hf_pattern_fill indices) */
-static const int pattern_q[FIT_PATTERN_NPAT] = {0, 1, 1, 2, 2, 2, 3};
-static const int pattern_d[FIT_PATTERN_NPAT] = {2, 0, 1, 3, 0, 2, 0};
+int fit_pattern_nframe(const fit_config *c) {
+  return c->pattern_frames > 0 ? c->pat_based + 2 * c->npat : 0;
+}
 
-/* the next harmonic frame the supercell holds, or FIT_PATTERN_NFRAME */
+/* Harmonic frame k's pattern (an index into c->pat_q, pat_d; -1: the base
+ * state alone) and amplitude: the base first when there is one, then every
+ * pattern at A, then every pattern at A / 2. */
+static int frame_pattern(const fit_config *c, int k, double *A) {
+  const int j = k - c->pat_based;
+  *A = j < 0 ? 0 : j < c->npat ? c->pattern_frames : 0.5 * c->pattern_frames;
+  return j < 0 ? -1 : j % c->npat;
+}
+
+/* the next harmonic frame the supercell holds, or fit_pattern_nframe */
 static int next_pattern(const fit_run *r) {
-  int k = r->c.pattern_frames > 0 ? r->patterned : FIT_PATTERN_NFRAME;
-  while (k < FIT_PATTERN_NFRAME &&
-         !hf_pattern_commensurate(&r->lat, pattern_q[k % FIT_PATTERN_NPAT]))
+  const int n = fit_pattern_nframe(&r->c);
+  int k = r->patterned;
+  double A;
+  for (int j; k < n && (j = frame_pattern(&r->c, k, &A)) >= 0 &&
+              !hf_pattern_commensurate(&r->lat, r->c.pat_q[j]);)
     k++;
   return k;
 }
 
 int fit_probe_due(const fit_run *r) {
-  if ((strain_due(r) || next_pattern(r) < FIT_PATTERN_NFRAME) && r->dyn) return 1;
+  if ((strain_due(r) || next_pattern(r) < fit_pattern_nframe(&r->c)) && r->dyn) return 1;
   return (r->probe_q >= 0 || r->desc_due >= 0) && r->dyn &&
          r->st.step - r->thr.last_call >= (long)r->thr.o.min_interval &&
          r->st.step - r->thr.last_probe >= (long)r->thr.o.min_interval;
@@ -364,25 +375,42 @@ static int strain_call(fit_run *r, hf_err *err) {
   return call_and_restore(r, err);
 }
 
-/* The next harmonic frame (pattern_frames). */
+/* The next harmonic frame (pattern_frames): on the cubic cell, or with a
+ * base the base state (uniform u, the initial strain) plus the pattern. */
 static int pattern_call(fit_run *r, hf_err *err) {
-  const int k = next_pattern(r), q = pattern_q[k % FIT_PATTERN_NPAT],
-            d = pattern_d[k % FIT_PATTERN_NPAT];
-  const double A = k < FIT_PATTERN_NPAT ? r->c.pattern_frames : 0.5 * r->c.pattern_frames;
-  fprintf(r->log,
-          "# step %ld: harmonic frame %d of %d: u along %s %s at %.3f Angstrom (v, omega and "
-          "strain 0)\n",
-          r->st.step, k + 1, FIT_PATTERN_NFRAME, hf_pattern_q_names[q], hf_pattern_dir_names[d], A);
+  const fit_config *c = &r->c;
+  const int k = next_pattern(r), n = fit_pattern_nframe(c);
+  double A;
+  const int j = frame_pattern(c, k, &A);
+  char on[160] = "(v, omega and strain 0)";
+  if (c->pat_based)
+    snprintf(on, sizeof on,
+             "on u (%.4f %.4f %.4f) A (v, omega 0; eta %.5f %.5f %.5f %.5f %.5f %.5f)",
+             c->pat_base[0], c->pat_base[1], c->pat_base[2], c->init_eta[0], c->init_eta[1],
+             c->init_eta[2], c->init_eta[3], c->init_eta[4], c->init_eta[5]);
+  if (j < 0)
+    fprintf(r->log, "# step %ld: harmonic frame %d of %d: the base state %s\n", r->st.step, k + 1,
+            n, on);
+  else
+    fprintf(r->log, "# step %ld: harmonic frame %d of %d: u along %s %s at %.3f Angstrom %s\n",
+            r->st.step, k + 1, n, hf_pattern_q_names[c->pat_q[j]],
+            hf_pattern_dir_names[c->pat_d[j]], A, on);
   r->patterned = k + 1; /* before the refit (a failed call counts too) */
   save_md(r);
-  memset(r->x.eta, 0, sizeof r->x.eta);
-  set_pattern(r, q, d, A);
+  set_pattern(r, j < 0 ? 0 : c->pat_q[j], j < 0 ? 0 : c->pat_d[j], A);
+  if (c->pat_based) {
+    memcpy(r->x.eta, c->init_eta, sizeof r->x.eta);
+    for (int a = 0; a < 3; a++)
+      for (size_t i = 0; i < r->lat.n; i++) r->x.u[a][i] += c->pat_base[a];
+  } else {
+    memset(r->x.eta, 0, sizeof r->x.eta);
+  }
   return call_and_restore(r, err);
 }
 
 int fit_probe_call(fit_run *r, hf_err *err) {
   if (strain_due(r)) return strain_call(r, err);
-  if (next_pattern(r) < FIT_PATTERN_NFRAME) return pattern_call(r, err);
+  if (next_pattern(r) < fit_pattern_nframe(&r->c)) return pattern_call(r, err);
   if (r->probe_q < 0) return descent_call(r, err);
   const int q = r->probe_q, d = r->probe_d, k = r->probe_k;
   const double A = hf_pattern_amplitude(k);

@@ -45,10 +45,15 @@
  * those wave vectors, which MD frames see only mixed with large anharmonic energies (PbTiO3's
  * fitted models put the M-point polar mode below Gamma's and ordered antipolar;
  * docs/dft-bridge.md). */
-#define FIT_PATTERN_NPAT 7
-#define FIT_PATTERN_NFRAME (2 * FIT_PATTERN_NPAT)
+#define FIT_PATTERN_NFRAME (2 * FIT_PATTERN_NPAT) /* with the default patterns */
 
 #include "otf_internal.h"
+
+/* How many harmonic frames the fit file asks for, commensurate or not: with
+ * `pattern_frames: {base, patterns}` the base state (uniform u on the
+ * initial strain) first, then the listed patterns frozen on it at A and at
+ * A / 2 (the curvatures of a polar state); 0 without pattern_frames. */
+int fit_pattern_nframe(const fit_config *c);
 
 /* The relaxation from each descent start (whether or not threshold: descent
  * is on), run to its end: for the summary, the states heff's model reaches at
