@@ -32,7 +32,7 @@ from finish_fit import refit_model  # noqa: E402
 LEARNED = [("models/BaTiO3_GPAW_PBEsol_k2.yaml", "examples/dft/BaTiO3_gpaw_fit_k2_hot.yaml",
             "models/training/BaTiO3_gpaw_k2_hot", "dft_bridge/studies/kcorr", False),
            ("models/PbTiO3_GPAW_PBEsol_k2.yaml", "examples/dft/PbTiO3_gpaw_fit_k2_amp15.yaml",
-            "models/training/PbTiO3_gpaw_k2_amp15", "dft_bridge/studies/kcorr_pto", True),
+            "models/training/PbTiO3_gpaw_k2_tpat", "dft_bridge/studies/kcorr_pto", True),
            ("models/PbSrTiO3_GPAW_PBEsol_k2.yaml", "examples/dft/PbSrTiO3_gpaw_fit_114.yaml",
             "models/training/PbSrTiO3_gpaw_114", "dft_bridge/studies/kcorr_pto", True)]
 # ground state at 0 K: pressure (GPa, the model's suggested one), the phase, and the T, O
