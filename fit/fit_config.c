@@ -95,7 +95,10 @@ static int read_patterns(hf_yreader *r, yaml_node_t *n, fit_config *c) {
         "within +-1.5 (e.g. [0, 0, 0.75]: a tetragonal state)";
     if (hf_yaml_numbers(r, s[BASE].val, w, "base", bw, c->pat_base, 3) < 0) return HF_FAIL;
     for (int a = 0; a < 3; a++)
-      if (!(fabs(c->pat_base[a]) <= 1.5)) return hf_yaml_expected(r, s[BASE].val, w, "base", bw);
+      if (!(fabs(c->pat_base[a]) <= 1.5)) /* name the component, not the list */
+        return hf_yaml_expected(
+            r, yaml_document_get_node(&r->doc, s[BASE].val->data.sequence.items.start[a]), w,
+            "base", bw);
     c->pat_based = 1;
   }
   if (s[LIST].val) {

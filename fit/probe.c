@@ -57,10 +57,11 @@ static int frame_pattern(const fit_config *c, int k, double *A) {
 static int next_pattern(const fit_run *r) {
   const int n = fit_pattern_nframe(&r->c);
   int k = r->patterned;
-  double A;
-  for (int j; k < n && (j = frame_pattern(&r->c, k, &A)) >= 0 &&
-              !hf_pattern_commensurate(&r->lat, r->c.pat_q[j]);)
-    k++;
+  for (; k < n; k++) {
+    double A;
+    const int j = frame_pattern(&r->c, k, &A);
+    if (j < 0 || hf_pattern_commensurate(&r->lat, r->c.pat_q[j])) break; /* the base always */
+  }
   return k;
 }
 

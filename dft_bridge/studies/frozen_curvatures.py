@@ -51,7 +51,7 @@ def harmonic_frames(log_path):
 
 def read_frames(xyz_path):
     """Every frame of an extended-XYZ training set in order: dict with index, step,
-    imported, energy per cell, cell positions in units of the cell edge, u, f_u."""
+    imported, energy per cell (eV), cell positions (Angstrom), u and f_u."""
     frames = []
     with open(xyz_path) as f:
         lines = f.read().split("\n")
@@ -60,34 +60,23 @@ def read_frames(xyz_path):
         n = int(lines[i])
         hdr = lines[i + 1]
         rows = np.array([[float(x) for x in r.split()[1:]] for r in lines[i + 2:i + 2 + n]])
-        lat = [float(x) for x in re.search(r'Lattice="([^"]*)"', hdr).group(1).split()]
-        edges = np.array([lat[0], lat[4], lat[8]])
         step = re.search(r"heff_step=(-?\d+)", hdr)
         frames.append({
             "index": len(frames),
             "step": int(step.group(1)) if step else -1,
             "imported": "heff_imported=1" in hdr,
             "energy": float(re.search(r" energy=(\S+)", hdr).group(1)) / n,
-            "pos": rows[:, 0:3], "edges": edges, "u": rows[:, 3:6], "f_u": rows[:, 6:9]})
+            "pos": rows[:, 0:3], "u": rows[:, 3:6], "f_u": rows[:, 6:9]})
         i += 2 + n
     return frames
 
 
 def signs(fr, q):
-    """cos(pi q . R) on each cell of a frame: the cell index from its position."""
-    h = [step_of(fr, a) for a in range(3)]
-    out = []
-    for p in fr["pos"]:
-        # positions are whole multiples of the (strained) cell edge along each axis
-        c = [int(round(p[a] / h[a])) if h[a] > 0 else 0 for a in range(3)]
-        out.append(-1.0 if (q[0] * c[0] + q[1] * c[1] + q[2] * c[2]) % 2 else 1.0)
-    return np.array(out)
-
-
-def step_of(fr, a):
-    """The cell edge along axis a: the smallest positive spacing of the cell positions."""
-    v = np.unique(np.round(fr["pos"][:, a], 8))
-    return float(np.min(np.diff(v))) if len(v) > 1 else 0.0
+    """cos(pi q . R) on each cell of a frame; a cell's index along an axis is the rank
+    of its position among the frame's distinct positions (any strain)."""
+    c = np.stack([np.unique(np.round(fr["pos"][:, a], 8), return_inverse=True)[1]
+                  for a in range(3)], axis=1)
+    return np.where((c @ np.array(q)) % 2, -1.0, 1.0)
 
 
 def coefficients(e1, e2, A):
