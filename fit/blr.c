@@ -40,7 +40,7 @@ void hf_blr_data_free(hf_blr_data *d) {
 
 double hf_blr_data_sigma(const hf_blr_data *d, int t) {
   if (t < 0 || t >= HF_BLR_NTYPES || d->n[t] == 0) return 1.0;
-  double var = d->m2[t] / (double)d->n[t];
+  double var = d->m2[t] / d->wsum[t];
   if (d->n[t] >= 2 && var > 0) return sqrt(var);
   double rms = sqrt(d->mean[t] * d->mean[t] + var);
   return rms > 0 ? rms : 1.0;
@@ -48,11 +48,19 @@ double hf_blr_data_sigma(const hf_blr_data *d, int t) {
 
 int hf_blr_data_append(hf_blr_data *d, int m, const double *phi, const double *y, const int *type,
                        hf_err *err) {
+  return hf_blr_data_append_weighted(d, m, phi, y, type, 1.0, err);
+}
+
+int hf_blr_data_append_weighted(hf_blr_data *d, int m, const double *phi, const double *y,
+                                const int *type, double wt, hf_err *err) {
   const int M = d->M, n = M + 1;
   if (M < 1) return hf_fail(err, "blr: data set not initialised");
   if (m < 0) return hf_fail(err, "blr: negative row count %d", m);
   if (m == 0) return HF_OK;
   if (!phi || !y || !type) return hf_fail(err, "blr: append: NULL rows");
+  if (!(wt > 0) || !isfinite(wt))
+    return hf_fail(err, "blr: append: row weight %g (expected a finite weight > 0)", wt);
+  const double sw = sqrt(wt); /* rows scaled by it: their squares carry wt */
   int cnt[HF_BLR_NTYPES] = {0};
   for (int i = 0; i < m; i++) {
     if (type[i] < 0 || type[i] >= HF_BLR_NTYPES)
@@ -84,7 +92,8 @@ int hf_blr_data_append(hf_blr_data *d, int m, const double *phi, const double *y
   double *B = d->buf, *T = B + (size_t)chunk * n, *W = T + (size_t)nb * n;
   for (int t = 0; t < HF_BLR_NTYPES; t++) {
     if (!cnt[t]) continue;
-    /* targets: mean and squared deviations of the block, merged (Chan et al.) */
+    /* targets: mean and squared deviations of the block, merged (Chan et al.),
+     * each row counted wt times */
     double bm = 0, bm2 = 0;
     int k = 0;
     for (int i = 0; i < m; i++)
@@ -101,8 +110,8 @@ int hf_blr_data_append(hf_blr_data *d, int m, const double *phi, const double *y
       for (; i < m && rows < chunk; i++) {
         if (type[i] != t) continue;
         const double *p = phi + (size_t)i * M;
-        for (int j = 0; j < M; j++) B[(size_t)j * chunk + rows] = p[j];
-        B[(size_t)M * chunk + rows] = y[i];
+        for (int j = 0; j < M; j++) B[(size_t)j * chunk + rows] = sw * p[j];
+        B[(size_t)M * chunk + rows] = sw * y[i];
         rows++;
       }
       if (!rows) break;
@@ -112,11 +121,12 @@ int hf_blr_data_append(hf_blr_data *d, int m, const double *phi, const double *y
           LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, rows, n, 0, bs, d->r[t], n, B, chunk, T, bs, W);
       if (info != 0) return hf_fail(err, "blr: dtpqrt failed (info %d)", (int)info);
     }
-    long n0 = d->n[t], n1 = n0 + cnt[t];
+    const double w0 = d->wsum[t], w1 = wt * cnt[t], ws = w0 + w1;
     double delta = bm - d->mean[t];
-    d->mean[t] += delta * (double)cnt[t] / (double)n1;
-    d->m2[t] += bm2 + delta * delta * (double)n0 * (double)cnt[t] / (double)n1;
-    d->n[t] = n1;
+    d->mean[t] += delta * w1 / ws;
+    d->m2[t] += wt * bm2 + delta * delta * w0 * w1 / ws;
+    d->n[t] += cnt[t];
+    d->wsum[t] = ws;
   }
   d->nrows += m;
   d->nblocks++;
@@ -617,7 +627,7 @@ int hf_blr_solve_held(hf_blr_fit *f, const hf_blr_data *d, const hf_blr_opts *o,
       for (int j = i; j < M; j++) q += R[(size_t)j * n + i] * w[j];
       rr += q * q;
     }
-    nf.rmse[t] = sqrt(rr / (double)d->n[t]);
+    nf.rmse[t] = sqrt(rr / d->wsum[t]);
   }
   nf.lcols = lcp;
   nf.w = w, nf.cov = cov, nf.sd = sd, nf.colscale = dcol, nf.L = L;

@@ -17,8 +17,9 @@
  * Model (what hf_blr_solve fits).  Rows of type t are multiplied by
  * s_t = h_t / sigma_t (matrix H of the paper): h_t the weight of the type,
  * sigma_t the standard deviation of its targets in the data set (population
- * formula; the RMS of the targets when that is zero or there is one row; 1 when
- * the targets are all zero).  Columns are then scaled to unit RMS:
+ * formula, rows counted with their weights, hf_blr_data_append_weighted; the
+ * RMS of the targets when that is zero or there is one row; 1 when the targets
+ * are all zero).  Columns are then scaled to unit RMS:
  * d_j = sqrt(sum_i (s_t(i) phi_ij)^2 / N) (1 for a zero column), w'_j = d_j w_j.
  * With Y~ = H Y and Phi' = H Phi D^-1,
  *     Y~ = Phi' w' + noise,  noise ~ N(0, sigma_v^2 I),  prior w' ~ N(0, sigma_w^2 I).
@@ -95,8 +96,9 @@ typedef struct {
   long nrows;                 /* rows appended */
   long n[HF_BLR_NTYPES];      /* rows per type */
   int nblocks;                /* blocks appended */
-  double mean[HF_BLR_NTYPES]; /* mean of the targets per type */
-  double m2[HF_BLR_NTYPES];   /* sum of squared deviations from the mean per type */
+  double mean[HF_BLR_NTYPES]; /* mean of the targets per type (weighted) */
+  double m2[HF_BLR_NTYPES];   /* weighted sum of squared deviations from the mean per type */
+  double wsum[HF_BLR_NTYPES]; /* sum of the row weights per type (= n[t] when all are 1) */
   double *r[HF_BLR_NTYPES];   /* private: (M+1)^2 column-major R of [Phi_t y_t], or NULL */
   double *buf;                /* private: staging rows + Householder work */
   size_t bufcap;              /* private: doubles in buf */
@@ -110,6 +112,13 @@ void hf_blr_data_free(hf_blr_data *d);
  * Non-finite values or bad types are refused before anything changes. */
 int hf_blr_data_append(hf_blr_data *d, int m, const double *phi, const double *y, const int *type,
                        hf_err *err);
+/* The same with every row of the block weighted by wt > 0 (finite): the rows
+ * enter the factors multiplied by sqrt(wt), i.e. as measurements whose noise
+ * is sigma_v / sqrt(wt) (a frame that should count as much as wt copies of
+ * itself, without adding wt - 1 rows: the evidence's N counts each row once).
+ * The targets' mean and sigma_t count each row wt times, as copies would. */
+int hf_blr_data_append_weighted(hf_blr_data *d, int m, const double *phi, const double *y,
+                                const int *type, double wt, hf_err *err);
 /* Standard deviation sigma_t used to normalise type t (see the model above). */
 double hf_blr_data_sigma(const hf_blr_data *d, int type);
 
@@ -139,10 +148,12 @@ typedef struct {
   double *colscale;               /* [M] d_j */
   double rowscale[HF_BLR_NTYPES]; /* s_t (0 for types left out or without rows) */
   double noise[HF_BLR_NTYPES];    /* sigma_v / s_t: noise of type t in its own units */
-  double rmse[HF_BLR_NTYPES];     /* training residual RMS of type t, its own units */
+  double rmse[HF_BLR_NTYPES];     /* training residual RMS of type t, its own units (with
+                                     row weights: sqrt(sum wt r^2 / sum wt)) */
   double sigma_v, sigma_w;        /* hyperparameters (LSQ: residual estimate; INFINITY) */
   double gamma;                   /* effective number of parameters (LSQ: rank) */
-  double log_evidence;            /* BAYES: ln p(Y~ | sigma_v, sigma_w); LSQ: 0 */
+  double log_evidence;            /* BAYES: ln p(Y~ | sigma_v, sigma_w) (with row weights
+                                     less their constant sum ln(wt) / 2); LSQ: 0 */
   int rank;                       /* singular values of Phi' above rcond * largest */
   int iterations;                 /* BAYES: evidence iterations done */
   int converged;                  /* BAYES: 1 if the iteration met tol (always 1 for LSQ) */

@@ -34,6 +34,7 @@ void fit_config_default(fit_config *c) {
   hf_thr_opts_default(&c->thr);
   hf_blr_opts_default(&c->blr);
   c->acoustic_sum_rule = 1;
+  c->run_weight = 1;
   c->log_every = 10;
   c->checkpoint_every = 1000;
   c->progress = 1;
@@ -472,7 +473,7 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, WELLW, HOLD, HMODEL, NK };
+  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, WELLW, HOLD, HMODEL, RUNW, NK };
   hf_yslot s[NK] = {{.key = "method"},
                     {.key = "weights"},
                     {.key = "sigma_v"},
@@ -484,7 +485,8 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                     {.key = "well_radius"},
                     {.key = "well_radius_omega"},
                     {.key = "bounded_hold"},
-                    {.key = "hold_model"}};
+                    {.key = "hold_model"},
+                    {.key = "run_weight"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -571,6 +573,11 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
   if (s[AMAX].val &&
       hf_yaml_positive(r, s[AMAX].val, w, "amplitude_max",
                        "a positive local-mode amplitude |u| in Angstrom", &c->amplitude_max))
+    return HF_FAIL;
+  if (s[RUNW].val &&
+      hf_yaml_positive(r, s[RUNW].val, w, "run_weight",
+                       "a positive weight of the run's own frames (imported frames: 1)",
+                       &c->run_weight))
     return HF_FAIL;
   return HF_OK;
 }

@@ -152,6 +152,13 @@ typedef struct {
    * largest local mode |u_i| exceeds it (amplitudes where the basis's
    * polynomial no longer holds, which pull the harmonic couplings away) */
   double amplitude_max;
+  /* regression: run_weight (> 0, default 1): the row weight of each of the
+   * run's own frames; frames imported through initial_training (and those
+   * marked heff_imported in a refit) keep weight 1.  A frame of weight W is a
+   * measurement with noise sigma_v / sqrt(W): for a stage whose few frames ask
+   * one question the earlier frames answer badly (frames frozen on a ground
+   * state), without W copies of them in train.xyz. */
+  double run_weight;
   /* regression: bounded (0: off): the coefficients moved, by the least the
    * posterior allows, until the quartic form (with u^6 and w^6 terms in the
    * basis: the sextic form) is positive (fit/bounded.h) */

@@ -246,7 +246,8 @@ int fit_learn(fit_run *r, hf_err *err) {
     fit_track_extent(r, &r->x, &r->lat);
     for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
   }
-  if ((!skip && hf_blr_data_append(&r->data, (int)r->rows, r->phi, r->target, r->type, err)) ||
+  if ((!skip && hf_blr_data_append_weighted(&r->data, (int)r->rows, r->phi, r->target, r->type,
+                                            r->c.run_weight, err)) ||
       fit_solve(r, err))
     return hf_wrap(err, "refit after engine call %ld", r->st.calls);
   r->have_fit = 1;

@@ -28,6 +28,12 @@
  *  5. prediction: no allocation (malloc/calloc/realloc are wrapped at link time
  *     and counted), errors equal sqrt(diag(phi Sigma phi^T)) from the returned
  *     Sigma for sparse rows, the max variant agrees with the full one.
+ * 10. row weights: blocks appended with weights give the weighted textbook
+ *     posterior (row noise sigma_v^2 / wt), log evidence (the weighted N x N
+ *     marginal less sum ln(wt) / 2) and its grid maximum, weighted training RMS,
+ *     weighted least squares, and for weight 3 the fit of three copies of the
+ *     block; sigma_t counts each row wt times; weight 1 is the plain append bit for
+ *     bit; weights 0, -1, NaN and infinity are refused and change nothing.
  *
  * Usage: test_blr; exit status 0 = pass. */
 #include <lapacke.h>
@@ -80,6 +86,7 @@ static double gauss(void) { return sqrt(-2 * log(unif())) * cos(2 * M_PI * unif(
 typedef struct {
   int M, n;
   double phi[MAXR * MAXM], y[MAXR];
+  double wt[MAXR]; /* row weight (test 10; add_row sets 1) */
   int type[MAXR];
 } rows;
 
@@ -87,6 +94,7 @@ static void add_row(rows *r, int type, const double *phi, double y) {
   memcpy(r->phi + (size_t)r->n * r->M, phi, (size_t)r->M * sizeof(double));
   r->y[r->n] = y;
   r->type[r->n] = type;
+  r->wt[r->n] = 1;
   r->n++;
 }
 
@@ -105,24 +113,27 @@ static int has_nan(const double *x, int n) {
 /* ------------------------------------------------ long double references */
 
 /* Row scales s_t = h_t / sigma_t (population standard deviation of the targets
- * of type t, RMS if that is zero or one row) and column RMS d_j of the row-scaled
- * design, as blr.h defines them. */
+ * of type t, each row counted wt times, RMS if that is zero or one row) and
+ * column RMS d_j of the row-scaled design (weighted: sum_i wt_i (s phi_ij)^2 / N,
+ * N the number of rows), as blr.h defines them. */
 static void ref_scales(const rows *r, const double *h, int normalize, long double *s,
                        long double *d) {
   for (int t = 0; t < HF_BLR_NTYPES; t++) {
-    long double sum = 0, sq = 0;
+    long double sum = 0, sq = 0, ws = 0;
     int k = 0;
     for (int i = 0; i < r->n; i++)
-      if (r->type[i] == t) sum += r->y[i], sq += (long double)r->y[i] * r->y[i], k++;
+      if (r->type[i] == t)
+        sum += r->wt[i] * r->y[i], sq += r->wt[i] * (long double)r->y[i] * r->y[i], ws += r->wt[i],
+            k++;
     if (!k) {
       s[t] = 0;
       continue;
     }
-    long double mean = sum / k, var = 0;
+    long double mean = sum / ws, var = 0;
     for (int i = 0; i < r->n; i++)
-      if (r->type[i] == t) var += (r->y[i] - mean) * (r->y[i] - mean);
-    var /= k;
-    long double sig = (k >= 2 && var > 0) ? sqrtl(var) : sqrtl(sq / k);
+      if (r->type[i] == t) var += r->wt[i] * (r->y[i] - mean) * (r->y[i] - mean);
+    var /= ws;
+    long double sig = (k >= 2 && var > 0) ? sqrtl(var) : sqrtl(sq / ws);
     if (sig == 0) sig = 1;
     s[t] = normalize ? h[t] / sig : h[t];
   }
@@ -132,7 +143,7 @@ static void ref_scales(const rows *r, const double *h, int normalize, long doubl
     long double a = 0;
     for (int i = 0; i < r->n; i++) {
       long double v = s[r->type[i]] * r->phi[(size_t)i * r->M + j];
-      a += v * v;
+      a += r->wt[i] * v * v;
     }
     d[j] = a > 0 ? sqrtl(a / N) : 1;
   }
@@ -165,7 +176,8 @@ static void ld_inverse(int n, long double *A) {
 }
 
 /* Textbook posterior (Eqs. 11-12) on Phi' = H Phi D^-1, Y~ = H Y, mapped back:
- * w = D^-1 Sigma' Phi'^T Y~ / sv^2, Sigma = D^-1 Sigma' D^-1. */
+ * w = D^-1 Sigma' Phi'^T Y~ / sv^2, Sigma = D^-1 Sigma' D^-1; row i's noise
+ * variance is sv^2 / wt_i (W = diag wt: Phi'^T W Phi', Phi'^T W Y~). */
 static void ref_bayes(const rows *r, const long double *s, const long double *d, double sv,
                       double sw, long double *w, long double *cov) {
   const int M = r->M;
@@ -176,8 +188,8 @@ static void ref_bayes(const rows *r, const long double *s, const long double *d,
     long double p[MAXM];
     for (int j = 0; j < M; j++) p[j] = si * r->phi[(size_t)i * M + j] / d[j];
     for (int j = 0; j < M; j++) {
-      b[j] += p[j] * si * r->y[i];
-      for (int k = 0; k < M; k++) A[j * M + k] += p[j] * p[k];
+      b[j] += r->wt[i] * p[j] * si * r->y[i];
+      for (int k = 0; k < M; k++) A[j * M + k] += r->wt[i] * p[j] * p[k];
     }
   }
   long double v2 = (long double)sv * sv, w2 = (long double)sw * sw;
@@ -193,7 +205,8 @@ static void ref_bayes(const rows *r, const long double *s, const long double *d,
 }
 
 /* Weighted least squares on the columns cols[0..nc) by the normal equations
- * (Phi~^T Phi~) w = Phi~^T Y~; also returns the residual sum of squares. */
+ * (Phi~^T W Phi~) w = Phi~^T W Y~; also returns the weighted residual sum of
+ * squares. */
 static long double ref_lsq(const rows *r, const long double *s, int nc, const int *cols,
                            long double *w, long double *cov_unscaled) {
   long double A[MAXM * MAXM] = {0}, b[MAXM] = {0};
@@ -201,8 +214,9 @@ static long double ref_lsq(const rows *r, const long double *s, int nc, const in
     long double si = s[r->type[i]];
     for (int j = 0; j < nc; j++) {
       long double pj = si * r->phi[(size_t)i * r->M + cols[j]];
-      b[j] += pj * si * r->y[i];
-      for (int k = 0; k < nc; k++) A[j * nc + k] += pj * si * r->phi[(size_t)i * r->M + cols[k]];
+      b[j] += r->wt[i] * pj * si * r->y[i];
+      for (int k = 0; k < nc; k++)
+        A[j * nc + k] += r->wt[i] * pj * si * r->phi[(size_t)i * r->M + cols[k]];
     }
   }
   ld_inverse(nc, A);
@@ -216,21 +230,22 @@ static long double ref_lsq(const rows *r, const long double *s, int nc, const in
   for (int i = 0; i < r->n; i++) {
     long double si = s[r->type[i]], q = si * r->y[i];
     for (int j = 0; j < nc; j++) q -= si * r->phi[(size_t)i * r->M + cols[j]] * w[j];
-    rss += q * q;
+    rss += r->wt[i] * q * q;
   }
   return rss;
 }
 
-/* ln N(Y~; 0, sv^2 I + sw^2 P P^T) with P = Phi' (n x M), by Cholesky of the
- * n x n marginal covariance. */
-static double logml(int n, int M, const double *P, const double *Y, double sv, double sw) {
+/* ln N(Y~; 0, sv^2 W^-1 + sw^2 P P^T) with P = Phi' (n x M) and W = diag wt
+ * (NULL: I), by Cholesky of the n x n marginal covariance. */
+static double logml(int n, int M, const double *P, const double *Y, const double *wt, double sv,
+                    double sw) {
   static double C[MAXR * MAXR];
   double a[MAXR];
   for (int i = 0; i < n; i++)
     for (int k = 0; k <= i; k++) {
       double acc = 0;
       for (int j = 0; j < M; j++) acc += P[i * M + j] * P[k * M + j];
-      C[i * n + k] = sw * sw * acc + (i == k ? sv * sv : 0);
+      C[i * n + k] = sw * sw * acc + (i == k ? sv * sv / (wt ? wt[i] : 1) : 0);
     }
   double logdet = 0;
   for (int j = 0; j < n; j++) {
@@ -287,12 +302,12 @@ static double dot(int M, const double *a, const double *b) {
 
 static rows R1;
 
-static void grid_max(int n, int M, const double *P, const double *Y, double *lsv, double *lsw,
-                     double *best) {
+static void grid_max(int n, int M, const double *P, const double *Y, const double *wt, double *lsv,
+                     double *lsw, double *best) {
   double b = -INFINITY, bv = 0, bw = 0;
   for (double a = -7; a <= 3 + 1e-9; a += 0.1)
     for (double c = -5; c <= 6 + 1e-9; c += 0.1) {
-      double l = logml(n, M, P, Y, exp(a), exp(c));
+      double l = logml(n, M, P, Y, wt, exp(a), exp(c));
       if (l > b) b = l, bv = a, bw = c;
     }
   CHECK(bv > -6.9 && bv < 2.9 && bw > -4.9 && bw < 5.9, "grid maximum on the boundary (%g, %g)", bv,
@@ -302,7 +317,7 @@ static void grid_max(int n, int M, const double *P, const double *Y, double *lsv
     double h = steps[pass], cv = bv, cw = bw;
     for (int i = -30; i <= 30; i++)
       for (int k = -30; k <= 30; k++) {
-        double l = logml(n, M, P, Y, exp(cv + i * h), exp(cw + k * h));
+        double l = logml(n, M, P, Y, wt, exp(cv + i * h), exp(cw + k * h));
         if (l > b) b = l, bv = cv + i * h, bw = cw + k * h;
       }
   }
@@ -365,7 +380,7 @@ static void test_closed_form(void) {
   CHECK(f.iterations == 0 && f.converged, "fixed hyperparameters iterate (%d)", f.iterations);
   static double P[MAXR * MAXM], Y[MAXR];
   ref_design(r, s, dc, P, Y);
-  CHECK_CLOSE(f.log_evidence, logml(r->n, M, P, Y, o.sigma_v, o.sigma_w), 1e-10, 1,
+  CHECK_CLOSE(f.log_evidence, logml(r->n, M, P, Y, NULL, o.sigma_v, o.sigma_w), 1e-10, 1,
               "fixed: log evidence vs N-space marginal");
   /* prediction: mean phi w, error sqrt(phi Sigma phi^T) */
   for (int q = 0; q < 6; q++) {
@@ -451,7 +466,7 @@ static void test_closed_form(void) {
     ref_scales(rr, h, 1, s2, d2c);
     ref_design(rr, s2, d2c, P, Y);
     double lsv, lsw, best;
-    grid_max(rr->n, rr->M, P, Y, &lsv, &lsw, &best);
+    grid_max(rr->n, rr->M, P, Y, NULL, &lsv, &lsw, &best);
     printf(
         "  evidence set %d (N %d, M %d): sigma_v %.5f sigma_w %.5f (grid %.5f %.5f), "
         "%d iterations, gamma %.3f, ln Z %.6f (grid %.6f)\n",
@@ -460,7 +475,7 @@ static void test_closed_form(void) {
     CHECK(fe.converged, "evidence iteration did not converge (%d)", fe.iterations);
     CHECK(fabs(log(fe.sigma_v) - lsv) < 2e-3, "sigma_v %.6g vs grid %.6g", fe.sigma_v, exp(lsv));
     CHECK(fabs(log(fe.sigma_w) - lsw) < 2e-3, "sigma_w %.6g vs grid %.6g", fe.sigma_w, exp(lsw));
-    CHECK_CLOSE(fe.log_evidence, logml(rr->n, rr->M, P, Y, fe.sigma_v, fe.sigma_w), 1e-10, 1,
+    CHECK_CLOSE(fe.log_evidence, logml(rr->n, rr->M, P, Y, NULL, fe.sigma_v, fe.sigma_w), 1e-10, 1,
                 "log evidence vs N-space marginal");
     CHECK(fe.log_evidence >= best - 1e-9, "evidence %.10g below the grid maximum %.10g",
           fe.log_evidence, best);
@@ -1249,6 +1264,170 @@ static void test_held(void) {
   hf_blr_data_free(&d);
 }
 
+/* ------------------------------------------------ 10. row weights */
+
+/* Blocks appended with weights (hf_blr_data_append_weighted): the fit is the
+ * weighted textbook one (row noise sv^2 / wt), the evidence the weighted N x N
+ * marginal less sum ln(wt) / 2, least squares the weighted normal equations
+ * and, for an integer weight, the fit with the block appended that many times;
+ * sigma_t stays the unweighted one; bad weights are refused. */
+static void test_row_weights(void) {
+  printf("10. row weights\n");
+  hf_err e;
+  const int M = 4, cut[4] = {0, 13, 29, 40};
+  const double wt[4] = {0.3, -1.2, 0.5, 0.8}, bw[3] = {4, 1, 0.25};
+  static rows r;
+  r.M = M, r.n = 0;
+  for (int i = 0; i < 40; i++) {
+    double x = -1.5 + 3 * unif(), pe[4], pf[4];
+    poly_rows(M, x, pe, pf);
+    if (i % 8 < 3)
+      add_row(&r, HF_BLR_ENERGY, pe, dot(M, pe, wt) + 0.05 * gauss() + 0.1 * (i < 13));
+    else
+      add_row(&r, HF_BLR_FORCE_U, pf, dot(M, pf, wt) + 0.2 * gauss());
+  }
+  hf_blr_data d, dc;
+  hf_blr_data_init(&d, M, &e);
+  hf_blr_data_init(&dc, M, &e);
+  for (int b = 0; b < 3; b++) {
+    for (int i = cut[b]; i < cut[b + 1]; i++) r.wt[i] = bw[b];
+    if (hf_blr_data_append_weighted(&d, cut[b + 1] - cut[b], r.phi + (size_t)cut[b] * M,
+                                    r.y + cut[b], r.type + cut[b], bw[b], &e)) {
+      CHECK(0, "weighted append: %s", e.msg);
+      return;
+    }
+  }
+  /* (a) sigma_t: the targets' spread, each row counted wt times */
+  const double h[HF_BLR_NTYPES] = {1, 1, 1, 1, 1};
+  long double s[HF_BLR_NTYPES], dcol[MAXM], wref[MAXM], cref[MAXM * MAXM];
+  ref_scales(&r, h, 1, s, dcol);
+  for (int t = HF_BLR_ENERGY; t <= HF_BLR_FORCE_U; t++)
+    CHECK_CLOSE(hf_blr_data_sigma(&d, t), (double)(1 / s[t]), 1e-12, 0, "weighted: sigma_t");
+  {
+    static rows ru;
+    ru = r;
+    for (int i = 0; i < r.n; i++) ru.wt[i] = 1;
+    long double su[HF_BLR_NTYPES], du[MAXM];
+    ref_scales(&ru, h, 1, su, du);
+    CHECK(fabsl(su[HF_BLR_ENERGY] / s[HF_BLR_ENERGY] - 1) > 1e-3,
+          "the test's premise: the weights change sigma_energy");
+  }
+
+  /* (b) fixed hyperparameters: weighted posterior, evidence, training rmse */
+  hf_blr_opts o;
+  hf_blr_opts_default(&o);
+  o.sigma_v = 0.3, o.sigma_w = 2.0;
+  hf_blr_fit f;
+  hf_blr_fit_init(&f);
+  if (hf_blr_solve(&f, &d, &o, &e)) {
+    CHECK(0, "weighted solve: %s", e.msg);
+    return;
+  }
+  ref_bayes(&r, s, dcol, o.sigma_v, o.sigma_w, wref, cref);
+  double cmax = 0, lnw = 0;
+  for (int j = 0; j < M * M; j++) cmax = fmax(cmax, fabs((double)cref[j]));
+  for (int i = 0; i < r.n; i++) lnw += log(r.wt[i]);
+  for (int j = 0; j < M; j++) {
+    CHECK_CLOSE(f.w[j], (double)wref[j], 1e-10, 1e-3, "weighted fixed: w_j");
+    CHECK_CLOSE(f.colscale[j], (double)dcol[j], 1e-12, 0, "weighted: column scale d_j");
+    for (int k = 0; k < M; k++)
+      CHECK_CLOSE(f.cov[j * M + k], (double)cref[j * M + k], 1e-10, 1e-6 * cmax,
+                  "weighted fixed: Sigma_jk");
+  }
+  static double P[MAXR * MAXM], Y[MAXR];
+  ref_design(&r, s, dcol, P, Y);
+  CHECK_CLOSE(f.log_evidence, logml(r.n, M, P, Y, r.wt, o.sigma_v, o.sigma_w) - 0.5 * lnw, 1e-10, 1,
+              "weighted fixed: log evidence vs N-space marginal less sum ln(wt) / 2");
+  for (int t = HF_BLR_ENERGY; t <= HF_BLR_FORCE_U; t++) {
+    long double rr = 0, ws = 0;
+    for (int i = 0; i < r.n; i++) {
+      if (r.type[i] != t) continue;
+      long double q = r.y[i];
+      for (int j = 0; j < M; j++) q -= r.phi[i * M + j] * wref[j];
+      rr += r.wt[i] * q * q, ws += r.wt[i];
+    }
+    CHECK_CLOSE(f.rmse[t], sqrtl(rr / ws), 1e-8, 0, "weighted training rmse");
+  }
+  /* the weights matter: the unweighted fit of the same rows differs */
+  hf_blr_data du;
+  hf_blr_data_init(&du, M, &e);
+  append_range(&du, &r, 0, r.n, &e);
+  hf_blr_fit fu;
+  hf_blr_fit_init(&fu);
+  if (!hf_blr_solve(&fu, &du, &o, &e))
+    CHECK(max_rel_diff(M, fu.w, f.w) > 1e-3, "weights left w unchanged (%g)",
+          max_rel_diff(M, fu.w, f.w));
+
+  /* (c) least squares: weighted normal equations; weight 3 = three copies */
+  hf_blr_opts ol;
+  hf_blr_opts_default(&ol);
+  ol.method = HF_BLR_LSQ;
+  hf_blr_fit fl, fc;
+  hf_blr_fit_init(&fl);
+  hf_blr_fit_init(&fc);
+  int cols[4] = {0, 1, 2, 3};
+  long double wl[MAXM], cu[MAXM * MAXM];
+  if (!hf_blr_solve(&fl, &d, &ol, &e)) {
+    long double rss = ref_lsq(&r, s, M, cols, wl, cu);
+    CHECK_CLOSE(fl.sigma_v, sqrtl(rss / (r.n - M)), 1e-9, 0, "weighted lsq sigma_v");
+    for (int j = 0; j < M; j++)
+      CHECK_CLOSE(fl.w[j], (double)wl[j], 1e-9, 1e-3, "weighted lsq w_j vs normal equations");
+  } else {
+    CHECK(0, "weighted lsq: %s", e.msg);
+  }
+  hf_blr_data d3;
+  hf_blr_data_init(&d3, M, &e);
+  hf_blr_data_append_weighted(&d3, 13, r.phi, r.y, r.type, 3.0, &e);
+  append_range(&d3, &r, 13, 40, &e);
+  for (int c = 0; c < 3; c++) append_range(&dc, &r, 0, 13, &e);
+  append_range(&dc, &r, 13, 40, &e);
+  if (!hf_blr_solve(&fl, &d3, &ol, &e) && !hf_blr_solve(&fc, &dc, &ol, &e)) {
+    CHECK(max_rel_diff(M, fl.w, fc.w) < 1e-10, "lsq: weight 3 vs three copies differ by %g",
+          max_rel_diff(M, fl.w, fc.w));
+    printf("  lsq: weight 3 on 13 rows vs three copies of them: w differs by %.2e (relative)\n",
+           max_rel_diff(M, fl.w, fc.w));
+  } else {
+    CHECK(0, "lsq copies: %s", e.msg);
+  }
+
+  /* (d) evidence hyperparameters: maximum of the weighted marginal */
+  hf_blr_opts oe;
+  hf_blr_opts_default(&oe);
+  hf_blr_fit fe;
+  hf_blr_fit_init(&fe);
+  if (!hf_blr_solve(&fe, &d, &oe, &e)) {
+    double lsv, lsw, best;
+    grid_max(r.n, M, P, Y, r.wt, &lsv, &lsw, &best);
+    printf("  evidence: sigma_v %.5f sigma_w %.5f (grid of the weighted marginal %.5f %.5f)\n",
+           fe.sigma_v, fe.sigma_w, exp(lsv), exp(lsw));
+    CHECK(fabs(log(fe.sigma_v) - lsv) < 2e-3, "weighted sigma_v %.6g vs grid %.6g", fe.sigma_v,
+          exp(lsv));
+    CHECK(fabs(log(fe.sigma_w) - lsw) < 2e-3, "weighted sigma_w %.6g vs grid %.6g", fe.sigma_w,
+          exp(lsw));
+    CHECK(fe.log_evidence + 0.5 * lnw >= best - 1e-9, "weighted evidence below the grid maximum");
+  } else {
+    CHECK(0, "weighted evidence: %s", e.msg);
+  }
+
+  /* (e) weight 1 is the plain append bit for bit; bad weights change nothing */
+  hf_blr_data d1;
+  hf_blr_data_init(&d1, M, &e);
+  hf_blr_data_append_weighted(&d1, 40, r.phi, r.y, r.type, 1.0, &e);
+  if (!hf_blr_solve(&fe, &d1, &o, &e) && !hf_blr_solve(&fu, &du, &o, &e))
+    CHECK(!memcmp(fe.w, fu.w, (size_t)M * sizeof *fe.w), "weight 1 differs from the plain append");
+  const double bad[4] = {0, -1, NAN, INFINITY};
+  for (int k = 0; k < 4; k++) {
+    long before = d1.nrows;
+    CHECK(hf_blr_data_append_weighted(&d1, 1, r.phi, r.y, r.type, bad[k], &e) == HF_FAIL &&
+              d1.nrows == before && strstr(e.msg, "weight"),
+          "row weight %g accepted (%s)", bad[k], e.msg);
+  }
+  hf_blr_fit_free(&f), hf_blr_fit_free(&fu), hf_blr_fit_free(&fl), hf_blr_fit_free(&fc);
+  hf_blr_fit_free(&fe);
+  hf_blr_data_free(&d), hf_blr_data_free(&dc), hf_blr_data_free(&du), hf_blr_data_free(&d3);
+  hf_blr_data_free(&d1);
+}
+
 int main(void) {
   test_closed_form();
   test_few_rows();
@@ -1259,5 +1438,6 @@ int main(void) {
   test_unseen_column();
   test_constraints();
   test_held();
+  test_row_weights();
   return check_done("test_blr");
 }
