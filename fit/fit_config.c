@@ -35,6 +35,7 @@ void fit_config_default(fit_config *c) {
   hf_blr_opts_default(&c->blr);
   c->acoustic_sum_rule = 1;
   c->run_weight = 1;
+  for (int k = 0; k < FIT_FRAME_NKIND; k++) c->kind_weight[k] = 1;
   c->log_every = 10;
   c->checkpoint_every = 1000;
   c->progress = 1;
@@ -473,7 +474,23 @@ static int read_threshold(hf_yreader *r, yaml_node_t *n, fit_config *c) {
 }
 
 static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
-  enum { METHOD, WEIGHTS, SV, SW, ASR, EMAX, AMAX, BOUND, WELL, WELLW, HOLD, HMODEL, RUNW, NK };
+  enum {
+    METHOD,
+    WEIGHTS,
+    SV,
+    SW,
+    ASR,
+    EMAX,
+    AMAX,
+    BOUND,
+    WELL,
+    WELLW,
+    HOLD,
+    HMODEL,
+    RUNW,
+    KINDW,
+    NK
+  };
   hf_yslot s[NK] = {{.key = "method"},
                     {.key = "weights"},
                     {.key = "sigma_v"},
@@ -486,7 +503,8 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                     {.key = "well_radius_omega"},
                     {.key = "bounded_hold"},
                     {.key = "hold_model"},
-                    {.key = "run_weight"}};
+                    {.key = "run_weight"},
+                    {.key = "kind_weights"}};
   const char *w = "regression: ";
   if (hf_yaml_map(r, n, "", "regression", "a mapping of regression settings", w, s, NK))
     return HF_FAIL;
@@ -579,6 +597,20 @@ static int read_regression(hf_yreader *r, yaml_node_t *n, fit_config *c) {
                        "a positive weight of the run's own frames (imported frames: 1)",
                        &c->run_weight))
     return HF_FAIL;
+  if (s[KINDW].val) {
+    hf_yslot q[FIT_FRAME_NKIND];
+    for (int k = 0; k < FIT_FRAME_NKIND; k++) q[k] = (hf_yslot){.key = fit_frame_kind_names[k]};
+    const char *wq = "regression: kind_weights: ";
+    if (hf_yaml_map(r, s[KINDW].val, w, "kind_weights",
+                    "a mapping {md, harmonic, elastic, descent, probe, untagged} of weights", wq, q,
+                    FIT_FRAME_NKIND))
+      return HF_FAIL;
+    for (int k = 0; k < FIT_FRAME_NKIND; k++)
+      if (q[k].val &&
+          hf_yaml_positive(r, q[k].val, wq, q[k].key,
+                           "a positive weight of the frames of that kind", &c->kind_weight[k]))
+        return HF_FAIL;
+  }
   return HF_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "fp_engine.h"
 #include "sat.h"
 #include "threshold.h"
+#include "training_set.h"
 
 #define FIT_MAX_TEMPS 64
 #define FIT_MAX_SPECS 64
@@ -159,6 +160,12 @@ typedef struct {
    * one question the earlier frames answer badly (frames frozen on a ground
    * state), without W copies of them in train.xyz. */
   double run_weight;
+  /* regression: kind_weights: {md, harmonic, elastic, descent, probe, untagged}
+   * (> 0 each, default 1): the row weight of the frames of each heff_kind
+   * (training_set.h), times run_weight for the run's own frames.  For frames
+   * the MD's noise would otherwise drown (harmonic frames: a few meV along a
+   * pattern against MD frames fitted to 14 meV per cell). */
+  double kind_weight[FIT_FRAME_NKIND];
   /* regression: bounded (0: off): the coefficients moved, by the least the
    * posterior allows, until the quartic form (with u^6 and w^6 terms in the
    * basis: the sextic form) is positive (fit/bounded.h) */

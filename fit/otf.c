@@ -246,8 +246,10 @@ int fit_learn(fit_run *r, hf_err *err) {
     fit_track_extent(r, &r->x, &r->lat);
     for (size_t i = 0; i < r->rows; i++) r->target[i] = r->y[i] - r->ylong[i];
   }
+  const int kind = r->call_kind ? r->call_kind : FIT_FRAME_MD;
+  if (!skip) r->kind_frames[kind]++;
   if ((!skip && hf_blr_data_append_weighted(&r->data, (int)r->rows, r->phi, r->target, r->type,
-                                            r->c.run_weight, err)) ||
+                                            r->c.run_weight * r->c.kind_weight[kind], err)) ||
       fit_solve(r, err))
     return hf_wrap(err, "refit after engine call %ld", r->st.calls);
   r->have_fit = 1;
@@ -333,8 +335,10 @@ static int engine_result(fit_run *r, int heldout, int *ok, hf_err *err) {
     return HF_OK;
   }
   r->fail_streak = 0;
-  fit_frame_meta meta = {
-      .step = r->st.step, .T = fit_config_temperature(&r->c, r->st.step), .pred_err = r->cur.force};
+  fit_frame_meta meta = {.step = r->st.step,
+                         .T = fit_config_temperature(&r->c, r->st.step),
+                         .pred_err = r->cur.force,
+                         .kind = heldout || !r->call_kind ? FIT_FRAME_MD : r->call_kind};
   return fit_xyz_append(heldout ? r->held : r->train, heldout ? r->held_path : r->train_path,
                         &r->model, &r->lat, &r->x, r->y, &meta, err);
 }

@@ -112,6 +112,8 @@ struct fit_run {
   int unseen_logged; /* the unseen-term count last named in the log (0 at the start) */
   hf_fields xsave;
   const hf_fields *restore;
+  int call_kind; /* enum fit_frame_kind of the training call under way (0: an MD call) */
+  long kind_frames[FIT_FRAME_NKIND]; /* regressed frames per heff_kind (the summary's) */
 };
 
 /* otf_state.c: puts back any output file deleted or replaced under the

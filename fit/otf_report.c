@@ -245,6 +245,17 @@ int fit_run_finish(fit_run *r, hf_err *err) {
     say(r,
         "training set: %ld frames of an earlier fit (initial_training%s%s) and %ld of this one\n",
         s->imported, r->c.initial_training[0] ? " " : "", r->c.initial_training, s->calls);
+  int weighted = r->c.run_weight != 1;
+  for (int k = 0; k < FIT_FRAME_NKIND; k++) weighted |= r->c.kind_weight[k] != 1;
+  if (weighted) {
+    say(r, "regression weights: run_weight %g (the run's own frames; imported ones 1); by kind:",
+        r->c.run_weight);
+    for (int k = 0; k < FIT_FRAME_NKIND; k++)
+      if (r->kind_frames[k] > 0 || r->c.kind_weight[k] != 1)
+        say(r, " %s %g (%ld frames)", fit_frame_kind_names[k], r->c.kind_weight[k],
+            r->kind_frames[k]);
+    say(r, "\n");
+  }
   if (r->cells.nother > 0) {
     const fit_cell *own = &r->cells.own;
     say(r, "supercells of the training frames: %dx%dx%d %ld", own->lat.L[0], own->lat.L[1],

@@ -76,6 +76,8 @@ static uint64_t config_hash(const fit_config *c) {
   if (c->energy_max > 0) fnv(&h, &c->energy_max, sizeof c->energy_max);
   if (c->amplitude_max > 0) fnv(&h, &c->amplitude_max, sizeof c->amplitude_max);
   if (c->run_weight != 1) fnv(&h, &c->run_weight, sizeof c->run_weight);
+  for (int k = 0; k < FIT_FRAME_NKIND; k++)
+    if (c->kind_weight[k] != 1) fnv(&h, &c->kind_weight[k], sizeof c->kind_weight[k]);
   if (c->bounded) fnv(&h, &c->bounded, sizeof c->bounded);
   if (c->well_radius != 0) fnv(&h, &c->well_radius, sizeof c->well_radius);
   if (c->well_radius_omega != 0) fnv(&h, &c->well_radius_omega, sizeof c->well_radius_omega);
@@ -284,8 +286,11 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
   fit_track_extent(r, cell->x, lat);
   hf_features_eval(cell->feat, cell->x, cell->phi, cell->ylong, cell->type);
   for (size_t i = 0; i < cell->rows; i++) cell->target[i] = y[i] - cell->ylong[i];
+  const int kind = meta->kind >= 0 && meta->kind < FIT_FRAME_NKIND ? meta->kind : 0;
+  r->kind_frames[kind]++;
   return hf_blr_data_append_weighted(&r->data, (int)cell->rows, cell->phi, cell->target, cell->type,
-                                     earlier ? 1.0 : r->c.run_weight, err);
+                                     (earlier ? 1.0 : r->c.run_weight) * r->c.kind_weight[kind],
+                                     err);
 }
 
 /* keep < 0: every frame into the data set, and the file is someone else's

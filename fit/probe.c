@@ -322,10 +322,12 @@ static void save_md(fit_run *r) {
   memcpy(r->xsave.eta, r->x.eta, sizeof r->xsave.eta);
 }
 
-static int call_and_restore(fit_run *r, hf_err *err) {
+static int call_and_restore(fit_run *r, int kind, hf_err *err) {
   fit_eval_rows(r);
   r->restore = &r->xsave; /* fit_learn puts the MD configuration back */
+  r->call_kind = kind;    /* the frame's heff_kind and regression weight */
   const int rc = fit_training_call(r, 1, err);
+  r->call_kind = 0;
   if (r->restore) { /* no refit (the call failed): put it back here */
     hf_fields_copy(&r->x, &r->xsave, &r->lat);
     memcpy(r->x.eta, r->xsave.eta, sizeof r->x.eta);
@@ -352,7 +354,7 @@ static int descent_call(fit_run *r, hf_err *err) {
   save_md(r);
   hf_fields_copy(&r->x, &r->xdesc, &r->lat);
   memcpy(r->x.eta, r->xdesc.eta, sizeof r->x.eta);
-  return call_and_restore(r, err);
+  return call_and_restore(r, FIT_FRAME_DESCENT, err);
 }
 
 /* The k-th elastic frame: eta1 = +h, eta1 = -h (with +h: a cubic eta^3 term
@@ -373,7 +375,7 @@ static int strain_call(fit_run *r, hf_err *err) {
   }
   memset(r->x.eta, 0, sizeof r->x.eta);
   r->x.eta[comp[k]] = h;
-  return call_and_restore(r, err);
+  return call_and_restore(r, FIT_FRAME_ELASTIC, err);
 }
 
 /* The next harmonic frame (pattern_frames): on the cubic cell, or with a
@@ -406,7 +408,7 @@ static int pattern_call(fit_run *r, hf_err *err) {
   } else {
     memset(r->x.eta, 0, sizeof r->x.eta);
   }
-  return call_and_restore(r, err);
+  return call_and_restore(r, FIT_FRAME_HARMONIC, err);
 }
 
 int fit_probe_call(fit_run *r, hf_err *err) {
@@ -427,5 +429,5 @@ int fit_probe_call(fit_run *r, hf_err *err) {
         r->probed[q2][d2] = k + 1;
   save_md(r);
   set_pattern(r, q, d, A);
-  return call_and_restore(r, err);
+  return call_and_restore(r, FIT_FRAME_PROBE, err);
 }

@@ -48,6 +48,9 @@ static void supercell_vectors(const hf_model *m, const hf_lattice *lat, const do
     for (int c = 0; c < 3; c++) lv[a][c] = F[c][a] * lat->L[a] * m->a0;
 }
 
+const char *const fit_frame_kind_names[FIT_FRAME_NKIND] = {"untagged", "md",      "harmonic",
+                                                           "elastic",  "descent", "probe"};
+
 int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattice *lat,
                    const hf_fields *x, const double *y, const fit_frame_meta *meta, hf_err *err) {
   int fl[3], nf = field_list(m, fl);
@@ -71,6 +74,8 @@ int fit_xyz_append(FILE *f, const char *path, const hf_model *m, const hf_lattic
   fprintf(f, "\" pbc=\"T T T\" heff_step=%ld heff_T=%.17g heff_pred_err=%.17g", meta->step, meta->T,
           meta->pred_err);
   if (meta->imported) fprintf(f, " heff_imported=1");
+  if (meta->kind > FIT_FRAME_UNTAGGED && meta->kind < FIT_FRAME_NKIND)
+    fprintf(f, " heff_kind=%s", fit_frame_kind_names[meta->kind]);
   fprintf(f, " heff_energy_per_cell=%.17g heff_eta=\"", y[0]);
   for (int l = 0; l < 6; l++) fprintf(f, "%s%.17g", l ? " " : "", x->eta[l]);
   fprintf(f, "\" heff_stress_rows=\"");
@@ -279,6 +284,17 @@ static int read_frame(reader *r, const char *path, const hf_model *m, frame_buf 
   if (get_key(r->line, "heff_imported", val, sizeof val) && !parse_numbers(val, &imp, 1))
     return hf_fail(err, "%s:%ld: key 'heff_imported': expected 1 or 0", path, r->lineno);
   meta->imported = imp != 0;
+  meta->kind = FIT_FRAME_UNTAGGED;
+  if (get_key(r->line, "heff_kind", val, sizeof val)) {
+    int k = FIT_FRAME_MD;
+    while (k < FIT_FRAME_NKIND && strcmp(val, fit_frame_kind_names[k])) k++;
+    if (k == FIT_FRAME_NKIND)
+      return hf_fail(err,
+                     "%s:%ld: key 'heff_kind': expected md, harmonic, elastic, descent or probe, "
+                     "got '%s'",
+                     path, r->lineno, val);
+    meta->kind = k;
+  }
   double rec[3 + 1 + 18];
   const int nrec = 3 + alloy + 6 * nf, at = 3 + alloy; /* position, sigma, modes and forces */
   for (int cx = 0; cx < lat->L[0]; cx++)

@@ -13,7 +13,9 @@
  * (-dE/deta per cell, eV, Voigt with engineering shears), heff_eta (the
  * homogeneous strain), heff_step and heff_T (MD step and temperature of the
  * call), heff_pred_err (largest Bayesian force error before the call, eV/A),
- * and heff_imported=1 on frames copied from an earlier fit (initial_training).
+ * heff_imported=1 on frames copied from an earlier fit (initial_training), and
+ * heff_kind (why the call was made: md, harmonic, elastic, descent or probe;
+ * frames written before the key existed have none and read as untagged).
  * Numbers are printed with 17 significant digits, so a frame read back gives
  * bit-identical rows and a resumed fit refits to the same coefficients. */
 #ifndef FIT_TRAINING_SET_H
@@ -24,11 +26,26 @@
 #include "fields.h"
 #include "model.h"
 
+/* Why a frame was computed (heff_kind); FIT_FRAME_UNTAGGED: a frame written
+ * before the key existed. */
+enum fit_frame_kind {
+  FIT_FRAME_UNTAGGED = 0,
+  FIT_FRAME_MD,       /* an MD configuration (and held-out frames) */
+  FIT_FRAME_HARMONIC, /* pattern_frames: a frozen pattern, or its base state */
+  FIT_FRAME_ELASTIC,  /* strain_frames */
+  FIT_FRAME_DESCENT,  /* a descent probe's relaxed configuration */
+  FIT_FRAME_PROBE,    /* a pattern probe (probe:) */
+  FIT_FRAME_NKIND
+};
+/* "untagged", "md", "harmonic", "elastic", "descent", "probe" */
+extern const char *const fit_frame_kind_names[FIT_FRAME_NKIND];
+
 typedef struct {
   long step;
   double T;        /* K */
   double pred_err; /* eV/Angstrom; -1 if there was no fit yet */
   int imported;    /* 1: copied from an earlier fit's training set (heff_imported=1) */
+  int kind;        /* enum fit_frame_kind */
 } fit_frame_meta;
 
 /* Appends one frame: configuration x and engine rows y (layout of

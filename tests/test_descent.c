@@ -105,12 +105,12 @@ static int probe_frame(void *p, const hf_lattice *lat, const hf_fields *x, const
    * the largest |u| (its start's is at most 0.1 A + the noise) */
   const int sym = noisy || (spread < 1e-12 && off < 1e-12);
   const int ok = sym && dm <= 5.1e-5 && de <= 5.1e-6 && fabs(umax - l->umax[k]) <= 5.1e-5 &&
-                 (noisy ? umax : amp) > 0.105;
+                 (noisy ? umax : amp) > 0.105 && meta->kind == FIT_FRAME_DESCENT;
   if (!ok)
     printf(
         "descent frame at step %ld: spread %.3g, off-axis %.3g, |mean - log| %.3g, "
-        "|eta - log| %.3g, |u| %.4f, largest |u| %.4f (log %.4f)\n",
-        meta->step, spread, off, dm, de, amp, umax, l->umax[k]);
+        "|eta - log| %.3g, |u| %.4f, largest |u| %.4f (log %.4f), heff_kind %s\n",
+        meta->step, spread, off, dm, de, amp, umax, l->umax[k], fit_frame_kind_names[meta->kind]);
   l->exact += ok;
   return HF_OK;
 }

@@ -74,7 +74,8 @@ static int check_frame(void *p, const hf_lattice *lat, const hf_fields *x, const
       "elastic frame %d (step %ld): largest mode %.3g, eta off by %.3g; E/N %.6f eV (published "
       "%.6f), stress rows %.4f %.4f %.4f %.4f %.4f %.4f\n",
       k + 1, meta->step, big, eta_off, y[0], e_want, s[0], s[1], s[2], s[3], s[4], s[5]);
-  int ok = big == 0 && eta_off < 1e-15 && fabs(y[0] - e_want) <= 0.005 * e_want;
+  int ok = big == 0 && eta_off < 1e-15 && fabs(y[0] - e_want) <= 0.005 * e_want &&
+           meta->kind == FIT_FRAME_ELASTIC;
   if (comp == 0)
     ok = ok && fabs(s[0] + B11 * h) <= 0.005 * B11 * H && fabs(s[1] + B12 * h) <= 0.005 * B12 * H &&
          fabs(s[2] - s[1]) < 1e-12 && fabs(s[3]) + fabs(s[4]) + fabs(s[5]) < 1e-12;

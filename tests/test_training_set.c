@@ -40,7 +40,7 @@ static int on_frame(void *p, const hf_lattice *lat, const hf_fields *x, const do
   c->same &= !memcmp(w->eta, x->eta, sizeof w->eta);
   c->same &= !memcmp(c->y[k], y, c->rows[k] * sizeof *y);
   c->same &= meta->step == c->meta[k].step && meta->T == c->meta[k].T &&
-             meta->pred_err == c->meta[k].pred_err;
+             meta->pred_err == c->meta[k].pred_err && meta->kind == c->meta[k].kind;
   return HF_OK;
 }
 
@@ -74,8 +74,9 @@ int main(int argc, char **argv) {
     c.y[k] = malloc(c.rows[k] * sizeof(double));
     for (size_t i = 0; i < c.rows[k]; i++)
       c.y[k][i] = (hf_rng_uniform(&r) - 0.5) * exp(-40 * hf_rng_uniform(&r));
-    c.meta[k] =
-        (fit_frame_meta){.step = 10 * k, .T = 50 + 1.0 / 3 * k, .pred_err = k ? 0.1 / 7 : -1};
+    /* kinds: untagged (a frame of before heff_kind), harmonic, descent */
+    c.meta[k] = (fit_frame_meta){
+        .step = 10 * k, .T = 50 + 1.0 / 3 * k, .pred_err = k ? 0.1 / 7 : -1, .kind = 2 * k};
     REQUIRE_OK(fit_xyz_append(out, file, &m, &c.lat[k], &c.want[k], c.y[k], &c.meta[k], &err), err);
     sizes[k] = ftell(out);
   }
@@ -113,6 +114,28 @@ int main(int argc, char **argv) {
   printf("message: %s\n", err.msg);
   CHECK(fit_xyz_read("/nonexistent/train.xyz", &m, on_frame, &c, &n, &valid, &err) == 0 && n == 0,
         "a missing file is an empty training set");
+  /* an unknown heff_kind (the first frame's comment, line 2) */
+  c.seen = 0;
+  in = fopen(file, "r+");
+  char head[2][4096];
+  CHECK(in && fgets(head[0], sizeof head[0], in) && fgets(head[1], sizeof head[1], in),
+        "read the first frame's lines");
+  if (in) {
+    char *at = strstr(head[1], " pbc=");
+    CHECK(at != NULL, "no pbc key on line 2");
+    if (at) {
+      memcpy(at, " heff_kind=x", 12); /* over pbc="T T T", the same number of bytes */
+      rewind(in);
+      fputs("12", in); /* the count line back as written (3x2x2) */
+      fseek(in, (long)strlen(head[0]), SEEK_SET);
+      fputs(head[1], in);
+    }
+    fclose(in);
+  }
+  rc = fit_xyz_read(file, &m, on_frame, &c, &n, &valid, &err);
+  snprintf(want, sizeof want, "%s:2: key 'heff_kind': expected md, harmonic", file);
+  CHECK(rc != 0 && strstr(err.msg, want), "unknown kind: rc %d, message '%s'", rc, err.msg);
+  printf("message: %s\n", err.msg);
   unlink(file);
   for (int k = 0; k < NF; k++) {
     hf_fields_free(&c.want[k]);

@@ -7,7 +7,9 @@ to OUT (nothing in the run directory changes):
 
   1. refit   fit --refit RUN FIT.yaml, with FIT.yaml's output directory moved to
              OUT/refit and the acoustic sum rule on (whatever the run used; --no-asr
-             keeps the file's setting): model.yaml, summary.txt, parity and coefficients
+             keeps the file's setting; --run-weight W sets regression: run_weight, the
+             weight of the run's own frames against its imported ones): model.yaml,
+             summary.txt, parity and coefficients
   2. kcorr   (with --kcorr DIR) the k-point correction terms of DIR added:
              kpoint_correction.py DIR merge OUT/refit/model.yaml OUT/model.yaml;
              without it OUT/model.yaml is the refit model
@@ -29,6 +31,7 @@ to OUT (nothing in the run directory changes):
 
 usage: /usr/bin/python3 dft_bridge/studies/finish_fit.py FIT.yaml RUN HEAT.yaml OUT
            [--kcorr DIR] [--supercell L] [--threads N] [--ranks N] [--build DIR] [--no-asr]
+           [--run-weight W]
   FIT.yaml   the fit file of the run (reference, basis and regression settings)
   RUN        the run's output directory (train.xyz, calls/)
   HEAT.yaml  a heff run file (a heating sweep)
@@ -139,9 +142,10 @@ def earlier_runs(fit_yaml):
     return runs
 
 
-def refit_model(fit_yaml, run_dir, out, kcorr, fit_exe, asr=True):
+def refit_model(fit_yaml, run_dir, out, kcorr, fit_exe, asr=True, run_weight=None):
     """Steps 1 and 2: fit --refit of run_dir's frames with fit_yaml (output in OUT/refit,
-    the acoustic sum rule on when asr), plus kcorr's k-point correction terms when given;
+    the acoustic sum rule on when asr, regression: run_weight when given), plus kcorr's
+    k-point correction terms when given;
     returns OUT/model.yaml.  Also what tests/check_learned_models.py checks a shipped
     model against."""
     refit_dir = os.path.join(out, "refit")
@@ -149,9 +153,12 @@ def refit_model(fit_yaml, run_dir, out, kcorr, fit_exe, asr=True):
 
     def fit_edit(d):
         d.setdefault("output", {})["dir"] = refit_dir
+        reg = d.get("regression") or {}
         if asr:
-            reg = d.get("regression") or {}
             reg["acoustic_sum_rule"] = True
+        if run_weight is not None:
+            reg["run_weight"] = run_weight
+        if reg:
             d["regression"] = reg
 
     rewrite(fit_yaml, fit_copy, fit_edit)
@@ -181,6 +188,7 @@ def main():
     ap.add_argument("--ranks", type=int, default=1)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--no-asr", dest="asr", action="store_false")
+    ap.add_argument("--run-weight", type=float)
     a = ap.parse_args()
     opt = vars(a)
     fit_yaml, run_dir, heat_yaml, out = a.fit_yaml, a.run_dir, a.heat_yaml, a.out
@@ -191,7 +199,8 @@ def main():
 
     # 1. refit and 2. k-point correction
     refit_dir = os.path.join(out, "refit")
-    model = refit_model(fit_yaml, run_dir, out, opt["kcorr"], fit_exe, opt["asr"])
+    model = refit_model(fit_yaml, run_dir, out, opt["kcorr"], fit_exe, opt["asr"],
+                        opt["run_weight"])
 
     # where the model's harmonic polar instability lies (heff --soft-modes): a
     # minimum of D(q) well away from Gamma means a modulated order, not a uniform P;

@@ -1,6 +1,7 @@
-/* test_run_weight.c - regression: run_weight (fit_config.h): the run's own
- * frames weigh W in the regression, frames imported from an earlier fit
- * (heff_imported=1) weigh 1.  A noisy ZVR fit (2x2x2, 100 -> 300 K) gives the
+/* test_frame_weights.c - regression: run_weight and kind_weights (fit_config.h):
+ * the run's own frames weigh run_weight in the regression, frames imported
+ * from an earlier fit (heff_imported=1) 1, each times the weight of its
+ * heff_kind.  A noisy ZVR fit (2x2x2, 100 -> 300 K) gives the
  * frames; a copy of its train.xyz marks the first half imported.  Refits of
  * the force rows alone by least squares (energy and stress weights 0, so the
  * per-type scales cannot matter and a uniform weight cannot either):
@@ -12,7 +13,12 @@
  *    is), while three copies of the imported half instead give another model:
  *    the weight falls on the run's frames, not on the imported ones;
  *  - half imported, run_weight 3 differs from run_weight 1;
- *  - run_weight 0, -1 and a word are refused, naming the key. */
+ *  - all own, the first half tagged harmonic and the rest md: kind_weights
+ *    {harmonic: 3} gives the model of the harmonic half three times (1e-10),
+ *    and run_weight 2 with {md: 0.5, harmonic: 1.5} the same (the weights
+ *    multiply, and a common factor does not count);
+ *  - run_weight 0, -1 and a word, kind_weights {harmonic: 0} and an unknown
+ *    kind are refused, naming the key. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +30,13 @@
 #include "fittest.h"
 #include "training_set.h"
 
-static char tmp[] = "/tmp/test_run_weight_XXXXXX";
+static char tmp[] = "/tmp/test_frame_weights_XXXXXX";
 
-#define NSPLIT 3
+#define NSPLIT 5
 typedef struct {
   /* all frames with the first half imported; the same with the own half
-   * three times; the same with the imported half three times */
+   * three times; the same with the imported half three times; all own, the
+   * first half tagged harmonic; the same with the harmonic half three times */
   FILE *f[NSPLIT];
   const char *path[NSPLIT];
   const hf_model *m;
@@ -41,9 +48,10 @@ static int split_frame(void *p, const hf_lattice *lat, const hf_fields *x, const
   split_ctx *c = p;
   fit_frame_meta mm = *meta;
   const int first = c->seen++ < c->half;
-  mm.imported = first;
   for (int k = 0; k < NSPLIT; k++) {
-    const int copies = (k == 1 && !first) || (k == 2 && first) ? 3 : 1;
+    mm.imported = k < 3 && first;
+    mm.kind = k >= 3 && first ? FIT_FRAME_HARMONIC : FIT_FRAME_MD;
+    const int copies = (k == 1 && !first) || ((k == 2 || k == 4) && first) ? 3 : 1;
     for (int j = 0; j < copies; j++)
       if (fit_xyz_append(c->f[k], c->path[k], c->m, lat, x, y, &mm, err)) return HF_FAIL;
   }
@@ -57,9 +65,10 @@ static int count_frame(void *p, const hf_lattice *lat, const hf_fields *x, const
   return HF_OK;
 }
 
-/* base/train.xyz into mixed/ (first half imported), own3/ and imported3/ */
+/* base/train.xyz into mixed/ (first half imported), own3/, imported3/,
+ * tagged/ (first half harmonic) and harmonic3/ */
 static int split_run(const char *absm, long *nframes, hf_err *err) {
-  static const char *dirs[NSPLIT] = {"mixed", "own3", "imported3"};
+  static const char *dirs[NSPLIT] = {"mixed", "own3", "imported3", "tagged", "harmonic3"};
   char mpath[1200], src[1200], dst[NSPLIT][1300];
   snprintf(mpath, sizeof mpath, "%s/BaTiO3_ZVR1995.yaml", absm);
   snprintf(src, sizeof src, "%s/base/train.xyz", tmp);
@@ -92,14 +101,14 @@ static double max_rel_diff(const hf_model *a, const hf_model *b) {
   return d / big;
 }
 
-/* fit --refit of tmp/data with the force rows by least squares and the given
- * run_weight ("" : the key left out) into *m */
-static int refit(const char *absm, const char *data, const char *name, const char *weight,
+/* fit --refit of tmp/data with the force rows by least squares and the
+ * regression keys extra ("": none) into *m */
+static int refit(const char *absm, const char *data, const char *name, const char *extra,
                  hf_model *m, hf_err *err) {
   char reg[256];
   snprintf(reg, sizeof reg,
            "method: lsq, weights: {energy: 0, stress: 0}, acoustic_sum_rule: false%s%s",
-           weight[0] ? ", run_weight: " : "", weight);
+           extra[0] ? ", " : "", extra);
   fittest_write_zvr_noisy(tmp, name, absm, "regression", reg);
   return fittest_refit(tmp, data, name, m, err);
 }
@@ -119,9 +128,9 @@ int main(int argc, char **argv) {
 
   hf_model own1, own4, mixed1, mixed3, own3, imp3;
   REQUIRE_OK(refit(absm, "base", "own1", "", &own1, &err), err);
-  REQUIRE_OK(refit(absm, "base", "own4", "4", &own4, &err), err);
-  REQUIRE_OK(refit(absm, "mixed", "mixed1", "1", &mixed1, &err), err);
-  REQUIRE_OK(refit(absm, "mixed", "mixed3", "3", &mixed3, &err), err);
+  REQUIRE_OK(refit(absm, "base", "own4", "run_weight: 4", &own4, &err), err);
+  REQUIRE_OK(refit(absm, "mixed", "mixed1", "run_weight: 1", &mixed1, &err), err);
+  REQUIRE_OK(refit(absm, "mixed", "mixed3", "run_weight: 3", &mixed3, &err), err);
   REQUIRE_OK(refit(absm, "own3", "own3_refit", "", &own3, &err), err);
   REQUIRE_OK(refit(absm, "imported3", "imported3_refit", "", &imp3, &err), err);
 
@@ -135,19 +144,37 @@ int main(int argc, char **argv) {
   CHECK(d_mix > 1e-3, "run_weight 3 changed nothing on half-imported data (%.3g)", d_mix);
   CHECK(d_copies < 1e-10, "run_weight 3 is not three copies of the own frames (%.3g)", d_copies);
   CHECK(d_wrong > 1e-3, "the test's premise: copying the other half differs (%.3g)", d_wrong);
-  hf_model *all[6] = {&own1, &own4, &mixed1, &mixed3, &own3, &imp3};
-  for (int k = 0; k < 6; k++) hf_model_free(all[k]);
 
-  const char *bad[3] = {"0", "-1", "heavy"};
-  for (int k = 0; k < 3; k++) {
-    char name[32], reg[64];
+  hf_model kind3, harm3, kindmul;
+  REQUIRE_OK(refit(absm, "tagged", "kind3", "kind_weights: {harmonic: 3}", &kind3, &err), err);
+  REQUIRE_OK(refit(absm, "harmonic3", "harmonic3_refit", "", &harm3, &err), err);
+  REQUIRE_OK(refit(absm, "tagged", "kindmul",
+                   "run_weight: 2, kind_weights: {md: 0.5, harmonic: 1.5}", &kindmul, &err),
+             err);
+  const double d_kind = max_rel_diff(&kind3, &harm3), d_mul = max_rel_diff(&kindmul, &harm3);
+  const double d_kind1 = max_rel_diff(&kind3, &own1);
+  printf(
+      "half tagged harmonic, kind_weights {harmonic: 3} vs that half three times: %.3g "
+      "(vs unweighted %.3g)\n",
+      d_kind, d_kind1);
+  printf("run_weight 2 with {md: 0.5, harmonic: 1.5} vs the same: %.3g\n", d_mul);
+  CHECK(d_kind < 1e-10, "kind_weights harmonic 3 is not three copies (%.3g)", d_kind);
+  CHECK(d_kind1 > 1e-3, "kind_weights changed nothing (%.3g)", d_kind1);
+  CHECK(d_mul < 1e-10, "run_weight and kind_weights do not multiply (%.3g)", d_mul);
+  hf_model *all[9] = {&own1, &own4, &mixed1, &mixed3, &own3, &imp3, &kind3, &harm3, &kindmul};
+  for (int k = 0; k < 9; k++) hf_model_free(all[k]);
+
+  const char *badk[5] = {"run_weight", "run_weight", "run_weight", "harmonic", "kind_weights"};
+  const char *badv[5] = {"run_weight: 0", "run_weight: -1", "run_weight: heavy",
+                         "kind_weights: {harmonic: 0}", "kind_weights: {phonon: 2}"};
+  for (int k = 0; k < 5; k++) {
+    char name[32];
     snprintf(name, sizeof name, "bad%d", k);
-    snprintf(reg, sizeof reg, "run_weight: %s", bad[k]);
-    fittest_write_zvr_noisy(tmp, name, absm, "regression", reg);
-    CHECK(fittest_refuses(tmp, name, "run_weight", bad[k]), "run_weight %s not refused", bad[k]);
+    fittest_write_zvr_noisy(tmp, name, absm, "regression", badv[k]);
+    CHECK(fittest_refuses(tmp, name, badk[k], badv[k]), "%s not refused", badv[k]);
   }
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
   if (system(cmd)) fprintf(stderr, "could not remove %s\n", tmp);
-  return check_done("run_weight");
+  return check_done("frame_weights");
 }
