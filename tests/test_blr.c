@@ -298,6 +298,24 @@ static double dot(int M, const double *a, const double *b) {
   return s;
 }
 
+/* A fit of d with the hyperparameters fixed at (sv, sw) into *f (initialised
+ * here; opts, when not NULL, gets the options used); 1 on failure, reported
+ * as a failed check labelled what. */
+static int solve_fixed(const hf_blr_data *d, double sv, double sw, hf_blr_fit *f, hf_blr_opts *opts,
+                       const char *what) {
+  hf_err e;
+  hf_blr_opts o;
+  hf_blr_opts_default(&o);
+  o.sigma_v = sv, o.sigma_w = sw;
+  if (opts) *opts = o;
+  hf_blr_fit_init(f);
+  if (hf_blr_solve(f, d, &o, &e)) {
+    CHECK(0, "%s: %s", what, e.msg);
+    return 1;
+  }
+  return 0;
+}
+
 /* ------------------------------------------------ 1. closed form */
 
 static rows R1;
@@ -356,14 +374,8 @@ static void test_closed_form(void) {
 
   /* (a) fixed hyperparameters */
   hf_blr_opts o;
-  hf_blr_opts_default(&o);
-  o.sigma_v = 0.3, o.sigma_w = 2.0;
   hf_blr_fit f;
-  hf_blr_fit_init(&f);
-  if (hf_blr_solve(&f, &d, &o, &e)) {
-    CHECK(0, "solve: %s", e.msg);
-    return;
-  }
+  if (solve_fixed(&d, 0.3, 2.0, &f, &o, "solve")) return;
   ref_bayes(r, s, dc, o.sigma_v, o.sigma_w, wref, cref);
   double wmax = 0, cmax = 0;
   for (int j = 0; j < M; j++) wmax = fmax(wmax, fabs((double)wref[j]));
@@ -524,14 +536,8 @@ static void test_few_rows(void) {
   long double s[HF_BLR_NTYPES], dc[MAXM], wref[MAXM], cref[MAXM * MAXM];
   ref_scales(&r, h, 1, s, dc);
   hf_blr_opts o;
-  hf_blr_opts_default(&o);
-  o.sigma_v = 0.2, o.sigma_w = 3;
   hf_blr_fit f;
-  hf_blr_fit_init(&f);
-  if (hf_blr_solve(&f, &d, &o, &e)) {
-    CHECK(0, "few rows: %s", e.msg);
-    return;
-  }
+  if (solve_fixed(&d, 0.2, 3, &f, &o, "few rows")) return;
   ref_bayes(&r, s, dc, o.sigma_v, o.sigma_w, wref, cref);
   double worst = 0;
   for (int j = 0; j < M; j++) {
@@ -1315,14 +1321,8 @@ static void test_row_weights(void) {
 
   /* (b) fixed hyperparameters: weighted posterior, evidence, training rmse */
   hf_blr_opts o;
-  hf_blr_opts_default(&o);
-  o.sigma_v = 0.3, o.sigma_w = 2.0;
   hf_blr_fit f;
-  hf_blr_fit_init(&f);
-  if (hf_blr_solve(&f, &d, &o, &e)) {
-    CHECK(0, "weighted solve: %s", e.msg);
-    return;
-  }
+  if (solve_fixed(&d, 0.3, 2.0, &f, &o, "weighted solve")) return;
   ref_bayes(&r, s, dcol, o.sigma_v, o.sigma_w, wref, cref);
   double cmax = 0, lnw = 0;
   for (int j = 0; j < M * M; j++) cmax = fmax(cmax, fabs((double)cref[j]));
