@@ -226,6 +226,10 @@ int fit_frame_out(const fit_config *c, const hf_lattice *lat, const hf_fields *x
   return 1;
 }
 
+double fit_frame_weight(const fit_config *c, int imported, int kind) {
+  return (imported ? 1.0 : c->run_weight) * c->kind_weight[kind];
+}
+
 void fit_frame_limits(const fit_config *c, char *s, size_t len) {
   const int e = c->energy_max > 0, a = c->amplitude_max > 0;
   char es[64] = "", as[64] = "";
@@ -249,7 +253,7 @@ int fit_learn(fit_run *r, hf_err *err) {
   const int kind = r->call_kind ? r->call_kind : FIT_FRAME_MD;
   if (!skip) r->kind_frames[kind]++;
   if ((!skip && hf_blr_data_append_weighted(&r->data, (int)r->rows, r->phi, r->target, r->type,
-                                            r->c.run_weight * r->c.kind_weight[kind], err)) ||
+                                            fit_frame_weight(&r->c, 0, kind), err)) ||
       fit_solve(r, err))
     return hf_wrap(err, "refit after engine call %ld", r->st.calls);
   r->have_fit = 1;

@@ -286,11 +286,9 @@ static int load_frame(void *p, const hf_lattice *lat, const hf_fields *x, const 
   fit_track_extent(r, cell->x, lat);
   hf_features_eval(cell->feat, cell->x, cell->phi, cell->ylong, cell->type);
   for (size_t i = 0; i < cell->rows; i++) cell->target[i] = y[i] - cell->ylong[i];
-  const int kind = meta->kind >= 0 && meta->kind < FIT_FRAME_NKIND ? meta->kind : 0;
-  r->kind_frames[kind]++;
+  r->kind_frames[meta->kind]++; /* fit_xyz_read gives a valid kind */
   return hf_blr_data_append_weighted(&r->data, (int)cell->rows, cell->phi, cell->target, cell->type,
-                                     (earlier ? 1.0 : r->c.run_weight) * r->c.kind_weight[kind],
-                                     err);
+                                     fit_frame_weight(&r->c, earlier, meta->kind), err);
 }
 
 /* keep < 0: every frame into the data set, and the file is someone else's
