@@ -11,9 +11,11 @@
 #include "fields.h"
 #include "poly_eval.h"
 #include "rng.h"
+#include "sphere_min.h"
 
 #define MAX_ITER 4000
-#define TOL 1e-10 /* relative change of Q per iteration where a descent stops */
+#define TOL 1e-10      /* relative change of Q per iteration where a descent stops */
+#define SPHERE_PAIRS 8 /* the descent's L-BFGS memory */
 
 /* The degree of a monomial in u and omega when eta counts twice (it scales
  * as u^2 where strain relaxes): 4 for u^4, u^2 w^2, eta u^2, eta^2, ...; 2, 6
@@ -117,6 +119,36 @@ static int weighted_part(const hf_model *m, const hf_form_weights *wt, const dou
 
 static const hf_form_weights QUARTIC = {{0, 0, 1, 0, 0}, 0};
 
+/* The monomials of q with a strain factor (no dipole): an engine of these
+ * alone gives q's dE/deta at eta = 0, B(u), at a fraction of the cost. */
+static int strain_part(const hf_model *q, hf_model *out, hf_err *err) {
+  hf_model_init(out);
+  *out = *q;
+  out->dipole = 0;
+  out->nterms = 0;
+  out->terms = calloc(q->nterms ? (size_t)q->nterms : 1, sizeof *out->terms);
+  if (!out->terms) return hf_fail(err, "quartic form: out of memory");
+  for (int t = 0; t < q->nterms; t++) {
+    hf_term *dst = &out->terms[out->nterms];
+    *dst = q->terms[t];
+    hf_poly_init(&dst->poly);
+    for (int k = 0; k < q->terms[t].poly.n; k++) {
+      const hf_mono *mo = &q->terms[t].poly.m[k];
+      int strained = 0;
+      for (int f = 0; f < mo->deg; f++) strained |= mo->f[f].kind == HF_VAR_ETA;
+      if (strained && hf_poly_add_mono(&dst->poly, mo)) {
+        hf_model_free(out);
+        return hf_fail(err, "quartic form: out of memory");
+      }
+    }
+    if (dst->poly.n)
+      out->nterms++;
+    else
+      hf_poly_free(&dst->poly);
+  }
+  return HF_OK;
+}
+
 hf_form_weights hf_form_well_weights(int degree, int k, double radius) {
   /* f(s) = sum_j P_{2j+2} s^j, s = t^2: f^(k)(R^2) / k! = sum_{j >= k}
    * C(j, k) P_{2j+2} R^(2 (j - k)), divided by R^(2 (D/2 - 1 - k)) so that the
@@ -138,19 +170,6 @@ static double *comp(const hf_fields *x, int c) {
   return c < 3 || c >= 6 ? hf_fields_comp(x, c) : NULL;
 }
 
-static double dot_modes(const hf_fields *a, const hf_fields *b, size_t n) {
-  double s = 0;
-  for (int c = 0; c < 9; c++)
-    for (size_t i = 0; comp(a, c) && i < n; i++) s += comp(a, c)[i] * comp(b, c)[i];
-  return s;
-}
-
-static void to_sphere(hf_fields *x, size_t n) {
-  const double s = sqrt((double)n / dot_modes(x, x, n));
-  for (int c = 0; c < 9; c++)
-    for (size_t i = 0; comp(x, c) && i < n; i++) comp(x, c)[i] *= s;
-}
-
 static void copy_searched(hf_fields *dst, const hf_fields *src, size_t n) {
   for (int c = 0; c < 9; c++)
     if (comp(src, c)) memcpy(comp(dst, c), comp(src, c), n * sizeof(double));
@@ -161,8 +180,9 @@ static void copy_searched(hf_fields *dst, const hf_fields *src, size_t n) {
  * eta = -C^-1 B(u).  cinv = C^-1 (row-major), or NULL: strain held at 0. */
 typedef struct {
   hf_engine *e;
+  hf_engine *strained; /* the monomials with a strain factor alone (strain_part) */
   const double *cinv;
-  long evaluations; /* engine evaluations so far */
+  long evaluations; /* evaluations of e so far (strained's are a fraction of one) */
 } qf_ctx;
 
 /* Q at the relaxed strain (x->eta set to it) and its gradient in u (at the
@@ -172,8 +192,7 @@ static double energy(qf_ctx *q, hf_fields *x, hf_fields *g) {
   if (q->cinv) {
     double B[6];
     memset(x->eta, 0, sizeof x->eta);
-    hf_engine_eval(q->e, x, NULL, B, &E);
-    q->evaluations++;
+    hf_engine_eval(q->strained, x, NULL, B, &E);
     for (int a = 0; a < 6; a++) {
       x->eta[a] = 0;
       for (int b = 0; b < 6; b++) x->eta[a] -= q->cinv[6 * a + b] * B[b];
@@ -217,60 +236,35 @@ static int strain_inverse(hf_engine *e, hf_fields *x, double cinv[36], double so
   return 1;
 }
 
-/* The gradient's part in the sphere's tangent plane at x into t. */
-static void tangent(const hf_fields *x, const hf_fields *g, hf_fields *t, size_t n) {
-  const double radial = dot_modes(g, x, n) / (double)n;
-  for (int c = 0; c < 9; c++)
-    for (size_t i = 0; comp(x, c) && i < n; i++)
-      comp(t, c)[i] = comp(g, c)[i] - radial * comp(x, c)[i];
+/* The searched components (u, and omega when the model has it) as one vector
+ * for the sphere's descent (sphere_min.h), and back. */
+static size_t searched_dim(const hf_fields *x, size_t n) {
+  size_t d = 0;
+  for (int c = 0; c < 9; c++) d += comp(x, c) ? n : 0;
+  return d;
 }
 
-/* Nonlinear conjugate gradients (Polak-Ribiere+, restarted when the direction
- * stops descending) on sum |u|^2 = n, each step retracted onto the sphere,
- * with a step that grows on success and halves on failure; returns Q at the
- * end (x holds the point).  About ten times fewer evaluations than steepest
- * descent on learned models' valleys (heff --soft-modes reports them). */
-static double descend(qf_ctx *e, hf_fields *x, hf_fields *g, hf_fields *y, hf_fields *d,
-                      hf_fields *t, size_t n) {
-  double Q = energy(e, x, g), step = 1e-3;
-  tangent(x, g, t, n);
-  double tt = dot_modes(t, t, n);
+static void pack(const hf_fields *x, double *v, size_t n) {
   for (int c = 0; c < 9; c++)
-    for (size_t i = 0; comp(x, c) && i < n; i++) comp(d, c)[i] = -comp(t, c)[i];
-  for (int it = 0; it < MAX_ITER && step > 1e-14 && tt > 0; it++) {
-    for (int c = 0; c < 9; c++)
-      for (size_t i = 0; comp(x, c) && i < n; i++)
-        comp(y, c)[i] = comp(x, c)[i] + step * comp(d, c)[i];
-    to_sphere(y, n);
-    const double Qy = energy(e, y, NULL);
-    if (!(Qy < Q)) {
-      step *= 0.5;
-      continue;
-    }
-    const double change = Q - Qy;
-    copy_searched(x, y, n);
-    Q = energy(e, x, g);
-    step *= 1.3;
-    if (change <= TOL * fabs(Q)) break;
-    /* beta from the new tangent gradient (in y) and the old one (in t), the old
-     * direction moved into the new tangent plane */
-    tangent(x, g, y, n);
-    const double yy = dot_modes(y, y, n), yt = dot_modes(y, t, n);
-    const double beta = fmax(0, (yy - yt) / tt);
-    const double dr = dot_modes(d, x, n) / (double)n;
-    double slope = 0;
-    for (int c = 0; c < 9; c++)
-      for (size_t i = 0; comp(x, c) && i < n; i++) {
-        const double di = -comp(y, c)[i] + beta * (comp(d, c)[i] - dr * comp(x, c)[i]);
-        comp(d, c)[i] = di;
-        comp(t, c)[i] = comp(y, c)[i];
-        slope += di * comp(y, c)[i];
-      }
-    tt = yy;
-    if (!(slope < 0)) /* not downhill: start again from the gradient */
-      for (int c = 0; c < 9; c++)
-        for (size_t i = 0; comp(x, c) && i < n; i++) comp(d, c)[i] = -comp(t, c)[i];
-  }
+    if (comp(x, c)) memcpy(v, comp(x, c), n * sizeof *v), v += n;
+}
+
+static void unpack(const double *v, hf_fields *x, size_t n) {
+  for (int c = 0; c < 9; c++)
+    if (comp(x, c)) memcpy(comp(x, c), v, n * sizeof *v), v += n;
+}
+
+typedef struct {
+  qf_ctx *q;
+  hf_fields *x, *g; /* the point evaluated (its strain relaxed) and gradient */
+  size_t n;
+} sphere_ctx;
+
+static double form_value(void *ctx, const double *v, double *gv) {
+  sphere_ctx *c = ctx;
+  unpack(v, c->x, c->n);
+  const double Q = energy(c->q, c->x, c->g);
+  pack(c->g, gv, c->n);
   return Q;
 }
 
@@ -390,16 +384,21 @@ int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, do
     return HF_OK;
   }
   hf_lattice lat;
-  hf_engine *e = NULL;
-  hf_fields x, g, y, d, t, best;
-  memset(&x, 0, sizeof x), memset(&g, 0, sizeof g), memset(&y, 0, sizeof y);
-  memset(&d, 0, sizeof d), memset(&t, 0, sizeof t), memset(&best, 0, sizeof best);
+  hf_engine *e = NULL, *se = NULL;
+  hf_model sq; /* q's strained monomials: its engine se gives B(u) for energy() */
+  hf_model_init(&sq);
+  hf_fields x, g, best;
+  memset(&x, 0, sizeof x), memset(&g, 0, sizeof g), memset(&best, 0, sizeof best);
+  hf_sphere_min sm = {0};
+  double *v = NULL;
   hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
   int rc = hf_lattice_init(&lat, L, err) || hf_engine_create(&e, &q, &lat, &o, err);
   const unsigned mask = rc ? 0 : hf_engine_field_mask(e);
   rc = rc || hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
-       hf_fields_alloc(&y, &lat, mask, err) || hf_fields_alloc(&d, &lat, mask, err) ||
-       hf_fields_alloc(&t, &lat, mask, err) || hf_fields_alloc(&best, &lat, mask, err);
+       hf_fields_alloc(&best, &lat, mask, err);
+  const size_t dim = rc ? 0 : searched_dim(&x, lat.n);
+  rc = rc || hf_sphere_min_alloc(&sm, (int)dim, SPHERE_PAIRS, err);
+  if (!rc && !(v = malloc(dim * sizeof *v))) rc = hf_fail(err, "out of memory");
   double cinv[36];
   /* without degree 4 the form has no eta terms: the strain stays at 0, and the
    * status reported is that of the model's own elastic terms */
@@ -410,7 +409,10 @@ int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, do
     strain = 0;
   }
   if (strain < 0) strain = 0; /* reported; the modes alone are still searched */
-  qf_ctx ctx = {e, strain > 0 ? cinv : NULL, 0};
+  if (!rc && strain > 0)
+    rc = strain_part(&q, &sq, err) || hf_engine_create(&se, &sq, &lat, &o, err);
+  qf_ctx ctx = {e, se, strain > 0 ? cinv : NULL, 0};
+  sphere_ctx sc = {&ctx, &x, &g, lat.n};
   if (!rc) {
     hf_rng r;
     hf_rng_seed(&r, seed);
@@ -421,8 +423,10 @@ int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, do
       else
         for (int c = 0; c < 9; c++)
           for (size_t i = 0; comp(&x, c) && i < lat.n; i++) comp(&x, c)[i] = hf_rng_normal(&r);
-      to_sphere(&x, lat.n);
-      const double Q = descend(&ctx, &x, &g, &y, &d, &t, lat.n);
+      pack(&x, v, lat.n);
+      hf_sphere_min_run(&sm, form_value, &sc, v, (double)lat.n, MAX_ITER, TOL, NULL);
+      unpack(v, &x, lat.n);
+      const double Q = energy(&ctx, &x, &g); /* x's strain: the end point's, not a trial's */
       if (Q < Qbest) {
         Qbest = Q;
         copy_searched(&best, &x, lat.n);
@@ -439,10 +443,11 @@ int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, do
         config[6 * i + 3 + c] = best.w[c] ? ws * best.w[c][i] : 0; /* rad */
       }
   }
-  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&y), hf_fields_free(&best);
-  hf_fields_free(&d), hf_fields_free(&t);
-  hf_engine_free(e);
-  hf_model_free(&q);
+  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&best);
+  hf_sphere_min_free(&sm);
+  free(v);
+  hf_engine_free(e), hf_engine_free(se);
+  hf_model_free(&q), hf_model_free(&sq);
   return rc ? hf_wrap(err, "quartic form") : HF_OK;
 }
 

@@ -14,7 +14,7 @@
  *
  * With r_i^2 = |u_i|^2 + |omega_i|^2: kappa = min of N Q / (sum_i r_i^2)^2, eV (N
  * cells): Q per cell of a configuration with an rms r of 1.  Found by
- * conjugate gradients on the sphere sum r_i^2 = N from seeded starts,
+ * limited-memory BFGS on the sphere sum r_i^2 = N (sphere_min.h) from seeded starts,
  * random ones and (half of them, at random) ones near commensurate patterns (each
  * component modulated at one of Gamma, X, M, R); a local minimum, so a negative kappa is proof, a
  * positive one evidence.  kappa grows with N for a pattern confined to a few cells (one cell with
