@@ -4,6 +4,7 @@
 
 #include <lapacke.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,32 +86,42 @@ static int search(hf_model *m, const int L[3], const hf_form_weights *wt, int ns
                   double radius, double pressure, qp *q, double *kappa, int *full, hf_err *err) {
   static const hf_form_weights quartic = {{0, 0, 1, 0, 0}, 0};
   const size_t n = (size_t)L[0] * L[1] * L[2];
-  double *cfg = malloc(6 * n * sizeof *cfg);
-  if (!cfg) return hf_fail(err, "out of memory");
-  int rc = HF_OK, added = 0;
+  /* the starts side by side, a search object per thread (created here, one
+   * thread: FFTW's planner), each start's result in its own place, so the
+   * rows below come in start order whatever the thread count */
+  const int nt = omp_get_max_threads() < nstart ? omp_get_max_threads() : nstart;
+  hf_form_search **fs = calloc((size_t)nt, sizeof *fs);
+  hf_quartic_form *f = malloc((size_t)nstart * sizeof *f);
+  double *cfg = malloc((size_t)nstart * 6 * n * sizeof *cfg);
+  int rc = fs && f && cfg ? HF_OK : hf_fail(err, "out of memory"), added = 0;
+  for (int t = 0; t < nt && !rc; t++) rc = hf_form_search_create(&fs[t], m, L, wt, pressure, err);
+  if (!rc) {
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1)
+    for (int s = 0; s < nstart; s++)
+      hf_form_search_run(fs[omp_get_thread_num()], 1, seed + 104729ull * (uint64_t)s, &f[s],
+                         cfg + (size_t)s * 6 * n);
+  }
   for (int s = 0; s < nstart && !rc; s++) {
-    hf_quartic_form f;
-    const uint64_t ss = seed + 104729ull * (uint64_t)s;
-    rc = hf_form_min(m, L, wt, pressure, 1, ss, &f, cfg, err);
-    if (rc) break;
-    *kappa = fmin(*kappa, f.kappa);
-    const int elastic = !(radius > 0) && f.strain < 0 && s == 0;
+    double *c = cfg + (size_t)s * 6 * n;
+    *kappa = fmin(*kappa, f[s].kappa);
+    const int elastic = !(radius > 0) && f[s].strain < 0 && s == 0;
     if (elastic) { /* the elastic terms alone: their softest strain, no modes */
-      memset(cfg, 0, 6 * n * sizeof *cfg);
-      memcpy(f.eta, f.eta_soft, sizeof f.eta);
+      memset(c, 0, 6 * n * sizeof *c);
+      memcpy(f[s].eta, f[s].eta_soft, sizeof f[s].eta);
     }
-    if (!((f.nterms && f.kappa < 0) || elastic)) continue;
+    if (!((f[s].nterms && f[s].kappa < 0) || elastic)) continue;
     if (q->k >= FIT_BOUND_ROWS) { /* negative, and no room for its row */
       *full = 1;
       continue;
     }
     q->r[q->k] = radius > 0 ? radius : 0;
     /* the elastic row is the eta^2 terms' energy at the soft strain: degree 4 */
-    rc = hf_form_row(m, L, elastic ? &quartic : wt, cfg, f.eta, wt->w[1] != 0 ? f.eta0 : NULL,
+    rc = hf_form_row(m, L, elastic ? &quartic : wt, c, f[s].eta, wt->w[1] != 0 ? f[s].eta0 : NULL,
                      q->A + (size_t)q->k * q->M, &q->c[q->k], err);
     if (!rc && !repeated(q, q->k)) q->k++, added++;
   }
-  free(cfg);
+  for (int t = 0; fs && t < nt; t++) hf_form_search_free(fs[t]);
+  free(fs), free(f), free(cfg);
   return rc ? HF_FAIL : added;
 }
 

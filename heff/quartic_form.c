@@ -356,99 +356,135 @@ static int pressure_strain(const hf_model *m, double p, double eta0[6], hf_err *
   return HF_OK;
 }
 
-int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, double pressure,
-                int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
+struct hf_form_search {
+  hf_quartic_form head; /* what every search of it reports: L, degree, eta0, nterms, ... */
+  double ws;            /* omega's search scale (hf_form_weights omega_scale, 0 -> 1) */
+  hf_model q, sq;       /* the weighted form; its strained monomials (energy()'s B(u)) */
+  hf_lattice lat;
+  hf_engine *e, *se;
+  hf_fields x, g, best;
+  hf_sphere_min sm;
+  double *v; /* the searched components as one vector */
+  double cinv[36];
+  int strain; /* 1: strain relaxed through cinv */
+};
+
+void hf_form_search_free(hf_form_search *s) {
+  if (!s) return;
+  hf_fields_free(&s->x), hf_fields_free(&s->g), hf_fields_free(&s->best);
+  hf_sphere_min_free(&s->sm);
+  free(s->v);
+  hf_engine_free(s->e), hf_engine_free(s->se);
+  hf_model_free(&s->q), hf_model_free(&s->sq);
+  free(s);
+}
+
+int hf_form_search_create(hf_form_search **out, const hf_model *m, const int L[3],
+                          const hf_form_weights *wt, double pressure, hf_err *err) {
+  *out = NULL;
   if (!(m->dof & HF_DOF_U)) return hf_fail(err, "quartic form: the model has no u");
   for (int a = 0; a < 3; a++)
     if (L[a] < 1 || L[a] > 16)
       return hf_fail(err, "quartic form: supercell %dx%dx%d out of range (1..16)", L[0], L[1],
                      L[2]);
-  if (nstart < 1) return hf_fail(err, "quartic form: need at least one start");
   int degree = 0;
   for (int k = 1; k < 5; k++)
     if (wt->w[k] != 0) degree = 2 * k;
   if (degree < 4) return hf_fail(err, "form: no weight on degree 4, 6 or 8");
-  *out = (hf_quartic_form){.L = {L[0], L[1], L[2]}, .degree = degree};
-  /* the harmonic part is measured from the crystal strained by the pressure */
-  if (wt->w[1] != 0 && pressure_strain(m, pressure, out->eta0, err)) return hf_wrap(err, "form");
-  if (config) memset(config, 0, 6 * (size_t)L[0] * L[1] * L[2] * sizeof *config);
-  hf_model q;
   if (!(wt->omega_scale >= 0))
     return hf_fail(err, "form: omega scale %g (expected >= 0)", wt->omega_scale);
-  const double ws = wt->omega_scale > 0 ? wt->omega_scale : 1;
-  if (weighted_part(m, wt, wt->w[1] != 0 ? out->eta0 : NULL, &q, &out->higher, err)) return HF_FAIL;
-  if (ws != 1) scale_omega(&q, ws);
-  out->nterms = q.nterms;
-  if (!q.nterms) {
-    hf_model_free(&q);
-    return HF_OK;
+  hf_form_search *s = calloc(1, sizeof *s);
+  if (!s) return hf_fail(err, "out of memory");
+  hf_model_init(&s->q), hf_model_init(&s->sq);
+  s->head = (hf_quartic_form){.L = {L[0], L[1], L[2]}, .degree = degree};
+  s->ws = wt->omega_scale > 0 ? wt->omega_scale : 1;
+  /* the harmonic part is measured from the crystal strained by the pressure */
+  int rc = wt->w[1] != 0 && pressure_strain(m, pressure, s->head.eta0, err);
+  rc = rc || weighted_part(m, wt, wt->w[1] != 0 ? s->head.eta0 : NULL, &s->q, &s->head.higher, err);
+  if (!rc && s->ws != 1) scale_omega(&s->q, s->ws);
+  s->head.nterms = rc ? 0 : s->q.nterms;
+  if (rc || !s->q.nterms) { /* nothing to search: every run reports kappa 0 */
+    if (rc) hf_form_search_free(s), s = NULL;
+    *out = s;
+    return rc ? hf_wrap(err, "form") : HF_OK;
   }
-  hf_lattice lat;
-  hf_engine *e = NULL, *se = NULL;
-  hf_model sq; /* q's strained monomials: its engine se gives B(u) for energy() */
-  hf_model_init(&sq);
-  hf_fields x, g, best;
-  memset(&x, 0, sizeof x), memset(&g, 0, sizeof g), memset(&best, 0, sizeof best);
-  hf_sphere_min sm = {0};
-  double *v = NULL;
   hf_engine_opts o = {.fftw_flags = FFTW_ESTIMATE};
-  int rc = hf_lattice_init(&lat, L, err) || hf_engine_create(&e, &q, &lat, &o, err);
-  const unsigned mask = rc ? 0 : hf_engine_field_mask(e);
-  rc = rc || hf_fields_alloc(&x, &lat, mask, err) || hf_fields_alloc(&g, &lat, mask, err) ||
-       hf_fields_alloc(&best, &lat, mask, err);
-  const size_t dim = rc ? 0 : searched_dim(&x, lat.n);
-  rc = rc || hf_sphere_min_alloc(&sm, (int)dim, SPHERE_PAIRS, err);
-  if (!rc && !(v = malloc(dim * sizeof *v))) rc = hf_fail(err, "out of memory");
-  double cinv[36];
+  rc = hf_lattice_init(&s->lat, L, err) || hf_engine_create(&s->e, &s->q, &s->lat, &o, err);
+  const unsigned mask = rc ? 0 : hf_engine_field_mask(s->e);
+  rc = rc || hf_fields_alloc(&s->x, &s->lat, mask, err) ||
+       hf_fields_alloc(&s->g, &s->lat, mask, err) || hf_fields_alloc(&s->best, &s->lat, mask, err);
+  const size_t dim = rc ? 0 : searched_dim(&s->x, s->lat.n);
+  rc = rc || hf_sphere_min_alloc(&s->sm, (int)dim, SPHERE_PAIRS, err);
+  if (!rc && !(s->v = malloc(dim * sizeof *s->v))) rc = hf_fail(err, "out of memory");
   /* without degree 4 the form has no eta terms: the strain stays at 0, and the
    * status reported is that of the model's own elastic terms */
-  int strain = rc ? 0 : strain_inverse(e, &x, cinv, out->eta_soft);
-  out->strain = strain;
+  int strain = rc ? 0 : strain_inverse(s->e, &s->x, s->cinv, s->head.eta_soft);
+  s->head.strain = strain;
   if (!rc && wt->w[2] == 0) {
-    rc = hf_elastic_soft(m, out->eta_soft, &out->strain, err);
+    rc = hf_elastic_soft(m, s->head.eta_soft, &s->head.strain, err);
     strain = 0;
   }
-  if (strain < 0) strain = 0; /* reported; the modes alone are still searched */
-  if (!rc && strain > 0)
-    rc = strain_part(&q, &sq, err) || hf_engine_create(&se, &sq, &lat, &o, err);
-  qf_ctx ctx = {e, se, strain > 0 ? cinv : NULL, 0};
-  sphere_ctx sc = {&ctx, &x, &g, lat.n};
-  if (!rc) {
-    hf_rng r;
-    hf_rng_seed(&r, seed);
-    double Qbest = INFINITY;
-    for (int s = 0; s < nstart; s++) {
-      if (hf_rng_u64(&r) >> 63) /* half the starts (and of single-start calls) */
-        commensurate_start(&x, &lat, &r);
-      else
-        for (int c = 0; c < 9; c++)
-          for (size_t i = 0; comp(&x, c) && i < lat.n; i++) comp(&x, c)[i] = hf_rng_normal(&r);
-      pack(&x, v, lat.n);
-      hf_sphere_min_run(&sm, form_value, &sc, v, (double)lat.n, MAX_ITER, TOL, NULL);
-      unpack(v, &x, lat.n);
-      const double Q = energy(&ctx, &x, &g); /* x's strain: the end point's, not a trial's */
-      if (Q < Qbest) {
-        Qbest = Q;
-        copy_searched(&best, &x, lat.n);
-        memcpy(out->eta, x.eta, sizeof out->eta);
-      }
-    }
-    /* on the sphere (sum |u|^2)^2 = N^2, so kappa = N Q / N^2 */
-    out->kappa = Qbest / (double)lat.n;
-    out->evaluations = ctx.evaluations;
-    describe(&best, lat.n, Qbest, out);
-    for (size_t i = 0; config && i < lat.n; i++)
-      for (int c = 0; c < 3; c++) {
-        config[6 * i + c] = best.u[c][i];
-        config[6 * i + 3 + c] = best.w[c] ? ws * best.w[c][i] : 0; /* rad */
-      }
+  s->strain = strain > 0; /* -1 is reported; the modes alone are still searched */
+  if (!rc && s->strain)
+    rc = strain_part(&s->q, &s->sq, err) || hf_engine_create(&s->se, &s->sq, &s->lat, &o, err);
+  if (rc) {
+    hf_form_search_free(s);
+    return hf_wrap(err, "quartic form");
   }
-  hf_fields_free(&x), hf_fields_free(&g), hf_fields_free(&best);
-  hf_sphere_min_free(&sm);
-  free(v);
-  hf_engine_free(e), hf_engine_free(se);
-  hf_model_free(&q), hf_model_free(&sq);
-  return rc ? hf_wrap(err, "quartic form") : HF_OK;
+  *out = s;
+  return HF_OK;
+}
+
+void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic_form *out,
+                        double *config) {
+  *out = s->head;
+  const hf_lattice *lat = &s->lat;
+  const size_t n = (size_t)s->head.L[0] * s->head.L[1] * s->head.L[2];
+  if (config) memset(config, 0, 6 * n * sizeof *config);
+  if (!s->head.nterms) return;
+  qf_ctx ctx = {s->e, s->se, s->strain ? s->cinv : NULL, 0};
+  sphere_ctx sc = {&ctx, &s->x, &s->g, n};
+  hf_rng r;
+  hf_rng_seed(&r, seed);
+  double Qbest = INFINITY;
+  for (int k = 0; k < nstart; k++) {
+    if (hf_rng_u64(&r) >> 63) /* half the starts (and of single-start calls) */
+      commensurate_start(&s->x, lat, &r);
+    else
+      for (int c = 0; c < 9; c++)
+        for (size_t i = 0; comp(&s->x, c) && i < n; i++) comp(&s->x, c)[i] = hf_rng_normal(&r);
+    pack(&s->x, s->v, n);
+    hf_sphere_min_run(&s->sm, form_value, &sc, s->v, (double)n, MAX_ITER, TOL, NULL);
+    unpack(s->v, &s->x, n);
+    const double Q = energy(&ctx, &s->x, &s->g); /* x's strain: the end point's, not a trial's */
+    if (Q < Qbest) {
+      Qbest = Q;
+      copy_searched(&s->best, &s->x, n);
+      memcpy(out->eta, s->x.eta, sizeof out->eta);
+    }
+  }
+  /* on the sphere (sum |u|^2)^2 = N^2, so kappa = N Q / N^2 */
+  out->kappa = Qbest / (double)n;
+  out->evaluations = ctx.evaluations;
+  describe(&s->best, n, Qbest, out);
+  for (size_t i = 0; config && i < n; i++)
+    for (int c = 0; c < 3; c++) {
+      config[6 * i + c] = s->best.u[c][i];
+      config[6 * i + 3 + c] = s->best.w[c] ? s->ws * s->best.w[c][i] : 0; /* rad */
+    }
+}
+
+int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, double pressure,
+                int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err) {
+  hf_form_search *s;
+  if (hf_form_search_create(&s, m, L, wt, pressure, err)) return HF_FAIL;
+  if (nstart < 1) {
+    hf_form_search_free(s);
+    return hf_fail(err, "quartic form: need at least one start");
+  }
+  hf_form_search_run(s, nstart, seed, out, config);
+  hf_form_search_free(s);
+  return HF_OK;
 }
 
 int hf_quartic_form_min(const hf_model *m, const int L[3], int nstart, uint64_t seed,

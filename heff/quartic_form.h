@@ -85,6 +85,18 @@ hf_form_weights hf_form_well_weights(int degree, int k, double radius);
 int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, double pressure,
                 int nstart, uint64_t seed, hf_quartic_form *out, double *config, hf_err *err);
 
+/* hf_form_min in two steps, for searches that run side by side (fit/bounded.c:
+ * a thread each): create builds the form's engines (FFTW plans: not
+ * thread-safe, so one thread creates them all), run searches from nstart
+ * seeded starts exactly as hf_form_min (the same result for the same seed,
+ * whichever search object and thread), touching only its own search object. */
+typedef struct hf_form_search hf_form_search;
+int hf_form_search_create(hf_form_search **s, const hf_model *m, const int L[3],
+                          const hf_form_weights *wt, double pressure, hf_err *err);
+void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic_form *out,
+                        double *config);
+void hf_form_search_free(hf_form_search *s);
+
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes
  * them).  config (NULL: not wanted) receives the minimum, 6 N numbers: u_a of
  * cell i at [6 i + a] and omega_a at [6 i + 3 + a] (cell index of fields.h; 0

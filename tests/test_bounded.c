@@ -37,7 +37,9 @@
  *     falls mostly on a, the well's edge sqrt(-a / b) ends inside R_w); without
  *     R_w (the mixed metric) nothing moves. */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounded.h"
@@ -130,7 +132,42 @@ static int held_cases(const int L[2][3], hf_err *err) {
   return 0;
 }
 
-int main(void) {
+/* 8. the searches of a round run on a thread each: the same model on one
+ * thread and on two, bit for bit (ZVR 1995 with every other term's sign
+ * turned, an unbounded start with many directions to cut; Sigma = I; 2x2x2; the top
+ * form and the well form at -4.8 GPa). */
+static int thread_count_cases(const int L[2][3], const char *models, hf_err *err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/BaTiO3_ZVR1995.yaml", models);
+  hf_model m;
+  REQUIRE_OK(hf_model_load(&m, path, err), *err);
+  const int M = m.nterms;
+  double *w0 = malloc((size_t)M * sizeof *w0), *S = calloc((size_t)M * M, sizeof *S);
+  double *w[2] = {malloc((size_t)M * sizeof(double)), malloc((size_t)M * sizeof(double))};
+  for (int t = 0; t < M; t++) w0[t] = (t % 2 ? -1 : 1) * m.terms[t].coef, S[(size_t)t * M + t] = 1;
+  const double radius[2] = {0, 1.3};
+  for (int k = 0; k < 2; k++) {
+    fit_bound_report rep[2];
+    for (int n = 0; n < 2; n++) {
+      omp_set_num_threads(n + 1);
+      REQUIRE_OK(fit_bound(&m, w0, S, M, L, 1, 3, radius[k], 0, -4.8, NULL, w[n], &rep[n], err),
+                 *err);
+    }
+    printf(
+        "ZVR, signs turned, radius %g: %d rows, %d rounds, kappa %.6g -> %.6g on 1 thread; "
+        "%d, %d, %.6g -> %.6g on 2\n",
+        radius[k], rep[0].rows, rep[0].iterations, rep[0].kappa_in, rep[0].kappa_out, rep[1].rows,
+        rep[1].iterations, rep[1].kappa_in, rep[1].kappa_out);
+    CHECK(!memcmp(w[0], w[1], (size_t)M * sizeof(double)) && rep[0].rows == rep[1].rows &&
+              rep[0].iterations == rep[1].iterations && rep[0].rows > 1 && rep[0].converged,
+          "radius %g: the bounded coefficients depend on the thread count", radius[k]);
+  }
+  free(w0), free(S), free(w[0]), free(w[1]);
+  hf_model_free(&m);
+  return 0;
+}
+
+int main(int argc, char **argv) {
   hf_err err;
   const int L[2][3] = {{2, 2, 2}, {4, 4, 4}};
   const double eps = FIT_BOUND_EPS;
@@ -297,5 +334,6 @@ int main(void) {
   CHECK(w4[0] == o0[0] && w4[1] == o0[1] && rep.well_in > 0, "mixed metric: w (%g, %g)", w4[0],
         w4[1]);
   hf_model_free(&m);
+  if (thread_count_cases(L, argc > 1 ? argv[1] : "models", &err)) return 1;
   return check_done("test_bounded");
 }
