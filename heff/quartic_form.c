@@ -54,26 +54,68 @@ static int at_strain(const hf_mono *mo, const double eta0[6], hf_mono *out) {
   return 1;
 }
 
-/* Term t's monomials of each degree d with a weight into p, scaled by it, and
- * with eta0 (NULL: none) each eta_l x x' at that strain scaled by the weight
- * of degree 2: the harmonic part the strain of a pressure adds. */
-static int kept_part(const hf_term *src, const hf_form_weights *wt, const double *eta0, hf_poly *p,
-                     int *higher) {
-  hf_poly_init(p);
+/* What weighted_part keeps of each term: its monomials of each degree d
+ * with a weight, scaled by it, and with eta0 (NULL: none) each eta_l x x' at
+ * that strain scaled by the weight of degree 2 (the harmonic part the strain
+ * of a pressure adds); *higher flags u, omega monomials above degree 4. */
+typedef struct {
+  const hf_form_weights *wt;
+  const double *eta0;
+  int *higher;
+} weighting;
+
+static int kept_part(const hf_term *src, hf_poly *p, void *ctx) {
+  const weighting *c = ctx;
   for (int k = 0; k < src->poly.n; k++) {
     hf_mono mo = src->poly.m[k], h;
-    const int d = mono_degree(&mo, higher);
-    const double w = d ? wt->w[d / 2] : 0;
+    const int d = mono_degree(&mo, c->higher);
+    const double w = d ? c->wt->w[d / 2] : 0;
     mo.c *= w;
     int rc = w != 0 ? hf_poly_add_mono(p, &mo) : HF_OK;
-    if (!rc && wt->w[1] != 0 && eta0 && at_strain(&src->poly.m[k], eta0, &h)) {
-      h.c *= wt->w[1];
+    if (!rc && c->wt->w[1] != 0 && c->eta0 && at_strain(&src->poly.m[k], c->eta0, &h)) {
+      h.c *= c->wt->w[1];
       rc = hf_poly_add_mono(p, &h);
     }
-    if (rc) {
-      hf_poly_free(p);
-      return HF_FAIL;
+    if (rc) return HF_FAIL;
+  }
+  return HF_OK;
+}
+
+/* The monomials with a strain factor: an engine of these alone gives a
+ * form's dE/deta at eta = 0, B(u), at a fraction of the cost. */
+static int strained_part(const hf_term *src, hf_poly *p, void *ctx) {
+  (void)ctx;
+  for (int k = 0; k < src->poly.n; k++) {
+    const hf_mono *mo = &src->poly.m[k];
+    int strained = 0;
+    for (int f = 0; f < mo->deg; f++) strained |= mo->f[f].kind == HF_VAR_ETA;
+    if (strained && hf_poly_add_mono(p, mo)) return HF_FAIL;
+  }
+  return HF_OK;
+}
+
+/* q: m's header and, per term, what part (kept_part, strained_part) puts
+ * into its polynomial; terms left empty are dropped. */
+static int model_part(const hf_model *m, int (*part)(const hf_term *, hf_poly *, void *), void *ctx,
+                      hf_model *q, hf_err *err) {
+  hf_model_init(q);
+  *q = *m;
+  q->nterms = 0;
+  q->terms = calloc(m->nterms ? (size_t)m->nterms : 1, sizeof *q->terms);
+  if (!q->terms) return hf_fail(err, "quartic form: out of memory");
+  for (int t = 0; t < m->nterms; t++) {
+    hf_term *dst = &q->terms[q->nterms];
+    *dst = m->terms[t];
+    hf_poly_init(&dst->poly);
+    if (part(&m->terms[t], &dst->poly, ctx)) {
+      hf_poly_free(&dst->poly);
+      hf_model_free(q);
+      return hf_fail(err, "quartic form: out of memory");
     }
+    if (dst->poly.n)
+      q->nterms++;
+    else
+      hf_poly_free(&dst->poly);
   }
   return HF_OK;
 }
@@ -94,60 +136,15 @@ static void scale_omega(hf_model *q, double s) {
  * eta0 w2 eta0_l u^2 from eta_l u^2). */
 static int weighted_part(const hf_model *m, const hf_form_weights *wt, const double *eta0,
                          hf_model *q, int *higher, hf_err *err) {
-  hf_model_init(q);
-  *q = *m;
-  q->terms = calloc(m->nterms ? (size_t)m->nterms : 1, sizeof *q->terms);
-  q->nterms = 0;
+  *higher = 0;
+  weighting c = {wt, eta0, higher};
+  if (model_part(m, kept_part, &c, q, err)) return HF_FAIL;
   q->dipole = wt->w[1] > 0 && m->dipole;
   q->zstar = m->zstar * sqrt(fmax(wt->w[1], 0)); /* the dipole energy goes as Z*^2 */
-  *higher = 0;
-  if (!q->terms) return hf_fail(err, "quartic form: out of memory");
-  for (int t = 0; t < m->nterms; t++) {
-    hf_term *dst = &q->terms[q->nterms];
-    *dst = m->terms[t];
-    if (kept_part(&m->terms[t], wt, eta0, &dst->poly, higher)) {
-      hf_model_free(q);
-      return hf_fail(err, "quartic form: out of memory");
-    }
-    if (dst->poly.n)
-      q->nterms++;
-    else
-      hf_poly_free(&dst->poly);
-  }
   return HF_OK;
 }
 
 static const hf_form_weights QUARTIC = {{0, 0, 1, 0, 0}, 0};
-
-/* The monomials of q with a strain factor (no dipole): an engine of these
- * alone gives q's dE/deta at eta = 0, B(u), at a fraction of the cost. */
-static int strain_part(const hf_model *q, hf_model *out, hf_err *err) {
-  hf_model_init(out);
-  *out = *q;
-  out->dipole = 0;
-  out->nterms = 0;
-  out->terms = calloc(q->nterms ? (size_t)q->nterms : 1, sizeof *out->terms);
-  if (!out->terms) return hf_fail(err, "quartic form: out of memory");
-  for (int t = 0; t < q->nterms; t++) {
-    hf_term *dst = &out->terms[out->nterms];
-    *dst = q->terms[t];
-    hf_poly_init(&dst->poly);
-    for (int k = 0; k < q->terms[t].poly.n; k++) {
-      const hf_mono *mo = &q->terms[t].poly.m[k];
-      int strained = 0;
-      for (int f = 0; f < mo->deg; f++) strained |= mo->f[f].kind == HF_VAR_ETA;
-      if (strained && hf_poly_add_mono(&dst->poly, mo)) {
-        hf_model_free(out);
-        return hf_fail(err, "quartic form: out of memory");
-      }
-    }
-    if (dst->poly.n)
-      out->nterms++;
-    else
-      hf_poly_free(&dst->poly);
-  }
-  return HF_OK;
-}
 
 hf_form_weights hf_form_well_weights(int degree, int k, double radius) {
   /* f(s) = sum_j P_{2j+2} s^j, s = t^2: f^(k)(R^2) / k! = sum_{j >= k}
@@ -180,7 +177,7 @@ static void copy_searched(hf_fields *dst, const hf_fields *src, size_t n) {
  * eta = -C^-1 B(u).  cinv = C^-1 (row-major), or NULL: strain held at 0. */
 typedef struct {
   hf_engine *e;
-  hf_engine *strained; /* the monomials with a strain factor alone (strain_part) */
+  hf_engine *strained; /* the monomials with a strain factor alone (strained_part) */
   const double *cinv;
   long evaluations; /* evaluations of e so far (strained's are a fraction of one) */
 } qf_ctx;
@@ -426,7 +423,8 @@ int hf_form_search_create(hf_form_search **out, const hf_model *m, const int L[3
   }
   s->strain = strain > 0; /* -1 is reported; the modes alone are still searched */
   if (!rc && s->strain)
-    rc = strain_part(&s->q, &s->sq, err) || hf_engine_create(&s->se, &s->sq, &s->lat, &o, err);
+    rc = model_part(&s->q, strained_part, NULL, &s->sq, err) ||
+         (s->sq.dipole = 0, hf_engine_create(&s->se, &s->sq, &s->lat, &o, err));
   if (rc) {
     hf_form_search_free(s);
     return hf_wrap(err, "quartic form");
@@ -582,9 +580,12 @@ int hf_form_row(const hf_model *m, const int L[3], const hf_form_weights *wt, co
   memcpy(x.eta, eta, sizeof x.eta);
   hf_poly_input in = {.lat = &lat, .x = &x};
   int rc = HF_OK, higher;
+  weighting w = {wt, eta0, &higher};
   for (int t = 0; t < m->nterms && !rc; t++) {
     hf_poly p;
-    if (kept_part(&m->terms[t], wt, eta0, &p, &higher)) {
+    hf_poly_init(&p);
+    if (kept_part(&m->terms[t], &p, &w)) {
+      hf_poly_free(&p);
       rc = hf_fail(err, "quartic form row: out of memory");
       break;
     }
