@@ -44,7 +44,8 @@ typedef struct {
                            the elastic matrix is not positive definite (strain held at 0) */
   double eta_soft[6];   /* the elastic matrix's softest strain (unit; with strain -1 the
                            one along which the eta^2 terms are negative) */
-  long evaluations;     /* engine evaluations the search took (its cost) */
+  long evaluations;     /* full-engine evaluations the search took (its cost; those of the
+                           engine of the strained monomials alone, a fraction each, not counted) */
   double eta0[6];       /* the well form's strain of the cubic crystal under its pressure */
   int degree;           /* 4: the quartic (or well) form; 6, 8: the top form */
 } hf_quartic_form;
