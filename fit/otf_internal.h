@@ -147,13 +147,13 @@ int fit_training_call(fit_run *r, int probe, hf_err *err);
 /* 1 when the frame (configuration x on lat, engine rows y) lies beyond
  * regression: energy_max or amplitude_max: it is kept but not regressed;
  * why (if not NULL) then says which limit and by how much.  0 otherwise. */
-/* The regression weight of a frame of the given heff_kind: kind_weights times
- * run_weight for the run's own frames (imported: 1 instead). */
-double fit_frame_weight(const fit_config *c, int imported, int kind);
 int fit_frame_out(const fit_config *c, const hf_lattice *lat, const hf_fields *x, const double *y,
                   char *why, size_t len);
 /* The limits above as text, "energy_max (0.15 eV per cell)" (summary, errors). */
 void fit_frame_limits(const fit_config *c, char *s, size_t len);
+/* The regression weight of a frame of the given heff_kind: kind_weights times
+ * run_weight for the run's own frames (imported: 1 instead). */
+double fit_frame_weight(const fit_config *c, int imported, int kind);
 /* r->train_max and train_rms grow to cover configuration x (a frame entering
  * the data). */
 void fit_track_extent(fit_run *r, const hf_fields *x, const hf_lattice *lat);

@@ -422,9 +422,11 @@ int hf_form_search_create(hf_form_search **out, const hf_model *m, const int L[3
     strain = 0;
   }
   s->strain = strain > 0; /* -1 is reported; the modes alone are still searched */
-  if (!rc && s->strain)
-    rc = model_part(&s->q, strained_part, NULL, &s->sq, err) ||
-         (s->sq.dipole = 0, hf_engine_create(&s->se, &s->sq, &s->lat, &o, err));
+  if (!rc && s->strain) rc = model_part(&s->q, strained_part, NULL, &s->sq, err);
+  if (!rc && s->strain) {
+    s->sq.dipole = 0; /* the dipole sum has no strain factor */
+    rc = hf_engine_create(&s->se, &s->sq, &s->lat, &o, err);
+  }
   if (rc) {
     hf_form_search_free(s);
     return hf_wrap(err, "quartic form");

@@ -8,9 +8,9 @@
  * from the quasi-Newton step.  The (s, y) pairs are the retracted steps and
  * the changes of the tangent gradient; a pair with s . y <= 0 is not stored,
  * and a direction that does not descend restarts the memory from the
- * gradient.  The searches of bounded fits took five to ten times fewer
+ * gradient.  A round of a bounded fit's searches took 6.4 times fewer model
  * evaluations than the nonlinear conjugate gradients with a heuristic step
- * that this replaced (bench/bench_form_min). */
+ * that this replaced (bench/bench_form_min, bench/README.md). */
 #ifndef HF_SPHERE_MIN_H
 #define HF_SPHERE_MIN_H
 
