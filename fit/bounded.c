@@ -23,6 +23,39 @@ typedef struct {
   double *r; /* k: the radius each row came from (0: the quartic form) */
 } qp;
 
+/* The minima a round's rows were cut at (not the elastic row's), in row
+ * order: after the solve each is descended again under the new coefficients
+ * (follow), since the cut rarely removes a valley, only makes it shallower. */
+typedef struct {
+  int k, cap;
+  size_t stride; /* 6 N of the largest supercell */
+  int *l, *form; /* the supercell and form of each */
+  double *cfg;   /* k configurations, stride apart (hf_form_search_from's start) */
+} cut_points;
+
+static void cut_points_free(cut_points *p) {
+  free(p->l), free(p->form), free(p->cfg);
+  *p = (cut_points){0};
+}
+
+static int cut_points_alloc(cut_points *p, int cap, size_t stride) {
+  *p = (cut_points){.cap = cap,
+                    .stride = stride,
+                    .l = malloc((size_t)cap * sizeof *p->l),
+                    .form = malloc((size_t)cap * sizeof *p->form),
+                    .cfg = malloc((size_t)cap * stride * sizeof *p->cfg)};
+  if (p->l && p->form && p->cfg) return HF_OK;
+  cut_points_free(p);
+  return HF_FAIL;
+}
+
+static void cut_points_add(cut_points *p, int l, int form, const double *cfg, size_t n) {
+  if (!p || p->k >= p->cap) return;
+  p->l[p->k] = l, p->form[p->k] = form;
+  memcpy(p->cfg + (size_t)p->k * p->stride, cfg, 6 * n * sizeof *cfg);
+  p->k++;
+}
+
 /* The dual by exact coordinate ascent from the previous lambda (a warm start:
  * the new row's lambda is 0), then w = w0 + Sigma A^T lambda. */
 static void qp_solve(qp *q, const double *w0, const double *cov, double *w) {
@@ -83,7 +116,8 @@ static int repeated(const qp *q, int a) {
  * the rows added (q->k moved past them), *full set when one was due and the
  * rows were full, or HF_FAIL. */
 static int search(hf_model *m, const int L[3], const hf_form_weights *wt, int nstart, uint64_t seed,
-                  double radius, double pressure, qp *q, double *kappa, int *full, hf_err *err) {
+                  double radius, double pressure, qp *q, double *kappa, int *full, cut_points *pts,
+                  int l, int form, hf_err *err) {
   static const hf_form_weights quartic = {{0, 0, 1, 0, 0}, 0};
   const size_t n = (size_t)L[0] * L[1] * L[2];
   /* the starts side by side, a search object per thread (created here, one
@@ -118,11 +152,39 @@ static int search(hf_model *m, const int L[3], const hf_form_weights *wt, int ns
     /* the elastic row is the eta^2 terms' energy at the soft strain: degree 4 */
     rc = hf_form_row(m, L, elastic ? &quartic : wt, c, f[s].eta, wt->w[1] != 0 ? f[s].eta0 : NULL,
                      q->A + (size_t)q->k * q->M, &q->c[q->k], err);
-    if (!rc && !repeated(q, q->k)) q->k++, added++;
+    if (rc || repeated(q, q->k)) continue;
+    q->k++, added++;
+    if (!elastic) cut_points_add(pts, l, form, c, n);
   }
   for (int t = 0; fs && t < nt; t++) hf_form_search_free(fs[t]);
   free(fs), free(f), free(cfg);
   return rc ? HF_FAIL : added;
+}
+
+/* The weights of form number `form` of a bounded solve: 0 the top form of
+ * degree D, 1 .. D/2 - 1 the well conditions k = form - 1 at this radius. */
+static hf_form_weights form_weights(int D, int form, double radius, double omega_radius) {
+  hf_form_weights wt = hf_form_well_weights(D, form ? form - 1 : D / 2 - 1, radius);
+  if (form && omega_radius > 0) wt.omega_scale = omega_radius / radius;
+  return wt;
+}
+
+/* The starts of a verifying search on supercell L: FIT_BOUND_VERIFY_CELLS
+ * cells' worth, at least FIT_BOUND_VERIFY_STARTS.  A small supercell's starts
+ * are cheap, and a valley there can be rare: a bounded ZVR with its signs
+ * turned kept one that 1.7% of starts on 2x2x2 reached, which 32 starts
+ * missed half the time (test_bounded 8). */
+static int verify_starts(const int L[3]) {
+  const int n = L[0] * L[1] * L[2], s = FIT_BOUND_VERIFY_CELLS / n;
+  return s > FIT_BOUND_VERIFY_STARTS ? s : FIT_BOUND_VERIFY_STARTS;
+}
+
+/* Solves again for the last `added` rows of q, a row per call to qp_solve:
+ * each warm-starts from the last. */
+static void solve_added(qp *q, int added, const double *w0, const double *cov, double *w) {
+  const int k = q->k;
+  q->k = k - added;
+  for (int r = 0; r < added; r++) q->k++, qp_solve(q, w0, cov, w);
 }
 
 /* Drops the rows with a zero multiplier (they do not hold w where it is: the
@@ -141,6 +203,75 @@ static void qp_compact(qp *q) {
     for (int l = 0; l < k; l++) q->G[j * FIT_BOUND_ROWS + l] = q->G[a * FIT_BOUND_ROWS + map[l]];
   }
   q->k = k;
+}
+
+/* After a solve: descends again from each of pts's points under the new
+ * coefficients w, adds a row for every one still negative (repeats dropped),
+ * solves, and follows the new points in turn, up to FIT_BOUND_FOLLOW passes
+ * or until none is negative.  A round's random starts find each valley anew
+ * and cut it a little shallower each time (PZT25: 30-48 rows a round for 31
+ * rounds, bench/README.md); following a valley down costs one descent from
+ * near its floor.  The descents run on a thread each, their rows are added in
+ * point order: the result does not depend on the thread count.  Returns the
+ * rows added, or HF_FAIL. */
+static int follow(hf_model *m, const int (*L)[3], int nl, int D, double radius, double omega_radius,
+                  double pressure, const double *w0, const double *cov, double *w, qp *q,
+                  cut_points *pts, cut_points *next, hf_err *err) {
+  const int cap = pts->cap, nform = radius > 0 ? D / 2 : 1;
+  hf_quartic_form *f = malloc((size_t)cap * sizeof *f);
+  double *end = malloc((size_t)cap * pts->stride * sizeof *end);
+  int *idx = malloc((size_t)cap * sizeof *idx), *ok = malloc((size_t)cap * sizeof *ok);
+  int rc = f && end && idx && ok ? HF_OK : hf_fail(err, "out of memory"), total = 0;
+  for (int pass = 0; !rc && pass < FIT_BOUND_FOLLOW && pts->k; pass++) {
+    for (int t = 0; t < q->M; t++) m->terms[t].coef = w[t];
+    if (q->k > FIT_BOUND_ROWS - pts->k) qp_compact(q);
+    for (int l = 0; l < nl && !rc; l++)
+      for (int form = 0; form < nform && !rc; form++) {
+        int cnt = 0;
+        for (int i = 0; i < pts->k; i++)
+          if (pts->l[i] == l && pts->form[i] == form) idx[cnt++] = i;
+        if (!cnt) continue;
+        const hf_form_weights wt = form_weights(D, form, radius, omega_radius);
+        const int nt = omp_get_max_threads() < cnt ? omp_get_max_threads() : cnt;
+        hf_form_search **fs = calloc((size_t)nt, sizeof *fs);
+        if (!fs) rc = hf_fail(err, "out of memory");
+        for (int t = 0; t < nt && !rc; t++)
+          rc = hf_form_search_create(&fs[t], m, L[l], &wt, pressure, err);
+        if (!rc) {
+          /* a point is a minimum on the sphere, never zero: ok[i] 0 cannot
+           * happen, and such a point would only be dropped */
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1)
+          for (int j = 0; j < cnt; j++) {
+            const int i = idx[j];
+            ok[i] = !hf_form_search_from(fs[omp_get_thread_num()], pts->cfg + i * pts->stride,
+                                         &f[i], end + i * pts->stride, NULL);
+          }
+        }
+        for (int t = 0; fs && t < nt; t++) hf_form_search_free(fs[t]);
+        free(fs);
+      }
+    next->k = 0;
+    int added = 0;
+    for (int i = 0; i < pts->k && !rc && q->k < FIT_BOUND_ROWS; i++) {
+      if (!ok[i] || !(f[i].nterms && f[i].kappa < 0)) continue;
+      const int l = pts->l[i], form = pts->form[i];
+      const hf_form_weights wt = form_weights(D, form, radius, omega_radius);
+      double *c = end + i * pts->stride;
+      q->r[q->k] = form ? radius : 0;
+      rc = hf_form_row(m, L[l], &wt, c, f[i].eta, wt.w[1] != 0 ? f[i].eta0 : NULL,
+                       q->A + (size_t)q->k * q->M, &q->c[q->k], err);
+      if (rc || repeated(q, q->k)) continue;
+      q->k++, added++;
+      cut_points_add(next, l, form, c, (size_t)L[l][0] * L[l][1] * L[l][2]);
+    }
+    if (rc || !added) break;
+    solve_added(q, added, w0, cov, w);
+    total += added;
+    const cut_points t = *pts;
+    *pts = *next, *next = t;
+  }
+  free(f), free(end), free(idx), free(ok);
+  return rc ? HF_FAIL : total;
 }
 
 void fit_bound_cuts_free(fit_bound_cuts *c) {
@@ -217,8 +348,16 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
   q.lam = calloc(FIT_BOUND_ROWS, sizeof *q.lam);
   q.c = calloc(FIT_BOUND_ROWS, sizeof *q.c);
   q.r = calloc(FIT_BOUND_ROWS, sizeof *q.r);
+  size_t stride = 0; /* 6 N of the largest supercell */
+  for (int l = 0; l < nl; l++) {
+    const size_t sl = 6 * (size_t)L[l][0] * L[l][1] * L[l][2];
+    stride = sl > stride ? sl : stride;
+  }
+  cut_points pts = {0}, next = {0};
   int rc = HF_OK;
-  if (!w0c || !q.A || !q.SA || !q.G || !q.h || !q.lam || !q.c || !q.r)
+  if (!w0c || !q.A || !q.SA || !q.G || !q.h || !q.lam || !q.c || !q.r ||
+      cut_points_alloc(&pts, FIT_BOUND_ROWS, stride) ||
+      cut_points_alloc(&next, FIT_BOUND_ROWS, stride))
     rc = hf_fail(err, "out of memory");
   if (!rc) {
     memcpy(w0c, w0, (size_t)M * sizeof *w0c); /* w may be w0 */
@@ -230,14 +369,14 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     if (q.k > FIT_BOUND_ROWS - 4 * nl * FIT_BOUND_VERIFY_STARTS) qp_compact(&q);
     double kappa = INFINITY, well = INFINITY;
     int added = 0, full = 0;
-    const int nstart = verify ? FIT_BOUND_VERIFY_STARTS : FIT_BOUND_STARTS;
+    pts.k = 0;
     for (int l = 0; l < nl && !rc; l++)
       for (int form = 0; form < nform && !rc; form++) {
+        const int nstart = verify ? verify_starts(L[l]) : FIT_BOUND_STARTS;
         const uint64_t s = seed + 1000003ull * (uint64_t)it + (uint64_t)l + 7919ull * form;
-        hf_form_weights wt = hf_form_well_weights(D, form ? form - 1 : D / 2 - 1, radius);
-        if (form && omega_radius > 0) wt.omega_scale = omega_radius / radius;
+        const hf_form_weights wt = form_weights(D, form, radius, omega_radius);
         const int a = search(m, L[l], &wt, nstart, s, form ? radius : 0, pressure, &q,
-                             form ? &well : &kappa, &full, err);
+                             form ? &well : &kappa, &full, &pts, l, form, err);
         if (a < 0) rc = HF_FAIL;
         if (a > 0) added += a;
       }
@@ -258,10 +397,12 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
       rep->converged = !full;
       break;
     }
-    /* a row per call to qp_solve: each warm-starts from the last */
-    const int k = q.k;
-    q.k = k - added;
-    for (int r = 0; r < added; r++) q.k++, qp_solve(&q, w0c, cov, w);
+    solve_added(&q, added, w0c, cov, w);
+    /* (the carried rows of round 0 hold no points: they were cut earlier) */
+    const int f =
+        follow(m, L, nl, D, radius, omega_radius, pressure, w0c, cov, w, &q, &pts, &next, err);
+    if (f < 0) rc = HF_FAIL;
+    if (f > 0) rep->followed += f;
   }
   if (!rc) {
     rep->rows = q.k;
@@ -275,6 +416,7 @@ int fit_bound(hf_model *m, const double *w0, const double *cov, int M, const int
     if (cuts) rc = keep_active(&q, cuts, err);
   }
   free(w0c), free(q.A), free(q.SA), free(q.G), free(q.h), free(q.lam), free(q.c), free(q.r);
+  cut_points_free(&pts), cut_points_free(&next);
   return rc;
 }
 

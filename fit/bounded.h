@@ -12,7 +12,10 @@
  * a configuration along which the form was negative (cutting planes: search,
  * add a row for every start that ends negative, repeats dropped, solve again,
  * until the search on the supercells finds no negative direction, and a wider
- * search from more starts confirms it; rows whose multiplier is 0 are dropped
+ * search from more starts confirms it; after each solve the minima just cut
+ * are descended again under the new coefficients, and cut again while still
+ * negative, which takes a valley down in a few passes where random starts took
+ * a round each; rows whose multiplier is 0 are dropped
  * when half the room is used), and, when the elastic matrix has a negative
  * eigenvalue, at its softest strain.  The change falls on the coefficients
  * the data know least.  Dual: w = w0 + Sigma A^T lambda, lambda >= 0 the
@@ -63,11 +66,13 @@
 #include "error.h"
 #include "model.h"
 
-#define FIT_BOUND_ROWS 400         /* most constraint rows */
-#define FIT_BOUND_ITER 100         /* most search-and-solve rounds */
-#define FIT_BOUND_EPS 1e-3         /* eV per cell at an rms mode amplitude of 1 */
-#define FIT_BOUND_STARTS 8         /* starts of each search */
-#define FIT_BOUND_VERIFY_STARTS 32 /* and of the one that confirms none is left */
+#define FIT_BOUND_ROWS 400          /* most constraint rows */
+#define FIT_BOUND_ITER 100          /* most search-and-solve rounds */
+#define FIT_BOUND_EPS 1e-3          /* eV per cell at an rms mode amplitude of 1 */
+#define FIT_BOUND_STARTS 8          /* starts of each search */
+#define FIT_BOUND_VERIFY_STARTS 32  /* and of the one that confirms none is left, */
+#define FIT_BOUND_VERIFY_CELLS 2048 /* or this many cells' worth on a small supercell */
+#define FIT_BOUND_FOLLOW 20         /* most passes following a round's cut minima */
 
 typedef struct {
   int rows;         /* constraint rows held at the end, carried ones included */
@@ -82,6 +87,7 @@ typedef struct {
   double well_in;  /* the lowest well form before (eV per cell; INFINITY: not searched) */
   double well_out; /* and after */
   int degree;      /* the bounded form's: 4, 6 or 8 (hf_form_degree; 0: older, 4) */
+  int followed;    /* rows added by following the cut minima after each round's solve */
 } fit_bound_report;
 
 /* The rows active at the end of a solve, for the next (owned; zero-init). */

@@ -129,13 +129,14 @@ int fit_solve_as(fit_run *r, const double *bounded_w, hf_err *err) {
   if (rc) return hf_wrap(err, "regression: bounded");
   if (r->bound.rows && r->log) /* (no log in a refit or while loading: the summary says it) */
     fprintf(r->log,
-            "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%s), lowest kappa "
+            "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%s; %d rows by "
+            "following the cut minima), lowest kappa "
             "%.4g -> %.4g eV, well form (radius %.3g) %.4g -> %.4g eV, the coefficients moved "
             "by %.3g posterior sd\n",
             r->st.step, r->bound.rows, r->bound.carried, r->bound.iterations,
-            r->bound.converged ? "converged" : "NOT converged", r->bound.kappa_in,
-            r->bound.kappa_out, r->bound.radius, r->bound.well_in, r->bound.well_out,
-            r->bound.distance);
+            r->bound.converged ? "converged" : "NOT converged", r->bound.followed,
+            r->bound.kappa_in, r->bound.kappa_out, r->bound.radius, r->bound.well_in,
+            r->bound.well_out, r->bound.distance);
   return HF_OK;
 }
 

@@ -343,11 +343,13 @@ int fit_run_finish(fit_run *r, hf_err *err) {
     say(r,
         "bounded (degree-%d form of u and omega%s, on %dx%dx%d and 4x4x4): lowest "
         "kappa %.4g eV before, %.4g after; %d constraint rows (%d carried from the last solve) in "
-        "%d rounds%s; the coefficients moved by %.3g posterior sd\n",
+        "%d rounds%s, %d rows added by following the cut minima; the coefficients moved by %.3g "
+        "posterior sd\n",
         r->bound.degree > 4 ? r->bound.degree : 4,
         r->bound.degree > 4 ? ", strain at 0" : ", strain relaxed", r->lat.L[0], r->lat.L[1],
         r->lat.L[2], r->bound.kappa_in, r->bound.kappa_out, r->bound.rows, r->bound.carried,
-        r->bound.iterations, r->bound.converged ? "" : " (NOT converged)", r->bound.distance);
+        r->bound.iterations, r->bound.converged ? "" : " (NOT converged)", r->bound.followed,
+        r->bound.distance);
   if (r->c.bounded && r->bound.radius > 0) {
     char omega[96] = "";
     if (r->c.well_radius_omega > 0)

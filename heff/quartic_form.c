@@ -435,43 +435,81 @@ int hf_form_search_create(hf_form_search **out, const hf_model *m, const int L[3
   return HF_OK;
 }
 
-void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic_form *out,
-                        double *config) {
-  *out = s->head;
-  const hf_lattice *lat = &s->lat;
-  const size_t n = (size_t)s->head.L[0] * s->head.L[1] * s->head.L[2];
-  if (config) memset(config, 0, 6 * n * sizeof *config);
-  if (!s->head.nterms) return;
-  qf_ctx ctx = {s->e, s->se, s->strain ? s->cinv : NULL, 0};
-  sphere_ctx sc = {&ctx, &s->x, &s->g, n};
-  hf_rng r;
-  hf_rng_seed(&r, seed);
-  double Qbest = INFINITY;
-  for (int k = 0; k < nstart; k++) {
-    if (hf_rng_u64(&r) >> 63) /* half the starts (and of single-start calls) */
-      commensurate_start(&s->x, lat, &r);
-    else
-      for (int c = 0; c < 9; c++)
-        for (size_t i = 0; comp(&s->x, c) && i < n; i++) comp(&s->x, c)[i] = hf_rng_normal(&r);
-    pack(&s->x, s->v, n);
-    hf_sphere_min_run(&s->sm, form_value, &sc, s->v, (double)n, MAX_ITER, TOL, NULL);
-    unpack(s->v, &s->x, n);
-    const double Q = energy(&ctx, &s->x, &s->g); /* x's strain: the end point's, not a trial's */
-    if (Q < Qbest) {
-      Qbest = Q;
-      copy_searched(&s->best, &s->x, n);
-      memcpy(out->eta, s->x.eta, sizeof out->eta);
-    }
+/* One descent from s->x; s->best (and out->eta) take its end point when it
+ * is below *Qbest. */
+static void descend(hf_form_search *s, qf_ctx *ctx, double *Qbest, hf_quartic_form *out) {
+  const size_t n = s->lat.n;
+  sphere_ctx sc = {ctx, &s->x, &s->g, n};
+  pack(&s->x, s->v, n);
+  hf_sphere_min_run(&s->sm, form_value, &sc, s->v, (double)n, MAX_ITER, TOL, NULL);
+  unpack(s->v, &s->x, n);
+  const double Q = energy(ctx, &s->x, &s->g); /* x's strain: the end point's, not a trial's */
+  if (Q < *Qbest) {
+    *Qbest = Q;
+    copy_searched(&s->best, &s->x, n);
+    memcpy(out->eta, s->x.eta, sizeof out->eta);
   }
+}
+
+/* The search's result from its best point (Q there: Qbest). */
+static void finish(const hf_form_search *s, const qf_ctx *ctx, double Qbest, hf_quartic_form *out,
+                   double *config) {
+  const size_t n = s->lat.n;
   /* on the sphere (sum |u|^2)^2 = N^2, so kappa = N Q / N^2 */
   out->kappa = Qbest / (double)n;
-  out->evaluations = ctx.evaluations;
+  out->evaluations = ctx->evaluations;
   describe(&s->best, n, Qbest, out);
   for (size_t i = 0; config && i < n; i++)
     for (int c = 0; c < 3; c++) {
       config[6 * i + c] = s->best.u[c][i];
       config[6 * i + 3 + c] = s->best.w[c] ? s->ws * s->best.w[c][i] : 0; /* rad */
     }
+}
+
+void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic_form *out,
+                        double *config) {
+  *out = s->head;
+  const size_t n = (size_t)s->head.L[0] * s->head.L[1] * s->head.L[2];
+  if (config) memset(config, 0, 6 * n * sizeof *config);
+  if (!s->head.nterms) return;
+  qf_ctx ctx = {s->e, s->se, s->strain ? s->cinv : NULL, 0};
+  hf_rng r;
+  hf_rng_seed(&r, seed);
+  double Qbest = INFINITY;
+  for (int k = 0; k < nstart; k++) {
+    if (hf_rng_u64(&r) >> 63) /* half the starts (and of single-start calls) */
+      commensurate_start(&s->x, &s->lat, &r);
+    else
+      for (int c = 0; c < 9; c++)
+        for (size_t i = 0; comp(&s->x, c) && i < n; i++) comp(&s->x, c)[i] = hf_rng_normal(&r);
+    descend(s, &ctx, &Qbest, out);
+  }
+  finish(s, &ctx, Qbest, out, config);
+}
+
+int hf_form_search_from(hf_form_search *s, const double *start, hf_quartic_form *out,
+                        double *config, hf_err *err) {
+  *out = s->head;
+  const size_t n = (size_t)s->head.L[0] * s->head.L[1] * s->head.L[2];
+  if (config) memset(config, 0, 6 * n * sizeof *config);
+  if (!s->head.nterms) return HF_OK;
+  qf_ctx ctx = {s->e, s->se, s->strain ? s->cinv : NULL, 0};
+  double r2 = 0;
+  for (size_t i = 0; i < n; i++) /* into the search's metric (omega / s) */
+    for (int c = 0; c < 3; c++) {
+      s->x.u[c][i] = start[6 * i + c];
+      r2 += start[6 * i + c] * start[6 * i + c];
+      if (!s->x.w[c]) continue;
+      s->x.w[c][i] = start[6 * i + 3 + c] / s->ws;
+      r2 += s->x.w[c][i] * s->x.w[c][i];
+    }
+  if (!(r2 > 0) || !isfinite(r2))
+    return hf_fail(err, "form search: the start is %s on the searched modes",
+                   r2 > 0 ? "not finite" : "zero");
+  double Qbest = INFINITY;
+  descend(s, &ctx, &Qbest, out);
+  finish(s, &ctx, Qbest, out, config);
+  return HF_OK;
 }
 
 int hf_form_min(const hf_model *m, const int L[3], const hf_form_weights *wt, double pressure,

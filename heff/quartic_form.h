@@ -96,6 +96,13 @@ int hf_form_search_create(hf_form_search **s, const hf_model *m, const int L[3],
                           const hf_form_weights *wt, double pressure, hf_err *err);
 void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic_form *out,
                         double *config);
+/* One descent from a given configuration (start: as config below, 6 N
+ * numbers, omega in rad; rescaled onto the search's sphere), reported as a
+ * run is: a bounded fit follows the minima it cut off after each solve
+ * (fit/bounded.c).  Fails for a start that is zero (or not finite) on the
+ * searched modes. */
+int hf_form_search_from(hf_form_search *s, const double *start, hf_quartic_form *out,
+                        double *config, hf_err *err);
 void hf_form_search_free(hf_form_search *s);
 
 /* Searches the L[0] x L[1] x L[2] supercell from nstart starts (seed fixes

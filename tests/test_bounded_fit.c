@@ -98,7 +98,7 @@ static int check_run(const char *name, const char *models, double radius) {
   long probe = -1, last_rows = -1; /* the first descent probe after a solve with rows */
   for (const char *p = log; (p = strstr(p, "# step ")); p++) {
     long step;
-    int rows, carried, rounds;
+    int rows, carried, rounds, followed;
     char conv[16];
     double kin, kout, r = 0, win = 0, wout = 0;
     int at = 0, wat = 0; /* (after the step number, after kappa) */
@@ -106,9 +106,9 @@ static int check_run(const char *name, const char *models, double radius) {
         probe < 0 && last_rows >= 0 && step > last_rows + 1)
       probe = step;
     if (sscanf(p,
-               "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%15[a-zA-Z ]), "
-               "lowest kappa %lf -> %lf eV%n",
-               &step, &rows, &carried, &rounds, conv, &kin, &kout, &wat) != 7)
+               "# step %ld: bounded: %d constraint rows (%d carried) in %d rounds (%15[a-zA-Z ]; "
+               "%d rows by following the cut minima), lowest kappa %lf -> %lf eV%n",
+               &step, &rows, &carried, &rounds, conv, &followed, &kin, &kout, &wat) != 8)
       continue;
     const int well =
         radius > 0 && sscanf(p + wat, ", well form (radius %lf) %lf -> %lf", &r, &win, &wout) == 3;
@@ -118,8 +118,8 @@ static int check_run(const char *name, const char *models, double radius) {
     if (solves > 1 && carried > 0 && rounds < rounds_first) carried_later++;
     if (strcmp(conv, "converged") || !(kout >= 0)) bad++;
     if (radius > 0 && !(well && fabs(r - radius) < 1e-9 && wout >= 0)) bad++;
-    printf("step %ld: %d rows (%d carried), %d rounds, %s, kappa %g -> %g", step, rows, carried,
-           rounds, conv, kin, kout);
+    printf("step %ld: %d rows (%d carried, %d followed), %d rounds, %s, kappa %g -> %g", step, rows,
+           carried, followed, rounds, conv, kin, kout);
     if (well) printf(", well %g -> %g", win, wout);
     printf("\n");
   }

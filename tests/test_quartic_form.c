@@ -39,7 +39,9 @@
  *     0.1 (the well reaches past it), 0 at 0.2, positive at 0.3; the mixed
  *     metric (no scale) finds no well at R = 1.3 at all; the returned
  *     direction holds |omega_i| = R_w / R (rad; R_w at the amplitude R) in
- *     every cell, and its row gives kappa. */
+ *     every cell, and its row gives kappa;
+ * 13. search objects: see search_objects;
+ * 14. descents from given starts: see given_starts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +237,70 @@ static int search_objects(const char *models) {
     hf_form_search_free(a), hf_form_search_free(b);
   }
   hf_model_free(&m);
+  return 0;
+}
+
+/* 14. a descent from a given start (hf_form_search_from; fit/bounded.c
+ * follows the minima it cut): on-site a = 1, b = 1 from a start near [100]
+ * reaches the exact 2/3 (along <111>); a = 1, b = -5 from a start with its
+ * amplitude in cell 3 reaches -4/3 N in cell 3, of the N equivalent minima the
+ * one the start leads to; the well form along omega with its own radius
+ * (case 12, R_w 0.1 rad) started at the minimum hf_form_min returned stays
+ * there (the start read in rad, as config is written); a zero start is
+ * refused. */
+static int given_starts(const int L3[3], int N) {
+  hf_err err = {0};
+  hf_quartic_form f;
+  double start[48], end[48];
+  hf_form_search *s;
+  const hf_form_weights quartic = {{0, 0, 1, 0, 0}, 0};
+  hf_model m = onsite(1, 1, &err);
+  REQUIRE_OK(hf_form_search_create(&s, &m, L3, &quartic, 0, &err), err);
+  for (int i = 0; i < N; i++)
+    for (int c = 0; c < 6; c++) start[6 * i + c] = c ? (c < 3 ? 0.05 * (c + i % 3) : 0) : 1;
+  REQUIRE_OK(hf_form_search_from(s, start, &f, end, &err), err);
+  printf("from near [100], a = 1, b = 1: kappa %.12f (exact 2/3), participation %.4f\n", f.kappa,
+         f.participation);
+  CHECK(fabs(f.kappa - 2.0 / 3) < 1e-9 && fabs(f.participation - N) < 1e-3,
+        "from a start: kappa %.12g participation %g", f.kappa, f.participation);
+  memset(start, 0, sizeof start);
+  const int rc = hf_form_search_from(s, start, &f, end, &err);
+  printf("from zero: %s\n", rc ? err.msg : "(accepted)");
+  CHECK(rc == HF_FAIL && strstr(err.msg, "zero"), "a zero start: rc %d '%s'", rc, err.msg);
+  hf_form_search_free(s), hf_model_free(&m);
+
+  m = onsite(1, -5, &err);
+  REQUIRE_OK(hf_form_search_create(&s, &m, L3, &quartic, 0, &err), err);
+  for (int i = 0; i < N; i++)
+    for (int c = 0; c < 3; c++) start[6 * i + c] = i == 3 ? 1 + 0.1 * c : 0.05;
+  REQUIRE_OK(hf_form_search_from(s, start, &f, end, &err), err);
+  double in3 = 0;
+  for (int c = 0; c < 3; c++) in3 += end[18 + c] * end[18 + c];
+  printf("from cell 3, a = 1, b = -5: kappa %.10f (exact %.10f), |u_3|^2 %.10f (N)\n", f.kappa,
+         -4.0 / 3 * N, in3);
+  CHECK(fabs(f.kappa + 4.0 / 3 * N) < 1e-8 * N && fabs(in3 - N) < 1e-6,
+        "from cell 3: kappa %.10g, |u_3|^2 %.10g", f.kappa, in3);
+  hf_form_search_free(s), hf_model_free(&m);
+
+  REQUIRE_OK(testmodel_one_term(&m, "w", 2, 40.0, "w2", -0.5, "wx^2+wy^2+wz^2", HF_SYM_NONE, &err),
+             err);
+  m.dof |= HF_DOF_U;
+  REQUIRE_OK(hf_model_add_term(&m, "w4", 12.5, "(wx^2+wy^2+wz^2)^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u2", 1.0, "ux^2+uy^2+uz^2", HF_SYM_NONE, &err), err);
+  REQUIRE_OK(hf_model_add_term(&m, "u4", 1.0, "(ux^2+uy^2+uz^2)^2", HF_SYM_NONE, &err), err);
+  hf_form_weights wt = hf_form_well_weights(4, 0, 1.3);
+  wt.omega_scale = 0.1 / 1.3;
+  hf_quartic_form g;
+  REQUIRE_OK(hf_form_min(&m, L3, &wt, 0, 4, 1, &g, start, &err), err);
+  REQUIRE_OK(hf_form_search_create(&s, &m, L3, &wt, 0, &err), err);
+  REQUIRE_OK(hf_form_search_from(s, start, &f, end, &err), err);
+  double moved = 0;
+  for (int i = 0; i < 6 * N; i++) moved = fmax(moved, fabs(end[i] - start[i]));
+  printf("from the omega-scaled minimum: kappa %.6e (hf_form_min %.6e), moved %.1e rad\n", f.kappa,
+         g.kappa, moved);
+  CHECK(fabs(f.kappa - g.kappa) < 1e-12 && moved < 1e-6,
+        "from a minimum: kappa %.12g vs %.12g, moved %g", f.kappa, g.kappa, moved);
+  hf_form_search_free(s), hf_model_free(&m);
   return 0;
 }
 
@@ -486,5 +552,6 @@ int main(int argc, char **argv) {
   hf_model_free(&m);
   if (sextic_cases(L3, N)) return 1;
   if (search_objects(argc > 1 ? argv[1] : "models")) return 1;
+  if (given_starts(L3, N)) return 1;
   return check_done("test_quartic_form");
 }
