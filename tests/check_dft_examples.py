@@ -13,7 +13,8 @@ model) runs in heff with
 its model, which exists only once its fit has finished, replaced by a published model of
 the same compound (models/), or where there is none (SrTiO3 with omega, the alloys with
 sigma) by the model the Lennard-Jones run of the compound's fit file gave, on 4^3 cells for 2 temperatures, so that
-its keys (an omega tilt start among them) are checked.
+its keys (an omega tilt start among them) are checked; every P-E loop file
+(*_PE_loops.yaml, scripts/pe_study.py's templates) likewise, its loop cut to 200 kV/cm.
 usage: check_dft_examples.py FIT_EXE EXAMPLES_DFT_DIR"""
 import glob
 import os
@@ -109,40 +110,60 @@ for path in gpaw:
         nw = sum(1 for t in model["terms"] if re.search(r"\bw[xyz]", t["expr"]))
         check(nw > 0, f"{name}: {nw} omega terms in the fitted model")
 
-# the heating sweeps: every key as in the file, the model a stand-in with the same sites
+# the heff files (heating and cooling sweeps, P-E loops): every key as in the file, the
+# model a stand-in with the same sites, 4^3 cells and a short schedule
 heff_exe = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(fit_exe))), "heff", "heff")
 models = os.path.join(os.path.dirname(os.path.dirname(exdir)), "models")
 stand_in = {"BaTiO3": "BaTiO3_ZVR1995.yaml", "PbTiO3": "PbTiO3_feram.yaml"}
-heating = sorted(glob.glob(os.path.join(exdir, "*_heating.yaml")) +
-                 glob.glob(os.path.join(exdir, "*_cooling.yaml")))
-check(len(heating) >= 2, f"{len(heating)} heating and cooling files in {exdir}")
-for path in heating:
+
+
+def run_stand_in(path, edit, nrows, what):
+    """heff on run file `path` with its model a stand-in (above) and edit(spec) applied;
+    the table must have nrows rows."""
     name = os.path.basename(path)
     compound = name.split("_")[0]
     model_file = (os.path.join(models, stand_in[compound]) if compound in stand_in
                   else fitted.get(compound))
     if not model_file:
         check(False, f"{name}: no stand-in model for {compound}")
-        continue
+        return
     spec = yaml.safe_load(open(path))
-    t = spec["temperatures"]
     with tempfile.TemporaryDirectory() as tmp:
-        spec.update(model=model_file, supercell=[4, 4, 4],
-                    thermalize=2, average=2,
-                    temperatures={"start": t["start"], "stop": t["start"] + t["step"],
-                                  "step": t["step"]})
-        spec["output"] = dict(spec["output"], dir=os.path.join(tmp, "heat"))
+        spec.update(model=model_file, supercell=[4, 4, 4], thermalize=2, average=2)
+        edit(spec)
+        spec["output"] = dict(spec["output"], dir=os.path.join(tmp, "out"))
         run_file = os.path.join(tmp, name)
         with open(run_file, "w") as fh:
             yaml.safe_dump(spec, fh)
         run = subprocess.run([heff_exe, "--quiet", run_file], capture_output=True, text=True,
                              timeout=120)
-        table = os.path.join(tmp, "heat", spec["output"].get("prefix", "sweep") + ".tsv")
+        table = os.path.join(tmp, "out", spec["output"].get("prefix", "sweep") + ".tsv")
         rows = [ln for ln in open(table) if ln[0] not in "#T"] if os.path.exists(table) else []
-        check(run.returncode == 0 and len(rows) == 2,
-              f"{name}: heff on {os.path.basename(model_file)}, 4^3, 2 temperatures: exit "
+        check(run.returncode == 0 and len(rows) == nrows,
+              f"{name}: heff on {os.path.basename(model_file)}, 4^3, {what}: exit "
               f"{run.returncode}, {len(rows)} rows"
               + ("" if run.returncode == 0 else ": " + (run.stderr.strip().splitlines() or ["?"])[-1]))
+
+
+def two_temperatures(spec):
+    t = spec["temperatures"]
+    spec["temperatures"] = {"start": t["start"], "stop": t["start"] + t["step"], "step": t["step"]}
+
+
+def short_loop(spec):  # 0 -> 200 -> -200 -> 200 kV/cm: 11 field points
+    spec["field_loop"] = dict(spec["field_loop"], max=200, step=100)
+
+
+heating = sorted(glob.glob(os.path.join(exdir, "*_heating.yaml")) +
+                 glob.glob(os.path.join(exdir, "*_cooling.yaml")))
+check(len(heating) >= 2, f"{len(heating)} heating and cooling files in {exdir}")
+for path in heating:
+    run_stand_in(path, two_temperatures, 2, "2 temperatures")
+# the P-E loop files (scripts/pe_study.py's templates), the loop cut to 200 kV/cm
+loops = sorted(glob.glob(os.path.join(exdir, "*_PE_loops.yaml")))
+check(len(loops) >= 1, f"{len(loops)} P-E loop files in {exdir}")
+for path in loops:
+    run_stand_in(path, short_loop, 11, "11 field points")
 
 shutil.rmtree(keep)
 done()
