@@ -11,7 +11,8 @@
  * and the lowest value found (eV), so a change to the descent can be judged
  * by its cost and by whether it still finds the same minima.
  * Defaults: the shipped PbTiO3 model (degree 8, omega), 8 starts (a round;
- * a verifying round has 32), R = 1.3 A, -6 GPa: the shipped recipe's.
+ * a verifying round has 256 on 2x2x2, 32 on 4x4x4), R = 1.3 A, -6 GPa: the
+ * shipped recipe's.
  * CPU time, not wall time: a shared machine's other jobs do not count.
  * Not a unit test and not registered as a benchmark; see bench/README.md. */
 #include <stdio.h>
