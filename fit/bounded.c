@@ -50,7 +50,7 @@ static int cut_points_alloc(cut_points *p, int cap, size_t stride) {
 }
 
 static void cut_points_add(cut_points *p, int l, int form, const double *cfg, size_t n) {
-  if (!p || p->k >= p->cap) return;
+  if (p->k >= p->cap) return;
   p->l[p->k] = l, p->form[p->k] = form;
   memcpy(p->cfg + (size_t)p->k * p->stride, cfg, 6 * n * sizeof *cfg);
   p->k++;

@@ -466,13 +466,21 @@ static void finish(const hf_form_search *s, const qf_ctx *ctx, double Qbest, hf_
     }
 }
 
-void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic_form *out,
-                        double *config) {
+/* What every search reports before it starts: the object's head, config
+ * zeroed; 0 when there is nothing to search (no quartic terms: kappa 0). */
+static int begin(const hf_form_search *s, hf_quartic_form *out, double *config, qf_ctx *ctx) {
   *out = s->head;
   const size_t n = (size_t)s->head.L[0] * s->head.L[1] * s->head.L[2];
   if (config) memset(config, 0, 6 * n * sizeof *config);
-  if (!s->head.nterms) return;
-  qf_ctx ctx = {s->e, s->se, s->strain ? s->cinv : NULL, 0};
+  *ctx = (qf_ctx){s->e, s->se, s->strain ? s->cinv : NULL, 0};
+  return s->head.nterms > 0;
+}
+
+void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic_form *out,
+                        double *config) {
+  qf_ctx ctx;
+  if (!begin(s, out, config, &ctx)) return;
+  const size_t n = s->lat.n;
   hf_rng r;
   hf_rng_seed(&r, seed);
   double Qbest = INFINITY;
@@ -489,11 +497,9 @@ void hf_form_search_run(hf_form_search *s, int nstart, uint64_t seed, hf_quartic
 
 int hf_form_search_from(hf_form_search *s, const double *start, hf_quartic_form *out,
                         double *config, hf_err *err) {
-  *out = s->head;
-  const size_t n = (size_t)s->head.L[0] * s->head.L[1] * s->head.L[2];
-  if (config) memset(config, 0, 6 * n * sizeof *config);
-  if (!s->head.nterms) return HF_OK;
-  qf_ctx ctx = {s->e, s->se, s->strain ? s->cinv : NULL, 0};
+  qf_ctx ctx;
+  if (!begin(s, out, config, &ctx)) return HF_OK;
+  const size_t n = s->lat.n;
   double r2 = 0;
   for (size_t i = 0; i < n; i++) /* into the search's metric (omega / s) */
     for (int c = 0; c < 3; c++) {
@@ -505,7 +511,7 @@ int hf_form_search_from(hf_form_search *s, const double *start, hf_quartic_form 
     }
   if (!(r2 > 0) || !isfinite(r2))
     return hf_fail(err, "form search: the start is %s on the searched modes",
-                   r2 > 0 ? "not finite" : "zero");
+                   isfinite(r2) ? "zero" : "not finite");
   double Qbest = INFINITY;
   descend(s, &ctx, &Qbest, out);
   finish(s, &ctx, Qbest, out, config);
