@@ -7,7 +7,7 @@
 # what is left of it fails the running call, which is then retried from scratch
 # (PZT25's call_0038, paused 2 h 10 min against 7200 s, 2026-11-30).
 set -euo pipefail
-[ $# -gt 0 ] || { sed -n '2,6p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,8p' "$0"; exit 2; }
 # the session ids of running fits: each was started by setsid, so its GPAW
 # children (mpirun, python3) share the fit's session; none running: nothing to pause
 sids=$({ pgrep -x fit || true; } | xargs -r -n1 ps -o sid= -p | sort -u | tr -d ' ')
